@@ -1,0 +1,107 @@
+package urlx
+
+import "strings"
+
+// Join resolves ref against base exactly as CPython 3.11's urljoin does,
+// which differs from RFC 3986 and from net/url in ways Python users rely on:
+//
+//   - an empty base or ref returns the other unchanged, unparsed;
+//   - a ref whose scheme differs from base's, or whose scheme is not one
+//     CPython resolves relative references for (http, https, ftp, file, ws,
+//     ...; not mailto, data or custom schemes), is returned as given;
+//   - "http:g" against an http base is relative ("http://a/b/c/g");
+//   - empty segments in the middle of the merged path are dropped ("a//b"
+//     becomes "a/b"), and ".." never climbs above the root;
+//   - an empty query or fragment marker ("?" or "#" alone) is dropped.
+//
+// The error is the one [Split] gives for base or ref.
+func Join(base, ref string) (string, error) { return Options{}.Join(base, ref) }
+
+// Join is [Join] with the options o: o.NoFragments is allow_fragments=False;
+// o.Scheme is ignored (urljoin has no scheme argument).
+func (o Options) Join(base, ref string) (string, error) {
+	if base == "" {
+		return ref, nil
+	}
+	if ref == "" {
+		return base, nil
+	}
+	split := Options{NoFragments: o.NoFragments}
+	b, err := split.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	split.Scheme = b.Scheme
+	r, err := split.Parse(ref)
+	if err != nil {
+		return "", err
+	}
+	if r.Scheme != b.Scheme || !usesRelative[r.Scheme] {
+		return ref, nil
+	}
+	if usesNetloc[r.Scheme] {
+		if r.Netloc != "" {
+			return Unparse(r), nil
+		}
+		r.Netloc = b.Netloc
+	}
+	if r.Path == "" && r.Params == "" {
+		r.Path, r.Params = b.Path, b.Params
+		if r.Query == "" {
+			r.Query = b.Query
+		}
+		return Unparse(r), nil
+	}
+	r.Path = mergePath(b.Path, r.Path)
+	return Unparse(r), nil
+}
+
+// mergePath merges a reference path with its base path and removes dot
+// segments as CPython's urljoin does. It runs in time linear in the length
+// of both paths.
+func mergePath(bpath, path string) string {
+	var segs []string
+	if strings.HasPrefix(path, "/") {
+		segs = strings.Split(path, "/")
+	} else {
+		baseSegs := strings.Split(bpath, "/")
+		if baseSegs[len(baseSegs)-1] != "" {
+			// The last base segment is not a directory: it takes no part.
+			baseSegs = baseSegs[:len(baseSegs)-1]
+		}
+		refSegs := strings.Split(path, "/")
+		all := make([]string, 0, len(baseSegs)+len(refSegs))
+		all = append(all, baseSegs...)
+		all = append(all, refSegs...)
+		// Drop empty segments between the first and the last, which would
+		// otherwise give redundant slashes on re-joining.
+		segs = make([]string, 0, len(all))
+		for i, s := range all {
+			if s == "" && i > 0 && i < len(all)-1 {
+				continue
+			}
+			segs = append(segs, s)
+		}
+	}
+	resolved := make([]string, 0, len(segs))
+	for _, s := range segs {
+		switch s {
+		case "..":
+			if len(resolved) > 0 {
+				resolved = resolved[:len(resolved)-1]
+			}
+		case ".":
+		default:
+			resolved = append(resolved, s)
+		}
+	}
+	if last := segs[len(segs)-1]; last == "." || last == ".." {
+		// A trailing "." or ".." names a directory: keep the trailing slash.
+		resolved = append(resolved, "")
+	}
+	joined := strings.Join(resolved, "/")
+	if joined == "" {
+		return "/"
+	}
+	return joined
+}

@@ -1,0 +1,214 @@
+package urlx
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+const upperhex = "0123456789ABCDEF"
+
+// alwaysSafe marks the bytes quote never escapes: RFC 3986's unreserved set,
+// CPython's _ALWAYS_SAFE.
+var alwaysSafe = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~") {
+		t[c] = true
+	}
+	return t
+}()
+
+// safeTable returns the set of bytes left alone: the always-safe ones plus
+// the ASCII bytes of safe. Non-ASCII characters in safe are ignored, as
+// CPython's quote ignores them.
+func safeTable(safe string) *[256]bool {
+	t := alwaysSafe
+	for i := 0; i < len(safe); i++ {
+		if c := safe[i]; c < 0x80 {
+			t[c] = true
+		}
+	}
+	return &t
+}
+
+// Quote percent-encodes s as CPython's quote(s, safe=safe) does: every byte
+// of s's UTF-8 form that is not an ASCII letter or digit, one of "_.-~", or
+// an ASCII character of safe becomes %XX with upper-case hex digits.
+// CPython's default safe is "/"; here it is always given.
+//
+// s is taken as bytes: a string that is not valid UTF-8 is quoted byte by
+// byte, where CPython would raise UnicodeEncodeError on a lone surrogate.
+func Quote(s, safe string) string {
+	return quote(s, safeTable(safe), false)
+}
+
+// QuotePlus is CPython's quote_plus(s, safe=safe): [Quote], except that a
+// space becomes "+" (and "+" itself is escaped unless safe holds it), as HTML
+// forms encode values. CPython's default safe is "".
+func QuotePlus(s, safe string) string {
+	return quote(s, safeTable(safe), true)
+}
+
+func quote(s string, safe *[256]bool, plus bool) string {
+	n := 0 // bytes to escape
+	spaces := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if plus && c == ' ' {
+			spaces = true
+			continue
+		}
+		if !safe[c] {
+			n++
+		}
+	}
+	if n == 0 && !spaces {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case plus && c == ' ':
+			b.WriteByte('+')
+		case safe[c]:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(upperhex[c>>4])
+			b.WriteByte(upperhex[c&15])
+		}
+	}
+	return b.String()
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// Unquote is CPython's unquote(s): each %XX escape (two hex digits, either
+// case) becomes its byte, an invalid or short escape stays as written, and
+// every run of ASCII text is then decoded as UTF-8 with each maximal invalid
+// subpart replaced by one U+FFFD (errors='replace'). As in CPython, escapes
+// are decoded per run of ASCII characters: a multi-byte sequence interrupted
+// by a literal non-ASCII character is not joined across it. Non-ASCII text in
+// s passes through unchanged, byte for byte, even when it is not valid UTF-8.
+func Unquote(s string) string {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	var run []byte // decoded bytes of the current ASCII run
+	flush := func() {
+		if len(run) > 0 {
+			writeUTF8Replace(&b, run)
+			run = run[:0]
+		}
+	}
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			flush()
+			b.WriteByte(c)
+			i++
+		case c == '%' && i+2 < len(s):
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if ok1 && ok2 {
+				run = append(run, hi<<4|lo)
+				i += 3
+				continue
+			}
+			run = append(run, c)
+			i++
+		default:
+			run = append(run, c)
+			i++
+		}
+	}
+	flush()
+	return b.String()
+}
+
+// UnquotePlus is CPython's unquote_plus(s): "+" becomes a space, then
+// [Unquote].
+func UnquotePlus(s string) string {
+	if strings.IndexByte(s, '+') >= 0 {
+		s = strings.ReplaceAll(s, "+", " ")
+	}
+	return Unquote(s)
+}
+
+// writeUTF8Replace writes p decoded as UTF-8, each maximal subpart of an
+// ill-formed sequence replaced by U+FFFD, as Python's
+// bytes.decode('utf-8', 'replace') and the Unicode Standard (§3.9, U+FFFD
+// substitution of maximal subparts) do. Go's own decoder replaces each
+// invalid byte instead, which gives more U+FFFDs for a truncated sequence.
+func writeUTF8Replace(b *strings.Builder, p []byte) {
+	for len(p) > 0 {
+		c := p[0]
+		if c < utf8.RuneSelf {
+			b.WriteByte(c)
+			p = p[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(p)
+		if r != utf8.RuneError || size > 1 {
+			b.Write(p[:size])
+			p = p[size:]
+			continue
+		}
+		b.WriteRune(utf8.RuneError)
+		p = p[maximalSubpart(p):]
+	}
+}
+
+// maximalSubpart returns the length of the maximal subpart of the ill-formed
+// UTF-8 sequence at the start of p: the longest prefix that starts a
+// well-formed sequence, or 1.
+func maximalSubpart(p []byte) int {
+	c := p[0]
+	var n int            // continuation bytes the lead byte asks for
+	lo, hi := 0x80, 0xBF // range of the first continuation byte
+	switch {
+	case 0xC2 <= c && c <= 0xDF:
+		n = 1
+	case c == 0xE0:
+		n, lo = 2, 0xA0
+	case 0xE1 <= c && c <= 0xEC, c == 0xEE, c == 0xEF:
+		n = 2
+	case c == 0xED:
+		n, hi = 2, 0x9F
+	case c == 0xF0:
+		n, lo = 3, 0x90
+	case 0xF1 <= c && c <= 0xF3:
+		n = 3
+	case c == 0xF4:
+		n, hi = 3, 0x8F
+	default:
+		return 1
+	}
+	i := 1
+	for ; i <= n && i < len(p); i++ {
+		x := int(p[i])
+		if i == 1 {
+			if x < lo || x > hi {
+				break
+			}
+		} else if x < 0x80 || x > 0xBF {
+			break
+		}
+	}
+	return i
+}
