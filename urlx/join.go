@@ -57,45 +57,44 @@ func (o Options) Join(base, ref string) (string, error) {
 }
 
 // mergePath merges a reference path with its base path and removes dot
-// segments as CPython's urljoin does. It runs in time linear in the length
-// of both paths.
+// segments as CPython's urljoin does, in one pass over the segments and in
+// time linear in the length of both paths.
 func mergePath(bpath, path string) string {
-	var segs []string
-	if strings.HasPrefix(path, "/") {
-		segs = strings.Split(path, "/")
-	} else {
-		baseSegs := strings.Split(bpath, "/")
-		if baseSegs[len(baseSegs)-1] != "" {
-			// The last base segment is not a directory: it takes no part.
-			baseSegs = baseSegs[:len(baseSegs)-1]
-		}
-		refSegs := strings.Split(path, "/")
-		all := make([]string, 0, len(baseSegs)+len(refSegs))
-		all = append(all, baseSegs...)
-		all = append(all, refSegs...)
-		// Drop empty segments between the first and the last, which would
-		// otherwise give redundant slashes on re-joining.
-		segs = make([]string, 0, len(all))
-		for i, s := range all {
-			if s == "" && i > 0 && i < len(all)-1 {
-				continue
-			}
-			segs = append(segs, s)
+	full, filter := path, false
+	if !strings.HasPrefix(path, "/") {
+		// The base's last segment is not a directory and takes no part;
+		// a base without "/" takes no part at all. CPython also drops the
+		// empty segments between the first and the last of the merged
+		// path, which would otherwise give redundant slashes.
+		filter = true
+		switch i := strings.LastIndexByte(bpath, '/'); {
+		case bpath == "":
+			full = "/" + path
+		case i >= 0:
+			full = bpath[:i] + "/" + path
 		}
 	}
-	resolved := make([]string, 0, len(segs))
-	for _, s := range segs {
-		switch s {
-		case "..":
+	resolved := make([]string, 0, strings.Count(full, "/")+2)
+	var last string
+	for i, rest := 0, full; ; i++ {
+		seg, tail, more := strings.Cut(rest, "/")
+		last = seg
+		switch {
+		case seg == "" && filter && i > 0 && more:
+		case seg == "..":
 			if len(resolved) > 0 {
 				resolved = resolved[:len(resolved)-1]
 			}
-		case ".":
+		case seg == ".":
 		default:
-			resolved = append(resolved, s)
+			resolved = append(resolved, seg)
 		}
+		if !more {
+			break
+		}
+		rest = tail
 	}
-	if last := segs[len(segs)-1]; last == "." || last == ".." {
+	if last == "." || last == ".." {
 		// A trailing "." or ".." names a directory: keep the trailing slash.
 		resolved = append(resolved, "")
 	}

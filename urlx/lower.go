@@ -12,8 +12,9 @@ import (
 // word (the Final_Sigma condition of the Unicode Standard, §3.13). Bytes
 // that are not valid UTF-8 are kept as they are. It runs in linear time.
 //
-// Go's tables follow a newer Unicode version than CPython 3.11's (14.0): a
-// letter added since then may be lower-cased here where Python leaves it.
+// Go's tables follow Unicode 15.0, CPython 3.11's follow 14.0: the
+// characters added in 15.0 that have case properties are treated as CPython
+// treats them, as unassigned (see notInCPython).
 func pyLower(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
@@ -39,7 +40,11 @@ func pyLower(s string) string {
 				b.WriteRune(0x3C3)
 			}
 		default:
-			b.WriteRune(unicode.ToLower(r))
+			if unicode.Is(notInCPython, r) {
+				b.WriteRune(r)
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
 		}
 		if !isCaseIgnorable(r) {
 			prevCased = isCased(r)
@@ -68,6 +73,9 @@ func casedFollows(s string) bool {
 
 // isCased is the Unicode property Cased: Lowercase, Uppercase or Lt.
 func isCased(r rune) bool {
+	if unicode.Is(notInCPython, r) {
+		return false
+	}
 	return unicode.IsLower(r) || unicode.IsUpper(r) || unicode.IsTitle(r) ||
 		unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
 }
@@ -80,5 +88,33 @@ func isCaseIgnorable(r rune) bool {
 		0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A:
 		return true
 	}
+	if unicode.Is(notInCPython, r) {
+		return false
+	}
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
+}
+
+// notInCPython holds the code points with case properties (cased or
+// case-ignorable) that Unicode 15.0 assigned and CPython 3.11's Unicode 14.0
+// database does not know, so CPython treats them as uncased and not
+// case-ignorable. TestPyLowerAllCodePoints finds them: update this table
+// when Go or the reference CPython moves to another Unicode version.
+var notInCPython = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{0x0ECE, 0x0ECE, 1},
+	},
+	R32: []unicode.Range32{
+		{0x10EFD, 0x10EFF, 1},
+		{0x11241, 0x11241, 1},
+		{0x11F00, 0x11F01, 1},
+		{0x11F36, 0x11F3A, 1},
+		{0x11F40, 0x11F40, 1},
+		{0x11F42, 0x11F42, 1},
+		{0x13439, 0x13440, 1},
+		{0x13447, 0x13455, 1},
+		{0x1DF25, 0x1DF2A, 1},
+		{0x1E030, 0x1E06D, 1},
+		{0x1E08F, 0x1E08F, 1},
+		{0x1E4EB, 0x1E4EF, 1},
+	},
 }

@@ -107,14 +107,13 @@ func (o QueryOptions) ParseQS(qs string) (map[string][]string, error) {
 // urlencode(..., doseq=True) makes of a list value.
 func Encode(pairs []Pair) string {
 	var b strings.Builder
-	safe := safeTable("")
 	for i, p := range pairs {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(quote(p.Key, safe, true))
+		b.WriteString(quote(p.Key, plusNone))
 		b.WriteByte('=')
-		b.WriteString(quote(p.Value, safe, true))
+		b.WriteString(quote(p.Value, plusNone))
 	}
 	return b.String()
 }

@@ -3,30 +3,65 @@ package urlx
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 const upperhex = "0123456789ABCDEF"
 
-// alwaysSafe marks the bytes quote never escapes: RFC 3986's unreserved set,
-// CPython's _ALWAYS_SAFE.
-var alwaysSafe = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~") {
-		t[c] = true
-	}
-	return t
-}()
+// A quoteTable tells quote what to do with each byte.
+type quoteTable [256]uint8
 
-// safeTable returns the set of bytes left alone: the always-safe ones plus
-// the ASCII bytes of safe. Non-ASCII characters in safe are ignored, as
-// CPython's quote ignores them.
-func safeTable(safe string) *[256]bool {
-	t := alwaysSafe
+// The values are chosen so that quote's first pass needs no branch: OR-ing
+// them says whether anything changes, and value>>1 counts the escapes.
+const (
+	keepByte   uint8 = 0 // write as is
+	plusByte   uint8 = 1 // a space in quote_plus: write "+"
+	escapeByte uint8 = 3 // write %XX
+)
+
+// newQuoteTable returns the table for quote (plus false) or quote_plus
+// (plus true) with the given safe characters: ASCII letters, digits and
+// "_.-~" (CPython's _ALWAYS_SAFE) and the ASCII bytes of safe are kept.
+// Non-ASCII characters in safe are ignored, as CPython ignores them.
+func newQuoteTable(safe string, plus bool) *quoteTable {
+	var t quoteTable
+	for i := range t {
+		t[i] = escapeByte
+	}
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~") {
+		t[c] = keepByte
+	}
 	for i := 0; i < len(safe); i++ {
 		if c := safe[i]; c < 0x80 {
-			t[c] = true
+			t[c] = keepByte
 		}
 	}
+	if plus {
+		t[' '] = plusByte
+	}
 	return &t
+}
+
+// The tables for the safe sets CPython uses by default.
+var (
+	quoteSlash = newQuoteTable("/", false) // quote's default
+	quoteNone  = newQuoteTable("", false)
+	plusNone   = newQuoteTable("", true) // quote_plus's default, urlencode's
+	plusSlash  = newQuoteTable("/", true)
+)
+
+func quoteTableFor(safe string, plus bool) *quoteTable {
+	switch {
+	case safe == "" && plus:
+		return plusNone
+	case safe == "":
+		return quoteNone
+	case safe == "/" && plus:
+		return plusSlash
+	case safe == "/":
+		return quoteSlash
+	}
+	return newQuoteTable(safe, plus)
 }
 
 // Quote percent-encodes s as CPython's quote(s, safe=safe) does: every byte
@@ -37,48 +72,44 @@ func safeTable(safe string) *[256]bool {
 // s is taken as bytes: a string that is not valid UTF-8 is quoted byte by
 // byte, where CPython would raise UnicodeEncodeError on a lone surrogate.
 func Quote(s, safe string) string {
-	return quote(s, safeTable(safe), false)
+	return quote(s, quoteTableFor(safe, false))
 }
 
 // QuotePlus is CPython's quote_plus(s, safe=safe): [Quote], except that a
 // space becomes "+" (and "+" itself is escaped unless safe holds it), as HTML
 // forms encode values. CPython's default safe is "".
 func QuotePlus(s, safe string) string {
-	return quote(s, safeTable(safe), true)
+	return quote(s, quoteTableFor(safe, true))
 }
 
-func quote(s string, safe *[256]bool, plus bool) string {
+func quote(s string, t *quoteTable) string {
+	var changed uint8
 	n := 0 // bytes to escape
-	spaces := false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if plus && c == ' ' {
-			spaces = true
-			continue
-		}
-		if !safe[c] {
-			n++
-		}
+		v := t[s[i]]
+		changed |= v
+		n += int(v >> 1)
 	}
-	if n == 0 && !spaces {
+	if changed == 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 2*n)
+	buf := make([]byte, len(s)+2*n)
+	j := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case plus && c == ' ':
-			b.WriteByte('+')
-		case safe[c]:
-			b.WriteByte(c)
+		switch t[c] {
+		case keepByte:
+			buf[j] = c
+			j++
+		case plusByte:
+			buf[j] = '+'
+			j++
 		default:
-			b.WriteByte('%')
-			b.WriteByte(upperhex[c>>4])
-			b.WriteByte(upperhex[c&15])
+			buf[j], buf[j+1], buf[j+2] = '%', upperhex[c>>4], upperhex[c&15]
+			j += 3
 		}
 	}
-	return b.String()
+	return unsafeString(buf)
 }
 
 func unhex(c byte) (byte, bool) {
@@ -105,9 +136,47 @@ func Unquote(s string) string {
 	if i < 0 {
 		return s
 	}
+	// Fast path: decode the escapes in one pass. Only when an escape gave a
+	// non-ASCII byte does the result need checking, and only when s also
+	// holds literal non-ASCII text does the per-run decoding matter.
+	buf := make([]byte, 0, len(s))
+	buf = append(buf, s[:i]...)
+	high, literal := false, !isASCII(s[:i])
+	for i < len(s) {
+		c := s[i]
+		if c == '%' && i+2 < len(s) {
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if ok1 && ok2 {
+				b := hi<<4 | lo
+				high = high || b >= utf8.RuneSelf
+				buf = append(buf, b)
+				i += 3
+				continue
+			}
+		}
+		literal = literal || c >= utf8.RuneSelf
+		buf = append(buf, c)
+		i++
+	}
+	switch {
+	case !high || (!literal && utf8.Valid(buf)):
+		return unsafeString(buf)
+	case !literal:
+		var b strings.Builder
+		b.Grow(len(buf) + 8)
+		writeUTF8Replace(&b, buf)
+		return b.String()
+	}
+	return unquoteRuns(s)
+}
+
+// unquoteRuns is Unquote's careful path: CPython's, decoding each run of
+// ASCII text on its own and passing the non-ASCII text between runs
+// through unchanged.
+func unquoteRuns(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[:i])
 	var run []byte // decoded bytes of the current ASCII run
 	flush := func() {
 		if len(run) > 0 {
@@ -115,10 +184,10 @@ func Unquote(s string) string {
 			run = run[:0]
 		}
 	}
-	for i < len(s) {
+	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
-		case c >= 0x80:
+		case c >= utf8.RuneSelf:
 			flush()
 			b.WriteByte(c)
 			i++
@@ -139,6 +208,15 @@ func Unquote(s string) string {
 	}
 	flush()
 	return b.String()
+}
+
+// unsafeString returns b as a string without copying; b must not be
+// changed afterwards.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // UnquotePlus is CPython's unquote_plus(s): "+" becomes a space, then

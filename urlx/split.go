@@ -418,34 +418,50 @@ func isASCII(s string) bool {
 // Unsplit joins the parts of r into a URL as CPython 3.11's urlunsplit does.
 // The result may differ from the URL that was split while meaning the same,
 // as when an empty "?" or "#" is dropped.
-func Unsplit(r SplitResult) string {
-	url := r.Path
-	if r.Netloc != "" || (r.Scheme != "" && usesNetloc[r.Scheme] && !strings.HasPrefix(url, "//")) {
-		if url != "" && url[0] != '/' {
-			url = "/" + url
-		}
-		url = "//" + r.Netloc + url
+func Unsplit(r SplitResult) string { return unsplit(r, "") }
+
+// unsplit is Unsplit with params, when not empty, put after the path with
+// a ";", building the string once.
+func unsplit(r SplitResult, params string) string {
+	path := r.Path
+	netloc := r.Netloc != "" || (r.Scheme != "" && usesNetloc[r.Scheme] && !strings.HasPrefix(path, "//"))
+	slash := netloc && path != "" && path[0] != '/'
+	if !netloc && r.Scheme == "" && r.Query == "" && r.Fragment == "" && params == "" {
+		return path
 	}
+	var b strings.Builder
+	b.Grow(len(r.Scheme) + len(r.Netloc) + len(path) + len(params) + len(r.Query) + len(r.Fragment) + 7)
 	if r.Scheme != "" {
-		url = r.Scheme + ":" + url
+		b.WriteString(r.Scheme)
+		b.WriteByte(':')
+	}
+	if netloc {
+		b.WriteString("//")
+		b.WriteString(r.Netloc)
+		if slash {
+			b.WriteByte('/')
+		}
+	}
+	b.WriteString(path)
+	if params != "" {
+		b.WriteByte(';')
+		b.WriteString(params)
 	}
 	if r.Query != "" {
-		url += "?" + r.Query
+		b.WriteByte('?')
+		b.WriteString(r.Query)
 	}
 	if r.Fragment != "" {
-		url += "#" + r.Fragment
+		b.WriteByte('#')
+		b.WriteString(r.Fragment)
 	}
-	return url
+	return b.String()
 }
 
 // Unparse joins the parts of r into a URL as CPython's urlunparse does:
 // Params, when not empty, is put back after a ";".
 func Unparse(r ParseResult) string {
-	path := r.Path
-	if r.Params != "" {
-		path += ";" + r.Params
-	}
-	return Unsplit(SplitResult{r.Scheme, r.Netloc, path, r.Query, r.Fragment})
+	return unsplit(SplitResult{r.Scheme, r.Netloc, r.Path, r.Query, r.Fragment}, r.Params)
 }
 
 // Defrag is CPython's urldefrag: rawurl without its fragment, and the
