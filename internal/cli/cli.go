@@ -132,6 +132,7 @@ func newRoot(e *env) *cobra.Command {
 	root.SetHelpCommand(newHelp())
 	root.AddCommand(
 		newCompletion(e),
+		newURL(e),
 		newVersion(e),
 	)
 	return root
