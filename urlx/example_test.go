@@ -203,3 +203,64 @@ func ExampleValidate() {
 	// <nil>
 	// urlx: carriage return (CR) at byte 20 in "http://example.com/a\r\nX-Injected: 1"
 }
+
+func ExampleOptions_Parse() {
+	r, err := urlx.Options{Scheme: "http"}.Parse("//example.com/file;type=a")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q %q %q\n", r.Scheme, r.Path, r.Params)
+	// Output: "http" "/file" "type=a"
+}
+
+func ExampleOptions_Join() {
+	u, err := urlx.Options{NoFragments: true}.Join("http://a/b/c", "d#not-a-fragment")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u)
+	// Output: http://a/b/d#not-a-fragment
+}
+
+func ExampleQueryOptions_ParseQS() {
+	m, err := urlx.QueryOptions{KeepBlank: true}.ParseQS("tag=go&tag=python&empty")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(m["tag"], len(m["empty"]))
+	// Output: [go python] 1
+}
+
+func ExampleSplitResult_String() {
+	r, _ := urlx.Split("HTTP://Example.com/a?#")
+	fmt.Println(r.String()) // the scheme is lower-cased, the empty "?" and "#" dropped
+	// Output: http://Example.com/a
+}
+
+func ExampleParseResult_Hostname() {
+	r, _ := urlx.Parse("https://[2001:DB8::1]:8443/a;b")
+	host, _ := r.Hostname()
+	port, _, _ := r.Port()
+	user, hasUser := r.Username()
+	fmt.Println(host, port, user, hasUser)
+	// Output: 2001:db8::1 8443  false
+}
+
+func ExampleParseResult_String() {
+	r, _ := urlx.Parse("http://a/p;x?q#f")
+	r.Params = "y"
+	fmt.Println(r)
+	// Output: http://a/p;y?q#f
+}
+
+func ExampleError() {
+	_, err := urlx.Split("http://[::1/")
+	var ue *urlx.Error
+	if errors.As(err, &ue) {
+		fmt.Println(ue.Op, "|", ue.Input)
+	}
+	fmt.Println(err)
+	// Output:
+	// split | http://[::1/
+	// urlx: invalid IPv6 URL: unbalanced brackets in netloc "[::1" in "http://[::1/"
+}
