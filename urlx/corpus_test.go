@@ -4,7 +4,9 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -27,17 +29,25 @@ type corpusCheck struct {
 	Want   json.RawMessage            `json:"want"`
 }
 
-func loadCorpus(t testing.TB) []corpusCase {
+// openGzip opens a gzipped file under testdata, closed at the end of the
+// test.
+func openGzip(t testing.TB, name string) io.Reader {
 	t.Helper()
-	f, err := os.Open("testdata/urlx_cpython.json.gz")
+	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return zr
+}
+
+func loadCorpus(t testing.TB) []corpusCase {
+	t.Helper()
+	zr := openGzip(t, "urlx_cpython.json.gz")
 	var doc struct {
 		Cases []corpusCase `json:"cases"`
 	}

@@ -2,8 +2,6 @@ package urlx
 
 import (
 	"bufio"
-	"compress/gzip"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,15 +11,7 @@ import (
 // code point, alone and in the contexts that decide a final sigma
 // (testdata/pylower.txt.gz, written by testdata/gen_pylower.py).
 func TestPyLowerAllCodePoints(t *testing.T) {
-	f, err := os.Open("testdata/pylower.txt.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := openGzip(t, "pylower.txt.gz")
 	type entry struct{ lower, sigma string }
 	want := map[rune]entry{}
 	sc := bufio.NewScanner(zr)

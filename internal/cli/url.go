@@ -76,6 +76,14 @@ func (o *output) value(v any, s string) {
 	o.w.WriteByte('\n')
 }
 
+// flush writes what is buffered to stdout.
+func (o *output) flush() error {
+	if err := o.w.Flush(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}
+
 func (o *output) jsonLine(v any) {
 	enc := json.NewEncoder(o.w)
 	enc.SetEscapeHTML(false)
@@ -128,8 +136,8 @@ func (e *env) each(cmd *cobra.Command, args []string, out *output, f func(in str
 			failed = true
 		}
 	}
-	if err := out.w.Flush(); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+	if err := out.flush(); err != nil {
+		return err
 	}
 	if failed {
 		return errSilentFailure
@@ -308,10 +316,7 @@ strings, or ` + strconv.Itoa(len(names)) + ` tab-separated fields.`,
 			}
 			if len(args) > 0 {
 				write(args)
-				if err := out.w.Flush(); err != nil {
-					return fmt.Errorf("writing output: %w", err)
-				}
-				return nil
+				return out.flush()
 			}
 			return e.each(cmd, nil, out, func(in string) error {
 				parts, err := components(in, names)
@@ -497,10 +502,7 @@ lists of strings, or a JSON array of [name, value] pairs (as "grab url qs
 				}
 				q := urlx.Encode(pairs)
 				out.value(q, q)
-				if err := out.w.Flush(); err != nil {
-					return fmt.Errorf("writing output: %w", err)
-				}
-				return nil
+				return out.flush()
 			}
 			return e.each(cmd, nil, out, func(line string) error {
 				pairs, err := jsonPairs(line)
