@@ -3,6 +3,7 @@ module github.com/grabhq/grab
 go 1.26.0
 
 require (
+	github.com/mccutchen/go-httpbin/v2 v2.26.0
 	github.com/spf13/cobra v1.10.2
 	go.uber.org/goleak v1.3.0
 	golang.org/x/net v0.62.0

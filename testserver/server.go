@@ -1,0 +1,219 @@
+package testserver
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"golang.org/x/net/netutil"
+)
+
+// Server limits (HOSTILE.md R10, R12): what one slow or greedy client can
+// hold.
+const (
+	maxConns          = 1024
+	maxHeaderBytes    = 64 << 10
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 60 * time.Second
+	shutdownGrace     = 5 * time.Second
+)
+
+// Server runs a handler on a loopback address until Close, like
+// httptest.Server but usable outside tests (grab serve uses it). Set the
+// fields, then call Start. The zero value serves [New]() over plain HTTP on
+// an unused port of 127.0.0.1.
+type Server struct {
+	// Handler is what is served; nil means New().
+	Handler http.Handler
+	// Addr is the address to listen on; "" means "127.0.0.1:0" (a free
+	// port). A non-loopback address is refused unless AllowPublic is set.
+	Addr        string
+	AllowPublic bool
+	// TLS serves HTTPS with a certificate generated at Start for
+	// 127.0.0.1, ::1 and localhost; Client trusts it.
+	TLS bool
+	// WriteTimeout bounds writing one response, so a client that never
+	// reads is dropped; 0 means 5 minutes.
+	WriteTimeout time.Duration
+
+	mu     sync.Mutex
+	srv    *http.Server
+	ln     net.Listener
+	cert   *x509.Certificate
+	client *http.Client
+	done   chan struct{}
+}
+
+// Start listens and serves in the background.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return errors.New("testserver: server already started")
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if !s.AllowPublic {
+		if err := checkLoopback(addr); err != nil {
+			return err
+		}
+	}
+	h := s.Handler
+	if h == nil {
+		h = New()
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("testserver: %w", err)
+	}
+	wt := s.WriteTimeout
+	if wt == 0 {
+		wt = 5 * time.Minute
+	}
+	s.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		WriteTimeout:      wt,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          discardLog(),
+	}
+	ln = netutil.LimitListener(ln, maxConns)
+	pool := x509.NewCertPool()
+	tr := &http.Transport{Proxy: nil, ForceAttemptHTTP2: true}
+	if s.TLS {
+		cert, leaf, err := selfSigned()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		s.cert = leaf
+		pool.AddCert(leaf)
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, s.srv.TLSConfig)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	s.ln = ln
+	s.client = &http.Client{Transport: tr}
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.srv.Serve(ln) // returns http.ErrServerClosed after Close
+	}()
+	return nil
+}
+
+// checkLoopback refuses a listen address whose host is not loopback.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("testserver: invalid address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("testserver: address %q is not a loopback address; set AllowPublic to bind it", addr)
+	}
+	return nil
+}
+
+// URL returns the server's base URL, such as "http://127.0.0.1:41234",
+// without a trailing slash.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	scheme := "http"
+	if s.TLS {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: s.ln.Addr().String()}).String()
+}
+
+// Client returns an HTTP client for the server: it trusts the generated
+// certificate and uses no proxy.
+func (s *Server) Client() *http.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
+}
+
+// Certificate returns the generated certificate, or nil without TLS.
+func (s *Server) Certificate() *x509.Certificate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cert
+}
+
+// Close stops the server: it stops accepting, lets requests in flight
+// finish for up to five seconds, then closes every connection, and returns
+// when the serving goroutine has ended.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv, done, client := s.srv, s.done, s.client
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		err = srv.Close()
+	}
+	<-done
+	if client != nil {
+		client.CloseIdleConnections()
+	}
+	return err
+}
+
+// selfSigned makes an ECDSA P-256 certificate for the loopback names,
+// valid from an hour ago for a day.
+func selfSigned() (tls.Certificate, *x509.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("testserver: generating key: %w", err)
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{Organization: []string{"grab test server"}, CommonName: "localhost"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("testserver: creating certificate: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("testserver: parsing certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
+}

@@ -1,0 +1,152 @@
+package testserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+)
+
+// uploadName checks the name a PUT or DELETE writes: no dot segments, no
+// hidden names, no control characters, no trailing "/", and none of the
+// names Windows reserves for devices (CON, NUL, COM1, ...), so that what a
+// test uploads can be copied anywhere.
+func uploadName(p string) (string, error) {
+	if strings.HasSuffix(p, "/") {
+		return "", errors.New("a PUT names a file, not a directory")
+	}
+	name, ok := rootName(p)
+	if !ok || name == "." {
+		return "", fmt.Errorf("invalid file name %q", p)
+	}
+	for seg := range strings.SplitSeq(name, "/") {
+		for i := 0; i < len(seg); i++ {
+			if c := seg[i]; c < ' ' || c == 0x7f || c == '\\' || c == ':' {
+				return "", fmt.Errorf("invalid character %q in file name %q", c, p)
+			}
+		}
+		base := strings.ToUpper(seg)
+		if i := strings.IndexByte(base, '.'); i >= 0 {
+			base = base[:i]
+		}
+		switch base {
+		case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+			"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+			return "", fmt.Errorf("reserved file name %q", seg)
+		}
+		if len(seg) > 255 {
+			return "", fmt.Errorf("file name segment of %d bytes is longer than 255", len(seg))
+		}
+	}
+	return name, nil
+}
+
+// put stores the request body under the upload directory: into a temporary
+// file in the target's directory, renamed over the target only when the
+// whole body has arrived, so a cut or oversized upload never leaves a
+// partial file under the final name, and of concurrent PUTs one complete
+// body wins. It answers 201 for a new file, 200 for a replaced one, 413
+// (before reading anything) for a declared length over the cap.
+func (h *handler) put(w http.ResponseWriter, r *http.Request) {
+	name, err := uploadName(r.URL.Path)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if r.ContentLength > h.cfg.maxUpload {
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("body of %d bytes is over the upload limit of %d bytes", r.ContentLength, h.cfg.maxUpload), http.StatusRequestEntityTooLarge)
+		return
+	}
+	root, err := os.OpenRoot(h.cfg.uploadDir)
+	if err != nil {
+		http.Error(w, "upload directory unavailable", http.StatusInternalServerError)
+		return
+	}
+	defer root.Close()
+	dir := path.Dir(name)
+	if dir != "." {
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			http.Error(w, "cannot create directory "+dir, http.StatusForbidden)
+			return
+		}
+	}
+	fi, statErr := root.Lstat(name)
+	if statErr == nil && !fi.Mode().IsRegular() {
+		http.Error(w, "target exists and is not a regular file", http.StatusConflict)
+		return
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := path.Join(dir, ".upload-"+hex.EncodeToString(rnd[:])+".part")
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		http.Error(w, "cannot create file under "+dir, http.StatusForbidden)
+		return
+	}
+	n, err := io.Copy(f, io.LimitReader(r.Body, h.cfg.maxUpload+1))
+	cerr := f.Close()
+	switch {
+	case err != nil || cerr != nil:
+		root.Remove(tmp)
+		http.Error(w, "upload cut short", http.StatusBadRequest)
+		return
+	case n > h.cfg.maxUpload:
+		root.Remove(tmp)
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("body is over the upload limit of %d bytes", h.cfg.maxUpload), http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err := root.Rename(tmp, name); err != nil {
+		root.Remove(tmp)
+		http.Error(w, "cannot store file", http.StatusConflict)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	status := http.StatusOK
+	if errors.Is(statErr, fs.ErrNotExist) {
+		status = http.StatusCreated
+		w.Header().Set("Location", r.URL.EscapedPath())
+	}
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "stored %d bytes at /%s\n", n, name)
+}
+
+// del removes a file under the upload directory: 204, or 404 when there is
+// none, 409 for a directory.
+func (h *handler) del(w http.ResponseWriter, r *http.Request) {
+	name, err := uploadName(r.URL.Path)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	root, err := os.OpenRoot(h.cfg.uploadDir)
+	if err != nil {
+		http.Error(w, "upload directory unavailable", http.StatusInternalServerError)
+		return
+	}
+	defer root.Close()
+	fi, err := root.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		http.Error(w, "cannot delete "+name, http.StatusForbidden)
+		return
+	case !fi.Mode().IsRegular():
+		http.Error(w, "not a regular file", http.StatusConflict)
+		return
+	}
+	if err := root.Remove(name); err != nil {
+		http.Error(w, "cannot delete "+name, http.StatusForbidden)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
