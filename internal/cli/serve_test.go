@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs "grab serve args..." in-process and returns its base URL
+// and the stderr log; the server stops at the end of the test, and Run
+// must then return 130.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		code := Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), pw, stderr)
+		pw.Close()
+		done <- code
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		cancel()
+		t.Fatalf("grab serve printed nothing; stderr: %s", stderr.String())
+	}
+	first := lines.Text()
+	m := regexp.MustCompile(`\((https?://[^ ]+)/\)`).FindStringSubmatch(first)
+	if m == nil {
+		cancel()
+		t.Fatalf("grab serve first line %q has no URL", first)
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != ExitInterrupted {
+				t.Errorf("grab serve exited %d after Ctrl-C, want %d", code, ExitInterrupted)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("grab serve did not stop within 15s of Ctrl-C")
+		}
+	})
+	return m[1], stderr
+}
+
+// curl runs curl with args and returns its stdout; the test fails if curl
+// fails.
+func curl(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "curl", append([]string{"-sS", "--noproxy", "*"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("curl %q: %v", args, err)
+	}
+	return string(out)
+}
+
+// TestServeTextbookWithCurl shows each textbook server example through
+// grab serve, with curl as an independent client: hello (2-13), the
+// directory listing (2.3.3), the CGI POST (2-14, 2-15), the WSGI sample
+// (2-16) and the PUT upload (2-11).
+func TestServeTextbookWithCurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed (apt-get install -y curl)")
+	}
+	www := t.TempDir()
+	os.WriteFile(filepath.Join(www, "index.html.txt"), []byte("textbook"), 0o644)
+	cgiDir := filepath.Join(www, "cgi-bin")
+	os.MkdirAll(cgiDir, 0o755)
+	script := "#!/bin/sh\nread -r form\nprintf 'Content-type: text/plain\\n\\n'\necho 'Welcome, CGI Scripts'\n" +
+		"printf '%s\\n' \"$form\" | tr '&' '\\n' | sed 's/=/ is /; s/%40/@/g'\n"
+	os.WriteFile(filepath.Join(cgiDir, "script.py"), []byte(script), 0o755)
+	uploads := t.TempDir()
+
+	base, log := startServe(t, www, "--cgi-dir", cgiDir, "--upload-dir", uploads)
+
+	if got := curl(t, base+"/hello"); got != "Hello World" {
+		t.Errorf("curl /hello = %q", got)
+	}
+	if got := curl(t, base+"/"); !strings.Contains(got, "Directory listing for /") || !strings.Contains(got, "index.html.txt") {
+		t.Errorf("curl / (listing) = %q", got)
+	}
+	if got := curl(t, "-I", base+"/index.html.txt"); !strings.Contains(got, "200 OK") || !strings.Contains(strings.ToLower(got), "content-length: 8") {
+		t.Errorf("curl -I = %q", got)
+	}
+	got := curl(t, "-d", "language=python&framework=django&email=kumar%40example.com", base+"/cgi-bin/script.py")
+	want := "Welcome, CGI Scripts\nlanguage is python\nframework is django\nemail is kumar@example.com\n"
+	if got != want {
+		t.Errorf("curl -d ... /cgi-bin/script.py = %q, want %q", got, want)
+	}
+	if got := curl(t, base+"/wsgi/"); got != "This is a sample WSGI Application." {
+		t.Errorf("curl /wsgi/ = %q", got)
+	}
+	if got := curl(t, "-X", "PUT", "--data-binary", "first", base+"/file", "-w", " %{http_code}"); got != "stored 5 bytes at /file\n 201" {
+		t.Errorf("curl PUT /file = %q", got)
+	}
+	if got := curl(t, "-X", "PUT", "--data-binary", "***filecontents***", base+"/file", "-w", " %{http_code}"); !strings.HasSuffix(got, " 200") {
+		t.Errorf("curl PUT /file again = %q", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(uploads, "file")); string(b) != "***filecontents***" {
+		t.Errorf("uploaded file holds %q", b)
+	}
+	if got := curl(t, "-X", "DELETE", "-w", "%{http_code}", base+"/file"); got != "204" {
+		t.Errorf("curl DELETE /file = %q", got)
+	}
+	if !strings.Contains(log.String(), `"GET /hello HTTP/1.1" 200 11`) {
+		t.Errorf("access log on stderr lacks the /hello line:\n%s", log.String())
+	}
+}
+
+func TestServeUsage(t *testing.T) {
+	tests := []runTest{
+		{"two dirs", []string{"serve", "a", "b"}, ExitUsage, empty, hasPrefix("grab: accepts at most 1 arg")},
+		{"missing dir", []string{"serve", "/nonexistent-grab-dir"}, ExitFailure, empty, hasPrefix("grab: serve: DIR: stat /nonexistent-grab-dir")},
+		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, ExitFailure, empty, contains("not a loopback address")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			code := Run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr)
+			tt.verify(t, code, stdout.String(), stderr.String())
+		})
+	}
+}
