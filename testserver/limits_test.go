@@ -1,0 +1,99 @@
+package testserver
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestListingPages is HOSTILE.md R4's cap: a large directory is listed a
+// page at a time.
+func TestListingPages(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2500 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%05d", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := start(t, New(WithRoot(dir)))
+	_, _, p1 := get(t, srv, "GET", "/", nil)
+	_, _, p3 := get(t, srv, "GET", "/?page=3", nil)
+	if n := strings.Count(p1, "<li>"); n != maxListing || !strings.Contains(p1, "Page 1 of 3 (2500 entries)") || !strings.Contains(p1, `href="?page=2"`) {
+		t.Errorf("page 1 lists %d entries:\n%.300s", n, p1)
+	}
+	if n := strings.Count(p3, "<li>"); n != 500 || !strings.Contains(p3, "f02499") || strings.Contains(p3, "f00000") {
+		t.Errorf("page 3 lists %d entries", n)
+	}
+}
+
+// TestSlowloris is HOSTILE.md R10: 256 connections that send a header a
+// byte at a time do not keep a normal client from being served.
+func TestSlowloris(t *testing.T) {
+	s := &Server{}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	var conns []net.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for range 256 {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		conns = append(conns, c)
+		io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 5 * time.Second}
+			resp, err := client.Get(s.URL() + "/hello")
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+			client.CloseIdleConnections()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("normal client beside 256 slow ones: %v", err)
+	}
+}
+
+// TestParameterCaps is HOSTILE.md R14: httpbin's parameters are capped
+// (delays at the maximum delay), so no request can hold the server.
+func TestParameterCaps(t *testing.T) {
+	srv := start(t, New(WithMaxDelay(200*time.Millisecond)))
+	for _, p := range []string{"/delay/1000000000", "/drip?duration=1000000000&numbytes=10", "/bytes/1000000000000", "/redirect/1000000", "/range/1000000000000", "/stream-bytes/1000000000000"} {
+		start := time.Now()
+		code, _, body := get(t, srv, "GET", p, nil)
+		if code == 200 && len(body) > 1<<20 {
+			t.Errorf("GET %s = %d with %d bytes", p, code, len(body))
+		}
+		if code != 400 && code != 200 && code != 302 {
+			t.Errorf("GET %s = %d", p, code)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("GET %s took %v", p, d)
+		}
+	}
+}
