@@ -552,13 +552,21 @@ func (h *handler) siteIndex(w http.ResponseWriter, r *http.Request) {
 		n, n, n, MaxSitePages))
 }
 
+// sitePageParams reads the site size and page index of a site page's
+// path, answering the request itself when they are invalid.
+func sitePageParams(w http.ResponseWriter, r *http.Request) (n, i int, ok bool) {
+	if n, ok = siteSize(w, r); !ok {
+		return 0, 0, false
+	}
+	if i, ok = sitePageIndex(w, r, n); !ok {
+		return 0, 0, false
+	}
+	return n, i, true
+}
+
 // sitePage serves /site/{n}/page/{i}.html.
 func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
-	n, ok := siteSize(w, r)
-	if !ok {
-		return
-	}
-	i, ok := sitePageIndex(w, r, n)
+	n, i, ok := sitePageParams(w, r)
 	if !ok {
 		return
 	}
@@ -596,11 +604,7 @@ func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
 // siteOther serves /site/{n}/private/{i}.html and
 // /site/{n}/nofollow/{i}.html: pages that link nowhere.
 func (h *handler) siteOther(w http.ResponseWriter, r *http.Request) {
-	n, ok := siteSize(w, r)
-	if !ok {
-		return
-	}
-	i, ok := sitePageIndex(w, r, n)
+	n, i, ok := sitePageParams(w, r)
 	if !ok {
 		return
 	}

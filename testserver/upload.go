@@ -47,6 +47,23 @@ func uploadName(p string) (string, error) {
 	return name, nil
 }
 
+// uploadTarget checks the name a PUT or DELETE names and opens the upload
+// directory; it answers the request itself and returns ok=false when it
+// cannot go on. The caller closes root.
+func (h *handler) uploadTarget(w http.ResponseWriter, r *http.Request) (root *os.Root, name string, ok bool) {
+	name, err := uploadName(r.URL.Path)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, "", false
+	}
+	root, err = os.OpenRoot(h.cfg.uploadDir)
+	if err != nil {
+		http.Error(w, "upload directory unavailable", http.StatusInternalServerError)
+		return nil, "", false
+	}
+	return root, name, true
+}
+
 // put stores the request body under the upload directory: into a temporary
 // file in the target's directory, renamed over the target only when the
 // whole body has arrived, so a cut or oversized upload never leaves a
@@ -54,19 +71,13 @@ func uploadName(p string) (string, error) {
 // body wins. It answers 201 for a new file, 200 for a replaced one, 413
 // (before reading anything) for a declared length over the cap.
 func (h *handler) put(w http.ResponseWriter, r *http.Request) {
-	name, err := uploadName(r.URL.Path)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
 	if r.ContentLength > h.cfg.maxUpload {
 		w.Header().Set("Connection", "close")
 		http.Error(w, fmt.Sprintf("body of %d bytes is over the upload limit of %d bytes", r.ContentLength, h.cfg.maxUpload), http.StatusRequestEntityTooLarge)
 		return
 	}
-	root, err := os.OpenRoot(h.cfg.uploadDir)
-	if err != nil {
-		http.Error(w, "upload directory unavailable", http.StatusInternalServerError)
+	root, name, ok := h.uploadTarget(w, r)
+	if !ok {
 		return
 	}
 	defer root.Close()
@@ -121,14 +132,8 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 // del removes a file under the upload directory: 204, or 404 when there is
 // none, 409 for a directory.
 func (h *handler) del(w http.ResponseWriter, r *http.Request) {
-	name, err := uploadName(r.URL.Path)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	root, err := os.OpenRoot(h.cfg.uploadDir)
-	if err != nil {
-		http.Error(w, "upload directory unavailable", http.StatusInternalServerError)
+	root, name, ok := h.uploadTarget(w, r)
+	if !ok {
 		return
 	}
 	defer root.Close()
