@@ -1,0 +1,1056 @@
+package conn
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Defaults of the limits, each with an option.
+const (
+	// DefaultMaxHeaderBytes caps a response's head (status line and header
+	// fields), and separately its trailers.
+	DefaultMaxHeaderBytes = 1 << 20
+	// DefaultMax1xx caps the interim (1xx) responses before a final one.
+	DefaultMax1xx = 16
+	// DefaultExpectTimeout is how long a request with "Expect:
+	// 100-continue" waits for the server's 100 before sending its body.
+	DefaultExpectTimeout = time.Second
+	// DefaultDialTimeout bounds connecting (and the TLS handshake).
+	DefaultDialTimeout = 30 * time.Second
+)
+
+// Limits on what a request may hold outside raw mode.
+const (
+	maxMethodLen   = 64
+	maxValueLen    = 64 << 10
+	maxRequestHead = 1 << 20
+	max1xxBytes    = 64 << 10
+)
+
+// Errors callers act on; match them with errors.Is.
+var (
+	// ErrNotReady is returned for a call out of turn: a new request while
+	// the previous response's body is unread (http.client's
+	// ResponseNotReady and CannotSendRequest), a header after EndHeaders.
+	ErrNotReady = errors.New("conn: not ready")
+	// ErrClosed is returned once the connection is closed, by Close, by
+	// the server (Connection: close), or after an error or raw mode left it
+	// unusable. Conn never reconnects by itself.
+	ErrClosed = errors.New("conn: connection closed")
+	// ErrInvalid is returned for a request refused before anything is
+	// written: an invalid method, target, header name or value, or
+	// conflicting framing headers.
+	ErrInvalid = errors.New("conn: invalid request")
+	// ErrHeaderTooLarge is returned for a response head or trailer section
+	// over the header budget.
+	ErrHeaderTooLarge = errors.New("conn: response header too large")
+	// ErrTooMany1xx is returned when a server sends more interim responses
+	// than allowed.
+	ErrTooMany1xx = errors.New("conn: too many 1xx responses")
+	// ErrFraming is returned for a response whose length cannot be trusted:
+	// both Content-Length and Transfer-Encoding, or several Content-Lengths.
+	ErrFraming = errors.New("conn: ambiguous response framing")
+)
+
+// TruncatedError reports a body that ended before its declared end: a
+// Content-Length body cut short, or a chunked body without its last chunk.
+// It matches io.ErrUnexpectedEOF.
+type TruncatedError struct {
+	Got  int64 // body bytes received
+	Want int64 // declared length, -1 for a chunked body
+}
+
+func (e *TruncatedError) Error() string {
+	if e.Want < 0 {
+		return fmt.Sprintf("conn: body truncated: got %d bytes of a chunked body without its last chunk", e.Got)
+	}
+	return fmt.Sprintf("conn: body truncated: got %d of %d bytes", e.Got, e.Want)
+}
+
+func (e *TruncatedError) Unwrap() error { return io.ErrUnexpectedEOF }
+
+// ClosedError reports that the server closed (or reset) the connection
+// before a complete response: Phase says when, and Paused, when the
+// request's head went out before its body, how long after the head.
+type ClosedError struct {
+	Phase  string
+	Paused time.Duration
+	Err    error
+}
+
+func (e *ClosedError) Error() string {
+	msg := "conn: server closed the connection " + e.Phase
+	if e.Paused > 0 {
+		msg += fmt.Sprintf(" (the body followed the head by %s: the server may have timed out while the client paused)", e.Paused.Round(time.Millisecond))
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *ClosedError) Unwrap() []error { return []error{ErrClosed, e.Err} }
+
+// ContextDialer dials connections; *net.Dialer is one, and so is a SOCKS or
+// proxy dialer.
+type ContextDialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// An Option configures [Dial].
+type Option func(*config)
+
+type config struct {
+	tls           *tls.Config
+	useTLS        bool
+	dialTimeout   time.Duration
+	dialer        ContextDialer
+	raw           bool
+	maxHeader     int
+	max1xx        int
+	expectTimeout time.Duration
+	timeout       time.Duration
+}
+
+// WithTLS makes the connection TLS. cfg may be nil; an empty ServerName is
+// set from the dialled host. The certificate is verified unless cfg says
+// otherwise.
+func WithTLS(cfg *tls.Config) Option {
+	return func(c *config) { c.useTLS, c.tls = true, cfg }
+}
+
+// WithDialTimeout bounds connecting and the TLS handshake; 0 means
+// [DefaultDialTimeout].
+func WithDialTimeout(d time.Duration) Option { return func(c *config) { c.dialTimeout = d } }
+
+// WithDialer dials through d (a proxy or SOCKS dialer, or a test's guard)
+// instead of net.Dialer. The DNS phase is then not timed.
+func WithDialer(d ContextDialer) Option { return func(c *config) { c.dialer = d } }
+
+// WithRaw turns off validation: methods, targets and header fields are
+// sent exactly as given, Host is not added, and framing headers are not
+// checked. A connection that has carried a raw request is never reused:
+// after its response it is closed.
+func WithRaw() Option { return func(c *config) { c.raw = true } }
+
+// WithMaxHeaderBytes caps a response head and its trailers; 0 means
+// [DefaultMaxHeaderBytes].
+func WithMaxHeaderBytes(n int) Option { return func(c *config) { c.maxHeader = n } }
+
+// WithMax1xx caps the interim responses before a final one; 0 means
+// [DefaultMax1xx].
+func WithMax1xx(n int) Option { return func(c *config) { c.max1xx = n } }
+
+// WithExpectTimeout sets how long a request with "Expect: 100-continue"
+// waits for a 100 before sending its body anyway; 0 means
+// [DefaultExpectTimeout].
+func WithExpectTimeout(d time.Duration) Option { return func(c *config) { c.expectTimeout = d } }
+
+// WithTimeout sets an inactivity timeout: any single read or write that
+// makes no progress for d fails, as Python's HTTPConnection timeout does.
+// 0 means none (a context or Close bounds the wait instead).
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+type state int
+
+const (
+	stIdle     state = iota // ready for PutRequest
+	stHead                  // request line written, fields may follow
+	stBody                  // head flushed, body may be sent
+	stResponse              // response returned, its body unread
+	stClosed                // closed: by Close, the server, an error or raw mode
+)
+
+type framing int
+
+const (
+	frameNone framing = iota
+	frameLength
+	frameChunked
+)
+
+// Conn is one HTTP/1.1 connection to one host, as Python's
+// http.client.HTTPConnection: requests go out one after another, each
+// response's body read before the next request. Its methods must not be
+// called concurrently, except Close.
+type Conn struct {
+	cfg  config
+	addr string // host:port as dialled
+	host string // the Host header to add
+	nc   net.Conn
+	cr   *capReader
+	br   *bufio.Reader
+	bw   *bufio.Writer
+
+	closeOnce sync.Once
+	closeErr  error
+
+	state    state
+	err      error // why the connection is closed, for ErrClosed
+	reusable bool  // false once a raw request or a framing anomaly went out
+
+	// the exchange in progress
+	method     string
+	hasHost    bool
+	framing    framing
+	declared   int64 // Content-Length declared for the request body
+	sent       int64 // request body bytes sent
+	expect     bool
+	tes        []string
+	cls        []string
+	headBytes  int
+	timings    *Timings
+	connPhases *Timings // dial phases, given to the first exchange
+	pending    *Response
+}
+
+// Dial connects to addr, a "host:port" (not a URL), as HTTPConnection(host,
+// port) does, and makes the TLS handshake when WithTLS is given.
+func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
+	c := &Conn{addr: addr, reusable: true}
+	for _, o := range opts {
+		o(&c.cfg)
+	}
+	if c.cfg.maxHeader == 0 {
+		c.cfg.maxHeader = DefaultMaxHeaderBytes
+	}
+	if c.cfg.max1xx == 0 {
+		c.cfg.max1xx = DefaultMax1xx
+	}
+	if c.cfg.expectTimeout == 0 {
+		c.cfg.expectTimeout = DefaultExpectTimeout
+	}
+	if c.cfg.dialTimeout == 0 {
+		c.cfg.dialTimeout = DefaultDialTimeout
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("conn: dial %q: want host:port: %w", addr, err)
+	}
+	if host == "" || port == "" {
+		return nil, fmt.Errorf("conn: dial %q: want host:port", addr)
+	}
+	c.host = hostHeader(host, port, c.cfg.useTLS)
+	t := &Timings{}
+	c.connPhases = t
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.dialTimeout)
+	defer cancel()
+	nc, err := c.dial(ctx, host, port, t)
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg.useTLS {
+		cfg := c.cfg.tls.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = host
+		}
+		if len(cfg.NextProtos) == 0 {
+			cfg.NextProtos = []string{"http/1.1"}
+		}
+		t.TLSStart = time.Now()
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("conn: TLS handshake with %s: %w", addr, err)
+		}
+		t.TLSDone = time.Now()
+		nc = tc
+	}
+	c.nc = nc
+	c.cr = &capReader{r: nc, c: c}
+	c.br = bufio.NewReaderSize(c.cr, 32<<10)
+	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 32<<10)
+	return c, nil
+}
+
+// hostHeader is the Host header for host and port: the port is left out
+// when it is the scheme's default, as http.client does.
+func hostHeader(host, port string, tls bool) string {
+	if (port == "80" && !tls) || (port == "443" && tls) {
+		if strings.IndexByte(host, ':') >= 0 {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (c *Conn) dial(ctx context.Context, host, port string, t *Timings) (net.Conn, error) {
+	if c.cfg.dialer != nil {
+		t.ConnectStart = time.Now()
+		nc, err := c.cfg.dialer.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			return nil, fmt.Errorf("conn: dial %s: %w", c.addr, err)
+		}
+		t.ConnectDone = time.Now()
+		return nc, nil
+	}
+	var ips []net.IPAddr
+	if ip := net.ParseIP(host); ip != nil {
+		ips = []net.IPAddr{{IP: ip}}
+	} else {
+		t.DNSStart = time.Now()
+		var err error
+		ips, err = net.DefaultResolver.LookupIPAddr(ctx, host)
+		t.DNSDone = time.Now()
+		if err != nil {
+			return nil, fmt.Errorf("conn: dial %s: %w", c.addr, err)
+		}
+	}
+	var d net.Dialer
+	t.ConnectStart = time.Now()
+	var errs []error
+	for _, ip := range ips {
+		nc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			t.ConnectDone = time.Now()
+			return nc, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("conn: dial %s: %w", c.addr, errors.Join(errs...))
+}
+
+// LocalAddr and RemoteAddr return the connection's addresses.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the address of the server end.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// TLS returns the TLS connection state, or nil for plain HTTP.
+func (c *Conn) TLS() *tls.ConnectionState {
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		s := tc.ConnectionState()
+		return &s
+	}
+	return nil
+}
+
+// SetDeadline sets a deadline for all reads and writes, as net.Conn's.
+func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+
+// Close closes the connection. It may be called at any time, also
+// concurrently with a request to abort it.
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.nc.Close() })
+	return c.closeErr
+}
+
+// fail closes the connection for good, recording why.
+func (c *Conn) fail(err error) error {
+	if c.state != stClosed {
+		c.state = stClosed
+		c.err = err
+		c.Close()
+	}
+	return err
+}
+
+// closedErr is the error for a call on a closed connection.
+func (c *Conn) closedErr() error {
+	if c.err != nil && !errors.Is(c.err, ErrClosed) {
+		return fmt.Errorf("%w (%v)", ErrClosed, c.err)
+	}
+	if c.err != nil {
+		return c.err
+	}
+	return ErrClosed
+}
+
+func (c *Conn) checkState(want state, call string) error {
+	switch {
+	case c.state == want:
+		return nil
+	case c.state == stClosed:
+		return c.closedErr()
+	case c.state == stResponse:
+		return fmt.Errorf("%w: %s while the previous response's body is unread (ResponseNotReady): read it to the end or close it", ErrNotReady, call)
+	case c.state == stIdle:
+		return fmt.Errorf("%w: %s before PutRequest", ErrNotReady, call)
+	case c.state == stHead:
+		return fmt.Errorf("%w: %s before EndHeaders (CannotSendRequest)", ErrNotReady, call)
+	default:
+		return fmt.Errorf("%w: %s after EndHeaders (CannotSendRequest)", ErrNotReady, call)
+	}
+}
+
+// Request sends a whole request, as HTTPConnection.request does: the
+// request line, header's fields in order and case, Host unless header has
+// it, framing chosen from body unless header sets it (Content-Length for a
+// body of known length such as *bytes.Reader, *strings.Reader or
+// *bytes.Buffer, chunked for any other; Content-Length: 0 for a POST, PUT
+// or PATCH without a body), then the body. With "Expect: 100-continue" the
+// body waits for the server's 100, at most the expect timeout; a final
+// answer before it (417, 413, 401, ...) keeps the body back, and
+// GetResponse returns that answer. Read the response with GetResponse.
+func (c *Conn) Request(method, target string, body io.Reader, header Header) error {
+	if err := c.checkState(stIdle, "Request"); err != nil {
+		return err
+	}
+	if err := c.validateRequest(method, target, header); err != nil {
+		return err
+	}
+	h := header.Clone()
+	if !c.cfg.raw && !h.Has("Content-Length") && !h.Has("Transfer-Encoding") {
+		switch n := bodyLength(body); {
+		case n >= 0:
+			if n > 0 || method == "POST" || method == "PUT" || method == "PATCH" {
+				h.Add("Content-Length", strconv.FormatInt(n, 10))
+			}
+		default:
+			h.Add("Transfer-Encoding", "chunked")
+		}
+	}
+	if err := c.PutRequest(method, target); err != nil {
+		return err
+	}
+	for _, f := range h.fields {
+		if err := c.PutHeader(f.Name, f.Value); err != nil {
+			c.state = stIdle
+			c.bw.Reset(deadlineWriter{c})
+			return err
+		}
+	}
+	if err := c.EndHeaders(); err != nil {
+		return err
+	}
+	if c.expect && body != nil {
+		proceed, err := c.waitContinue()
+		if err != nil {
+			return err
+		}
+		if !proceed {
+			return nil
+		}
+	}
+	if body == nil {
+		return nil
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if err := c.send(buf[:n], false); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return c.fail(fmt.Errorf("conn: reading the request body: %w", rerr))
+		}
+	}
+}
+
+// bodyLength returns the length of a body whose length is known without
+// reading it, 0 for nil, or -1.
+func bodyLength(body io.Reader) int64 {
+	switch b := body.(type) {
+	case nil:
+		return 0
+	case *bytes.Reader:
+		return int64(b.Len())
+	case *strings.Reader:
+		return int64(b.Len())
+	case *bytes.Buffer:
+		return int64(b.Len())
+	}
+	return -1
+}
+
+// validateRequest checks a whole request before anything is written, so a
+// refused request leaves the connection as it was.
+func (c *Conn) validateRequest(method, target string, h Header) error {
+	if c.cfg.raw {
+		return nil
+	}
+	if err := validMethod(method); err != nil {
+		return err
+	}
+	if err := validTarget(target); err != nil {
+		return err
+	}
+	var cls, tes []string
+	for _, f := range h.fields {
+		if err := validField(f.Name, f.Value); err != nil {
+			return err
+		}
+		switch {
+		case strings.EqualFold(f.Name, "Content-Length"):
+			cls = append(cls, f.Value)
+		case strings.EqualFold(f.Name, "Transfer-Encoding"):
+			tes = append(tes, f.Value)
+		}
+	}
+	return validFraming(cls, tes)
+}
+
+// PutRequest starts a request: it buffers the request line. Fields follow
+// with PutHeader; EndHeaders sends the head.
+func (c *Conn) PutRequest(method, target string) error {
+	if err := c.checkState(stIdle, "PutRequest"); err != nil {
+		return err
+	}
+	if !c.cfg.raw {
+		if err := validMethod(method); err != nil {
+			return err
+		}
+		if err := validTarget(target); err != nil {
+			return err
+		}
+	}
+	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect = method, false, frameNone, 0, 0, false
+	c.tes, c.cls, c.pending = nil, nil, nil
+	c.timings = &Timings{Start: time.Now()}
+	if c.connPhases != nil {
+		c.timings.copyDial(c.connPhases)
+		c.connPhases = nil
+	} else {
+		c.timings.Reused = true
+	}
+	if c.cfg.raw {
+		c.reusable = false
+	}
+	line := method + " " + target + " HTTP/1.1\r\n"
+	c.headBytes = len(line)
+	c.bw.WriteString(line)
+	c.state = stHead
+	return nil
+}
+
+// PutHeader adds a header field; several values are joined with ", " on
+// one line (never folded). The name and values are checked unless in raw
+// mode: a name must be a token, a value may not hold CR, LF, NUL or other
+// control characters but tab.
+func (c *Conn) PutHeader(name string, values ...string) error {
+	if err := c.checkState(stHead, "PutHeader"); err != nil {
+		return err
+	}
+	value := strings.Join(values, ", ")
+	if !c.cfg.raw {
+		if err := validField(name, value); err != nil {
+			return err
+		}
+	}
+	c.headBytes += len(name) + len(value) + 4
+	if !c.cfg.raw && c.headBytes > maxRequestHead {
+		return fmt.Errorf("%w: request head longer than %d bytes at header %q", ErrInvalid, maxRequestHead, name)
+	}
+	switch {
+	case strings.EqualFold(name, "Host"):
+		c.hasHost = true
+	case strings.EqualFold(name, "Content-Length"):
+		c.cls = append(c.cls, value)
+	case strings.EqualFold(name, "Transfer-Encoding"):
+		c.tes = append(c.tes, value)
+	case strings.EqualFold(name, "Expect"):
+		c.expect = strings.EqualFold(strings.TrimSpace(value), "100-continue")
+	}
+	c.bw.WriteString(name)
+	c.bw.WriteString(": ")
+	c.bw.WriteString(value)
+	c.bw.WriteString("\r\n")
+	return nil
+}
+
+// EndHeaders adds Host unless it was given (and not in raw mode), ends the
+// head and sends it: the server sees the head now, and the body, if any,
+// whenever Send is called.
+func (c *Conn) EndHeaders() error {
+	if err := c.checkState(stHead, "EndHeaders"); err != nil {
+		return err
+	}
+	if !c.cfg.raw {
+		if err := validFraming(c.cls, c.tes); err != nil {
+			c.state = stIdle
+			c.bw.Reset(deadlineWriter{c})
+			return err
+		}
+		if !c.hasHost {
+			c.bw.WriteString("Host: " + c.host + "\r\n")
+		}
+	}
+	switch {
+	case len(c.tes) > 0:
+		c.framing = frameChunked
+	case len(c.cls) > 0:
+		c.framing = frameLength
+		c.declared, _ = strconv.ParseInt(strings.TrimSpace(c.cls[0]), 10, 64)
+	}
+	c.bw.WriteString("\r\n")
+	if err := c.bw.Flush(); err != nil {
+		return c.fail(c.writeErr("sending the request head", err))
+	}
+	c.timings.HeadWritten = time.Now()
+	c.state = stBody
+	return nil
+}
+
+// Send sends body bytes, at once (they are not buffered), so a caller can
+// pause before, between and after calls. With a declared Content-Length,
+// Send refuses to go past it; with Transfer-Encoding: chunked, each call
+// sends one chunk. Without either, a body is refused, since the server
+// would read it as the next request. In raw mode p is sent as it is.
+func (c *Conn) Send(p []byte) error {
+	if err := c.checkState(stBody, "Send"); err != nil {
+		return err
+	}
+	return c.send(p, true)
+}
+
+func (c *Conn) send(p []byte, flush bool) error {
+	if len(p) == 0 {
+		return nil
+	}
+	switch {
+	case c.cfg.raw:
+		c.bw.Write(p)
+	case c.framing == frameLength:
+		if c.sent+int64(len(p)) > c.declared {
+			return fmt.Errorf("%w: body longer than the declared Content-Length %d", ErrInvalid, c.declared)
+		}
+		c.bw.Write(p)
+	case c.framing == frameChunked:
+		c.bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
+		c.bw.WriteString("\r\n")
+		c.bw.Write(p)
+		c.bw.WriteString("\r\n")
+	default:
+		return fmt.Errorf("%w: a body needs Content-Length or Transfer-Encoding: chunked in the head", ErrInvalid)
+	}
+	c.sent += int64(len(p))
+	if flush || c.bw.Buffered() >= 16<<10 {
+		if err := c.bw.Flush(); err != nil {
+			return c.fail(c.writeErr("sending the request body", err))
+		}
+	}
+	return nil
+}
+
+// writeErr describes a failed write, naming the pause when the server
+// dropped the connection between head and body.
+func (c *Conn) writeErr(phase string, err error) error {
+	if isClosedErr(err) {
+		return &ClosedError{Phase: "while " + phase, Paused: c.pause(), Err: err}
+	}
+	return fmt.Errorf("conn: %s: %w", phase, err)
+}
+
+// pause is how long after the head the body has been going out.
+func (c *Conn) pause() time.Duration {
+	if c.timings == nil || c.timings.HeadWritten.IsZero() || c.state < stBody {
+		return 0
+	}
+	d := time.Since(c.timings.HeadWritten)
+	if d < 10*time.Millisecond {
+		return 0
+	}
+	return d
+}
+
+func isClosedErr(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
+}
+
+// finishBody ends the request body: the last chunk for chunked framing; a
+// check that a declared length was met.
+func (c *Conn) finishBody() error {
+	switch {
+	case c.cfg.raw:
+	case c.framing == frameChunked:
+		c.bw.WriteString("0\r\n\r\n")
+	case c.framing == frameLength && c.sent != c.declared:
+		return c.fail(fmt.Errorf("%w: body of %d bytes is short of the declared Content-Length %d", ErrInvalid, c.sent, c.declared))
+	}
+	if err := c.bw.Flush(); err != nil {
+		return c.fail(c.writeErr("sending the request body", err))
+	}
+	c.timings.BodyWritten = time.Now()
+	return nil
+}
+
+// waitContinue waits for the server's answer to "Expect: 100-continue":
+// true to send the body (a 100, or no answer within the timeout), false
+// when a final response came first; it is kept for GetResponse and the
+// connection will not be reused.
+func (c *Conn) waitContinue() (bool, error) {
+	c.nc.SetReadDeadline(time.Now().Add(c.cfg.expectTimeout))
+	_, err := c.br.Peek(1)
+	c.nc.SetReadDeadline(time.Time{})
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true, nil
+	}
+	if err != nil {
+		return false, c.fail(&ClosedError{Phase: "while waiting for 100 Continue", Err: err})
+	}
+	resp, interim, err := c.readResponse(true)
+	if err != nil {
+		return false, err
+	}
+	if resp == nil { // a 100: go on
+		c.timings.Interim = append(c.timings.Interim, interim...)
+		return true, nil
+	}
+	c.pending = resp
+	c.reusable = false
+	return false, nil
+}
+
+// GetResponse finishes the request (the last chunk of a chunked body) and
+// reads the response head, skipping interim 1xx responses (at most the 1xx
+// limit; 101 Switching Protocols is final). The body streams from
+// Response.Body, which must be read to the end or closed before the next
+// request; closing it early closes the connection.
+func (c *Conn) GetResponse() (*Response, error) {
+	if err := c.checkState(stBody, "GetResponse"); err != nil {
+		return nil, err
+	}
+	if c.pending != nil {
+		resp := c.pending
+		c.pending = nil
+		c.state = stResponse
+		c.startBody(resp)
+		return resp, nil
+	}
+	if err := c.finishBody(); err != nil {
+		return nil, err
+	}
+	resp, _, err := c.readResponse(false)
+	if err != nil {
+		return nil, err
+	}
+	c.state = stResponse
+	c.startBody(resp)
+	return resp, nil
+}
+
+// readResponse reads responses until a final one. With stopAt100 it
+// returns (nil, interim) at a 100 Continue.
+func (c *Conn) readResponse(stopAt100 bool) (*Response, []Interim, error) {
+	var interim []Interim
+	total := 0
+	for {
+		resp, head, err := c.readOne()
+		if err != nil {
+			return nil, interim, err
+		}
+		if c.timings.FirstByte.IsZero() {
+			c.timings.FirstByte = c.timings.firstByteSeen
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			r, err := c.newResponse(resp, head)
+			if err != nil {
+				return nil, interim, err
+			}
+			r.Interim = interim
+			return r, interim, nil
+		}
+		total += len(head)
+		interim = append(interim, Interim{StatusCode: resp.StatusCode, Status: resp.Status, Header: parseHead(head)})
+		if len(interim) > c.cfg.max1xx || total > max1xxBytes {
+			return nil, interim, c.fail(fmt.Errorf("%w: more than %d interim responses or %d bytes of them", ErrTooMany1xx, c.cfg.max1xx, max1xxBytes))
+		}
+		if stopAt100 && resp.StatusCode == http.StatusContinue {
+			return nil, interim, nil
+		}
+	}
+}
+
+// readOne reads one response head with http.ReadResponse under the header
+// budget, and returns it with the raw head bytes.
+func (c *Conn) readOne() (*http.Response, []byte, error) {
+	c.cr.startHead(c.br.Buffered(), c.cfg.maxHeader, c.br)
+	resp, err := http.ReadResponse(c.br, &http.Request{Method: c.method})
+	head := c.cr.endHead(c.br.Buffered())
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrHeaderTooLarge):
+			return nil, nil, c.fail(fmt.Errorf("%w: more than %d bytes", ErrHeaderTooLarge, c.cfg.maxHeader))
+		case len(head) == 0 && isClosedErr(err):
+			return nil, nil, c.fail(&ClosedError{Phase: "before answering", Paused: c.bodyPause(), Err: err})
+		case isClosedErr(err):
+			return nil, nil, c.fail(&ClosedError{Phase: "in the middle of the response head", Err: err})
+		}
+		return nil, nil, c.fail(fmt.Errorf("conn: malformed response: %w", err))
+	}
+	return resp, head, nil
+}
+
+// bodyPause is the time between head and body, when the caller paused.
+func (c *Conn) bodyPause() time.Duration {
+	t := c.timings
+	if t == nil || t.HeadWritten.IsZero() || t.BodyWritten.IsZero() {
+		return 0
+	}
+	if d := t.BodyWritten.Sub(t.HeadWritten); d >= 10*time.Millisecond {
+		return d
+	}
+	return 0
+}
+
+// capReader sits under the bufio.Reader. While a head is read it caps the
+// bytes read from the connection and records them, so the head can be
+// re-read for its fields' order and case.
+type capReader struct {
+	r         io.Reader
+	c         *Conn
+	limit     int // bytes still allowed while reading a head; <0 means off
+	recording bool
+	rec       []byte
+}
+
+func (r *capReader) startHead(buffered, max int, br *bufio.Reader) {
+	r.limit = max
+	r.recording = true
+	// What the bufio.Reader already holds is part of the head.
+	pre, _ := br.Peek(buffered)
+	r.rec = append(r.rec[:0], pre...)
+}
+
+// endHead stops recording and returns the head bytes consumed.
+func (r *capReader) endHead(buffered int) []byte {
+	r.recording = false
+	r.limit = -1
+	n := len(r.rec) - buffered
+	if n < 0 {
+		n = 0
+	}
+	return r.rec[:n]
+}
+
+func (r *capReader) Read(p []byte) (int, error) {
+	if r.recording {
+		if r.limit <= 0 {
+			return 0, ErrHeaderTooLarge
+		}
+		if len(p) > r.limit {
+			p = p[:r.limit]
+		}
+	}
+	if t := r.c.cfg.timeout; t > 0 {
+		r.c.nc.SetReadDeadline(time.Now().Add(t))
+	}
+	n, err := r.r.Read(p)
+	if n > 0 && r.c.timings != nil && r.c.timings.firstByteSeen.IsZero() {
+		r.c.timings.firstByteSeen = time.Now()
+	}
+	if r.recording {
+		r.limit -= n
+		r.rec = append(r.rec, p[:n]...)
+	}
+	return n, err
+}
+
+// deadlineWriter applies the inactivity timeout to writes.
+type deadlineWriter struct{ c *Conn }
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	if t := w.c.cfg.timeout; t > 0 {
+		w.c.nc.SetWriteDeadline(time.Now().Add(t))
+	}
+	return w.c.nc.Write(p)
+}
+
+// newResponse builds a Response from net/http's reading of the head, and
+// refuses ambiguous framing unless in raw mode.
+func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) {
+	fields := parseHead(head)
+	if n := len(fields.Values("Content-Length")); n > 1 || (n == 1 && fields.Has("Transfer-Encoding")) {
+		if !c.cfg.raw {
+			return nil, c.fail(fmt.Errorf("%w: %d Content-Length fields and Transfer-Encoding %q", ErrFraming, n, fields.Get("Transfer-Encoding")))
+		}
+		c.reusable = false
+	}
+	code, reason, _ := strings.Cut(resp.Status, " ")
+	_ = code
+	r := &Response{
+		Status:        resp.Status,
+		StatusCode:    resp.StatusCode,
+		Reason:        reason,
+		Proto:         resp.Proto,
+		ProtoMajor:    resp.ProtoMajor,
+		ProtoMinor:    resp.ProtoMinor,
+		Header:        fields,
+		ContentLength: resp.ContentLength,
+		Close:         resp.Close,
+		Timings:       c.timings,
+		raw:           resp,
+	}
+	chunked := len(resp.TransferEncoding) > 0 && resp.TransferEncoding[0] == "chunked"
+	r.Chunked = chunked
+	noBody := resp.Body == http.NoBody || c.method == "HEAD" || resp.StatusCode == 204 || resp.StatusCode == 304 ||
+		(resp.StatusCode >= 100 && resp.StatusCode < 200)
+	r.LengthUnknown = !noBody && !chunked && resp.ContentLength < 0
+	if r.LengthUnknown || resp.Close || resp.StatusCode == http.StatusSwitchingProtocols {
+		c.reusable = false
+	}
+	return r, nil
+}
+
+// startBody wires the response body to the connection.
+func (c *Conn) startBody(r *Response) {
+	b := &body{c: c, resp: r, want: r.ContentLength}
+	switch {
+	case r.StatusCode == http.StatusSwitchingProtocols:
+		b.src = c.br // the connection now speaks another protocol
+	case r.raw.Body == http.NoBody || r.ContentLength == 0 && !r.Chunked:
+		b.src = nil
+	case r.Chunked:
+		b.src = httputil.NewChunkedReader(c.br)
+		b.want = -1
+	default:
+		b.src = r.raw.Body // Content-Length or close-delimited, read by net/http
+	}
+	r.Body = b
+	if b.src == nil {
+		b.finish()
+	}
+}
+
+// body streams a response body and returns the connection to idle at its
+// end.
+type body struct {
+	c    *Conn
+	resp *Response
+	src  io.Reader
+	got  int64
+	want int64
+	done bool
+	err  error
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.done {
+		if b.err != nil {
+			return 0, b.err
+		}
+		return 0, io.EOF
+	}
+	n, err := b.src.Read(p)
+	b.got += int64(n)
+	switch {
+	case err == io.EOF:
+		if b.resp.Chunked {
+			if terr := b.c.readTrailers(b.resp); terr != nil {
+				b.done, b.err = true, terr
+				return n, terr
+			}
+		}
+		b.finish()
+		return n, io.EOF
+	case errors.Is(err, io.ErrUnexpectedEOF) || (err != nil && isClosedErr(err) && (b.want >= 0 || b.resp.Chunked)):
+		b.err = &TruncatedError{Got: b.got, Want: b.want}
+		b.done = true
+		b.c.fail(b.err)
+		return n, b.err
+	case err != nil:
+		b.err = fmt.Errorf("conn: reading the response body: %w", err)
+		b.done = true
+		b.c.fail(b.err)
+		return n, b.err
+	}
+	return n, nil
+}
+
+// finish ends the exchange after the whole body: the connection goes back
+// to idle, or is closed when it cannot carry another request.
+func (b *body) finish() {
+	b.done = true
+	b.resp.Timings.Done = time.Now()
+	c := b.c
+	if c.state != stResponse && c.state != stBody {
+		return
+	}
+	if c.reusable {
+		c.state = stIdle
+		return
+	}
+	reason := "the server asked to close it"
+	switch {
+	case c.cfg.raw:
+		reason = "a raw request used it"
+	case b.resp.LengthUnknown:
+		reason = "the response body ended with the connection"
+	}
+	c.fail(fmt.Errorf("%w: %s", ErrClosed, reason))
+}
+
+// Close ends the body. Before its end, it closes the connection: what is
+// left unread cannot be skipped safely.
+func (b *body) Close() error {
+	if !b.done {
+		b.done = true
+		b.err = errors.New("conn: read on a closed body")
+		b.c.fail(fmt.Errorf("%w: a response body was closed before its end", ErrClosed))
+	}
+	return nil
+}
+
+// readTrailers reads the trailer section after the last chunk, within the
+// header budget (Go's own reader has none).
+func (c *Conn) readTrailers(r *Response) error {
+	c.cr.startHead(c.br.Buffered(), c.cfg.maxHeader, c.br)
+	defer c.cr.endHead(c.br.Buffered())
+	var tr Header
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) || errors.Is(err, ErrHeaderTooLarge) {
+			return c.fail(fmt.Errorf("%w: trailers over %d bytes", ErrHeaderTooLarge, c.cfg.maxHeader))
+		}
+		if err != nil {
+			return c.fail(&TruncatedError{Got: -1, Want: -1})
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		if text == "" {
+			r.Trailer = tr
+			return nil
+		}
+		k, v, ok := strings.Cut(text, ":")
+		if !ok {
+			return c.fail(fmt.Errorf("conn: malformed trailer line %q", text))
+		}
+		tr.Add(k, strings.TrimSpace(v))
+	}
+}
+
+// parseHead splits a raw response head into its fields, in order and case
+// as received (the status line is skipped; obs-fold lines continue the
+// previous field).
+func parseHead(head []byte) Header {
+	var h Header
+	lines := strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n")
+	for _, line := range lines[1:] {
+		if line == "" {
+			break
+		}
+		if (line[0] == ' ' || line[0] == '\t') && len(h.fields) > 0 {
+			h.fields[len(h.fields)-1].Value += " " + strings.TrimSpace(line)
+			continue
+		}
+		k, v, _ := strings.Cut(line, ":")
+		h.Add(k, strings.TrimSpace(v))
+	}
+	return h
+}

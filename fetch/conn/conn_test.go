@@ -1,0 +1,137 @@
+package conn
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/testserver"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// newServer starts the test server with uploads and faults on loopback.
+func newServer(t *testing.T) (*httptest.Server, string) {
+	t.Helper()
+	up := t.TempDir()
+	srv := httptest.NewServer(testserver.New(testserver.WithUploadDir(up), testserver.WithFaults(), testserver.WithMaxDelay(2*time.Second)))
+	t.Cleanup(srv.Close)
+	return srv, up
+}
+
+func dial(t *testing.T, srv *httptest.Server, opts ...Option) *Conn {
+	t.Helper()
+	c, err := Dial(t.Context(), srv.Listener.Addr().String(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func readAll(t *testing.T, r *Response) string {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatalf("reading body: %v", err)
+	}
+	return string(b)
+}
+
+// TestTextbook is the textbook's examples 2-8 to 2-11: two GETs on one
+// connection (200, then 404), HEAD without a body, POST answered with a
+// redirect that is not followed, PUT of a file.
+func TestTextbook(t *testing.T) {
+	srv, up := newServer(t)
+	c := dial(t, srv)
+	if err := c.Request("GET", "/hello", nil, Header{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode != 200 || r.Reason != "OK" || readAll(t, r) != "Hello World" {
+		t.Fatalf("GET /hello = %s", r.Status)
+	}
+	if err := c.Request("GET", "/parrot.spam", nil, Header{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.GetResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, r)
+	if r.StatusCode != 404 || r.Reason != "Not Found" || !r.Timings.Reused {
+		t.Fatalf("GET /parrot.spam = %s, reused %v", r.Status, r.Timings.Reused)
+	}
+	if err := c.Request("HEAD", "/hello", nil, Header{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.GetResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode != 200 || readAll(t, r) != "" || r.Header.Get("Content-Length") != "11" {
+		t.Fatalf("HEAD /hello = %s %v", r.Status, r.Header)
+	}
+	params := "@number=12524&@type=issue&@action=show"
+	h := NewHeader("Content-type", "application/x-www-form-urlencoded", "Accept", "text/plain")
+	if err := c.Request("POST", "/redirect-to?url=/get&status_code=302", strings.NewReader(params), h); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.GetResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, r)
+	if r.StatusCode != 302 || r.Header.Get("Location") != "/get" {
+		t.Fatalf("POST = %s Location %q", r.Status, r.Header.Get("Location"))
+	}
+	if err := c.Request("PUT", "/file", strings.NewReader("***filecontents***"), Header{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.GetResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, r)
+	if r.StatusCode != 201 {
+		t.Fatalf("PUT /file = %s", r.Status)
+	}
+	_ = up
+}
+
+func TestTransportSmoke(t *testing.T) {
+	srv, _ := newServer(t)
+	tr := &Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	for range 3 {
+		resp, err := client.Get(srv.URL + "/hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "Hello World" {
+			t.Fatalf("body %q", b)
+		}
+	}
+	resp, err := client.Post(srv.URL+"/post", "text/plain", bytes.NewReader([]byte("abc")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"data": "abc"`) && !strings.Contains(string(b), `"data":"abc"`) {
+		t.Fatalf("POST /post = %s", b)
+	}
+}
