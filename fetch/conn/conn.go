@@ -215,6 +215,7 @@ type Conn struct {
 	timings    *Timings
 	connPhases *Timings // dial phases, given to the first exchange
 	pending    *Response
+	readReq    http.Request // what ReadResponse is told of the request
 }
 
 // Dial connects to addr, a "host:port" (not a URL), as HTTPConnection(host,
@@ -531,9 +532,11 @@ func (c *Conn) PutRequest(method, target string) error {
 	if c.cfg.raw {
 		c.reusable = false
 	}
-	line := method + " " + target + " HTTP/1.1\r\n"
-	c.headBytes = len(line)
-	c.bw.WriteString(line)
+	c.headBytes = len(method) + len(target) + len(" HTTP/1.1\r\n") + 1
+	c.bw.WriteString(method)
+	c.bw.WriteByte(' ')
+	c.bw.WriteString(target)
+	c.bw.WriteString(" HTTP/1.1\r\n")
 	c.state = stHead
 	return nil
 }
@@ -587,7 +590,9 @@ func (c *Conn) EndHeaders() error {
 			return err
 		}
 		if !c.hasHost {
-			c.bw.WriteString("Host: " + c.host + "\r\n")
+			c.bw.WriteString("Host: ")
+			c.bw.WriteString(c.host)
+			c.bw.WriteString("\r\n")
 		}
 	}
 	switch {
@@ -768,7 +773,7 @@ func (c *Conn) readResponse(stopAt100 bool) (*Response, []Interim, error) {
 			return r, interim, nil
 		}
 		total += len(head)
-		interim = append(interim, Interim{StatusCode: resp.StatusCode, Status: resp.Status, Header: parseHead(head)})
+		interim = append(interim, Interim{StatusCode: resp.StatusCode, Status: resp.Status, Header: parseHead(string(head))})
 		if len(interim) > c.cfg.max1xx || total > max1xxBytes {
 			return nil, interim, c.fail(fmt.Errorf("%w: more than %d interim responses or %d bytes of them", ErrTooMany1xx, c.cfg.max1xx, max1xxBytes))
 		}
@@ -782,7 +787,8 @@ func (c *Conn) readResponse(stopAt100 bool) (*Response, []Interim, error) {
 // budget, and returns it with the raw head bytes.
 func (c *Conn) readOne() (*http.Response, []byte, error) {
 	c.cr.startHead(c.br.Buffered(), c.cfg.maxHeader, c.br)
-	resp, err := http.ReadResponse(c.br, &http.Request{Method: c.method})
+	c.readReq.Method = c.method
+	resp, err := http.ReadResponse(c.br, &c.readReq)
 	head := c.cr.endHead(c.br.Buffered())
 	if err != nil {
 		switch {
@@ -876,8 +882,9 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 // newResponse builds a Response from net/http's reading of the head, and
 // refuses ambiguous framing unless in raw mode.
 func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) {
-	fields := parseHead(head)
-	if n := len(fields.Values("Content-Length")); n > 1 || (n == 1 && fields.Has("Transfer-Encoding")) {
+	raw := string(head)
+	fields := parseHead(raw)
+	if n := fields.count("Content-Length"); n > 1 || (n == 1 && fields.Has("Transfer-Encoding")) {
 		if !c.cfg.raw {
 			return nil, c.fail(fmt.Errorf("%w: %d Content-Length fields and Transfer-Encoding %q", ErrFraming, n, fields.Get("Transfer-Encoding")))
 		}
@@ -893,6 +900,7 @@ func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) 
 		ProtoMajor:    resp.ProtoMajor,
 		ProtoMinor:    resp.ProtoMinor,
 		Header:        fields,
+		RawHead:       raw,
 		ContentLength: resp.ContentLength,
 		Close:         resp.Close,
 		Timings:       c.timings,
@@ -1037,11 +1045,14 @@ func (c *Conn) readTrailers(r *Response) error {
 
 // parseHead splits a raw response head into its fields, in order and case
 // as received (the status line is skipped; obs-fold lines continue the
-// previous field).
-func parseHead(head []byte) Header {
-	var h Header
-	lines := strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n")
-	for _, line := range lines[1:] {
+// previous field). The names and values are substrings of head.
+func parseHead(head string) Header {
+	h := Header{fields: make([]Field, 0, strings.Count(head, "\n"))}
+	_, rest, _ := strings.Cut(head, "\n") // the status line
+	for rest != "" {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
 			break
 		}
@@ -1050,7 +1061,7 @@ func parseHead(head []byte) Header {
 			continue
 		}
 		k, v, _ := strings.Cut(line, ":")
-		h.Add(k, strings.TrimSpace(v))
+		h.fields = append(h.fields, Field{k, strings.TrimSpace(v)})
 	}
 	return h
 }

@@ -74,6 +74,17 @@ func (h Header) Values(name string) []string {
 	return vs
 }
 
+// count returns how many fields are named name.
+func (h Header) count(name string) int {
+	n := 0
+	for _, f := range h.fields {
+		if strings.EqualFold(f.Name, name) {
+			n++
+		}
+	}
+	return n
+}
+
 // Has reports whether a field named name is present.
 func (h Header) Has(name string) bool {
 	for _, f := range h.fields {

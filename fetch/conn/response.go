@@ -19,6 +19,9 @@ type Response struct {
 	ProtoMinor int
 	// Header holds the fields in the order and case received.
 	Header Header
+	// RawHead is the status line and header fields exactly as received,
+	// with the empty line that ends them.
+	RawHead string
 	// Body streams the body. Read it to the end or close it before the
 	// next request; closing it early closes the connection.
 	Body io.ReadCloser

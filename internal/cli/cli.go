@@ -132,6 +132,7 @@ func newRoot(e *env) *cobra.Command {
 	root.SetHelpCommand(newHelp())
 	root.AddCommand(
 		newCompletion(e),
+		newRaw(e),
 		newServe(e),
 		newURL(e),
 		newVersion(e),

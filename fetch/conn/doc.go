@@ -1,0 +1,55 @@
+// Package conn is grab's low-level HTTP layer, Python's http.client for
+// Go: one HTTP/1.1 connection to one host, any method, the request head
+// and body sent when the caller says, and what came back reported as it
+// came.
+//
+// The textbook's five steps (table 2-3) are Dial, Request, GetResponse,
+// reading Response.Body, and Close:
+//
+//	c, err := conn.Dial(ctx, "www.example.com:80") // a host and port, not a URL
+//	if err != nil { ... }
+//	defer c.Close()
+//	if err := c.Request("GET", "/index.html", nil, conn.Header{}); err != nil { ... }
+//	resp, err := c.GetResponse()
+//	if err != nil { ... }
+//	body, err := io.ReadAll(resp.Body) // then the next request on the same connection
+//
+// The stepwise form gives exact control of the head, and a pause between
+// head and body: PutRequest, PutHeader for each field, EndHeaders (which
+// sends the head), Send for each piece of the body, then GetResponse.
+//
+// # What it checks and what it does not
+//
+// Header keeps fields in the order and case written, and a response's
+// fields in the order and case received. Request adds Host unless given,
+// and Content-Length or chunked framing from the body unless given. Outside
+// raw mode a request is checked before anything is written: the method
+// must be a token; the target and field values may hold no CR, LF, NUL or
+// other controls; names must be tokens; two Content-Lengths, or
+// Content-Length with Transfer-Encoding, are refused ([ErrInvalid]). A body
+// without framing is refused too, since the server would read it as the
+// next request. [WithRaw] sends exactly what it is given, and a connection
+// that carried a raw request is never reused.
+//
+// Responses are parsed by net/http's ReadResponse under a head budget
+// (1 MiB, [ErrHeaderTooLarge]). A body cut short is a [*TruncatedError],
+// never a short success; a body that ends with the connection (no length,
+// not chunked) is flagged LengthUnknown; a response with both
+// Content-Length and Transfer-Encoding, or several Content-Lengths, is
+// refused ([ErrFraming]); chunked trailers are capped like the head
+// (net/http's own reader has no cap). HEAD, 204 and 304 have no body.
+// Interim 1xx responses are kept in Response.Interim, at most 16
+// ([ErrTooMany1xx]). "Expect: 100-continue" waits for the 100 at most a
+// second, and a final answer before it keeps the body back.
+//
+// Requests go one after another: a new request while the previous body is
+// unread is [ErrNotReady] (http.client's ResponseNotReady), and a
+// connection the server closed, or one an error or an early Body.Close left
+// in an unknown state, is [ErrClosed]: Conn never reconnects or retries by
+// itself. [Transport] is an http.RoundTripper over Conn with a pool of idle
+// connections per host, so an http.Client (and grab's fetch) can run on
+// this layer.
+//
+// Each Response carries the Timings of its exchange: DNS, connect, TLS,
+// head written, body written, first byte, done.
+package conn

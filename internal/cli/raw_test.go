@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/testserver"
+)
+
+func TestRaw(t *testing.T) {
+	up := t.TempDir()
+	srv := httptest.NewServer(testserver.New(testserver.WithUploadDir(up)))
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+	tests := []struct {
+		runTest
+		stdin string
+	}{
+		{runTest{"stdin GET", []string{"raw", addr}, ExitOK,
+			hasPrefix("HTTP/1.1 200 OK\r\n", "Content-Length: 11\r\n\r\nHello World"), empty}, "GET /hello HTTP/1.1\n\n"},
+		{runTest{"stdin CRLF and Host given", []string{"raw", addr}, ExitOK, hasPrefix("HTTP/1.1 200 OK\r\n"), empty}, "GET /hello HTTP/1.1\r\nHost: example.test\r\n\r\n"},
+		{runTest{"HEAD has no body", []string{"raw", "-X", "HEAD", "--target", "/hello", addr}, ExitOK,
+			func(got string) string {
+				if !strings.HasSuffix(got, "Content-Length: 11\r\n\r\n") {
+					return "want the head only, got " + got
+				}
+				return ""
+			}, empty}, ""},
+		{runTest{"404 on the same flow", []string{"raw", "--target", "/parrot.spam", addr}, ExitOK, hasPrefix("HTTP/1.1 404 Not Found\r\n"), empty}, ""},
+		{runTest{"PUT -d", []string{"raw", "-X", "PUT", "--target", "/file", "-d", "***filecontents***", addr}, ExitOK,
+			contains("HTTP/1.1 201 Created", "stored 18 bytes at /file"), empty}, ""},
+		{runTest{"POST -d with header", []string{"raw", "--target", "/post", "-H", "Content-Type: text/plain", "-d", "hi", addr}, ExitOK,
+			contains(`"data": "hi"`), empty}, ""},
+		{runTest{"custom method", []string{"raw", "-X", "PROPFIND", "--target", "/anything", addr}, ExitOK, contains(`"method": "PROPFIND"`), empty}, ""},
+		{runTest{"-w timings", []string{"raw", "-w", "--target", "/hello", addr}, ExitOK, hasPrefix("HTTP/1.1 200 OK"), contains("grab: timing", "first byte", "connected")}, ""},
+		{runTest{"--raw sends HTTP/1.0 as is", []string{"raw", "--raw", addr}, ExitOK, hasPrefix("HTTP/1.0 200 OK\r\n"), empty}, "GET /hello HTTP/1.0\r\n\r\n"},
+		{runTest{"injection refused", []string{"raw", "-X", "GET /x", addr}, ExitFailure, empty, contains(`conn: invalid request: method "GET /x"`)}, ""},
+		{runTest{"CRLF in header refused", []string{"raw", "-H", "X-A: a\r\nX-B: b", addr}, ExitFailure, empty, contains(`header "X-A"`)}, ""},
+		{runTest{"two lengths refused", []string{"raw", "-H", "Content-Length: 1", "-H", "Content-Length: 2", "-d", "x", addr}, ExitFailure, empty, contains("2 Content-Length fields")}, ""},
+		{runTest{"empty stdin", []string{"raw", addr}, ExitUsage, empty, contains("no request on stdin")}, ""},
+		{runTest{"bad request line", []string{"raw", addr}, ExitFailure, empty, contains(`want METHOD TARGET`)}, "hello\n\n"},
+		{runTest{"--raw with -X", []string{"raw", "--raw", "-X", "GET", addr}, ExitUsage, empty, contains("--raw sends stdin as it is")}, ""},
+		{runTest{"no address", []string{"raw"}, ExitUsage, empty, hasPrefix("grab: accepts 1 arg")}, ""},
+		{runTest{"refused connection", []string{"raw", "127.0.0.1:1"}, ExitFailure, empty, contains("conn: dial 127.0.0.1:1")}, "GET / HTTP/1.1\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			code := Run(t.Context(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			tt.verify(t, code, stdout.String(), stderr.String())
+		})
+	}
+}
+
+// TestRawDelayBody shows the server sees the pause between head and body.
+func TestRawDelayBody(t *testing.T) {
+	var mu sync.Mutex
+	var waited time.Duration
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		b := make([]byte, 64)
+		n, _ := r.Body.Read(b)
+		for n < 5 {
+			m, err := r.Body.Read(b[n:])
+			n += m
+			if err != nil {
+				break
+			}
+		}
+		mu.Lock()
+		waited = time.Since(start)
+		mu.Unlock()
+		w.Write(b[:n])
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	var stdout, stderr syncBuffer
+	code := Run(t.Context(), []string{"raw", "-X", "POST", "-d", "hello", "--delay-body", "300ms", srv.Listener.Addr().String()}, strings.NewReader(""), &stdout, &stderr)
+	if code != ExitOK || !strings.HasSuffix(stdout.String(), "hello") {
+		t.Fatalf("grab raw --delay-body = %d %q %q", code, stdout.String(), stderr.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if waited < 250*time.Millisecond {
+		t.Errorf("the server waited %v for the body, want about 300ms", waited)
+	}
+}
