@@ -216,6 +216,7 @@ type Conn struct {
 	connPhases *Timings // dial phases, given to the first exchange
 	pending    *Response
 	readReq    http.Request // what ReadResponse is told of the request
+	readBy     time.Time    // a read deadline the inactivity timeout must not extend
 }
 
 // Dial connects to addr, a "host:port" (not a URL), as HTTPConnection(host,
@@ -421,6 +422,11 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 			h.Add("Transfer-Encoding", "chunked")
 		}
 	}
+	if !c.cfg.raw {
+		if err := checkHeadSize(method, target, h); err != nil {
+			return err
+		}
+	}
 	if err := c.PutRequest(method, target); err != nil {
 		return err
 	}
@@ -451,7 +457,9 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 		n, rerr := body.Read(buf)
 		if n > 0 {
 			if err := c.send(buf[:n], false); err != nil {
-				return err
+				// The head has gone out and the body cannot be finished
+				// as declared: the connection cannot carry another request.
+				return c.fail(err)
 			}
 		}
 		if rerr == io.EOF {
@@ -461,6 +469,20 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 			return c.fail(fmt.Errorf("conn: reading the request body: %w", rerr))
 		}
 	}
+}
+
+// checkHeadSize refuses a request head longer than maxRequestHead before
+// anything is written, naming the field that takes it over, as PutHeader
+// would once part of the head had gone out.
+func checkHeadSize(method, target string, h Header) error {
+	n := len(method) + 1 + len(target) + len(" HTTP/1.1\r\n")
+	for _, f := range h.fields {
+		n += len(f.Name) + len(f.Value) + 4
+		if n > maxRequestHead {
+			return fmt.Errorf("%w: request head longer than %d bytes at header %q", ErrInvalid, maxRequestHead, f.Name)
+		}
+	}
+	return nil
 }
 
 // bodyLength returns the length of a body whose length is known without
@@ -544,7 +566,9 @@ func (c *Conn) PutRequest(method, target string) error {
 // PutHeader adds a header field; several values are joined with ", " on
 // one line (never folded). The name and values are checked unless in raw
 // mode: a name must be a token, a value may not hold CR, LF, NUL or other
-// control characters but tab.
+// control characters but tab. A field that takes the head over 1 MiB is
+// refused too; when part of the head has gone out by then (a head is sent
+// in pieces of 32 KiB), the connection is closed.
 func (c *Conn) PutHeader(name string, values ...string) error {
 	if err := c.checkState(stHead, "PutHeader"); err != nil {
 		return err
@@ -555,10 +579,15 @@ func (c *Conn) PutHeader(name string, values ...string) error {
 			return err
 		}
 	}
-	c.headBytes += len(name) + len(value) + 4
-	if !c.cfg.raw && c.headBytes > maxRequestHead {
-		return fmt.Errorf("%w: request head longer than %d bytes at header %q", ErrInvalid, maxRequestHead, name)
+	if n := c.headBytes + len(name) + len(value) + 4; !c.cfg.raw && n > maxRequestHead {
+		err := fmt.Errorf("%w: request head longer than %d bytes at header %q", ErrInvalid, maxRequestHead, name)
+		if c.bw.Buffered() < c.headBytes {
+			// Part of the head has gone out: it cannot be taken back.
+			return c.fail(err)
+		}
+		return err
 	}
+	c.headBytes += len(name) + len(value) + 4
 	switch {
 	case strings.EqualFold(name, "Host"):
 		c.hasHost = true
@@ -655,6 +684,9 @@ func (c *Conn) send(p []byte, flush bool) error {
 // writeErr describes a failed write, naming the pause when the server
 // dropped the connection between head and body.
 func (c *Conn) writeErr(phase string, err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return closedByClose("while "+phase, err)
+	}
 	if isClosedErr(err) {
 		return &ClosedError{Phase: "while " + phase, Paused: c.pause(), Err: err}
 	}
@@ -675,6 +707,7 @@ func (c *Conn) pause() time.Duration {
 
 func isClosedErr(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrClosedPipe) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }
 
@@ -700,12 +733,17 @@ func (c *Conn) finishBody() error {
 // when a final response came first; it is kept for GetResponse and the
 // connection will not be reused.
 func (c *Conn) waitContinue() (bool, error) {
-	c.nc.SetReadDeadline(time.Now().Add(c.cfg.expectTimeout))
+	c.readBy = time.Now().Add(c.cfg.expectTimeout)
+	c.nc.SetReadDeadline(c.readBy)
 	_, err := c.br.Peek(1)
+	c.readBy, c.cr.timedOut = time.Time{}, nil
 	c.nc.SetReadDeadline(time.Time{})
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return true, nil
+	}
+	if errors.Is(err, net.ErrClosed) {
+		return false, c.fail(closedByClose("while waiting for 100 Continue", err))
 	}
 	if err != nil {
 		return false, c.fail(&ClosedError{Phase: "while waiting for 100 Continue", Err: err})
@@ -794,14 +832,35 @@ func (c *Conn) readOne() (*http.Response, []byte, error) {
 		switch {
 		case errors.Is(err, ErrHeaderTooLarge):
 			return nil, nil, c.fail(fmt.Errorf("%w: more than %d bytes", ErrHeaderTooLarge, c.cfg.maxHeader))
+		case errors.Is(err, net.ErrClosed):
+			return nil, nil, c.fail(closedByClose("while reading the response head", err))
+		case isTimeout(err) && len(head) == 0:
+			return nil, nil, c.fail(fmt.Errorf("conn: timed out waiting for the response: %w", err))
+		case isTimeout(err):
+			return nil, nil, c.fail(fmt.Errorf("conn: timed out in the middle of the response head: %w", err))
 		case len(head) == 0 && isClosedErr(err):
 			return nil, nil, c.fail(&ClosedError{Phase: "before answering", Paused: c.bodyPause(), Err: err})
 		case isClosedErr(err):
 			return nil, nil, c.fail(&ClosedError{Phase: "in the middle of the response head", Err: err})
 		}
+		fields := parseHead(string(head))
+		if n := fields.count("Content-Length"); n > 1 || n == 1 && fields.Has("Transfer-Encoding") {
+			return nil, nil, c.fail(fmt.Errorf("%w: %d Content-Length fields and Transfer-Encoding %q: %v", ErrFraming, n, fields.Get("Transfer-Encoding"), err))
+		}
 		return nil, nil, c.fail(fmt.Errorf("conn: malformed response: %w", err))
 	}
 	return resp, head, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// closedByClose describes an exchange cut short by our own Close (also a
+// context's end, in Transport), which is no fault of the server's.
+func closedByClose(phase string, err error) error {
+	return fmt.Errorf("%w by Close %s: %v", ErrClosed, phase, err)
 }
 
 // bodyPause is the time between head and body, when the caller paused.
@@ -825,6 +884,7 @@ type capReader struct {
 	limit     int // bytes still allowed while reading a head; <0 means off
 	recording bool
 	rec       []byte
+	timedOut  error // a read that timed out, returned again rather than waited for anew
 }
 
 func (r *capReader) startHead(buffered, max int, br *bufio.Reader) {
@@ -847,6 +907,11 @@ func (r *capReader) endHead(buffered int) []byte {
 }
 
 func (r *capReader) Read(p []byte) (int, error) {
+	// net/http's parser peeks and reads again after an error; without this,
+	// each retry would wait another inactivity timeout.
+	if r.timedOut != nil {
+		return 0, r.timedOut
+	}
 	if r.recording {
 		if r.limit <= 0 {
 			return 0, ErrHeaderTooLarge
@@ -856,9 +921,16 @@ func (r *capReader) Read(p []byte) (int, error) {
 		}
 	}
 	if t := r.c.cfg.timeout; t > 0 {
-		r.c.nc.SetReadDeadline(time.Now().Add(t))
+		d := time.Now().Add(t)
+		if by := r.c.readBy; !by.IsZero() && by.Before(d) {
+			d = by
+		}
+		r.c.nc.SetReadDeadline(d)
 	}
 	n, err := r.r.Read(p)
+	if isTimeout(err) {
+		r.timedOut = err
+	}
 	if n > 0 && r.c.timings != nil && r.c.timings.firstByteSeen.IsZero() {
 		r.c.timings.firstByteSeen = time.Now()
 	}
@@ -961,7 +1033,7 @@ func (b *body) Read(p []byte) (int, error) {
 	switch {
 	case err == io.EOF:
 		if b.resp.Chunked {
-			if terr := b.c.readTrailers(b.resp); terr != nil {
+			if terr := b.c.readTrailers(b.resp, b.got); terr != nil {
 				b.done, b.err = true, terr
 				return n, terr
 			}
@@ -1018,7 +1090,7 @@ func (b *body) Close() error {
 
 // readTrailers reads the trailer section after the last chunk, within the
 // header budget (Go's own reader has none).
-func (c *Conn) readTrailers(r *Response) error {
+func (c *Conn) readTrailers(r *Response, got int64) error {
 	c.cr.startHead(c.br.Buffered(), c.cfg.maxHeader, c.br)
 	defer c.cr.endHead(c.br.Buffered())
 	var tr Header
@@ -1028,7 +1100,7 @@ func (c *Conn) readTrailers(r *Response) error {
 			return c.fail(fmt.Errorf("%w: trailers over %d bytes", ErrHeaderTooLarge, c.cfg.maxHeader))
 		}
 		if err != nil {
-			return c.fail(&TruncatedError{Got: -1, Want: -1})
+			return c.fail(&TruncatedError{Got: got, Want: -1})
 		}
 		text := strings.TrimRight(string(line), "\r\n")
 		if text == "" {

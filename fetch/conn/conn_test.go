@@ -2,6 +2,7 @@ package conn
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,5 +134,20 @@ func TestTransportSmoke(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), `"data": "abc"`) && !strings.Contains(string(b), `"data":"abc"`) {
 		t.Fatalf("POST /post = %s", b)
+	}
+}
+
+// TestRequestBodyOverLength: a whole request whose body runs past its own
+// Content-Length fails, and the connection, whose head has gone out, is
+// closed rather than left in the middle of a request.
+func TestRequestBodyOverLength(t *testing.T) {
+	srv, _ := newServer(t)
+	c := dial(t, srv)
+	err := c.Request("POST", "/post", io.MultiReader(strings.NewReader("abcdef")), NewHeader("Content-Length", "3"))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "longer than the declared Content-Length 3") {
+		t.Fatalf("Request = %v, want ErrInvalid", err)
+	}
+	if err := c.Request("GET", "/hello", nil, Header{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("next Request = %v, want ErrClosed", err)
 	}
 }

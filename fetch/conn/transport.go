@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -120,6 +121,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil && req.Body != http.NoBody {
 			body, gerr := req.GetBody()
 			if gerr != nil {
+				closeBody(req)
 				return nil, err
 			}
 			req = req.Clone(req.Context())
@@ -172,8 +174,12 @@ func (t *Transport) exchange(req *http.Request, c *Conn) (*http.Response, error)
 	if method == "" {
 		method = "GET"
 	}
-	// Abort the exchange when the request's context ends.
-	stop := context.AfterFunc(req.Context(), func() { c.Close() })
+	// Abort the exchange when the request's context ends, also a body
+	// being read from the request (as net/http does, closing it).
+	stop := context.AfterFunc(req.Context(), func() {
+		c.Close()
+		closeBody(req)
+	})
 	fail := func(err error) (*http.Response, error) {
 		stop()
 		c.Close()
@@ -279,7 +285,7 @@ type pooledBody struct {
 	stop     func() bool
 	once     sync.Once
 	mu       sync.Mutex
-	released bool
+	released atomic.Bool // the connection went back to the pool or was closed
 }
 
 func (b *pooledBody) Read(p []byte) (int, error) {
@@ -300,6 +306,7 @@ func (b *pooledBody) Read(p []byte) (int, error) {
 
 func (b *pooledBody) release() {
 	b.once.Do(func() {
+		b.released.Store(true)
 		b.stop()
 		key, _, _, err := target(b.resp.Request)
 		if err != nil || b.resp.Request.Context().Err() != nil {
@@ -313,7 +320,8 @@ func (b *pooledBody) release() {
 func (b *pooledBody) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.c.state == stResponse {
+	// Once released, the connection may be carrying another request.
+	if !b.released.Load() && b.c.state == stResponse {
 		b.r.Body.Close() // closes the connection: the rest is unread
 	}
 	b.release()

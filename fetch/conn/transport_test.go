@@ -1,0 +1,465 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/testserver"
+)
+
+// get fetches url with client and reads the whole body.
+func get(t *testing.T, client *http.Client, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", url, err)
+	}
+	return resp, string(b)
+}
+
+// idleCount is how many connections tr keeps for srvURL's host.
+func idleCount(tr *Transport, srvURL string) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return len(tr.idle["http://"+strings.TrimPrefix(srvURL, "http://")])
+}
+
+// TestTransportReuse: sequential requests share one connection, whatever
+// the framing of their bodies.
+func TestTransportReuse(t *testing.T) {
+	srv, conns := countingServer(t, testserver.New(), nil)
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	for _, path := range []string{"/hello", "/hello", "/stream/2", "/status/204", "/hello"} {
+		get(t, client, srv.URL+path)
+	}
+	resp, err := client.Head(srv.URL + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ContentLength != 11 {
+		t.Errorf("HEAD ContentLength %d, want 11", resp.ContentLength)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("server saw %d connections for 6 sequential requests, want 1", n)
+	}
+	if n := idleCount(tr, srv.URL); n != 1 {
+		t.Errorf("%d idle connections, want 1", n)
+	}
+}
+
+// TestTransportConnectionClose: a response with Connection: close is not
+// pooled.
+func TestTransportConnectionClose(t *testing.T) {
+	srv, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		io.WriteString(w, "bye")
+	}), nil)
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	for i := range 3 {
+		if _, body := get(t, client, srv.URL); body != "bye" {
+			t.Fatalf("request %d: body %q", i, body)
+		}
+		if n := idleCount(tr, srv.URL); n != 0 {
+			t.Fatalf("request %d: %d idle connections after Connection: close, want 0", i, n)
+		}
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("server saw %d connections, want 3", n)
+	}
+}
+
+// TestTransportMaxIdle: at most MaxIdlePerHost connections are kept.
+func TestTransportMaxIdle(t *testing.T) {
+	srv, _ := newServer(t)
+	tests := []struct{ max, want int }{{0, 2}, {1, 1}, {3, 3}, {-1, 0}}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("MaxIdlePerHost %d", tt.max), func(t *testing.T) {
+			tr := &Transport{MaxIdlePerHost: tt.max}
+			t.Cleanup(tr.CloseIdleConnections)
+			// Four requests at once need four connections.
+			var resps []*http.Response
+			for range 4 {
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/bytes/10", nil)
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resps = append(resps, resp)
+			}
+			for _, resp := range resps {
+				io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if n := idleCount(tr, srv.URL); n != tt.want {
+				t.Errorf("%d idle connections, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+// TestTransportIdleTimeout: a connection idle longer than IdleTimeout is
+// not used again.
+func TestTransportIdleTimeout(t *testing.T) {
+	srv, conns := countingServer(t, testserver.New(), nil)
+	tr := &Transport{IdleTimeout: 50 * time.Millisecond}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	get(t, client, srv.URL+"/hello")
+	get(t, client, srv.URL+"/hello")
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections for two quick requests, want 1", n)
+	}
+	time.Sleep(120 * time.Millisecond)
+	get(t, client, srv.URL+"/hello")
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections after the idle timeout, want 2", n)
+	}
+}
+
+// TestTransportCloseIdle: CloseIdleConnections empties the pool.
+func TestTransportCloseIdle(t *testing.T) {
+	srv, conns := countingServer(t, testserver.New(), nil)
+	tr := &Transport{}
+	client := &http.Client{Transport: tr}
+	get(t, client, srv.URL+"/hello")
+	tr.CloseIdleConnections()
+	if n := idleCount(tr, srv.URL); n != 0 {
+		t.Errorf("%d idle connections after CloseIdleConnections", n)
+	}
+	get(t, client, srv.URL+"/hello")
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+	tr.CloseIdleConnections()
+	tr.CloseIdleConnections() // twice is fine
+}
+
+// TestTransportStaleRetry: the server closes idle connections; a request
+// on one is sent again on a new connection when it can be replayed.
+func TestTransportStaleRetry(t *testing.T) {
+	echoBody := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %s", r.Method, b)
+	})
+	setup := func(t *testing.T) (*http.Client, string, func() int32) {
+		srv, conns := countingServer(t, echoBody, func(s *http.Server) { s.IdleTimeout = 30 * time.Millisecond })
+		tr := &Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		client := &http.Client{Transport: tr}
+		if _, body := get(t, client, srv.URL); body != "GET " {
+			t.Fatalf("first GET: %q", body)
+		}
+		time.Sleep(150 * time.Millisecond) // the server closes the idle connection
+		return client, srv.URL, conns.Load
+	}
+	t.Run("GET", func(t *testing.T) {
+		client, url, conns := setup(t)
+		if _, body := get(t, client, url); body != "GET " {
+			t.Errorf("GET on a stale connection: %q", body)
+		}
+		if n := conns(); n != 2 {
+			t.Errorf("%d connections, want 2", n)
+		}
+	})
+	t.Run("POST with GetBody", func(t *testing.T) {
+		client, url, conns := setup(t)
+		resp, err := client.Post(url, "text/plain", bytes.NewReader([]byte("payload")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "POST payload" {
+			t.Errorf("POST on a stale connection: %q", b)
+		}
+		if n := conns(); n != 2 {
+			t.Errorf("%d connections, want 2", n)
+		}
+	})
+	t.Run("POST without GetBody is not replayed", func(t *testing.T) {
+		client, url, _ := setup(t)
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", url, io.NopCloser(strings.NewReader("payload")))
+		req.ContentLength = 7
+		resp, err := client.Do(req)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			t.Fatalf("POST without GetBody on a stale connection = %s %q, want an error", resp.Status, b)
+		}
+	})
+}
+
+// TestTransportBrokenNotReused: after an error mid-body, the next request
+// to the host opens a new connection (G8).
+func TestTransportBrokenNotReused(t *testing.T) {
+	srv, conns := countingServer(t, testserver.New(testserver.WithFaults(), testserver.WithMaxDelay(2*time.Second)), nil)
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	get(t, client, srv.URL+"/hello")
+	tests := []struct{ name, path string }{
+		{"G8 drop", "/fault/drop?after=100&length=200"},
+		{"G8 cut-chunked", "/fault/cut-chunked?send=100"},
+		{"G8 reset mid-body", "/fault/drop?after=100&length=200&end=reset"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := conns.Load()
+			resp, err := client.Get(srv.URL + tt.path)
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if err == nil {
+				t.Fatal("broken body read without an error")
+			}
+			if n := idleCount(tr, srv.URL); n != 0 {
+				t.Errorf("%d idle connections after a broken body, want 0", n)
+			}
+			if _, body := get(t, client, srv.URL+"/hello"); body != "Hello World" {
+				t.Errorf("next request: %q", body)
+			}
+			// The fault request came on the pooled connection; the next
+			// one needs a new one.
+			if n := conns.Load() - before; n != 1 {
+				t.Errorf("%d new connections, want 1", n)
+			}
+		})
+	}
+}
+
+// TestTransportEarlyClose: a body closed before its end does not go back
+// to the pool.
+func TestTransportEarlyClose(t *testing.T) {
+	srv, conns := countingServer(t, testserver.New(), nil)
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	resp, err := client.Get(srv.URL + "/bytes/50000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(resp.Body, make([]byte, 10))
+	resp.Body.Close()
+	if n := idleCount(tr, srv.URL); n != 0 {
+		t.Errorf("%d idle connections after an early Close", n)
+	}
+	get(t, client, srv.URL+"/hello")
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+// TestTransportCancel: cancelling the request's context during the dial,
+// the wait for the head or the body returns at once with the context's
+// error (G9).
+func TestTransportCancel(t *testing.T) {
+	srv, _ := newServer(t)
+	t.Run("G9 during the dial", func(t *testing.T) {
+		d := blockingDialer{make(chan struct{}, 1)}
+		tr := &Transport{Dialer: d}
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { <-d.started; cancel() }()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://192.0.2.1/", nil)
+		start := time.Now()
+		_, err := tr.RoundTrip(req)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("RoundTrip error = %v, want context.Canceled", err)
+		}
+		checkFast(t, start, time.Second, "the cancelled dial")
+	})
+	t.Run("G9 waiting for the head", func(t *testing.T) {
+		tr := &Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/fault/raw/never-answer", nil)
+		start := time.Now()
+		_, err := tr.RoundTrip(req)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("RoundTrip error = %v, want context.DeadlineExceeded", err)
+		}
+		checkFast(t, start, time.Second, "the cancelled wait")
+		if n := idleCount(tr, srv.URL); n != 0 {
+			t.Errorf("%d idle connections after a cancelled request", n)
+		}
+	})
+	t.Run("G9 mid-body", func(t *testing.T) {
+		tr := &Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/fault/stall?after=100&length=200&for=2s", nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if _, err := io.ReadFull(resp.Body, make([]byte, 100)); err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		_, err = io.ReadAll(resp.Body)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("read error = %v, want context.Canceled", err)
+		}
+		checkFast(t, start, time.Second, "the cancelled read")
+	})
+	t.Run("G9 mid-request-body", func(t *testing.T) {
+		tr := &Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		ctx, cancel := context.WithCancel(t.Context())
+		pr, pw := io.Pipe()
+		// A transport that keeps reading the body must not hang the test.
+		giveUp := time.AfterFunc(1500*time.Millisecond, func() { pw.CloseWithError(errors.New("the test gave up")) })
+		defer giveUp.Stop()
+		defer pw.Close()
+		var once sync.Once
+		go func() {
+			pw.Write([]byte("first part"))
+			once.Do(cancel)
+		}()
+		req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/post", pr)
+		start := time.Now()
+		_, err := tr.RoundTrip(req)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("RoundTrip error = %v, want context.Canceled", err)
+		}
+		checkFast(t, start, time.Second, "the cancelled upload")
+	})
+}
+
+// TestTransportErrors: a URL the transport cannot serve is an error, and
+// the request body is closed.
+func TestTransportErrors(t *testing.T) {
+	tr := &Transport{}
+	for _, u := range []string{"ftp://127.0.0.1/", "http:///path"} {
+		body := &closeTracker{Reader: strings.NewReader("x")}
+		req, _ := http.NewRequest("POST", u, body)
+		if _, err := tr.RoundTrip(req); err == nil {
+			t.Errorf("RoundTrip(%s) succeeded", u)
+		}
+		if !body.closed {
+			t.Errorf("RoundTrip(%s) left the body open", u)
+		}
+	}
+}
+
+type closeTracker struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeTracker) Close() error { c.closed = true; return nil }
+
+// TestTransportConcurrent: goroutines share a Transport with a small pool,
+// each reading its bodies to the end and then closing them, as callers
+// do (run with -race).
+func TestTransportConcurrent(t *testing.T) {
+	srv, _ := newServer(t)
+	tr := &Transport{MaxIdlePerHost: 1}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*10)
+	for range 4 {
+		wg.Go(func() {
+			for range 10 {
+				resp, err := client.Get(srv.URL + "/hello")
+				if err != nil {
+					errs <- err
+					continue
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || string(b) != "Hello World" {
+					errs <- fmt.Errorf("body %q, %v", b, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestTransportExpectRefused: a request whose Expect: 100-continue is
+// refused gets the refusal, and the next request goes on a new connection
+// (A6).
+func TestTransportExpectRefused(t *testing.T) {
+	srv, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Expect") != "" {
+			w.WriteHeader(http.StatusExpectationFailed)
+			return
+		}
+		io.WriteString(w, "ok")
+	}), nil)
+	tr := &Transport{ExpectContinueTimeout: time.Second}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	req, _ := http.NewRequestWithContext(t.Context(), "PUT", srv.URL+"/x", strings.NewReader("body"))
+	req.Header.Set("Expect", "100-continue")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusExpectationFailed {
+		t.Errorf("status %s, want 417", resp.Status)
+	}
+	checkFast(t, start, 500*time.Millisecond, "the refused Expect")
+	if _, body := get(t, client, srv.URL+"/x"); body != "ok" {
+		t.Errorf("next request: %q", body)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+// TestTransportTLS: https requests go over TLS with TLSClientConfig and
+// share one connection.
+func TestTransportTLS(t *testing.T) {
+	srv := quietTLSServer(t, testserver.New())
+	tr := &Transport{TLSClientConfig: &tls.Config{RootCAs: tlsPool(srv)}}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	for range 2 {
+		resp, body := get(t, client, srv.URL+"/hello")
+		if body != "Hello World" || resp.TLS == nil || !resp.TLS.HandshakeComplete {
+			t.Errorf("body %q TLS %v", body, resp.TLS)
+		}
+	}
+	tr.mu.Lock()
+	n := len(tr.idle["https://"+strings.TrimPrefix(srv.URL, "https://")])
+	tr.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d idle TLS connections, want 1", n)
+	}
+	if _, err := (&http.Client{Transport: &Transport{}}).Get(srv.URL + "/hello"); err == nil {
+		t.Error("https with an unknown authority succeeded")
+	}
+}
