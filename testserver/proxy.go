@@ -122,7 +122,7 @@ func StartProxy(opts ProxyOptions) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy address %q: %w", addr, err)
 	}
-	if !opts.AllowPublic && !proxyLoopbackHost(host) {
+	if !opts.AllowPublic && !loopbackHost(host) {
 		return nil, fmt.Errorf("proxy address %q is not a loopback address (set AllowPublic to listen on it)", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -344,7 +344,7 @@ func (p *Proxy) allowed(host string) bool {
 	if p.allow != nil {
 		return p.allow(host)
 	}
-	return proxyLoopbackHost(host)
+	return loopbackHost(host)
 }
 
 // forward relays an absolute-form request to its target and streams the
@@ -541,9 +541,10 @@ func proxyRemoveHopByHop(h http.Header) {
 	}
 }
 
-// proxyLoopbackHost reports whether host (no port, no brackets) is
-// localhost or a loopback IP address.
-func proxyLoopbackHost(host string) bool {
+// loopbackHost reports whether host (no port, no brackets) is
+// localhost or a loopback IP address. Server and the proxy bind only such
+// hosts unless told otherwise.
+func loopbackHost(host string) bool {
 	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
 		return true
 	}

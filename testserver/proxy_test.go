@@ -680,8 +680,8 @@ func TestProxyLoopbackHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
-			if got := proxyLoopbackHost(tt.host); got != tt.want {
-				t.Errorf("proxyLoopbackHost(%q) = %v, want %v", tt.host, got, tt.want)
+			if got := loopbackHost(tt.host); got != tt.want {
+				t.Errorf("loopbackHost(%q) = %v, want %v", tt.host, got, tt.want)
 			}
 			if tt.host == "localhost" || tt.host == "LOCALHOST." || tt.host == "" {
 				return // names are checked again once resolved

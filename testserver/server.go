@@ -123,11 +123,7 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("testserver: invalid address %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
+	if !loopbackHost(host) {
 		return fmt.Errorf("testserver: address %q is not a loopback address; set AllowPublic to bind it", addr)
 	}
 	return nil

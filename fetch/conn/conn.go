@@ -962,8 +962,7 @@ func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) 
 		}
 		c.reusable = false
 	}
-	code, reason, _ := strings.Cut(resp.Status, " ")
-	_ = code
+	_, reason, _ := strings.Cut(resp.Status, " ")
 	r := &Response{
 		Status:        resp.Status,
 		StatusCode:    resp.StatusCode,

@@ -329,6 +329,3 @@ func (b *pooledBody) Close() error {
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
-
-// String names the transport in errors and logs.
-func (t *Transport) String() string { return "conn.Transport" }

@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,18 +69,6 @@ func newServe(e *env) *cobra.Command {
 	return c
 }
 
-// lockedWriter serialises writes of log lines from concurrent requests.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  interface{ Write([]byte) (int, error) }
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 	for _, d := range []struct{ flag, path string }{{"DIR", dir}, {"--cgi-dir", f.cgiDir}, {"--upload-dir", f.uploadDir}} {
 		if d.path == "" {
@@ -109,7 +96,7 @@ func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 		opts = append(opts, testserver.WithFaults())
 	}
 	if !f.quiet {
-		opts = append(opts, testserver.WithAccessLog(&lockedWriter{w: e.stderr}))
+		opts = append(opts, testserver.WithAccessLog(e.stderr))
 	}
 	srv := &testserver.Server{Handler: testserver.New(opts...), Addr: f.addr, TLS: f.tls, AllowPublic: f.public}
 	if err := srv.Start(); err != nil {
