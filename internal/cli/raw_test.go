@@ -3,6 +3,8 @@ package cli
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -87,5 +89,37 @@ func TestRawDelayBody(t *testing.T) {
 	defer mu.Unlock()
 	if waited < 250*time.Millisecond {
 		t.Errorf("the server waited %v for the body, want about 300ms", waited)
+	}
+}
+
+// TestRawFlags covers --tls with -k (and without, refused), --timeout and
+// -d @FILE.
+func TestRawFlags(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(testserver.New())
+	t.Cleanup(tlsSrv.Close)
+	stall := httptest.NewServer(testserver.New(testserver.WithFaults(), testserver.WithMaxDelay(5*time.Second)))
+	t.Cleanup(stall.Close)
+	body := filepath.Join(t.TempDir(), "body.txt")
+	if err := os.WriteFile(body, []byte("from a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tlsAddr := tlsSrv.Listener.Addr().String()
+	tests := []runTest{
+		{"--tls -k", []string{"raw", "--tls", "-k", "--target", "/hello", tlsAddr}, ExitOK, hasPrefix("HTTP/1.1 200 OK\r\n", "Hello World"), empty},
+		{"--tls verifies", []string{"raw", "--tls", "--target", "/hello", tlsAddr}, ExitFailure, empty, contains("conn: TLS handshake with", "certificate")},
+		{"--timeout", []string{"raw", "--timeout", "200ms", "--target", "/fault/raw/never-answer", stall.Listener.Addr().String()}, ExitFailure, empty, contains("timed out waiting for the response")},
+		{"-d @file", []string{"raw", "--target", "/post", "-H", "Content-Type: text/plain", "-d", "@" + body, stall.Listener.Addr().String()}, ExitOK, contains(`"data": "from a file"`), empty},
+		{"-d @missing", []string{"raw", "-d", "@" + body + ".missing", stall.Listener.Addr().String()}, ExitFailure, empty, contains("no such file")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			start := time.Now()
+			code := Run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr)
+			tt.verify(t, code, stdout.String(), stderr.String())
+			if d := time.Since(start); d > 4*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
 	}
 }

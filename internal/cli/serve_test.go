@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,7 +79,11 @@ func curl(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "curl", append([]string{"-sS", "--noproxy", "*"}, args...)...).Output()
+	base := []string{"-sS"}
+	if !slices.Contains(args, "-x") {
+		base = append(base, "--noproxy", "*")
+	}
+	out, err := exec.CommandContext(ctx, "curl", append(base, args...)...).Output()
 	if err != nil {
 		t.Fatalf("curl %q: %v", args, err)
 	}
@@ -150,5 +155,69 @@ func TestServeUsage(t *testing.T) {
 			code := Run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr)
 			tt.verify(t, code, stdout.String(), stderr.String())
 		})
+	}
+}
+
+// TestServeFlags drives the remaining serve flags with curl: --tls,
+// --faults, --proxy-addr with --proxy-user, --max-upload, -q.
+func TestServeFlags(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed (apt-get install -y curl)")
+	}
+	uploads := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--tls", "--faults", "-q",
+			"--proxy-addr", "127.0.0.1:0", "--proxy-user", "u:secret", "--upload-dir", uploads, "--max-upload", "10"},
+			strings.NewReader(""), pw, stderr)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Errorf("grab serve did not stop")
+		}
+	})
+	var base, proxyURL string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() && (base == "" || proxyURL == "") {
+		line := sc.Text()
+		if m := regexp.MustCompile(`\((https://[^ ]+)/\)`).FindStringSubmatch(line); m != nil {
+			base = m[1]
+		}
+		if p, ok := strings.CutPrefix(line, "  forward proxy at "); ok {
+			proxyURL = p
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if base == "" || proxyURL == "" {
+		t.Fatalf("serve did not print an https URL and a proxy: base %q proxy %q; stderr %s", base, proxyURL, stderr.String())
+	}
+	if got := curl(t, "-k", base+"/hello"); got != "Hello World" {
+		t.Errorf("curl -k --tls /hello = %q", got)
+	}
+	if got := curl(t, "-k", "-w", "%{http_code}", "-o", "/dev/null", base+"/fault/status/503"); got != "503" {
+		t.Errorf("curl /fault/status/503 = %q", got)
+	}
+	if got := curl(t, "-k", "-X", "PUT", "--data-binary", "more than ten bytes", "-w", " %{http_code}", base+"/big"); !strings.HasSuffix(got, " 413") {
+		t.Errorf("PUT over --max-upload = %q", got)
+	}
+	// Through the proxy (CONNECT for https), with and without credentials.
+	if got := curl(t, "-k", "-x", proxyURL, "-U", "u:secret", base+"/hello"); got != "Hello World" {
+		t.Errorf("curl through the proxy = %q", got)
+	}
+	// curl fails (exit 56) when the proxy refuses the CONNECT; -w still
+	// prints what the proxy answered.
+	out, _ := exec.CommandContext(t.Context(), "curl", "-sS", "-k", "-x", proxyURL, "-w", "%{http_connect}", "-o", "/dev/null", base+"/hello").Output()
+	if got := string(out); got != "407" {
+		t.Errorf("curl through the proxy without credentials: CONNECT answered %q, want 407", got)
+	}
+	if s := stderr.String(); strings.Contains(s, "GET /hello") {
+		t.Errorf("-q still logged requests: %s", s)
 	}
 }
