@@ -24,9 +24,7 @@ import (
 
 func newGalleryServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(New())
-	t.Cleanup(srv.Close)
-	return srv
+	return start(t, New())
 }
 
 // fetch sends method to srv's path (or absolute URL) with the headers hdr

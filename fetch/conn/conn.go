@@ -738,8 +738,7 @@ func (c *Conn) waitContinue() (bool, error) {
 	_, err := c.br.Peek(1)
 	c.readBy, c.cr.timedOut = time.Time{}, nil
 	c.nc.SetReadDeadline(time.Time{})
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeout(err) {
 		return true, nil
 	}
 	if errors.Is(err, net.ErrClosed) {

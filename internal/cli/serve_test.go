@@ -33,10 +33,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startServe runs "grab serve args..." in-process and returns its base URL
-// and the stderr log; the server stops at the end of the test, and Run
-// must then return 130.
-func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
+// startServe runs "grab serve args..." in-process and returns its base URL,
+// the lines it printed up to "Press Ctrl-C to stop.", and the stderr log;
+// the server stops at the end of the test, and Run must then return 130.
+func startServe(t *testing.T, args ...string) (string, []string, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
@@ -47,18 +47,6 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 		pw.Close()
 		done <- code
 	}()
-	lines := bufio.NewScanner(pr)
-	if !lines.Scan() {
-		cancel()
-		t.Fatalf("grab serve printed nothing; stderr: %s", stderr.String())
-	}
-	first := lines.Text()
-	m := regexp.MustCompile(`\((https?://[^ ]+)/\)`).FindStringSubmatch(first)
-	if m == nil {
-		cancel()
-		t.Fatalf("grab serve first line %q has no URL", first)
-	}
-	go io.Copy(io.Discard, pr)
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -70,7 +58,23 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 			t.Errorf("grab serve did not stop within 15s of Ctrl-C")
 		}
 	})
-	return m[1], stderr
+	var banner []string
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		banner = append(banner, lines.Text())
+		if lines.Text() == "Press Ctrl-C to stop." || len(banner) > 50 {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if len(banner) == 0 {
+		t.Fatalf("grab serve printed nothing; stderr: %s", stderr.String())
+	}
+	m := regexp.MustCompile(`\((https?://[^ ]+)/\)`).FindStringSubmatch(banner[0])
+	if m == nil {
+		t.Fatalf("grab serve first line %q has no URL", banner[0])
+	}
+	return m[1], banner, stderr
 }
 
 // curl runs curl with args and returns its stdout; the test fails if curl
@@ -107,7 +111,7 @@ func TestServeTextbookWithCurl(t *testing.T) {
 	os.WriteFile(filepath.Join(cgiDir, "script.py"), []byte(script), 0o755)
 	uploads := t.TempDir()
 
-	base, log := startServe(t, www, "--cgi-dir", cgiDir, "--upload-dir", uploads)
+	base, _, log := startServe(t, www, "--cgi-dir", cgiDir, "--upload-dir", uploads)
 
 	if got := curl(t, base+"/hello"); got != "Hello World" {
 		t.Errorf("curl /hello = %q", got)
@@ -165,38 +169,16 @@ func TestServeFlags(t *testing.T) {
 		t.Skip("curl is not installed (apt-get install -y curl)")
 	}
 	uploads := t.TempDir()
-	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	stderr := &syncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--tls", "--faults", "-q",
-			"--proxy-addr", "127.0.0.1:0", "--proxy-user", "u:secret", "--upload-dir", uploads, "--max-upload", "10"},
-			strings.NewReader(""), pw, stderr)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Errorf("grab serve did not stop")
-		}
-	})
-	var base, proxyURL string
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() && (base == "" || proxyURL == "") {
-		line := sc.Text()
-		if m := regexp.MustCompile(`\((https://[^ ]+)/\)`).FindStringSubmatch(line); m != nil {
-			base = m[1]
-		}
+	base, banner, stderr := startServe(t, "--tls", "--faults", "-q", "--proxy-addr", "127.0.0.1:0",
+		"--proxy-user", "u:secret", "--upload-dir", uploads, "--max-upload", "10")
+	var proxyURL string
+	for _, line := range banner {
 		if p, ok := strings.CutPrefix(line, "  forward proxy at "); ok {
 			proxyURL = p
 		}
 	}
-	go io.Copy(io.Discard, pr)
-	if base == "" || proxyURL == "" {
-		t.Fatalf("serve did not print an https URL and a proxy: base %q proxy %q; stderr %s", base, proxyURL, stderr.String())
+	if !strings.HasPrefix(base, "https://") || proxyURL == "" {
+		t.Fatalf("serve did not print an https URL and a proxy: %q", banner)
 	}
 	if got := curl(t, "-k", base+"/hello"); got != "Hello World" {
 		t.Errorf("curl -k --tls /hello = %q", got)
