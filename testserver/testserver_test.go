@@ -232,11 +232,16 @@ func TestTraversal(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sock, err := net.Listen("unix", filepath.Join(dir, "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sock.Close() })
 	srv := start(t, New(WithRoot(dir)))
 	for _, p := range []string{
 		"/../" + filepath.Base(outside) + "/secret.txt", "/%2e%2e/%2e%2e/etc/passwd", "/..%2fetc/passwd",
 		"/%252e%252e/etc/passwd", "/..\\..\\etc\\passwd", "/%c0%ae%c0%ae/etc/passwd", "/index.txt%00.png",
-		"/out/secret.txt", "/secret-link", "/out/", "/.git/config", "/.htpasswd", "/fifo", "/sub/../../etc/passwd",
+		"/out/secret.txt", "/secret-link", "/out/", "/.git/config", "/.htpasswd", "/fifo", "/sock", "/sub/../../etc/passwd",
 		"//etc/passwd", "/./index.txt", "//evil.example/%2e%2e/sub", "/\\evil.example/sub",
 	} {
 		line := rawRequest(t, srv, "GET "+p+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
