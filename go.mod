@@ -3,6 +3,9 @@ module github.com/grabhq/grab
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.2.8
+	github.com/cenkalti/backoff/v5 v5.0.3
+	github.com/klauspost/compress v1.20.3
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
 	github.com/spf13/cobra v1.10.2
 	go.uber.org/goleak v1.3.0

@@ -171,6 +171,27 @@ func Unquote(s string) string {
 	return unquoteRuns(s)
 }
 
+// UnquoteBytes is CPython's unquote_to_bytes(s): each %XX escape (two hex
+// digits, either case) becomes its byte and anything else, an invalid or
+// short escape included, stays as written. Nothing is decoded as UTF-8.
+func UnquoteBytes(s string) []byte {
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) {
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if ok1 && ok2 {
+				buf = append(buf, hi<<4|lo)
+				i += 2
+				continue
+			}
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
 // unquoteRuns is Unquote's careful path: CPython's, decoding each run of
 // ASCII text on its own and passing the non-ASCII text between runs
 // through unchanged.

@@ -502,3 +502,20 @@ func TestDefrag(t *testing.T) {
 		}
 	}
 }
+
+func TestUnquoteBytes(t *testing.T) {
+	// Expected values from CPython 3.11's urllib.parse.unquote_to_bytes.
+	tests := []struct{ in, want string }{
+		{"a%20b", "a b"},
+		{"%zz%4", "%zz%4"},
+		{"%e9%C3%A9", "\xe9\xc3\xa9"},
+		{"%%41", "%A"},
+		{"abc%4", "abc%4"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := string(UnquoteBytes(tt.in)); got != tt.want {
+			t.Errorf("UnquoteBytes(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

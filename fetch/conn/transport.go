@@ -329,3 +329,14 @@ func (b *pooledBody) Close() error {
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
+
+// TimingsOf returns the timings of an exchange made by [Transport], given
+// the response it returned (Done is set once the body has been read to its
+// end), or nil for a response from another transport or one whose Body a
+// wrapper replaced.
+func TimingsOf(resp *http.Response) *Timings {
+	if b, ok := resp.Body.(*pooledBody); ok {
+		return b.r.Timings
+	}
+	return nil
+}

@@ -1,0 +1,511 @@
+package fetch
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the timeouts and limits, each with a field in Timeouts or
+// Limits.
+const (
+	DefaultConnectTimeout = 30 * time.Second
+	DefaultTLSTimeout     = 10 * time.Second
+	DefaultHeaderTimeout  = 60 * time.Second
+	DefaultStallTimeout   = 60 * time.Second
+	DefaultMaxHeaderBytes = 1 << 20
+	DefaultMaxBodyBytes   = 64 << 20
+	DefaultMaxDecoded     = 1 << 30
+	DefaultMaxEncodings   = 2
+	// errorBodyBytes is how much of an error response's body an HTTPError keeps.
+	errorBodyBytes = 4 << 10
+)
+
+// Timeouts bound the phases of a request. Zero means the default; a
+// negative value means no limit.
+type Timeouts struct {
+	// Connect bounds the TCP connect (DefaultConnectTimeout).
+	Connect time.Duration
+	// TLS bounds the TLS handshake (DefaultTLSTimeout).
+	TLS time.Duration
+	// ResponseHeader bounds each exchange from sending the request to the
+	// end of the response head (DefaultHeaderTimeout).
+	ResponseHeader time.Duration
+	// Stall fails a body read that waits this long for a byte
+	// (DefaultStallTimeout): a slow but moving body is never cut.
+	Stall time.Duration
+	// Total bounds the whole request, redirects and retries and the body
+	// included; 0 means none (a context deadline does the same).
+	Total time.Duration
+}
+
+// Limits cap what a server can make a client hold. Zero means the default;
+// a negative value means no limit.
+type Limits struct {
+	// HeaderBytes caps a response head (DefaultMaxHeaderBytes).
+	HeaderBytes int64
+	// BodyBytes caps a body read into memory by Response.Bytes and Text
+	// (DefaultMaxBodyBytes); reading the body as a stream has no cap.
+	BodyBytes int64
+	// DecodedBytes caps the bytes a compressed body inflates to
+	// (DefaultMaxDecoded).
+	DecodedBytes int64
+	// Encodings caps the Content-Encoding chain (DefaultMaxEncodings).
+	Encodings int
+}
+
+// A Handler wraps the transport with a concern of its own, as urllib's
+// handlers do: authentication (the auth package), retries (Retry),
+// logging. Wrap returns a RoundTripper that calls next; it must not
+// change next.
+type Handler interface {
+	Wrap(next http.RoundTripper) http.RoundTripper
+}
+
+// Opener opens URLs, as urllib's OpenerDirector: it turns a Request into
+// an exchange over an http.Client, follows redirects by its policy, decodes
+// compressed bodies under a cap, and reports a final status outside 2xx as
+// an *HTTPError. The zero value is ready to use, with the defaults below;
+// an Opener is safe for concurrent use and must not be copied once used.
+type Opener struct {
+	// Transport makes the exchanges; nil means a net/http Transport (HTTP/2,
+	// connection pooling, proxies from the environment) set up with
+	// Timeouts, Limits.HeaderBytes and TLSConfig. &conn.Transport{} runs
+	// fetch on its low-level layer instead (its own DialTimeout and
+	// MaxHeaderBytes then apply).
+	Transport http.RoundTripper
+	// TLSConfig is used by the default transport; nil means verified TLS
+	// 1.2 or later.
+	TLSConfig *tls.Config
+	// Handlers wrap the transport, outermost first (a Handler with an
+	// Order method is placed by it: lower is outer, default 500).
+	Handlers []Handler
+	// Jar keeps cookies; nil means none are kept.
+	Jar http.CookieJar
+	// Header holds fields sent with every request (urllib's addheaders);
+	// the Request's own fields of the same name win.
+	Header http.Header
+	// UserAgent is sent unless a header gives one; "" means
+	// DefaultUserAgent.
+	UserAgent string
+	// Redirects is the redirect policy.
+	Redirects Redirects
+	// Timeouts bound each phase.
+	Timeouts Timeouts
+	// Limits cap header, body and decompressed sizes.
+	Limits Limits
+	// DisableCompression sends no Accept-Encoding and decodes nothing.
+	DisableCompression bool
+	// DisableFile refuses file: URLs (ErrFileDisabled).
+	DisableFile bool
+	// AllowErrorStatus returns a final response of any status as a Response
+	// instead of an *HTTPError, as curl does without -f.
+	AllowErrorStatus bool
+
+	once sync.Once
+	rt   http.RoundTripper
+	base http.RoundTripper
+}
+
+// DefaultUserAgent returns "grab/VERSION", the version of the grab module
+// in the running binary ("grab/dev" when unknown).
+var DefaultUserAgent = sync.OnceValue(func() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == modulePath && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == modulePath && d.Version != "" {
+				v = d.Version
+			}
+		}
+	}
+	return "grab/" + strings.TrimPrefix(v, "v")
+})
+
+const modulePath = "github.com/grabhq/grab"
+
+// BuildOpener returns an Opener made of the given pieces, in any order, as
+// urllib's build_opener: an http.RoundTripper that is not a Handler is the
+// transport; a Handler is added to Handlers; an http.CookieJar is the jar;
+// an http.Header the default fields; a Timeouts, Limits or Redirects value
+// and a *tls.Config set those fields. What is not given keeps its default.
+// A piece of another type, or a second transport, jar or header, is an
+// error.
+func BuildOpener(pieces ...any) (*Opener, error) {
+	o := &Opener{}
+	seen := map[string]bool{}
+	once := func(what string) error {
+		if seen[what] {
+			return fmt.Errorf("fetch: BuildOpener: two %ss given", what)
+		}
+		seen[what] = true
+		return nil
+	}
+	for _, p := range pieces {
+		var err error
+		switch v := p.(type) {
+		case Handler:
+			o.Handlers = append(o.Handlers, v)
+		case http.CookieJar:
+			if err = once("cookie jar"); err == nil {
+				o.Jar = v
+			}
+		case http.RoundTripper:
+			if err = once("transport"); err == nil {
+				o.Transport = v
+			}
+		case http.Header:
+			if err = once("header"); err == nil {
+				o.Header = v
+			}
+		case Timeouts:
+			o.Timeouts = v
+		case Limits:
+			o.Limits = v
+		case Redirects:
+			o.Redirects = v
+		case *tls.Config:
+			o.TLSConfig = v
+		default:
+			err = fmt.Errorf("fetch: BuildOpener: cannot use a %T", p)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// installed is the Opener Urlopen uses: InstallOpener's, or a zero Opener.
+var installed atomic.Pointer[Opener]
+
+var defaultOpener = sync.OnceValue(func() *Opener { return new(Opener) })
+
+// InstallOpener makes o the Opener Urlopen and Retrieve use, as urllib's
+// install_opener does; nil restores the default.
+func InstallOpener(o *Opener) { installed.Store(o) }
+
+func current() *Opener {
+	if o := installed.Load(); o != nil {
+		return o
+	}
+	return defaultOpener()
+}
+
+// Urlopen opens target (a URL string, a *url.URL or a *Request) with the
+// installed Opener, as urllib.request.urlopen does; data, when not nil, is
+// the body and makes the request a POST.
+func Urlopen(ctx context.Context, target any, data []byte) (*Response, error) {
+	req, err := asRequest(target)
+	if err != nil {
+		return nil, err
+	}
+	if data != nil {
+		req.SetData(data)
+	}
+	return current().open(ctx, req)
+}
+
+// Open opens target: a URL string, a *url.URL, or a *Request. It returns
+// the response with its body unread, or an *HTTPError for a final status
+// outside 2xx, or the *url.Error of a request that got no response (its
+// Err wraps ErrInvalidRequest, ErrTooManyRedirects, ErrRedirectRefused, a
+// *TimeoutError, or the transport's error). The caller closes the
+// Response.
+func (o *Opener) Open(ctx context.Context, target any) (*Response, error) {
+	req, err := asRequest(target)
+	if err != nil {
+		return nil, err
+	}
+	return o.open(ctx, req)
+}
+
+// CloseIdleConnections closes the idle connections of the Opener's
+// transport.
+func (o *Opener) CloseIdleConnections() {
+	o.setup()
+	if c, ok := o.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (o *Opener) open(ctx context.Context, req *Request) (*Response, error) {
+	u, err := parseURL(req.URL)
+	if err != nil {
+		return nil, urlError(req.GetMethod(), req.URL, err)
+	}
+	switch u.Scheme {
+	case "file":
+		if o.DisableFile {
+			return nil, urlError(req.GetMethod(), req.URL, ErrFileDisabled)
+		}
+		return openFile(req, u, o.maxBody())
+	case "data":
+		return openData(req, u, o.maxBody())
+	}
+	return o.openHTTP(ctx, req, u)
+}
+
+func (o *Opener) setup() {
+	o.once.Do(func() {
+		o.base = o.Transport
+		if o.base == nil {
+			o.base = o.defaultTransport()
+		}
+		var rt http.RoundTripper = &exchange{
+			base:          o.base,
+			headerTimeout: pick(o.Timeouts.ResponseHeader, DefaultHeaderTimeout),
+			stall:         pick(o.Timeouts.Stall, DefaultStallTimeout),
+		}
+		hs := slices.Clone(o.Handlers)
+		slices.SortStableFunc(hs, func(a, b Handler) int { return cmp.Compare(order(a), order(b)) })
+		for i := len(hs) - 1; i >= 0; i-- {
+			rt = hs[i].Wrap(rt)
+		}
+		o.rt = rt
+	})
+}
+
+func order(h Handler) int {
+	if o, ok := h.(interface{ Order() int }); ok {
+		return o.Order()
+	}
+	return 500
+}
+
+// pick returns v, or def when v is zero; a negative v means none (0).
+func pick[T int | int64 | time.Duration](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func (o *Opener) defaultTransport() *http.Transport {
+	d := &net.Dialer{Timeout: pick(o.Timeouts.Connect, DefaultConnectTimeout), KeepAlive: 30 * time.Second}
+	cfg := o.TLSConfig.Clone()
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            d.DialContext,
+		TLSClientConfig:        cfg,
+		TLSHandshakeTimeout:    pick(o.Timeouts.TLS, DefaultTLSTimeout),
+		DisableCompression:     true, // fetch decodes, under its caps
+		MaxResponseHeaderBytes: pick(o.Limits.HeaderBytes, DefaultMaxHeaderBytes),
+		MaxIdleConns:           256,
+		MaxIdleConnsPerHost:    64,
+		IdleConnTimeout:        90 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		ForceAttemptHTTP2:      true,
+	}
+}
+
+// openHTTP makes an http or https request through the http.Client.
+func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Response, error) {
+	o.setup()
+	method := req.GetMethod()
+	fail := func(err error) (*Response, error) { return nil, urlError(method, req.URL, err) }
+	if err := checkMethod(method); err != nil {
+		return fail(err)
+	}
+	h := make(http.Header, len(o.Header)+len(req.Header)+3)
+	for k, v := range o.Header {
+		h[http.CanonicalHeaderKey(k)] = slices.Clone(v)
+	}
+	for k, v := range req.Header {
+		h[http.CanonicalHeaderKey(k)] = slices.Clone(v)
+	}
+	if err := checkHeader(h); err != nil {
+		return fail(err)
+	}
+	host := h.Get("Host")
+	h.Del("Host")
+	if host != "" && (!validHost(host)) {
+		return fail(invalid("Host %q is not a valid authority", host))
+	}
+	// Proxy credentials are for a proxy, set up in the transport; never
+	// for an origin (HOSTILE.md B6).
+	h.Del("Proxy-Authorization")
+	if u.User != nil {
+		if h.Get("Authorization") == "" {
+			pw, _ := u.User.Password()
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
+		}
+		u.User = nil // no userinfo on the wire or in a relative redirect
+	}
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", cmp.Or(o.UserAgent, DefaultUserAgent()))
+	}
+	body, n := req.body()
+	if body != nil && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	decode := !o.DisableCompression && h.Get("Accept-Encoding") == "" && h.Get("Range") == ""
+	if decode {
+		h.Set("Accept-Encoding", acceptEncoding)
+	}
+	st := &state{first: u, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
+	st.creds = h.Get("Authorization") != "" || h.Get("Cookie") != ""
+	for _, f := range o.Redirects.Sensitive {
+		st.creds = st.creds || h.Get(f) != ""
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	if total := pick(cmp.Or(req.Timeout, o.Timeouts.Total), 0); total > 0 {
+		ctx, cancel = withTimeout(ctx, cancel, total)
+	}
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	hreq, err := http.NewRequestWithContext(ctx, method, "http://placeholder/", body)
+	if err != nil {
+		cancel()
+		return fail(err)
+	}
+	hreq.URL, hreq.Host, hreq.Header = u, host, h
+	if n > 0 {
+		hreq.ContentLength = n
+	} else if body != nil && hreq.ContentLength == 0 && req.Data == nil {
+		hreq.ContentLength = -1 // unknown: chunked
+	}
+	client := &http.Client{Transport: o.rt, Jar: o.Jar, CheckRedirect: st.checkRedirect}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		cancel()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.Err = timeoutCause(ctx, ue.Err)
+			ue.URL = redactString(ue.URL)
+			return nil, ue
+		}
+		return fail(timeoutCause(ctx, err))
+	}
+	r := o.response(resp, st)
+	codings := contentCodings(resp.Header)
+	if len(codings) > 0 && decode && hasBody(resp) {
+		if max := pick(o.Limits.Encodings, DefaultMaxEncodings); max > 0 && len(codings) > max {
+			resp.Body.Close()
+			cancel()
+			return fail(fmt.Errorf("%w: %d (%s), at most %d", ErrTooManyEncodings, len(codings), strings.Join(codings, ", "), max))
+		}
+		if known(codings) {
+			r.Body = newDecoded(r.Body, codings, pick(o.Limits.DecodedBytes, DefaultMaxDecoded))
+			r.Decoded = codings
+			r.ContentLength = -1
+			r.Header.Del("Content-Encoding")
+			r.Header.Del("Content-Length")
+		}
+	}
+	r.Body = &doneBody{rc: r.Body, done: cancel}
+	if r.StatusCode/100 != 2 && !o.AllowErrorStatus {
+		return nil, httpError(r)
+	}
+	return r, nil
+}
+
+// withTimeout bounds ctx by d, reporting a *TimeoutError when it runs out.
+func withTimeout(ctx context.Context, cancel context.CancelFunc, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, c2 := context.WithTimeoutCause(ctx, d, &TimeoutError{Phase: "total", Limit: d})
+	return ctx, func() { c2(); cancel() }
+}
+
+func (o *Opener) response(resp *http.Response, st *state) *Response {
+	r := &Response{
+		URL:           resp.Request.URL.String(),
+		Method:        resp.Request.Method,
+		StatusCode:    resp.StatusCode,
+		Status:        resp.Status,
+		Reason:        strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
+		Proto:         resp.Proto,
+		Header:        resp.Header,
+		History:       st.hops,
+		Timings:       st.timings,
+		ContentLength: resp.ContentLength,
+		TLS:           resp.TLS,
+		Body:          resp.Body,
+		maxBody:       o.maxBody(),
+	}
+	r.LengthUnknown = resp.ProtoMajor == 1 && resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && hasBody(resp)
+	return r
+}
+
+func (o *Opener) maxBody() int64 {
+	if m := pick(o.Limits.BodyBytes, DefaultMaxBodyBytes); m > 0 {
+		return m
+	}
+	return 1<<63 - 1
+}
+
+// hasBody reports whether a response carries a body at all.
+func hasBody(resp *http.Response) bool {
+	c := resp.StatusCode
+	return resp.Request.Method != http.MethodHead && c >= 200 && c != 204 && c != 304
+}
+
+// httpError reads the first bytes of r's body, closes it, and describes r.
+func httpError(r *Response) *HTTPError {
+	prefix, _ := io.ReadAll(io.LimitReader(r.Body, errorBodyBytes))
+	r.Body.Close()
+	u, _ := url.Parse(r.URL)
+	return &HTTPError{
+		Method:     r.Method,
+		URL:        redact(u),
+		StatusCode: r.StatusCode,
+		Status:     r.Status,
+		Header:     r.Header,
+		Body:       prefix,
+		History:    r.History,
+	}
+}
+
+// doneBody runs done once the body has been read to its end or closed.
+type doneBody struct {
+	rc   io.ReadCloser
+	done func()
+	once sync.Once
+}
+
+func (b *doneBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.done)
+	}
+	return n, err
+}
+
+func (b *doneBody) Close() error {
+	err := b.rc.Close()
+	b.once.Do(b.done)
+	return err
+}
+
+// validHost reports whether a Host field is a host[:port] with nothing
+// else: no userinfo, path, space or control (HOSTILE.md A2).
+func validHost(h string) bool {
+	if strings.ContainsAny(h, "/\\@?# \t\r\n") {
+		return false
+	}
+	u, err := url.Parse("http://" + h + "/")
+	return err == nil && u.Host == h && u.User == nil
+}

@@ -1,0 +1,167 @@
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Redirects is the redirect policy (urllib's HTTPRedirectHandler).
+//
+// Redirects are followed up to Max (0 means DefaultMaxRedirects). 301, 302
+// and 303 turn a POST into a GET without its body or Content-* fields;
+// 307 and 308 keep the method and send the body again, but never to another
+// origin when the request carried credentials. A redirect to a scheme other
+// than http and https (file:, data:, ftp:, javascript:, ...) is refused,
+// whatever the Opener can open directly.
+//
+// Credentials never cross origins: once a hop leaves the first request's
+// origin (scheme, host and port, with 80 and 443 as the defaults), the
+// Authorization and Cookie fields given with the request, credentials from
+// the URL's userinfo, the Referer given with the request and every field
+// named in Sensitive are dropped for the rest of the chain, even if it
+// comes back. Cookies from the Jar follow the Jar's own rules. fetch sends
+// no Referer of its own on a redirect (as urllib and curl).
+type Redirects struct {
+	// Max is the longest chain followed; 0 means DefaultMaxRedirects.
+	Max int
+	// Off returns 3xx responses as they are (then an *HTTPError unless
+	// Opener.AllowErrorStatus is set).
+	Off bool
+	// TrustSubdomains keeps credentials on a redirect to a subdomain of
+	// the first host with the same scheme and port, as Go's client does.
+	TrustSubdomains bool
+	// Sensitive names more header fields to drop when a chain leaves the
+	// first origin, such as "X-Api-Key" (HOSTILE.md B7).
+	Sensitive []string
+}
+
+// DefaultMaxRedirects is the default redirect limit, as Go's client and
+// curl's -L.
+const DefaultMaxRedirects = 10
+
+// credentialFields are dropped from a chain once it leaves its origin.
+var credentialFields = []string{"Authorization", "Cookie", "Referer"}
+
+// contentFields describe a body; they go when a redirect drops the body.
+var contentFields = []string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Location", "Content-Md5", "Content-Range", "Digest"}
+
+// state is the per-Open record the redirect policy and the exchanges
+// share, found through the request's context.
+type state struct {
+	first    *url.URL
+	policy   Redirects
+	noFollow bool
+	hops     []Hop
+	stripped bool
+	creds    bool // the first request carried credentials
+	referer  bool // the first request carried a Referer
+	timings  *Timings
+}
+
+type stateKey struct{}
+
+func stateOf(ctx context.Context) *state {
+	s, _ := ctx.Value(stateKey{}).(*state)
+	return s
+}
+
+// checkRedirect is the http.Client's CheckRedirect: it records the hop and
+// applies the policy to req, the next request, before it is sent (the
+// client has copied the first request's fields into it).
+func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
+	prev := via[len(via)-1]
+	hop := Hop{Method: prev.Method, URL: redact(prev.URL)}
+	if r := req.Response; r != nil {
+		hop.StatusCode, hop.Status, hop.Location = r.StatusCode, r.Status, r.Header.Get("Location")
+	}
+	s.hops = append(s.hops, hop)
+	if s.noFollow || s.policy.Off {
+		return http.ErrUseLastResponse
+	}
+	max := s.policy.Max
+	if max <= 0 {
+		max = DefaultMaxRedirects
+	}
+	if len(via) > max {
+		return &RedirectError{Err: ErrTooManyRedirects, Reason: fmt.Sprintf("stopped after %d", max), Hops: s.history()}
+	}
+	refuse := func(format string, args ...any) error {
+		return &RedirectError{Err: ErrRedirectRefused, Reason: fmt.Sprintf(format, args...), Hops: s.history()}
+	}
+	if sc := strings.ToLower(req.URL.Scheme); sc != "http" && sc != "https" {
+		return refuse("redirect to scheme %q not allowed", req.URL.Scheme)
+	}
+	if _, err := parseURL(req.URL.String()); err != nil {
+		return refuse("Location %q: %v", hop.Location, err)
+	}
+	if !sameOrigin(s.first, req.URL, s.policy.TrustSubdomains) {
+		s.stripped = true
+	}
+	if s.stripped {
+		for _, f := range credentialFields {
+			req.Header.Del(f)
+		}
+		for _, f := range s.policy.Sensitive {
+			req.Header.Del(f)
+		}
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		for _, f := range contentFields {
+			req.Header.Del(f)
+		}
+	} else if s.creds && !sameOrigin(prev.URL, req.URL, false) {
+		return refuse("%d would send the request body to another origin (%s)", hop.StatusCode, origin(req.URL))
+	}
+	if !s.referer {
+		// Go's client adds a Referer of its own; fetch keeps only the caller's.
+		req.Header.Del("Referer")
+	}
+	return nil
+}
+
+func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }
+
+// origin returns scheme://host:port with the default port spelled out.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
+}
+
+func hostPort(u *url.URL) string {
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	port := u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + port
+}
+
+// sameOrigin reports whether b has a's scheme, host and port, or, with
+// subdomains, a subdomain of a's host with its scheme and port.
+func sameOrigin(a, b *url.URL, subdomains bool) bool {
+	if origin(a) == origin(b) {
+		return true
+	}
+	if !subdomains || !strings.EqualFold(a.Scheme, b.Scheme) {
+		return false
+	}
+	ha, pa := splitHostPort(a)
+	hb, pb := splitHostPort(b)
+	return pa == pb && strings.HasSuffix(hb, "."+ha)
+}
+
+func splitHostPort(u *url.URL) (string, string) {
+	hp := hostPort(u)
+	i := strings.LastIndexByte(hp, ':')
+	return hp[:i], hp[i+1:]
+}

@@ -1,0 +1,216 @@
+package fetch
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/grabhq/grab/urlx"
+)
+
+// Request is what to open, as urllib.request.Request: a URL, a method,
+// headers, and data or a body. The zero Method means GET, or POST when
+// Data or Body is set, as urllib does; Data without a Content-Type header
+// is sent as application/x-www-form-urlencoded.
+type Request struct {
+	URL    string
+	Method string
+	// Header holds the request's fields. A "Host" field overrides the host
+	// sent (it must be a valid authority); fields given here win over the
+	// Opener's defaults of the same name.
+	Header http.Header
+	// Data is the body, held in memory, so that a retry or a 307/308
+	// redirect can send it again. A nil Data means no body; an empty,
+	// non-nil one a POST with an empty body.
+	Data []byte
+	// Body streams the body instead of Data, with ContentLength bytes (0
+	// means unknown unless Body is a *bytes.Reader, *bytes.Buffer or
+	// *strings.Reader). A streamed body is sent once: it is not retried and
+	// does not follow a 307 or 308 redirect.
+	Body          io.Reader
+	ContentLength int64
+	// Timeout bounds the whole request, redirects and body included; 0
+	// means the Opener's Timeouts.Total.
+	Timeout time.Duration
+	// NoRedirect returns a 3xx response as it is instead of following it.
+	NoRedirect bool
+}
+
+// NewRequest returns a Request for rawurl with data (nil for none), as
+// urllib.request.Request(url, data) does.
+func NewRequest(rawurl string, data []byte) *Request {
+	return &Request{URL: rawurl, Data: data}
+}
+
+// AddHeader adds a header field, as Request.add_header does (which replaces
+// the field in urllib; use Header.Add for a repeated one).
+func (r *Request) AddHeader(name, value string) {
+	if r.Header == nil {
+		r.Header = make(http.Header)
+	}
+	r.Header.Set(name, value)
+}
+
+// SetData sets the body to data, as the textbook's add_data does; a
+// request without a method then becomes a POST.
+func (r *Request) SetData(data []byte) {
+	r.Data = data
+	r.Body = nil
+	r.ContentLength = 0
+}
+
+// GetMethod returns the method the request will use: Method, or POST when
+// it has data or a body, or GET.
+func (r *Request) GetMethod() string {
+	switch {
+	case r.Method != "":
+		return r.Method
+	case r.Data != nil || r.Body != nil:
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+// asRequest turns Open's target into a Request: a string URL, a *url.URL,
+// a Request or a *Request (copied, so Open never changes the caller's).
+func asRequest(target any) (*Request, error) {
+	switch t := target.(type) {
+	case string:
+		return &Request{URL: t}, nil
+	case *url.URL:
+		if t == nil {
+			return nil, invalid("nil *url.URL")
+		}
+		return &Request{URL: t.String()}, nil
+	case *Request:
+		if t == nil {
+			return nil, invalid("nil *Request")
+		}
+		c := *t
+		return &c, nil
+	case Request:
+		return &t, nil
+	}
+	return nil, invalid("cannot open a %T: want a string, *url.URL or *Request", target)
+}
+
+// schemes are the schemes Open accepts, after lower-casing.
+var schemes = map[string]bool{"http": true, "https": true, "file": true, "data": true}
+
+// parseURL checks r.URL before anything is sent (HOSTILE.md A1, A2, I5,
+// K3): no control character, space or DEL anywhere (they are refused, not
+// stripped, so the host sent is the host given), a supported scheme, and
+// a host and port that urlx and net/url agree on.
+func parseURL(raw string) (*url.URL, error) {
+	if err := urlx.Validate(raw); err != nil {
+		return nil, invalid("URL: %w", urlxCause(err))
+	}
+	sr, err := urlx.Split(raw)
+	if err != nil {
+		return nil, invalid("URL: %w", urlxCause(err))
+	}
+	scheme := strings.ToLower(sr.Scheme)
+	switch {
+	case scheme == "":
+		return nil, invalid("URL %q has no scheme (want http, https, file or data)", raw)
+	case !schemes[scheme]:
+		return nil, invalid("unsupported scheme %q (want http, https, file or data)", sr.Scheme)
+	case scheme == "data":
+		return &url.URL{Scheme: "data", Opaque: raw[len("data:"):]}, nil
+	case scheme == "file":
+		return fileURL(raw)
+	}
+	if sr.Netloc == "" {
+		return nil, invalid("URL %q has no host", raw)
+	}
+	if _, _, err := sr.Port(); err != nil {
+		return nil, invalid("URL: %w", urlxCause(err))
+	}
+	if _, err := sr.ASCIIHostname(); err != nil {
+		return nil, invalid("URL host: %w", err)
+	}
+	u, err := sr.URL()
+	if err != nil {
+		return nil, invalid("URL: %w", err)
+	}
+	u.Scheme = scheme
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+// fileURL parses a file: URL with net/url; its host must be empty or
+// "localhost" (HOSTILE.md I2) and its path may not hold a NUL (I4).
+func fileURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, invalid("URL: %w", err)
+	}
+	u.Scheme = "file"
+	if h := u.Host; h != "" && !strings.EqualFold(h, "localhost") {
+		return nil, invalid("file: URL with host %q: only local files (no host, or localhost) can be opened", h)
+	}
+	if u.Opaque != "" {
+		return nil, invalid("file: URL %q is not absolute (want file:///path)", raw)
+	}
+	if strings.IndexByte(u.Path, 0) >= 0 {
+		return nil, invalid("file: URL path holds a NUL byte")
+	}
+	return u, nil
+}
+
+// urlxCause returns what a *urlx.Error says was wrong, without the URL
+// (the *url.Error around it names the URL once).
+func urlxCause(err error) error {
+	var ue *urlx.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// checkHeader refuses header fields net/http or a server could misread
+// (HOSTILE.md A4): names that are not tokens, values with CR, LF, NUL or
+// other controls but tab.
+func checkHeader(h http.Header) error {
+	for name, values := range h {
+		if !httpguts.ValidHeaderFieldName(name) {
+			return invalid("header name %q is not a token", name)
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return invalid("header %s: value %q holds a control character", name, v)
+			}
+		}
+	}
+	return nil
+}
+
+// checkMethod refuses a method that is not a token (HOSTILE.md A3).
+func checkMethod(m string) error {
+	if m == "" || !httpguts.ValidHeaderFieldName(m) {
+		return invalid("method %q is not a token", m)
+	}
+	return nil
+}
+
+// body returns the request body and its length, for http.NewRequest.
+func (r *Request) body() (io.Reader, int64) {
+	switch {
+	case r.Data != nil:
+		return bytes.NewReader(r.Data), int64(len(r.Data))
+	case r.Body != nil:
+		return r.Body, r.ContentLength
+	}
+	return nil, 0
+}
+
+func (r *Request) String() string {
+	return fmt.Sprintf("%s %s", r.GetMethod(), redactString(r.URL))
+}

@@ -1,0 +1,137 @@
+package fetch
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/transform"
+
+	"github.com/grabhq/grab/fetch/conn"
+)
+
+// Timings records the phases of an exchange: DNS, connect, TLS, request
+// written, first byte, done. It is fetch/conn's type; over net/http's
+// transport fetch fills it from httptrace (HeadWritten and BodyWritten are
+// then both the time the request was written).
+type Timings = conn.Timings
+
+// Hop is one redirect a request followed.
+type Hop struct {
+	Method     string
+	URL        string // the URL that answered with the redirect, password redacted
+	StatusCode int
+	Status     string
+	Location   string // the Location field as received
+}
+
+// Response is an opened URL, as the object urlopen returns: the final URL
+// after redirects, the status, the headers, the redirects followed, the
+// timings, and the body, which streams. Read it (Response is an
+// io.Reader) or call Bytes or Text, then Close it.
+type Response struct {
+	URL        string // final URL after redirects
+	Method     string // final method (a 303 turns POST into GET)
+	StatusCode int    // 200
+	Status     string // "200 OK"
+	Reason     string // "OK"
+	Proto      string // "HTTP/1.1", "HTTP/2.0"; empty for file: and data:
+	Header     http.Header
+	// History lists the redirects followed to get here, in order.
+	History []Hop
+	// Timings of the final exchange; nil for file: and data:.
+	Timings *Timings
+	// ContentLength is the body's length as declared by the server, or -1
+	// when unknown (chunked, close-delimited, or decoded: see Decoded).
+	ContentLength int64
+	// LengthUnknown is true for an HTTP/1 body that ends when the server
+	// closes the connection (no Content-Length, not chunked): a cut body
+	// cannot be told from a complete one (HOSTILE.md E2).
+	LengthUnknown bool
+	// Decoded lists the content codings fetch removed (gzip, deflate, br,
+	// zstd), in the order the server applied them; Content-Encoding and
+	// Content-Length are then removed from Header.
+	Decoded []string
+	// TLS is the connection's TLS state, nil for plain HTTP.
+	TLS *tls.ConnectionState
+	// Body streams the (decoded) body; Response's Read reads it.
+	Body io.ReadCloser
+
+	maxBody int64
+	data    []byte
+	read    bool
+	readErr error
+}
+
+// Read reads the body.
+func (r *Response) Read(p []byte) (int, error) { return r.Body.Read(p) }
+
+// Close closes the body; the connection is reused when the body was read to
+// its end.
+func (r *Response) Close() error { return r.Body.Close() }
+
+// Bytes reads the whole body, at most Limits.BodyBytes (ErrBodyTooLarge
+// past it, never a silent truncation), closes it, and returns it. Later
+// calls return the same bytes.
+func (r *Response) Bytes() ([]byte, error) {
+	if r.read {
+		return r.data, r.readErr
+	}
+	r.read = true
+	defer r.Body.Close()
+	max := r.maxBody
+	if max <= 0 {
+		max = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > max {
+		r.readErr = fmt.Errorf("%w: Content-Length %d over the limit of %d bytes", ErrBodyTooLarge, r.ContentLength, max)
+		return nil, r.readErr
+	}
+	var b strings.Builder
+	n, err := io.Copy(&b, io.LimitReader(r.Body, max+1))
+	switch {
+	case err != nil:
+		r.readErr = err
+	case n > max:
+		r.readErr = fmt.Errorf("%w: over the limit of %d bytes", ErrBodyTooLarge, max)
+	default:
+		r.data = []byte(b.String())
+	}
+	return r.data, r.readErr
+}
+
+// charset chooses the body's encoding from its first bytes.
+func (r *Response) charset(head []byte) Charset {
+	return DetectCharset(head, r.Header.Get("Content-Type"))
+}
+
+// Text reads the whole body as Bytes does and decodes it to a string by
+// its charset: a byte order mark, then the Content-Type charset, then the
+// HTML <meta> prescan, then UTF-8 (see DetectCharset).
+func (r *Response) Text() (string, error) {
+	b, err := r.Bytes()
+	if err != nil {
+		return "", err
+	}
+	return r.charset(b).Decode(b)
+}
+
+// TextReader returns the body decoded to UTF-8 as a stream, with the
+// charset chosen as Text does, for a parser that should not hold the whole
+// page. It peeks at the first 1024 bytes to choose.
+func (r *Response) TextReader() (io.Reader, Charset, error) {
+	br := bufio.NewReaderSize(r.Body, prescanBytes)
+	head, err := br.Peek(prescanBytes)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, Charset{}, err
+	}
+	cs := r.charset(head)
+	if cs.bom > 0 {
+		br.Discard(cs.bom)
+	}
+	return transform.NewReader(br, cs.encoding().NewDecoder()), cs, nil
+}
