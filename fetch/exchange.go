@@ -50,6 +50,11 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if st := stateOf(req.Context()); st != nil {
 		st.timings = t
+		if err := st.checkLocation(req, resp); err != nil {
+			resp.Body.Close()
+			cancel(nil)
+			return nil, err
+		}
 	}
 	want := resp.ContentLength
 	if req.Method == http.MethodHead {

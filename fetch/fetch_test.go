@@ -1,0 +1,420 @@
+package fetch_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/testserver"
+)
+
+// echo is what httpbin's /anything answers.
+type echo struct {
+	Method  string              `json:"method"`
+	Data    string              `json:"data"`
+	Form    map[string][]string `json:"form"`
+	Headers map[string][]string `json:"headers"`
+	URL     string              `json:"url"`
+}
+
+func decodeEcho(t *testing.T, body string) echo {
+	t.Helper()
+	var e echo
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatalf("httpbin answer %q: %v", body, err)
+	}
+	return e
+}
+
+func TestMethods(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+			t.Run(m, func(t *testing.T) {
+				req := &fetch.Request{URL: w.urls["a"] + "/anything/x", Method: m}
+				if m != "GET" && m != "OPTIONS" {
+					req.Data = []byte("a=1&b=2")
+				}
+				resp, body := read(t, o, req)
+				if resp.StatusCode != 200 {
+					t.Fatalf("%s: status %s", m, resp.Status)
+				}
+				if m == "OPTIONS" {
+					return // httpbin answers OPTIONS with CORS headers only
+				}
+				e := decodeEcho(t, body)
+				if e.Method != m {
+					t.Errorf("%s: server saw method %q", m, e.Method)
+				}
+				if req.Data != nil && e.Form["a"] == nil {
+					t.Errorf("%s: server saw form %v, data %q", m, e.Form, e.Data)
+				}
+			})
+		}
+		t.Run("HEAD", func(t *testing.T) {
+			resp, body := read(t, o, &fetch.Request{URL: w.urls["a"] + "/get", Method: "HEAD"})
+			if resp.StatusCode != 200 || body != "" || resp.Header.Get("Content-Type") == "" {
+				t.Errorf("HEAD: status %s, body %q, header %v", resp.Status, body, resp.Header)
+			}
+		})
+	})
+}
+
+// The textbook's 2-2: data makes a POST with a form Content-Type.
+func TestUrlopenData(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		fetch.InstallOpener(o)
+		t.Cleanup(func() { fetch.InstallOpener(nil) })
+		resp, err := fetch.Urlopen(t.Context(), w.urls["a"]+"/anything", []byte("query=python"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := resp.Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := decodeEcho(t, text)
+		if e.Method != "POST" || e.Form["query"][0] != "python" || e.Headers["Content-Type"][0] != "application/x-www-form-urlencoded" {
+			t.Errorf("server saw %+v", e)
+		}
+	})
+}
+
+// The textbook's 2-3: a Request with add_header and add_data.
+func TestRequestAddHeader(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		req := fetch.NewRequest(w.urls["a"]+"/anything", nil)
+		req.AddHeader("Content-Type", "text/plain")
+		req.SetData([]byte("hello there"))
+		if got := req.GetMethod(); got != "POST" {
+			t.Errorf("GetMethod() = %q, want POST", got)
+		}
+		_, body := read(t, o, req)
+		e := decodeEcho(t, body)
+		if e.Method != "POST" || e.Data != "hello there" || e.Headers["Content-Type"][0] != "text/plain" {
+			t.Errorf("server saw %+v", e)
+		}
+	})
+}
+
+// The textbook's cgi_client.py (2-14) against a CGI script (2-15).
+func TestCGIPost(t *testing.T) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\nprintf 'Content-type: text/plain\\n\\n'\necho 'Welcome, CGI Scripts'\ncat\n"
+	if err := os.WriteFile(filepath.Join(dir, "script.py"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, []string{"a"}, testserver.WithCGIDir(dir))
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		form := url.Values{"language": {"python"}, "framework": {"django"}, "email": {"kim@example.com"}}
+		_, body := read(t, o, fetch.NewRequest(w.urls["a"]+"/cgi-bin/script.py", []byte(form.Encode())))
+		want := "Welcome, CGI Scripts\nemail=kim%40example.com&framework=django&language=python"
+		if body != want {
+			t.Errorf("CGI answered %q, want %q", body, want)
+		}
+	})
+}
+
+// The textbook's 2-11: PUT a file to the upload directory.
+func TestPut(t *testing.T) {
+	dir := t.TempDir()
+	w := newWorld(t, []string{"a"}, testserver.WithUploadDir(dir))
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		resp, _ := read(t, o, &fetch.Request{URL: w.urls["a"] + "/file-" + kind, Method: "PUT", Data: []byte("***filecontents***")})
+		if resp.StatusCode != 201 {
+			t.Errorf("PUT: %s", resp.Status)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "file-"+kind)); err != nil || string(b) != "***filecontents***" {
+			t.Errorf("stored %q, %v", b, err)
+		}
+	})
+}
+
+func TestResponse(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		resp, body := read(t, o, w.urls["a"]+"/redirect/2")
+		if resp.URL != w.urls["a"]+"/get" || resp.StatusCode != 200 || resp.Reason != "OK" || resp.Method != "GET" {
+			t.Errorf("URL %q status %d reason %q method %q", resp.URL, resp.StatusCode, resp.Reason, resp.Method)
+		}
+		if len(resp.History) != 2 || resp.History[0].StatusCode != 302 || resp.History[0].URL != w.urls["a"]+"/redirect/2" {
+			t.Errorf("History = %+v", resp.History)
+		}
+		tm := resp.Timings
+		if tm == nil || tm.FirstByte.IsZero() || tm.Done.IsZero() || tm.Total() <= 0 {
+			t.Errorf("Timings = %+v", tm)
+		}
+		if !strings.Contains(body, `"User-Agent": [`) || !strings.Contains(body, "grab/") {
+			t.Errorf("default User-Agent not grab/...: %s", body)
+		}
+		if resp.LengthUnknown {
+			t.Error("LengthUnknown for a framed body")
+		}
+	})
+}
+
+func TestHTTPError(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		u := strings.Replace(w.urls["a"], "://", "://kim:"+canary("pw")+"@", 1) + "/status/418"
+		_, err := o.Open(t.Context(), u)
+		var he *fetch.HTTPError
+		if !errors.As(err, &he) {
+			t.Fatalf("Open(/status/418) error = %v, want *HTTPError", err)
+		}
+		if he.StatusCode != 418 || he.Status != "418 I'm a teapot" || he.Method != "GET" || len(he.Body) == 0 {
+			t.Errorf("HTTPError = %+v", he)
+		}
+		if strings.Contains(he.URL, "pw-") || strings.Contains(err.Error(), "pw-") {
+			t.Errorf("password in error: %v", err)
+		}
+		o2 := w.opener(kind, &fetch.Opener{AllowErrorStatus: true})
+		resp, _ := read(t, o2, w.urls["a"]+"/status/404")
+		if resp.StatusCode != 404 {
+			t.Errorf("AllowErrorStatus: status %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestURLError(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		_, err := o.Open(t.Context(), "http://127.0.0.1:1/")
+		var ue *url.Error
+		if !errors.As(err, &ue) || ue.URL != "http://127.0.0.1:1/" {
+			t.Fatalf("Open(closed port) error = %v, want *url.Error", err)
+		}
+	})
+}
+
+func TestBuildOpener(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	hdr := http.Header{"X-Default": {"yes"}}
+	o, err := fetch.BuildOpener(fetch.Redirects{Max: 1}, hdr, w.transport("conn"), &fetch.Retry{}, fetch.Timeouts{Total: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(o.CloseIdleConnections)
+	if len(o.Handlers) != 1 || o.Redirects.Max != 1 || o.Header.Get("X-Default") != "yes" {
+		t.Errorf("BuildOpener = %+v", o)
+	}
+	_, body := read(t, o, w.urls["a"]+"/headers")
+	if !strings.Contains(body, `"X-Default"`) {
+		t.Errorf("default header not sent: %s", body)
+	}
+	_, err = o.Open(t.Context(), w.urls["a"]+"/redirect/2")
+	if !errors.Is(err, fetch.ErrTooManyRedirects) {
+		t.Errorf("Redirects{Max: 1} on 2 redirects: %v", err)
+	}
+	for _, bad := range [][]any{{42}, {w.transport("conn"), w.transport("nethttp")}, {hdr, hdr}} {
+		if _, err := fetch.BuildOpener(bad...); err == nil {
+			t.Errorf("BuildOpener(%T...) = nil error", bad[0])
+		}
+	}
+}
+
+// HOSTILE.md D12: a field given for one request is not left for the next.
+func TestNoLeftoverHeaders(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		secret := canary("cookie")
+		req := &fetch.Request{URL: w.urls["a"] + "/headers", Header: http.Header{"Cookie": {"s=" + secret}, "Host": {"other.test"}}}
+		read(t, o, req)
+		read(t, o, w.urls["a"]+"/headers?second")
+		last := w.rec.all()
+		if l := last[len(last)-1]; l.Header.Get("Cookie") != "" || l.Host == "other.test" {
+			t.Errorf("second request carried %v, Host %q", l.Header, l.Host)
+		}
+	})
+}
+
+func TestRetrieve(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		dir := t.TempDir()
+		name := filepath.Join(dir, "page.txt")
+		var calls int
+		var last int64
+		got, hdr, err := o.Retrieve(t.Context(), w.urls["a"]+"/bytes/5000?seed=1", name, func(done, total int64) {
+			calls++
+			last = done
+		})
+		if err != nil || got != name || hdr.Get("Content-Type") == "" {
+			t.Fatalf("Retrieve = %q, %v, %v", got, hdr, err)
+		}
+		if fi, err := os.Stat(name); err != nil || fi.Size() != 5000 || last != 5000 || calls < 2 {
+			t.Errorf("file %v %v, progress calls %d last %d", fi, err, calls, last)
+		}
+		// A body cut short leaves the old file as it was, and no temporary.
+		if err := os.WriteFile(name, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = o.Retrieve(t.Context(), w.urls["a"]+"/fault/lie?length=4000&actual=1000", name, nil)
+		var te *fetch.TruncatedError
+		if !errors.As(err, &te) || te.Got != 1000 || te.Want != 4000 {
+			t.Errorf("Retrieve of a cut body: %v", err)
+		}
+		if b, _ := os.ReadFile(name); string(b) != "old" {
+			t.Errorf("old file now %q", b)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+			t.Errorf("left behind: %v", ents)
+		}
+		// No name: a temporary file.
+		tmp, _, err := o.Retrieve(t.Context(), w.urls["a"]+"/hello", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(tmp)
+		if b, _ := os.ReadFile(tmp); string(b) != "Hello World" {
+			t.Errorf("temporary file holds %q", b)
+		}
+	})
+}
+
+func TestFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "a b.txt")
+	if err := os.WriteFile(name, []byte("local\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := &fetch.Opener{}
+	u := (&url.URL{Scheme: "file", Path: name}).String()
+	esc := (&url.URL{Path: filepath.ToSlash(name)}).EscapedPath()
+	resp, body := read(t, o, u)
+	if body != "local\n" || resp.Header.Get("Content-Length") != "6" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("file: %q %v", body, resp.Header)
+	}
+	if _, body := read(t, o, "file://localhost"+filepath.ToSlash(dir)+"/a%20b.txt"); body != "local\n" {
+		t.Errorf("file://localhost: %q", body)
+	}
+	tests := []struct {
+		name, url string
+		want      error
+	}{
+		{"I2 UNC host", "file://server/share/x", fetch.ErrInvalidRequest},
+		{"I2 other host", "file://example.com" + esc, fetch.ErrInvalidRequest},
+		{"I3 directory", "file://" + dir, fetch.ErrNotRegular},
+		{"I3 device", "file:///dev/zero", fetch.ErrNotRegular},
+		{"I4 NUL", "file://" + esc + "%00.png", fetch.ErrInvalidRequest},
+		{"I4 dot segments", "file:///a/%2e%2e/%2e%2e" + esc + ".missing", os.ErrNotExist},
+		{"I5 local_file", "local_file://" + esc, fetch.ErrInvalidRequest},
+		{"I5 file+x", "file+x://" + esc, fetch.ErrInvalidRequest},
+		{"I5 leading space", " file://" + esc, fetch.ErrInvalidRequest},
+		{"POST", "", fetch.ErrInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := any(tt.url)
+			if tt.url == "" {
+				target = &fetch.Request{URL: u, Data: []byte("x")}
+			}
+			_, err := o.Open(t.Context(), target)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Open(%q) = %v, want %v", tt.url, err, tt.want)
+			}
+		})
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := mkfifo(fifo); err == nil {
+		if _, err := o.Open(t.Context(), "file://"+fifo); !errors.Is(err, fetch.ErrNotRegular) {
+			t.Errorf("I3 FIFO: %v", err)
+		}
+	}
+	if _, err := (&fetch.Opener{DisableFile: true}).Open(t.Context(), u); !errors.Is(err, fetch.ErrFileDisabled) {
+		t.Errorf("DisableFile: %v", err)
+	}
+	// File: upper case scheme is the same scheme.
+	if _, body := read(t, o, "FILE://"+esc); body != "local\n" {
+		t.Errorf("FILE://: %q", body)
+	}
+}
+
+func TestData(t *testing.T) {
+	tests := []struct{ url, ctype, body string }{
+		{"data:,A%20brief%20note", "text/plain;charset=US-ASCII", "A brief note"},
+		{"data:text/html;charset=utf-8;base64,PGI+aGk8L2I+", "text/html;charset=utf-8", "<b>hi</b>"},
+		{"data:;base64,aGk", "text/plain;charset=US-ASCII", "hi"},
+		{"data:image/gif;base64,R0lG%0AODlh", "image/gif", "GIF89a"},
+	}
+	o := &fetch.Opener{}
+	for _, tt := range tests {
+		resp, body := read(t, o, tt.url)
+		if body != tt.body || resp.Header.Get("Content-Type") != tt.ctype {
+			t.Errorf("Open(%q) = %q (%s), want %q (%s)", tt.url, body, resp.Header.Get("Content-Type"), tt.body, tt.ctype)
+		}
+	}
+	for _, bad := range []string{"data:text/plain", "data:;base64,!!!"} {
+		if _, err := o.Open(t.Context(), bad); !errors.Is(err, fetch.ErrInvalidRequest) {
+			t.Errorf("Open(%q) = %v, want ErrInvalidRequest", bad, err)
+		}
+	}
+}
+
+func TestBytesLimit(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		// HOSTILE.md E7: past the cap is an error, never a short success.
+		o := w.opener(kind, &fetch.Opener{Limits: fetch.Limits{BodyBytes: 1000}})
+		for _, path := range []string{"/bytes/1001", "/stream-bytes/5000?chunk_size=100"} {
+			resp, err := o.Open(t.Context(), w.urls["a"]+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := resp.Bytes(); !errors.Is(err, fetch.ErrBodyTooLarge) || b != nil {
+				t.Errorf("%s: Bytes() = %d bytes, %v; want ErrBodyTooLarge", path, len(b), err)
+			}
+		}
+		resp, err := o.Open(t.Context(), w.urls["a"]+"/bytes/1000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := resp.Bytes(); err != nil || len(b) != 1000 {
+			t.Errorf("at the cap: %d bytes, %v", len(b), err)
+		}
+	})
+}
+
+func TestUserAgent(t *testing.T) {
+	if ua := fetch.DefaultUserAgent(); !strings.HasPrefix(ua, "grab/") {
+		t.Errorf("DefaultUserAgent() = %q", ua)
+	}
+	w := newWorld(t, []string{"a"})
+	o := w.opener("nethttp", &fetch.Opener{UserAgent: "custom/1"})
+	_, body := read(t, o, w.urls["a"]+"/user-agent")
+	if !strings.Contains(body, "custom/1") {
+		t.Errorf("UserAgent not sent: %s", body)
+	}
+	_, body = read(t, o, &fetch.Request{URL: w.urls["a"] + "/user-agent", Header: http.Header{"User-Agent": {"mine"}}})
+	if !strings.Contains(body, `"mine"`) {
+		t.Errorf("request User-Agent not sent: %s", body)
+	}
+}
+
+func TestDefaultTransport(t *testing.T) {
+	srv := newWorld(t, []string{"a"})
+	o := &fetch.Opener{}
+	t.Cleanup(o.CloseIdleConnections)
+	_, body := read(t, o, srv.urls["a"]+"/hello")
+	if body != "Hello World" {
+		t.Errorf("body %q", body)
+	}
+}

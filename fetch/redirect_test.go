@@ -1,0 +1,357 @@
+package fetch_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/testserver"
+)
+
+// to returns a URL on base that redirects to target with code (httpbin's
+// /redirect-to, loopback and the test's fake hosts only).
+func to(base, target string, code int) string {
+	return fmt.Sprintf("%s/redirect-to?url=%s&status_code=%d", base, url.QueryEscape(target), code)
+}
+
+// rawRedirect returns a URL on base answering exactly a code redirect to
+// location, whatever location is.
+func rawRedirect(base string, code int, location string) string {
+	raw := fmt.Sprintf("HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", code, location)
+	return base + "/fault/raw?b64=" + base64.URLEncoding.EncodeToString([]byte(raw))
+}
+
+// fakeHosts are the names the redirect tests dial through the guard.
+var fakeHosts = testserver.WithRedirectHosts("other.test", "site.test", "example.com", "evil.example.com")
+
+// credentialed returns a request carrying canary credentials in every
+// form: Authorization, Cookie, Proxy-Authorization and X-Api-Key.
+func credentialed(target string) (*fetch.Request, []string) {
+	tokens := []string{canary("auth"), canary("cookie"), canary("proxy"), canary("apikey")}
+	return &fetch.Request{URL: target, Header: http.Header{
+		"Authorization":       {"Bearer " + tokens[0]},
+		"Cookie":              {"sid=" + tokens[1]},
+		"Proxy-Authorization": {"Basic " + tokens[2]},
+		"X-Api-Key":           {tokens[3]},
+	}}, tokens
+}
+
+// noLeaks fails the test when a token reached a server not allowed.
+func noLeaks(t *testing.T, w *world, tokens []string, allowed ...string) {
+	t.Helper()
+	for _, tok := range tokens {
+		for _, l := range w.rec.leaks(tok, allowed...) {
+			t.Errorf("leak of %s: %s", tok[:strings.IndexByte(tok, '-')], l)
+		}
+	}
+}
+
+// HOSTILE.md B1-B3, B6, B7: explicit credentials go only to the first
+// origin, whatever the redirect status, and Proxy-Authorization to none.
+func TestRedirectCredentials(t *testing.T) {
+	w := newWorld(t, []string{"a", "b", "tls"}, fakeHosts)
+	port := func(name string) string { u, _ := url.Parse(w.urls[name]); return u.Port() }
+	w.alias("other.test:80", "b")
+	w.alias("site.test:80", "a")
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, &fetch.Opener{Redirects: fetch.Redirects{Sensitive: []string{"X-Api-Key"}}})
+		cases := []struct {
+			name, first, next string
+		}{
+			{"B1 other host", w.urls["a"], "http://other.test/anything"},
+			{"B2 https to http same host", w.urls["tls"], w.urls["a"] + "/anything"},
+			{"B3 port change", w.urls["a"], w.urls["b"] + "/anything"},
+		}
+		for _, c := range cases {
+			for _, code := range []int{301, 302, 303, 307, 308} {
+				t.Run(fmt.Sprintf("%s %d", c.name, code), func(t *testing.T) {
+					first := "a"
+					if strings.HasPrefix(c.first, "https") {
+						first = "tls"
+					}
+					req, tokens := credentialed(to(c.first, c.next, code))
+					resp, _ := read(t, o, req)
+					if resp.StatusCode != 200 || len(resp.History) != 1 {
+						t.Fatalf("status %d, history %v", resp.StatusCode, resp.History)
+					}
+					noLeaks(t, w, tokens[:2], first)
+					noLeaks(t, w, tokens[3:], first)
+					noLeaks(t, w, tokens[2:3]) // B6: to no origin at all
+					if len(w.rec.leaks(tokens[0])) == 0 {
+						t.Error("the first origin did not get the Authorization (the test cannot fail)")
+					}
+				})
+			}
+		}
+		t.Run("B3 default port spelled out keeps credentials", func(t *testing.T) {
+			req, tokens := credentialed(to("http://site.test:80", "http://site.test/headers", 302))
+			read(t, o, req)
+			if n := len(w.rec.leaks(tokens[0])); n != 2 {
+				t.Errorf("Authorization reached the same origin %d times, want 2", n)
+			}
+			_ = port
+		})
+	})
+}
+
+// HOSTILE.md B4: a subdomain is another origin unless trusted.
+func TestRedirectSubdomain(t *testing.T) {
+	w := newWorld(t, []string{"a", "b"}, fakeHosts)
+	w.alias("example.com:80", "a")
+	w.alias("evil.example.com:80", "b")
+	each(t, func(t *testing.T, kind string) {
+		for _, trust := range []bool{false, true} {
+			o := w.opener(kind, &fetch.Opener{Redirects: fetch.Redirects{TrustSubdomains: trust}})
+			req, tokens := credentialed(to("http://example.com", "http://evil.example.com/headers", 302))
+			read(t, o, req)
+			got := len(w.rec.leaks(tokens[0], "a")) > 0
+			if got != trust {
+				t.Errorf("TrustSubdomains=%v: subdomain got Authorization = %v", trust, got)
+			}
+		}
+	})
+}
+
+// HOSTILE.md B5: once stripped, stripped for the rest of the chain, even
+// when it comes back to the first origin.
+func TestRedirectStaysStripped(t *testing.T) {
+	w := newWorld(t, []string{"a", "b"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		back := w.urls["a"] + "/headers?back"
+		req, tokens := credentialed(to(w.urls["a"], to(w.urls["b"], back, 302), 302))
+		resp, body := read(t, o, req)
+		if len(resp.History) != 2 || strings.Contains(body, tokens[0]) {
+			t.Errorf("history %v; final body %s", resp.History, body)
+		}
+		if n := len(w.rec.leaks(tokens[0])); n != 1 {
+			t.Errorf("Authorization sent %d times, want once (the first request)", n)
+		}
+	})
+}
+
+// HOSTILE.md B7: sensitive defaults stay with the first origin; other
+// defaults follow.
+func TestRedirectSensitiveDefaults(t *testing.T) {
+	w := newWorld(t, []string{"a", "b"})
+	each(t, func(t *testing.T, kind string) {
+		key, trace := canary("key"), canary("trace")
+		o := w.opener(kind, &fetch.Opener{
+			Header:    http.Header{"X-Api-Key": {key}, "X-Trace": {trace}},
+			Redirects: fetch.Redirects{Sensitive: []string{"x-api-key"}},
+		})
+		read(t, o, to(w.urls["a"], w.urls["b"]+"/headers", 302))
+		noLeaks(t, w, []string{key}, "a")
+		if len(w.rec.leaks(trace, "a")) == 0 {
+			t.Error("a non-sensitive default did not follow the redirect")
+		}
+	})
+}
+
+// HOSTILE.md B8: URL userinfo is Basic credentials for that origin only,
+// and a relative redirect keeps the host exactly.
+func TestRedirectUserinfo(t *testing.T) {
+	w := newWorld(t, []string{"a", "b"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		pw := canary("pw")
+		withUser := strings.Replace(w.urls["a"], "://", "://kim:"+pw+"@", 1)
+		basic := base64.StdEncoding.EncodeToString([]byte("kim:" + pw))
+		resp, body := read(t, o, withUser+"/redirect-to?url=/headers")
+		if !strings.Contains(body, basic) || resp.URL != w.urls["a"]+"/headers" {
+			t.Errorf("relative redirect: final %s, body %s", resp.URL, body)
+		}
+		read(t, o, withUser+"/redirect-to?url="+url.QueryEscape(w.urls["b"]+"/headers"))
+		noLeaks(t, w, []string{basic, pw}, "a")
+		for _, s := range w.rec.all() {
+			if strings.Contains(s.Host, "kim") || strings.Contains(s.URI, pw) {
+				t.Errorf("userinfo on the wire: %+v", s)
+			}
+		}
+	})
+}
+
+// HOSTILE.md B9: 301/302/303 turn a POST into a GET without its body or
+// Content-* fields; 307/308 keep both, within an origin or, without
+// credentials, across.
+func TestRedirectMethod(t *testing.T) {
+	w := newWorld(t, []string{"a", "b"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for _, code := range []int{301, 302, 303, 307, 308} {
+			for _, target := range []string{"a", "b"} {
+				t.Run(fmt.Sprintf("%d to %s", code, target), func(t *testing.T) {
+					req := &fetch.Request{URL: to(w.urls["a"], w.urls[target]+"/anything", code), Data: []byte("k=v")}
+					_, body := read(t, o, req)
+					e := decodeEcho(t, body)
+					keep := code == 307 || code == 308
+					switch {
+					case keep && (e.Method != "POST" || e.Form["k"] == nil):
+						t.Errorf("%d: server saw %s %v", code, e.Method, e.Form)
+					case !keep && (e.Method != "GET" || e.Data != "" || e.Headers["Content-Type"] != nil || e.Headers["Content-Length"] != nil):
+						t.Errorf("%d: server saw %s data %q headers %v", code, e.Method, e.Data, e.Headers)
+					}
+				})
+			}
+		}
+		t.Run("307 with credentials to another origin", func(t *testing.T) {
+			req, tokens := credentialed(to(w.urls["a"], w.urls["b"]+"/anything", 307))
+			req.Data = []byte("secret=" + canary("body"))
+			_, err := o.Open(t.Context(), req)
+			if !errors.Is(err, fetch.ErrRedirectRefused) {
+				t.Errorf("err = %v, want ErrRedirectRefused", err)
+			}
+			noLeaks(t, w, append(tokens, string(req.Data[7:])), "a")
+		})
+	})
+}
+
+// HOSTILE.md B10: loops and long chains stop at the limit, listing hops.
+func TestRedirectLimit(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for _, path := range []string{"/fault/redirect-loop", "/fault/redirect-loop/a", "/fault/redirect-chain/1000"} {
+			_, err := o.Open(t.Context(), w.urls["a"]+path)
+			var re *fetch.RedirectError
+			if !errors.Is(err, fetch.ErrTooManyRedirects) || !errors.As(err, &re) || len(re.Hops) != 11 {
+				t.Errorf("%s: %v", path, err)
+			}
+		}
+		resp, _ := read(t, o, w.urls["a"]+"/fault/redirect-chain/10")
+		if len(resp.History) != 10 {
+			t.Errorf("10 redirects: history of %d", len(resp.History))
+		}
+		o3 := w.opener(kind, &fetch.Opener{Redirects: fetch.Redirects{Max: 3}})
+		if _, err := o3.Open(t.Context(), w.urls["a"]+"/fault/redirect-chain/4"); !errors.Is(err, fetch.ErrTooManyRedirects) {
+			t.Errorf("Max 3, 4 redirects: %v", err)
+		}
+	})
+}
+
+// HOSTILE.md B11: odd Locations are resolved as the client dials them, or
+// refused; nothing goes to a host other than the one resolved.
+func TestRedirectLocation(t *testing.T) {
+	w := newWorld(t, []string{"a", "b"}, fakeHosts)
+	w.alias("other.test:80", "b")
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, &fetch.Opener{AllowErrorStatus: true})
+		a := w.urls["a"]
+		tests := []struct {
+			location string
+			final    string // final URL, or "" for an error
+			status   int
+		}{
+			{"/anything/%C3%A9", a + "/anything/%C3%A9", 200},
+			{"/anything/é", a + "/anything/%C3%A9", 200},
+			{"//other.test/anything/x", "http://other.test/anything/x", 200},
+			{"/\\other.test/anything", a + "/%5Cother.test/anything", 400}, // the test server refuses a backslash (R5)
+			{"http:other.test", "", 0},
+			{"/anything/%zz", "", 0},
+			{"/anything/" + strings.Repeat("x", 16<<10), a + "/anything/" + strings.Repeat("x", 16<<10), 200},
+		}
+		for _, tt := range tests {
+			t.Run(tt.location[:min(len(tt.location), 24)], func(t *testing.T) {
+				resp, err := o.Open(t.Context(), rawRedirect(a, 302, tt.location))
+				if tt.final == "" {
+					if err == nil {
+						resp.Close()
+						t.Fatalf("followed to %s", resp.URL)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Close()
+				if resp.URL != tt.final || resp.StatusCode != tt.status {
+					t.Errorf("final %s %d, want %s %d", resp.URL, resp.StatusCode, tt.final, tt.status)
+				}
+			})
+		}
+		// No Location: the 3xx is the final response.
+		resp, err := o.Open(t.Context(), w.urls["a"]+"/fault/raw?b64="+base64.URLEncoding.EncodeToString([]byte("HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n")))
+		if err != nil || resp.StatusCode != 302 {
+			t.Errorf("no Location: %v", err)
+		} else {
+			resp.Close()
+		}
+	})
+}
+
+// HOSTILE.md B12: never to file: or another non-http(s) scheme, even with
+// file: URLs enabled for direct opens.
+func TestRedirectScheme(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for _, scheme := range []string{"file", "ftp", "data", "javascript", "gopher"} {
+			_, err := o.Open(t.Context(), w.urls["a"]+"/fault/redirect-file?scheme="+scheme)
+			if !errors.Is(err, fetch.ErrRedirectRefused) || !strings.Contains(err.Error(), `redirect to scheme "`+scheme+`" not allowed`) {
+				t.Errorf("%s: %v", scheme, err)
+			}
+		}
+		for _, loc := range []string{"File:///etc/passwd", "local_file:///etc/passwd", "FILE://localhost/etc/passwd"} {
+			if _, err := o.Open(t.Context(), rawRedirect(w.urls["a"], 302, loc)); !errors.Is(err, fetch.ErrRedirectRefused) {
+				t.Errorf("%s: %v", loc, err)
+			}
+		}
+	})
+}
+
+// HOSTILE.md B13: redirects off at the opener or the request: the 3xx as
+// it is, and no second request.
+func TestRedirectOff(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		for _, off := range []string{"opener", "request"} {
+			o := w.opener(kind, &fetch.Opener{AllowErrorStatus: true, Redirects: fetch.Redirects{Off: off == "opener"}})
+			before := len(w.rec.all())
+			resp, _ := read(t, o, &fetch.Request{URL: w.urls["a"] + "/redirect/1", NoRedirect: off == "request"})
+			if resp.StatusCode != 302 || resp.Header.Get("Location") == "" || len(resp.History) != 1 {
+				t.Errorf("%s: %s %v", off, resp.Status, resp.History)
+			}
+			if n := len(w.rec.all()) - before; n != 1 {
+				t.Errorf("%s: %d requests, want 1", off, n)
+			}
+		}
+		// Without AllowErrorStatus the 3xx is an *HTTPError, as urllib's.
+		o := w.opener(kind, &fetch.Opener{Redirects: fetch.Redirects{Off: true}})
+		var he *fetch.HTTPError
+		if _, err := o.Open(t.Context(), w.urls["a"]+"/redirect/1"); !errors.As(err, &he) || he.StatusCode != 302 {
+			t.Errorf("Off: %v", err)
+		}
+	})
+}
+
+// HOSTILE.md B14: no Referer of fetch's own; the caller's stays within its
+// origin and never carries userinfo, token or fragment across.
+func TestRedirectReferer(t *testing.T) {
+	w := newWorld(t, []string{"a", "b", "tls"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		token := canary("token")
+		first := strings.Replace(w.urls["tls"], "://", "://u:"+canary("pw")+"@", 1) + "/redirect-to?url=" + url.QueryEscape(w.urls["a"]+"/headers") + "&token=" + token + "#frag"
+		_, body := read(t, o, first)
+		if strings.Contains(body, "Referer") {
+			t.Errorf("Referer sent: %s", body)
+		}
+		_, body = read(t, o, to(w.urls["a"], w.urls["a"]+"/headers", 302))
+		if strings.Contains(body, "Referer") {
+			t.Errorf("same-origin Referer added: %s", body)
+		}
+		ref := "https://site.test/page?token=" + token
+		req := &fetch.Request{URL: to(w.urls["a"], w.urls["a"]+"/headers", 302), Header: http.Header{"Referer": {ref}}}
+		if _, body := read(t, o, req); !strings.Contains(body, token) {
+			t.Errorf("caller's Referer lost within the origin: %s", body)
+		}
+		req.URL = to(w.urls["a"], w.urls["b"]+"/headers", 302)
+		read(t, o, req)
+		noLeaks(t, w, []string{token}, "a", "tls")
+	})
+}
