@@ -7,6 +7,8 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -149,6 +151,7 @@ func newWorld(t *testing.T, names []string, opts ...testserver.Option) *world {
 		var srv *httptest.Server
 		if strings.HasPrefix(name, "tls") {
 			srv = httptest.NewUnstartedServer(h)
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // TestTLS's refused handshakes
 			srv.EnableHTTP2 = true
 			srv.StartTLS()
 			w.certs.AddCert(srv.Certificate())
@@ -170,27 +173,28 @@ func (w *world) alias(hostport, name string) {
 	w.g.mu.Unlock()
 }
 
-// transports are the two transports the suite runs over: net/http's and
-// fetch/conn's, both dialing through the guard.
+// transports are the two default transports the suite runs over: net/http's
+// and fetch/conn's (Opener.LowLevel), both dialing through the guard.
 var transports = []string{"nethttp", "conn"}
 
+// transport returns a transport of kind made by hand, for BuildOpener.
 func (w *world) transport(kind string) http.RoundTripper {
 	cfg := &tls.Config{RootCAs: w.certs}
-	switch kind {
-	case "conn":
+	if kind == "conn" {
 		return &conn.Transport{Dialer: w.g, TLSClientConfig: cfg}
-	default:
-		return &http.Transport{DialContext: w.g.DialContext, TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableCompression: true}
 	}
+	return &http.Transport{DialContext: w.g.DialContext, TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableCompression: true}
 }
 
-// opener returns o (or a zero Opener) on the transport of kind, closed
-// when the test ends.
+// opener returns o (or a zero Opener) set to run on the default transport
+// of kind through the guard, closed when the test ends.
 func (w *world) opener(kind string, o *fetch.Opener) *fetch.Opener {
 	if o == nil {
 		o = &fetch.Opener{}
 	}
-	o.Transport = w.transport(kind)
+	o.LowLevel = kind == "conn"
+	o.Dial = w.g.DialContext
+	o.TLSConfig = &tls.Config{RootCAs: w.certs}
 	w.t.Cleanup(o.CloseIdleConnections)
 	return o
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/grabhq/grab/fetch/conn"
 )
 
 // Defaults of the timeouts and limits, each with a field in Timeouts or
@@ -87,9 +89,17 @@ type Opener struct {
 	// fetch on its low-level layer instead (its own DialTimeout and
 	// MaxHeaderBytes then apply).
 	Transport http.RoundTripper
+	// LowLevel makes the default transport fetch/conn's conn.Transport
+	// (HTTP/1.1, one request per connection at a time, no proxy) instead
+	// of net/http's, set up with the same fields.
+	LowLevel bool
 	// TLSConfig is used by the default transport; nil means verified TLS
 	// 1.2 or later.
 	TLSConfig *tls.Config
+	// Dial makes the default transport's connections; nil means a
+	// net.Dialer with Timeouts.Connect. A guard that refuses some
+	// addresses, or a test's loopback map, goes here.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Handlers wrap the transport, outermost first (a Handler with an
 	// Order method is placed by it: lower is outer, default 500).
 	Handlers []Handler
@@ -299,8 +309,12 @@ func pick[T int | int64 | time.Duration](v, def T) T {
 	return v
 }
 
-func (o *Opener) defaultTransport() *http.Transport {
-	d := &net.Dialer{Timeout: pick(o.Timeouts.Connect, DefaultConnectTimeout), KeepAlive: 30 * time.Second}
+func (o *Opener) defaultTransport() http.RoundTripper {
+	connect := pick(o.Timeouts.Connect, DefaultConnectTimeout)
+	dial := o.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
+	}
 	cfg := o.TLSConfig.Clone()
 	if cfg == nil {
 		cfg = &tls.Config{}
@@ -308,11 +322,29 @@ func (o *Opener) defaultTransport() *http.Transport {
 	if cfg.MinVersion == 0 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
+	handshake := pick(o.Timeouts.TLS, DefaultTLSTimeout)
+	if o.LowLevel {
+		dialTimeout := connect + handshake
+		if connect == 0 || handshake == 0 {
+			dialTimeout = 24 * time.Hour // "none": conn reads 0 as its default
+		}
+		headerBytes := int(pick(o.Limits.HeaderBytes, DefaultMaxHeaderBytes))
+		if headerBytes == 0 {
+			headerBytes = 1 << 40
+		}
+		return &conn.Transport{
+			TLSClientConfig: cfg,
+			Dialer:          dialFunc(dial),
+			DialTimeout:     dialTimeout,
+			MaxIdlePerHost:  64,
+			MaxHeaderBytes:  headerBytes,
+		}
+	}
 	return &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            d.DialContext,
+		DialContext:            dial,
 		TLSClientConfig:        cfg,
-		TLSHandshakeTimeout:    pick(o.Timeouts.TLS, DefaultTLSTimeout),
+		TLSHandshakeTimeout:    handshake,
 		DisableCompression:     true, // fetch decodes, under its caps
 		MaxResponseHeaderBytes: pick(o.Limits.HeaderBytes, DefaultMaxHeaderBytes),
 		MaxIdleConns:           256,
@@ -321,6 +353,13 @@ func (o *Opener) defaultTransport() *http.Transport {
 		ExpectContinueTimeout:  time.Second,
 		ForceAttemptHTTP2:      true,
 	}
+}
+
+// dialFunc adapts a dial function to conn.ContextDialer.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return f(ctx, network, addr)
 }
 
 // openHTTP makes an http or https request through the http.Client.

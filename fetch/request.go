@@ -138,7 +138,7 @@ func parseURL(raw string) (*url.URL, error) {
 	}
 	u, err := sr.URL()
 	if err != nil {
-		return nil, invalid("URL: %w", err)
+		return nil, invalid("URL: %w", urlxCause(err))
 	}
 	u.Scheme = scheme
 	u.Fragment, u.RawFragment = "", ""
