@@ -133,13 +133,23 @@ func parseURL(raw string) (*url.URL, error) {
 	if _, _, err := sr.Port(); err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))
 	}
-	if _, err := sr.ASCIIHostname(); err != nil {
-		return nil, invalid("URL host: %w", err)
+	host, err := sr.ASCIIHostname()
+	if err != nil {
+		return nil, invalid("URL host: %w", urlxCause(err))
 	}
 	u, err := sr.URL()
 	if err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))
 	}
+	// Send the host in the one form every transport dials: IDNA-mapped
+	// ASCII ("straße.de" is xn--strae-oqa.de, fullwidth digits are digits).
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // url.URL.Host keeps a zone unescaped
+	}
+	if p := u.Port(); p != "" {
+		host += ":" + p
+	}
+	u.Host = host
 	u.Scheme = scheme
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
