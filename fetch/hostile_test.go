@@ -3,12 +3,18 @@ package fetch_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"io"
+	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -384,5 +390,57 @@ func TestTLS(t *testing.T) {
 		if resp.TLS == nil {
 			t.Errorf("%s: no TLS state", kind)
 		}
+	}
+}
+
+// HOSTILE.md G6 (TLS handshake stall) and H3 (TLS below 1.2 refused).
+func TestTLSHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accept, never answer the handshake
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	w := newWorld(t, nil)
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, &fetch.Opener{Timeouts: fetch.Timeouts{Connect: 100 * time.Millisecond, TLS: 100 * time.Millisecond}})
+		start := time.Now()
+		_, err := o.Open(t.Context(), "https://"+ln.Addr().String()+"/")
+		if err == nil || time.Since(start) > 5*time.Second {
+			t.Errorf("TLS stall: %v after %v", err, time.Since(start))
+		}
+	})
+	old := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	old.Config.ErrorLog = log.New(io.Discard, "", 0)
+	old.TLS = &tls.Config{MaxVersion: tls.VersionTLS11}
+	old.StartTLS()
+	t.Cleanup(old.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(old.Certificate())
+	for _, low := range []bool{false, true} {
+		o := &fetch.Opener{LowLevel: low, TLSConfig: &tls.Config{RootCAs: pool}}
+		if _, err := o.Open(t.Context(), old.URL); err == nil || !strings.Contains(err.Error(), "version") {
+			t.Errorf("H3 TLS 1.1 server (LowLevel %v): %v", low, err)
+		}
+		o.CloseIdleConnections()
 	}
 }
