@@ -15,6 +15,7 @@
 //   - nil on success;
 //   - an error made by [usageErrorf] for a bad command line (exit 2);
 //   - [errSilentFailure] when it has already reported its failures (exit 1);
+//   - an [*exitError] for an exit code of its own, printed as below;
 //   - any other error, which Run prints as "grab: <err>" (exit 1).
 //
 // Run also applies these conventions to every command in the tree:
@@ -43,6 +44,7 @@ const (
 	ExitOK          = 0   // success, including -h and --help
 	ExitFailure     = 1   // a command failed
 	ExitUsage       = 2   // bad command line: unknown command or flag, wrong arguments
+	ExitHTTPError   = 22  // grab get -f: the final status was 400 or more (curl's 22)
 	ExitInterrupted = 130 // interrupted by SIGINT or SIGTERM (128 + SIGINT)
 )
 
@@ -58,6 +60,7 @@ Exit status:
   0    success, including -h and --help
   1    failure
   2    usage error: unknown command or flag, wrong arguments
+  22   grab get -f: the server answered with a status of 400 or more
   130  interrupted (SIGINT or SIGTERM)`
 
 // env is what a command may use of its process: the standard streams.
@@ -91,6 +94,16 @@ func usageErrorf(format string, a ...any) error {
 type constError string
 
 func (e constError) Error() string { return string(e) }
+
+// exitError makes Run print err and exit with code, for a command with an
+// exit code of its own ([ExitHTTPError]).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // errSilentFailure is returned, possibly wrapped, by a command that has
 // already reported its failures on stderr: Run exits with [ExitFailure]
@@ -159,6 +172,7 @@ func (e *env) execute(ctx context.Context, root *cobra.Command, args []string) i
 // code for it.
 func (e *env) exitCode(ctx context.Context, cmd *cobra.Command, err error) int {
 	var ue *usageError
+	var xe *exitError
 	switch {
 	case ctx.Err() != nil:
 		e.errorf("interrupted")
@@ -169,6 +183,9 @@ func (e *env) exitCode(ctx context.Context, cmd *cobra.Command, err error) int {
 		e.errorf("%v", err)
 		e.errorf("run '%s --help' for usage", cmd.CommandPath())
 		return ExitUsage
+	case errors.As(err, &xe):
+		e.errorf("%v", err)
+		return xe.code
 	case errors.Is(err, errSilentFailure):
 		return ExitFailure
 	default:
