@@ -145,6 +145,8 @@ func newRoot(e *env) *cobra.Command {
 	root.SetHelpCommand(newHelp())
 	root.AddCommand(
 		newCompletion(e),
+		newGet(e),
+		newHead(e),
 		newRaw(e),
 		newServe(e),
 		newURL(e),

@@ -1,0 +1,1265 @@
+package cli
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/urlx"
+)
+
+const getLong = `Fetch URL and write its body to stdout, with curl's flags and habits, on
+package fetch (Python's urllib.request): redirects are followed (at most
+--max-redirs), compressed bodies are decoded, and a response of any status
+is printed and exits 0, as curl does; -f makes a status of 400 or more an
+error instead. "grab head URL" is "grab get -I URL".
+
+The request is a GET; a HEAD with -I; a POST with -d, --data-urlencode,
+--data-binary, --data-raw, --json or -F; or the method of -X.
+
+  -d DATA        form data, sent as application/x-www-form-urlencoded; "@FILE"
+                 reads a file with its CR and LF removed, "@-" stdin. Several
+                 -d, --data-urlencode, --data-binary and --data-raw are joined
+                 with '&', in order.
+  --data-urlencode
+                 data to encode as curl does: "content", "=content",
+                 "name=content", "@file" or "name@file"; the content is
+                 form-encoded ('+' for a space), the name sent as given.
+  --data-binary  as -d, but a file is sent byte for byte.
+  --data-raw     as -d, but '@' is not special.
+  -G             put the data in the URL's query and send a GET.
+  --json DATA    the body as given ("@FILE", "@-"), with Content-Type and
+                 Accept application/json; several are concatenated.
+  -F NAME=VALUE  a multipart/form-data field; NAME=@FILE uploads a file,
+                 NAME=<FILE reads the value from a file; ";type=MIME" and
+                 ";filename=NAME" may follow. Files are read into memory.
+
+-H 'Name: value' adds a header field (repeatable; it replaces a default
+field of that name). As in curl, -H 'Name:' removes a field grab would send
+(User-Agent, Accept-Encoding, Content-Type, an earlier -H) and -H 'Name;'
+sends the field with an empty value; Host, Content-Length and
+Transfer-Encoding cannot be removed. -u USER:PASSWORD sends Basic
+credentials, to the URL's origin only: fetch drops them on a redirect to
+another. The User-Agent is "grab/VERSION" unless -A or -H gives one.
+
+The body goes to stdout, or to -o FILE (written to a temporary file, renamed
+when complete: a failed transfer leaves no file), or with -O to the file
+named by the URL's last path segment, decoded (a name that is empty, ".",
+".." or holds a '/' is refused), under --output-dir when given. -i writes
+the final response's status line and header fields (as received, before
+decoding) before the body; -I and "grab head" write them alone. stdout is
+data, so they are written as received.
+
+-w FORMAT writes FORMAT to stdout at the end, after the body, also when the
+request failed, with curl's variables: %{http_code} (or %{response_code};
+000 without a response), %{http_version}, %{method}, %{url_effective},
+%{num_redirects}, %{content_type}, %header{NAME}, %{size_download} (body
+bytes written, decoded), %{size_header}, %{size_upload}, %{speed_download}
+(bytes a second), and times in seconds: %{time_namelookup},
+%{time_connect}, %{time_appconnect}, %{time_pretransfer} and
+%{time_starttransfer}, from the start of the final exchange, and
+%{time_redirect} and %{time_total}, from the start of the command. \n, \r,
+\t, \\ and %% are escapes; "@FILE" reads FORMAT from a file.
+
+-v writes the exchange on stderr as the textbook's telnet session shows it:
+"> " the request line and header fields as sent, "< " the status line and
+fields of every response (redirects and retries included), "* " notes on the
+connection. Authorization and Proxy-Authorization are shown as
+"Basic [redacted]"; a line part holding a control character is written
+Go-quoted, so nothing a server sends can drive your terminal.
+
+A body cut short (fewer bytes than its Content-Length, or a chunked body
+without its end) is an error: what arrived has been written to stdout and
+the exit status is 1. grab shows no progress meter: -s hides warnings, and
+errors are always printed (-S is accepted and changes nothing).
+
+Exit status:
+  0    a response arrived (of any status, without -f)
+  1    failure: no response, a cut body, a timeout, bad input (a missing
+       file, an unusable -O name)
+  2    usage error
+  22   with -f, the final status was 400 or more
+  130  interrupted (SIGINT or SIGTERM)`
+
+const getExample = `  grab get http://127.0.0.1:8888/hello
+  grab get http://127.0.0.1:8888/gallery/10.html | head -c 500
+  grab get -d query=python http://127.0.0.1:8888/post
+  grab get -H 'Content-Type: text/plain' -d 'hello there' http://127.0.0.1:8888/post
+  grab get --data-urlencode language=python --data-urlencode framework=django \
+           --data-urlencode email=kumar@example.com http://127.0.0.1:8888/cgi-bin/script.py
+  grab get --json '{"q": "python"}' http://127.0.0.1:8888/anything
+  grab get -F name=grab -F file=@notes.txt http://127.0.0.1:8888/post
+  grab get -v http://127.0.0.1:8888/hello
+  grab get -f -o page.html http://127.0.0.1:8888/status/404
+  grab get -O --output-dir downloads http://127.0.0.1:8888/img/64x64/7.png
+  grab get -s -o /dev/null -w '%{http_code} %{time_total}\n' http://127.0.0.1:8888/get`
+
+// maxData bounds a file or stdin read into memory for a request body
+// (-d @FILE, --json @-, -F name=@FILE) or a -w @FILE format.
+const maxData = 256 << 20
+
+// dataKind tells the data flags apart: they share one list, so that their
+// values are joined in the order given, as curl does.
+type dataKind int
+
+const (
+	dataASCII     dataKind = iota // -d: @FILE with CR and LF removed
+	dataBinary                    // --data-binary: @FILE as it is
+	dataRaw                       // --data-raw: no @FILE
+	dataURLEncode                 // --data-urlencode
+)
+
+type dataArg struct {
+	kind  dataKind
+	value string
+}
+
+// dataFlag is a pflag.Value appending to the shared data list.
+type dataFlag struct {
+	list *[]dataArg
+	kind dataKind
+}
+
+func (d dataFlag) String() string { return "" }
+func (d dataFlag) Type() string   { return "DATA" }
+func (d dataFlag) Set(v string) error {
+	*d.list = append(*d.list, dataArg{d.kind, v})
+	return nil
+}
+
+// seconds is a duration flag that takes a Go duration ("1m30s") or a
+// number of seconds as curl does ("2.5").
+type seconds time.Duration
+
+func (s *seconds) String() string {
+	if *s == 0 {
+		return ""
+	}
+	return time.Duration(*s).String()
+}
+
+func (s *seconds) Type() string { return "DURATION" }
+
+func (s *seconds) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || math.IsNaN(f) || f > float64(math.MaxInt64)/float64(time.Second) {
+			return errors.New("want a duration such as 2.5 (seconds) or 1m30s")
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d < 0 {
+		return errors.New("want a duration of 0 or more")
+	}
+	*s = seconds(d)
+	return nil
+}
+
+// getFlags holds the flags of grab get and grab head.
+type getFlags struct {
+	method       string
+	headers      []string
+	data         []dataArg
+	json         []string
+	form         []string
+	query        bool
+	user         string
+	userAgent    string
+	userAgentSet bool
+	output       string
+	remoteName   bool
+	outputDir    string
+	head         bool
+	include      bool
+	verbose      bool
+	writeOut     string
+	location     bool
+	noLocation   bool
+	maxRedirs    int
+	timeout      seconds
+	connect      seconds
+	retry        int
+	fail         bool
+	silent       bool
+	showError    bool
+	insecure     bool
+	compressed   bool
+	rawEncoding  bool
+	lowLevel     bool
+}
+
+func newGet(e *env) *cobra.Command  { return newGetCommand(e, false) }
+func newHead(e *env) *cobra.Command { return newGetCommand(e, true) }
+
+// newGetCommand returns "grab get", or "grab head" (get -I) when head is set.
+func newGetCommand(e *env, head bool) *cobra.Command {
+	var f getFlags
+	c := &cobra.Command{
+		Use:     "get URL",
+		Short:   "Fetch a URL with curl's flags, the body to stdout (urllib.request)",
+		Long:    getLong,
+		Example: getExample,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.head = f.head || head
+			f.userAgentSet = cmd.Flags().Changed("user-agent")
+			return e.get(cmd.Context(), args[0], &f)
+		},
+	}
+	if head {
+		c.Use = "head URL"
+		c.Short = "Fetch a URL's status line and header fields (grab get -I)"
+		c.Long = `Send a HEAD request for URL and write the final response's status line and
+header fields to stdout, as "grab get -I URL" (curl -I) does; every flag of
+"grab get" applies. The textbook's HEAD /index.html, with redirects followed.
+
+Exit status:
+  0    a response arrived (of any status, without -f)
+  1    failure: no response, a timeout, bad input
+  2    usage error
+  22   with -f, the final status was 400 or more
+  130  interrupted (SIGINT or SIGTERM)`
+		c.Example = `  grab head http://127.0.0.1:8888/index.html
+  grab head -v http://127.0.0.1:8888/redirect/2`
+	}
+	fl := c.Flags()
+	fl.StringVarP(&f.method, "request", "X", "", "method `METHOD` (default GET; HEAD with -I; POST with data)")
+	fl.StringArrayVarP(&f.headers, "header", "H", nil, "header field `'NAME: VALUE'` (repeatable); 'NAME:' removes a default one")
+	fl.VarP(dataFlag{&f.data, dataASCII}, "data", "d", "form data `DATA`, @FILE or @- (repeatable, joined with '&'); POST")
+	fl.Var(dataFlag{&f.data, dataURLEncode}, "data-urlencode", "form data to encode: `[NAME]=CONTENT`, [NAME]@FILE or CONTENT")
+	fl.Var(dataFlag{&f.data, dataBinary}, "data-binary", "data `DATA`, or @FILE sent byte for byte")
+	fl.Var(dataFlag{&f.data, dataRaw}, "data-raw", "data `DATA`, with no special '@'")
+	fl.StringArrayVar(&f.json, "json", nil, "JSON body `DATA`, @FILE or @-, with JSON Content-Type and Accept; POST")
+	fl.StringArrayVarP(&f.form, "form", "F", nil, "multipart field `NAME=VALUE`, NAME=@FILE or NAME=<FILE [;type=MIME] (repeatable); POST")
+	fl.BoolVarP(&f.query, "get", "G", false, "put the data in the URL's query and send a GET")
+	fl.StringVarP(&f.user, "user", "u", "", "Basic credentials `USER:PASSWORD` for the URL's origin")
+	fl.StringVarP(&f.userAgent, "user-agent", "A", "", `User-Agent `+"`NAME`"+` (default "grab/VERSION"; "" sends none)`)
+	fl.StringVarP(&f.output, "output", "o", "", "write the body to `FILE` (- for stdout)")
+	fl.BoolVarP(&f.remoteName, "remote-name", "O", false, "write the body to the file named by the URL's last path segment")
+	fl.StringVar(&f.outputDir, "output-dir", "", "put the files of -o and -O in `DIR`")
+	fl.BoolVarP(&f.head, "head", "I", false, "send HEAD and write the response's status line and header fields")
+	fl.BoolVarP(&f.include, "include", "i", false, "write the response's status line and header fields before the body")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "write the request and response heads on stderr")
+	fl.StringVarP(&f.writeOut, "write-out", "w", "", "write `FORMAT` to stdout at the end, with %{http_code} and other variables")
+	fl.BoolVarP(&f.location, "location", "L", true, "follow redirects, as grab does by default (for curl compatibility)")
+	fl.BoolVar(&f.noLocation, "no-location", false, "do not follow redirects: print the 3xx response")
+	fl.IntVar(&f.maxRedirs, "max-redirs", fetch.DefaultMaxRedirects, "follow at most `N` redirects (-1 for no limit)")
+	fl.VarP(&f.timeout, "timeout", "m", "give up after `DURATION` in all (1m30s, or seconds: 2.5)")
+	fl.Var(&f.timeout, "max-time", "same as --timeout")
+	fl.MarkHidden("max-time")
+	fl.Var(&f.connect, "connect-timeout", "give up connecting after `DURATION` (default 30s)")
+	fl.IntVar(&f.retry, "retry", 0, "retry an idempotent request `N` times on a connection error, a timeout, or 408, 429, 500, 502, 503, 504")
+	fl.BoolVarP(&f.fail, "fail", "f", false, "exit 22, printing no body, when the final status is 400 or more")
+	fl.BoolVarP(&f.silent, "silent", "s", false, "hide warnings (errors are still printed)")
+	fl.BoolVarP(&f.showError, "show-error", "S", false, "accepted for curl compatibility: errors are always printed")
+	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
+	fl.BoolVar(&f.compressed, "compressed", false, "accepted for curl compatibility: bodies are always decoded")
+	fl.BoolVar(&f.rawEncoding, "raw", false, "send no Accept-Encoding and decode nothing")
+	fl.BoolVar(&f.lowLevel, "low-level", false, "run on fetch/conn's transport (HTTP/1.1, no proxy) instead of net/http's")
+	c.MarkFlagsMutuallyExclusive("output", "remote-name")
+	c.MarkFlagsMutuallyExclusive("location", "no-location")
+	return c
+}
+
+// get fetches rawURL as the flags ask and writes the response to stdout
+// or a file.
+func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	req, edits, err := f.request(rawURL, e.stdin)
+	if err != nil {
+		return err
+	}
+	dest, err := f.destination(rawURL)
+	if err != nil {
+		return err
+	}
+	format, err := f.format(e.stdin)
+	if err != nil {
+		return err
+	}
+	log := &exchangeLog{edits: edits, netHTTP: !f.lowLevel}
+	if f.verbose {
+		log.v = &verbose{w: e.stderr}
+		defer log.v.stop() // hooks of a connection still closing write nothing
+	}
+	o := f.opener(log)
+	defer o.CloseIdleConnections()
+
+	t := &transfer{
+		start:    time.Now(),
+		url:      rawURL,
+		method:   req.GetMethod(),
+		log:      log,
+		upload:   int64(len(req.Data)),
+		noFollow: o.Redirects.Off,
+	}
+	resp, err := o.Open(ctx, req)
+	if err != nil {
+		t.end = time.Now()
+		e.writeOut(format, t, f.silent)
+		return safeError{err}
+	}
+	defer resp.Close()
+	t.resp = resp
+	err = e.receive(resp, dest, f, t)
+	t.end = time.Now()
+	if werr := e.writeOut(format, t, f.silent); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// check reports flag values no request can have.
+func (f *getFlags) check() error {
+	switch {
+	case f.retry < 0:
+		return usageErrorf("--retry %d: want 0 or more", f.retry)
+	case f.maxRedirs < -1:
+		return usageErrorf("--max-redirs %d: want -1 (no limit) or more", f.maxRedirs)
+	}
+	bodies := 0
+	for _, b := range []bool{len(f.data) > 0, len(f.json) > 0, len(f.form) > 0} {
+		if b {
+			bodies++
+		}
+	}
+	switch {
+	case bodies > 1:
+		return usageErrorf("-d, --json and -F each make a body: use one of them")
+	case f.head && bodies > 0 && !f.query:
+		return usageErrorf("-I sends HEAD, which has no body: it does not go with -d, --json or -F")
+	case f.query && (len(f.json) > 0 || len(f.form) > 0):
+		return usageErrorf("-G puts -d data in the URL's query: it does not go with --json or -F")
+	}
+	return nil
+}
+
+// fieldEdits are the changes to the header fields that fetch's defaults
+// would undo (it fills in a User-Agent, Accept-Encoding or Content-Type
+// that is missing or empty), made by the exchangeLog before the transport.
+type fieldEdits struct {
+	remove []string            // canonical names: -H 'Name:', -A ""
+	empty  map[string][]string // the fields of -H 'Name;', with the other values given
+}
+
+// request builds the request from the flags, and the edits fetch's
+// defaults would undo.
+func (f *getFlags) request(rawURL string, stdin io.Reader) (*fetch.Request, fieldEdits, error) {
+	var none fieldEdits
+	req := &fetch.Request{URL: rawURL, Method: f.method, Header: http.Header{}}
+	h := req.Header
+	removed := map[string]bool{}
+	empty := map[string]bool{}
+	for _, hv := range f.headers {
+		name, value, ok := strings.Cut(hv, ":")
+		if !ok {
+			if n, semi := strings.CutSuffix(strings.TrimSpace(hv), ";"); semi && n != "" {
+				h.Add(n, "") // "Name;" sends the field empty, as curl
+				delete(removed, http.CanonicalHeaderKey(n))
+				empty[http.CanonicalHeaderKey(n)] = true
+				continue
+			}
+			return nil, none, usageErrorf("-H %q: want 'NAME: VALUE', 'NAME:' to remove a field or 'NAME;' to send it empty", hv)
+		}
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if name == "" {
+			return nil, none, usageErrorf("-H %q: the field has no name", hv)
+		}
+		key := http.CanonicalHeaderKey(name)
+		if value != "" {
+			h.Add(name, value)
+			delete(removed, key)
+			continue
+		}
+		switch key {
+		case "Host", "Content-Length", "Transfer-Encoding":
+			return nil, none, usageErrorf("-H %q: %s cannot be removed", hv, key)
+		}
+		h.Del(name)
+		removed[key] = true
+		delete(empty, key)
+	}
+	if f.userAgentSet && f.userAgent == "" && !removed["User-Agent"] && h.Get("User-Agent") == "" {
+		removed["User-Agent"] = true
+	}
+	setDefault := func(name, value string) {
+		if _, ok := h[name]; !ok && !removed[name] {
+			h.Set(name, value)
+		}
+	}
+	if f.user != "" {
+		user, pass, ok := strings.Cut(f.user, ":")
+		if !ok {
+			return nil, none, usageErrorf("-u: want USER:PASSWORD")
+		}
+		setDefault("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+	}
+	switch {
+	case len(f.data) > 0:
+		body, err := formData(f.data, stdin)
+		if err != nil {
+			return nil, none, err
+		}
+		if f.query {
+			req.URL = addQuery(rawURL, string(body))
+		} else {
+			req.Data = body
+		}
+	case len(f.json) > 0:
+		var body []byte
+		for _, j := range f.json {
+			b := []byte(j)
+			if name, ok := strings.CutPrefix(j, "@"); ok {
+				var err error
+				if b, err = readData(name, stdin); err != nil {
+					return nil, none, fmt.Errorf("--json: %w", err)
+				}
+			}
+			body = append(body, b...)
+		}
+		if body == nil {
+			body = []byte{}
+		}
+		req.Data = body
+		setDefault("Content-Type", "application/json")
+		setDefault("Accept", "application/json")
+	case len(f.form) > 0:
+		body, contentType, err := multipartBody(f.form, stdin)
+		if err != nil {
+			return nil, none, err
+		}
+		req.Data = body
+		setDefault("Content-Type", contentType)
+	}
+	if f.head && f.method == "" {
+		req.Method = http.MethodHead
+	}
+	edits := fieldEdits{remove: slices.Sorted(maps.Keys(removed)), empty: map[string][]string{}}
+	for name := range empty {
+		edits.empty[name] = h[name]
+	}
+	return req, edits, nil
+}
+
+// formData joins the data flags' values with '&', as curl does.
+func formData(args []dataArg, stdin io.Reader) ([]byte, error) {
+	parts := make([][]byte, 0, len(args))
+	for _, a := range args {
+		b := []byte(a.value)
+		var err error
+		switch a.kind {
+		case dataASCII, dataBinary:
+			if name, ok := strings.CutPrefix(a.value, "@"); ok {
+				if b, err = readData(name, stdin); err != nil {
+					flag := "-d"
+					if a.kind == dataBinary {
+						flag = "--data-binary"
+					}
+					return nil, fmt.Errorf("%s: %w", flag, err)
+				}
+				if a.kind == dataASCII {
+					b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+				}
+			}
+		case dataURLEncode:
+			if b, err = urlencodeData(a.value, stdin); err != nil {
+				return nil, fmt.Errorf("--data-urlencode: %w", err)
+			}
+		}
+		parts = append(parts, b)
+	}
+	return append([]byte{}, bytes.Join(parts, []byte("&"))...), nil
+}
+
+// urlencodeData encodes one --data-urlencode value as curl does: the
+// first '=' (or, without one, the first '@') ends the name, which is sent
+// as given; after '@' comes a file name; the content is form-encoded.
+func urlencodeData(arg string, stdin io.Reader) ([]byte, error) {
+	name, content, sep := "", arg, byte(0)
+	if i := strings.IndexByte(arg, '='); i >= 0 {
+		name, content, sep = arg[:i], arg[i+1:], '='
+	} else if i := strings.IndexByte(arg, '@'); i >= 0 {
+		name, content, sep = arg[:i], arg[i+1:], '@'
+	}
+	if sep == '@' {
+		b, err := readData(content, stdin)
+		if err != nil {
+			return nil, err
+		}
+		content = string(b)
+	}
+	enc := urlx.QuotePlus(content, "")
+	if name != "" {
+		enc = name + "=" + enc
+	}
+	return []byte(enc), nil
+}
+
+// multipartBody builds the multipart/form-data body of the -F fields and
+// returns it with its Content-Type.
+func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	for _, field := range fields {
+		name, rest, ok := strings.Cut(field, "=")
+		if !ok || name == "" {
+			return nil, "", usageErrorf("-F %q: want NAME=VALUE, NAME=@FILE or NAME=<FILE", field)
+		}
+		value, typ, filename, hasFilename := formParams(rest)
+		var content []byte
+		isFile := false
+		if path, ok := strings.CutPrefix(value, "@"); ok {
+			isFile = true
+			b, err := readData(path, stdin)
+			if err != nil {
+				return nil, "", fmt.Errorf("-F %s: %w", name, err)
+			}
+			content = b
+			if !hasFilename {
+				filename = filepath.Base(path)
+			}
+			if typ == "" {
+				typ = cmp.Or(mime.TypeByExtension(filepath.Ext(path)), "application/octet-stream")
+			}
+		} else if path, ok := strings.CutPrefix(value, "<"); ok {
+			b, err := readData(path, stdin)
+			if err != nil {
+				return nil, "", fmt.Errorf("-F %s: %w", name, err)
+			}
+			content = b
+		} else {
+			content = []byte(value)
+		}
+		ph := textproto.MIMEHeader{}
+		if isFile || hasFilename {
+			ph.Set("Content-Disposition", multipart.FileContentDisposition(name, filename))
+		} else {
+			ph.Set("Content-Disposition", `form-data; name="`+quote.Replace(name)+`"`)
+		}
+		if typ != "" {
+			ph.Set("Content-Type", typ)
+		}
+		w, err := mw.CreatePart(ph)
+		if err != nil {
+			return nil, "", err
+		}
+		w.Write(content) // writes to a bytes.Buffer
+	}
+	if err := mw.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), mw.FormDataContentType(), nil
+}
+
+// formParams splits "-F name=" values into the value and its ";type=" and
+// ";filename=" parameters; any other ';' belongs to the value.
+func formParams(s string) (value, typ, filename string, hasFilename bool) {
+	parts := strings.Split(s, ";")
+	value = parts[0]
+	for _, p := range parts[1:] {
+		k, v, _ := strings.Cut(p, "=")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "type":
+			typ = strings.TrimSpace(v)
+		case "filename":
+			filename, hasFilename = strings.Trim(strings.TrimSpace(v), `"`), true
+		default:
+			value += ";" + p
+		}
+	}
+	return value, typ, filename, hasFilename
+}
+
+// readData reads the file name, or stdin for "-", at most maxData bytes.
+func readData(name string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
+	switch {
+	case name == "-" && stdin == nil:
+		return []byte{}, nil
+	case name == "-":
+		r = stdin
+		name = "stdin"
+	default:
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxData+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	case len(b) > maxData:
+		return nil, fmt.Errorf("%s is longer than %d bytes", name, maxData)
+	}
+	return b, nil
+}
+
+// addQuery appends q to the query of rawURL, before any fragment (-G).
+func addQuery(rawURL, q string) string {
+	if q == "" {
+		return rawURL
+	}
+	base, frag, hasFrag := strings.Cut(rawURL, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	base += sep + q
+	if hasFrag {
+		base += "#" + frag
+	}
+	return base
+}
+
+// destination returns the file the body goes to, or "" for stdout.
+func (f *getFlags) destination(rawURL string) (string, error) {
+	name := f.output
+	switch {
+	case f.remoteName:
+		var err error
+		if name, err = remoteName(rawURL); err != nil {
+			return "", err
+		}
+	case name == "" || name == "-":
+		return "", nil
+	}
+	if f.outputDir != "" && !filepath.IsAbs(name) {
+		name = filepath.Join(f.outputDir, name)
+	}
+	return name, nil
+}
+
+// remoteName returns the file name -O takes from rawURL: its last path
+// segment, percent-decoded, refused when it could name another directory
+// or is not a name at all.
+func remoteName(rawURL string) (string, error) {
+	sr, err := urlx.Split(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("-O: %w", err)
+	}
+	seg := sr.Path[strings.LastIndexByte(sr.Path, '/')+1:]
+	name := urlx.Unquote(seg)
+	switch {
+	case name == "":
+		return "", fmt.Errorf("-O: the URL's path has no file name (use -o FILE)")
+	case name == "." || name == ".." || strings.ContainsAny(name, `/\`) || printable(name) != name:
+		return "", fmt.Errorf("-O: the URL's last path segment %s is not a usable file name (use -o FILE)", printable(seg))
+	}
+	return name, nil
+}
+
+// format returns the -w format, read from a file for "@FILE".
+func (f *getFlags) format(stdin io.Reader) (string, error) {
+	name, ok := strings.CutPrefix(f.writeOut, "@")
+	if !ok {
+		return f.writeOut, nil
+	}
+	b, err := readData(name, stdin)
+	if err != nil {
+		return "", fmt.Errorf("-w: %w", err)
+	}
+	return string(b), nil
+}
+
+// opener returns the Opener the flags ask for, with log as its innermost
+// handler.
+func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
+	o := &fetch.Opener{
+		UserAgent:          cmp.Or(f.userAgent, userAgent()),
+		AllowErrorStatus:   true, // any status prints its body, as curl; -f is checked here
+		DisableCompression: f.rawEncoding,
+		Redirects:          fetch.Redirects{Max: f.maxRedirs, Off: f.noLocation || f.maxRedirs == 0},
+		Timeouts:           fetch.Timeouts{Total: time.Duration(f.timeout), Connect: time.Duration(f.connect)},
+		Handlers:           []fetch.Handler{log},
+	}
+	if f.maxRedirs < 0 {
+		o.Redirects.Max = math.MaxInt32
+	}
+	if f.insecure {
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	if f.lowLevel {
+		o.Transport = &conn.Transport{TLSClientConfig: o.TLSConfig, DialTimeout: time.Duration(f.connect)}
+	}
+	if f.retry > 0 {
+		o.Handlers = append(o.Handlers, &fetch.Retry{
+			Attempts: f.retry + 1,
+			Statuses: []int{408, 429, 500, 502, 503, 504}, // curl's transient statuses
+		})
+	}
+	return o
+}
+
+// userAgent returns grab's User-Agent: "grab/" and the version "grab
+// version" prints, without its "v".
+func userAgent() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && (v == "" || v == "dev") && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return "grab/" + strings.TrimPrefix(cmp.Or(v, "dev"), "v")
+}
+
+// receive checks the response against -f and --max-redirs 0 and writes it
+// to stdout or to dest.
+func (e *env) receive(resp *fetch.Response, dest string, f *getFlags, t *transfer) error {
+	if f.maxRedirs == 0 && !f.noLocation && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
+		return fmt.Errorf("%w: stopped after 0 (%d %s)", fetch.ErrTooManyRedirects, resp.StatusCode, redactURL(resp.URL))
+	}
+	if f.fail && resp.StatusCode >= 400 {
+		return &exitError{ExitHTTPError, fmt.Errorf("The requested URL returned error: %d", resp.StatusCode)}
+	}
+	var w io.Writer = e.stdout
+	var file *atomicFile
+	if dest != "" {
+		var err error
+		if file, err = createAtomic(dest); err != nil {
+			return err
+		}
+		defer file.abort()
+		w = file
+	}
+	if err := e.copyBody(w, resp, f, t); err != nil {
+		return err
+	}
+	if file != nil {
+		if err := file.commit(); err != nil {
+			return err
+		}
+	}
+	if resp.LengthUnknown && !f.silent {
+		e.errorf("warning: the body had no length and ended with the connection; it may be cut short")
+	}
+	return nil
+}
+
+// copyBody writes the head (with -i or -I) and the body (without -I) to w.
+func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transfer) error {
+	cw := &countingWriter{w: w}
+	if f.include || f.head {
+		cw.Write(t.finalHead().bytes())
+	}
+	if f.head && cw.err != nil {
+		return fmt.Errorf("writing output: %w", cw.err)
+	}
+	if f.head {
+		return nil
+	}
+	start := cw.n
+	_, err := io.Copy(cw, resp)
+	t.size = cw.n - start
+	switch {
+	case cw.err != nil:
+		return fmt.Errorf("writing output: %w", cw.err)
+	case err != nil:
+		return safeError{fmt.Errorf("reading the body: %w", err)}
+	}
+	return nil
+}
+
+// countingWriter counts the bytes written and keeps the first error.
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.err = err
+	return n, err
+}
+
+// atomicFile is an output file written under a temporary name in its
+// directory and renamed when complete.
+type atomicFile struct {
+	*os.File
+	path string
+	done bool
+}
+
+func createAtomic(path string) (*atomicFile, error) {
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(cmp.Or(dir, "."), "."+base+".grab-*")
+	if err != nil {
+		return nil, err
+	}
+	return &atomicFile{File: f, path: path}, nil
+}
+
+func (a *atomicFile) commit() error {
+	if err := a.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := a.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(a.Name(), a.path); err != nil {
+		return err
+	}
+	a.done = true
+	return nil
+}
+
+// abort removes the temporary file unless it was committed.
+func (a *atomicFile) abort() {
+	if !a.done {
+		a.Close()
+		os.Remove(a.Name())
+	}
+}
+
+// safeError is an error whose message is made safe for a terminal: a
+// server's bytes in it (a reason phrase, a header line) are Go-quoted
+// (HOSTILE.md P2).
+type safeError struct{ err error }
+
+func (e safeError) Error() string { return printable(e.err.Error()) }
+func (e safeError) Unwrap() error { return e.err }
+
+// redactURL returns rawURL with any password replaced by "xxxxx".
+func redactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	return u.Redacted()
+}
+
+// exchangeLog is the innermost Handler of grab get's Opener, so it sees
+// each exchange as the transport does: it removes the fields -H 'Name:'
+// asked to remove, keeps each response head before fetch decodes the body
+// (for -i, -I and -w), and with -v writes each exchange on stderr.
+type exchangeLog struct {
+	edits   fieldEdits
+	netHTTP bool     // the transport is net/http's
+	v       *verbose // nil without -v
+	heads   []*head
+}
+
+// head is a response's status line and header fields as received.
+type head struct {
+	proto, status string
+	code          int
+	header        http.Header
+}
+
+// bytes returns the head as -i writes it, with CRLF line ends; a response
+// without a status line (file: and data:) has only its fields.
+func (h *head) bytes() []byte {
+	var b bytes.Buffer
+	if h.proto != "" {
+		b.WriteString(h.statusLine() + "\r\n")
+	}
+	h.header.Write(&b)
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+func (h *head) statusLine() string {
+	proto := h.proto
+	if proto == "HTTP/2.0" {
+		proto = "HTTP/2" // as curl writes it
+	}
+	return proto + " " + h.status
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func (l *exchangeLog) Wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return l.roundTrip(next, req)
+	})
+}
+
+// Order places the log inside every other handler (Retry is 100).
+func (l *exchangeLog) Order() int { return 1000 }
+
+func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*http.Response, error) {
+	if len(l.edits.remove) > 0 || len(l.edits.empty) > 0 {
+		req = req.Clone(req.Context()) // a RoundTripper must not modify its argument
+		for _, name := range l.edits.remove {
+			req.Header.Del(name)
+		}
+		for name, values := range l.edits.empty {
+			req.Header[name] = slices.Clone(values)
+		}
+		if l.netHTTP && slices.Contains(l.edits.remove, "User-Agent") {
+			// net/http sends its own User-Agent unless the field is
+			// present and empty.
+			req.Header["User-Agent"] = []string{""}
+		}
+	}
+	if l.v != nil {
+		if l.netHTTP {
+			req = req.WithContext(httptrace.WithClientTrace(req.Context(), l.v.trace(req)))
+		} else {
+			l.v.print("> ", sentByConn(req)...)
+		}
+	}
+	resp, err := next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	h := &head{proto: resp.Proto, status: resp.Status, code: resp.StatusCode, header: resp.Header.Clone()}
+	l.heads = append(l.heads, h)
+	if l.v != nil {
+		l.v.response(h)
+	}
+	return resp, nil
+}
+
+// verbose writes -v's lines on stderr. Trace hooks may run on the
+// transport's goroutines, so writes are serialized, and stop silences
+// hooks that run after the command.
+type verbose struct {
+	mu   sync.Mutex
+	w    io.Writer
+	done bool
+}
+
+func (v *verbose) print(prefix string, lines ...string) {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(strings.TrimRight(prefix+l, " "))
+		b.WriteByte('\n')
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.done {
+		io.WriteString(v.w, b.String())
+	}
+}
+
+func (v *verbose) stop() {
+	v.mu.Lock()
+	v.done = true
+	v.mu.Unlock()
+}
+
+// trace returns the hooks that print req's head as net/http writes it:
+// the fields come from WroteHeaderField, so they are the ones sent.
+func (v *verbose) trace(req *http.Request) *httptrace.ClientTrace {
+	var (
+		mu                  sync.Mutex
+		fields              []string
+		h2                  bool
+		authority, h2target string
+	)
+	return &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) {
+			mu.Lock()
+			fields, h2 = nil, false // a retried write starts over
+			mu.Unlock()
+			addr := info.Conn.RemoteAddr().String()
+			if ip, port, err := net.SplitHostPort(addr); err == nil {
+				addr = ip + ") port " + port
+			} else {
+				addr += ")"
+			}
+			if info.Reused {
+				v.print("* ", printable("Re-using the connection to "+req.URL.Hostname()+" ("+addr))
+			} else {
+				v.print("* ", printable("Connected to "+req.URL.Hostname()+" ("+addr))
+			}
+		},
+		WroteHeaderField: func(key string, values []string) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, val := range values {
+				switch key {
+				case ":method", ":scheme":
+					h2 = true
+				case ":authority":
+					h2, authority = true, val
+				case ":path":
+					h2, h2target = true, val
+				default:
+					fields = append(fields, verboseField(key, val))
+				}
+			}
+		},
+		WroteHeaders: func() {
+			mu.Lock()
+			line := req.Method + " " + req.URL.RequestURI() + " HTTP/1.1"
+			lines := fields
+			if h2 {
+				line = req.Method + " " + h2target + " HTTP/2"
+				lines = append([]string{verboseField("Host", authority)}, fields...)
+			}
+			lines = append([]string{printable(line)}, lines...)
+			fields = nil
+			mu.Unlock()
+			v.print("> ", append(lines, "")...)
+		},
+	}
+}
+
+// response prints a response head.
+func (v *verbose) response(h *head) {
+	lines := []string{printable(h.statusLine())}
+	for _, k := range slices.Sorted(maps.Keys(h.header)) {
+		for _, val := range h.header[k] {
+			lines = append(lines, verboseField(k, val))
+		}
+	}
+	v.print("< ", append(lines, "")...)
+}
+
+// sentByConn returns the head fetch/conn's Transport writes for req: the
+// request line, Host, the fields in name order, and Content-Length.
+func sentByConn(req *http.Request) []string {
+	lines := []string{
+		printable(req.Method + " " + req.URL.RequestURI() + " HTTP/1.1"),
+		verboseField("Host", cmp.Or(req.Host, req.URL.Host)),
+	}
+	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
+		if k == "Host" {
+			continue
+		}
+		for _, val := range req.Header[k] {
+			lines = append(lines, verboseField(k, val))
+		}
+	}
+	framed := req.Header.Get("Content-Length") != "" || req.Header.Get("Transfer-Encoding") != ""
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	switch {
+	case hasBody && req.ContentLength > 0 && !framed:
+		lines = append(lines, "Content-Length: "+strconv.FormatInt(req.ContentLength, 10))
+	case !hasBody && req.ContentLength == 0 && (req.Method == "POST" || req.Method == "PUT" || req.Method == "PATCH"):
+		lines = append(lines, "Content-Length: 0")
+	}
+	return append(lines, "")
+}
+
+// verboseField formats a header field for -v, with credentials redacted
+// and control characters quoted.
+func verboseField(name, value string) string {
+	if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
+		if scheme, _, ok := strings.Cut(value, " "); ok {
+			value = scheme + " [redacted]"
+		} else {
+			value = "[redacted]"
+		}
+	}
+	return printable(name) + ": " + printable(value)
+}
+
+// transfer is what -w reports on.
+type transfer struct {
+	start, end time.Time
+	url        string // as given, for a request that got no response
+	method     string
+	log        *exchangeLog
+	noFollow   bool            // redirects were off
+	resp       *fetch.Response // nil without a response
+	size       int64           // body bytes written
+	upload     int64           // request body bytes
+}
+
+// finalHead returns the final response's head as received, or one made
+// from the response for file: and data: URLs.
+func (t *transfer) finalHead() *head {
+	if n := len(t.log.heads); n > 0 {
+		return t.log.heads[n-1]
+	}
+	if t.resp == nil {
+		return nil
+	}
+	return &head{proto: t.resp.Proto, status: t.resp.Status, code: t.resp.StatusCode, header: t.resp.Header}
+}
+
+// redirects returns the number of redirects followed. fetch lists in
+// Response.History the 3xx it returns when redirects are off, as a hop: it
+// was not followed.
+func (t *transfer) redirects() int {
+	if t.resp == nil || t.noFollow {
+		return 0
+	}
+	return len(t.resp.History)
+}
+
+// variable returns the value of the -w variable name.
+func (t *transfer) variable(name string) (string, bool) {
+	h := t.finalHead()
+	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) }
+	var tm fetch.Timings
+	if t.resp != nil && t.resp.Timings != nil {
+		tm = *t.resp.Timings
+	}
+	rel := func(at time.Time) time.Duration {
+		if at.IsZero() || tm.Start.IsZero() {
+			return 0
+		}
+		return at.Sub(tm.Start)
+	}
+	dns := rel(tm.DNSDone)
+	connect := max(rel(tm.ConnectDone), dns)
+	pre := max(connect, rel(tm.TLSDone))
+	total := t.end.Sub(t.start)
+	switch name {
+	case "http_code", "response_code":
+		code := 0
+		if h != nil {
+			code = h.code
+		}
+		return fmt.Sprintf("%03d", code), true
+	case "http_version":
+		if t.resp == nil || t.resp.Proto == "" {
+			return "0", true
+		}
+		v := strings.TrimPrefix(t.resp.Proto, "HTTP/")
+		if v == "2.0" {
+			v = "2"
+		}
+		return v, true
+	case "method":
+		if t.resp != nil {
+			return t.resp.Method, true
+		}
+		return t.method, true
+	case "url_effective":
+		if t.resp != nil {
+			return redactURL(t.resp.URL), true
+		}
+		return redactURL(t.url), true
+	case "num_redirects":
+		return strconv.Itoa(t.redirects()), true
+	case "content_type":
+		if h == nil {
+			return "", true
+		}
+		return h.header.Get("Content-Type"), true
+	case "size_download":
+		return strconv.FormatInt(t.size, 10), true
+	case "size_header":
+		n := 0
+		for _, h := range t.log.heads {
+			n += len(h.bytes())
+		}
+		return strconv.Itoa(n), true
+	case "size_upload":
+		return strconv.FormatInt(t.upload, 10), true
+	case "speed_download":
+		if total <= 0 {
+			return "0", true
+		}
+		return strconv.FormatInt(int64(float64(t.size)/total.Seconds()), 10), true
+	case "time_namelookup":
+		return secs(dns), true
+	case "time_connect":
+		return secs(connect), true
+	case "time_appconnect":
+		return secs(rel(tm.TLSDone)), true
+	case "time_pretransfer":
+		return secs(pre), true
+	case "time_starttransfer":
+		return secs(max(rel(tm.FirstByte), pre)), true
+	case "time_redirect":
+		if t.redirects() == 0 || tm.Start.IsZero() {
+			return secs(0), true
+		}
+		return secs(tm.Start.Sub(t.start)), true
+	case "time_total":
+		return secs(total), true
+	}
+	return "", false
+}
+
+// writeOut writes the -w format for t to stdout.
+func (e *env) writeOut(format string, t *transfer, silent bool) error {
+	if format == "" {
+		return nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		rest := format[i+1:]
+		switch {
+		case c == '\\' && rest != "" && strings.IndexByte(`nrt\`, rest[0]) >= 0:
+			b.WriteByte(unescape(rest[0]))
+			i++
+		case c == '%' && strings.HasPrefix(rest, "%"):
+			b.WriteByte('%')
+			i++
+		case c == '%' && (strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, "header{")):
+			open := strings.IndexByte(rest, '{')
+			end := strings.IndexByte(rest, '}')
+			if end < 0 {
+				b.WriteString(format[i:])
+				i = len(format)
+				continue
+			}
+			name := rest[open+1 : end]
+			if open > 0 { // %header{NAME}
+				if h := t.finalHead(); h != nil {
+					b.WriteString(strings.Join(h.header.Values(name), ", "))
+				}
+			} else if v, ok := t.variable(name); ok {
+				b.WriteString(v)
+			} else if !silent {
+				e.errorf("warning: unknown --write-out variable %s", printable("%{"+name+"}"))
+			}
+			i += end + 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}
+
+// unescape returns the byte a -w escape stands for: a newline for the n of
+// "\n", a tab for t, a carriage return for r, c itself otherwise.
+func unescape(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return c
+}
