@@ -407,6 +407,12 @@ func TestUserAgent(t *testing.T) {
 	if !strings.Contains(body, `"mine"`) {
 		t.Errorf("request User-Agent not sent: %s", body)
 	}
+	_, body = read(t, o, &fetch.Request{URL: w.urls["a"] + "/headers", Data: []byte("x"), Header: http.Header{"User-Agent": {""}, "Accept-Encoding": {""}, "Content-Type": {""}}})
+	for _, f := range []string{"User-Agent", "Accept-Encoding", "Content-Type"} {
+		if strings.Contains(body, f) {
+			t.Errorf("%s given empty was sent: %s", f, body)
+		}
+	}
 }
 
 func TestDefaultTransport(t *testing.T) {

@@ -380,6 +380,15 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	if err := checkHeader(h); err != nil {
 		return fail(err)
 	}
+	// A field given empty suppresses it, fetch's default included, as
+	// net/http does for User-Agent and curl for -H 'Name:'.
+	suppressed := map[string]bool{}
+	for k, v := range h {
+		if len(v) == 1 && v[0] == "" {
+			suppressed[k] = true
+			delete(h, k)
+		}
+	}
 	host := h.Get("Host")
 	h.Del("Host")
 	if host != "" && (!validHost(host)) {
@@ -395,14 +404,16 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		}
 		u.User = nil // no userinfo on the wire or in a relative redirect
 	}
-	if h.Get("User-Agent") == "" {
+	if suppressed["User-Agent"] {
+		h["User-Agent"] = []string{""} // net/http's way to send none
+	} else if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", cmp.Or(o.UserAgent, DefaultUserAgent()))
 	}
 	body, n := req.body()
-	if body != nil && h.Get("Content-Type") == "" {
+	if body != nil && h.Get("Content-Type") == "" && !suppressed["Content-Type"] {
 		h.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	decode := !o.DisableCompression && h.Get("Accept-Encoding") == "" && h.Get("Range") == ""
+	decode := !o.DisableCompression && h.Get("Accept-Encoding") == "" && !suppressed["Accept-Encoding"] && h.Get("Range") == ""
 	if decode {
 		h.Set("Accept-Encoding", acceptEncoding)
 	}
@@ -436,6 +447,11 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		if errors.As(err, &ue) {
 			ue.Err = timeoutCause(ctx, ue.Err)
 			ue.URL = redactString(ue.URL)
+			var re *RedirectError
+			if errors.As(ue.Err, &re) {
+				// net/http names the raw Location; the hops list the chain.
+				ue.URL = redactString(req.URL)
+			}
 			return nil, ue
 		}
 		return fail(timeoutCause(ctx, err))

@@ -27,7 +27,8 @@ import (
 // comes back. Cookies from the Jar follow the Jar's own rules. fetch sends
 // no Referer of its own on a redirect (as urllib and curl).
 type Redirects struct {
-	// Max is the longest chain followed; 0 means DefaultMaxRedirects.
+	// Max is the longest chain followed; 0 means DefaultMaxRedirects, a
+	// negative value no limit (timeouts and the context still apply).
 	Max int
 	// Off returns 3xx responses as they are (then an *HTTPError unless
 	// Opener.AllowErrorStatus is set).
@@ -79,15 +80,15 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 	if r := req.Response; r != nil {
 		hop.StatusCode, hop.Status, hop.Location = r.StatusCode, r.Status, r.Header.Get("Location")
 	}
-	s.hops = append(s.hops, hop)
 	if s.noFollow || s.policy.Off {
 		return http.ErrUseLastResponse
 	}
+	s.hops = append(s.hops, hop)
 	max := s.policy.Max
-	if max <= 0 {
+	if max == 0 {
 		max = DefaultMaxRedirects
 	}
-	if len(via) > max {
+	if max > 0 && len(via) > max {
 		return &RedirectError{Err: ErrTooManyRedirects, Reason: fmt.Sprintf("stopped after %d", max), Hops: s.history()}
 	}
 	refuse := func(format string, args ...any) error {

@@ -24,7 +24,9 @@ type Request struct {
 	Method string
 	// Header holds the request's fields. A "Host" field overrides the host
 	// sent (it must be a valid authority); fields given here win over the
-	// Opener's defaults of the same name.
+	// Opener's defaults of the same name. A field given with one empty
+	// value is not sent, and suppresses fetch's own (User-Agent,
+	// Accept-Encoding, the form Content-Type), as curl's -H 'Name:'.
 	Header http.Header
 	// Data is the body, held in memory, so that a retry or a 307/308
 	// redirect can send it again. A nil Data means no body; an empty,

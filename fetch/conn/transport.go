@@ -157,6 +157,9 @@ func (t *Transport) exchange(req *http.Request, c *Conn) (*http.Response, error)
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range req.Header[k] {
+			if v == "" && k == "User-Agent" {
+				continue // net/http's way to ask for no User-Agent
+			}
 			h.Add(k, v)
 		}
 	}
