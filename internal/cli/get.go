@@ -30,7 +30,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grabhq/grab/fetch"
-	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -315,12 +314,11 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	defer o.CloseIdleConnections()
 
 	t := &transfer{
-		start:    time.Now(),
-		url:      rawURL,
-		method:   req.GetMethod(),
-		log:      log,
-		upload:   int64(len(req.Data)),
-		noFollow: o.Redirects.Off,
+		start:  time.Now(),
+		url:    rawURL,
+		method: req.GetMethod(),
+		log:    log,
+		upload: int64(len(req.Data)),
 	}
 	resp, err := o.Open(ctx, req)
 	if err != nil {
@@ -705,15 +703,10 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 		Timeouts:           fetch.Timeouts{Total: time.Duration(f.timeout), Connect: time.Duration(f.connect)},
 		Handlers:           []fetch.Handler{log},
 	}
-	if f.maxRedirs < 0 {
-		o.Redirects.Max = math.MaxInt32
-	}
 	if f.insecure {
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
-	if f.lowLevel {
-		o.Transport = &conn.Transport{TLSClientConfig: o.TLSConfig, DialTimeout: time.Duration(f.connect)}
-	}
+	o.LowLevel = f.lowLevel
 	if f.retry > 0 {
 		o.Handlers = append(o.Handlers, &fetch.Retry{
 			Attempts: f.retry + 1,
@@ -1090,7 +1083,6 @@ type transfer struct {
 	url        string // as given, for a request that got no response
 	method     string
 	log        *exchangeLog
-	noFollow   bool            // redirects were off
 	resp       *fetch.Response // nil without a response
 	size       int64           // body bytes written
 	upload     int64           // request body bytes
@@ -1108,11 +1100,9 @@ func (t *transfer) finalHead() *head {
 	return &head{proto: t.resp.Proto, status: t.resp.Status, code: t.resp.StatusCode, header: t.resp.Header}
 }
 
-// redirects returns the number of redirects followed. fetch lists in
-// Response.History the 3xx it returns when redirects are off, as a hop: it
-// was not followed.
+// redirects returns the number of redirects followed.
 func (t *transfer) redirects() int {
-	if t.resp == nil || t.noFollow {
+	if t.resp == nil {
 		return 0
 	}
 	return len(t.resp.History)
