@@ -144,16 +144,11 @@ func Unquote(s string) string {
 	high, literal := false, !isASCII(s[:i])
 	for i < len(s) {
 		c := s[i]
-		if c == '%' && i+2 < len(s) {
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
-			if ok1 && ok2 {
-				b := hi<<4 | lo
-				high = high || b >= utf8.RuneSelf
-				buf = append(buf, b)
-				i += 3
-				continue
-			}
+		if b, ok := escapeAt(s, i); ok {
+			high = high || b >= utf8.RuneSelf
+			buf = append(buf, b)
+			i += 3
+			continue
 		}
 		literal = literal || c >= utf8.RuneSelf
 		buf = append(buf, c)
@@ -171,6 +166,27 @@ func Unquote(s string) string {
 	return unquoteRuns(s)
 }
 
+// escapeAt returns the byte of the %XX escape at s[i], if there is one.
+func escapeAt(s string, i int) (byte, bool) {
+	if i+2 >= len(s) || s[i] != '%' {
+		return 0, false
+	}
+	hi, lo := hexValue[s[i+1]], hexValue[s[i+2]]
+	return hi<<4 | lo, hi|lo < 16
+}
+
+// hexValue maps a hex digit to its value and any other byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		v, ok := unhex(byte(c))
+		t[c] = 0xff
+		if ok {
+			t[c] = v
+		}
+	}
+	return t
+}()
+
 // UnquoteBytes is CPython's unquote_to_bytes(s): each %XX escape (two hex
 // digits, either case) becomes its byte and anything else, an invalid or
 // short escape included, stays as written. Nothing is decoded as UTF-8.
@@ -178,14 +194,10 @@ func UnquoteBytes(s string) []byte {
 	buf := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '%' && i+2 < len(s) {
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
-			if ok1 && ok2 {
-				buf = append(buf, hi<<4|lo)
-				i += 2
-				continue
-			}
+		if b, ok := escapeAt(s, i); ok {
+			buf = append(buf, b)
+			i += 2
+			continue
 		}
 		buf = append(buf, c)
 	}
@@ -212,11 +224,9 @@ func unquoteRuns(s string) string {
 			flush()
 			b.WriteByte(c)
 			i++
-		case c == '%' && i+2 < len(s):
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
-			if ok1 && ok2 {
-				run = append(run, hi<<4|lo)
+		case c == '%':
+			if b, ok := escapeAt(s, i); ok {
+				run = append(run, b)
 				i += 3
 				continue
 			}

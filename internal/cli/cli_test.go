@@ -374,3 +374,20 @@ func TestFormatVersion(t *testing.T) {
 		})
 	}
 }
+
+// stdinTest is a runTest with what the command reads on stdin.
+type stdinTest struct {
+	runTest
+	stdin string
+}
+
+func runStdinTests(t *testing.T, tests []stdinTest) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			code := Run(t.Context(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			tt.verify(t, code, stdout.String(), stderr.String())
+		})
+	}
+}

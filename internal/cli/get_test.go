@@ -138,22 +138,6 @@ func all(checks ...check) check {
 	}
 }
 
-type getTest struct {
-	runTest
-	stdin string
-}
-
-func runGetTests(t *testing.T, tests []getTest) {
-	t.Helper()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
-			code := Run(t.Context(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
-			tt.verify(t, code, stdout.String(), stderr.String())
-		})
-	}
-}
-
 // TestGetRequests covers what grab get sends: methods, header fields,
 // bodies of every kind, and credentials.
 func TestGetRequests(t *testing.T) {
@@ -171,7 +155,7 @@ func TestGetRequests(t *testing.T) {
 	jsonFile := write("body.json", `{"from": "file"}`)
 	secret := base64.StdEncoding.EncodeToString([]byte("user:s3cret"))
 	userURL := strings.Replace(base, "http://", "http://user:s3cret@", 1)
-	tests := []getTest{
+	tests := []stdinTest{
 		{runTest{"GET", []string{"get", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
 		{runTest{"default User-Agent", []string{"get", base + "/headers"}, ExitOK, header("User-Agent", userAgent()), empty}, ""},
 		{runTest{"-X PUT", []string{"get", "-X", "PUT", base + "/anything"}, ExitOK, method("PUT"), empty}, ""},
@@ -236,7 +220,7 @@ func TestGetRequests(t *testing.T) {
 		{runTest{"the password is redacted in errors", []string{"get", "http://user:s3cret@127.0.0.1:1/"}, ExitFailure, empty,
 			all(contains("grab: Get \"http://"), lacks("s3cret"))}, ""},
 	}
-	runGetTests(t, tests)
+	runStdinTests(t, tests)
 }
 
 // TestGetTextbook runs the textbook's client examples through grab get:
@@ -245,7 +229,7 @@ func TestGetRequests(t *testing.T) {
 func TestGetTextbook(t *testing.T) {
 	base := getServer(t)
 	cgi := "Welcome, CGI Scripts\nlanguage is python\nframework is django\nemail is kumar@example.com\n"
-	tests := []getTest{
+	tests := []stdinTest{
 		{runTest{"1.2.4 GET a page", []string{"get", base + "/wsgi/"}, ExitOK, equals("This is a sample WSGI Application."), empty}, ""},
 		{runTest{"2-1 GET a longer page", []string{"get", base + "/gallery/10.html"}, ExitOK, hasPrefix("<!DOCTYPE html>"), empty}, ""},
 		{runTest{"2-2 POST query=python", []string{"get", "-d", "query=python", base + "/post"}, ExitOK, form("query", "python"), empty}, ""},
@@ -263,14 +247,14 @@ func TestGetTextbook(t *testing.T) {
 				"\n>\n< HTTP/1.1 200 OK\n", "< Content-Length: 11\n", "< Content-Type: text/plain; charset=utf-8\n"),
 				hasSuffix("\n<\n"), lacks("\r"))}, ""},
 	}
-	runGetTests(t, tests)
+	runStdinTests(t, tests)
 }
 
 // TestGetOutput covers -i, -I, head, -w, redirects and -f.
 func TestGetOutput(t *testing.T) {
 	base := getServer(t)
 	host := strings.TrimPrefix(base, "http://")
-	tests := []getTest{
+	tests := []stdinTest{
 		{runTest{"-i", []string{"get", "-i", base + "/hello"}, ExitOK,
 			all(hasPrefix("HTTP/1.1 200 OK\r\n", "Content-Length: 11\r\n", "Content-Type: text/plain; charset=utf-8\r\n"), hasSuffix("\r\n\r\nHello World")), empty}, ""},
 		{runTest{"-i shows the head as received", []string{"get", "-i", base + "/gzip"}, ExitOK, contains("Content-Encoding: gzip\r\n", `"gzipped": true`), empty}, ""},
@@ -350,7 +334,7 @@ func TestGetOutput(t *testing.T) {
 		{runTest{"-s hides the warning", []string{"get", "-s", base + "/fault/cut?size=20&send=20"}, ExitOK, equals("abcdefghijklmnopqrst"), empty}, ""},
 		{runTest{"data: URL", []string{"get", "data:text/plain,hello"}, ExitOK, equals("hello"), empty}, ""},
 	}
-	runGetTests(t, tests)
+	runStdinTests(t, tests)
 }
 
 // TestGetFiles covers -o and -O with --output-dir.
@@ -365,27 +349,27 @@ func TestGetFiles(t *testing.T) {
 		return string(b)
 	}
 	tests := []struct {
-		getTest
+		stdinTest
 		file, content string // the file written and what it holds, or "" for none
 	}{
-		{getTest{runTest{"-o", []string{"get", "-o", filepath.Join(dir, "hello.txt"), "-w", "%{size_download}", base + "/hello"}, ExitOK, equals("11"), empty}, ""}, "hello.txt", "Hello World"},
-		{getTest{runTest{"-o -i", []string{"get", "-i", "-o", filepath.Join(dir, "head.txt"), base + "/hello"}, ExitOK, empty, empty}, ""}, "head.txt", ""},
-		{getTest{runTest{"-o with --output-dir", []string{"get", "-o", "rel.txt", "--output-dir", dir, base + "/hello"}, ExitOK, empty, empty}, ""}, "rel.txt", "Hello World"},
-		{getTest{runTest{"-o - is stdout", []string{"get", "-o", "-", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""}, "", ""},
-		{getTest{runTest{"-O", []string{"get", "-O", "--output-dir", dir, base + "/hello"}, ExitOK, empty, empty}, ""}, "hello", "Hello World"},
-		{getTest{runTest{"-O decodes the name", []string{"get", "-O", "--output-dir", dir, base + "/anything/caf%C3%A9%20menu.txt?x=1"}, ExitOK, empty, empty}, ""}, "café menu.txt", ""},
-		{getTest{runTest{"-O without a name", []string{"get", "-O", "--output-dir", dir, base + "/"}, ExitFailure, empty,
+		{stdinTest{runTest{"-o", []string{"get", "-o", filepath.Join(dir, "hello.txt"), "-w", "%{size_download}", base + "/hello"}, ExitOK, equals("11"), empty}, ""}, "hello.txt", "Hello World"},
+		{stdinTest{runTest{"-o -i", []string{"get", "-i", "-o", filepath.Join(dir, "head.txt"), base + "/hello"}, ExitOK, empty, empty}, ""}, "head.txt", ""},
+		{stdinTest{runTest{"-o with --output-dir", []string{"get", "-o", "rel.txt", "--output-dir", dir, base + "/hello"}, ExitOK, empty, empty}, ""}, "rel.txt", "Hello World"},
+		{stdinTest{runTest{"-o - is stdout", []string{"get", "-o", "-", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""}, "", ""},
+		{stdinTest{runTest{"-O", []string{"get", "-O", "--output-dir", dir, base + "/hello"}, ExitOK, empty, empty}, ""}, "hello", "Hello World"},
+		{stdinTest{runTest{"-O decodes the name", []string{"get", "-O", "--output-dir", dir, base + "/anything/caf%C3%A9%20menu.txt?x=1"}, ExitOK, empty, empty}, ""}, "café menu.txt", ""},
+		{stdinTest{runTest{"-O without a name", []string{"get", "-O", "--output-dir", dir, base + "/"}, ExitFailure, empty,
 			equals("grab: -O: the URL's path has no file name (use -o FILE)\n")}, ""}, "", ""},
-		{getTest{runTest{"-O ..", []string{"get", "-O", "--output-dir", dir, base + "/a/%2e%2e"}, ExitFailure, empty,
+		{stdinTest{runTest{"-O ..", []string{"get", "-O", "--output-dir", dir, base + "/a/%2e%2e"}, ExitFailure, empty,
 			contains("-O: the URL's last path segment %2e%2e is not a usable file name")}, ""}, "", ""},
-		{getTest{runTest{"-O with an encoded slash", []string{"get", "-O", "--output-dir", dir, base + "/a/..%2Fescape"}, ExitFailure, empty,
+		{stdinTest{runTest{"-O with an encoded slash", []string{"get", "-O", "--output-dir", dir, base + "/a/..%2Fescape"}, ExitFailure, empty,
 			contains("is not a usable file name")}, ""}, "", ""},
-		{getTest{runTest{"-O with a control character", []string{"get", "-O", "--output-dir", dir, base + "/a/x%1b[31m"}, ExitFailure, empty,
+		{stdinTest{runTest{"-O with a control character", []string{"get", "-O", "--output-dir", dir, base + "/a/x%1b[31m"}, ExitFailure, empty,
 			all(contains(`x%1b[31m`), lacks("\x1b"))}, ""}, "", ""},
-		{getTest{runTest{"-f leaves no file", []string{"get", "-f", "-o", filepath.Join(dir, "404.txt"), base + "/status/404"}, ExitHTTPError, empty, contains("404")}, ""}, "", ""},
-		{getTest{runTest{"a cut body leaves no file", []string{"get", "-o", filepath.Join(dir, "cut.txt"), base + "/fault/drop?after=10&length=20"}, ExitFailure, empty,
+		{stdinTest{runTest{"-f leaves no file", []string{"get", "-f", "-o", filepath.Join(dir, "404.txt"), base + "/status/404"}, ExitHTTPError, empty, contains("404")}, ""}, "", ""},
+		{stdinTest{runTest{"a cut body leaves no file", []string{"get", "-o", filepath.Join(dir, "cut.txt"), base + "/fault/drop?after=10&length=20"}, ExitFailure, empty,
 			contains("truncated")}, ""}, "", ""},
-		{getTest{runTest{"-o in a missing directory", []string{"get", "-o", filepath.Join(dir, "no", "such", "dir"), base + "/hello"}, ExitFailure, empty,
+		{stdinTest{runTest{"-o in a missing directory", []string{"get", "-o", filepath.Join(dir, "no", "such", "dir"), base + "/hello"}, ExitFailure, empty,
 			contains("no such file or directory")}, ""}, "", ""},
 	}
 	for _, tt := range tests {
@@ -427,7 +411,7 @@ func TestGetHostile(t *testing.T) {
 	raw := "HTTP/1.1 200 \x1b[31mOK\a\r\nContent-Length: 2\r\n\r\nhi"
 	rawURL := base + "/fault/raw?hex=" + hex.EncodeToString([]byte(raw))
 	noControls := lacks("\x1b", "\a", "\r", "\u009b")
-	tests := []getTest{
+	tests := []stdinTest{
 		{runTest{"-v escapes the reason phrase", []string{"get", "-v", rawURL}, ExitOK, equals("hi"),
 			all(contains(`< "HTTP/1.1 200 \x1b[31mOK\a"`+"\n"), noControls)}, ""},
 		{runTest{"-i keeps stdout as received", []string{"get", "-i", rawURL}, ExitOK, hasPrefix("HTTP/1.1 200 \x1b[31mOK\a\r\n"), empty}, ""},
@@ -438,7 +422,7 @@ func TestGetHostile(t *testing.T) {
 		{runTest{"--low-level escapes too", []string{"get", "--low-level", "-v", rawURL}, ExitOK, equals("hi"),
 			all(contains(`< "HTTP/1.1 200 \x1b[31mOK\a"`), noControls)}, ""},
 	}
-	runGetTests(t, tests)
+	runStdinTests(t, tests)
 }
 
 // TestGetTimeouts covers --timeout on a body that stalls, --connect-timeout
@@ -449,7 +433,7 @@ func TestGetTimeouts(t *testing.T) {
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
-	tests := []getTest{
+	tests := []stdinTest{
 		{runTest{"--timeout on a stalled body", []string{"get", "--timeout", "300ms", base + "/fault/stall?after=10&for=3s"}, ExitFailure, equals("abcdefghij"),
 			equals("grab: reading the body: fetch: total timeout (300ms)\n")}, ""},
 		{runTest{"-m in seconds", []string{"get", "-m", "0.3", base + "/fault/stall?after=10&for=3s"}, ExitFailure, equals("abcdefghij"), contains("total timeout (300ms)")}, ""},
@@ -496,7 +480,7 @@ func TestGetInterrupted(t *testing.T) {
 
 func TestGetUsage(t *testing.T) {
 	base := getServer(t)
-	tests := []getTest{
+	tests := []stdinTest{
 		{runTest{"no URL", []string{"get"}, ExitUsage, empty, equals("grab: accepts 1 arg(s), received 0\ngrab: run 'grab get --help' for usage\n")}, ""},
 		{runTest{"head without URL", []string{"head"}, ExitUsage, empty, contains("grab: run 'grab head --help' for usage")}, ""},
 		{runTest{"two URLs", []string{"get", base, base}, ExitUsage, empty, hasPrefix("grab: accepts 1 arg(s), received 2")}, ""},
@@ -525,5 +509,5 @@ func TestGetUsage(t *testing.T) {
 		{runTest{"help", []string{"get", "--help"}, ExitOK, contains("Usage:\n  grab get URL", "Exit status:", "22   with -f", "--data-urlencode", "--write-out"), empty}, ""},
 		{runTest{"head help", []string{"head", "-h"}, ExitOK, contains("Usage:\n  grab head URL", "grab get -I"), empty}, ""},
 	}
-	runGetTests(t, tests)
+	runStdinTests(t, tests)
 }

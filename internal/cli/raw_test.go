@@ -18,10 +18,7 @@ func TestRaw(t *testing.T) {
 	srv := httptest.NewServer(testserver.New(testserver.WithUploadDir(up)))
 	t.Cleanup(srv.Close)
 	addr := srv.Listener.Addr().String()
-	tests := []struct {
-		runTest
-		stdin string
-	}{
+	tests := []stdinTest{
 		{runTest{"stdin GET", []string{"raw", addr}, ExitOK,
 			hasPrefix("HTTP/1.1 200 OK\r\n", "Content-Length: 11\r\n\r\nHello World"), empty}, "GET /hello HTTP/1.1\n\n"},
 		{runTest{"stdin CRLF and Host given", []string{"raw", addr}, ExitOK, hasPrefix("HTTP/1.1 200 OK\r\n"), empty}, "GET /hello HTTP/1.1\r\nHost: example.test\r\n\r\n"},
@@ -49,13 +46,7 @@ func TestRaw(t *testing.T) {
 		{runTest{"no address", []string{"raw"}, ExitUsage, empty, hasPrefix("grab: accepts 1 arg")}, ""},
 		{runTest{"refused connection", []string{"raw", "127.0.0.1:1"}, ExitFailure, empty, contains("conn: dial 127.0.0.1:1")}, "GET / HTTP/1.1\n\n"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
-			code := Run(t.Context(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
-			tt.verify(t, code, stdout.String(), stderr.String())
-		})
-	}
+	runStdinTests(t, tests)
 }
 
 // TestRawDelayBody shows the server sees the pause between head and body.
