@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# bench/urlopen.sh: fetch.Urlopen and a shared fetch.Opener against Go's
+# net/http clients and Python's urllib, in one run against one grab serve
+# on loopback:
+#   sequential: N GETs of /hello one at a time: fetch.Urlopen (default
+#     Opener), fetch.Urlopen with an installed Opener on conn.Transport,
+#     http.DefaultClient, and a urllib.request.urlopen loop;
+#   concurrent: CN GETs from C workers: one fetch.Opener shared by them (and
+#     one on conn.Transport), an http.Client on a clone of
+#     http.DefaultTransport with MaxIdleConns 2C and MaxIdleConnsPerHost C,
+#     and urlopen from a pool of C Python threads.
+# Each round runs every implementation once, the order rotated by round.
+# Prints Markdown tables of medians (min-max) over RUNS rounds and the
+# ratios against the peers.
+# Usage: [RUNS=5] [N=2000] [CN=20000] [C=32] bench/urlopen.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+RUNS=${RUNS:-5}
+N=${N:-2000}
+CN=${CN:-20000}
+C=${C:-32}
+tmp=$(mktemp -d)
+pid=
+cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+go build -o "$tmp/grab" ./cmd/grab
+go build -o "$tmp/urlopen" ./bench/urlopen
+"$tmp/grab" serve -q --addr 127.0.0.1:0 >"$tmp/serve.out" 2>&1 &
+pid=$!
+url=
+for _ in $(seq 50); do
+	url=$(sed -n 's/.*(\(http:[^ ]*\)\/).*/\1/p' "$tmp/serve.out" | head -1)
+	[[ -n $url ]] && break
+	sleep 0.1
+done
+[[ -n $url ]] || { echo "grab serve did not start" >&2; exit 1; }
+url="$url/hello"
+
+# one IMPL runs one implementation once and appends its "impl n seconds rate".
+one() {
+	case $1 in
+	urllib) timeout 300 python3 -B bench/py/seq_urlopen.py "$url" "$N" ;;
+	urllib-threads) timeout 300 python3 -B bench/py/conc_urlopen.py "$url" "$CN" "$C" ;;
+	urlopen | urlopen-conn | nethttp) timeout 300 "$tmp/urlopen" -impl "$1" -n "$N" "$url" ;;
+	*) timeout 300 "$tmp/urlopen" -impl "$1" -n "$CN" -c "$C" "$url" ;;
+	esac >>"$tmp/results"
+}
+
+impls=(urlopen urlopen-conn nethttp urllib opener opener-conn nethttp-tuned urllib-threads)
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+load0=$(load)
+: >"$tmp/results"
+for run in $(seq "$RUNS"); do
+	k=$(((run - 1) % ${#impls[@]}))
+	for impl in "${impls[@]:k}" "${impls[@]:0:k}"; do
+		one "$impl"
+	done
+done
+
+python3 - "$tmp/results" "$N" "$CN" "$C" "$RUNS" "$load0" "$(load)" <<'PY'
+import os, platform, statistics, sys
+
+path, n, cn, c, runs, load0, load1 = sys.argv[1:]
+rows = {}
+for line in open(path):
+    impl, _, _, rate = line.split()
+    rows.setdefault(impl, []).append(float(rate))
+med = {k: statistics.median(v) for k, v in rows.items()}
+
+def table(title, names, peers):
+    print(title + "\n")
+    print("| client | req/s median (min-max) | " + " | ".join(f"vs {p}" for p, _ in peers) + " |")
+    print("| --- | --- |" + " --- |" * len(peers))
+    for k, label in names:
+        v = rows[k]
+        ratios = " | ".join(f"{med[k] / med[p]:.2f}x" for _, p in peers)
+        print(f"| {label} | {med[k]:.0f} ({min(v):.0f}-{max(v):.0f}) | {ratios} |")
+    print()
+
+print(f"grab serve /hello on loopback, {runs} rounds, {os.cpu_count()} cores, {platform.machine()}, "
+      f"load average {load0} before, {load1} after\n")
+table(f"{n} sequential GETs",
+      [("urlopen", "grab fetch.Urlopen (default Opener)"),
+       ("urlopen-conn", "grab fetch.Urlopen (installed Opener on conn.Transport)"),
+       ("nethttp", "Go net/http http.DefaultClient"),
+       ("urllib", "Python urllib.request.urlopen loop")],
+      [("net/http", "nethttp"), ("urlopen loop", "urllib")])
+table(f"{cn} GETs from {c} workers",
+      [("opener", f"grab fetch.Opener shared by {c} goroutines"),
+       ("opener-conn", f"grab fetch.Opener on conn.Transport (MaxIdlePerHost {c})"),
+       ("nethttp-tuned", f"Go net/http tuned (MaxIdleConnsPerHost {c})"),
+       ("urllib-threads", f"Python urlopen, {c} threads")],
+      [("tuned net/http", "nethttp-tuned"), ("urlopen threads", "urllib-threads")])
+
+def target(what, a, b, want):
+    r = med[a] / med[b]
+    print(f"- {what}: {r:.2f}x, target {want}x: {'met' if r >= want else 'MISSED'}")
+
+print("Targets:\n")
+target("Urlopen vs net/http default client", "urlopen", "nethttp", 0.9)
+target("Urlopen vs Python urlopen loop", "urlopen", "urllib", 3)
+target(f"Opener ({c} workers) vs tuned net/http", "opener", "nethttp-tuned", 0.9)
+PY
