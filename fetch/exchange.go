@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/grabhq/grab/fetch/conn"
@@ -21,46 +22,78 @@ type exchange struct {
 	base          http.RoundTripper
 	headerTimeout time.Duration // <= 0: none
 	stall         time.Duration // <= 0: none
+	trace         bool          // record every phase with httptrace hooks
+	separate      bool          // handlers above may repeat an exchange: give each its own context
 }
 
+// Timer phases of an exchange.
+const (
+	phaseHead int32 = iota
+	phaseBody
+)
+
 func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancelCause(req.Context())
-	tr := &tracer{t: &Timings{Start: time.Now()}}
-	ctx = httptrace.WithClientTrace(ctx, tr.hooks())
-	req = req.WithContext(ctx)
-	var timer *time.Timer
-	if d := x.headerTimeout; d > 0 {
-		timer = time.AfterFunc(d, func() { cancel(&TimeoutError{Phase: "response header", Limit: d}) })
+	start := time.Now()
+	st := stateOf(req.Context())
+	b := &exchangeBody{stall: x.stall, header: x.headerTimeout}
+	if st == nil || x.separate {
+		// Outside Open, or under handlers that may try again: a timeout
+		// here must end this exchange only.
+		var ctx context.Context
+		ctx, b.cancel = context.WithCancelCause(req.Context())
+		b.own = true
+		req = req.WithContext(ctx)
+	} else {
+		b.cancel = st.cancel
+	}
+	b.ctx = req.Context()
+	var tr *tracer
+	if x.trace {
+		tr = &tracer{}
+		tr.t.Start = start
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), tr.hooks()))
+	}
+	if x.headerTimeout > 0 {
+		b.timer = time.AfterFunc(x.headerTimeout, b.expire)
 	}
 	resp, err := x.base.RoundTrip(req)
-	if timer != nil && !timer.Stop() && err == nil {
+	if b.timer != nil && !b.timer.Stop() && err == nil {
 		// The timer fired as the response arrived: the request is cancelled.
 		resp.Body.Close()
-		resp, err = nil, context.Cause(ctx)
+		resp, err = nil, context.Cause(b.ctx)
 	}
 	if err != nil {
-		err = timeoutCause(ctx, err)
-		cancel(nil)
+		err = timeoutCause(b.ctx, err)
+		if b.own {
+			b.cancel(nil)
+		}
 		return nil, err
 	}
 	t := conn.TimingsOf(resp)
-	own := t == nil
-	if own {
-		t = tr.snapshot()
+	if t == nil {
+		if tr != nil {
+			t = tr.done()
+		} else {
+			t = &Timings{Start: start, FirstByte: time.Now()}
+		}
+		b.timings = t
 	}
-	if st := stateOf(req.Context()); st != nil {
+	if st != nil {
 		st.timings = t
 		if err := st.checkLocation(req, resp); err != nil {
 			resp.Body.Close()
-			cancel(nil)
+			if b.own {
+				b.cancel(nil)
+			}
 			return nil, err
 		}
 	}
-	want := resp.ContentLength
+	b.want = resp.ContentLength
 	if req.Method == http.MethodHead {
-		want = 0
+		b.want = 0
 	}
-	resp.Body = &exchangeBody{rc: resp.Body, ctx: ctx, cancel: cancel, stall: x.stall, timings: t, own: own, want: want}
+	b.rc = resp.Body
+	resp.Body = b
 	return resp, nil
 }
 
@@ -75,27 +108,44 @@ func timeoutCause(ctx context.Context, err error) error {
 }
 
 // exchangeBody is a response body under the stall timeout: a Read that
-// waits longer than stall for a byte fails with a *TimeoutError. The
-// timer runs only while a Read waits, so a slow reader is not blamed on
-// the server.
+// waits longer than stall for a byte fails with a *TimeoutError. One timer
+// serves the exchange: first for the response head, then, armed only
+// while a Read waits (a slow reader is not blamed on the server), for the
+// body.
 type exchangeBody struct {
 	rc      io.ReadCloser
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
+	own     bool // cancel is this exchange's own: call it when done
+	done    func()
 	stall   time.Duration
+	header  time.Duration
 	timer   *time.Timer
-	timings *Timings
-	own     bool // the timings are fetch's (net/http transport): set Done
+	phase   atomic.Int32
+	timings *Timings // set when fetch records them (not fetch/conn): set Done
 	got     int64
 	want    int64
+	once    sync.Once
+}
+
+// expire runs when the timer fires.
+func (b *exchangeBody) expire() {
+	if b.phase.Load() == phaseHead {
+		b.cancel(&TimeoutError{Phase: "response header", Limit: b.header})
+		return
+	}
+	b.cancel(&TimeoutError{Phase: "stall", Limit: b.stall})
 }
 
 func (b *exchangeBody) Read(p []byte) (int, error) {
 	if b.stall > 0 && len(p) > 0 {
 		if b.timer == nil {
-			d := b.stall
-			b.timer = time.AfterFunc(d, func() { b.cancel(&TimeoutError{Phase: "stall", Limit: d}) })
+			b.phase.Store(phaseBody)
+			b.timer = time.AfterFunc(b.stall, b.expire)
 		} else {
+			if b.phase.Load() != phaseBody {
+				b.phase.Store(phaseBody)
+			}
 			b.timer.Reset(b.stall)
 		}
 	}
@@ -106,10 +156,10 @@ func (b *exchangeBody) Read(p []byte) (int, error) {
 	b.got += int64(n)
 	switch {
 	case err == io.EOF:
-		if b.own && b.timings.Done.IsZero() {
+		if b.timings != nil && b.timings.Done.IsZero() {
 			b.timings.Done = time.Now()
 		}
-		b.cancel(nil)
+		b.finish()
 	case err != nil:
 		err = timeoutCause(b.ctx, err)
 		var te *TruncatedError
@@ -125,21 +175,47 @@ func (b *exchangeBody) Close() error {
 		b.timer.Stop()
 	}
 	err := b.rc.Close()
-	b.cancel(nil)
+	b.finish()
 	return err
 }
 
+// finish releases the exchange's context once, and runs done: what Open
+// set for the final response.
+func (b *exchangeBody) finish() {
+	b.once.Do(func() {
+		if b.own {
+			b.cancel(nil)
+		}
+		if b.done != nil {
+			b.done()
+		}
+	})
+}
+
 // tracer records an exchange's phases from net/http's httptrace hooks,
-// which may run concurrently.
+// which may run concurrently, and ignores hooks that run after done.
 type tracer struct {
-	mu sync.Mutex
-	t  *Timings
+	mu     sync.Mutex
+	t      Timings
+	closed bool
 }
 
 func (tr *tracer) mark(f func(t *Timings)) {
 	tr.mu.Lock()
-	f(tr.t)
+	if !tr.closed {
+		f(&tr.t)
+	}
 	tr.mu.Unlock()
+}
+
+func (tr *tracer) done() *Timings {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.closed = true
+	if tr.t.FirstByte.IsZero() {
+		tr.t.FirstByte = time.Now()
+	}
+	return &tr.t
 }
 
 func (tr *tracer) hooks() *httptrace.ClientTrace {
@@ -169,12 +245,4 @@ func (tr *tracer) hooks() *httptrace.ClientTrace {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { tr.mark(func(t *Timings) { t.BodyWritten = time.Now() }) },
 		GotFirstResponseByte: func() { tr.mark(func(t *Timings) { t.FirstByte = time.Now() }) },
 	}
-}
-
-// snapshot returns a copy of the timings, safe from later hooks.
-func (tr *tracer) snapshot() *Timings {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	c := *tr.t
-	return &c
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -125,9 +126,17 @@ type Opener struct {
 	// instead of an *HTTPError, as curl does without -f.
 	AllowErrorStatus bool
 
-	once sync.Once
-	rt   http.RoundTripper
-	base http.RoundTripper
+	// Trace records every phase of each exchange over net/http's transport
+	// (DNS, connect, TLS, request written, with httptrace hooks, at some
+	// cost per request); without it Response.Timings holds Start,
+	// FirstByte (the head received) and Done. fetch/conn's transport
+	// records every phase always.
+	Trace bool
+
+	once   sync.Once
+	base   http.RoundTripper
+	client *http.Client
+	ua     []string
 }
 
 // DefaultUserAgent returns "grab/VERSION", the version of the grab module
@@ -277,17 +286,21 @@ func (o *Opener) setup() {
 		if o.base == nil {
 			o.base = o.defaultTransport()
 		}
+		_, isConn := o.base.(*conn.Transport)
 		var rt http.RoundTripper = &exchange{
 			base:          o.base,
 			headerTimeout: pick(o.Timeouts.ResponseHeader, DefaultHeaderTimeout),
 			stall:         pick(o.Timeouts.Stall, DefaultStallTimeout),
+			trace:         o.Trace && !isConn,
+			separate:      len(o.Handlers) > 0,
 		}
 		hs := slices.Clone(o.Handlers)
 		slices.SortStableFunc(hs, func(a, b Handler) int { return cmp.Compare(order(a), order(b)) })
 		for i := len(hs) - 1; i >= 0; i-- {
 			rt = hs[i].Wrap(rt)
 		}
-		o.rt = rt
+		o.client = &http.Client{Transport: rt, Jar: o.Jar, CheckRedirect: checkRedirect}
+		o.ua = []string{cmp.Or(o.UserAgent, DefaultUserAgent())}
 	})
 }
 
@@ -407,7 +420,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	if suppressed["User-Agent"] {
 		h["User-Agent"] = []string{""} // net/http's way to send none
 	} else if h.Get("User-Agent") == "" {
-		h.Set("User-Agent", cmp.Or(o.UserAgent, DefaultUserAgent()))
+		h["User-Agent"] = o.ua // shared, never changed
 	}
 	body, n := req.body()
 	if body != nil && h.Get("Content-Type") == "" && !suppressed["Content-Type"] {
@@ -415,7 +428,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	}
 	decode := !o.DisableCompression && h.Get("Accept-Encoding") == "" && !suppressed["Accept-Encoding"] && h.Get("Range") == ""
 	if decode {
-		h.Set("Accept-Encoding", acceptEncoding)
+		h["Accept-Encoding"] = []string{acceptEncoding}
 	}
 	st := &state{first: u, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
 	st.creds = h.Get("Authorization") != "" || h.Get("Cookie") != ""
@@ -423,9 +436,13 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		st.creds = st.creds || h.Get(f) != ""
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	st.cancel = cancelCause
+	cancel := func() { cancelCause(nil) }
 	if total := pick(cmp.Or(req.Timeout, o.Timeouts.Total), 0); total > 0 {
-		ctx, cancel = withTimeout(ctx, cancel, total)
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeoutCause(ctx, total, &TimeoutError{Phase: "total", Limit: total})
+		cancel = func() { stop(); cancelCause(nil) }
 	}
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	hreq, err := http.NewRequestWithContext(ctx, method, "http://placeholder/", body)
@@ -439,8 +456,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	} else if body != nil && hreq.ContentLength == 0 && req.Data == nil {
 		hreq.ContentLength = -1 // unknown: chunked
 	}
-	client := &http.Client{Transport: o.rt, Jar: o.Jar, CheckRedirect: st.checkRedirect}
-	resp, err := client.Do(hreq)
+	resp, err := o.client.Do(hreq)
 	if err != nil {
 		cancel()
 		var ue *url.Error
@@ -472,17 +488,15 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 			r.Header.Del("Content-Length")
 		}
 	}
-	r.Body = &doneBody{rc: r.Body, done: cancel}
+	if b, ok := resp.Body.(*exchangeBody); ok {
+		b.done = cancel // no handler wrapped it: the exchange ends the Open
+	} else {
+		r.Body = &doneBody{rc: r.Body, done: cancel}
+	}
 	if r.StatusCode/100 != 2 && !o.AllowErrorStatus {
 		return nil, httpError(r)
 	}
 	return r, nil
-}
-
-// withTimeout bounds ctx by d, reporting a *TimeoutError when it runs out.
-func withTimeout(ctx context.Context, cancel context.CancelFunc, d time.Duration) (context.Context, context.CancelFunc) {
-	ctx, c2 := context.WithTimeoutCause(ctx, d, &TimeoutError{Phase: "total", Limit: d})
-	return ctx, func() { c2(); cancel() }
 }
 
 func (o *Opener) response(resp *http.Response, st *state) *Response {
@@ -491,7 +505,7 @@ func (o *Opener) response(resp *http.Response, st *state) *Response {
 		Method:        resp.Request.Method,
 		StatusCode:    resp.StatusCode,
 		Status:        resp.Status,
-		Reason:        strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
+		Reason:        strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))),
 		Proto:         resp.Proto,
 		Header:        resp.Header,
 		History:       st.hops,

@@ -62,6 +62,7 @@ type state struct {
 	creds    bool // the first request carried credentials
 	referer  bool // the first request carried a Referer
 	timings  *Timings
+	cancel   context.CancelCauseFunc // ends the Open
 }
 
 type stateKey struct{}
@@ -71,7 +72,16 @@ func stateOf(ctx context.Context) *state {
 	return s
 }
 
-// checkRedirect is the http.Client's CheckRedirect: it records the hop and
+// checkRedirect is the Opener's http.Client's CheckRedirect: the policy
+// of the Open the request belongs to.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if s := stateOf(req.Context()); s != nil {
+		return s.checkRedirect(req, via)
+	}
+	return nil
+}
+
+// checkRedirect is the policy for one Open: it records the hop and
 // applies the policy to req, the next request, before it is sent (the
 // client has copied the first request's fields into it).
 func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {

@@ -111,6 +111,9 @@ var schemes = map[string]bool{"http": true, "https": true, "file": true, "data":
 // stripped, so the host sent is the host given), a supported scheme, and
 // a host and port that urlx and net/url agree on.
 func parseURL(raw string) (*url.URL, error) {
+	if u := plainURL(raw); u != nil {
+		return u, nil
+	}
 	if err := urlx.Validate(raw); err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))
 	}
@@ -155,6 +158,62 @@ func parseURL(raw string) (*url.URL, error) {
 	u.Scheme = scheme
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
+}
+
+// plainURL parses the common case quickly: an http or https URL, all
+// printable ASCII, whose authority is a lower-case host name of letters,
+// digits, dots and hyphens (no "xn--" label) and an optional port of at
+// most 65535, which urlx and net/url read alike. Anything else is nil, for
+// the full checks.
+func plainURL(raw string) *url.URL {
+	if len(raw) > urlx.MaxLength {
+		return nil
+	}
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(raw, "https://"); !ok {
+			return nil
+		}
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	host, port, hasPort := strings.Cut(rest[:end], ":")
+	if host == "" || host[0] == '.' || host[0] == '-' || strings.Contains(host, "xn--") {
+		return nil
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return nil
+		}
+	}
+	if hasPort {
+		if port == "" || len(port) > 5 {
+			return nil
+		}
+		n := 0
+		for i := 0; i < len(port); i++ {
+			if c := port[i]; c < '0' || c > '9' {
+				return nil
+			}
+			n = n*10 + int(port[i]-'0')
+		}
+		if n > 65535 {
+			return nil
+		}
+	}
+	for i := end; i < len(rest); i++ {
+		if c := rest[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return nil
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u
 }
 
 // fileURL parses a file: URL with net/url; its host must be empty or

@@ -72,7 +72,7 @@ func (h *handler) uploadTarget(w http.ResponseWriter, r *http.Request) (root *os
 // (before reading anything) for a declared length over the cap.
 func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > h.cfg.maxUpload {
-		w.Header().Set("Connection", "close")
+		closeAfter(w, r)
 		http.Error(w, fmt.Sprintf("body of %d bytes is over the upload limit of %d bytes", r.ContentLength, h.cfg.maxUpload), http.StatusRequestEntityTooLarge)
 		return
 	}
@@ -110,7 +110,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		return
 	case n > h.cfg.maxUpload:
 		root.Remove(tmp)
-		w.Header().Set("Connection", "close")
+		closeAfter(w, r)
 		http.Error(w, fmt.Sprintf("body is over the upload limit of %d bytes", h.cfg.maxUpload), http.StatusRequestEntityTooLarge)
 		return
 	}
@@ -154,4 +154,15 @@ func (h *handler) del(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// closeAfter asks to close an HTTP/1 connection after a response sent
+// without reading the request body. Not on HTTP/2: there Go's server turns
+// "Connection: close" into a GOAWAY that can cut the response short for a
+// client (curl reports a partial transfer); the unread stream is reset
+// on its own.
+func closeAfter(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor < 2 {
+		w.Header().Set("Connection", "close")
+	}
 }

@@ -702,6 +702,7 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 		Redirects:          fetch.Redirects{Max: f.maxRedirs, Off: f.noLocation || f.maxRedirs == 0},
 		Timeouts:           fetch.Timeouts{Total: time.Duration(f.timeout), Connect: time.Duration(f.connect)},
 		Handlers:           []fetch.Handler{log},
+		Trace:              f.writeOut != "", // -w reports every phase
 	}
 	if f.insecure {
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
