@@ -24,6 +24,19 @@ type exchange struct {
 	stall         time.Duration // <= 0: none
 	trace         bool          // record every phase with httptrace hooks
 	separate      bool          // handlers above may repeat an exchange: give each its own context
+	watches       sync.Pool     // of *watch: timers are costly to make, cheap to reset
+}
+
+// A watch is a reusable timer for the timeouts of one exchange at a time.
+type watch struct {
+	t *time.Timer
+	b atomic.Pointer[exchangeBody]
+}
+
+func (w *watch) fire() {
+	if b := w.b.Load(); b != nil {
+		b.expire()
+	}
 }
 
 // Timer phases of an exchange.
@@ -35,7 +48,7 @@ const (
 func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	st := stateOf(req.Context())
-	b := &exchangeBody{stall: x.stall, header: x.headerTimeout}
+	b := &exchangeBody{x: x, stall: x.stall, header: x.headerTimeout}
 	if st == nil || x.separate {
 		// Outside Open, or under handlers that may try again: a timeout
 		// here must end this exchange only.
@@ -54,16 +67,17 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), tr.hooks()))
 	}
 	if x.headerTimeout > 0 {
-		b.timer = time.AfterFunc(x.headerTimeout, b.expire)
+		b.arm(x.headerTimeout)
 	}
 	resp, err := x.base.RoundTrip(req)
-	if b.timer != nil && !b.timer.Stop() && err == nil {
+	if !b.disarm() && err == nil {
 		// The timer fired as the response arrived: the request is cancelled.
 		resp.Body.Close()
 		resp, err = nil, context.Cause(b.ctx)
 	}
 	if err != nil {
 		err = timeoutCause(b.ctx, err)
+		b.release()
 		if b.own {
 			b.cancel(nil)
 		}
@@ -74,7 +88,8 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		if tr != nil {
 			t = tr.done()
 		} else {
-			t = &Timings{Start: start, FirstByte: time.Now()}
+			b.t.Start, b.t.FirstByte = start, time.Now()
+			t = &b.t
 		}
 		b.timings = t
 	}
@@ -82,6 +97,7 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		st.timings = t
 		if err := st.checkLocation(req, resp); err != nil {
 			resp.Body.Close()
+			b.release()
 			if b.own {
 				b.cancel(nil)
 			}
@@ -113,16 +129,22 @@ func timeoutCause(ctx context.Context, err error) error {
 // while a Read waits (a slow reader is not blamed on the server), for the
 // body.
 type exchangeBody struct {
+	x       *exchange
 	rc      io.ReadCloser
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
-	own     bool // cancel is this exchange's own: call it when done
-	done    func()
+	own     bool   // cancel is this exchange's own: call it when done
+	final   *state // the Open this exchange ends, when it is the last
 	stall   time.Duration
 	header  time.Duration
-	timer   *time.Timer
+	mu      sync.Mutex // guards w, armed, fired, released: Close may race a Read
+	w       *watch
+	armed   bool
+	done    bool // released: the timer is not used again
+	fired   bool // the timer ran out (or may be running): never reuse it
 	phase   atomic.Int32
 	timings *Timings // set when fetch records them (not fetch/conn): set Done
+	t       Timings  // fetch's record without Trace
 	got     int64
 	want    int64
 	once    sync.Once
@@ -137,22 +159,71 @@ func (b *exchangeBody) expire() {
 	b.cancel(&TimeoutError{Phase: "stall", Limit: b.stall})
 }
 
+// arm starts the timer for d.
+func (b *exchangeBody) arm(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done || b.fired {
+		return
+	}
+	if b.w == nil {
+		w, _ := b.x.watches.Get().(*watch)
+		if w == nil {
+			w = &watch{}
+			w.t = time.AfterFunc(time.Hour, w.fire)
+			w.t.Stop()
+		}
+		w.b.Store(b)
+		b.w = w
+	}
+	b.armed = true
+	b.w.t.Reset(d)
+}
+
+// disarm stops the timer and reports whether it had not run out.
+func (b *exchangeBody) disarm() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.disarmLocked()
+}
+
+func (b *exchangeBody) disarmLocked() bool {
+	if !b.armed {
+		return !b.fired
+	}
+	b.armed = false
+	if !b.w.t.Stop() {
+		b.fired = true
+	}
+	return !b.fired
+}
+
+// release gives the timer back for another exchange, unless it ran out
+// (its function may still be running).
+func (b *exchangeBody) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done = true
+	if b.w == nil {
+		return
+	}
+	b.disarmLocked()
+	if !b.fired {
+		b.w.b.Store(nil)
+		b.x.watches.Put(b.w)
+	}
+	b.w = nil
+}
+
 func (b *exchangeBody) Read(p []byte) (int, error) {
 	if b.stall > 0 && len(p) > 0 {
-		if b.timer == nil {
+		if b.phase.Load() != phaseBody {
 			b.phase.Store(phaseBody)
-			b.timer = time.AfterFunc(b.stall, b.expire)
-		} else {
-			if b.phase.Load() != phaseBody {
-				b.phase.Store(phaseBody)
-			}
-			b.timer.Reset(b.stall)
 		}
+		b.arm(b.stall)
 	}
 	n, err := b.rc.Read(p)
-	if b.timer != nil {
-		b.timer.Stop()
-	}
+	b.disarm()
 	b.got += int64(n)
 	switch {
 	case err == io.EOF:
@@ -171,9 +242,6 @@ func (b *exchangeBody) Read(p []byte) (int, error) {
 }
 
 func (b *exchangeBody) Close() error {
-	if b.timer != nil {
-		b.timer.Stop()
-	}
 	err := b.rc.Close()
 	b.finish()
 	return err
@@ -183,11 +251,12 @@ func (b *exchangeBody) Close() error {
 // set for the final response.
 func (b *exchangeBody) finish() {
 	b.once.Do(func() {
+		b.release()
 		if b.own {
 			b.cancel(nil)
 		}
-		if b.done != nil {
-			b.done()
+		if b.final != nil {
+			b.final.end()
 		}
 	})
 }

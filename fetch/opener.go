@@ -137,6 +137,7 @@ type Opener struct {
 	base   http.RoundTripper
 	client *http.Client
 	ua     []string
+	ae     []string
 }
 
 // DefaultUserAgent returns "grab/VERSION", the version of the grab module
@@ -301,6 +302,7 @@ func (o *Opener) setup() {
 		}
 		o.client = &http.Client{Transport: rt, Jar: o.Jar, CheckRedirect: checkRedirect}
 		o.ua = []string{cmp.Or(o.UserAgent, DefaultUserAgent())}
+		o.ae = []string{acceptEncoding}
 	})
 }
 
@@ -428,7 +430,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	}
 	decode := !o.DisableCompression && h.Get("Accept-Encoding") == "" && !suppressed["Accept-Encoding"] && h.Get("Range") == ""
 	if decode {
-		h["Accept-Encoding"] = []string{acceptEncoding}
+		h["Accept-Encoding"] = o.ae // shared, never changed
 	}
 	st := &state{first: u, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
 	st.creds = h.Get("Authorization") != "" || h.Get("Cookie") != ""
@@ -436,16 +438,13 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		st.creds = st.creds || h.Get(f) != ""
 	}
 
-	ctx, cancelCause := context.WithCancelCause(ctx)
-	st.cancel = cancelCause
-	cancel := func() { cancelCause(nil) }
+	ctx, st.cancel = context.WithCancelCause(ctx)
 	if total := pick(cmp.Or(req.Timeout, o.Timeouts.Total), 0); total > 0 {
-		var stop context.CancelFunc
-		ctx, stop = context.WithTimeoutCause(ctx, total, &TimeoutError{Phase: "total", Limit: total})
-		cancel = func() { stop(); cancelCause(nil) }
+		ctx, st.stop = context.WithTimeoutCause(ctx, total, &TimeoutError{Phase: "total", Limit: total})
 	}
+	cancel := st.end
 	ctx = context.WithValue(ctx, stateKey{}, st)
-	hreq, err := http.NewRequestWithContext(ctx, method, "http://placeholder/", body)
+	hreq, err := http.NewRequestWithContext(ctx, method, "", body) // the URL is u, set below
 	if err != nil {
 		cancel()
 		return fail(err)
@@ -489,7 +488,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		}
 	}
 	if b, ok := resp.Body.(*exchangeBody); ok {
-		b.done = cancel // no handler wrapped it: the exchange ends the Open
+		b.final = st // no handler wrapped it: the exchange ends the Open
 	} else {
 		r.Body = &doneBody{rc: r.Body, done: cancel}
 	}

@@ -63,6 +63,15 @@ type state struct {
 	referer  bool // the first request carried a Referer
 	timings  *Timings
 	cancel   context.CancelCauseFunc // ends the Open
+	stop     context.CancelFunc      // of the total timeout, if any
+}
+
+// end releases the Open's contexts.
+func (s *state) end() {
+	if s.stop != nil {
+		s.stop()
+	}
+	s.cancel(nil)
 }
 
 type stateKey struct{}

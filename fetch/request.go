@@ -114,6 +114,11 @@ func parseURL(raw string) (*url.URL, error) {
 	if u := plainURL(raw); u != nil {
 		return u, nil
 	}
+	return checkURL(raw)
+}
+
+// checkURL is parseURL's full reading of any URL.
+func checkURL(raw string) (*url.URL, error) {
 	if err := urlx.Validate(raw); err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))
 	}
@@ -142,6 +147,7 @@ func parseURL(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, invalid("URL host: %w", urlxCause(err))
 	}
+	sr.Fragment = "" // never sent, so never a reason to refuse
 	u, err := sr.URL()
 	if err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))
@@ -205,16 +211,33 @@ func plainURL(raw string) *url.URL {
 	}
 	for i := end; i < len(rest); i++ {
 		if c := rest[i]; c <= ' ' || c >= 0x7f || c == '\\' {
-			return nil
+			return nil // the full checks name it
 		}
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil
+	path, query := rest[end:], ""
+	if i := strings.IndexByte(path, '#'); i >= 0 {
+		path = path[:i]
 	}
-	u.Fragment, u.RawFragment = "", ""
-	return u
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	for i := 0; i < len(path); i++ {
+		if !pathByte[path[i]] {
+			return nil // escapes and the like: net/url's reading
+		}
+	}
+	scheme := raw[:strings.IndexByte(raw, ':')]
+	return &url.URL{Scheme: scheme, Host: rest[:end], Path: path, RawQuery: query}
 }
+
+// pathByte marks the bytes a path may hold as they are: those net/url's
+// EscapedPath leaves unescaped (unreserved, and "$&+,/:;=@").
+var pathByte = func() (t [256]bool) {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~$&+,/:;=@") {
+		t[c] = true
+	}
+	return t
+}()
 
 // fileURL parses a file: URL with net/url; its host must be empty or
 // "localhost" (HOSTILE.md I2) and its path may not hold a NUL (I4).
