@@ -48,7 +48,8 @@
 //     of the body, the response closed; [Opener.AllowErrorStatus] returns it
 //     as a Response instead.
 //
-// User-Agent is "grab/VERSION" unless set.
+// User-Agent is "grab/VERSION" unless set. Response.Timings records each
+// phase of the exchange (with [Opener.Trace] over net/http's transport).
 //
 // # Choices where urllib, curl and Go differ
 //

@@ -43,7 +43,9 @@ type Response struct {
 	Header     http.Header
 	// History lists the redirects followed to get here, in order.
 	History []Hop
-	// Timings of the final exchange; nil for file: and data:.
+	// Timings of the final exchange; nil for file: and data:. Over
+	// net/http's transport it holds Start, FirstByte and Done unless
+	// Opener.Trace is set; over fetch/conn's, every phase.
 	Timings *Timings
 	// ContentLength is the body's length as declared by the server, or -1
 	// when unknown (chunked, close-delimited, or decoded: see Decoded).
