@@ -8,20 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N=${1:-2000}
 RUNS=${2:-7}
 tmp=$(mktemp -d)
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-go build -o "$tmp/grab" ./cmd/grab
+source bench/lib.sh
+serve_grab
 go build -o "$tmp/seqget" ./bench/seqget
-"$tmp/grab" serve -q --addr 127.0.0.1:0 >"$tmp/serve.out" 2>&1 &
-pid=$!
-for _ in $(seq 50); do
-	url=$(sed -n 's/.*(\(http:[^ ]*\)\/).*/\1/p' "$tmp/serve.out" | head -1)
-	[[ -n $url ]] && break
-	sleep 0.1
-done
-[[ -n $url ]] || { echo "grab serve did not start" >&2; exit 1; }
-url="$url/hello"
+url="$base/hello"
 : >"$tmp/results"
 for run in $(seq "$RUNS"); do
 	timeout 120 python3 bench/py/seq_httpclient.py "$url" "$N" >>"$tmp/results"

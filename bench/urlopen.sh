@@ -20,21 +20,10 @@ N=${N:-2000}
 CN=${CN:-20000}
 C=${C:-32}
 tmp=$(mktemp -d)
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-go build -o "$tmp/grab" ./cmd/grab
+source bench/lib.sh
+serve_grab
 go build -o "$tmp/urlopen" ./bench/urlopen
-"$tmp/grab" serve -q --addr 127.0.0.1:0 >"$tmp/serve.out" 2>&1 &
-pid=$!
-url=
-for _ in $(seq 50); do
-	url=$(sed -n 's/.*(\(http:[^ ]*\)\/).*/\1/p' "$tmp/serve.out" | head -1)
-	[[ -n $url ]] && break
-	sleep 0.1
-done
-[[ -n $url ]] || { echo "grab serve did not start" >&2; exit 1; }
-url="$url/hello"
+url="$base/hello"
 
 # one IMPL runs one implementation once and appends its "impl n seconds rate".
 one() {

@@ -18,30 +18,21 @@ func BenchmarkGet(b *testing.B) {
 	srv := httptest.NewServer(testserver.New())
 	b.Cleanup(srv.Close)
 	u := srv.URL + "/hello"
-	b.Run("impl=fetch", func(b *testing.B) {
-		o := &fetch.Opener{}
-		b.Cleanup(o.CloseIdleConnections)
-		for b.Loop() {
-			resp, err := o.Open(b.Context(), u)
-			if err != nil {
-				b.Fatal(err)
+	for _, low := range []bool{false, true} {
+		name := map[bool]string{false: "impl=fetch", true: "impl=fetch-conn"}[low]
+		b.Run(name, func(b *testing.B) {
+			o := &fetch.Opener{LowLevel: low}
+			b.Cleanup(o.CloseIdleConnections)
+			for b.Loop() {
+				resp, err := o.Open(b.Context(), u)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp)
+				resp.Close()
 			}
-			io.Copy(io.Discard, resp)
-			resp.Close()
-		}
-	})
-	b.Run("impl=fetch-conn", func(b *testing.B) {
-		o := &fetch.Opener{LowLevel: true}
-		b.Cleanup(o.CloseIdleConnections)
-		for b.Loop() {
-			resp, err := o.Open(b.Context(), u)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, resp)
-			resp.Close()
-		}
-	})
+		})
+	}
 	b.Run("impl=nethttp", func(b *testing.B) {
 		c := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		b.Cleanup(c.CloseIdleConnections)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/goleak"
@@ -381,13 +382,21 @@ type stdinTest struct {
 	stdin string
 }
 
-func runStdinTests(t *testing.T, tests []stdinTest) {
+func runStdinTests(t *testing.T, tests []stdinTest) { runBoundedTests(t, tests, 0) }
+
+// runBoundedTests runs tests that must also end within bound (a timeout
+// under test must fire, not hang); 0 means no bound.
+func runBoundedTests(t *testing.T, tests []stdinTest, bound time.Duration) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer
+			start := time.Now()
 			code := Run(t.Context(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
 			tt.verify(t, code, stdout.String(), stderr.String())
+			if d := time.Since(start); bound > 0 && d > bound {
+				t.Errorf("took %v, bound %v", d, bound)
+			}
 		})
 	}
 }

@@ -444,17 +444,7 @@ func TestGetTimeouts(t *testing.T) {
 		{runTest{"-k --low-level", []string{"get", "-k", "--low-level", "-w", " %{time_appconnect}", tlsSrv.URL + "/hello"}, ExitOK, matches(`^Hello World 0\.\d{6}$`), empty}, ""},
 		{runTest{"TLS verified", []string{"get", tlsSrv.URL + "/hello"}, ExitFailure, empty, contains("certificate")}, ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
-			start := time.Now()
-			code := Run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr)
-			tt.verify(t, code, stdout.String(), stderr.String())
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("took %v", d)
-			}
-		})
-	}
+	runBoundedTests(t, tests, 2*time.Second)
 }
 
 // TestGetInterrupted shows Ctrl-C ends a transfer with exit 130.

@@ -95,22 +95,12 @@ func TestRawFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	tlsAddr := tlsSrv.Listener.Addr().String()
-	tests := []runTest{
-		{"--tls -k", []string{"raw", "--tls", "-k", "--target", "/hello", tlsAddr}, ExitOK, hasPrefix("HTTP/1.1 200 OK\r\n", "Hello World"), empty},
-		{"--tls verifies", []string{"raw", "--tls", "--target", "/hello", tlsAddr}, ExitFailure, empty, contains("conn: TLS handshake with", "certificate")},
-		{"--timeout", []string{"raw", "--timeout", "200ms", "--target", "/fault/raw/never-answer", stall.Listener.Addr().String()}, ExitFailure, empty, contains("timed out waiting for the response")},
-		{"-d @file", []string{"raw", "--target", "/post", "-H", "Content-Type: text/plain", "-d", "@" + body, stall.Listener.Addr().String()}, ExitOK, contains(`"data": "from a file"`), empty},
-		{"-d @missing", []string{"raw", "-d", "@" + body + ".missing", stall.Listener.Addr().String()}, ExitFailure, empty, contains("no such file")},
+	tests := []stdinTest{
+		{runTest{"--tls -k", []string{"raw", "--tls", "-k", "--target", "/hello", tlsAddr}, ExitOK, hasPrefix("HTTP/1.1 200 OK\r\n", "Hello World"), empty}, ""},
+		{runTest{"--tls verifies", []string{"raw", "--tls", "--target", "/hello", tlsAddr}, ExitFailure, empty, contains("conn: TLS handshake with", "certificate")}, ""},
+		{runTest{"--timeout", []string{"raw", "--timeout", "200ms", "--target", "/fault/raw/never-answer", stall.Listener.Addr().String()}, ExitFailure, empty, contains("timed out waiting for the response")}, ""},
+		{runTest{"-d @file", []string{"raw", "--target", "/post", "-H", "Content-Type: text/plain", "-d", "@" + body, stall.Listener.Addr().String()}, ExitOK, contains(`"data": "from a file"`), empty}, ""},
+		{runTest{"-d @missing", []string{"raw", "-d", "@" + body + ".missing", stall.Listener.Addr().String()}, ExitFailure, empty, contains("no such file")}, ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
-			start := time.Now()
-			code := Run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr)
-			tt.verify(t, code, stdout.String(), stderr.String())
-			if d := time.Since(start); d > 4*time.Second {
-				t.Errorf("took %v", d)
-			}
-		})
-	}
+	runBoundedTests(t, tests, 4*time.Second)
 }
