@@ -3,11 +3,13 @@ package conn
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,8 +23,14 @@ import (
 //
 // It sends what the request holds and no more: no Accept-Encoding is
 // added and no body is decompressed (the caller decides, with its own
-// limits), no proxy is used, and redirects and cookies are left to the
-// http.Client, as a RoundTripper should.
+// limits), and redirects and cookies are left to the http.Client, as a
+// RoundTripper should.
+//
+// With Proxy set, a plain-http request goes to an http or https proxy in
+// absolute form ("GET http://host/path"), with Proxy-Authorization from the
+// proxy URL's userinfo, on connections pooled per proxy; an https request
+// (or any request through a socks5 proxy) goes through a tunnel that
+// DialProxy opens (CONNECT, SOCKS5), then TLS to the target.
 type Transport struct {
 	// TLSClientConfig is used for https; nil means the defaults.
 	TLSClientConfig *tls.Config
@@ -41,6 +49,13 @@ type Transport struct {
 	// ExpectContinueTimeout is how long a request with "Expect:
 	// 100-continue" waits for a 100; 0 means DefaultExpectTimeout.
 	ExpectContinueTimeout time.Duration
+	// Proxy returns the proxy for a request, nil for none, as
+	// http.Transport.Proxy; nil means no proxy.
+	Proxy func(*http.Request) (*url.URL, error)
+	// DialProxy returns a connection to addr ("host:port") through proxy
+	// (grab's proxy.Dial does CONNECT and SOCKS5); needed when Proxy
+	// returns a proxy for an https target or a socks5 proxy.
+	DialProxy func(ctx context.Context, proxy *url.URL, addr string) (net.Conn, error)
 
 	mu   sync.Mutex
 	idle map[string][]idleConn
@@ -68,28 +83,78 @@ func (t *Transport) idleTimeout() time.Duration {
 	return t.IdleTimeout
 }
 
-// poolKey and dial address of a request URL.
-func target(req *http.Request) (key, addr string, useTLS bool, err error) {
+// A route is how a request reaches its server: the pool key, the address
+// dialed, whether the connection is TLS, and the proxy arrangement.
+type route struct {
+	key       string
+	addr      string   // dialed: the target, or an http(s) proxy for absolute form
+	tls       bool     // TLS on the connection (to the target, or to an https proxy)
+	tunnel    *url.URL // dial addr through this proxy with DialProxy
+	absolute  bool     // send the request in absolute form (plain http through a proxy)
+	proxyAuth string   // Proxy-Authorization for absolute form
+}
+
+// route finds the route of req.
+func (t *Transport) route(req *http.Request) (route, error) {
 	u := req.URL
+	var r route
 	switch u.Scheme {
 	case "http":
 	case "https":
-		useTLS = true
+		r.tls = true
 	default:
-		return "", "", false, fmt.Errorf("conn: unsupported scheme %q", u.Scheme)
+		return r, fmt.Errorf("conn: unsupported scheme %q", u.Scheme)
 	}
 	host, port := u.Hostname(), u.Port()
 	if host == "" {
-		return "", "", false, fmt.Errorf("conn: no host in %q", u.Redacted())
+		return r, fmt.Errorf("conn: no host in %q", u.Redacted())
 	}
 	if port == "" {
 		port = "80"
-		if useTLS {
+		if r.tls {
 			port = "443"
 		}
 	}
-	addr = net.JoinHostPort(host, port)
-	return u.Scheme + "://" + addr, addr, useTLS, nil
+	r.addr = net.JoinHostPort(host, port)
+	r.key = u.Scheme + "://" + r.addr
+	if t.Proxy == nil {
+		return r, nil
+	}
+	p, err := t.Proxy(req)
+	if err != nil || p == nil {
+		return r, err
+	}
+	switch {
+	case u.Scheme == "http" && (p.Scheme == "http" || p.Scheme == "https"):
+		pport := p.Port()
+		if pport == "" {
+			pport = map[string]string{"http": "80", "https": "443"}[p.Scheme]
+		}
+		r.addr = net.JoinHostPort(p.Hostname(), pport)
+		r.tls = p.Scheme == "https"
+		r.absolute = true
+		if p.User != nil {
+			pw, _ := p.User.Password()
+			r.proxyAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.User.Username()+":"+pw))
+		}
+		r.key = "proxy " + p.String()
+	case t.DialProxy == nil:
+		return r, fmt.Errorf("conn: proxy %s for %s needs Transport.DialProxy", p.Redacted(), u.Scheme)
+	default:
+		r.tunnel = p
+		r.key = "via " + p.String() + " " + r.key
+	}
+	return r, nil
+}
+
+// tunnelDialer dials through a proxy with DialProxy.
+type tunnelDialer struct {
+	t     *Transport
+	proxy *url.URL
+}
+
+func (d tunnelDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return d.t.DialProxy(ctx, d.proxy, addr)
 }
 
 // RoundTrip sends req on an idle connection to its host, or a new one, and
@@ -99,18 +164,18 @@ func target(req *http.Request) (key, addr string, useTLS bool, err error) {
 // arrived (the server closed it while idle) is sent once more on a new
 // connection when it is replayable: no body, or a GetBody.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	key, addr, useTLS, err := target(req)
+	r, err := t.route(req)
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.get(req.Context(), key, addr, useTLS)
+		c, reused, err := t.get(req.Context(), r)
 		if err != nil {
 			closeBody(req)
 			return nil, err
 		}
-		resp, err := t.exchange(req, c)
+		resp, err := t.exchange(req, c, r)
 		if err == nil {
 			return resp, nil
 		}
@@ -141,13 +206,20 @@ func replayable(req *http.Request) bool {
 }
 
 // exchange sends req on c and wraps the response.
-func (t *Transport) exchange(req *http.Request, c *Conn) (*http.Response, error) {
+func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Response, error) {
 	h := Header{}
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
 	h.Add("Host", host)
+	reqTarget := req.URL.RequestURI()
+	if rt.absolute {
+		reqTarget = req.URL.Scheme + "://" + req.URL.Host + reqTarget
+		if rt.proxyAuth != "" {
+			h.Add("Proxy-Authorization", rt.proxyAuth)
+		}
+	}
 	keys := make([]string, 0, len(req.Header))
 	for k := range req.Header {
 		if k != "Host" {
@@ -191,7 +263,7 @@ func (t *Transport) exchange(req *http.Request, c *Conn) (*http.Response, error)
 		}
 		return nil, err
 	}
-	if err := c.Request(method, req.URL.RequestURI(), body, h); err != nil {
+	if err := c.Request(method, reqTarget, body, h); err != nil {
 		return fail(err)
 	}
 	r, err := c.GetResponse()
@@ -216,15 +288,16 @@ func (t *Transport) exchange(req *http.Request, c *Conn) (*http.Response, error)
 	if r.Chunked {
 		resp.TransferEncoding = []string{"chunked"}
 	}
-	resp.Body = &pooledBody{t: t, c: c, r: r, resp: resp, stop: stop}
+	resp.Body = &pooledBody{t: t, c: c, r: r, resp: resp, stop: stop, key: rt.key}
 	if c.state == stIdle || c.state == stClosed { // no body: done already
 		resp.Body.(*pooledBody).release()
 	}
 	return resp, nil
 }
 
-// get returns an idle connection for key or dials one.
-func (t *Transport) get(ctx context.Context, key, addr string, useTLS bool) (*Conn, bool, error) {
+// get returns an idle connection for the route or dials one.
+func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
+	key := r.key
 	t.mu.Lock()
 	for list := t.idle[key]; len(list) > 0; list = t.idle[key] {
 		ic := list[len(list)-1]
@@ -238,13 +311,16 @@ func (t *Transport) get(ctx context.Context, key, addr string, useTLS bool) (*Co
 	}
 	t.mu.Unlock()
 	opts := []Option{WithDialTimeout(t.DialTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes), WithExpectTimeout(t.ExpectContinueTimeout)}
-	if t.Dialer != nil {
+	switch {
+	case r.tunnel != nil:
+		opts = append(opts, WithDialer(tunnelDialer{t, r.tunnel}))
+	case t.Dialer != nil:
 		opts = append(opts, WithDialer(t.Dialer))
 	}
-	if useTLS {
+	if r.tls {
 		opts = append(opts, WithTLS(t.TLSClientConfig))
 	}
-	c, err := Dial(ctx, addr, opts...)
+	c, err := Dial(ctx, r.addr, opts...)
 	return c, false, err
 }
 
@@ -286,6 +362,7 @@ type pooledBody struct {
 	r        *Response
 	resp     *http.Response
 	stop     func() bool
+	key      string // the pool the connection goes back to
 	once     sync.Once
 	mu       sync.Mutex
 	released atomic.Bool // the connection went back to the pool or was closed
@@ -311,12 +388,11 @@ func (b *pooledBody) release() {
 	b.once.Do(func() {
 		b.released.Store(true)
 		b.stop()
-		key, _, _, err := target(b.resp.Request)
-		if err != nil || b.resp.Request.Context().Err() != nil {
+		if b.resp.Request.Context().Err() != nil {
 			b.c.Close()
 			return
 		}
-		b.t.put(key, b.c)
+		b.t.put(b.key, b.c)
 	})
 }
 
