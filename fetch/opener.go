@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/http/httpproxy"
+
 	"github.com/grabhq/grab/fetch/conn"
 )
 
@@ -97,6 +99,12 @@ type Opener struct {
 	// TLSConfig is used by the default transport; nil means verified TLS
 	// 1.2 or later.
 	TLSConfig *tls.Config
+	// Proxy chooses the proxy for each request (nil, nil for none), as
+	// http.Transport.Proxy; grab's proxy.Selector's Proxy method is one.
+	// Nil means the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, either
+	// case), read when the Opener is first used: never for loopback
+	// targets, and HTTP_PROXY not in a CGI process (httpoxy).
+	Proxy func(*http.Request) (*url.URL, error)
 	// Dial makes the default transport's connections; nil means a
 	// net.Dialer with Timeouts.Connect. A guard that refuses some
 	// addresses, or a test's loopback map, goes here.
@@ -162,6 +170,8 @@ const modulePath = "github.com/grabhq/grab"
 // BuildOpener returns an Opener made of the given pieces, in any order, as
 // urllib's build_opener: an http.RoundTripper that is not a Handler is the
 // transport; a Handler is added to Handlers; an http.CookieJar is the jar;
+// a proxy chooser (a func(*http.Request) (*url.URL, error), or a value with
+// such a Proxy method, as grab's proxy.Selector) is the proxy;
 // an http.Header the default fields; a Timeouts, Limits or Redirects value
 // and a *tls.Config set those fields. What is not given keeps its default.
 // A piece of another type, or a second transport, jar or header, is an
@@ -188,6 +198,16 @@ func BuildOpener(pieces ...any) (*Opener, error) {
 		case http.RoundTripper:
 			if err = once("transport"); err == nil {
 				o.Transport = v
+			}
+		case func(*http.Request) (*url.URL, error):
+			if err = once("proxy"); err == nil {
+				o.Proxy = v
+			}
+		case interface {
+			Proxy(*http.Request) (*url.URL, error)
+		}:
+			if err = once("proxy"); err == nil {
+				o.Proxy = v.Proxy
 			}
 		case http.Header:
 			if err = once("header"); err == nil {
@@ -338,6 +358,11 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 		cfg.MinVersion = tls.VersionTLS12
 	}
 	handshake := pick(o.Timeouts.TLS, DefaultTLSTimeout)
+	proxyFor := o.Proxy
+	if proxyFor == nil {
+		env := httpproxy.FromEnvironment().ProxyFunc()
+		proxyFor = func(r *http.Request) (*url.URL, error) { return env(r.URL) }
+	}
 	if o.LowLevel {
 		dialTimeout := connect + handshake
 		if connect == 0 || handshake == 0 {
@@ -348,6 +373,7 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 			headerBytes = 1 << 40
 		}
 		return &conn.Transport{
+			Proxy:           proxyFor,
 			TLSClientConfig: cfg,
 			Dialer:          dialFunc(dial),
 			DialTimeout:     dialTimeout,
@@ -356,7 +382,7 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 		}
 	}
 	return &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
+		Proxy:                  proxyFor,
 		DialContext:            dial,
 		TLSClientConfig:        cfg,
 		TLSHandshakeTimeout:    handshake,
