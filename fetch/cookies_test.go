@@ -1,0 +1,42 @@
+package fetch_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/grabhq/grab/cookies"
+	"github.com/grabhq/grab/fetch"
+)
+
+// The textbook's 2-5 (HTTPCookieProcessor) with fetch and a cookies.Jar,
+// and HOSTILE.md B2: a Secure cookie from https stays behind when a
+// redirect goes to http on the same host.
+func TestOpenerJar(t *testing.T) {
+	w := newWorld(t, []string{"a", "tls"}, fakeHosts)
+	w.alias("example.com:80", "a")
+	w.alias("example.com:443", "tls")
+	each(t, func(t *testing.T, kind string) {
+		jar := new(cookies.Jar)
+		o, err := fetch.BuildOpener(jar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o = w.opener(kind, o)
+		read(t, o, w.urls["a"]+"/cookies/set?session=abc")
+		if _, body := read(t, o, w.urls["a"]+"/cookies"); !strings.Contains(body, `"session": "abc"`) {
+			t.Errorf("cookie not sent back: %s", body)
+		}
+		secret := canary("secure")
+		set := "https://example.com/response-headers?Set-Cookie=" + url.QueryEscape("s="+secret+"; Secure; Path=/")
+		read(t, o, set)
+		if _, body := read(t, o, "https://example.com/cookies"); !strings.Contains(body, secret) {
+			t.Fatalf("Secure cookie not sent over https: %s", body)
+		}
+		resp, body := read(t, o, "https://example.com/redirect-to?url="+url.QueryEscape("http://example.com/cookies"))
+		if resp.URL != "http://example.com/cookies" || strings.Contains(body, secret) {
+			t.Errorf("B2: after https->http, final %s saw %s", resp.URL, body)
+		}
+		noLeaks(t, w, []string{secret}, "tls")
+	})
+}
