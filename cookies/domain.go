@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -57,6 +58,9 @@ func canonHost(h string) (string, error) {
 			}
 		}
 	} else {
+		if !utf8.ValidString(h) {
+			return "", errBadHost
+		}
 		a, err := idna.Lookup.ToASCII(h)
 		if err != nil {
 			return "", errBadHost

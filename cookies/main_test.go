@@ -68,5 +68,5 @@ func describe(c cookies.Cookie) string {
 	if c.Session() {
 		flags = append(flags, "session")
 	}
-	return c.Name + "=" + c.Value + " " + c.Domain + c.Path + " " + strings.Join(flags, ",")
+	return strings.TrimSpace(c.Name + "=" + c.Value + " " + c.Domain + c.Path + " " + strings.Join(flags, ","))
 }

@@ -129,7 +129,9 @@ func parseExpiry(s string) (time.Time, error) {
 	if n == 0 {
 		return time.Time{}, nil
 	}
-	return time.Unix(n, 0), nil
+	// Past the year 9999 time.Unix overflows; MaxLifetime caps it anyway.
+	const maxUnix = 253402300799 // 9999-12-31T23:59:59Z
+	return time.Unix(min(n, maxUnix), 0), nil
 }
 
 // writeNetscape writes cookies in the Netscape format: a domain cookie's
