@@ -124,11 +124,11 @@
 // Everything loaded is checked as if a server had set it (public
 // suffixes, IP hosts, prefixes, control characters, sizes, the policy),
 // since a file is input too; the 400-day cap applies from the time of
-// loading. A Secure cookie from a file is sent over https only, whatever
-// host it names. Expired cookies are skipped quietly. A line that is
-// malformed (wrong field count, a bad TRUE/FALSE, an expiry that is not a
-// whole non-negative number of seconds, a NUL byte, longer than 64 KiB)
-// or refused is skipped, and the load returns a [*LoadError] naming each
+// loading. A Secure cookie from a file is sent over https only (and to
+// loopback hosts), whatever host it names. Expired cookies are skipped
+// quietly. A line that is malformed (wrong field count, a bad TRUE/FALSE,
+// an expiry that is not a whole non-negative number of seconds, a NUL
+// byte, longer than 64 KiB) or refused is skipped, and the load returns a [*LoadError] naming each
 // such line while keeping all the good ones: never a silent partial load.
 // Any other error (unreadable, too long, invalid JSON) loads nothing.
 //
@@ -169,8 +169,8 @@
 //   - Values: browsers accept bytes net/http will not send (8-bit, '"',
 //     '\'); those cookies are dropped here. A Domain attribute ending in a
 //     dot is refused here, as in Go's cookiejar.
-//   - Identity: RFC 6265bis (and this jar) tell a host-only cookie from a
-//     domain cookie of the same name and path; RFC 6265, Python and Go's
+//   - Identity: RFC 6265bis, Python and this jar tell a host-only cookie
+//     from a domain cookie of the same name and path; RFC 6265 and Go's
 //     cookiejar make them one.
 //   - Only http and https URLs get cookies (not ws, wss or file).
 //   - Saving session cookies: curl -c always does; Python's save does only

@@ -164,11 +164,7 @@ var bom = []byte("\xef\xbb\xbf")
 
 func (j *Jar) load(r io.Reader) error {
 	max := j.maxFileBytes()
-	lr := io.LimitReader(r, max)
-	if max < 1<<62 {
-		lr = io.LimitReader(r, max+1)
-	}
-	data, err := io.ReadAll(lr)
+	data, err := io.ReadAll(io.LimitReader(r, max+1)) // max+1 to see a longer file
 	if err != nil {
 		return err
 	}

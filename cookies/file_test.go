@@ -232,6 +232,21 @@ func TestLoadErrorCap(t *testing.T) {
 	if le.Lines[99].Line != 100 {
 		t.Errorf("last detailed line = %d, want 100", le.Lines[99].Line)
 	}
+
+	// Cookies the limits evict while loading are counted too (D7, D8).
+	var lines []string
+	for i := range 60 {
+		lines = append(lines, fmt.Sprintf("h.test|FALSE|/|FALSE|EXP|c%d|1", i))
+	}
+	j = new(cookies.Jar)
+	err = j.LoadFrom(strings.NewReader(jarFile(lines...)))
+	if !errors.As(err, &le) || le.Evicted != 10 || le.Skipped != 0 || j.Len() != 50 ||
+		err.Error() != "cookies: load: 10 cookies evicted by the jar's limits" {
+		t.Errorf("err = %v, jar %d cookies; want 10 evicted, 50 kept", err, j.Len())
+	}
+	if h := header(t, j, "http://h.test/"); !strings.HasPrefix(h, "c10=1; ") {
+		t.Errorf("kept %q, want the last 50 lines", h)
+	}
 }
 
 // TestLoadJSON reads the JSON format, with line numbers for bad cookies.

@@ -134,7 +134,7 @@ func (j *Jar) maxFileBytes() int64 {
 	case v == 0:
 		return DefaultMaxFileBytes
 	case v < 0:
-		return math.MaxInt64
+		return math.MaxInt64 - 1 // load reads max+1
 	default:
 		return v
 	}
