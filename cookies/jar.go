@@ -293,24 +293,24 @@ func (j *Jar) fromHTTP(o origin, c *http.Cookie, now time.Time) (e *entry, delet
 		d = strings.TrimPrefix(d, ".")
 		if d != "" {
 			if strings.HasSuffix(d, ".") {
-				return nil, false, fmt.Errorf("domain %q ends with a dot", c.Domain)
+				return nil, false, fmt.Errorf("domain %q ends with a dot", clip(c.Domain))
 			}
 			cd, err := canonHost(d)
 			switch {
 			case err != nil:
-				return nil, false, fmt.Errorf("domain %q: %w", c.Domain, err)
+				return nil, false, fmt.Errorf("domain %q: %w", clip(c.Domain), err)
 			case isIPHost(o.host) || isIPHost(cd):
 				if cd != o.host {
-					return nil, false, fmt.Errorf("domain %q on IP host %s: an IP cookie is host-only", c.Domain, o.host)
+					return nil, false, fmt.Errorf("domain %q on IP host %s: an IP cookie is host-only", clip(c.Domain), o.host)
 				}
 			case isPublicSuffix(cd):
 				if cd != o.host {
-					return nil, false, fmt.Errorf("domain %q is a public suffix", c.Domain)
+					return nil, false, fmt.Errorf("domain %q is a public suffix", clip(c.Domain))
 				}
 			case !domainMatch(o.host, cd):
-				return nil, false, fmt.Errorf("domain %q does not match host %s", c.Domain, o.host)
+				return nil, false, fmt.Errorf("domain %q does not match host %s", clip(c.Domain), o.host)
 			case siteKey(cd) != siteKey(o.host):
-				return nil, false, fmt.Errorf("domain %q is above the registrable domain of %s", c.Domain, o.host)
+				return nil, false, fmt.Errorf("domain %q is above the registrable domain of %s", clip(c.Domain), o.host)
 			default:
 				e.Domain, e.HostOnly = cd, false
 			}
@@ -328,7 +328,7 @@ func (j *Jar) fromHTTP(o origin, c *http.Cookie, now time.Time) (e *entry, delet
 
 	// Secure only from a secure origin; prefixes (RFC 6265bis §4.1.3).
 	if c.Secure && !o.secure {
-		return nil, false, errors.New("Secure cookie from an insecure origin")
+		return nil, false, errors.New("a Secure cookie from an insecure origin")
 	}
 	if err := checkPrefix(c.Name, c.Secure, c.Domain != "", c.Path); err != nil {
 		return nil, false, err
@@ -346,7 +346,7 @@ func (j *Jar) fromHTTP(o origin, c *http.Cookie, now time.Time) (e *entry, delet
 		secs := min(int64(c.MaxAge), int64(MaxLifetime/time.Second))
 		e.Expires = now.Add(time.Duration(secs) * time.Second)
 	case !c.Expires.IsZero():
-		e.Expires = c.Expires
+		e.Expires = c.Expires.Round(0)
 	case c.RawExpires != "":
 		if t, ok := parseCookieDate(c.RawExpires); ok {
 			e.Expires = t
