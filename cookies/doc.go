@@ -98,8 +98,8 @@
 //
 // Netscape lines hold 7 TAB-separated fields: domain, include-subdomains
 // (TRUE for a domain cookie, written with a leading dot; FALSE for a
-// host-only one), path, secure (TRUE/FALSE), expiry (Unix seconds, 0 for a
-// session cookie), name and value. A "#HttpOnly_" prefix on the domain
+// host-only one), path, secure (TRUE/FALSE), expiry (Unix seconds; 0, or
+// empty as Python writes it, for a session cookie), name and value. A "#HttpOnly_" prefix on the domain
 // marks an HttpOnly cookie; other lines starting with "#" or "$", and
 // blank lines, are comments. Save writes the "# Netscape HTTP Cookie File"
 // magic line first; Load accepts its "# HTTP Cookie File" variant or none.
@@ -175,8 +175,11 @@
 //   - Only http and https URLs get cookies (not ws, wss or file).
 //   - Saving session cookies: curl -c always does; Python's save does only
 //     with ignore_discard=True; here only with SaveOptions.Session.
-//   - Loading session cookies (expiry 0): curl and this jar load them;
-//     Python's load drops them unless ignore_discard=True.
+//   - Loading session cookies: curl and this jar load them; Python's load
+//     drops them unless ignore_discard=True. Python writes a session
+//     cookie's expiry as an empty field, which Load reads as a session
+//     cookie; Save writes 0 as curl does (older curl cannot read an empty
+//     field), which Python's load reads as expired.
 //   - The magic line: Python's load fails without it; curl and this jar do
 //     not need it.
 //   - Malformed lines: Python fails the whole load; curl skips them

@@ -107,14 +107,18 @@ func parseBool(s string) (v, ok bool) {
 	return false, false
 }
 
-// parseExpiry reads the expiry field: whole seconds since 1970, 0 for a
-// session cookie. A sign, a fraction, an exponent or a number beyond
-// int64 is an error; a huge expiry is later capped by MaxLifetime.
+// parseExpiry reads the expiry field: whole seconds since 1970, 0 or
+// empty (as Python's MozillaCookieJar writes it) for a session cookie. A
+// sign, a fraction, an exponent or a number beyond int64 is an error; a
+// huge expiry is later capped by MaxLifetime.
 func parseExpiry(s string) (time.Time, error) {
 	bad := func() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("expiry %q is not a whole number of seconds", clip(s))
 	}
-	if s == "" || len(s) > 19 {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if len(s) > 19 {
 		return bad()
 	}
 	for i := 0; i < len(s); i++ {
