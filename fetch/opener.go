@@ -19,9 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/http/httpproxy"
-
 	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/proxy"
 )
 
 // Defaults of the timeouts and limits, each with a field in Timeouts or
@@ -100,10 +99,11 @@ type Opener struct {
 	// 1.2 or later.
 	TLSConfig *tls.Config
 	// Proxy chooses the proxy for each request (nil, nil for none), as
-	// http.Transport.Proxy; grab's proxy.Selector's Proxy method is one.
-	// Nil means the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, either
-	// case), read when the Opener is first used: never for loopback
-	// targets, and HTTP_PROXY not in a CGI process (httpoxy).
+	// http.Transport.Proxy; a proxy.Selector's Proxy method is one. Nil
+	// means proxy.FromEnvironment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY,
+	// NO_PROXY, either case), read when the Opener is first used: never
+	// for loopback targets, and HTTP_PROXY not in a CGI process (httpoxy).
+	// http, https, socks5 and socks5h proxies work on both transports.
 	Proxy func(*http.Request) (*url.URL, error)
 	// Dial makes the default transport's connections; nil means a
 	// net.Dialer with Timeouts.Connect. A guard that refuses some
@@ -360,8 +360,12 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 	handshake := pick(o.Timeouts.TLS, DefaultTLSTimeout)
 	proxyFor := o.Proxy
 	if proxyFor == nil {
-		env := httpproxy.FromEnvironment().ProxyFunc()
-		proxyFor = func(r *http.Request) (*url.URL, error) { return env(r.URL) }
+		sel, err := proxy.FromEnvironment(nil)
+		if err != nil {
+			proxyFor = func(*http.Request) (*url.URL, error) { return nil, err }
+		} else {
+			proxyFor = sel.Proxy
+		}
 	}
 	if o.LowLevel {
 		dialTimeout := connect + handshake
@@ -374,6 +378,9 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 		}
 		return &conn.Transport{
 			Proxy:           proxyFor,
+			DialProxy: func(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
+				return proxy.Dial(ctx, p, addr, dial, cfg)
+			},
 			TLSClientConfig: cfg,
 			Dialer:          dialFunc(dial),
 			DialTimeout:     dialTimeout,
@@ -383,6 +390,7 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 	}
 	return &http.Transport{
 		Proxy:                  proxyFor,
+		OnProxyConnectResponse: proxy.CheckConnect,
 		DialContext:            dial,
 		TLSClientConfig:        cfg,
 		TLSHandshakeTimeout:    handshake,

@@ -1,0 +1,67 @@
+package fetch_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/proxy"
+	"github.com/grabhq/grab/testserver"
+)
+
+// The textbook's 2-6 (ProxyHandler + ProxyBasicAuthHandler) with fetch, on
+// both transports, and HOSTILE.md B6/C1: the proxy's credentials reach the
+// proxy only, in CONNECT for https, and never an origin, also across a
+// redirect; a caller's own Proxy-Authorization goes nowhere.
+func TestOpenerProxy(t *testing.T) {
+	w := newWorld(t, []string{"a", "b", "tls"})
+	secret := canary("proxypw")
+	px, err := testserver.StartProxy(testserver.ProxyOptions{User: "kim", Password: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	each(t, func(t *testing.T, kind string) {
+		sel, err := proxy.New(map[string]string{"all": px.URL().String()}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel.SetCredentials("kim", secret)
+		o, err := fetch.BuildOpener(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o = w.opener(kind, o)
+		px.Reset()
+		own := canary("own")
+		req := &fetch.Request{URL: to(w.urls["a"], w.urls["b"]+"/headers", 302), Header: http.Header{"Proxy-Authorization": {"Basic " + own}}}
+		if _, body := read(t, o, req); strings.Contains(body, "Proxy-Authorization") {
+			t.Errorf("origin saw: %s", body)
+		}
+		if _, body := read(t, o, w.urls["tls"]+"/headers"); strings.Contains(body, "Proxy-Authorization") {
+			t.Errorf("https origin saw: %s", body)
+		}
+		recs := px.Records()
+		if len(recs) != 3 || recs[0].Method != "GET" || recs[2].Method != "CONNECT" {
+			t.Fatalf("proxy saw %d requests: %+v", len(recs), recs)
+		}
+		for _, r := range recs {
+			if !r.Authorized || strings.Contains(r.Header.Get("Proxy-Authorization"), own) {
+				t.Errorf("proxy record %s %s: authorized %v, %v", r.Method, r.Target, r.Authorized, r.Header)
+			}
+		}
+		noLeaks(t, w, []string{secret, own})
+		// Wrong credentials: a typed error, no loop.
+		sel.SetCredentials("kim", "wrong")
+		o2 := w.opener(kind, &fetch.Opener{Proxy: sel.Proxy, AllowErrorStatus: true})
+		resp, err := o2.Open(t.Context(), w.urls["tls"]+"/hello")
+		if !errors.Is(err, proxy.ErrProxyAuth) {
+			t.Errorf("https through a proxy refusing the credentials: %v", err)
+		}
+		if resp, _ = read(t, o2, w.urls["a"]+"/hello"); resp.StatusCode != 407 {
+			t.Errorf("http through a proxy refusing the credentials: %d", resp.StatusCode)
+		}
+	})
+}
