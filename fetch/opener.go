@@ -377,7 +377,7 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 			headerBytes = 1 << 40
 		}
 		return &conn.Transport{
-			Proxy:           proxyFor,
+			Proxy: proxyFor,
 			DialProxy: func(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
 				return proxy.Dial(ctx, p, addr, dial, cfg)
 			},
