@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -212,6 +211,7 @@ type getFlags struct {
 	compressed   bool
 	rawEncoding  bool
 	lowLevel     bool
+	net          netFlags
 }
 
 func newGet(e *env) *cobra.Command  { return newGetCommand(e, false) }
@@ -223,12 +223,13 @@ func newGetCommand(e *env, head bool) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "get URL",
 		Short:   "Fetch a URL with curl's flags, the body to stdout (urllib.request)",
-		Long:    getLong,
+		Long:    getLong + "\n\n" + netFlagsHelp,
 		Example: getExample,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.head = f.head || head
 			f.userAgentSet = cmd.Flags().Changed("user-agent")
+			f.net.noProxySet = cmd.Flags().Changed("noproxy")
 			return e.get(cmd.Context(), args[0], &f)
 		},
 	}
@@ -258,7 +259,7 @@ Exit status:
 	fl.StringArrayVar(&f.json, "json", nil, "JSON body `DATA`, @FILE or @-, with JSON Content-Type and Accept; POST")
 	fl.StringArrayVarP(&f.form, "form", "F", nil, "multipart field `NAME=VALUE`, NAME=@FILE or NAME=<FILE [;type=MIME] (repeatable); POST")
 	fl.BoolVarP(&f.query, "get", "G", false, "put the data in the URL's query and send a GET")
-	fl.StringVarP(&f.user, "user", "u", "", "Basic credentials `USER:PASSWORD` for the URL's origin")
+	f.net.register(fl)
 	fl.StringVarP(&f.userAgent, "user-agent", "A", "", `User-Agent `+"`NAME`"+` (default "grab/VERSION"; "" sends none)`)
 	fl.StringVarP(&f.output, "output", "o", "", "write the body to `FILE` (- for stdout)")
 	fl.BoolVarP(&f.remoteName, "remote-name", "O", false, "write the body to the file named by the URL's last path segment")
@@ -281,7 +282,7 @@ Exit status:
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fl.BoolVar(&f.compressed, "compressed", false, "accepted for curl compatibility: bodies are always decoded")
 	fl.BoolVar(&f.rawEncoding, "raw", false, "send no Accept-Encoding and decode nothing")
-	fl.BoolVar(&f.lowLevel, "low-level", false, "run on fetch/conn's transport (HTTP/1.1, no proxy) instead of net/http's")
+	fl.BoolVar(&f.lowLevel, "low-level", false, "run on fetch/conn's transport (HTTP/1.1) instead of net/http's")
 	c.MarkFlagsMutuallyExclusive("output", "remote-name")
 	c.MarkFlagsMutuallyExclusive("location", "no-location")
 	return c
@@ -312,6 +313,15 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	}
 	o := f.opener(log)
 	defer o.CloseIdleConnections()
+	sess, err := f.net.apply(o, rawURL, req.Header, os.Getenv)
+	if err != nil {
+		return err
+	}
+	for _, w := range sess.warn {
+		if !f.silent {
+			e.errorf("warning: %s", printable(w))
+		}
+	}
 
 	t := &transfer{
 		start:  time.Now(),
@@ -324,12 +334,18 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	if err != nil {
 		t.end = time.Now()
 		e.writeOut(format, t, f.silent)
+		if serr := sess.finish(e.stdout); serr != nil {
+			e.errorf("%v", serr)
+		}
 		return safeError{err}
 	}
 	defer resp.Close()
 	t.resp = resp
 	err = e.receive(resp, dest, f, t)
 	t.end = time.Now()
+	if serr := sess.finish(e.stdout); err == nil {
+		err = serr
+	}
 	if werr := e.writeOut(format, t, f.silent); err == nil {
 		err = werr
 	}
@@ -413,13 +429,6 @@ func (f *getFlags) request(rawURL string, stdin io.Reader) (*fetch.Request, fiel
 		if _, ok := h[name]; !ok && !removed[name] {
 			h.Set(name, value)
 		}
-	}
-	if f.user != "" {
-		user, pass, ok := strings.Cut(f.user, ":")
-		if !ok {
-			return nil, none, usageErrorf("-u: want USER:PASSWORD")
-		}
-		setDefault("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
 	}
 	switch {
 	case len(f.data) > 0:

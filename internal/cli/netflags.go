@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/auth/netrc"
+	"github.com/grabhq/grab/cookies"
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/proxy"
+)
+
+// netFlags are the credential, cookie and proxy flags every fetching
+// command shares, as curl spells them.
+type netFlags struct {
+	user      string
+	basic     bool
+	digest    bool
+	anyauth   bool
+	bearer    string
+	netrc     bool
+	netrcFile string
+	cookie    []string
+	cookieJar string
+	proxy     string
+	proxyUser  string
+	noProxy    string
+	noProxySet bool // --noproxy was given, maybe empty
+}
+
+const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
+  -u USER:PASSWORD is for the URL's origin only (scheme, host and port): Basic,
+  sent with the first request (--basic, the default), Digest on the server's
+  challenge (--digest), or whichever the server asks for (--anyauth, never
+  Basic when Digest is offered). --oauth2-bearer TOKEN sends a Bearer token to
+  the URL's origin. -n reads $NETRC or ~/.netrc (--netrc-file FILE another
+  file) for the credentials of each host visited. No credential follows a
+  redirect to another origin.
+  -b FILE loads cookies from a cookies.txt (curl -c, wget, browser exports)
+  or JSON file and keeps those the server sets; -b 'NAME=VALUE; N2=V2' sends
+  those cookies to the URL's origin. -c FILE saves the jar after the
+  transfer, session cookies included (atomic; mode 0600 for a new file).
+  -x URL uses a proxy (http, https, socks5, socks5h; also for loopback
+  targets), -U USER:PASSWORD its credentials; without -x the environment's
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY apply (never to loopback,
+  and HTTP_PROXY not in a CGI process). --noproxy LIST names hosts to reach
+  directly ("*" for all).`
+
+func (n *netFlags) register(fl *pflag.FlagSet) {
+	fl.StringVarP(&n.user, "user", "u", "", "credentials `USER:PASSWORD` for the URL's origin")
+	fl.BoolVar(&n.basic, "basic", false, "-u is Basic, sent with the first request (the default)")
+	fl.BoolVar(&n.digest, "digest", false, "-u is Digest, on the server's challenge")
+	fl.BoolVar(&n.anyauth, "anyauth", false, "-u answers the server's challenge, Digest or Basic")
+	fl.StringVar(&n.bearer, "oauth2-bearer", "", "send `TOKEN` as a Bearer token to the URL's origin")
+	fl.BoolVarP(&n.netrc, "netrc", "n", false, "read credentials from $NETRC or ~/.netrc")
+	fl.StringVar(&n.netrcFile, "netrc-file", "", "read credentials from the netrc `FILE`")
+	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...'")
+	fl.StringVarP(&n.cookieJar, "cookie-jar", "c", "", "save the cookies to `FILE` after the transfer")
+	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h)")
+	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
+	fl.StringVar(&n.noProxy, "noproxy", "", "comma-separated `HOSTS` to reach without a proxy")
+}
+
+// session is what netFlags set up for one command: the cookie jar to save
+// at the end, if any.
+type session struct {
+	jar  *cookies.Jar
+	save string
+	warn []string // what loading -b files skipped
+}
+
+// apply puts the flags' handlers, jar and proxy on o for requests to
+// target, and adds literal -b cookies to header.
+func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string) (*session, error) {
+	s := &session{}
+	origin, err := originOf(target)
+	if err != nil {
+		return nil, err
+	}
+	if n.user != "" {
+		user, pass, ok := strings.Cut(n.user, ":")
+		if !ok {
+			return nil, usageErrorf("-u: want USER:PASSWORD")
+		}
+		switch {
+		case n.basic && (n.digest || n.anyauth), n.digest && n.anyauth:
+			return nil, usageErrorf("--basic, --digest and --anyauth: give one")
+		case n.digest:
+			o.Handlers = append(o.Handlers, &auth.Digest{URL: origin, User: user, Password: pass})
+		case n.anyauth:
+			o.Handlers = append(o.Handlers,
+				&auth.Digest{URL: origin, User: user, Password: pass},
+				&auth.Basic{URL: origin, User: user, Password: pass, Challenge: true})
+		default:
+			o.Handlers = append(o.Handlers, &auth.Basic{URL: origin, User: user, Password: pass})
+		}
+	} else if n.basic || n.digest || n.anyauth {
+		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD")
+	}
+	if n.bearer != "" {
+		o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: n.bearer})
+	}
+	if n.netrc || n.netrcFile != "" {
+		path := n.netrcFile
+		if path == "" {
+			home, _ := os.UserHomeDir()
+			path = netrc.DefaultPath(getenv("NETRC"), home)
+		}
+		f, err := netrc.ParseFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && n.netrcFile == "":
+			// -n without a file: nothing to send, as curl.
+		case err != nil:
+			return nil, fmt.Errorf("netrc: %w", err)
+		default:
+			o.Handlers = append(o.Handlers, &auth.Basic{Passwords: f})
+		}
+	}
+	for _, c := range n.cookie {
+		if strings.Contains(c, "=") {
+			if !validCookieHeader(c) {
+				return nil, usageErrorf("-b %q: a cookie may not hold control characters", c)
+			}
+			header.Add("Cookie", c)
+			continue
+		}
+		if s.jar == nil {
+			s.jar = new(cookies.Jar)
+		}
+		if err := s.jar.Load(c); err != nil {
+			var le *cookies.LoadError
+			if !errors.As(err, &le) || len(le.Lines) == 0 && le.Skipped == 0 {
+				return nil, fmt.Errorf("-b: %w", err)
+			}
+			// Bad lines are skipped and named; the good ones are kept.
+			s.warn = append(s.warn, err.Error())
+		}
+	}
+	if n.cookieJar != "" {
+		if s.jar == nil {
+			s.jar = new(cookies.Jar)
+		}
+		s.save = n.cookieJar
+	}
+	if s.jar != nil {
+		o.Jar = s.jar
+	}
+	if err := n.applyProxy(o, getenv); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// applyProxy sets o's proxy from -x, -U and --noproxy, or the environment.
+func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error {
+	var sel *proxy.Selector
+	var err error
+	if n.proxy != "" {
+		if sel, err = proxy.New(map[string]string{"all": n.proxy}, n.noProxy); err != nil {
+			return usageErrorf("-x: %v", err)
+		}
+	} else {
+		if sel, err = proxy.FromEnvironment(getenv); err != nil {
+			return fmt.Errorf("proxy from the environment: %w", err)
+		}
+		if n.noProxySet {
+			sel.NoProxy = n.noProxy
+		}
+	}
+	if n.proxyUser != "" {
+		user, pass, ok := strings.Cut(n.proxyUser, ":")
+		if !ok {
+			return usageErrorf("-U: want USER:PASSWORD")
+		}
+		sel.SetCredentials(user, pass)
+	}
+	o.Proxy = sel.Proxy
+	return nil
+}
+
+// finish saves the cookie jar when -c asked, to stdout for "-".
+func (s *session) finish(stdout io.Writer) error {
+	if s == nil || s.save == "" {
+		return nil
+	}
+	opts := &cookies.SaveOptions{Session: true}
+	if s.save == "-" {
+		return s.jar.SaveTo(stdout, opts)
+	}
+	if err := s.jar.Save(s.save, opts); err != nil {
+		return fmt.Errorf("-c: %w", err)
+	}
+	return nil
+}
+
+// originOf returns scheme://host[:port]/ of a URL, the prefix credentials
+// given for it are limited to.
+func originOf(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw, nil // fetch reports the URL itself
+	}
+	return u.Scheme + "://" + u.Host + "/", nil
+}
+
+func validCookieHeader(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grabhq/grab/testserver"
+)
+
+// TestGetCredentials covers -u with --basic, --digest and --anyauth,
+// --oauth2-bearer and -n/--netrc-file: the textbook's 2-4 from the shell.
+func TestGetCredentials(t *testing.T) {
+	base := getServer(t)
+	host := strings.TrimPrefix(base, "http://")
+	netrcFile := filepath.Join(t.TempDir(), "netrc")
+	netrcHost, _, _ := strings.Cut(host, ":")
+	if err := os.WriteFile(netrcFile, []byte("machine "+netrcHost+" login kim password s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	authed := contains(`"authorized": true`)
+	tests := []stdinTest{
+		{runTest{"-u Basic", []string{"get", "-u", "kim:s3cret", base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
+		{runTest{"-u wrong password", []string{"get", "-f", "-u", "kim:nope", base + "/basic-auth/kim/s3cret"}, ExitHTTPError, empty, contains("401")}, ""},
+		{runTest{"--digest MD5", []string{"get", "--digest", "-u", "kim:s3cret", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
+		{runTest{"--digest SHA-256", []string{"get", "--digest", "-u", "kim:s3cret", base + "/digest-auth/auth/kim/s3cret/SHA-256"}, ExitOK, authed, empty}, ""},
+		{runTest{"--anyauth Digest", []string{"get", "--anyauth", "-u", "kim:s3cret", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
+		{runTest{"--anyauth Basic", []string{"get", "--anyauth", "-u", "kim:s3cret", base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
+		{runTest{"--oauth2-bearer", []string{"get", "--oauth2-bearer", "tok-123", base + "/bearer"}, ExitOK, contains(`"token": "tok-123"`), empty}, ""},
+		{runTest{"--netrc-file", []string{"get", "--netrc-file", netrcFile, base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
+		{runTest{"--netrc-file missing", []string{"get", "--netrc-file", netrcFile + ".missing", base + "/hello"}, ExitFailure, empty, contains("netrc")}, ""},
+		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u")}, ""},
+		{runTest{"-u without a colon", []string{"get", "-u", "kim", base + "/hello"}, ExitUsage, empty, contains("USER:PASSWORD")}, ""},
+		{runTest{"-u not sent to another origin", []string{"get", "-u", "kim:s3cret", base + "/redirect-to?url=" + strings.Replace(base, "127.0.0.1", "localhost", 1) + "/headers"}, ExitOK,
+			func(got string) string {
+				if strings.Contains(got, "Authorization") {
+					return "Authorization reached another origin: " + got
+				}
+				return ""
+			}, empty}, ""},
+	}
+	runStdinTests(t, tests)
+}
+
+// TestGetCookies covers -b NAME=VALUE, -b FILE and -c FILE: the textbook's
+// 2-5 from the shell, and a jar that curl can read.
+func TestGetCookies(t *testing.T) {
+	base := getServer(t)
+	dir := t.TempDir()
+	jar := filepath.Join(dir, "jar.txt")
+	tests := []stdinTest{
+		{runTest{"-b literal", []string{"get", "-b", "a=1; b=2", base + "/cookies"}, ExitOK, contains(`"a": "1"`, `"b": "2"`), empty}, ""},
+		{runTest{"-c saves", []string{"get", "-c", jar, base + "/cookies/set?session=abc"}, ExitOK, contains(`"session": "abc"`), empty}, ""},
+		{runTest{"-b loads", []string{"get", "-b", jar, base + "/cookies"}, ExitOK, contains(`"session": "abc"`), empty}, ""},
+		{runTest{"-b missing file", []string{"get", "-b", filepath.Join(dir, "none.txt"), base + "/cookies"}, ExitFailure, empty, contains("-b")}, ""},
+		{runTest{"-c - writes the jar to stdout", []string{"get", "-o", filepath.Join(dir, "body"), "-c", "-", base + "/cookies/set?k=v"}, ExitOK, contains("# Netscape HTTP Cookie File", "\tk\tv"), empty}, ""},
+	}
+	runStdinTests(t, tests)
+	b, err := os.ReadFile(jar)
+	if err != nil || !strings.Contains(string(b), "\tsession\tabc") {
+		t.Errorf("jar file: %q, %v", b, err)
+	}
+	if fi, err := os.Stat(jar); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("jar mode: %v, %v", fi, err)
+	}
+}
+
+// TestGetProxy covers -x, -U and --noproxy: the textbook's 2-6 from the
+// shell, through the test server's recording proxy.
+func TestGetProxy(t *testing.T) {
+	base := getServer(t)
+	px, err := testserver.StartProxy(testserver.ProxyOptions{User: "kim", Password: "pw-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	proxyURL := px.URL().String()
+	tests := []stdinTest{
+		{runTest{"-x -U", []string{"get", "-x", proxyURL, "-U", "kim:pw-secret", base + "/headers"}, ExitOK,
+			func(got string) string {
+				if strings.Contains(got, "Proxy-Authorization") || !strings.Contains(got, `"Host"`) {
+					return "origin saw: " + got
+				}
+				return ""
+			}, empty}, ""},
+		{runTest{"-x without -U", []string{"get", "-f", "-x", proxyURL, base + "/hello"}, ExitHTTPError, empty, contains("407")}, ""},
+		{runTest{"--noproxy *", []string{"get", "-x", proxyURL, "--noproxy", "*", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
+		{runTest{"-x --low-level", []string{"get", "--low-level", "-x", proxyURL, "-U", "kim:pw-secret", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
+		{runTest{"-x bad scheme", []string{"get", "-x", "ftp://127.0.0.1:1", base + "/hello"}, ExitUsage, empty, contains("-x")}, ""},
+	}
+	px.Reset()
+	runStdinTests(t, tests)
+	recs := px.Records()
+	if len(recs) != 3 || !recs[0].Authorized || recs[1].Authorized || !recs[2].Authorized {
+		t.Errorf("proxy records: %+v", recs)
+	}
+}
