@@ -22,16 +22,16 @@ import (
 // netFlags are the credential, cookie and proxy flags every fetching
 // command shares, as curl spells them.
 type netFlags struct {
-	user      string
-	basic     bool
-	digest    bool
-	anyauth   bool
-	bearer    string
-	netrc     bool
-	netrcFile string
-	cookie    []string
-	cookieJar string
-	proxy     string
+	user       string
+	basic      bool
+	digest     bool
+	anyauth    bool
+	bearer     string
+	netrc      bool
+	netrcFile  string
+	cookie     []string
+	cookieJar  string
+	proxy      string
 	proxyUser  string
 	noProxy    string
 	noProxySet bool // --noproxy was given, maybe empty
