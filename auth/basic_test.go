@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 func TestBasicHTTPBin(t *testing.T) {
@@ -35,13 +36,13 @@ func TestBasicHTTPBin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := w.rec.count("bin")
+			before := len(w.rec.At("bin"))
 			b := &auth.Basic{URL: base, User: tt.user, Password: tt.pw, Challenge: tt.challenge, Base: w.transport()}
 			status, body := get(t, b, base+tt.path)
 			if status != tt.status {
 				t.Errorf("GET %s = %d %s, want %d", tt.path, status, body, tt.status)
 			}
-			if n := w.rec.count("bin") - before; n != tt.requests {
+			if n := len(w.rec.At("bin")) - before; n != tt.requests {
 				t.Errorf("GET %s sent %d requests, want %d", tt.path, n, tt.requests)
 			}
 		})
@@ -53,13 +54,13 @@ func TestBasicHTTPBin(t *testing.T) {
 // in the error.
 func TestBasicRefused(t *testing.T) {
 	w := newWorld(t)
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 	base := w.serve("always401", false, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("WWW-Authenticate", `Basic realm="r1"`)
 		rw.WriteHeader(http.StatusUnauthorized)
 	}))
 	for _, challenge := range []bool{false, true} {
-		before := w.rec.count("always401")
+		before := len(w.rec.At("always401"))
 		b := &auth.Basic{URL: base, User: "u", Password: secret, Challenge: challenge, ReturnError: true, Base: w.transport()}
 		_, err := (&http.Client{Transport: b}).Get(base + "/x?y=1")
 		var ae *auth.Error
@@ -70,7 +71,7 @@ func TestBasicRefused(t *testing.T) {
 		if challenge {
 			want = 2
 		}
-		if n := w.rec.count("always401") - before; n != want || ae.Attempts != want {
+		if n := len(w.rec.At("always401")) - before; n != want || ae.Attempts != want {
 			t.Errorf("Challenge %v: %d requests, Attempts %d, want %d", challenge, n, ae.Attempts, want)
 		}
 		if ae.Realm != "r1" || ae.Scheme != "Basic" || ae.URL != base+"/x?y=1" || ae.Proxy {
@@ -105,7 +106,7 @@ func TestNoDowngrade(t *testing.T) {
 	if status, _ := get(t, b, dbase+"/"); status != 401 {
 		t.Errorf("Basic against Digest+Basic = %d, want 401", status)
 	}
-	for _, s := range w.rec.at("digest+basic") {
+	for _, s := range w.rec.At("digest+basic") {
 		if s.Header.Get("Authorization") != "" {
 			t.Errorf("Basic answered a Digest+Basic challenge: %q", s.Header.Get("Authorization"))
 		}
@@ -114,7 +115,7 @@ func TestNoDowngrade(t *testing.T) {
 	if status, _ := get(t, b, dbase+"/"); status != 401 {
 		t.Errorf("downgraded Basic = %d, want 401 (the server wants Digest)", status)
 	}
-	if got := w.rec.at("digest+basic"); !strings.HasPrefix(got[len(got)-1].Header.Get("Authorization"), "Basic ") {
+	if got := w.rec.At("digest+basic"); !strings.HasPrefix(got[len(got)-1].Header.Get("Authorization"), "Basic ") {
 		t.Errorf("AllowDowngrade: last request sent %q, want Basic", got[len(got)-1].Header.Get("Authorization"))
 	}
 
@@ -141,7 +142,7 @@ func TestBearer(t *testing.T) {
 	w := newWorld(t)
 	a := w.httpbin("a", false)
 	other := w.httpbin("other", false)
-	token := canary("token")
+	token := testkit.Canary("token")
 	b := &auth.Bearer{URL: a + "/bearer", Token: token, Base: w.transport()}
 	status, body := get(t, b, a+"/bearer")
 	if status != 200 || !strings.Contains(body, token) {
@@ -153,7 +154,7 @@ func TestBearer(t *testing.T) {
 	}
 	get(t, b, other+"/bearer")
 	get(t, b, a+"/redirect-to?url="+url.QueryEscape(other+"/bearer"))
-	if leaks := w.rec.leaks([]string{token}, "a"); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{token}, "a"); len(leaks) > 0 {
 		t.Errorf("token leaked: %v", leaks)
 	}
 	// The caller's own Authorization wins.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 func TestDigestHTTPBin(t *testing.T) {
@@ -29,23 +30,23 @@ func TestDigestHTTPBin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := &auth.Digest{URL: base, User: "user", Password: tt.pw, Base: w.transport()}
-			before := w.rec.count("bin")
+			before := len(w.rec.At("bin"))
 			status, body := get(t, d, base+tt.path)
 			if status != tt.status || tt.status == 200 && !strings.Contains(body, `"authenticated": true`) {
 				t.Errorf("GET %s = %d %s, want %d", tt.path, status, body, tt.status)
 			}
-			if n := w.rec.count("bin") - before; n != tt.requests {
+			if n := len(w.rec.At("bin")) - before; n != tt.requests {
 				t.Errorf("GET %s sent %d requests, want %d", tt.path, n, tt.requests)
 			}
 			if tt.status != 200 {
 				return
 			}
 			// The session answers the next request at once, nc counted up.
-			before = w.rec.count("bin")
+			before = len(w.rec.At("bin"))
 			if status, _ := get(t, d, base+tt.path); status != 200 {
 				t.Errorf("second GET = %d", status)
 			}
-			reqs := w.rec.at("bin")
+			reqs := w.rec.At("bin")
 			if n := len(reqs) - before; n != 1 {
 				t.Errorf("second GET sent %d requests, want 1", n)
 			}
@@ -83,7 +84,7 @@ func TestDigestServer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
 			d := tt.server
-			d.realm, d.user, d.password = "realm \"q\"", "user", canary("pw")
+			d.realm, d.user, d.password = "realm \"q\"", "user", testkit.Canary("pw")
 			base := w.serve("s", false, d)
 			h := &auth.Digest{URL: base, User: d.user, Password: d.password, Base: w.transport()}
 			c := &http.Client{Transport: h}
@@ -93,7 +94,7 @@ func TestDigestServer(t *testing.T) {
 					t.Fatalf("request %d = %d %q, want 200 %q", i, status, body, want)
 				}
 			}
-			if n := w.rec.count("s"); n != 4 {
+			if n := len(w.rec.At("s")); n != 4 {
 				t.Errorf("3 requests took %d exchanges, want 4 (one challenge)", n)
 			}
 			if tt.server.qop != "" {
@@ -104,12 +105,12 @@ func TestDigestServer(t *testing.T) {
 					t.Errorf("%d distinct cnonces for 3 answers", len(d.cnonce))
 				}
 			}
-			for _, s := range w.rec.at("s") {
+			for _, s := range w.rec.At("s") {
 				if s.Body != tt.body {
 					t.Errorf("%s got body %q, want %q", s.Method, s.Body, tt.body)
 				}
 			}
-			if leaks := w.rec.leaks([]string{d.password}); len(leaks) > 0 {
+			if leaks := w.rec.Leaks([]string{d.password}); len(leaks) > 0 {
 				t.Errorf("password sent: %v", leaks)
 			}
 		})
@@ -130,7 +131,7 @@ func TestDigestStrongest(t *testing.T) {
 	if status, _ := get(t, &auth.Digest{URL: base, User: "u", Password: "p", Base: w.transport()}, base+"/"); status != 200 {
 		t.Fatalf("GET = %d, want 200", status)
 	}
-	reqs := w.rec.at("s")
+	reqs := w.rec.At("s")
 	if a := reqs[len(reqs)-1].Header.Get("Authorization"); !strings.Contains(a, "algorithm=SHA-256") {
 		t.Errorf("answered %q, want SHA-256", a)
 	}
@@ -166,7 +167,7 @@ func TestDigestBounded(t *testing.T) {
 					}
 					resp.Body.Close()
 				}
-				if n := w.rec.count("s"); n != tt.requests {
+				if n := len(w.rec.At("s")); n != tt.requests {
 					t.Errorf("%d requests, want %d", n, tt.requests)
 				}
 				// The session was dropped: the next request starts afresh,
@@ -175,7 +176,7 @@ func TestDigestBounded(t *testing.T) {
 				if err == nil {
 					resp.Body.Close()
 				}
-				if n := w.rec.count("s"); n > 2*tt.requests {
+				if n := len(w.rec.At("s")); n > 2*tt.requests {
 					t.Errorf("second round: %d requests in all", n)
 				}
 			})
@@ -192,22 +193,22 @@ func TestDigestStaleSession(t *testing.T) {
 	h := &auth.Digest{URL: base, User: "u", Password: "p", Base: w.transport()}
 	want := []int{2, 1, 2, 1} // challenge; reuse (nonce spent); stale+answer; reuse
 	for i, n := range want {
-		before := w.rec.count("s")
+		before := len(w.rec.At("s"))
 		if status, body := get(t, h, base+"/"); status != 200 {
 			t.Fatalf("request %d = %d %s", i, status, body)
 		}
-		if got := w.rec.count("s") - before; got != n {
+		if got := len(w.rec.At("s")) - before; got != n {
 			t.Errorf("request %d took %d exchanges, want %d", i, got, n)
 		}
 	}
 	// A session that goes stale forever: cached answer, fresh answer,
 	// one stale retry.
 	d.mode = "stale"
-	before := w.rec.count("s")
+	before := len(w.rec.At("s"))
 	if status, _ := get(t, h, base+"/"); status != 401 {
 		t.Errorf("stale forever = %d, want 401", status)
 	}
-	if n := w.rec.count("s") - before; n > 3 {
+	if n := len(w.rec.At("s")) - before; n > 3 {
 		t.Errorf("stale forever took %d exchanges, want at most 3", n)
 	}
 }
@@ -236,7 +237,7 @@ func TestDigestSessionPerOrigin(t *testing.T) {
 	if status, _ := get(t, h, w.urls["hop"]+"/"); status != 200 {
 		t.Fatalf("GET hop -> B = %d", status)
 	}
-	bs := w.rec.at("b")
+	bs := w.rec.At("b")
 	if len(bs) != 3 {
 		t.Fatalf("B got %d requests, want 3 (challenge, answer, reuse)", len(bs))
 	}
@@ -252,7 +253,7 @@ func TestDigestSessionPerOrigin(t *testing.T) {
 	if status, _ := get(t, h2, b2+"/"); status != 401 {
 		t.Errorf("GET B with A's credentials = %d, want 401", status)
 	}
-	for _, s := range w2.rec.at("b") {
+	for _, s := range w2.rec.At("b") {
 		if a := s.Header.Get("Authorization"); a != "" {
 			t.Errorf("B got %q", a)
 		}
@@ -314,7 +315,7 @@ func TestDigestHostileChallenge(t *testing.T) {
 // redirect, a relative redirect stays on the host).
 func TestUserinfoRedirect(t *testing.T) {
 	w := newWorld(t)
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 	b := w.httpbin("b", false)
 	a := w.httpbin("a", false)
 	h := &auth.Digest{URL: a, User: "u", Password: secret, Base: w.transport()}
@@ -326,10 +327,10 @@ func TestUserinfoRedirect(t *testing.T) {
 			t.Errorf("GET %s = %d", path, status)
 		}
 	}
-	if leaks := w.rec.leaks([]string{secret}, "a"); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secret}, "a"); len(leaks) > 0 {
 		t.Errorf("leaked: %v", leaks)
 	}
-	for _, s := range w.rec.at("a") {
+	for _, s := range w.rec.At("a") {
 		if s.URI == "/get" && s.Header.Get("Authorization") == "" {
 			t.Errorf("relative redirect on a lost the credentials")
 		}
@@ -348,11 +349,11 @@ func TestDigestDomainAndNextnonce(t *testing.T) {
 		path      string
 		exchanges int
 	}{{"/p/x", 2}, {"/p/y", 1}, {"/q/x", 2}, {"/p/z", 1}} {
-		before := w.rec.count("s")
+		before := len(w.rec.At("s"))
 		if status, _ := get(t, h, base+step.path); status != 200 {
 			t.Fatalf("GET %s = %d", step.path, status)
 		}
-		if n := w.rec.count("s") - before; n != step.exchanges {
+		if n := len(w.rec.At("s")) - before; n != step.exchanges {
 			t.Errorf("GET %s took %d exchanges, want %d", step.path, n, step.exchanges)
 		}
 	}
@@ -369,7 +370,7 @@ func TestDigestDomainAndNextnonce(t *testing.T) {
 			t.Fatalf("GET = %d", status)
 		}
 	}
-	if n := w2.rec.count("proxy"); n != 4 {
+	if n := len(w2.rec.At("proxy")); n != 4 {
 		t.Errorf("%d exchanges, want 4", n)
 	}
 	if got, want := d2.accepted(), []string{"00000001", "00000001", "00000001"}; !slices.Equal(got, want) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/grabhq/grab/auth"
 	"github.com/grabhq/grab/auth/netrc"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // gate challenges every request without Authorization (realm: the first
@@ -50,7 +51,7 @@ func TestU1Origins(t *testing.T) {
 		"https://b.example.com/realm1/x",
 		"https://A.EXAMPLE.COM:443/realm1/y",
 	}
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 	pw := new(auth.Passwords)
 	pw.Add("realm1", "https://a.example.com", "u", secret)
 	pwBare := new(auth.Passwords)
@@ -96,10 +97,10 @@ func TestU1Origins(t *testing.T) {
 					t.Errorf("%s: status %d, want credentials accepted: %v", target, status, want)
 				}
 			}
-			if leaks := w.rec.leaks([]string{secret}, "https-a"); len(leaks) > 0 {
+			if leaks := w.rec.Leaks([]string{secret}, "https-a"); len(leaks) > 0 {
 				t.Errorf("leaked: %v", leaks)
 			}
-			for _, s := range w.rec.all() {
+			for _, s := range w.rec.All() {
 				a := s.Header.Get("Authorization")
 				// A Digest session of realm1 may be tried anywhere on its
 				// origin (RFC 7616's protection space without a domain);
@@ -108,7 +109,7 @@ func TestU1Origins(t *testing.T) {
 					t.Errorf("%s %s got %q", s.Server, s.URI, a)
 				}
 			}
-			w.rec.reset()
+			w.rec.Reset()
 		})
 	}
 
@@ -132,8 +133,8 @@ func TestRedirectOtherOrigin(t *testing.T) {
 	w.alias("a.example.com:443", "tls-a")
 	w.alias("a.example.com:80", "http-a")
 	w.alias("b.example.com:80", "evil")
-	secret := canary("pw")
-	token := canary("token")
+	secret := testkit.Canary("pw")
+	token := testkit.Canary("token")
 	hops := []struct{ from, to string }{
 		{a, w.urls["b"] + "/anything/other-port"},
 		{a, "http://b.example.com/anything/other-host"},
@@ -164,10 +165,10 @@ func TestRedirectOtherOrigin(t *testing.T) {
 			}
 		}
 	}
-	if leaks := w.rec.leaks([]string{secret, token}, "a", "tls-a"); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secret, token}, "a", "tls-a"); len(leaks) > 0 {
 		t.Errorf("leaked: %v", leaks)
 	}
-	for _, s := range w.rec.all() {
+	for _, s := range w.rec.All() {
 		if s.Server != "a" && s.Server != "tls-a" && s.Header.Get("Authorization") != "" {
 			t.Errorf("%s got Authorization %q", s.Server, s.Header.Get("Authorization"))
 		}
@@ -176,7 +177,7 @@ func TestRedirectOtherOrigin(t *testing.T) {
 	for _, name := range []string{"a", "tls-a"} {
 		for _, scheme := range []string{"Basic ", "Bearer ", "Digest "} {
 			found := false
-			for _, s := range w.rec.at(name) {
+			for _, s := range w.rec.At(name) {
 				found = found || strings.HasPrefix(s.URI, "/redirect-to") && strings.HasPrefix(s.Header.Get("Authorization"), scheme)
 			}
 			if !found {
@@ -205,7 +206,7 @@ func TestBodyReplay(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := &http.Client{Transport: mk()}
 			status, _ := do(t, c, "POST", w.urls[name]+"/post", payload)
-			reqs := w.rec.at(name)
+			reqs := w.rec.At(name)
 			if status != 200 || len(reqs) != 2 || reqs[0].Body != payload || reqs[1].Body != payload {
 				t.Fatalf("POST = %d after %d requests, want 200 after 2 with the body each time", status, len(reqs))
 			}
@@ -220,8 +221,8 @@ func TestBodyReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if resp.StatusCode != 401 || w.rec.count(name) != 3 {
-				t.Errorf("streamed POST = %d after %d requests in all, want 401 after 3", resp.StatusCode, w.rec.count(name))
+			if resp.StatusCode != 401 || len(w.rec.At(name)) != 3 {
+				t.Errorf("streamed POST = %d after %d requests in all, want 401 after 3", resp.StatusCode, len(w.rec.At(name)))
 			}
 		})
 	}
@@ -247,7 +248,7 @@ func TestOwnAuthorization(t *testing.T) {
 			t.Errorf("%T: status %d, request header %q", rt, resp.StatusCode, req.Header.Get("Authorization"))
 		}
 	}
-	if n := w.rec.count("s"); n != 2 {
+	if n := len(w.rec.At("s")); n != 2 {
 		t.Errorf("%d requests, want 2", n)
 	}
 	// The handlers never modify the request they are given.
@@ -274,7 +275,7 @@ func TestNetrcRedirect(t *testing.T) {
 	w.alias("a.example.com:80", "a")
 	w.alias("b.example.com:80", "b")
 	w.alias("c.example.com:80", "c")
-	secretA, secretD := canary("netrc-a"), canary("netrc-default")
+	secretA, secretD := testkit.Canary("netrc-a"), testkit.Canary("netrc-default")
 	f, err := netrc.Parse(strings.NewReader(fmt.Sprintf(`
 machine a.example.com login alice password %s
 machine b.example.com login alice
@@ -289,18 +290,18 @@ default login anon password %s
 			t.Errorf("redirect to %s: %d", to, status)
 		}
 	}
-	if leaks := w.rec.leaks([]string{secretA}, "a"); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secretA}, "a"); len(leaks) > 0 {
 		t.Errorf("a's password leaked: %v", leaks)
 	}
-	if leaks := w.rec.leaks([]string{secretD}, "c"); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secretD}, "c"); len(leaks) > 0 {
 		t.Errorf("default password leaked: %v", leaks)
 	}
-	for _, s := range w.rec.at("b") {
+	for _, s := range w.rec.At("b") {
 		if a := s.Header.Get("Authorization"); a != "" {
 			t.Errorf("b (entry without password) got %q", a)
 		}
 	}
-	if got := w.rec.at("c"); len(got) != 1 || got[0].Header.Get("Authorization") == "" {
+	if got := w.rec.At("c"); len(got) != 1 || got[0].Header.Get("Authorization") == "" {
 		t.Errorf("c (no machine entry) did not get the default entry")
 	}
 }

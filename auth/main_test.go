@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"bytes"
-	"context"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
@@ -14,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,147 +23,29 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// guard is the test dialer (HOSTILE.md J6): it dials loopback only and
-// maps the fake host names of a test to loopback servers.
-type guard struct {
-	t     *testing.T
-	mu    sync.Mutex
-	hosts map[string]string // "a.example.com:443" -> "127.0.0.1:port"
-}
-
-func (g *guard) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	g.mu.Lock()
-	target, mapped := g.hosts[strings.ToLower(addr)]
-	g.mu.Unlock()
-	if !mapped {
-		target = addr
-		host, _, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
-		}
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			g.t.Errorf("guard: dial to non-loopback %s", addr)
-			return nil, fmt.Errorf("guard: %s is not loopback", addr)
-		}
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, target)
-}
-
-// recorder keeps every request the test servers received; the canary
-// checks scan it.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-type seen struct {
-	Server string // the name the test gave the server
-	Method string
-	URI    string
-	Header http.Header
-	Body   string
-}
-
-func (r *recorder) wrap(name string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		r.mu.Lock()
-		r.reqs = append(r.reqs, seen{name, req.Method, req.RequestURI, req.Header.Clone(), string(body)})
-		r.mu.Unlock()
-		h.ServeHTTP(w, req)
-	})
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
-}
-
-// reset forgets the requests received so far.
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.reqs = nil
-	r.mu.Unlock()
-}
-
-// at returns the requests server name received.
-func (r *recorder) at(name string) []seen {
-	var out []seen
-	for _, s := range r.all() {
-		if s.Server == name {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// count returns the number of requests server name received.
-func (r *recorder) count(name string) int { return len(r.at(name)) }
-
-// leaks returns where one of the secrets reached a server other than the
-// allowed ones: in the request line, any header (Basic credentials
-// decoded) or the body.
-func (r *recorder) leaks(secrets []string, allowed ...string) []string {
-	var out []string
-	for _, s := range r.all() {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || s.Server == a
-		}
-		if ok {
-			continue
-		}
-		text := s.Method + " " + s.URI + "\n" + s.Body + "\n"
-		for k, vs := range s.Header {
-			for _, v := range vs {
-				text += k + ": " + v + "\n"
-				if scheme, cred, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Basic") {
-					dec, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-					text += k + " (decoded): " + string(dec) + "\n"
-				}
-			}
-		}
-		for _, secret := range secrets {
-			if strings.Contains(text, secret) {
-				out = append(out, fmt.Sprintf("%s got %q", s.Server, secret))
-			}
-		}
-	}
-	return out
-}
-
-// canary returns a unique secret for one test.
-func canary(what string) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return what + "-" + hex.EncodeToString(b[:])
-}
-
 // world is a test's servers, recorder and guard dialer.
 type world struct {
 	t     *testing.T
-	rec   *recorder
-	g     *guard
+	rec   *testkit.Recorder
+	g     *testkit.Guard
 	urls  map[string]string // name -> base URL
 	certs *x509.CertPool
 }
 
 func newWorld(t *testing.T) *world {
-	return &world{t: t, rec: &recorder{}, g: &guard{t: t, hosts: map[string]string{}}, urls: map[string]string{}, certs: x509.NewCertPool()}
+	return &world{t: t, rec: &testkit.Recorder{}, g: testkit.NewGuard(t), urls: map[string]string{}, certs: x509.NewCertPool()}
 }
 
 // serve starts h as server name (HTTPS when tls is set), recorded, and
 // returns its base URL.
 func (w *world) serve(name string, tls bool, h http.Handler) string {
-	h = w.rec.wrap(name, h)
+	h = w.rec.Wrap(name, h)
 	var srv *httptest.Server
 	if tls {
 		srv = httptest.NewUnstartedServer(h)
@@ -191,9 +70,7 @@ func (w *world) httpbin(name string, tls bool, opts ...testserver.Option) string
 // alias makes host:port dial the server called name.
 func (w *world) alias(hostport, name string) {
 	u, _ := url.Parse(w.urls[name])
-	w.g.mu.Lock()
-	w.g.hosts[hostport] = u.Host
-	w.g.mu.Unlock()
+	w.g.Alias(hostport, u.Host)
 }
 
 // transport returns a transport that dials through the guard and trusts

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -28,7 +29,7 @@ func startProxy(t *testing.T, user, password string) *testserver.Proxy {
 func TestProxyBasic(t *testing.T) {
 	w := newWorld(t)
 	origin := w.httpbin("origin", false)
-	secret := canary("proxy-pw")
+	secret := testkit.Canary("proxy-pw")
 	p := startProxy(t, "pu", secret)
 	tests := []struct {
 		name      string
@@ -75,12 +76,12 @@ func TestProxyBasic(t *testing.T) {
 			}
 		})
 	}
-	for _, s := range w.rec.all() {
+	for _, s := range w.rec.All() {
 		if s.Header.Get("Proxy-Authorization") != "" {
 			t.Errorf("origin got Proxy-Authorization %q", s.Header.Get("Proxy-Authorization"))
 		}
 	}
-	if leaks := w.rec.leaks([]string{secret}); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secret}); len(leaks) > 0 {
 		t.Errorf("leaked to the origin: %v", leaks)
 	}
 
@@ -98,7 +99,7 @@ func TestProxyBasic(t *testing.T) {
 // nothing: ProxyBasic and ProxyDigest act only for the proxy in use.
 func TestProxyHarvest(t *testing.T) {
 	w := newWorld(t)
-	secret := canary("proxy-pw")
+	secret := testkit.Canary("proxy-pw")
 	rogue := w.serve("rogue", false, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Add("Proxy-Authenticate", `Basic realm="give me"`)
 		rw.Header().Add("Proxy-Authenticate", `Digest realm="give me", nonce="n", qop="auth"`)
@@ -133,21 +134,21 @@ func TestProxyHarvest(t *testing.T) {
 		} {
 			tr := w.transport()
 			tr.Proxy = s.proxy
-			before := w.rec.count("rogue")
+			before := len(w.rec.At("rogue"))
 			if status, _ := get(t, mk(tr), rogue+"/x"); status != 407 {
 				t.Errorf("%s: status %d, want the 407", s.name, status)
 			}
-			if n := w.rec.count("rogue") - before; n != 1 {
+			if n := len(w.rec.At("rogue")) - before; n != 1 {
 				t.Errorf("%s: %d requests, want 1", s.name, n)
 			}
 		}
 	}
-	for _, r := range w.rec.all() {
+	for _, r := range w.rec.All() {
 		if r.Header.Get("Proxy-Authorization") != "" {
 			t.Errorf("%s got Proxy-Authorization", r.Server)
 		}
 	}
-	if leaks := w.rec.leaks([]string{secret}); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secret}); len(leaks) > 0 {
 		t.Errorf("leaked: %v", leaks)
 	}
 }
@@ -158,7 +159,7 @@ func TestProxyHarvest(t *testing.T) {
 func TestProxyHTTPS(t *testing.T) {
 	w := newWorld(t)
 	origin := w.httpbin("origin", true)
-	secret := canary("proxy-pw")
+	secret := testkit.Canary("proxy-pw")
 	p := startProxy(t, "pu", secret)
 
 	tr := w.transport()
@@ -181,7 +182,7 @@ func TestProxyHTTPS(t *testing.T) {
 	if last := recs[len(recs)-1]; last.Method != "CONNECT" || !last.Authorized {
 		t.Errorf("last proxy record %+v, want an authorized CONNECT", last)
 	}
-	if leaks := w.rec.leaks([]string{secret, "unused"}); len(leaks) > 0 {
+	if leaks := w.rec.Leaks([]string{secret, "unused"}); len(leaks) > 0 {
 		t.Errorf("leaked to the origin: %v", leaks)
 	}
 }
@@ -191,35 +192,35 @@ func TestProxyHTTPS(t *testing.T) {
 // writes to a proxy; the session is reused.
 func TestProxyDigest(t *testing.T) {
 	w := newWorld(t)
-	d := &digestServer{realm: "proxy", user: "pu", password: canary("pw"), algorithm: "SHA-256", qop: "auth", opaque: "o", proxy: true}
+	d := &digestServer{realm: "proxy", user: "pu", password: testkit.Canary("pw"), algorithm: "SHA-256", qop: "auth", opaque: "o", proxy: true}
 	proxy := w.serve("proxy", false, d)
 	pu, _ := url.Parse(proxy)
 	tr := w.transport()
 	tr.Proxy = http.ProxyURL(pu)
 	h := &auth.ProxyDigest{URL: proxy, User: "pu", Password: d.password, Base: tr}
 	for i, want := range []int{2, 1} {
-		before := w.rec.count("proxy")
+		before := len(w.rec.At("proxy"))
 		status, body := get(t, h, "http://origin.example/page?q=1")
 		if status != 200 || !strings.HasPrefix(body, "ok pu GET") {
 			t.Fatalf("request %d = %d %q", i, status, body)
 		}
-		if n := w.rec.count("proxy") - before; n != want {
+		if n := len(w.rec.At("proxy")) - before; n != want {
 			t.Errorf("request %d took %d exchanges, want %d", i, n, want)
 		}
 	}
-	if got := w.rec.at("proxy")[1].URI; got != "http://origin.example/page?q=1" {
+	if got := w.rec.At("proxy")[1].URI; got != "http://origin.example/page?q=1" {
 		t.Errorf("proxy saw request-target %q", got)
 	}
 	// Wrong password: bounded, 407 returned.
 	h2 := &auth.ProxyDigest{URL: proxy, User: "pu", Password: "wrong", Base: tr}
-	before := w.rec.count("proxy")
+	before := len(w.rec.At("proxy"))
 	resp, err := (&http.Client{Transport: h2}).Get("http://origin.example/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if n := w.rec.count("proxy") - before; resp.StatusCode != 407 || n != 2 {
+	if n := len(w.rec.At("proxy")) - before; resp.StatusCode != 407 || n != 2 {
 		t.Errorf("wrong password: %d after %d requests, want 407 after 2", resp.StatusCode, n)
 	}
 }

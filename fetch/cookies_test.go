@@ -7,6 +7,7 @@ import (
 
 	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // The textbook's 2-5 (HTTPCookieProcessor) with fetch and a cookies.Jar,
@@ -27,7 +28,7 @@ func TestOpenerJar(t *testing.T) {
 		if _, body := read(t, o, w.urls["a"]+"/cookies"); !strings.Contains(body, `"session": "abc"`) {
 			t.Errorf("cookie not sent back: %s", body)
 		}
-		secret := canary("secure")
+		secret := testkit.Canary("secure")
 		set := "https://example.com/response-headers?Set-Cookie=" + url.QueryEscape("s="+secret+"; Secure; Path=/")
 		read(t, o, set)
 		if _, body := read(t, o, "https://example.com/cookies"); !strings.Contains(body, secret) {

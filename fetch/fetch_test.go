@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -171,7 +172,7 @@ func TestHTTPError(t *testing.T) {
 	w := newWorld(t, []string{"a"})
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, nil)
-		u := strings.Replace(w.urls["a"], "://", "://kim:"+canary("pw")+"@", 1) + "/status/418"
+		u := strings.Replace(w.urls["a"], "://", "://kim:"+testkit.Canary("pw")+"@", 1) + "/status/418"
 		_, err := o.Open(t.Context(), u)
 		var he *fetch.HTTPError
 		if !errors.As(err, &he) {
@@ -234,11 +235,11 @@ func TestNoLeftoverHeaders(t *testing.T) {
 	w := newWorld(t, []string{"a"})
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, nil)
-		secret := canary("cookie")
+		secret := testkit.Canary("cookie")
 		req := &fetch.Request{URL: w.urls["a"] + "/headers", Header: http.Header{"Cookie": {"s=" + secret}, "Host": {"other.test"}}}
 		read(t, o, req)
 		read(t, o, w.urls["a"]+"/headers?second")
-		last := w.rec.all()
+		last := w.rec.All()
 		if l := last[len(last)-1]; l.Header.Get("Cookie") != "" || l.Host == "other.test" {
 			t.Errorf("second request carried %v, Host %q", l.Header, l.Host)
 		}

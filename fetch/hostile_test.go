@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -60,19 +61,19 @@ func TestInvalidRequests(t *testing.T) {
 	}
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, nil)
-		before := w.g.total()
+		before := w.g.Total()
 		for _, tt := range tests {
 			_, err := o.Open(t.Context(), tt.req)
 			if !errors.Is(err, fetch.ErrInvalidRequest) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: Open = %v, want ErrInvalidRequest naming %q", tt.name, err, tt.want)
 			}
 		}
-		if n := w.g.total() - before; n != 0 {
+		if n := w.g.Total() - before; n != 0 {
 			t.Errorf("%d connections made for invalid requests", n)
 		}
 		// Escapes stay escaped on the wire.
 		read(t, o, a+"/anything/%0d%0a?q=%0d%0aX:%20y")
-		all := w.rec.all()
+		all := w.rec.All()
 		if uri := all[len(all)-1].URI; uri != "/anything/%0d%0a?q=%0d%0aX:%20y" {
 			t.Errorf("sent %q", uri)
 		}
@@ -308,9 +309,9 @@ func TestBrokenNotReused(t *testing.T) {
 		if _, err := resp.Bytes(); err == nil {
 			t.Fatal("a held, short body read as success")
 		}
-		before := w.g.total()
+		before := w.g.Total()
 		read(t, o, w.urls["a"]+"/hello")
-		if n := w.g.total() - before; n != 1 {
+		if n := w.g.Total() - before; n != 1 {
 			t.Errorf("%d new connections after the broken one, want 1", n)
 		}
 	})
@@ -323,13 +324,13 @@ func TestRetry(t *testing.T) {
 		var waits []time.Duration
 		sleep := func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 		o := w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{&fetch.Retry{Attempts: 4, Sleep: sleep}}})
-		key := canary("k")
+		key := testkit.Canary("k")
 		resp, body := read(t, o, w.urls["a"]+"/fault/flaky?fail=2&status=503&key="+key)
 		if resp.StatusCode != 200 || body != "ok\n" && body != "ok" || len(waits) != 2 {
 			t.Errorf("503 twice: %s %q after waits %v", resp.Status, body, waits)
 		}
 		waits = nil
-		read(t, o, w.urls["a"]+"/fault/flaky?fail=1&status=429&retry-after=7&key="+canary("k"))
+		read(t, o, w.urls["a"]+"/fault/flaky?fail=1&status=429&retry-after=7&key="+testkit.Canary("k"))
 		if len(waits) != 1 || waits[0] != 7*time.Second {
 			t.Errorf("Retry-After 7: waits %v", waits)
 		}
@@ -337,7 +338,7 @@ func TestRetry(t *testing.T) {
 		waits = nil
 		for _, q := range []string{"retry-after=999999999", "retry-after=999999999&date=1"} {
 			var he *fetch.HTTPError
-			if _, err := o.Open(t.Context(), w.urls["a"]+"/fault/flaky?fail=1&status=503&"+q+"&key="+canary("k")); !errors.As(err, &he) || he.StatusCode != 503 {
+			if _, err := o.Open(t.Context(), w.urls["a"]+"/fault/flaky?fail=1&status=503&"+q+"&key="+testkit.Canary("k")); !errors.As(err, &he) || he.StatusCode != 503 {
 				t.Errorf("%s: %v", q, err)
 			}
 		}
@@ -346,14 +347,14 @@ func TestRetry(t *testing.T) {
 		}
 		// A POST is not repeated.
 		var he *fetch.HTTPError
-		_, err := o.Open(t.Context(), &fetch.Request{URL: w.urls["a"] + "/fault/flaky?fail=1&status=503&key=" + canary("k"), Method: "POST", Data: []byte("x")})
+		_, err := o.Open(t.Context(), &fetch.Request{URL: w.urls["a"] + "/fault/flaky?fail=1&status=503&key=" + testkit.Canary("k"), Method: "POST", Data: []byte("x")})
 		if !errors.As(err, &he) || len(waits) != 0 {
 			t.Errorf("POST: %v, waits %v", err, waits)
 		}
 		// G6: a refused connection is retried; attempts are capped.
-		before := w.g.total()
-		if _, err := o.Open(t.Context(), "http://127.0.0.1:1/"); err == nil || w.g.total()-before != 4 {
-			t.Errorf("refused: %v after %d dials", err, w.g.total()-before)
+		before := w.g.Total()
+		if _, err := o.Open(t.Context(), "http://127.0.0.1:1/"); err == nil || w.g.Total()-before != 4 {
+			t.Errorf("refused: %v after %d dials", err, w.g.Total()-before)
 		}
 		// A stuck 503 ends with the last answer after Attempts.
 		waits = nil

@@ -1,20 +1,14 @@
 package fetch_test
 
 import (
-	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
-	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,120 +16,17 @@ import (
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// guard is the test dialer (HOSTILE.md §5.3, J6): it dials loopback only,
-// maps the fake host names of a test to loopback servers, and counts the
-// connections made to each target.
-type guard struct {
-	t     *testing.T
-	mu    sync.Mutex
-	hosts map[string]string // "evil.example.com:80" -> "127.0.0.1:port"
-	dials map[string]int
-}
-
-func newGuard(t *testing.T) *guard {
-	return &guard{t: t, hosts: map[string]string{}, dials: map[string]int{}}
-}
-
-func (g *guard) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	g.mu.Lock()
-	g.dials[addr]++
-	target, mapped := g.hosts[addr]
-	g.mu.Unlock()
-	if !mapped {
-		target = addr
-		host, _, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
-		}
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			g.t.Errorf("guard: dial to non-loopback %s", addr)
-			return nil, fmt.Errorf("guard: %s is not loopback", addr)
-		}
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, target)
-}
-
-// total returns the number of dials made.
-func (g *guard) total() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n := 0
-	for _, c := range g.dials {
-		n += c
-	}
-	return n
-}
-
-// recorder keeps every request a test server received (HOSTILE.md §5.4):
-// the canary checks scan it.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-type seen struct {
-	Server string // the name the test gave the server
-	Method string
-	Host   string
-	URI    string
-	Header http.Header
-}
-
-func (r *recorder) wrap(name string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.mu.Lock()
-		r.reqs = append(r.reqs, seen{name, req.Method, req.Host, req.RequestURI, req.Header.Clone()})
-		r.mu.Unlock()
-		h.ServeHTTP(w, req)
-	})
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
-}
-
-// leaks returns where a canary token reached a server other than allowed.
-func (r *recorder) leaks(token string, allowed ...string) []string {
-	var out []string
-	for _, s := range r.all() {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || s.Server == a
-		}
-		if ok {
-			continue
-		}
-		text := s.Method + " " + s.URI + " " + s.Host + "\n"
-		for k, vs := range s.Header {
-			text += k + ": " + strings.Join(vs, ", ") + "\n"
-		}
-		if strings.Contains(text, token) {
-			out = append(out, fmt.Sprintf("%s got %s", s.Server, strings.TrimSpace(text)))
-		}
-	}
-	return out
-}
-
-// canary returns a unique secret for one test.
-func canary(what string) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return what + "-" + hex.EncodeToString(b[:])
-}
-
 // world is a test's servers, recorder and guard dialer.
 type world struct {
 	t     *testing.T
-	rec   *recorder
-	g     *guard
+	rec   *testkit.Recorder
+	g     *testkit.Guard
 	urls  map[string]string // name -> base URL
 	certs *x509.CertPool
 }
@@ -144,10 +35,10 @@ type world struct {
 // loopback; a name starting with "tls" gets HTTPS.
 func newWorld(t *testing.T, names []string, opts ...testserver.Option) *world {
 	t.Helper()
-	w := &world{t: t, rec: &recorder{}, g: newGuard(t), urls: map[string]string{}, certs: x509.NewCertPool()}
+	w := &world{t: t, rec: &testkit.Recorder{}, g: testkit.NewGuard(t), urls: map[string]string{}, certs: x509.NewCertPool()}
 	opts = append([]testserver.Option{testserver.WithFaults(), testserver.WithMaxDelay(5 * time.Second), testserver.WithRedirectHosts("evil.example.com", "a.example.com", "example.com")}, opts...)
 	for _, name := range names {
-		h := w.rec.wrap(name, testserver.New(opts...))
+		h := w.rec.Wrap(name, testserver.New(opts...))
 		var srv *httptest.Server
 		if strings.HasPrefix(name, "tls") {
 			srv = httptest.NewUnstartedServer(h)
@@ -168,9 +59,7 @@ func newWorld(t *testing.T, names []string, opts ...testserver.Option) *world {
 // dial the server called name.
 func (w *world) alias(hostport, name string) {
 	u, _ := url.Parse(w.urls[name])
-	w.g.mu.Lock()
-	w.g.hosts[hostport] = u.Host
-	w.g.mu.Unlock()
+	w.g.Alias(hostport, u.Host)
 }
 
 // transports are the two default transports the suite runs over: net/http's

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 	"github.com/grabhq/grab/testserver"
 )
@@ -17,7 +18,7 @@ import (
 // redirect; a caller's own Proxy-Authorization goes nowhere.
 func TestOpenerProxy(t *testing.T) {
 	w := newWorld(t, []string{"a", "b", "tls"})
-	secret := canary("proxypw")
+	secret := testkit.Canary("proxypw")
 	px, err := testserver.StartProxy(testserver.ProxyOptions{User: "kim", Password: secret})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestOpenerProxy(t *testing.T) {
 		}
 		o = w.opener(kind, o)
 		px.Reset()
-		own := canary("own")
+		own := testkit.Canary("own")
 		req := &fetch.Request{URL: to(w.urls["a"], w.urls["b"]+"/headers", 302), Header: http.Header{"Proxy-Authorization": {"Basic " + own}}}
 		if _, body := read(t, o, req); strings.Contains(body, "Proxy-Authorization") {
 			t.Errorf("origin saw: %s", body)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -32,7 +33,7 @@ var fakeHosts = testserver.WithRedirectHosts("other.test", "site.test", "example
 // credentialed returns a request carrying canary credentials in every
 // form: Authorization, Cookie, Proxy-Authorization and X-Api-Key.
 func credentialed(target string) (*fetch.Request, []string) {
-	tokens := []string{canary("auth"), canary("cookie"), canary("proxy"), canary("apikey")}
+	tokens := []string{testkit.Canary("auth"), testkit.Canary("cookie"), testkit.Canary("proxy"), testkit.Canary("apikey")}
 	return &fetch.Request{URL: target, Header: http.Header{
 		"Authorization":       {"Bearer " + tokens[0]},
 		"Cookie":              {"sid=" + tokens[1]},
@@ -44,10 +45,8 @@ func credentialed(target string) (*fetch.Request, []string) {
 // noLeaks fails the test when a token reached a server not allowed.
 func noLeaks(t *testing.T, w *world, tokens []string, allowed ...string) {
 	t.Helper()
-	for _, tok := range tokens {
-		for _, l := range w.rec.leaks(tok, allowed...) {
-			t.Errorf("leak of %s: %s", tok[:strings.IndexByte(tok, '-')], l)
-		}
+	for _, l := range w.rec.Leaks(tokens, allowed...) {
+		t.Errorf("leak: %s", l)
 	}
 }
 
@@ -82,7 +81,7 @@ func TestRedirectCredentials(t *testing.T) {
 					noLeaks(t, w, tokens[:2], first)
 					noLeaks(t, w, tokens[3:], first)
 					noLeaks(t, w, tokens[2:3]) // B6: to no origin at all
-					if len(w.rec.leaks(tokens[0])) == 0 {
+					if len(w.rec.Leaks([]string{tokens[0]})) == 0 {
 						t.Error("the first origin did not get the Authorization (the test cannot fail)")
 					}
 				})
@@ -91,7 +90,7 @@ func TestRedirectCredentials(t *testing.T) {
 		t.Run("B3 default port spelled out keeps credentials", func(t *testing.T) {
 			req, tokens := credentialed(to("http://site.test:80", "http://site.test/headers", 302))
 			read(t, o, req)
-			if n := len(w.rec.leaks(tokens[0])); n != 2 {
+			if n := len(w.rec.Leaks([]string{tokens[0]})); n != 2 {
 				t.Errorf("Authorization reached the same origin %d times, want 2", n)
 			}
 			_ = port
@@ -109,7 +108,7 @@ func TestRedirectSubdomain(t *testing.T) {
 			o := w.opener(kind, &fetch.Opener{Redirects: fetch.Redirects{TrustSubdomains: trust}})
 			req, tokens := credentialed(to("http://example.com", "http://evil.example.com/headers", 302))
 			read(t, o, req)
-			got := len(w.rec.leaks(tokens[0], "a")) > 0
+			got := len(w.rec.Leaks([]string{tokens[0]}, "a")) > 0
 			if got != trust {
 				t.Errorf("TrustSubdomains=%v: subdomain got Authorization = %v", trust, got)
 			}
@@ -129,7 +128,7 @@ func TestRedirectStaysStripped(t *testing.T) {
 		if len(resp.History) != 2 || strings.Contains(body, tokens[0]) {
 			t.Errorf("history %v; final body %s", resp.History, body)
 		}
-		if n := len(w.rec.leaks(tokens[0])); n != 1 {
+		if n := len(w.rec.Leaks([]string{tokens[0]})); n != 1 {
 			t.Errorf("Authorization sent %d times, want once (the first request)", n)
 		}
 	})
@@ -140,14 +139,14 @@ func TestRedirectStaysStripped(t *testing.T) {
 func TestRedirectSensitiveDefaults(t *testing.T) {
 	w := newWorld(t, []string{"a", "b"})
 	each(t, func(t *testing.T, kind string) {
-		key, trace := canary("key"), canary("trace")
+		key, trace := testkit.Canary("key"), testkit.Canary("trace")
 		o := w.opener(kind, &fetch.Opener{
 			Header:    http.Header{"X-Api-Key": {key}, "X-Trace": {trace}},
 			Redirects: fetch.Redirects{Sensitive: []string{"x-api-key"}},
 		})
 		read(t, o, to(w.urls["a"], w.urls["b"]+"/headers", 302))
 		noLeaks(t, w, []string{key}, "a")
-		if len(w.rec.leaks(trace, "a")) == 0 {
+		if len(w.rec.Leaks([]string{trace}, "a")) == 0 {
 			t.Error("a non-sensitive default did not follow the redirect")
 		}
 	})
@@ -159,7 +158,7 @@ func TestRedirectUserinfo(t *testing.T) {
 	w := newWorld(t, []string{"a", "b"})
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, nil)
-		pw := canary("pw")
+		pw := testkit.Canary("pw")
 		withUser := strings.Replace(w.urls["a"], "://", "://kim:"+pw+"@", 1)
 		basic := base64.StdEncoding.EncodeToString([]byte("kim:" + pw))
 		resp, body := read(t, o, withUser+"/redirect-to?url=/headers")
@@ -168,7 +167,7 @@ func TestRedirectUserinfo(t *testing.T) {
 		}
 		read(t, o, withUser+"/redirect-to?url="+url.QueryEscape(w.urls["b"]+"/headers"))
 		noLeaks(t, w, []string{basic, pw}, "a")
-		for _, s := range w.rec.all() {
+		for _, s := range w.rec.All() {
 			if strings.Contains(s.Host, "kim") || strings.Contains(s.URI, pw) {
 				t.Errorf("userinfo on the wire: %+v", s)
 			}
@@ -201,7 +200,7 @@ func TestRedirectMethod(t *testing.T) {
 		}
 		t.Run("307 with credentials to another origin", func(t *testing.T) {
 			req, tokens := credentialed(to(w.urls["a"], w.urls["b"]+"/anything", 307))
-			req.Data = []byte("secret=" + canary("body"))
+			req.Data = []byte("secret=" + testkit.Canary("body"))
 			_, err := o.Open(t.Context(), req)
 			if !errors.Is(err, fetch.ErrRedirectRefused) {
 				t.Errorf("err = %v, want ErrRedirectRefused", err)
@@ -316,12 +315,12 @@ func TestRedirectOff(t *testing.T) {
 	each(t, func(t *testing.T, kind string) {
 		for _, off := range []string{"opener", "request"} {
 			o := w.opener(kind, &fetch.Opener{AllowErrorStatus: true, Redirects: fetch.Redirects{Off: off == "opener"}})
-			before := len(w.rec.all())
+			before := len(w.rec.All())
 			resp, _ := read(t, o, &fetch.Request{URL: w.urls["a"] + "/redirect/1", NoRedirect: off == "request"})
 			if resp.StatusCode != 302 || resp.Header.Get("Location") == "" || len(resp.History) != 0 {
 				t.Errorf("%s: %s %v", off, resp.Status, resp.History)
 			}
-			if n := len(w.rec.all()) - before; n != 1 {
+			if n := len(w.rec.All()) - before; n != 1 {
 				t.Errorf("%s: %d requests, want 1", off, n)
 			}
 		}
@@ -340,8 +339,8 @@ func TestRedirectReferer(t *testing.T) {
 	w := newWorld(t, []string{"a", "b", "tls"})
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, nil)
-		token := canary("token")
-		first := strings.Replace(w.urls["tls"], "://", "://u:"+canary("pw")+"@", 1) + "/redirect-to?url=" + url.QueryEscape(w.urls["a"]+"/headers") + "&token=" + token + "#frag"
+		token := testkit.Canary("token")
+		first := strings.Replace(w.urls["tls"], "://", "://u:"+testkit.Canary("pw")+"@", 1) + "/redirect-to?url=" + url.QueryEscape(w.urls["a"]+"/headers") + "&token=" + token + "#frag"
 		_, body := read(t, o, first)
 		if strings.Contains(body, "Referer") {
 			t.Errorf("Referer sent: %s", body)

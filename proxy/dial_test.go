@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 	"github.com/grabhq/grab/testserver"
 )
@@ -47,13 +48,13 @@ func hostOf(rawURL string) string {
 // proxy URL in the CONNECT only (C1), then plain HTTP or TLS over the
 // tunnel.
 func TestDialConnect(t *testing.T) {
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 	p := startProxy(t, testserver.ProxyOptions{User: "u", Password: secret})
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin", "tlsorigin")
 	pu := p.URL()
 	pu.User = url.UserPassword("u", secret)
-	g := newGuard(t)
+	g := testkit.NewGuard(t)
 
 	t.Run("http", func(t *testing.T) {
 		addr := hostOf(urls["origin"])
@@ -113,7 +114,7 @@ func TestDialConnect(t *testing.T) {
 			}
 		}
 	}
-	if leaks := rec.leaks(secret); len(leaks) > 0 {
+	if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 		t.Errorf("proxy credentials reached the origin (C1): %v", leaks)
 	}
 }
@@ -122,13 +123,13 @@ func TestDialConnect(t *testing.T) {
 // else does (C2).
 func TestDialHeader(t *testing.T) {
 	p := startProxy(t, testserver.ProxyOptions{})
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, _ := origins(t, rec, "origin")
 	addr := hostOf(urls["origin"])
-	token := canary("token")
+	token := testkit.Canary("token")
 	d := &proxy.Dialer{
 		Proxy:  p.URL(),
-		Dial:   newGuard(t).DialContext,
+		Dial:   testkit.NewGuard(t).DialContext,
 		Header: http.Header{"X-Proxy-Token": {token}, "Host": {"evil.example"}},
 	}
 	c, err := d.DialContext(t.Context(), "tcp", addr)
@@ -141,7 +142,7 @@ func TestDialHeader(t *testing.T) {
 	if r.Header.Get("X-Proxy-Token") != token || r.Target != addr {
 		t.Errorf("CONNECT = %s %v, want %s with X-Proxy-Token", r.Target, r.Header, addr)
 	}
-	if leaks := rec.leaks(token); len(leaks) > 0 {
+	if leaks := originLeaks(rec, token); len(leaks) > 0 {
 		t.Errorf("the proxy header reached the origin: %v", leaks)
 	}
 
@@ -194,13 +195,13 @@ func pipe(a, b net.Conn) {
 // TestDialHTTPSProxy: TLS to the proxy first, verified (H3); the
 // credentials travel inside that TLS.
 func TestDialHTTPSProxy(t *testing.T) {
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 	p := startProxy(t, testserver.ProxyOptions{User: "u", Password: secret})
 	front, frontPool := tlsFront(t, p.Addr())
 	front.User = url.UserPassword("u", secret)
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin", "tlsorigin")
-	g := newGuard(t)
+	g := testkit.NewGuard(t)
 	addr := hostOf(urls["origin"])
 
 	c, err := proxy.Dial(t.Context(), front, addr, g.DialContext, &tls.Config{RootCAs: frontPool})
@@ -238,7 +239,7 @@ func TestDialHTTPSProxy(t *testing.T) {
 			t.Errorf("GET %s through the https proxy with net/http = %d, want 200", o, code)
 		}
 	}
-	if leaks := rec.leaks(secret); len(leaks) > 0 {
+	if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 		t.Errorf("proxy credentials reached an origin: %v", leaks)
 	}
 }
@@ -248,7 +249,7 @@ func TestDialHTTPSProxy(t *testing.T) {
 // answers without dialing: nothing leaves loopback.)
 func TestDialRefusedTarget(t *testing.T) {
 	p := startProxy(t, testserver.ProxyOptions{})
-	_, err := proxy.Dial(t.Context(), p.URL(), "bücher.example:443", newGuard(t).DialContext, nil)
+	_, err := proxy.Dial(t.Context(), p.URL(), "bücher.example:443", testkit.NewGuard(t).DialContext, nil)
 	var pe *proxy.ProxyError
 	if !errors.Is(err, proxy.ErrProxyRefused) || !errors.As(err, &pe) || pe.Status != 403 {
 		t.Fatalf("Dial to a refused target = %v, want ErrProxyRefused with status 403", err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -81,7 +82,7 @@ func TestDialFaults(t *testing.T) {
 			pu := f.url("http")
 			pu.User = userinfo("u", "secret-pw")
 			start := time.Now()
-			c, err := proxy.Dial(t.Context(), pu, "127.0.0.1:9", newGuard(t).DialContext, nil)
+			c, err := proxy.Dial(t.Context(), pu, "127.0.0.1:9", testkit.NewGuard(t).DialContext, nil)
 			if err == nil {
 				c.Close()
 				t.Fatalf("Dial succeeded, want %v", tt.want)
@@ -119,7 +120,7 @@ func TestDialTunnelClosed(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
 		return false
 	})
-	g := newGuard(t)
+	g := testkit.NewGuard(t)
 	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", g.DialContext, nil)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -146,7 +147,7 @@ func TestDialTunnelClosed(t *testing.T) {
 // to the tunnel and are read first.
 func TestDialEarlyBytes(t *testing.T) {
 	f, _ := hostileProxy(t, writeClose("HTTP/1.1 200 OK\r\n\r\nearly bytes"))
-	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:80", newGuard(t).DialContext, nil)
+	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:80", testkit.NewGuard(t).DialContext, nil)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -161,7 +162,7 @@ func TestDialEarlyBytes(t *testing.T) {
 // Dialer.Timeout and by the context.
 func TestDialTimeouts(t *testing.T) {
 	f, _ := hostileProxy(t, func(c net.Conn, _ int) bool { hang(c); return false })
-	g := newGuard(t)
+	g := testkit.NewGuard(t)
 
 	start := time.Now()
 	d := &proxy.Dialer{Proxy: f.url("http"), Dial: g.DialContext, Timeout: 200 * time.Millisecond}
@@ -230,7 +231,7 @@ func TestSOCKSFaults(t *testing.T) {
 				serve = func(net.Conn) { t.Errorf("the proxy was contacted") }
 			}
 			f := startFake(t, serve)
-			_, err := proxy.Dial(t.Context(), f.url(tt.scheme), tt.addr, newGuard(t).DialContext, nil)
+			_, err := proxy.Dial(t.Context(), f.url(tt.scheme), tt.addr, testkit.NewGuard(t).DialContext, nil)
 			var pe *proxy.ProxyError
 			if err == nil || !errors.As(err, &pe) || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Fatalf("Dial = %v, want a *ProxyError matching %v", err, tt.want)
@@ -266,7 +267,7 @@ func TestDialInvalid(t *testing.T) {
 		{"ftp", "example.com:80"},
 	}
 	for _, tt := range tests {
-		_, err := proxy.Dial(t.Context(), f.url(tt.scheme), tt.addr, newGuard(t).DialContext, nil)
+		_, err := proxy.Dial(t.Context(), f.url(tt.scheme), tt.addr, testkit.NewGuard(t).DialContext, nil)
 		var pe *proxy.ProxyError
 		if !errors.As(err, &pe) {
 			t.Errorf("Dial(%s, %q) = %v, want a *ProxyError", tt.scheme, tt.addr, err)
@@ -292,7 +293,7 @@ func TestTransportEndless407(t *testing.T) {
 	f, reqs := hostileProxy(t, write("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n"))
 	sel := &proxy.Selector{All: f.url("http")}
 	sel.SetCredentials("u", "secret-pw")
-	c, _ := client(t, newGuard(t), nil, sel.Proxy)
+	c, _ := client(t, testkit.NewGuard(t), nil, sel.Proxy)
 	_, err := c.Get("https://127.0.0.1:1/")
 	var pe *proxy.ProxyError
 	if !errors.Is(err, proxy.ErrProxyAuth) || !errors.As(err, &pe) || pe.Status != 407 || strings.Contains(err.Error(), "secret-pw") {

@@ -2,12 +2,8 @@ package proxy_test
 
 import (
 	"bufio"
-	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,102 +19,28 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 	"github.com/grabhq/grab/testserver"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// guard is the test dialer (HOSTILE.md §5.3): it dials loopback only and
-// counts the connections made to each address.
-type guard struct {
-	t     testing.TB
-	mu    sync.Mutex
-	dials map[string]int
-}
-
-func newGuard(t testing.TB) *guard { return &guard{t: t, dials: map[string]int{}} }
-
-func (g *guard) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	g.mu.Lock()
-	g.dials[addr]++
-	g.mu.Unlock()
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		g.t.Errorf("guard: dial to non-loopback %s", addr)
-		return nil, fmt.Errorf("guard: %s is not loopback", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
-}
-
-func (g *guard) count(addr string) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.dials[addr]
-}
-
-// recorder keeps every request the test's origins received (HOSTILE.md
-// §5.4); the canary checks scan it.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-type seen struct {
-	Server string
-	Method string
-	URI    string
-	Header http.Header
-}
-
-func (r *recorder) wrap(name string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.mu.Lock()
-		r.reqs = append(r.reqs, seen{name, req.Method, req.RequestURI, req.Header.Clone()})
-		r.mu.Unlock()
-		h.ServeHTTP(w, req)
-	})
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
-}
-
-// leaks returns the requests to an origin that carried token anywhere, or
-// a Proxy-Authorization field (never meant for an origin, B6).
-func (r *recorder) leaks(token string) []string {
+// originLeaks returns the requests to an origin that carried token
+// anywhere, or a Proxy-Authorization field (never meant for an origin, B6).
+func originLeaks(r *testkit.Recorder, token string) []string {
 	var out []string
-	for _, s := range r.all() {
-		text := s.Method + " " + s.URI + "\n" + headerText(s.Header)
-		if strings.Contains(text, token) || s.Header.Get("Proxy-Authorization") != "" {
+	for _, s := range r.All() {
+		if text := s.Text(); strings.Contains(text, token) || s.Header.Get("Proxy-Authorization") != "" {
 			out = append(out, fmt.Sprintf("%s got %s", s.Server, strings.TrimSpace(text)))
 		}
 	}
 	return out
 }
 
-// headerText renders h, with the decoded form of every Basic credential
+// headerText returns h's fields as text, Basic credentials decoded and
 // appended, so that a canary inside one is found too.
-func headerText(h http.Header) string {
-	var b strings.Builder
-	for k, vs := range h {
-		b.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
-		for _, v := range vs {
-			if scheme, cred, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Basic") {
-				if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
-					b.WriteString(k + " (decoded): " + string(raw) + "\n")
-				}
-			}
-		}
-	}
-	return b.String()
-}
+func headerText(h http.Header) string { return testkit.Seen{Header: h}.Text() }
 
 // proxyLeaks returns the records of p that carry token, in the target or
 // in any field (Basic credentials decoded).
@@ -131,13 +53,6 @@ func proxyLeaks(p *testserver.Proxy, token string) []string {
 		}
 	}
 	return out
-}
-
-// canary returns a unique secret for one test.
-func canary(what string) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return what + "-" + hex.EncodeToString(b[:])
 }
 
 // env returns a getenv reading m.
@@ -160,12 +75,12 @@ func startProxy(t testing.TB, opts testserver.ProxyOptions) *testserver.Proxy {
 // origins starts one testserver per name on loopback, recording into rec;
 // a name starting with "tls" gets HTTPS. It returns the base URLs and a
 // pool trusting the TLS ones.
-func origins(t testing.TB, rec *recorder, names ...string) (map[string]string, *x509.CertPool) {
+func origins(t testing.TB, rec *testkit.Recorder, names ...string) (map[string]string, *x509.CertPool) {
 	t.Helper()
 	urls := map[string]string{}
 	pool := x509.NewCertPool()
 	for _, name := range names {
-		h := rec.wrap(name, testserver.New())
+		h := rec.Wrap(name, testserver.New())
 		var srv *httptest.Server
 		if strings.HasPrefix(name, "tls") {
 			srv = httptest.NewUnstartedServer(h)
@@ -183,7 +98,7 @@ func origins(t testing.TB, rec *recorder, names ...string) (map[string]string, *
 
 // client returns an http.Client whose transport asks proxyFunc, dials
 // through g, trusts pool, and turns CONNECT failures into ProxyErrors.
-func client(t testing.TB, g *guard, pool *x509.CertPool, proxyFunc func(*http.Request) (*url.URL, error)) (*http.Client, *http.Transport) {
+func client(t testing.TB, g *testkit.Guard, pool *x509.CertPool, proxyFunc func(*http.Request) (*url.URL, error)) (*http.Client, *http.Transport) {
 	tr := &http.Transport{
 		Proxy:                  proxyFunc,
 		DialContext:            g.DialContext,

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -22,7 +23,7 @@ import (
 // the test's guard.
 type socksServer struct {
 	socksConfig
-	g *guard
+	g *testkit.Guard
 
 	mu   sync.Mutex
 	seen []socksSeen
@@ -44,7 +45,7 @@ type socksSeen struct {
 
 func startSOCKS(t *testing.T, s *socksServer) *socksServer {
 	if s.g == nil {
-		s.g = newGuard(t)
+		s.g = testkit.NewGuard(t)
 	}
 	s.f = startFake(t, s.serve)
 	return s
@@ -166,12 +167,12 @@ func (s *socksServer) serve(c net.Conn) {
 }
 
 func TestDialSOCKS5(t *testing.T) {
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, _ := origins(t, rec, "origin")
 	addr := hostOf(urls["origin"])
 	_, port, _ := net.SplitHostPort(addr)
 	byName := net.JoinHostPort("localhost", port)
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 
 	tests := []struct {
 		name     string
@@ -198,7 +199,7 @@ func TestDialSOCKS5(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startSOCKS(t, &socksServer{socksConfig: tt.server})
-			c, err := proxy.Dial(t.Context(), s.url(tt.scheme, tt.user, tt.pw), tt.addr, newGuard(t).DialContext, nil)
+			c, err := proxy.Dial(t.Context(), s.url(tt.scheme, tt.user, tt.pw), tt.addr, testkit.NewGuard(t).DialContext, nil)
 			if tt.wantErr != nil {
 				var pe *proxy.ProxyError
 				if !errors.Is(err, tt.wantErr) || !errors.As(err, &pe) {
@@ -241,12 +242,12 @@ func TestDialSOCKS5(t *testing.T) {
 // TestClientSOCKS5: net/http's transport with a socks5h Selector, and
 // with a socks5 Dialer as its DialContext (local resolution).
 func TestClientSOCKS5(t *testing.T) {
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin")
 	_, port, _ := net.SplitHostPort(hostOf(urls["origin"]))
 	target := "http://localhost:" + port + "/hello"
-	secret := canary("pw")
-	g := newGuard(t)
+	secret := testkit.Canary("pw")
+	g := testkit.NewGuard(t)
 
 	s := startSOCKS(t, &socksServer{socksConfig: socksConfig{user: "u", password: secret}})
 	sel, _ := proxy.New(map[string]string{"all": s.url("socks5h", "u", secret).String()}, "")
@@ -268,7 +269,7 @@ func TestClientSOCKS5(t *testing.T) {
 	if r := s2.records(); len(r) != 1 || r[0].Atyp != 1 || r[0].Host != "127.0.0.1" {
 		t.Errorf("SOCKS5 server saw %+v, want the address 127.0.0.1 resolved by the client", r)
 	}
-	if leaks := rec.leaks(secret); len(leaks) > 0 {
+	if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 		t.Errorf("SOCKS5 password reached the origin: %v", leaks)
 	}
 }

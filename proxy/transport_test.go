@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 	"github.com/grabhq/grab/testserver"
 )
@@ -39,16 +40,16 @@ func get(t *testing.T, c *http.Client, rawURL string, header http.Header) (int, 
 // form with the credentials SetCredentials set; the origin never sees
 // them (B6).
 func TestClientHTTPTarget(t *testing.T) {
-	secret := canary("proxypw")
+	secret := testkit.Canary("proxypw")
 	p := startProxy(t, testserver.ProxyOptions{User: "proxyuser", Password: secret})
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin")
 	sel, err := proxy.New(map[string]string{"http": p.URL().String()}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sel.SetCredentials("proxyuser", secret)
-	g := newGuard(t)
+	g := testkit.NewGuard(t)
 	c, _ := client(t, g, pool, sel.Proxy)
 
 	code, body := get(t, c, urls["origin"]+"/hello", nil)
@@ -66,11 +67,11 @@ func TestClientHTTPTarget(t *testing.T) {
 	if !strings.Contains(headerText(r.Header), "proxyuser:"+secret) {
 		t.Errorf("proxy got no Proxy-Authorization with the credentials: %v", r.Header)
 	}
-	if leaks := rec.leaks(secret); len(leaks) > 0 {
+	if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 		t.Errorf("proxy credentials reached the origin (B6): %v", leaks)
 	}
-	if g.count(p.Addr()) != 1 {
-		t.Errorf("dials to the proxy = %d, want 1", g.count(p.Addr()))
+	if g.Dials(p.Addr()) != 1 {
+		t.Errorf("dials to the proxy = %d, want 1", g.Dials(p.Addr()))
 	}
 }
 
@@ -79,18 +80,18 @@ func TestClientHTTPTarget(t *testing.T) {
 // the tunnel the origin sees the request's own fields and no proxy
 // credentials.
 func TestClientHTTPSTarget(t *testing.T) {
-	secret := canary("proxypw")
-	custom := canary("custom")
-	originAuth := canary("originpw")
+	secret := testkit.Canary("proxypw")
+	custom := testkit.Canary("custom")
+	originAuth := testkit.Canary("originpw")
 	p := startProxy(t, testserver.ProxyOptions{User: "proxyuser", Password: secret})
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "tlsorigin")
 	sel, err := proxy.New(map[string]string{"https": p.URL().String()}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sel.SetCredentials("proxyuser", secret)
-	c, _ := client(t, newGuard(t), pool, sel.Proxy)
+	c, _ := client(t, testkit.NewGuard(t), pool, sel.Proxy)
 
 	h := http.Header{
 		"X-Custom":      {custom},
@@ -125,11 +126,11 @@ func TestClientHTTPSTarget(t *testing.T) {
 			t.Errorf("CONNECT carried the request's %s (C2): %v", k, r.Header)
 		}
 	}
-	seen := rec.all()
+	seen := rec.All()
 	if len(seen) != 1 || seen[0].Header.Get("Authorization") != "Bearer "+originAuth {
 		t.Errorf("origin saw %+v, want one request with its own Authorization", seen)
 	}
-	if leaks := rec.leaks(secret); len(leaks) > 0 {
+	if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 		t.Errorf("proxy credentials reached the origin inside the tunnel (C1): %v", leaks)
 	}
 }
@@ -139,10 +140,10 @@ func TestClientHTTPSTarget(t *testing.T) {
 // ErrProxyAuth, after one CONNECT (no retry loop, C6).
 func TestClientProxyAuthRequired(t *testing.T) {
 	p := startProxy(t, testserver.ProxyOptions{User: "u", Password: "pw"})
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin", "tlsorigin")
 	sel, _ := proxy.New(map[string]string{"all": p.URL().String()}, "")
-	c, _ := client(t, newGuard(t), pool, sel.Proxy)
+	c, _ := client(t, testkit.NewGuard(t), pool, sel.Proxy)
 
 	if code, _ := get(t, c, urls["origin"]+"/get", nil); code != http.StatusProxyAuthRequired {
 		t.Errorf("GET http:// without proxy credentials = %d, want 407", code)
@@ -155,8 +156,8 @@ func TestClientProxyAuthRequired(t *testing.T) {
 	if n := len(p.Records()); n != 2 {
 		t.Errorf("proxy got %d requests, want 2 (one each, no retry)", n)
 	}
-	if len(rec.all()) != 0 {
-		t.Errorf("origins got requests: %+v", rec.all())
+	if len(rec.All()) != 0 {
+		t.Errorf("origins got requests: %+v", rec.All())
 	}
 
 	// Wrong credentials: the same, and the password is not in the error.
@@ -190,11 +191,11 @@ func TestRedirectLeaks(t *testing.T) {
 				name = tt.name + " per-scheme proxies"
 			}
 			t.Run(name, func(t *testing.T) {
-				s1 := canary("p1pw")
-				s2 := canary("p2pw")
+				s1 := testkit.Canary("p1pw")
+				s2 := testkit.Canary("p2pw")
 				p1 := startProxy(t, testserver.ProxyOptions{User: "u1", Password: s1})
 				p2 := p1
-				rec := &recorder{}
+				rec := &testkit.Recorder{}
 				urls, pool := origins(t, rec, "origin", "other", "tlsorigin", "tlsother")
 				proxies := map[string]string{"all": p1.URL().String()}
 				if perScheme {
@@ -213,17 +214,17 @@ func TestRedirectLeaks(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				c, _ := client(t, newGuard(t), pool, sel.Proxy)
+				c, _ := client(t, testkit.NewGuard(t), pool, sel.Proxy)
 				target := urls[tt.to] + "/get"
 				code, _ := get(t, c, urls[tt.from]+"/redirect-to?url="+url.QueryEscape(target), nil)
 				if code != 200 {
 					t.Fatalf("GET through the redirect = %d, want 200", code)
 				}
-				if n := len(rec.all()); n != 2 {
-					t.Errorf("origins got %d requests, want 2: %+v", n, rec.all())
+				if n := len(rec.All()); n != 2 {
+					t.Errorf("origins got %d requests, want 2: %+v", n, rec.All())
 				}
 				for _, secret := range []string{s1, s2} {
-					if leaks := rec.leaks(secret); len(leaks) > 0 {
+					if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 						t.Errorf("proxy credentials reached an origin: %v", leaks)
 					}
 				}
@@ -250,13 +251,13 @@ func TestRedirectLeaks(t *testing.T) {
 // TestClearedCredentials (C3): once cleared, credentials are not sent
 // again, not even on a pooled connection.
 func TestClearedCredentials(t *testing.T) {
-	secret := canary("pw")
+	secret := testkit.Canary("pw")
 	p := startProxy(t, testserver.ProxyOptions{}) // open: records what it is sent
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin", "tlsorigin")
 	sel, _ := proxy.New(map[string]string{"all": p.URL().String()}, "")
 	sel.SetCredentials("u", secret)
-	c, _ := client(t, newGuard(t), pool, sel.Proxy)
+	c, _ := client(t, testkit.NewGuard(t), pool, sel.Proxy)
 	for _, o := range []string{"origin", "tlsorigin"} {
 		get(t, c, urls[o]+"/get", nil)
 	}
@@ -271,7 +272,7 @@ func TestClearedCredentials(t *testing.T) {
 	if leaks := proxyLeaks(p, secret); len(leaks) > 0 {
 		t.Errorf("cleared credentials were sent again: %v", leaks)
 	}
-	if leaks := rec.leaks(secret); len(leaks) > 0 {
+	if leaks := originLeaks(rec, secret); len(leaks) > 0 {
 		t.Errorf("proxy credentials reached an origin: %v", leaks)
 	}
 }
@@ -279,10 +280,10 @@ func TestClearedCredentials(t *testing.T) {
 // TestNoProxyDirect: a NoProxy host is fetched without the proxy.
 func TestNoProxyDirect(t *testing.T) {
 	p := startProxy(t, testserver.ProxyOptions{})
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	urls, pool := origins(t, rec, "origin")
 	sel, _ := proxy.New(map[string]string{"all": p.URL().String()}, "127.0.0.0/8")
-	g := newGuard(t)
+	g := testkit.NewGuard(t)
 	c, _ := client(t, g, pool, sel.Proxy)
 	if code, _ := get(t, c, urls["origin"]+"/get", nil); code != 200 {
 		t.Fatalf("GET = %d, want 200", code)
