@@ -25,7 +25,7 @@ func hostileProxy(t *testing.T, answer func(c net.Conn, n int) bool) (*fake, *at
 	f := startFake(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		for {
-			if _, err := readHead(br); err != nil {
+			if _, err := testkit.ReadHead(br); err != nil {
 				return
 			}
 			if !answer(c, int(reqs.Add(1))) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -105,7 +106,7 @@ func FuzzConnectReply(f *testing.F) {
 				go func() {
 					defer server.Close()
 					br := bufio.NewReader(server)
-					if _, err := readHead(br); err != nil {
+					if _, err := testkit.ReadHead(br); err != nil {
 						return
 					}
 					server.Write(reply)

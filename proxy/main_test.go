@@ -1,10 +1,8 @@
 package proxy_test
 
 import (
-	"bufio"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -170,22 +168,4 @@ func (f *fake) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.accepts
-}
-
-// readHead reads one request head from br, returning it, or an error.
-func readHead(br *bufio.Reader) (string, error) {
-	var b strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		b.WriteString(line)
-		if err != nil {
-			return b.String(), err
-		}
-		if line == "\r\n" || line == "\n" {
-			return b.String(), nil
-		}
-		if b.Len() > 1<<20 {
-			return b.String(), errors.New("head too long")
-		}
-	}
 }

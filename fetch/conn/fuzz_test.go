@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // countingPipeDialer hands out the client end of a pipe, counting the
@@ -55,7 +57,7 @@ func fuzzExchange(t *testing.T, data []byte) fuzzOutcome {
 		defer close(done)
 		defer sv.Close()
 		sv.SetDeadline(time.Now().Add(fuzzWait))
-		if _, err := readReqHead(bufio.NewReader(sv)); err != nil {
+		if _, err := testkit.ReadHead(bufio.NewReader(sv)); err != nil {
 			return
 		}
 		sv.Write(data) // returns once the client has read it all or closed

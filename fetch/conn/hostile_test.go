@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // The tests of this file follow the rows of HOSTILE.md: A (request
@@ -173,28 +175,13 @@ func startRawTCP(t *testing.T, handle func(net.Conn)) *rawTCPServer {
 
 func (s *rawTCPServer) addr() string { return s.ln.Addr().String() }
 
-// readReqHead reads a request head up to and including its empty line.
-func readReqHead(br *bufio.Reader) (string, error) {
-	var b strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		b.WriteString(line)
-		if err != nil {
-			return b.String(), err
-		}
-		if line == "\r\n" || line == "\n" {
-			return b.String(), nil
-		}
-	}
-}
-
 // respondRaw reads each request head and answers resp exactly; it closes
 // the connection after it with closeAfter, or else reads (and drops) what
 // the client sends until it closes.
 func respondRaw(resp string, closeAfter bool) func(net.Conn) {
 	return func(nc net.Conn) {
 		br := bufio.NewReader(nc)
-		if _, err := readReqHead(br); err != nil {
+		if _, err := testkit.ReadHead(br); err != nil {
 			return
 		}
 		if _, err := io.WriteString(nc, resp); err != nil || closeAfter {
@@ -676,7 +663,7 @@ func TestExpectRefused(t *testing.T) {
 		after := make(chan int, 1)
 		srv := startRawTCP(t, func(nc net.Conn) {
 			br := bufio.NewReader(nc)
-			if _, err := readReqHead(br); err != nil {
+			if _, err := testkit.ReadHead(br); err != nil {
 				return
 			}
 			io.WriteString(nc, "HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
@@ -717,7 +704,7 @@ func TestExpectContinue(t *testing.T) {
 	serve := func(cont bool, res chan<- result) func(net.Conn) {
 		return func(nc net.Conn) {
 			br := bufio.NewReader(nc)
-			if _, err := readReqHead(br); err != nil {
+			if _, err := testkit.ReadHead(br); err != nil {
 				return
 			}
 			start := time.Now()

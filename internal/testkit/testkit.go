@@ -5,11 +5,13 @@
 package testkit
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -178,4 +180,23 @@ func Canary(what string) string {
 	var b [8]byte
 	rand.Read(b[:])
 	return what + "-" + hex.EncodeToString(b[:])
+}
+
+// ReadHead reads one HTTP head from br, up to and including its empty
+// line, at most 1 MiB, as a raw test server reads a request.
+func ReadHead(br *bufio.Reader) (string, error) {
+	var b strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		b.WriteString(line)
+		if err != nil {
+			return b.String(), err
+		}
+		if line == "\r\n" || line == "\n" {
+			return b.String(), nil
+		}
+		if b.Len() > 1<<20 {
+			return b.String(), errors.New("testkit: head over 1 MiB")
+		}
+	}
 }
