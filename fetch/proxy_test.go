@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grabhq/grab/auth"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/proxy"
@@ -64,5 +65,32 @@ func TestOpenerProxy(t *testing.T) {
 		if resp, _ = read(t, o2, w.urls["a"]+"/hello"); resp.StatusCode != 407 {
 			t.Errorf("http through a proxy refusing the credentials: %d", resp.StatusCode)
 		}
+	})
+}
+
+// auth.ProxyBasic (ProxyBasicAuthHandler) answers the proxy's 407 for a
+// plain-http target, through BuildOpener, on both transports.
+func TestOpenerProxyBasic(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	secret := testkit.Canary("pw")
+	px, err := testserver.StartProxy(testserver.ProxyOptions{User: "kim", Password: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	each(t, func(t *testing.T, kind string) {
+		sel, err := proxy.New(map[string]string{"http": px.URL().String()}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := fetch.BuildOpener(sel, &auth.ProxyBasic{URL: px.URL().String(), User: "kim", Password: secret, Proxy: sel.Proxy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o = w.opener(kind, o)
+		if _, body := read(t, o, w.urls["a"]+"/hello"); body != "Hello World" {
+			t.Errorf("through the proxy: %q", body)
+		}
+		noLeaks(t, w, []string{secret})
 	})
 }
