@@ -110,15 +110,8 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 	if max > 0 && len(via) > max {
 		return &RedirectError{Err: ErrTooManyRedirects, Reason: fmt.Sprintf("stopped after %d", max), Hops: s.history()}
 	}
-	refuse := func(format string, args ...any) error {
-		return &RedirectError{Err: ErrRedirectRefused, Reason: fmt.Sprintf(format, args...), Hops: s.history()}
-	}
-	if sc := strings.ToLower(req.URL.Scheme); sc != "http" && sc != "https" {
-		return refuse("redirect to scheme %q not allowed", req.URL.Scheme)
-	}
-	if _, err := parseURL(req.URL.String()); err != nil {
-		return refuse("Location %q: %v", hop.Location, err)
-	}
+	// The Location itself (scheme, host, how it resolves) was checked by
+	// checkLocation in the exchange that received it.
 	if !sameOrigin(s.first, req.URL, s.policy.TrustSubdomains) {
 		s.stripped = true
 	}
@@ -135,7 +128,8 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 			req.Header.Del(f)
 		}
 	} else if s.creds && !sameOrigin(prev.URL, req.URL, false) {
-		return refuse("%d would send the request body to another origin (%s)", hop.StatusCode, origin(req.URL))
+		return &RedirectError{Err: ErrRedirectRefused, Hops: s.history(),
+			Reason: fmt.Sprintf("%d would send the request body to another origin (%s)", hop.StatusCode, origin(req.URL))}
 	}
 	if !s.referer {
 		// Go's client adds a Referer of its own; fetch keeps only the caller's.

@@ -729,11 +729,8 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 // userAgent returns grab's User-Agent: "grab/" and the version "grab
 // version" prints, without its "v".
 func userAgent() string {
-	v := version
-	if bi, ok := debug.ReadBuildInfo(); ok && (v == "" || v == "dev") && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	return "grab/" + strings.TrimPrefix(cmp.Or(v, "dev"), "v")
+	bi, _ := debug.ReadBuildInfo()
+	return "grab/" + strings.TrimPrefix(buildVersion(version, bi), "v")
 }
 
 // receive checks the response against -f and --max-redirs 0 and writes it

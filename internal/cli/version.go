@@ -49,21 +49,26 @@ func versionLine() string {
 // formatVersion returns the version line for the link-time values v and c,
 // falling back to bi (which may be nil) for those left unset.
 func formatVersion(v, c string, bi *debug.BuildInfo) string {
-	if bi != nil {
-		if (v == "" || v == "dev") && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-		if c == "" {
-			c = revision(bi)
-		}
-	}
-	if v == "" {
-		v = "dev"
+	v = buildVersion(v, bi)
+	if bi != nil && c == "" {
+		c = revision(bi)
 	}
 	if c == "" {
 		c = "unknown"
 	}
 	return fmt.Sprintf("grab %s (commit %s, %s, %s/%s)", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// buildVersion returns the link-time version v, or when it is unset the
+// main module's version recorded in bi (which may be nil), or "dev".
+func buildVersion(v string, bi *debug.BuildInfo) string {
+	if bi != nil && (v == "" || v == "dev") && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "dev"
+	}
+	return v
 }
 
 // revision returns the VCS revision recorded in bi, with "-dirty" appended
