@@ -96,3 +96,22 @@ func TestGetProxy(t *testing.T) {
 		t.Errorf("proxy records: %+v", recs)
 	}
 }
+
+// HOSTILE.md C7 from the command line: a proxy password never shows on
+// stderr, in -v or in an error, on either transport. (C5, HTTP_PROXY in a
+// CGI process, is proxy.FromEnvironment's, which the CLI calls with the
+// process environment; its tests cover it.)
+func TestGetProxyRedacted(t *testing.T) {
+	noPassword := func(got string) string {
+		if strings.Contains(got, "pw-Secret9") {
+			return "password on stderr: " + got
+		}
+		return ""
+	}
+	tests := []stdinTest{
+		{runTest{"-x with userinfo", []string{"get", "-v", "-x", "http://kim:pw-Secret9@127.0.0.1:1", "http://localhost:9/hello"}, ExitFailure, empty, noPassword}, ""},
+		{runTest{"-x with userinfo --low-level", []string{"get", "-v", "--low-level", "-x", "http://kim:pw-Secret9@127.0.0.1:1", "https://localhost:9/hello"}, ExitFailure, empty, contains("kim:xxxxx@")}, ""},
+		{runTest{"-U", []string{"get", "-v", "-x", "http://127.0.0.1:1", "-U", "kim:pw-Secret9", "http://localhost:9/hello"}, ExitFailure, empty, noPassword}, ""},
+	}
+	runStdinTests(t, tests)
+}
