@@ -2,11 +2,11 @@ package fetch_test
 
 import (
 	"bytes"
-	"fmt"
 	"compress/gzip"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
