@@ -3,10 +3,11 @@
 # net/http clients and Python's urllib, in one run against one grab serve
 # on loopback:
 #   sequential: N GETs of /hello one at a time: fetch.Urlopen (default
-#     Opener), fetch.Urlopen with an installed Opener on conn.Transport,
+#     Opener: plain http on fetch/conn), fetch.Urlopen with an installed
+#     Opener on net/http (EngineNetHTTP),
 #     http.DefaultClient, and a urllib.request.urlopen loop;
 #   concurrent: CN GETs from C workers: one fetch.Opener shared by them (and
-#     one on conn.Transport), an http.Client on a clone of
+#     one on net/http), an http.Client on a clone of
 #     http.DefaultTransport with MaxIdleConns 2C and MaxIdleConnsPerHost C,
 #     and urlopen from a pool of C Python threads.
 # Each round runs every implementation once, the order rotated by round.
@@ -30,12 +31,12 @@ one() {
 	case $1 in
 	urllib) timeout 300 python3 -B bench/py/seq_urlopen.py "$url" "$N" ;;
 	urllib-threads) timeout 300 python3 -B bench/py/conc_urlopen.py "$url" "$CN" "$C" ;;
-	urlopen | urlopen-conn | nethttp) timeout 300 "$tmp/urlopen" -impl "$1" -n "$N" "$url" ;;
+	urlopen | urlopen-nethttp | nethttp) timeout 300 "$tmp/urlopen" -impl "$1" -n "$N" "$url" ;;
 	*) timeout 300 "$tmp/urlopen" -impl "$1" -n "$CN" -c "$C" "$url" ;;
 	esac >>"$tmp/results"
 }
 
-impls=(urlopen urlopen-conn nethttp urllib opener opener-conn nethttp-tuned urllib-threads)
+impls=(urlopen urlopen-nethttp nethttp urllib opener opener-nethttp nethttp-tuned urllib-threads)
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load0=$(load)
 : >"$tmp/results"
@@ -70,13 +71,13 @@ print(f"grab serve /hello on loopback, {runs} rounds, {os.cpu_count()} cores, {p
       f"load average {load0} before, {load1} after\n")
 table(f"{n} sequential GETs",
       [("urlopen", "grab fetch.Urlopen (default Opener)"),
-       ("urlopen-conn", "grab fetch.Urlopen (installed Opener on conn.Transport)"),
+       ("urlopen-nethttp", "grab fetch.Urlopen (installed Opener, EngineNetHTTP)"),
        ("nethttp", "Go net/http http.DefaultClient"),
        ("urllib", "Python urllib.request.urlopen loop")],
       [("net/http", "nethttp"), ("urlopen loop", "urllib")])
 table(f"{cn} GETs from {c} workers",
       [("opener", f"grab fetch.Opener shared by {c} goroutines"),
-       ("opener-conn", f"grab fetch.Opener on conn.Transport (MaxIdlePerHost {c})"),
+       ("opener-nethttp", f"grab fetch.Opener, EngineNetHTTP, shared by {c}"),
        ("nethttp-tuned", f"Go net/http tuned (MaxIdleConnsPerHost {c})"),
        ("urllib-threads", f"Python urlopen, {c} threads")],
       [("tuned net/http", "nethttp-tuned"), ("urlopen threads", "urllib-threads")])

@@ -18,10 +18,12 @@ func BenchmarkGet(b *testing.B) {
 	srv := httptest.NewServer(testserver.New())
 	b.Cleanup(srv.Close)
 	u := srv.URL + "/hello"
-	for _, low := range []bool{false, true} {
-		name := map[bool]string{false: "impl=fetch", true: "impl=fetch-conn"}[low]
-		b.Run(name, func(b *testing.B) {
-			o := &fetch.Opener{LowLevel: low}
+	for _, e := range []struct {
+		name   string
+		engine fetch.Engine
+	}{{"impl=fetch", fetch.EngineAuto}, {"impl=fetch-nethttp", fetch.EngineNetHTTP}} {
+		b.Run(e.name, func(b *testing.B) {
+			o := &fetch.Opener{Engine: e.engine}
 			b.Cleanup(o.CloseIdleConnections)
 			for b.Loop() {
 				resp, err := o.Open(b.Context(), u)

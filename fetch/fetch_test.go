@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -416,12 +417,28 @@ func TestUserAgent(t *testing.T) {
 	}
 }
 
-func TestDefaultTransport(t *testing.T) {
-	srv := newWorld(t, []string{"a"})
+// The zero Opener's EngineAuto runs plain http on fetch/conn (whose
+// timings have the connect phase without Opener.Trace) and https on
+// net/http (HTTP/2 here).
+func TestEngineAuto(t *testing.T) {
+	w := newWorld(t, []string{"a", "tls"})
 	o := &fetch.Opener{}
 	t.Cleanup(o.CloseIdleConnections)
-	_, body := read(t, o, srv.urls["a"]+"/hello")
-	if body != "Hello World" {
-		t.Errorf("body %q", body)
+	resp, body := read(t, o, w.urls["a"]+"/hello")
+	if body != "Hello World" || resp.Proto != "HTTP/1.1" || resp.Timings.ConnectDone.IsZero() {
+		t.Errorf("http: body %q, proto %s, connect done %v: want Hello World over fetch/conn", body, resp.Proto, resp.Timings.ConnectDone)
+	}
+	o = &fetch.Opener{Dial: w.g.DialContext, TLSConfig: &tls.Config{RootCAs: w.certs}}
+	t.Cleanup(o.CloseIdleConnections)
+	resp, body = read(t, o, w.urls["tls"]+"/hello")
+	if body != "Hello World" || resp.Proto != "HTTP/2.0" || !resp.Timings.ConnectDone.IsZero() {
+		t.Errorf("https: body %q, proto %s, connect done %v: want Hello World over net/http's HTTP/2", body, resp.Proto, resp.Timings.ConnectDone)
+	}
+	for scheme, want := range map[string][3]bool{"http": {true, false, true}, "https": {false, false, true}} {
+		for i, e := range []fetch.Engine{fetch.EngineAuto, fetch.EngineNetHTTP, fetch.EngineConn} {
+			if got := e.Conn(scheme); got != want[i] {
+				t.Errorf("Engine(%d).Conn(%q) = %v, want %v", e, scheme, got, want[i])
+			}
+		}
 	}
 }

@@ -29,7 +29,7 @@ func FuzzOpenURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		var mu sync.Mutex
 		var dialed []string
-		o := &fetch.Opener{LowLevel: true, DisableFile: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		o := &fetch.Opener{Engine: fetch.EngineConn, DisableFile: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			mu.Lock()
 			dialed = append(dialed, addr)
 			mu.Unlock()

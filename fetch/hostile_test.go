@@ -437,10 +437,10 @@ func TestTLSHandshake(t *testing.T) {
 	t.Cleanup(old.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(old.Certificate())
-	for _, low := range []bool{false, true} {
-		o := &fetch.Opener{LowLevel: low, TLSConfig: &tls.Config{RootCAs: pool}}
+	for _, engine := range []fetch.Engine{fetch.EngineNetHTTP, fetch.EngineConn} {
+		o := &fetch.Opener{Engine: engine, TLSConfig: &tls.Config{RootCAs: pool}}
 		if _, err := o.Open(t.Context(), old.URL); err == nil || !strings.Contains(err.Error(), "version") {
-			t.Errorf("H3 TLS 1.1 server (LowLevel %v): %v", low, err)
+			t.Errorf("H3 TLS 1.1 server (Engine %v): %v", engine, err)
 		}
 		o.CloseIdleConnections()
 	}

@@ -63,7 +63,8 @@ func (w *world) alias(hostport, name string) {
 }
 
 // transports are the two default transports the suite runs over: net/http's
-// and fetch/conn's (Opener.LowLevel), both dialing through the guard.
+// and fetch/conn's (EngineNetHTTP and EngineConn), both dialing through
+// the guard. EngineAuto, which splits by scheme, has TestEngineAuto.
 var transports = []string{"nethttp", "conn"}
 
 // transport returns a transport of kind made by hand, for BuildOpener.
@@ -81,7 +82,10 @@ func (w *world) opener(kind string, o *fetch.Opener) *fetch.Opener {
 	if o == nil {
 		o = &fetch.Opener{}
 	}
-	o.LowLevel = kind == "conn"
+	o.Engine = fetch.EngineNetHTTP
+	if kind == "conn" {
+		o.Engine = fetch.EngineConn
+	}
 	o.Dial = w.g.DialContext
 	o.TLSConfig = &tls.Config{RootCAs: w.certs}
 	w.t.Cleanup(o.CloseIdleConnections)

@@ -2,10 +2,12 @@
 // the rate, for bench/urlopen.sh. Each response must be a 200 whose body
 // is read to its end (its Content-Length, when given, matched).
 //
-//	-impl urlopen        fetch.Urlopen with the default Opener
-//	-impl urlopen-conn   fetch.Urlopen with an installed Opener on a zero conn.Transport
-//	-impl opener         one fetch.Opener (zero value) shared by the workers
-//	-impl opener-conn    one fetch.Opener on conn.Transport{MaxIdlePerHost: C}
+//	-impl urlopen          fetch.Urlopen with the default Opener (plain http
+//	                       on fetch/conn: EngineAuto)
+//	-impl urlopen-nethttp  fetch.Urlopen with an installed Opener on net/http
+//	                       (EngineNetHTTP)
+//	-impl opener           one fetch.Opener (zero value) shared by the workers
+//	-impl opener-nethttp   one fetch.Opener{Engine: EngineNetHTTP} shared by them
 //	-impl nethttp        net/http's http.DefaultClient
 //	-impl nethttp-tuned  an http.Client on a clone of http.DefaultTransport
 //	                     with MaxIdleConns 2C and MaxIdleConnsPerHost C
@@ -29,7 +31,6 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/fetch"
-	"github.com/grabhq/grab/fetch/conn"
 )
 
 const (
@@ -39,7 +40,7 @@ const (
 )
 
 func main() {
-	impl := flag.String("impl", "urlopen", "urlopen, urlopen-conn, opener, opener-conn, nethttp or nethttp-tuned")
+	impl := flag.String("impl", "urlopen", "urlopen, urlopen-nethttp, opener, opener-nethttp, nethttp or nethttp-tuned")
 	n := flag.Int("n", 2000, "requests")
 	c := flag.Int("c", 1, "concurrent workers")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the requests to `file`")
@@ -110,8 +111,8 @@ func getter(impl string, c int, rawurl string) (func(context.Context) error, err
 		return func(ctx context.Context) error {
 			return viaFetch(fetch.Urlopen(ctx, rawurl, nil))
 		}, nil
-	case "urlopen-conn":
-		fetch.InstallOpener(&fetch.Opener{Transport: &conn.Transport{}})
+	case "urlopen-nethttp":
+		fetch.InstallOpener(&fetch.Opener{Engine: fetch.EngineNetHTTP})
 		return func(ctx context.Context) error {
 			return viaFetch(fetch.Urlopen(ctx, rawurl, nil))
 		}, nil
@@ -120,8 +121,8 @@ func getter(impl string, c int, rawurl string) (func(context.Context) error, err
 		return func(ctx context.Context) error {
 			return viaFetch(o.Open(ctx, rawurl))
 		}, nil
-	case "opener-conn":
-		o := &fetch.Opener{Transport: &conn.Transport{MaxIdlePerHost: c}}
+	case "opener-nethttp":
+		o := &fetch.Opener{Engine: fetch.EngineNetHTTP}
 		return func(ctx context.Context) error {
 			return viaFetch(o.Open(ctx, rawurl))
 		}, nil

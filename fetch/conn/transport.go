@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"sync"
@@ -162,7 +163,8 @@ func (d tunnelDialer) DialContext(ctx context.Context, network, addr string) (ne
 // connection goes back to the pool when the body has been read to its end.
 // A request that fails on a reused connection before any response byte
 // arrived (the server closed it while idle) is sent once more on a new
-// connection when it is replayable: no body, or a GetBody.
+// connection when it is replayable: no body, or a GetBody. Of the
+// httptrace.ClientTrace hooks in req's context, GotConn is called.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r, err := t.route(req)
 	if err != nil {
@@ -174,6 +176,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			closeBody(req)
 			return nil, err
+		}
+		if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{Conn: c.nc, Reused: reused})
 		}
 		resp, err := t.exchange(req, c, r)
 		if err == nil {

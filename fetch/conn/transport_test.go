@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +63,32 @@ func TestTransportReuse(t *testing.T) {
 	}
 	if n := idleCount(tr, srv.URL); n != 1 {
 		t.Errorf("%d idle connections, want 1", n)
+	}
+}
+
+// TestTransportGotConn: the httptrace GotConn hook sees each request's
+// connection and whether it was reused.
+func TestTransportGotConn(t *testing.T) {
+	srv, _ := countingServer(t, testserver.New(), nil)
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	var got []string
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		got = append(got, fmt.Sprintf("%s reused=%v", info.Conn.RemoteAddr(), info.Reused))
+	}}
+	for range 2 {
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), "GET", srv.URL+"/hello", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	if want := []string{addr + " reused=false", addr + " reused=true"}; !slices.Equal(got, want) {
+		t.Errorf("GotConn calls %q, want %q", got, want)
 	}
 }
 

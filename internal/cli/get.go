@@ -282,7 +282,7 @@ Exit status:
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fl.BoolVar(&f.compressed, "compressed", false, "accepted for curl compatibility: bodies are always decoded")
 	fl.BoolVar(&f.rawEncoding, "raw", false, "send no Accept-Encoding and decode nothing")
-	fl.BoolVar(&f.lowLevel, "low-level", false, "run on fetch/conn's transport (HTTP/1.1) instead of net/http's")
+	fl.BoolVar(&f.lowLevel, "low-level", false, "run https on fetch/conn's transport (HTTP/1.1) too, not only http")
 	c.MarkFlagsMutuallyExclusive("output", "remote-name")
 	c.MarkFlagsMutuallyExclusive("location", "no-location")
 	return c
@@ -306,7 +306,7 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	if err != nil {
 		return err
 	}
-	log := &exchangeLog{edits: edits, netHTTP: !f.lowLevel}
+	log := &exchangeLog{edits: edits, engine: f.engine()}
 	if f.verbose {
 		log.v = &verbose{w: e.stderr}
 		defer log.v.stop() // hooks of a connection still closing write nothing
@@ -716,7 +716,7 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 	if f.insecure {
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
-	o.LowLevel = f.lowLevel
+	o.Engine = f.engine()
 	if f.retry > 0 {
 		o.Handlers = append(o.Handlers, &fetch.Retry{
 			Attempts: f.retry + 1,
@@ -728,6 +728,15 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 
 // userAgent returns grab's User-Agent: "grab/" and the version "grab
 // version" prints, without its "v".
+// engine returns the Opener's Engine: --low-level puts https on
+// fetch/conn too.
+func (f *getFlags) engine() fetch.Engine {
+	if f.lowLevel {
+		return fetch.EngineConn
+	}
+	return fetch.EngineAuto
+}
+
 func userAgent() string {
 	bi, _ := debug.ReadBuildInfo()
 	return "grab/" + strings.TrimPrefix(buildVersion(version, bi), "v")
@@ -868,10 +877,10 @@ func redactURL(rawURL string) string {
 // asked to remove, keeps each response head before fetch decodes the body
 // (for -i, -I and -w), and with -v writes each exchange on stderr.
 type exchangeLog struct {
-	edits   fieldEdits
-	netHTTP bool     // the transport is net/http's
-	v       *verbose // nil without -v
-	heads   []*head
+	edits  fieldEdits
+	engine fetch.Engine // the Opener's, which tells the transport of each request
+	v      *verbose     // nil without -v
+	heads  []*head
 }
 
 // head is a response's status line and header fields as received.
@@ -915,6 +924,7 @@ func (l *exchangeLog) Wrap(next http.RoundTripper) http.RoundTripper {
 func (l *exchangeLog) Order() int { return 1000 }
 
 func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*http.Response, error) {
+	netHTTP := !l.engine.Conn(req.URL.Scheme)
 	if len(l.edits.remove) > 0 || len(l.edits.empty) > 0 {
 		req = req.Clone(req.Context()) // a RoundTripper must not modify its argument
 		for _, name := range l.edits.remove {
@@ -923,18 +933,24 @@ func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*htt
 		for name, values := range l.edits.empty {
 			req.Header[name] = slices.Clone(values)
 		}
-		if l.netHTTP && slices.Contains(l.edits.remove, "User-Agent") {
+		if netHTTP && slices.Contains(l.edits.remove, "User-Agent") {
 			// net/http sends its own User-Agent unless the field is
 			// present and empty.
 			req.Header["User-Agent"] = []string{""}
 		}
 	}
 	if l.v != nil {
-		if l.netHTTP {
-			req = req.WithContext(httptrace.WithClientTrace(req.Context(), l.v.trace(req)))
-		} else {
-			l.v.print("> ", sentByConn(req)...)
+		trace := l.v.trace(req)
+		if !netHTTP {
+			// conn.Transport calls only GotConn; the head it writes is
+			// known before.
+			got := trace.GotConn
+			trace = &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+				got(info)
+				l.v.print("> ", sentByConn(req)...)
+			}}
 		}
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	}
 	resp, err := next.RoundTrip(req)
 	if err != nil {
