@@ -8,8 +8,12 @@
 //
 // A [Request] carries a URL, a method, headers, and data or a body; data
 // makes a POST with a form Content-Type, as urllib does. An [Opener] (its
-// zero value is ready) opens it over an http.Client: net/http's transport
-// by default, or fetch/conn's [conn.Transport]. [BuildOpener] makes an
+// zero value is ready) opens it over an http.Client. Its default
+// transport ([EngineAuto]) sends plain http on fetch/conn's
+// [conn.Transport] (HTTP/1.1 either way, and a sequential request costs
+// fewer goroutine hand-offs there) and https on net/http's (HTTP/2);
+// [Opener.Engine] puts everything on one of them, and any
+// http.RoundTripper can be given instead. [BuildOpener] makes an
 // Opener from pieces in any order (a transport, a cookie jar, Handlers
 // such as auth handlers or [Retry], Timeouts, Limits, Redirects), and
 // [InstallOpener] makes it the one [Urlopen] and [Retrieve] use.

@@ -144,6 +144,8 @@ func New(opts ...Option) http.Handler {
 		h.handle(m.pattern, "mounted application", m.h)
 	}
 	h.galleryRoutes()
+	h.downloadRoutes()
+	h.bigpageRoutes()
 	if c.faults {
 		h.faultRoutes()
 	}
