@@ -9,11 +9,13 @@
 #   concurrent: CN GETs from C workers: one fetch.Opener shared by them (and
 #     one on net/http), an http.Client on a clone of
 #     http.DefaultTransport with MaxIdleConns 2C and MaxIdleConnsPerHost C,
-#     and urlopen from a pool of C Python threads.
+#     and urlopen from a pool of C Python threads;
+#   limits: wrk for WRK_SECS seconds on 1 and on C connections, when wrk
+#     is installed.
 # Each round runs every implementation once, the order rotated by round.
 # Prints Markdown tables of medians (min-max) over RUNS rounds and the
 # ratios against the peers.
-# Usage: [RUNS=5] [N=2000] [CN=20000] [C=32] bench/urlopen.sh
+# Usage: [RUNS=5] [N=2000] [CN=20000] [C=32] [WRK_SECS=3] bench/urlopen.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=${RUNS:-5}
@@ -32,11 +34,24 @@ one() {
 	urllib) timeout 300 python3 -B bench/py/seq_urlopen.py "$url" "$N" ;;
 	urllib-threads) timeout 300 python3 -B bench/py/conc_urlopen.py "$url" "$CN" "$C" ;;
 	urlopen | urlopen-nethttp | nethttp) timeout 300 "$tmp/urlopen" -impl "$1" -n "$N" "$url" ;;
+	wrk-seq | wrk-conc)
+		# wrk keeps C connections busy for WRK_SECS: the server's limit.
+		local c=1
+		[[ $1 == wrk-conc ]] && c=$C
+		timeout 60 wrk -t"$((c < 2 ? 1 : 2))" -c"$c" -d"${WRK_SECS}s" "$url" |
+			awk -v impl="$1" -v secs="$WRK_SECS" '/^Requests\/sec:/ { printf "%s %d %s %s\n", impl, $2 * secs, secs, $2 }'
+		;;
 	*) timeout 300 "$tmp/urlopen" -impl "$1" -n "$CN" -c "$C" "$url" ;;
 	esac >>"$tmp/results"
 }
 
+WRK_SECS=${WRK_SECS:-3}
 impls=(urlopen urlopen-nethttp nethttp urllib opener opener-nethttp nethttp-tuned urllib-threads)
+if command -v wrk >/dev/null; then
+	impls+=(wrk-seq wrk-conc)
+else
+	echo "bench/urlopen.sh: wrk not found (apt-get install wrk): no limit rows" >&2
+fi
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load0=$(load)
 : >"$tmp/results"
@@ -62,6 +77,8 @@ def table(title, names, peers):
     print("| client | req/s median (min-max) | " + " | ".join(f"vs {p}" for p, _ in peers) + " |")
     print("| --- | --- |" + " --- |" * len(peers))
     for k, label in names:
+        if k not in rows:
+            continue
         v = rows[k]
         ratios = " | ".join(f"{med[k] / med[p]:.2f}x" for _, p in peers)
         print(f"| {label} | {med[k]:.0f} ({min(v):.0f}-{max(v):.0f}) | {ratios} |")
@@ -73,13 +90,15 @@ table(f"{n} sequential GETs",
       [("urlopen", "grab fetch.Urlopen (default Opener)"),
        ("urlopen-nethttp", "grab fetch.Urlopen (installed Opener, EngineNetHTTP)"),
        ("nethttp", "Go net/http http.DefaultClient"),
-       ("urllib", "Python urllib.request.urlopen loop")],
+       ("urllib", "Python urllib.request.urlopen loop"),
+       ("wrk-seq", "wrk, 1 connection (the server's limit)")],
       [("net/http", "nethttp"), ("urlopen loop", "urllib")])
 table(f"{cn} GETs from {c} workers",
       [("opener", f"grab fetch.Opener shared by {c} goroutines"),
        ("opener-nethttp", f"grab fetch.Opener, EngineNetHTTP, shared by {c}"),
        ("nethttp-tuned", f"Go net/http tuned (MaxIdleConnsPerHost {c})"),
-       ("urllib-threads", f"Python urlopen, {c} threads")],
+       ("urllib-threads", f"Python urlopen, {c} threads"),
+       ("wrk-conc", f"wrk, {c} connections (the server's limit)")],
       [("tuned net/http", "nethttp-tuned"), ("urlopen threads", "urllib-threads")])
 
 def target(what, a, b, want):
