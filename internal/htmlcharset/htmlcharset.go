@@ -1,0 +1,143 @@
+// Package htmlcharset chooses the character encoding of an HTML body the way
+// a browser does, for the packages that decode pages (fetch and parse), so
+// that both read a page alike.
+//
+// The order is the WHATWG encoding sniffing algorithm's: a byte order mark,
+// then the charset parameter of the Content-Type, then (for HTML, or when
+// the type is unknown) a <meta charset> or <meta http-equiv="Content-Type">
+// in the first [PrescanBytes] bytes, then UTF-8. Labels are WHATWG labels
+// (golang.org/x/net/html/charset): "latin1" and "iso-8859-1" mean
+// windows-1252, "utf-16" means UTF-16LE; an unknown label is ignored; UTF-7
+// is not supported (HOSTILE.md N4). A <meta> cannot declare UTF-16 (a
+// document that reads its own declaration in ASCII is not UTF-16: UTF-8 is
+// used), and x-user-defined declared in a <meta> means windows-1252.
+package htmlcharset
+
+import (
+	"bytes"
+	"mime"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// PrescanBytes is how much of an HTML document the <meta> prescan reads,
+// as the WHATWG encoding sniffing algorithm does.
+const PrescanBytes = 1024
+
+// Result is the encoding chosen for a body and why.
+type Result struct {
+	Encoding encoding.Encoding // never nil
+	Name     string            // WHATWG name: "utf-8", "euc-kr", "shift_jis", "windows-1252", "utf-16le", ...
+	Source   string            // "bom", "header", "meta" or "default"
+	BOM      int               // bytes of byte order mark at the start of the body, to skip
+}
+
+// Detect chooses the encoding of a body from its first bytes (at least
+// PrescanBytes of them when the body is that long) and its Content-Type.
+func Detect(head []byte, contentType string) Result {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		return Result{unicode.UTF8, "utf-8", "bom", 3}
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return Result{unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "utf-16be", "bom", 2}
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		return Result{unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le", "bom", 2}
+	}
+	mediatype, params, _ := mime.ParseMediaType(contentType)
+	if label := params["charset"]; label != "" {
+		if e, name := charset.Lookup(label); e != nil {
+			return Result{e, name, "header", 0}
+		}
+	}
+	if mediatype == "" || mediatype == "text/html" || mediatype == "application/xhtml+xml" {
+		if label := prescan(head); label != "" {
+			if e, name := charset.Lookup(label); e != nil {
+				if strings.HasPrefix(name, "utf-16") {
+					return Result{unicode.UTF8, "utf-8", "meta", 0}
+				}
+				if name == "x-user-defined" {
+					e, name = charset.Lookup("windows-1252")
+				}
+				return Result{e, name, "meta", 0}
+			}
+		}
+	}
+	return Result{unicode.UTF8, "utf-8", "default", 0}
+}
+
+// prescan returns the charset label a <meta> element declares in the first
+// PrescanBytes bytes of an HTML document, or "".
+func prescan(head []byte) string {
+	if len(head) > PrescanBytes {
+		head = head[:PrescanBytes]
+	}
+	z := html.NewTokenizer(bytes.NewReader(head))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "meta" || !hasAttr {
+				continue
+			}
+			var content, cs string
+			httpEquiv := false
+			for {
+				k, v, more := z.TagAttr()
+				switch string(k) {
+				case "charset":
+					cs = string(v)
+				case "content":
+					content = string(v)
+				case "http-equiv":
+					httpEquiv = strings.EqualFold(string(v), "content-type")
+				}
+				if !more {
+					break
+				}
+			}
+			if cs != "" {
+				return cs
+			}
+			if httpEquiv {
+				if label := FromContent(content); label != "" {
+					return label
+				}
+			}
+		}
+	}
+}
+
+// FromContent extracts the charset from a <meta content> value such as
+// "text/html; charset=euc-kr", as the WHATWG algorithm does, or "".
+func FromContent(s string) string {
+	for {
+		i := strings.Index(strings.ToLower(s), "charset")
+		if i < 0 {
+			return ""
+		}
+		s = strings.TrimLeft(s[i+len("charset"):], " \t\n\f\r")
+		if !strings.HasPrefix(s, "=") {
+			continue
+		}
+		s = strings.TrimLeft(s[1:], " \t\n\f\r")
+		if s == "" {
+			return ""
+		}
+		if q := s[0]; q == '"' || q == '\'' {
+			if j := strings.IndexByte(s[1:], q); j >= 0 {
+				return s[1 : j+1]
+			}
+			return ""
+		}
+		if j := strings.IndexAny(s, " \t\n\f\r;"); j >= 0 {
+			return s[:j]
+		}
+		return s
+	}
+}

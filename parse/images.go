@@ -1,0 +1,532 @@
+package parse
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// Image is one image reference of a page.
+type Image struct {
+	// URL is the absolute http or https URL a browser requests for the
+	// reference (or, with Options.KeepData, a data: URI).
+	URL string `json:"url"`
+	// Raw is the reference as written in the page, character references
+	// decoded and surrounding whitespace trimmed: a single URL, or one
+	// candidate of a srcset.
+	Raw string `json:"raw"`
+	// Tag is the element it came from ("img", "source", "meta", "style",
+	// any element for a style attribute), lower-cased.
+	Tag string `json:"tag"`
+	// Attr is the attribute it came from ("src", "srcset", "data-src",
+	// "content", "href", "style", ...), or "" for a <style> block.
+	Attr string `json:"attr"`
+	// Kind is the kind of reference.
+	Kind Kind `json:"kind"`
+	// Descriptor is the srcset descriptor of a candidate, such as "2x" or
+	// "300w", or "".
+	Descriptor string `json:"descriptor"`
+	// Alt is the alt text of the <img> (for <source>, of the <img> of its
+	// <picture>), or "".
+	Alt string `json:"alt"`
+}
+
+// Images reads an HTML page from r, already decoded to UTF-8 (see Decode),
+// and returns its image references in document order, resolved against the
+// first <base href> of the page and pageURL (the URL the page was fetched
+// from; "" when unknown, and then relative references are left out).
+//
+// It tokenizes the page as a browser does, without building a tree: nothing
+// in comments, <script>, <style> (except its CSS with KindCSS), <textarea>,
+// <title>, <noscript>, <iframe>, <xmp> or <template> content counts. Which
+// references it reports is set by opts (see Options and Kind). Every URL is
+// absolute http or https; javascript: is never reported, data: only with
+// Options.KeepData, and a reference that does not resolve (an empty value,
+// a fragment alone, a bad host or port) is left out.
+//
+// When a limit of opts stops it, Images returns the images found up to
+// there and an error matching ErrTruncated; on a read error, the images
+// found and the error. A pageURL that is not absolute is an error.
+func Images(r io.Reader, pageURL string, opts Options) ([]Image, error) {
+	if err := checkPageURL(pageURL); err != nil {
+		return nil, err
+	}
+	e := &imageExtractor{
+		scanner: newScanner(r, &opts),
+		kinds:   opts.kinds(),
+		max:     opts.maxURLs(),
+	}
+	err := e.run()
+	return e.resolve(pageURL), err
+}
+
+type imageExtractor struct {
+	*scanner
+	kinds Kind
+	max   int // -1: no limit
+	items []Image
+
+	// seen holds the raw references collected, once collecting them all
+	// has filled the limit (see add).
+	seen map[string]struct{}
+
+	base      string // href of the first <base href>
+	haveBase  bool
+	pictures  int // depth of <picture>
+	pictureAt int // index in items of the first image of the current <picture>
+	styleText bool
+
+	attrs []attr
+	cands []candidate
+}
+
+func (e *imageExtractor) run() error {
+	z := e.z
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return e.err()
+		case html.TextToken:
+			if e.styleText {
+				e.styleText = false
+				if !e.cssText(string(z.Text())) {
+					return urlLimit(e.max)
+				}
+			}
+		case html.EndTagToken:
+			e.styleText = false
+			if e.templates == 0 && e.pictures == 0 {
+				continue // the tag name is needed only to close these
+			}
+			name, _ := z.TagName()
+			if !e.inert(tt, name) && e.pictures > 0 && string(name) == "picture" {
+				e.pictures--
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			e.styleText = false
+			name, hasAttr := z.TagName()
+			if e.inert(tt, name) {
+				continue
+			}
+			if !e.tag(name, hasAttr) {
+				return urlLimit(e.max)
+			}
+		default:
+			e.styleText = false
+		}
+	}
+}
+
+// tag handles a start tag; false means the URL limit is reached.
+func (e *imageExtractor) tag(name []byte, hasAttr bool) bool {
+	switch string(name) {
+	case "img", "image":
+		if hasAttr {
+			return e.img(tagName(name))
+		}
+	case "source":
+		if hasAttr {
+			return e.source()
+		}
+	case "picture":
+		e.pictures++
+		e.pictureAt = len(e.items)
+		return e.styleAttr(name, hasAttr)
+	case "meta":
+		if hasAttr && e.kinds&KindMeta != 0 {
+			return e.meta()
+		}
+	case "link":
+		if hasAttr && e.kinds&KindIcon != 0 {
+			return e.icon()
+		}
+	case "base":
+		if hasAttr && !e.haveBase {
+			e.baseHref()
+		}
+	case "style":
+		e.styleText = e.kinds&KindCSS != 0
+		return e.styleAttr(name, hasAttr)
+	case "input", "video":
+		if hasAttr {
+			return e.inputVideo(tagName(name))
+		}
+	default:
+		return e.styleAttr(name, hasAttr)
+	}
+	return true
+}
+
+// tagName returns the name of a tag handled by img or inputVideo as a
+// constant string.
+func tagName(name []byte) string {
+	switch string(name) {
+	case "img":
+		return "img"
+	case "image":
+		return "image"
+	case "input":
+		return "input"
+	case "video":
+		return "video"
+	}
+	return string(name)
+}
+
+// Attribute names of the lazy-loading scripts.
+var lazySingle = []string{"data-src", "data-original", "data-lazy-src", "data-lazy"}
+var lazySrcset = []string{"data-srcset", "data-lazy-srcset"}
+
+// img handles <img> (and <image>).
+func (e *imageExtractor) img(tag string) bool {
+	e.attrs = e.scanner.attrs(e.attrs)
+	var alt string
+	for _, a := range e.attrs {
+		if string(a.key) == "alt" {
+			alt = string(a.val)
+			break
+		}
+	}
+	if e.pictures > 0 && alt != "" {
+		for i := e.pictureAt; i < len(e.items); i++ {
+			if e.items[i].Tag == "source" && e.items[i].Alt == "" {
+				e.items[i].Alt = alt
+			}
+		}
+	}
+	for _, a := range e.attrs {
+		k, v := a.key, a.val
+		switch string(k) {
+		case "src":
+			if !e.single(v, tag, "src", KindImg, alt) {
+				return false
+			}
+		case "href", "xlink:href":
+			if tag == "image" && !e.single(v, tag, attrName(k), KindImg, alt) {
+				return false
+			}
+		case "srcset":
+			if !e.srcset(v, tag, "srcset", KindSrcset, alt) {
+				return false
+			}
+		case "style":
+			if !e.css(v, tag, alt) {
+				return false
+			}
+		default:
+			if !e.lazy(k, v, tag, alt) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// lazy handles a lazy-loading attribute, if k is one.
+func (e *imageExtractor) lazy(k, v []byte, tag, alt string) bool {
+	if e.kinds&KindLazy == 0 || len(k) < 8 || k[0] != 'd' || !bytes.HasPrefix(k, []byte("data-")) {
+		return true
+	}
+	for _, n := range lazySingle {
+		if string(k) == n {
+			return e.single(v, tag, n, KindLazy, alt)
+		}
+	}
+	for _, n := range lazySrcset {
+		if string(k) == n {
+			return e.srcset(v, tag, n, KindLazy, alt)
+		}
+	}
+	return true
+}
+
+// attrName returns the few attribute names that are not constants.
+func attrName(k []byte) string {
+	switch string(k) {
+	case "href":
+		return "href"
+	case "xlink:href":
+		return "xlink:href"
+	}
+	return string(k)
+}
+
+// source handles <source> (which matters in <picture>).
+func (e *imageExtractor) source() bool {
+	e.attrs = e.scanner.attrs(e.attrs)
+	for _, a := range e.attrs {
+		switch string(a.key) {
+		case "srcset":
+			if !e.srcset(a.val, "source", "srcset", KindSource, "") {
+				return false
+			}
+		case "style":
+			if !e.css(a.val, "source", "") {
+				return false
+			}
+		default:
+			if !e.lazy(a.key, a.val, "source", "") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// inputVideo handles <input type=image src> and <video poster>.
+func (e *imageExtractor) inputVideo(tag string) bool {
+	e.attrs = e.scanner.attrs(e.attrs)
+	isImage := false
+	if tag == "input" {
+		for _, a := range e.attrs {
+			if string(a.key) == "type" && strings.EqualFold(string(bytes.TrimSpace(a.val)), "image") {
+				isImage = true
+			}
+		}
+	}
+	for _, a := range e.attrs {
+		switch string(a.key) {
+		case "src":
+			if isImage && !e.single(a.val, tag, "src", KindImg, "") {
+				return false
+			}
+		case "poster":
+			if tag == "video" && !e.single(a.val, tag, "poster", KindImg, "") {
+				return false
+			}
+		case "style":
+			if !e.css(a.val, tag, "") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Properties of <meta> that name the page's image.
+var metaImage = []string{"og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"}
+
+// meta handles <meta property|name=og:image content>.
+func (e *imageExtractor) meta() bool {
+	e.attrs = e.scanner.attrs(e.attrs)
+	var content []byte
+	is := false
+	for _, a := range e.attrs {
+		switch string(a.key) {
+		case "property", "name":
+			p := strings.ToLower(strings.TrimSpace(string(a.val)))
+			for _, m := range metaImage {
+				if p == m {
+					is = true
+				}
+			}
+		case "content":
+			content = a.val
+		}
+	}
+	if !is || content == nil {
+		return true
+	}
+	return e.single(content, "meta", "content", KindMeta, "")
+}
+
+// Link relations of icons.
+var iconRels = []string{"icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
+
+// icon handles <link rel=icon href>.
+func (e *imageExtractor) icon() bool {
+	e.attrs = e.scanner.attrs(e.attrs)
+	var href []byte
+	is := false
+	for _, a := range e.attrs {
+		switch string(a.key) {
+		case "rel":
+			for _, r := range strings.Fields(strings.ToLower(string(a.val))) {
+				for _, ir := range iconRels {
+					if r == ir {
+						is = true
+					}
+				}
+			}
+		case "href":
+			href = a.val
+		}
+	}
+	if !is || href == nil {
+		return true
+	}
+	return e.single(href, "link", "href", KindIcon, "")
+}
+
+// baseHref records the first <base href>.
+func (e *imageExtractor) baseHref() {
+	for {
+		k, v, more := e.z.TagAttr()
+		if string(k) == "href" {
+			e.base, e.haveBase = string(v), true
+			return
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+// styleAttr handles the style attribute of any element, with KindCSS.
+func (e *imageExtractor) styleAttr(name []byte, hasAttr bool) bool {
+	if !hasAttr || e.kinds&KindCSS == 0 {
+		return true
+	}
+	for {
+		k, v, more := e.z.TagAttr()
+		if string(k) == "style" {
+			return e.css(v, string(name), "")
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+// css collects the url()s of a style attribute.
+func (e *imageExtractor) css(v []byte, tag, alt string) bool {
+	if e.kinds&KindCSS == 0 {
+		return true
+	}
+	ok := true
+	cssURLs(string(v), func(u string) bool {
+		ok = e.add(Image{Raw: trimSpace(u), Tag: tag, Attr: "style", Kind: KindCSS, Alt: alt})
+		return ok
+	})
+	return ok
+}
+
+// cssText collects the url()s of a <style> block.
+func (e *imageExtractor) cssText(s string) bool {
+	ok := true
+	cssURLs(s, func(u string) bool {
+		ok = e.add(Image{Raw: trimSpace(u), Tag: "style", Kind: KindCSS})
+		return ok
+	})
+	return ok
+}
+
+// single collects an attribute holding one URL.
+func (e *imageExtractor) single(v []byte, tag, attr string, kind Kind, alt string) bool {
+	if e.kinds&kind == 0 {
+		return true
+	}
+	v = bytes.TrimFunc(v, isC0OrSpace)
+	if len(v) == 0 {
+		return true
+	}
+	return e.add(Image{Raw: string(v), Tag: tag, Attr: attr, Kind: kind, Alt: alt})
+}
+
+func isC0OrSpace(r rune) bool { return r <= ' ' }
+
+// srcset collects the candidates of a srcset attribute.
+func (e *imageExtractor) srcset(v []byte, tag, attr string, kind Kind, alt string) bool {
+	if e.kinds&kind == 0 {
+		return true
+	}
+	e.cands = parseSrcset(e.cands[:0], string(v))
+	if len(e.cands) == 0 {
+		return true
+	}
+	cs := e.cands
+	if e.o.BestCandidate {
+		b := best(cs)
+		cs = cs[b : b+1]
+	}
+	for _, c := range cs {
+		if !e.add(Image{Raw: c.url, Tag: tag, Attr: attr, Kind: kind, Descriptor: c.desc, Alt: alt}) {
+			return false
+		}
+	}
+	return true
+}
+
+// add collects an image, its URL not yet resolved; false means the URL
+// limit is reached. Duplicates are collected as they come, which costs
+// nothing on ordinary pages; when the limit is reached, the duplicates of
+// Raw are dropped and, from then on, not collected, so that a page of a
+// million copies of one image does not fill the limit.
+func (e *imageExtractor) add(im Image) bool {
+	if im.Raw == "" {
+		return true
+	}
+	im.Raw, im.Alt = validUTF8(im.Raw), validUTF8(im.Alt)
+	if e.seen != nil {
+		if _, dup := e.seen[im.Raw]; dup {
+			return true
+		}
+	}
+	if e.max >= 0 && len(e.items) >= e.max {
+		if e.o.KeepDuplicates || e.seen != nil {
+			return false
+		}
+		e.compact()
+		if _, dup := e.seen[im.Raw]; dup {
+			return true
+		}
+		if len(e.items) >= e.max {
+			return false
+		}
+	}
+	if e.seen != nil {
+		e.seen[im.Raw] = struct{}{}
+	}
+	e.items = append(e.items, im)
+	return true
+}
+
+// compact drops the items whose Raw came before and starts e.seen.
+func (e *imageExtractor) compact() {
+	e.seen = make(map[string]struct{}, len(e.items))
+	out := e.items[:0]
+	for _, im := range e.items {
+		if _, dup := e.seen[im.Raw]; !dup {
+			e.seen[im.Raw] = struct{}{}
+			out = append(out, im)
+		}
+	}
+	clear(e.items[len(out):])
+	e.items = out
+	if e.pictureAt > len(out) {
+		e.pictureAt = len(out)
+	}
+}
+
+// resolve sets the URL of each item, drops those that do not resolve and,
+// unless KeepDuplicates, the repeats of a URL.
+func (e *imageExtractor) resolve(pageURL string) []Image {
+	res := newResolver(pageURL, e.base, e.o)
+	var seen map[string]struct{}
+	if !e.o.KeepDuplicates {
+		seen = make(map[string]struct{}, len(e.items))
+	}
+	out := e.items[:0]
+	for _, im := range e.items {
+		u, ok := res.resolve(im.Raw)
+		if !ok {
+			continue
+		}
+		if seen != nil {
+			if _, dup := seen[u]; dup {
+				continue
+			}
+			seen[u] = struct{}{}
+		}
+		im.URL = u
+		out = append(out, im)
+	}
+	clear(e.items[len(out):])
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

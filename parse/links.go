@@ -1,0 +1,169 @@
+package parse
+
+import (
+	"io"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// Link is one link of a page.
+type Link struct {
+	// URL is the absolute http or https URL of the link, without its
+	// fragment.
+	URL string `json:"url"`
+	// Raw is the reference as written, character references decoded and
+	// surrounding whitespace trimmed.
+	Raw string `json:"raw"`
+	// Tag is the element: "a", "area", "link", "iframe" or "frame".
+	Tag string `json:"tag"`
+	// Attr is the attribute: "href" or "src".
+	Attr string `json:"attr"`
+	// Rel is the rel attribute, lower-cased, its tokens separated by one
+	// space, or "".
+	Rel string `json:"rel"`
+	// NoFollow is whether Rel holds "nofollow".
+	NoFollow bool `json:"nofollow"`
+}
+
+// Links reads an HTML page from r, already decoded to UTF-8 (see Decode),
+// and returns the links of its <a href>, <area href>, <link href>, <iframe
+// src> and <frame src> in document order, resolved as Images resolves
+// images (against the first <base href> and pageURL). Only http and https
+// links are reported (no javascript:, mailto:, tel: or data:), without
+// their fragment; a reference that is a fragment alone ("#top", the page
+// itself) is left out, as colly leaves it out. Options.Kinds,
+// BestCandidate and KeepData do not apply; the limits do, as in Images.
+// Links does not read <meta name=robots>: NoFollow reflects rel alone.
+func Links(r io.Reader, pageURL string, opts Options) ([]Link, error) {
+	if err := checkPageURL(pageURL); err != nil {
+		return nil, err
+	}
+	e := &linkExtractor{scanner: newScanner(r, &opts), max: opts.maxURLs()}
+	err := e.run()
+	return e.resolve(pageURL), err
+}
+
+type linkExtractor struct {
+	*scanner
+	max      int
+	links    []Link
+	base     string
+	haveBase bool
+	attrs    []attr
+}
+
+func (e *linkExtractor) run() error {
+	z := e.z
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return e.err()
+		case html.EndTagToken:
+			if e.templates > 0 {
+				name, _ := z.TagName()
+				e.inert(tt, name)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if e.inert(tt, name) || !hasAttr {
+				continue
+			}
+			var tag, attrKey string
+			switch string(name) {
+			case "a":
+				tag, attrKey = "a", "href"
+			case "area":
+				tag, attrKey = "area", "href"
+			case "link":
+				tag, attrKey = "link", "href"
+			case "iframe":
+				tag, attrKey = "iframe", "src"
+			case "frame":
+				tag, attrKey = "frame", "src"
+			case "base":
+				if !e.haveBase {
+					e.attrs = e.scanner.attrs(e.attrs)
+					for _, a := range e.attrs {
+						if string(a.key) == "href" {
+							e.base, e.haveBase = string(a.val), true
+							break
+						}
+					}
+				}
+				continue
+			default:
+				continue
+			}
+			if !e.link(tag, attrKey) {
+				return urlLimit(e.max)
+			}
+		}
+	}
+}
+
+// link collects the link of the current tag; false means the limit is
+// reached.
+func (e *linkExtractor) link(tag, attrKey string) bool {
+	e.attrs = e.scanner.attrs(e.attrs)
+	var ref, rel []byte
+	found := false
+	for _, a := range e.attrs {
+		switch string(a.key) {
+		case attrKey:
+			ref, found = a.val, true
+		case "rel":
+			rel = a.val
+		}
+	}
+	raw := trimSpace(string(ref))
+	if !found || raw == "" || raw[0] == '#' {
+		return true
+	}
+	if e.max >= 0 && len(e.links) >= e.max {
+		return false
+	}
+	l := Link{Raw: validUTF8(raw), Tag: tag, Attr: attrKey}
+	if len(rel) > 0 {
+		fields := strings.Fields(strings.ToLower(string(rel)))
+		l.Rel = validUTF8(strings.Join(fields, " "))
+		for _, f := range fields {
+			if f == "nofollow" {
+				l.NoFollow = true
+			}
+		}
+	}
+	e.links = append(e.links, l)
+	return true
+}
+
+// resolve sets the URL of each link and drops those that do not resolve
+// and, unless KeepDuplicates, repeats of a URL.
+func (e *linkExtractor) resolve(pageURL string) []Link {
+	res := newResolver(pageURL, e.base, e.o)
+	var seen map[string]struct{}
+	if !e.o.KeepDuplicates {
+		seen = make(map[string]struct{}, len(e.links))
+	}
+	out := e.links[:0]
+	for _, l := range e.links {
+		u, ok := res.resolve(l.Raw)
+		if !ok || strings.HasPrefix(u, "data:") {
+			continue
+		}
+		if seen != nil {
+			if _, dup := seen[u]; dup {
+				continue
+			}
+			seen[u] = struct{}{}
+		}
+		l.URL = u
+		out = append(out, l)
+	}
+	clear(e.links[len(out):])
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

@@ -1,0 +1,380 @@
+package parse
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/grabhq/grab/urlx"
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+)
+
+// maxDirCache bounds the directories a resolver remembers.
+const maxDirCache = 4096
+
+// resolver turns the references of one page into the absolute URLs a
+// browser requests: resolved with urlx.Join against the document base URL,
+// then normalised as the WHATWG URL parser does for http and https (scheme
+// and host lower-cased, IDNA host, default port dropped, dot segments
+// removed, the characters a browser escapes percent-encoded, the fragment
+// dropped).
+type resolver struct {
+	base     string            // document base URL; "" when there is none
+	httpBase bool              // base is http(s), so relative references resolve
+	enc      encoding.Encoding // query encoding; nil means UTF-8
+	keepData bool
+
+	// dirs maps the directory part of a reference ("../img/") to the
+	// normalised absolute URL it resolves to, so that most references cost
+	// a map lookup and a concatenation instead of a full resolution.
+	dirs map[string]dirEntry
+}
+
+type dirEntry struct {
+	prefix string
+	fast   bool
+}
+
+// checkPageURL returns an error for a page URL that cannot be a base.
+func checkPageURL(pageURL string) error {
+	if pageURL == "" {
+		return nil
+	}
+	r, err := urlx.Split(pageURL)
+	if err != nil {
+		return fmt.Errorf("parse: page URL: %w", err)
+	}
+	if r.Scheme == "" {
+		return fmt.Errorf("parse: page URL %q is not absolute: it has no scheme", clip(pageURL))
+	}
+	return nil
+}
+
+// newResolver makes the resolver of a page fetched from pageURL (already
+// checked by checkPageURL) whose first <base href> is baseHref ("" if
+// none), for queries in the encoding named charsetName.
+func newResolver(pageURL, baseHref string, o *Options) *resolver {
+	r := &resolver{keepData: o.KeepData, dirs: make(map[string]dirEntry)}
+	if o.Charset != "" {
+		if e, name := charset.Lookup(o.Charset); e != nil && name != "utf-8" && !strings.HasPrefix(name, "utf-16") {
+			// A UTF-16 page's URLs are encoded as UTF-8, as browsers do.
+			r.enc = e
+		}
+	}
+	fallback := pageURL
+	if u, ok := r.normalize(pageURL); ok {
+		fallback = u
+	}
+	r.base = fallback
+	if b := cleanRef(trimSpace(baseHref)); b != "" {
+		if j, err := urlx.Join(fallback, b); err == nil && j != "" && schemeOf(j) != "" {
+			r.base = j
+			if u, ok := r.normalize(j); ok {
+				r.base = u
+			}
+		}
+	}
+	s := schemeOf(r.base)
+	r.httpBase = s == "http" || s == "https"
+	return r
+}
+
+// resolve returns the absolute URL of the reference raw, and false when a
+// browser would not request it over http(s) (or it is a data: URI left
+// out).
+func (r *resolver) resolve(raw string) (string, bool) {
+	s := trimSpace(raw)
+	if s == "" || s[0] == '#' {
+		return "", false
+	}
+	if u, ok, done := r.fast(s); done {
+		return u, ok
+	}
+	return r.slow(s)
+}
+
+// fast resolves s when it is made of characters no step of the resolution
+// changes, from the cached resolution of its directory. done is false when
+// s needs the slow path.
+func (r *resolver) fast(s string) (u string, ok, done bool) {
+	q := len(s)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !fastChar[c] {
+			return "", false, false
+		}
+		if c == '?' && q == len(s) {
+			q = i
+		}
+	}
+	path := s[:q]
+	slash := strings.LastIndexByte(path, '/')
+	dir, last := path[:slash+1], path[slash+1:]
+	switch {
+	case q == len(s)-1: // an empty query: the resolvers disagree on it
+		return "", false, false
+	case dir == "" && (last == "" || strings.IndexByte(last, ':') >= 0): // no path, or maybe a scheme
+		return "", false, false
+	case isDot(last) != 0:
+		return "", false, false
+	}
+	e, cached := r.dirs[dir]
+	if !cached {
+		e = r.resolveDir(dir)
+		if len(r.dirs) < maxDirCache {
+			r.dirs[dir] = e
+		}
+	}
+	if !e.fast {
+		return "", false, false
+	}
+	return e.prefix + s[slash+1:], true, true
+}
+
+// resolveDir resolves a directory part by resolving a file in it.
+func (r *resolver) resolveDir(dir string) dirEntry {
+	u, ok := r.slow(dir + "x")
+	if !ok {
+		return dirEntry{}
+	}
+	if !strings.HasSuffix(u, "/x") {
+		return dirEntry{}
+	}
+	return dirEntry{prefix: u[:len(u)-1], fast: true}
+}
+
+// slow resolves s (trimmed, not empty) with urlx.Join and normalises the
+// result.
+func (r *resolver) slow(s string) (string, bool) {
+	s = cleanRef(s)
+	switch schemeOf(s) {
+	case "":
+		if !r.httpBase {
+			return "", false
+		}
+	case "http", "https":
+	case "data":
+		if r.keepData {
+			return s, true
+		}
+		return "", false
+	default:
+		return "", false // javascript:, file:, mailto:, ...
+	}
+	j, err := urlx.Join(r.base, s)
+	if err != nil {
+		return "", false
+	}
+	return r.normalize(j)
+}
+
+// normalize returns the http(s) URL u as a browser requests it.
+func (r *resolver) normalize(u string) (string, bool) {
+	sr, err := urlx.Split(u)
+	if err != nil {
+		return "", false
+	}
+	scheme := strings.ToLower(sr.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", false
+	}
+	host, err := sr.ASCIIHostname()
+	if err != nil || host == "" || strings.ContainsAny(host, forbiddenHost) {
+		return "", false
+	}
+	if strings.IndexByte(host, ':') >= 0 {
+		host = "[" + host + "]"
+	}
+	port, hasPort, err := sr.Port()
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(u) + 8)
+	b.WriteString(scheme)
+	b.WriteString("://")
+	if at := strings.LastIndexByte(sr.Netloc, '@'); at >= 0 {
+		b.WriteString(sr.Netloc[:at+1])
+	}
+	b.WriteString(host)
+	if hasPort && !(scheme == "http" && port == 80 || scheme == "https" && port == 443) {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(port))
+	}
+	path := removeDots(sr.Path)
+	if path == "" || path[0] != '/' {
+		path = "/" + path
+	}
+	escape(&b, path, pathEscape, nil)
+	if sr.Query != "" {
+		b.WriteByte('?')
+		escape(&b, sr.Query, queryEscape, r.enc)
+	}
+	return b.String(), true
+}
+
+// forbiddenHost holds the characters WHATWG forbids in a host (after
+// IDNA); ":" is absent because it separates the groups of an IPv6 address.
+const forbiddenHost = " #%/<>?@[\\]^|\x00\t\n\r"
+
+// Sets of bytes: those no step of resolution changes, and those a browser
+// percent-encodes in the path and in the query of an http(s) URL.
+var (
+	fastChar = byteSet(func(c byte) bool {
+		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-._~!$&()*+,=:@/%?", c) >= 0
+	})
+	pathEscape  = byteSet(func(c byte) bool { return c <= 0x20 || c >= 0x7f || strings.IndexByte("\"#<>?`{}", c) >= 0 })
+	queryEscape = byteSet(func(c byte) bool { return c <= 0x20 || c >= 0x7f || strings.IndexByte("\"#<>'", c) >= 0 })
+)
+
+func byteSet(in func(c byte) bool) *[256]bool {
+	var s [256]bool
+	for c := range 256 {
+		s[c] = in(byte(c))
+	}
+	return &s
+}
+
+// escape writes s to b with the bytes of set percent-encoded. Non-ASCII
+// text is encoded with enc first when enc is not nil (characters enc
+// cannot encode become HTML numeric character references, as browsers
+// send them).
+func escape(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); {
+		c := s[i]
+		if !set[c] {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		if c >= 0x80 && enc != nil {
+			j := i
+			for j < len(s) && s[j] >= 0x80 {
+				j++
+			}
+			out, err := encoding.HTMLEscapeUnsupported(enc.NewEncoder()).String(s[i:j])
+			if err == nil {
+				for k := 0; k < len(out); k++ {
+					if o := out[k]; o < 0x80 && !set[o] {
+						b.WriteByte(o)
+					} else {
+						b.WriteByte('%')
+						b.WriteByte(hex[o>>4])
+						b.WriteByte(hex[o&15])
+					}
+				}
+				i = j
+				continue
+			}
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+		i++
+	}
+}
+
+// isDot reports whether a path segment is "." (1) or ".." (2), percent-
+// encoded dots included, as the WHATWG URL parser reads them; 0 otherwise.
+func isDot(seg string) int {
+	if len(seg) > 6 || len(seg) == 0 {
+		return 0
+	}
+	switch strings.ToLower(seg) {
+	case ".", "%2e":
+		return 1
+	case "..", ".%2e", "%2e.", "%2e%2e":
+		return 2
+	}
+	return 0
+}
+
+// removeDots removes the dot segments of an absolute path.
+func removeDots(p string) string {
+	if !strings.Contains(p, "/.") && !strings.Contains(p, "/%2") {
+		return p
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch isDot(s) {
+		case 1:
+			if last {
+				out = append(out, "")
+			}
+		case 2:
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+// trimSpace strips what the URL parser strips from both ends of a URL: C0
+// controls and spaces.
+func trimSpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && s[i] <= ' ' {
+		i++
+	}
+	for j > i && s[j-1] <= ' ' {
+		j--
+	}
+	return s[i:j]
+}
+
+// cleanRef removes tabs and newlines anywhere, as the URL parser does, and
+// for a reference without a scheme or with http(s) turns backslashes before
+// the query or fragment into slashes, as browsers read special URLs.
+func cleanRef(s string) string {
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(s)
+	}
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	switch schemeOf(s) {
+	case "", "http", "https":
+	default:
+		return s
+	}
+	end := strings.IndexAny(s, "?#")
+	if end < 0 {
+		end = len(s)
+	}
+	return strings.ReplaceAll(s[:end], "\\", "/") + s[end:]
+}
+
+// schemeOf returns the lower-cased scheme of s, or "" when s has none.
+func schemeOf(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return strings.ToLower(s[:i])
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
+// clip shortens s for an error message.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
