@@ -1,0 +1,531 @@
+package download
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+
+	"github.com/grabhq/grab/fetch"
+)
+
+// Defaults of the Client's fields.
+const (
+	DefaultConcurrency  = 8
+	DefaultRetries      = 5
+	DefaultRetryWait    = time.Second
+	DefaultMaxRetryWait = 2 * time.Minute
+	DefaultStall        = 30 * time.Second
+	// bufSize is the size of the copy buffer of one transfer.
+	bufSize = 256 << 10
+)
+
+// Policy says what to do when a file already exists under the final name.
+type Policy int
+
+const (
+	// Update asks the server with a conditional GET (If-Modified-Since
+	// the file's modification time, which download sets to the server's
+	// Last-Modified) and replaces the file only when it changed; a file
+	// whose checksum is given and matches is kept without a request. It is
+	// the zero value, so rerunning a download is cheap and idempotent.
+	Update Policy = iota
+	// Skip keeps an existing file and makes no request.
+	Skip
+	// Overwrite downloads again and replaces the file.
+	Overwrite
+	// Number keeps the existing file and saves the new one as "name (1).ext"
+	// (the first free number), as wget and browsers do.
+	Number
+)
+
+func (p Policy) String() string {
+	switch p {
+	case Update:
+		return "update"
+	case Skip:
+		return "skip"
+	case Overwrite:
+		return "overwrite"
+	case Number:
+		return "number"
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+// NameSource says where a file's name comes from when the Request gives
+// none.
+type NameSource int
+
+const (
+	// FromURL names a file after the last segment of the URL given (not
+	// of a redirect's target), as curl -O and wget do.
+	FromURL NameSource = iota
+	// FromHeader prefers the server's Content-Disposition file name (as
+	// curl -J and wget --content-disposition), made safe by SafeName; the
+	// URL's name is used when there is none.
+	FromHeader
+)
+
+// Client downloads files. Its zero value is ready to use with the defaults
+// below; a Client may be used by several goroutines at once and must not be
+// changed while in use.
+type Client struct {
+	// Opener makes the requests; nil means a new fetch.Opener for each
+	// call of Do (whose idle connections are closed when it returns).
+	Opener *fetch.Opener
+	// Concurrency bounds the files transferred at once
+	// (DefaultConcurrency when 0).
+	Concurrency int
+	// PerHost bounds the files transferred at once from one host (by the
+	// URL's host and port); 0 means Concurrency.
+	PerHost int
+	// Retries is how many times a failed transfer is tried again after a
+	// transient failure (DefaultRetries when 0; negative for none).
+	Retries int
+	// RetryWait is the first wait before a retry, doubled (with jitter)
+	// each time (DefaultRetryWait when 0).
+	RetryWait time.Duration
+	// MaxRetryWait caps one wait; a Retry-After asking for more gives up
+	// (DefaultMaxRetryWait when 0).
+	MaxRetryWait time.Duration
+	// Stall ends an attempt that receives no byte for this long, to be
+	// retried (DefaultStall when 0; negative for none).
+	Stall time.Duration
+	// RateLimit caps the bytes a second written by all transfers of one
+	// Do together; 0 means no limit.
+	RateLimit int64
+	// Names chooses where names come from when a Request has none.
+	Names NameSource
+	// Portable applies Windows' file name rules on every system.
+	Portable bool
+	// IfExists says what to do with a file already under the final name.
+	IfExists Policy
+	// NoResume restarts every transfer from its first byte, discarding
+	// partial files.
+	NoResume bool
+	// RequireLength fails a transfer whose length the server does not give
+	// (a body that ends when the connection closes), unless a checksum
+	// verifies it; by default such a file is kept and flagged in
+	// Result.LengthUnknown.
+	RequireLength bool
+	// Dedup keeps one file per content: a file whose SHA-256 equals one
+	// saved before in the same Do is removed again, and its Result names
+	// the first in DuplicateOf.
+	Dedup bool
+	// NoSync skips the fsync before a file gets its final name: faster on
+	// disks, but a power loss may leave a final file with missing bytes.
+	NoSync bool
+	// Progress, when set, receives an Event as each transfer moves. It is
+	// called from several goroutines at once and should return quickly.
+	Progress func(Event)
+}
+
+// Request is one file to download.
+type Request struct {
+	URL string
+	// Dir is the directory the file goes in ("" means the current one); it
+	// is created when missing. Nothing is written outside it.
+	Dir string
+	// Name is the file's name in Dir, a single path element; "" means one
+	// chosen by the Client's Names.
+	Name string
+	// Checksum, when set, is "sha256=HEX" (or "sha256:HEX"): the file must
+	// have this SHA-256 to get its final name.
+	Checksum string
+	// Header holds extra request fields.
+	Header http.Header
+}
+
+// Into returns one Request per URL, all saving into dir under names chosen
+// by the Client: what a caller holding a list of image URLs wants.
+func Into(dir string, urls ...string) []Request {
+	reqs := make([]Request, len(urls))
+	for i, u := range urls {
+		reqs[i] = Request{URL: u, Dir: dir}
+	}
+	return reqs
+}
+
+// Outcome is what became of one file.
+type Outcome int
+
+const (
+	Failed      Outcome = iota // not saved; see Result.Err
+	Downloaded                 // saved, from the first byte
+	Resumed                    // saved, a partial file completed
+	NotModified                // the existing file is current (304)
+	Skipped                    // an existing file was kept without a transfer, or a duplicate removed
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Failed:
+		return "failed"
+	case Downloaded:
+		return "downloaded"
+	case Resumed:
+		return "resumed"
+	case NotModified:
+		return "not-modified"
+	case Skipped:
+		return "skipped"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// MarshalText makes an Outcome its name in JSON.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// Result is what became of one Request.
+type Result struct {
+	URL     string // as requested, any password replaced by "xxxxx"
+	Path    string // the file (Dir joined with the final name); "" if none was chosen
+	Size    int64  // bytes in the file
+	SHA256  string // hex; empty for a file that was not read (skipped, not modified)
+	Outcome Outcome
+	// LengthUnknown reports a body that ended with its connection, so
+	// that a cut could not be told from the end (no checksum verified it).
+	LengthUnknown bool
+	// DuplicateOf names the file of the same content kept instead (Dedup).
+	DuplicateOf string
+	Attempts    int // requests sent
+	Err         error
+}
+
+// EventKind tells Events apart.
+type EventKind int
+
+const (
+	Queued   EventKind = iota // the request is waiting for a worker
+	Started                   // a transfer began; Done is the resumed offset
+	Bytes                     // bytes arrived
+	Retrying                  // the transfer failed and is tried again after Wait
+	Finished                  // the file is saved (or skipped, or not modified); Result set
+	Failure                   // the file could not be saved; Result set
+)
+
+func (k EventKind) String() string {
+	return [...]string{"queued", "started", "bytes", "retrying", "done", "failed"}[k]
+}
+
+// Event reports the progress of one Request.
+type Event struct {
+	Kind    EventKind
+	Index   int    // the Request's index in Do's arguments
+	URL     string // as in Result.URL
+	Path    string // the file, once its name is known
+	Done    int64  // bytes of the file so far (a resumed part included)
+	Total   int64  // the file's full size, -1 when unknown
+	Attempt int
+	Wait    time.Duration // Retrying: the wait before the next attempt
+	Err     error         // Retrying: what failed
+	Result  *Result       // Finished and Failure
+}
+
+// Errors callers act on, matched with errors.Is.
+var (
+	// ErrChecksum reports a file whose SHA-256 is not the one asked for; the
+	// partial file is removed.
+	ErrChecksum = errors.New("download: checksum mismatch")
+	// ErrStalled reports an attempt that received nothing for Client.Stall.
+	ErrStalled = errors.New("download: transfer stalled")
+	// ErrLengthUnknown reports, with Client.RequireLength, a body without
+	// a declared length.
+	ErrLengthUnknown = errors.New("download: length unknown (the body ended with the connection)")
+	// ErrLength reports a body longer or shorter than the server declared.
+	ErrLength = errors.New("download: wrong length")
+	// ErrNotOurs reports a NAME.part file grab did not make (it has no
+	// sidecar, or is not a regular file): it is left alone.
+	ErrNotOurs = errors.New("download: partial file is not grab's")
+)
+
+// Retrieve downloads rawURL to the file path with a zero Client: resumed
+// if a partial file is there, verified, and renamed to path only when
+// complete.
+func Retrieve(ctx context.Context, rawURL, path string) (Result, error) {
+	return new(Client).Retrieve(ctx, rawURL, path)
+}
+
+// Retrieve downloads rawURL to the file path: see [Retrieve].
+func (c *Client) Retrieve(ctx context.Context, rawURL, path string) (Result, error) {
+	res, err := c.Do(ctx, Request{URL: rawURL, Dir: filepath.Dir(path), Name: filepath.Base(path)})
+	return res[0], err
+}
+
+// Do downloads reqs, at most Concurrency at once, and returns one Result
+// per Request in the same order. A failure never stops the other
+// transfers; the error joins the failures (nil when none failed).
+// Cancelling ctx stops every transfer and leaves their partial files, never
+// a file under its final name that is not complete.
+func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
+	b := c.newBatch()
+	defer b.close()
+	results := make([]Result, len(reqs))
+	jobs := make([]*job, len(reqs))
+	for i, r := range reqs {
+		j, err := b.prepare(i, r)
+		if err != nil {
+			results[i] = Result{URL: redact(r.URL), Outcome: Failed, Err: err}
+			b.emit(Event{Kind: Failure, Index: i, URL: results[i].URL, Total: -1, Result: &results[i]})
+			continue
+		}
+		jobs[i] = j
+		b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
+	}
+	var g errgroup.Group
+	g.SetLimit(b.concurrency)
+	for i, j := range jobs {
+		if j == nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			results[i] = Result{URL: j.url, Path: j.path(), Outcome: Failed, Err: err}
+			b.emit(Event{Kind: Failure, Index: i, URL: j.url, Total: -1, Result: &results[i]})
+			continue
+		}
+		g.Go(func() error {
+			results[i] = b.run(ctx, j)
+			return nil
+		})
+	}
+	g.Wait()
+	var errs []error
+	for _, r := range results {
+		if r.Err != nil {
+			where := r.Path
+			if where == "" {
+				where = r.URL
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", where, r.Err))
+		}
+	}
+	return results, errors.Join(errs...)
+}
+
+// batch is the state one Do shares between its transfers.
+type batch struct {
+	c           *Client
+	opener      *fetch.Opener
+	own         bool // opener made here, its connections closed at the end
+	concurrency int
+	perHost     int
+	limiter     *rate.Limiter
+	bufs        sync.Pool
+
+	mu     sync.Mutex
+	roots  map[string]*os.Root
+	hosts  map[string]*semaphore.Weighted
+	claims map[string]bool // dir NUL folded name: names taken in this Do
+	seen   map[string]string
+}
+
+func (c *Client) newBatch() *batch {
+	b := &batch{
+		c:      c,
+		opener: c.Opener,
+		roots:  map[string]*os.Root{},
+		hosts:  map[string]*semaphore.Weighted{},
+		claims: map[string]bool{},
+		seen:   map[string]string{},
+	}
+	if b.opener == nil {
+		b.opener, b.own = new(fetch.Opener), true
+	}
+	b.concurrency = c.Concurrency
+	if b.concurrency <= 0 {
+		b.concurrency = DefaultConcurrency
+	}
+	b.perHost = c.PerHost
+	if b.perHost <= 0 || b.perHost > b.concurrency {
+		b.perHost = b.concurrency
+	}
+	if c.RateLimit > 0 {
+		burst := int(min(c.RateLimit, bufSize))
+		b.limiter = rate.NewLimiter(rate.Limit(c.RateLimit), burst)
+	}
+	b.bufs.New = func() any { return new([bufSize]byte) }
+	return b
+}
+
+func (b *batch) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.roots {
+		r.Close()
+	}
+	if b.own {
+		b.opener.CloseIdleConnections()
+	}
+}
+
+func (b *batch) emit(e Event) {
+	if b.c.Progress != nil {
+		b.c.Progress(e)
+	}
+}
+
+func (b *batch) retries() int {
+	switch {
+	case b.c.Retries < 0:
+		return 0
+	case b.c.Retries == 0:
+		return DefaultRetries
+	}
+	return b.c.Retries
+}
+
+func (b *batch) stall() time.Duration {
+	switch {
+	case b.c.Stall < 0:
+		return 0
+	case b.c.Stall == 0:
+		return DefaultStall
+	}
+	return b.c.Stall
+}
+
+// root returns the os.Root of dir, opened once per Do; dir is created when
+// missing.
+func (b *batch) root(dir string) (*os.Root, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r, ok := b.roots[dir]; ok {
+		return r, nil
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	b.roots[dir] = r
+	return r, nil
+}
+
+// claim takes name in dir for this Do, or the first free "name (n)" when
+// another request took it (or, for Number, a file has it), and returns it.
+func (b *batch) claim(root *os.Root, dir, name string, number bool) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for n := 0; n < 100000; n++ {
+		cand := name
+		if n > 0 {
+			cand = numbered(name, n)
+		}
+		key := dir + "\x00" + strings.ToLower(cand)
+		if b.claims[key] {
+			continue
+		}
+		if number && exists(root, cand) {
+			continue
+		}
+		b.claims[key] = true
+		return cand
+	}
+	return name
+}
+
+func exists(root *os.Root, name string) bool {
+	_, err := root.Lstat(name)
+	return err == nil
+}
+
+// host returns the semaphore of a host.
+func (b *batch) host(h string) *semaphore.Weighted {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.hosts[h]
+	if !ok {
+		s = semaphore.NewWeighted(int64(b.perHost))
+		b.hosts[h] = s
+	}
+	return s
+}
+
+// job is one Request on its way.
+type job struct {
+	index int
+	req   Request
+	url   string // redacted
+	host  string
+	dir   string
+	root  *os.Root
+	name  string // the final name (FromHeader may change it)
+	temp  string // the name the part and sidecar are named after
+	sum   []byte // the SHA-256 asked for, or nil
+}
+
+func (j *job) path() string { return filepath.Join(j.dir, j.name) }
+
+// prepare checks a Request and chooses its names.
+func (b *batch) prepare(i int, r Request) (*job, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, fmt.Errorf("download: bad URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact(r.URL))
+	}
+	j := &job{index: i, req: r, url: redact(r.URL), host: u.Host, dir: r.Dir}
+	if j.dir == "" {
+		j.dir = "."
+	}
+	if r.Checksum != "" {
+		if j.sum, err = ParseChecksum(r.Checksum); err != nil {
+			return nil, err
+		}
+	}
+	name := r.Name
+	if name != "" {
+		if !filepath.IsLocal(name) || strings.ContainsAny(name, `/\`) || name != filepath.Base(name) {
+			return nil, fmt.Errorf("download: name %q: want a single path element", name)
+		}
+	} else {
+		name = NameFromURL(r.URL, b.c.Portable)
+	}
+	if j.root, err = b.root(j.dir); err != nil {
+		return nil, fmt.Errorf("download: %w", err)
+	}
+	j.name = b.claim(j.root, j.dir, name, b.c.IfExists == Number)
+	j.temp = j.name
+	return j, nil
+}
+
+// ParseChecksum reads "sha256=HEX" or "sha256:HEX" (64 hex digits) and
+// returns the digest.
+func ParseChecksum(s string) ([]byte, error) {
+	algo, hexsum, ok := strings.Cut(s, "=")
+	if !ok {
+		algo, hexsum, ok = strings.Cut(s, ":")
+	}
+	if !ok || !strings.EqualFold(algo, "sha256") {
+		return nil, fmt.Errorf("download: checksum %q: want sha256=HEX", s)
+	}
+	sum, err := hex.DecodeString(hexsum)
+	if err != nil || len(sum) != 32 {
+		return nil, fmt.Errorf("download: checksum %q: want 64 hex digits after sha256=", s)
+	}
+	return sum, nil
+}
+
+// redact removes a URL's password, as fetch does in its errors.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,611 @@
+package download_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/grabhq/grab/download"
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/testserver"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// server starts the test server with its fault endpoints, delays capped at
+// 3s, and returns its base URL.
+func server(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(testserver.New(testserver.WithFaults(), testserver.WithMaxDelay(3*time.Second)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// content returns what /dl/{size}/{name}?v=version serves.
+func content(t *testing.T, name, version string, size int64) []byte {
+	t.Helper()
+	b, err := io.ReadAll(testserver.DownloadContent(name, version, size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// client returns a Client with short waits, its connections closed at the
+// end of the test.
+func client(t *testing.T) *download.Client {
+	t.Helper()
+	o := new(fetch.Opener)
+	t.Cleanup(o.CloseIdleConnections)
+	return &download.Client{Opener: o, RetryWait: 10 * time.Millisecond, Stall: 2 * time.Second}
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// wantFile checks that dir holds exactly the files named, with the
+// contents given.
+func wantFile(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("final file: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s: %d bytes (sha256 %s), want %d bytes (sha256 %s)", path, len(got), sum(got)[:12], len(want), sum(want)[:12])
+	}
+}
+
+// listDir returns the names in dir, sorted.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestDoMany(t *testing.T) {
+	base := server(t)
+	dir := t.TempDir()
+	var urls []string
+	for i := range 20 {
+		urls = append(urls, fmt.Sprintf("%s/dl/%d/f%02d.bin", base, 1000+i*997, i))
+	}
+	var events sync.Map
+	c := client(t)
+	c.Concurrency = 4
+	c.Progress = func(e download.Event) {
+		v, _ := events.LoadOrStore(e.Kind, new(atomic.Int64))
+		v.(*atomic.Int64).Add(1)
+	}
+	res, err := c.Do(t.Context(), download.Into(dir, urls...)...)
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	for i, r := range res {
+		size := int64(1000 + i*997)
+		want := content(t, fmt.Sprintf("f%02d.bin", i), "", size)
+		if r.Outcome != download.Downloaded || r.Size != size || r.SHA256 != sum(want) || r.Attempts != 1 {
+			t.Errorf("result %d = %+v, want downloaded, %d bytes, sha256 %s, 1 attempt", i, r, size, sum(want))
+		}
+		if r.Path != filepath.Join(dir, fmt.Sprintf("f%02d.bin", i)) {
+			t.Errorf("result %d path %q", i, r.Path)
+		}
+		wantFile(t, r.Path, want)
+	}
+	if got := len(listDir(t, dir)); got != 20 {
+		t.Errorf("dir holds %d entries, want 20 (no part or sidecar left): %v", got, listDir(t, dir))
+	}
+	for _, k := range []download.EventKind{download.Queued, download.Started, download.Bytes, download.Finished} {
+		v, ok := events.Load(k)
+		if !ok || v.(*atomic.Int64).Load() < 20 {
+			t.Errorf("events %v: fewer than 20", k)
+		}
+	}
+}
+
+// TestFaults runs the hostile servers of HOSTILE.md E1, E2, G2, G3, G7 and
+// L7 through a download and checks the final file is the source, byte for
+// byte, or that there is no final file.
+func TestFaults(t *testing.T) {
+	base := server(t)
+	const size = 300000
+	plain := content(t, "x.bin", "", size)
+	tests := []struct {
+		name     string
+		query    string // on /dl/300000/x.bin
+		setup    func(c *download.Client)
+		outcome  download.Outcome
+		attempts int
+		want     func(t *testing.T) []byte // nil: plain
+		errIs    error
+	}{
+		{name: "E1 drop mid-body then resume", query: "mode=drop&after=100000", outcome: download.Resumed, attempts: 2},
+		{name: "G3 drop at byte 0", query: "mode=drop&after=0", outcome: download.Downloaded, attempts: 2},
+		{name: "drop twice", query: "mode=drop&after=50000&fail=2", outcome: download.Resumed, attempts: 3},
+		{name: "L7 server ignores Range", query: "mode=drop,norange&after=100000", outcome: download.Downloaded, attempts: 2},
+		{name: "L7 validator changes between attempts", query: "mode=drop&after=100000&change=1", outcome: download.Downloaded, attempts: 2,
+			want: func(t *testing.T) []byte { return content(t, "x.bin", "~2", size) }},
+		{name: "resume by Last-Modified", query: "mode=drop&after=100000&etag=0", outcome: download.Resumed, attempts: 2},
+		{name: "weak ETag falls back on Last-Modified", query: "mode=drop&after=100000&weak=1", outcome: download.Resumed, attempts: 2},
+		{name: "no validator: restart", query: "mode=drop&after=100000&etag=0&lastmod=0", outcome: download.Resumed, attempts: 2},
+		{name: "G7 503 with Retry-After", query: "mode=status&status=503&retry-after=1", outcome: download.Downloaded, attempts: 2},
+		{name: "G7 429 with Retry-After", query: "mode=status&status=429&retry-after=1", outcome: download.Downloaded, attempts: 2},
+		{name: "G7 Retry-After past MaxRetryWait gives up", query: "mode=status&status=503&retry-after=999999999",
+			setup: func(c *download.Client) { c.MaxRetryWait = time.Second }, outcome: download.Failed, attempts: 1},
+		{name: "G2 stall mid-body", query: "mode=stall&after=100000&for=3s",
+			setup: func(c *download.Client) { c.Stall = 300 * time.Millisecond }, outcome: download.Resumed, attempts: 2},
+		{name: "retries spent", query: "mode=drop&after=1000&fail=0",
+			setup: func(c *download.Client) { c.Retries = 2 }, outcome: download.Failed, attempts: 3},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			c := client(t)
+			if tt.setup != nil {
+				tt.setup(c)
+			}
+			u := fmt.Sprintf("%s/dl/%d/x.bin?key=faults%d&%s", base, size, i, tt.query)
+			res, err := c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+			r := res[0]
+			if r.Outcome != tt.outcome || r.Attempts != tt.attempts {
+				t.Fatalf("Do = %v after %d attempts (err %v), want %v after %d", r.Outcome, r.Attempts, r.Err, tt.outcome, tt.attempts)
+			}
+			final := filepath.Join(dir, "x.bin")
+			if tt.outcome == download.Failed {
+				if err == nil || r.Err == nil {
+					t.Fatal("Do failed without an error")
+				}
+				if _, err := os.Lstat(final); !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("a failed download left %s: %v", final, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Do: %v", err)
+			}
+			want := plain
+			if tt.want != nil {
+				want = tt.want(t)
+			}
+			wantFile(t, final, want)
+			if r.SHA256 != sum(want) || r.Size != size {
+				t.Errorf("result sha256 %s size %d, want %s %d", r.SHA256, r.Size, sum(want), size)
+			}
+			if got := listDir(t, dir); !slices.Equal(got, []string{"x.bin"}) {
+				t.Errorf("dir holds %q, want only x.bin", got)
+			}
+		})
+	}
+}
+
+// TestResumeAcrossRuns leaves a partial file and its sidecar with one Do
+// and completes it with another (HOSTILE.md L6, E1).
+func TestResumeAcrossRuns(t *testing.T) {
+	base := server(t)
+	dir := t.TempDir()
+	u := base + "/dl/200000/r.bin?key=across&mode=drop&after=70000&token=s3cret"
+	c := client(t)
+	c.Retries = -1
+	res, err := c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+	if err == nil || res[0].Outcome != download.Failed {
+		t.Fatalf("first Do = %v, %v; want a failure", res[0].Outcome, err)
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"r.bin.part", "r.bin.part.json"}) {
+		t.Fatalf("after a cut: %q, want the part and its sidecar", got)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "r.bin.part")); fi.Size() != 70000 {
+		t.Fatalf("part holds %d bytes, want 70000", fi.Size())
+	}
+	side, _ := os.ReadFile(filepath.Join(dir, "r.bin.part.json"))
+	if bytes.Contains(side, []byte("s3cret")) || !bytes.Contains(side, []byte(`"etag"`)) {
+		t.Errorf("sidecar %s: want validators and no query token (L11)", side)
+	}
+	res, err = c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+	if err != nil || res[0].Outcome != download.Resumed {
+		t.Fatalf("second Do = %v, %v; want resumed", res[0].Outcome, err)
+	}
+	wantFile(t, filepath.Join(dir, "r.bin"), content(t, "r.bin", "", 200000))
+	if got := listDir(t, dir); !slices.Equal(got, []string{"r.bin"}) {
+		t.Errorf("dir holds %q", got)
+	}
+
+	// A part that already holds every byte completes with a one-byte check.
+	c.Retries = 0
+	os.Rename(filepath.Join(dir, "r.bin"), filepath.Join(dir, "r.bin.part"))
+	os.WriteFile(filepath.Join(dir, "r.bin.part.json"), side, 0o644)
+	res, err = c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+	if err != nil || res[0].Outcome != download.Resumed {
+		t.Fatalf("complete part: Do = %v, %v; want resumed", res[0].Outcome, err)
+	}
+	wantFile(t, filepath.Join(dir, "r.bin"), content(t, "r.bin", "", 200000))
+
+	// A corrupted part (its last byte changed) is detected by the overlap
+	// byte and restarted, never spliced.
+	os.Rename(filepath.Join(dir, "r.bin"), filepath.Join(dir, "r.bin.part"))
+	b, _ := os.ReadFile(filepath.Join(dir, "r.bin.part"))
+	b = b[:90000]
+	b[len(b)-1] ^= 0xff
+	os.WriteFile(filepath.Join(dir, "r.bin.part"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "r.bin.part.json"), side, 0o644)
+	res, err = c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+	if err != nil || res[0].Outcome != download.Downloaded {
+		t.Fatalf("corrupt part: Do = %v, %v; want downloaded from zero", res[0].Outcome, err)
+	}
+	wantFile(t, filepath.Join(dir, "r.bin"), content(t, "r.bin", "", 200000))
+}
+
+// TestLengths covers bodies that lie about their length (HOSTILE.md E1,
+// E2): never a short success.
+func TestLengths(t *testing.T) {
+	base := server(t)
+	full := make([]byte, 2048)
+	for i := range full {
+		full[i] = byte('a' + i%26)
+	}
+	tests := []struct {
+		name    string
+		url     string
+		setup   func(c *download.Client, r *download.Request)
+		outcome download.Outcome
+		unknown bool
+		errIs   error
+	}{
+		{name: "E1 lying Content-Length", url: "/fault/lie?length=2000&actual=1000", outcome: download.Failed, errIs: io.ErrUnexpectedEOF},
+		{name: "E2 close-delimited cut is flagged", url: "/fault/cut?size=2048&send=1024", outcome: download.Downloaded, unknown: true},
+		{name: "E2 with RequireLength fails", url: "/fault/cut?size=2048&send=1024",
+			setup: func(c *download.Client, r *download.Request) { c.RequireLength = true }, outcome: download.Failed, unknown: true, errIs: download.ErrLengthUnknown},
+		{name: "E2 checksum catches the cut (L8)", url: "/fault/cut?size=2048&send=1024",
+			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + sum(full) }, outcome: download.Failed, errIs: download.ErrChecksum},
+		{name: "E2 complete close-delimited body verified by checksum", url: "/fault/cut?size=2048&send=2048",
+			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + sum(full) }, outcome: download.Downloaded},
+		{name: "chunked body cut", url: "/fault/cut-chunked?send=1000", outcome: download.Failed, errIs: io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			c := client(t)
+			c.Retries = 1
+			r := download.Request{URL: base + tt.url, Dir: dir, Name: "f"}
+			if tt.setup != nil {
+				tt.setup(c, &r)
+			}
+			res, _ := c.Do(t.Context(), r)
+			got := res[0]
+			if got.Outcome != tt.outcome || got.LengthUnknown != tt.unknown {
+				t.Fatalf("Do = %v (length unknown %v, err %v), want %v (%v)", got.Outcome, got.LengthUnknown, got.Err, tt.outcome, tt.unknown)
+			}
+			if tt.errIs != nil && !errors.Is(got.Err, tt.errIs) {
+				t.Errorf("err = %v, want %v", got.Err, tt.errIs)
+			}
+			_, err := os.Lstat(filepath.Join(dir, "f"))
+			if final := err == nil; final != (tt.outcome != download.Failed) {
+				t.Errorf("final file present = %v, want %v", final, !final)
+			}
+			if errors.Is(tt.errIs, download.ErrChecksum) {
+				if got := listDir(t, dir); len(got) != 0 {
+					t.Errorf("after a checksum mismatch the dir holds %q, want nothing (L8)", got)
+				}
+			}
+		})
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	base := server(t)
+	want := content(t, "p.bin", "", 5000)
+	u := base + "/dl/5000/p.bin"
+	old := []byte("an older copy")
+	tests := []struct {
+		policy  download.Policy
+		outcome download.Outcome
+		files   []string
+		pFile   []byte // what p.bin holds after
+		update  bool   // the existing file has the server's Last-Modified, else a date before it
+	}{
+		{download.Update, download.Downloaded, []string{"p.bin"}, want, false},
+		{download.Update, download.NotModified, []string{"p.bin"}, old, true},
+		{download.Skip, download.Skipped, []string{"p.bin"}, old, false},
+		{download.Overwrite, download.Downloaded, []string{"p.bin"}, want, true},
+		{download.Number, download.Downloaded, []string{"p (1).bin", "p.bin"}, old, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%v/current=%v", tt.policy, tt.update), func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "p.bin")
+			os.WriteFile(p, old, 0o644)
+			past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+			os.Chtimes(p, past, past)
+			if tt.update {
+				resp, err := http.Head(u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				lm, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
+				os.Chtimes(p, lm, lm)
+			}
+			c := client(t)
+			c.IfExists = tt.policy
+			res, err := c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+			if err != nil || res[0].Outcome != tt.outcome {
+				t.Fatalf("Do = %v, %v; want %v", res[0].Outcome, err, tt.outcome)
+			}
+			if got := listDir(t, dir); !slices.Equal(got, tt.files) {
+				t.Errorf("dir holds %q, want %q", got, tt.files)
+			}
+			wantFile(t, p, tt.pFile)
+			if tt.policy == download.Number {
+				wantFile(t, filepath.Join(dir, "p (1).bin"), want)
+			}
+		})
+	}
+	t.Run("update/checksum matches", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "p.bin"), want, 0o644)
+		c := client(t)
+		res, err := c.Do(t.Context(), download.Request{URL: base + "/status/500", Dir: dir, Name: "p.bin", Checksum: "sha256=" + sum(want)})
+		if err != nil || res[0].Outcome != download.Skipped || res[0].Attempts != 1 {
+			t.Fatalf("Do = %+v, %v; want skipped without a request", res[0], err)
+		}
+	})
+}
+
+// TestNames checks the names of HOSTILE.md L1 to L3 and L5 end to end: every
+// file lands inside the directory under a safe name.
+func TestNames(t *testing.T) {
+	// The test server refuses dot segments and NUL bytes in paths; this one
+	// answers any path, with the Content-Disposition of ?cd=.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cd := r.URL.Query().Get("cd"); cd != "" {
+			w.Header()["Content-Disposition"] = []string{cd}
+		}
+		io.WriteString(w, "0123456789")
+	}))
+	t.Cleanup(srv.Close)
+	base := srv.URL
+	tests := []struct {
+		name  string
+		path  string // after base
+		names download.NameSource
+		want  string
+	}{
+		{"L1 dot-dot in filename", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="../../.bashrc"`), download.FromHeader, "_bashrc"},
+		{"L1 filename* with encoded slashes", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename*=UTF-8''..%2F..%2F.ssh%2Fauthorized_keys`), download.FromHeader, "authorized_keys"},
+		{"L1 absolute path", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="/etc/cron.d/x"`), download.FromHeader, "x"},
+		{"L1 backslashes", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="a\..\..\win.ini"`), download.FromHeader, "win.ini"},
+		{"L1 duplicate filename falls back", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="x"; filename="y"`), download.FromHeader, "a.bin"},
+		{"L1 continuations", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename*0="re"; filename*1="port.pdf"`), download.FromHeader, "report.pdf"},
+		{"L1 header ignored by default", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="evil.sh"`), download.FromURL, "a.bin"},
+		{"L2 encoded slashes in the URL", "/dl/10/..%2F..%2Fevil", download.FromURL, "evil"},
+		{"L2 encoded dots", "/dl/10/%2e%2e", download.FromURL, "index.html"},
+		{"L2 NUL in the URL", "/dl/10/a%00b.txt", download.FromURL, "ab.txt"},
+		{"L3 leading dash", "/dl/10/-rf", download.FromURL, "_rf"},
+		{"L3 RTL override", "/dl/10/evil%E2%80%AEgpj.exe", download.FromURL, "evilgpj.exe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := client(t)
+			c.Names = tt.names
+			res, err := c.Do(t.Context(), download.Request{URL: base + tt.path, Dir: dir})
+			if err != nil {
+				t.Fatalf("Do: %v", err)
+			}
+			if got := listDir(t, dir); !slices.Equal(got, []string{tt.want}) {
+				t.Fatalf("dir holds %q, want %q", got, tt.want)
+			}
+			if res[0].Path != filepath.Join(dir, tt.want) {
+				t.Errorf("Path = %q", res[0].Path)
+			}
+		})
+	}
+	base = server(t)
+	t.Run("L5 two URLs, one name", func(t *testing.T) {
+		dir := t.TempDir()
+		c := client(t)
+		res, err := c.Do(t.Context(), download.Into(dir, base+"/dl/10/same.txt?v=1", base+"/dl/20/same.txt?v=2", base+"/dl/30/same.txt?v=3")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := listDir(t, dir); !slices.Equal(got, []string{"same (1).txt", "same (2).txt", "same.txt"}) {
+			t.Fatalf("dir holds %q", got)
+		}
+		for i, r := range res {
+			wantFile(t, r.Path, content(t, "same.txt", fmt.Sprint(i+1), int64(10*(i+1))))
+		}
+	})
+	t.Run("bad explicit name", func(t *testing.T) {
+		res, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/10/a", Dir: t.TempDir(), Name: "../x"})
+		if err == nil || !strings.Contains(err.Error(), "single path element") || res[0].Outcome != download.Failed {
+			t.Fatalf("Do = %v, %v", res[0].Outcome, err)
+		}
+	})
+	t.Run("scheme refused", func(t *testing.T) {
+		_, err := client(t).Do(t.Context(), download.Request{URL: "file:///etc/passwd", Dir: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "only http and https") {
+			t.Fatalf("Do err = %v", err)
+		}
+	})
+}
+
+// TestSymlinks plants links where download writes (HOSTILE.md L4): nothing
+// is written outside the directory.
+func TestSymlinks(t *testing.T) {
+	base := server(t)
+	t.Run("final name", func(t *testing.T) {
+		dir, outside := t.TempDir(), t.TempDir()
+		victim := filepath.Join(outside, "victim")
+		os.WriteFile(victim, []byte("keep"), 0o644)
+		os.Symlink(victim, filepath.Join(dir, "s.bin"))
+		c := client(t)
+		c.IfExists = download.Overwrite
+		if _, err := c.Do(t.Context(), download.Request{URL: base + "/dl/100/s.bin", Dir: dir}); err != nil {
+			t.Fatal(err)
+		}
+		wantFile(t, victim, []byte("keep"))
+		fi, err := os.Lstat(filepath.Join(dir, "s.bin"))
+		if err != nil || !fi.Mode().IsRegular() {
+			t.Fatalf("s.bin is %v, %v; want a regular file replacing the link", fi, err)
+		}
+	})
+	t.Run("part name", func(t *testing.T) {
+		dir, outside := t.TempDir(), t.TempDir()
+		victim := filepath.Join(outside, "victim")
+		os.WriteFile(victim, []byte("keep"), 0o644)
+		os.Symlink(victim, filepath.Join(dir, "s.bin.part"))
+		res, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/100/s.bin", Dir: dir})
+		if !errors.Is(err, download.ErrNotOurs) || res[0].Outcome != download.Failed {
+			t.Fatalf("Do = %v, %v; want ErrNotOurs", res[0].Outcome, err)
+		}
+		wantFile(t, victim, []byte("keep"))
+	})
+	t.Run("part without sidecar is left alone", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "s.bin.part"), []byte("someone's"), 0o644)
+		_, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/100/s.bin", Dir: dir})
+		if !errors.Is(err, download.ErrNotOurs) {
+			t.Fatalf("err = %v, want ErrNotOurs", err)
+		}
+		wantFile(t, filepath.Join(dir, "s.bin.part"), []byte("someone's"))
+	})
+}
+
+// TestCancel cancels a slow transfer: the partial file stays, no final
+// file appears, and Do returns promptly (HOSTILE.md G9).
+func TestCancel(t *testing.T) {
+	base := server(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	c := client(t)
+	c.Progress = func(e download.Event) {
+		if e.Kind == download.Bytes && e.Done >= 20000 {
+			cancel()
+		}
+	}
+	start := time.Now()
+	res, err := c.Do(ctx, download.Into(dir, base+"/dl/1000000/slow.bin?rate=200000", base+"/dl/1000000/slow2.bin?rate=200000")...)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Do err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Do took %v after cancel", d)
+	}
+	for _, r := range res {
+		if r.Outcome != download.Failed {
+			t.Errorf("%s: %v", r.Path, r.Outcome)
+		}
+	}
+	for _, n := range listDir(t, dir) {
+		if !strings.HasSuffix(n, ".part") && !strings.HasSuffix(n, ".part.json") {
+			t.Errorf("cancel left %s", n)
+		}
+	}
+}
+
+// TestPerHost counts the transfers one server sees at once (HOSTILE.md L10).
+func TestPerHost(t *testing.T) {
+	var cur, peak atomic.Int64
+	h := testserver.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		defer cur.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	var urls []string
+	for i := range 12 {
+		urls = append(urls, fmt.Sprintf("%s/dl/20000/h%d?rate=400000", srv.URL, i))
+	}
+	c := client(t)
+	c.Concurrency, c.PerHost = 8, 3
+	if _, err := c.Do(t.Context(), download.Into(dir, urls...)...); err != nil {
+		t.Fatal(err)
+	}
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Errorf("peak concurrent requests = %d, want 2 to 3", p)
+	}
+}
+
+func TestRateLimitAndDedup(t *testing.T) {
+	base := server(t)
+	dir := t.TempDir()
+	c := client(t)
+	c.RateLimit = 4 << 20
+	c.Dedup = true
+	res, err := c.Do(t.Context(),
+		download.Request{URL: base + "/dl/100000/a.bin", Dir: dir, Name: "one"},
+		download.Request{URL: base + "/dl/100000/a.bin?x=1", Dir: dir, Name: "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, dup := res[0], res[1]
+	if kept.DuplicateOf != "" {
+		kept, dup = dup, kept
+	}
+	if dup.Outcome != download.Skipped || dup.DuplicateOf != kept.Path || kept.Outcome != download.Downloaded {
+		t.Fatalf("results %+v and %+v: want one downloaded, one duplicate of it", kept, dup)
+	}
+	if got := listDir(t, dir); len(got) != 1 {
+		t.Errorf("dir holds %q, want one file", got)
+	}
+}
+
+func TestRetrieve(t *testing.T) {
+	base := server(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sub", "r.bin")
+	o := new(fetch.Opener)
+	t.Cleanup(o.CloseIdleConnections)
+	res, err := (&download.Client{Opener: o}).Retrieve(t.Context(), base+"/dl/4096/any", p)
+	if err != nil || res.Path != p || res.Outcome != download.Downloaded {
+		t.Fatalf("Retrieve = %+v, %v", res, err)
+	}
+	wantFile(t, p, content(t, "any", "", 4096))
+	res, err = (&download.Client{Opener: o}).Retrieve(t.Context(), base+"/dl/4096/any", p)
+	if err != nil || res.Outcome != download.NotModified {
+		t.Fatalf("Retrieve again = %v, %v; want not-modified", res.Outcome, err)
+	}
+	_, err = (&download.Client{Opener: o}).Retrieve(t.Context(), base+"/status/404", filepath.Join(dir, "nf"))
+	var he *fetch.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != 404 {
+		t.Fatalf("Retrieve 404 err = %v", err)
+	}
+}

@@ -1,0 +1,186 @@
+package download
+
+import (
+	"mime"
+	"net/url"
+	"path"
+	"runtime"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// MaxNameBytes caps the length of a file name download chooses, in bytes
+// of UTF-8: 255 (the limit of most file systems) less room for the
+// ".part.json" of the sidecar and a " (9999)" collision number.
+const MaxNameBytes = 255 - len(".part.json") - len(" (9999)")
+
+// DefaultName is the name of a file whose URL path names none (a trailing
+// slash, a query only, a name made only of unsafe characters).
+const DefaultName = "index.html"
+
+// NameFromURL returns the file name for rawURL: its last path segment,
+// percent-decoded, made safe by [SafeName] with Windows rules when portable
+// is set. A URL without a usable name gives [DefaultName].
+func NameFromURL(rawURL string, portable bool) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return DefaultName
+	}
+	p := u.EscapedPath()
+	seg := p[strings.LastIndexByte(p, '/')+1:]
+	if dec, err := url.PathUnescape(seg); err == nil {
+		seg = dec
+	}
+	if name := SafeName(seg, portable); name != "" {
+		return name
+	}
+	return DefaultName
+}
+
+// NameFromDisposition returns the file name a Content-Disposition field
+// value gives (filename*, RFC 5987 and RFC 2231 continuations included,
+// preferred to filename), made safe by [SafeName], or "" when the value
+// does not parse or names nothing usable: the caller then falls back to the
+// URL's name.
+func NameFromDisposition(value string, portable bool) string {
+	if value == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(value)
+	if err != nil {
+		return "" // duplicate or malformed parameters: not trusted
+	}
+	return SafeName(params["filename"], portable)
+}
+
+// SafeName maps a name a server or a URL gives to a single safe path
+// element, or "" when nothing usable is left:
+//
+//   - only what follows the last '/' or '\' is kept (no directories, so no
+//     "..", no absolute path, no drive);
+//   - invalid UTF-8, control characters (C0, DEL, C1), bidirectional
+//     controls (U+202A to U+202E, U+2066 to U+2069, U+200E, U+200F, U+061C)
+//     and zero-width characters (U+200B to U+200D, U+2060, U+FEFF) are
+//     dropped, and the result is put in Unicode NFC;
+//   - spaces and dots at the end are removed; dots at the start become
+//     '_' (no hidden files, no "." or ".."), as does a leading '-' (no
+//     name a shell command would read as an option);
+//   - names longer than [MaxNameBytes] are cut at a character boundary,
+//     keeping an extension of up to 16 bytes;
+//   - with portable set, or on Windows, the characters Windows refuses
+//     (< > : " | ? *) become '_', and the reserved device names (CON,
+//     PRN, AUX, NUL, COM1 to COM9, LPT1 to LPT9, their superscript-digit
+//     forms, CONIN$, CONOUT$), with or without an extension, get a '_'
+//     in front.
+//
+// The mapping is deterministic, and SafeName(SafeName(s)) == SafeName(s).
+func SafeName(s string, portable bool) string {
+	portable = portable || runtime.GOOS == "windows"
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		s = s[i+1:]
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			continue
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			continue
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			continue
+		case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff:
+			continue
+		case portable && strings.ContainsRune(`<>:"|?*`, r):
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name := norm.NFC.String(b.String())
+	name = strings.TrimRightFunc(name, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+	if name == "" {
+		return ""
+	}
+	if lead := len(name) - len(strings.TrimLeft(name, ".")); lead > 0 {
+		name = strings.Repeat("_", lead) + name[lead:]
+	}
+	if name[0] == '-' {
+		name = "_" + name[1:]
+	}
+	if len(name) > MaxNameBytes {
+		name = truncateName(name)
+	}
+	if portable && reservedWindows(name) {
+		name = "_" + name
+		if len(name) > MaxNameBytes {
+			name = truncateName(name)
+		}
+	}
+	return name
+}
+
+// truncateName cuts name to MaxNameBytes at a character boundary, keeping
+// a short extension.
+func truncateName(name string) string {
+	ext := path.Ext(name)
+	if len(ext) > 16 || len(ext) == len(name) {
+		ext = ""
+	}
+	stem := name[:len(name)-len(ext)]
+	limit := MaxNameBytes - len(ext)
+	for len(stem) > limit {
+		_, size := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-size]
+	}
+	stem = strings.TrimRightFunc(stem, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+	if stem == "" {
+		stem = "_"
+	}
+	return stem + ext
+}
+
+// reservedWindows reports a name Windows takes for a device, whatever its
+// extension and case.
+func reservedWindows(name string) bool {
+	base, _, _ := strings.Cut(name, ".")
+	base = strings.ToUpper(strings.TrimRight(base, " "))
+	switch base {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return true
+	}
+	if len(base) >= 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) {
+		switch base[3:] {
+		case "1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³":
+			return true
+		}
+	}
+	return false
+}
+
+// numbered returns name with " (n)" before its extension: "a (1).png".
+func numbered(name string, n int) string {
+	ext := path.Ext(name)
+	if len(ext) == len(name) || len(ext) > 16 {
+		ext = ""
+	}
+	return name[:len(name)-len(ext)] + " (" + itoa(n) + ")" + ext
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,199 @@
+package download
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+)
+
+// sidecar is what NAME.part.json holds: enough to resume NAME.part safely.
+// It never holds the URL's userinfo or query (they may carry secrets):
+// only a SHA-256 of the whole URL and its origin and path.
+type sidecar struct {
+	Grab         int    `json:"grab"` // format version: 1
+	URLHash      string `json:"url_sha256"`
+	Origin       string `json:"origin"` // scheme://host/path, for people
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	Length       int64  `json:"length"` // -1 when unknown
+	Encoding     string `json:"encoding,omitempty"`
+}
+
+// maxSidecar caps the sidecar read back.
+const maxSidecar = 64 << 10
+
+func urlHash(raw string) string {
+	h := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(h[:])
+}
+
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// fileError marks a failure of the local file system: never retried.
+type fileError struct{ err error }
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+func fileErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &fileError{err}
+}
+
+// partState is what loadPart found.
+type partState struct {
+	sc   *sidecar // nil: no usable partial file
+	size int64
+}
+
+// loadPart looks at temp.part and temp.part.json in root. A partial file
+// with a valid sidecar for rawURL is returned to be resumed; a stale pair
+// (another URL, an unreadable sidecar, an empty part without one) is
+// removed; a part without a sidecar, or one that is not a regular file,
+// is not grab's and is left alone (ErrNotOurs).
+func loadPart(root *os.Root, temp, rawURL string) (partState, error) {
+	part, side := temp+".part", temp+".part.json"
+	fi, err := root.Lstat(part)
+	if errors.Is(err, fs.ErrNotExist) {
+		removeIfRegular(root, side)
+		return partState{}, nil
+	}
+	if err != nil {
+		return partState{}, fileErr(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return partState{}, fmt.Errorf("%w: %s is not a regular file", ErrNotOurs, part)
+	}
+	sc, err := readSidecar(root, side)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && fi.Size() == 0:
+		root.Remove(part) // empty: nothing to lose
+		return partState{}, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return partState{}, fmt.Errorf("%w: %s has no %s", ErrNotOurs, part, side)
+	case err != nil, sc.URLHash != urlHash(rawURL):
+		dropPart(root, temp)
+		return partState{}, nil
+	}
+	return partState{sc: sc, size: fi.Size()}, nil
+}
+
+func readSidecar(root *os.Root, name string) (*sidecar, error) {
+	fi, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxSidecar {
+		return nil, errors.New("not a sidecar")
+	}
+	b, err := root.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var sc sidecar
+	if err := json.Unmarshal(b, &sc); err != nil || sc.Grab != 1 || sc.URLHash == "" {
+		return nil, errors.New("not a sidecar")
+	}
+	return &sc, nil
+}
+
+// writeSidecar replaces temp.part.json with sc: through a new file and a
+// rename when replace is set (the part then holds data the old sidecar
+// describes), directly otherwise. Neither follows a link planted at the
+// names.
+func writeSidecar(root *os.Root, temp string, sc *sidecar, replace bool) error {
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return err
+	}
+	name := temp + ".part.json"
+	target := name
+	if replace {
+		target = name + ".new"
+	}
+	if err := root.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fileErr(err)
+	}
+	f, err := root.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return fileErr(err)
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && replace {
+		err = root.Rename(target, name)
+	}
+	return fileErr(err)
+}
+
+// removeIfRegular removes name if it is a regular file or a link (the link
+// itself, never its target).
+func removeIfRegular(root *os.Root, name string) {
+	fi, err := root.Lstat(name)
+	if err == nil && (fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0) {
+		root.Remove(name)
+	}
+}
+
+// dropPart removes grab's partial file and its sidecar, in that order, so a
+// part never lives without its sidecar.
+func dropPart(root *os.Root, temp string) {
+	if fi, err := root.Lstat(temp + ".part"); err == nil && fi.Mode().IsRegular() {
+		root.Remove(temp + ".part")
+	}
+	removeIfRegular(root, temp+".part.json")
+	removeIfRegular(root, temp+".part.json.new")
+}
+
+// openPart opens temp.part for writing: created (exclusively, so never
+// through a planted link) when create is set, else the existing regular
+// file, checked to be the one Lstat saw.
+func openPart(root *os.Root, temp string, create bool) (*os.File, error) {
+	name := temp + ".part"
+	if create {
+		f, err := root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%w: %s appeared during the transfer", ErrNotOurs, name)
+		}
+		return f, fileErr(err)
+	}
+	before, err := root.Lstat(name)
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	if !before.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotOurs, name)
+	}
+	f, err := root.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	after, err := f.Stat()
+	if err != nil || !os.SameFile(before, after) {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s changed while opened", ErrNotOurs, name)
+	}
+	return f, nil
+}
+
+// hashPrefix feeds the first n bytes of f to w.
+func hashPrefix(w io.Writer, f *os.File, n int64, buf []byte) error {
+	_, err := io.CopyBuffer(w, io.NewSectionReader(f, 0, n), buf)
+	return fileErr(err)
+}

@@ -1,0 +1,521 @@
+package download
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+
+	"github.com/grabhq/grab/fetch"
+)
+
+// errRestart asks for the transfer to start again from the first byte at
+// once: the server ignored or mangled a resume.
+var errRestart = errors.New("download: resume refused, restarting")
+
+// retryLater carries a server's Retry-After.
+type retryLater struct {
+	err  error
+	wait time.Duration
+}
+
+func (e *retryLater) Error() string { return e.err.Error() }
+func (e *retryLater) Unwrap() error { return e.err }
+
+// run downloads one job, with its retries, and returns its Result.
+func (b *batch) run(ctx context.Context, j *job) Result {
+	res := Result{URL: j.url, Path: j.path()}
+	sem := b.host(j.host)
+	if err := sem.Acquire(ctx, 1); err != nil {
+		res.Err = err
+		b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Result: &res})
+		return res
+	}
+	defer sem.Release(1)
+
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = b.c.RetryWait
+	if bo.InitialInterval <= 0 {
+		bo.InitialInterval = DefaultRetryWait
+	}
+	maxWait := b.c.MaxRetryWait
+	if maxWait <= 0 {
+		maxWait = DefaultMaxRetryWait
+	}
+	bo.MaxInterval = maxWait
+	bo.Reset()
+
+	t := &transfer{b: b, j: j, noResume: b.c.NoResume}
+	failures, restarts := 0, 0
+	for {
+		res.Attempts++
+		err := t.attempt(ctx, &res)
+		if err == nil {
+			res.Path = j.path()
+			kind := Finished
+			b.emit(Event{Kind: kind, Index: j.index, URL: j.url, Path: res.Path, Done: res.Size, Total: res.Size, Attempt: res.Attempts, Result: &res})
+			return res
+		}
+		if errors.Is(err, errRestart) && restarts < 3 {
+			restarts++
+			t.noResume = true
+			continue
+		}
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		wait := bo.NextBackOff()
+		var rl *retryLater
+		if errors.As(err, &rl) && rl.wait > 0 {
+			wait = rl.wait
+		}
+		failures++
+		if ctx.Err() != nil || !retryable(err) || failures > b.retries() || wait > maxWait || wait == backoff.Stop {
+			res.Path = j.path()
+			res.Outcome, res.Err = Failed, err
+			b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Attempt: res.Attempts, Err: err, Result: &res})
+			return res
+		}
+		b.emit(Event{Kind: Retrying, Index: j.index, URL: j.url, Path: j.path(), Total: -1, Attempt: res.Attempts, Wait: wait, Err: err})
+		tm := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			res.Path = j.path()
+			res.Outcome, res.Err = Failed, ctx.Err()
+			b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Attempt: res.Attempts, Err: res.Err, Result: &res})
+			return res
+		case <-tm.C:
+		}
+	}
+}
+
+// retryable reports whether another attempt may succeed.
+func retryable(err error) bool {
+	var he *fetch.HTTPError
+	var fe *fileError
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.As(err, &he):
+		switch he.StatusCode {
+		case 408, 425, 429, 500, 502, 503, 504:
+			return true
+		}
+		return false
+	case errors.As(err, &fe),
+		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs),
+		errors.Is(err, fetch.ErrInvalidRequest), errors.Is(err, fetch.ErrTooManyRedirects),
+		errors.Is(err, fetch.ErrRedirectRefused), errors.Is(err, fetch.ErrDecodedTooLarge),
+		errors.Is(err, context.Canceled),
+		errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
+		return false
+	case errors.As(err, &dnsErr):
+		return !dnsErr.IsNotFound
+	}
+	return true // the connection: reset, refused, cut, stalled, timed out
+}
+
+// transfer is one job's state across its attempts.
+type transfer struct {
+	b        *batch
+	j        *job
+	noResume bool
+}
+
+// attempt makes one request for the job and saves what it gets; it fills
+// res on success.
+func (t *transfer) attempt(ctx context.Context, res *Result) error {
+	b, j := t.b, t.j
+	root := j.root
+
+	// An existing final file, per the policy.
+	final, ferr := root.Lstat(j.name)
+	haveFinal := ferr == nil && final.Mode().IsRegular() && b.c.Names == FromURL
+	if haveFinal && res.Attempts == 1 {
+		switch b.c.IfExists {
+		case Skip:
+			res.Outcome, res.Size = Skipped, final.Size()
+			return nil
+		case Update:
+			if j.sum != nil {
+				if sum, err := fileSum(root, j.name); err == nil && bytes.Equal(sum, j.sum) {
+					res.Outcome, res.Size, res.SHA256 = Skipped, final.Size(), hex.EncodeToString(sum)
+					return nil
+				}
+			}
+		}
+	}
+
+	ps := partState{}
+	if t.noResume {
+		dropPart(root, j.temp)
+	} else {
+		var err error
+		if ps, err = loadPart(root, j.temp, j.req.URL); err != nil {
+			return err
+		}
+	}
+	off := int64(0)
+	ifRange := ""
+	if ps.sc != nil && ps.size > 0 {
+		ifRange = validator(ps.sc)
+		switch {
+		case ps.sc.Length >= 0 && ps.size > ps.sc.Length:
+		case ifRange == "" && ps.sc.Length < 0:
+			// Nothing would tell another version apart: start again.
+		default:
+			off = ps.size
+		}
+	}
+
+	req := &fetch.Request{URL: j.req.URL, Header: http.Header{}}
+	for k, v := range j.req.Header {
+		req.Header[k] = append([]string(nil), v...)
+	}
+	// The bytes as stored: no coding to undo, lengths that match, and
+	// ranges of the same representation (HOSTILE.md F6).
+	req.Header.Set("Accept-Encoding", "identity")
+	if off > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", off-1))
+		if ifRange != "" {
+			req.Header.Set("If-Range", ifRange)
+		}
+	} else if haveFinal && b.c.IfExists == Update {
+		req.Header.Set("If-Modified-Since", final.ModTime().UTC().Format(http.TimeFormat))
+	}
+
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var watchdog *time.Timer
+	if stall := b.stall(); stall > 0 {
+		watchdog = time.AfterFunc(stall, func() { cancel(ErrStalled) })
+		defer watchdog.Stop()
+	}
+	stalled := func(err error) error {
+		if errors.Is(context.Cause(actx), ErrStalled) && ctx.Err() == nil {
+			return fmt.Errorf("%w (no byte for %v): %v", ErrStalled, b.stall(), err)
+		}
+		return err
+	}
+
+	b.emit(Event{Kind: Started, Index: j.index, URL: j.url, Path: j.path(), Done: off, Total: -1, Attempt: res.Attempts})
+	resp, err := b.opener.Open(actx, req)
+	if err != nil {
+		var he *fetch.HTTPError
+		if errors.As(err, &he) {
+			switch {
+			case he.StatusCode == http.StatusNotModified && haveFinal:
+				res.Outcome, res.Size = NotModified, final.Size()
+				return nil
+			case he.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
+				return errRestart
+			}
+			if ra, ok := parseRetryAfter(he.Header["Retry-After"], time.Now()); ok {
+				return &retryLater{err: err, wait: ra}
+			}
+		}
+		return stalled(err)
+	}
+	defer resp.Close()
+
+	sc := &sidecar{
+		Grab:         1,
+		URLHash:      urlHash(j.req.URL),
+		Origin:       origin(j.url),
+		ETag:         resp.Header.Get("Etag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		Length:       -1,
+		Encoding:     resp.Header.Get("Content-Encoding"),
+	}
+	resumed := false
+	var f *os.File
+	if resp.StatusCode == http.StatusPartialContent {
+		if off == 0 {
+			return errRestart // a range nobody asked for
+		}
+		total, ok := checkContentRange(resp, off-1, ps.sc)
+		if !ok {
+			return errRestart
+		}
+		sc.Length = total
+		if f, err = openPart(root, j.temp, false); err != nil {
+			return err
+		}
+		defer f.Close()
+		var first [1]byte
+		var have [1]byte
+		if _, err := io.ReadFull(resp, first[:]); err != nil {
+			return stalled(err)
+		}
+		if _, err := f.ReadAt(have[:], off-1); err != nil || first != have {
+			return errRestart // the byte before the cut differs
+		}
+		resumed = true
+	} else {
+		if resp.ContentLength >= 0 {
+			sc.Length = resp.ContentLength
+		}
+		if ps.sc != nil || off > 0 {
+			// A 200 to a resume: the server ignored Range or the file
+			// changed. Truncate first, then describe the new content, so the
+			// old bytes are never taken for the new ones.
+			if f, err = openPart(root, j.temp, false); err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := f.Truncate(0); err != nil {
+				return fileErr(err)
+			}
+			if err := writeSidecar(root, j.temp, sc, true); err != nil {
+				return err
+			}
+			off = 0
+		} else {
+			if err := writeSidecar(root, j.temp, sc, false); err != nil {
+				return err
+			}
+			if f, err = openPart(root, j.temp, true); err != nil {
+				return err
+			}
+			defer f.Close()
+		}
+	}
+
+	// The name from Content-Disposition, once per job.
+	if b.c.Names == FromHeader && j.req.Name == "" && j.name == j.temp {
+		if n := NameFromDisposition(resp.Header.Get("Content-Disposition"), b.c.Portable); n != "" && n != j.temp {
+			j.name = b.claim(root, j.dir, n, b.c.IfExists == Number)
+		}
+	}
+
+	total := sc.Length
+	bufp := b.bufs.Get().(*[bufSize]byte)
+	defer b.bufs.Put(bufp)
+	buf := bufp[:]
+	h := sha256.New()
+	if off > 0 {
+		if err := hashPrefix(h, f, off, buf); err != nil {
+			return err
+		}
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return fileErr(err)
+	}
+	done, err := t.copy(actx, f, resp, h, buf, off, total, watchdog, res.Attempts)
+	if err != nil {
+		return stalled(err)
+	}
+	if total >= 0 && done != total {
+		return fmt.Errorf("%w: got %d of %d bytes", ErrLength, done, total)
+	}
+	sum := h.Sum(nil)
+	res.LengthUnknown = resp.LengthUnknown && j.sum == nil
+	if j.sum != nil && !bytes.Equal(sum, j.sum) {
+		f.Close()
+		dropPart(root, j.temp)
+		return fmt.Errorf("%w: got sha256=%x, want sha256=%x", ErrChecksum, sum, j.sum)
+	}
+	if res.LengthUnknown && b.c.RequireLength {
+		return ErrLengthUnknown // the part is kept: a later Range may finish it
+	}
+	if !b.c.NoSync {
+		if err := f.Sync(); err != nil {
+			return fileErr(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return fileErr(err)
+	}
+	res.Size, res.SHA256 = done, hex.EncodeToString(sum)
+	if b.c.Dedup {
+		b.mu.Lock()
+		first, dup := b.seen[res.SHA256]
+		if !dup {
+			b.seen[res.SHA256] = j.path()
+		}
+		b.mu.Unlock()
+		if dup {
+			dropPart(root, j.temp)
+			res.Outcome, res.DuplicateOf = Skipped, first
+			return nil
+		}
+	}
+	if lm, err := http.ParseTime(sc.LastModified); err == nil {
+		root.Chtimes(j.temp+".part", lm, lm)
+	}
+	if j.name != j.temp {
+		// A name from the header: the policy applies now.
+		if fi, err := root.Lstat(j.name); err == nil && fi.Mode().IsRegular() && b.c.IfExists == Skip {
+			dropPart(root, j.temp)
+			res.Outcome, res.Size, res.SHA256 = Skipped, fi.Size(), ""
+			return nil
+		}
+	}
+	if err := root.Rename(j.temp+".part", j.name); err != nil {
+		return fileErr(err)
+	}
+	removeIfRegular(root, j.temp+".part.json")
+	res.Outcome = Downloaded
+	if resumed {
+		res.Outcome = Resumed
+	}
+	return nil
+}
+
+// copy streams the body into f from offset off, hashing it, under the rate
+// limit, resetting the stall watchdog, and reports the file's size.
+func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
+	b, j := t.b, t.j
+	stall := b.stall()
+	done := off
+	chunk := len(buf)
+	if b.limiter != nil {
+		chunk = min(chunk, b.limiter.Burst())
+	}
+	for {
+		n, rerr := r.Read(buf[:chunk])
+		if n > 0 {
+			if watchdog != nil {
+				watchdog.Reset(stall)
+			}
+			if total >= 0 && done+int64(n) > total {
+				return done, fmt.Errorf("%w: more than the %d bytes declared", ErrLength, total)
+			}
+			if b.limiter != nil {
+				if err := b.limiter.WaitN(ctx, n); err != nil {
+					return done, err
+				}
+			}
+			if _, err := f.Write(buf[:n]); err != nil {
+				return done, fileErr(err)
+			}
+			h.Write(buf[:n])
+			done += int64(n)
+			b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
+		}
+		if rerr == io.EOF {
+			return done, nil
+		}
+		if rerr != nil {
+			return done, rerr
+		}
+	}
+}
+
+// validator returns the If-Range value for a sidecar: a strong ETag, or
+// else the Last-Modified date, or "" (HTTP allows no weak ETag there).
+func validator(sc *sidecar) string {
+	if sc.ETag != "" && !strings.HasPrefix(sc.ETag, "W/") {
+		return sc.ETag
+	}
+	return sc.LastModified
+}
+
+// checkContentRange checks a 206 to "Range: bytes=start-": one range,
+// beginning at start, to the end of a known total that matches what the
+// sidecar recorded, in the same content coding. It returns the total.
+func checkContentRange(resp *fetch.Response, start int64, sc *sidecar) (int64, bool) {
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
+		return 0, false
+	}
+	if resp.Header.Get("Content-Encoding") != sc.Encoding {
+		return 0, false
+	}
+	first, last, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
+	if !ok || first != start || total < 0 || last != total-1 {
+		return 0, false
+	}
+	if sc.Length >= 0 && total != sc.Length {
+		return 0, false
+	}
+	if resp.ContentLength >= 0 && resp.ContentLength != last-first+1 {
+		return 0, false
+	}
+	return total, true
+}
+
+// parseContentRange reads "bytes FIRST-LAST/TOTAL" (TOTAL may be "*", -1).
+func parseContentRange(v string) (first, last, total int64, ok bool) {
+	rest, found := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
+	if !found {
+		return 0, 0, 0, false
+	}
+	span, size, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, 0, false
+	}
+	a, z, found := strings.Cut(span, "-")
+	if !found {
+		return 0, 0, 0, false
+	}
+	var err error
+	if first, err = strconv.ParseInt(a, 10, 64); err != nil || first < 0 {
+		return 0, 0, 0, false
+	}
+	if last, err = strconv.ParseInt(z, 10, 64); err != nil || last < first {
+		return 0, 0, 0, false
+	}
+	if size == "*" {
+		return first, last, -1, true
+	}
+	if total, err = strconv.ParseInt(size, 10, 64); err != nil || total <= last {
+		return 0, 0, 0, false
+	}
+	return first, last, total, true
+}
+
+// parseRetryAfter reads a Retry-After field: seconds or an HTTP-date.
+func parseRetryAfter(v []string, now time.Time) (time.Duration, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	s := strings.TrimSpace(v[0])
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > int64(365*24*time.Hour/time.Second) {
+			return 365 * 24 * time.Hour, true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(s); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// fileSum returns the SHA-256 of a file in root.
+func fileSum(root *os.Root, name string) ([]byte, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
+
+var _ = fs.ErrNotExist
