@@ -1,0 +1,424 @@
+package jobs
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+)
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// check adds the problems of the decoded job to v.
+func (j *Job) check(v *validator) {
+	switch {
+	case j.Name == "":
+		v.at("name", "required: a name for reports, logs and file names")
+	case !nameRE.MatchString(j.Name):
+		v.at("name", "%q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", j.Name)
+	}
+	loc := time.Local
+	if j.Timezone != "" {
+		l, err := time.LoadLocation(j.Timezone)
+		if err != nil || j.Timezone == "Local" {
+			v.at("timezone", "%q is not an IANA time zone (UTC, Europe/Paris, America/New_York)", j.Timezone)
+		} else {
+			loc = l
+		}
+	}
+	if j.Schedule != "" {
+		if _, err := parseSchedule(j.Schedule, loc); err != nil {
+			v.at("schedule", "%v", err)
+		}
+	}
+	if len(j.Targets.URLs) == 0 && j.Targets.Crawl == nil {
+		v.at("targets", "required: urls, or a crawl with seeds")
+	}
+	seen := map[string]int{}
+	for i, u := range j.Targets.URLs {
+		p := fmt.Sprintf("targets.urls[%d]", i)
+		if err := checkURL(u); err != nil {
+			v.at(p, "%v", err)
+		} else if first, dup := seen[u]; dup {
+			v.at(p, "%q is also targets.urls[%d]", u, first)
+		} else {
+			seen[u] = i
+		}
+	}
+	if c := j.Targets.Crawl; c != nil {
+		if len(c.Seeds) == 0 {
+			v.at("targets.crawl.seeds", "required: the URLs a crawl starts from")
+		}
+		for i, u := range c.Seeds {
+			if err := checkURL(u); err != nil {
+				v.at(fmt.Sprintf("targets.crawl.seeds[%d]", i), "%v", err)
+			}
+		}
+		if c.Depth < 0 {
+			v.at("targets.crawl.depth", "%d: want 0 or more", c.Depth)
+		}
+		if c.MaxPages < 0 {
+			v.at("targets.crawl.max_pages", "%d: want 0 or more", c.MaxPages)
+		}
+		switch c.Scope {
+		case "", "host", "domain", "prefix":
+		default:
+			v.at("targets.crawl.scope", "%q: want host, domain or prefix", c.Scope)
+		}
+		for name, list := range map[string][]string{"allow": c.Allow, "deny": c.Deny} {
+			for i, re := range list {
+				if _, err := regexp.Compile(re); err != nil {
+					v.at(fmt.Sprintf("targets.crawl.%s[%d]", name, i), "not a regular expression: %v", err)
+				}
+			}
+		}
+		v.at("targets.crawl", "crawl targets are not supported yet: grab's crawl package has not landed; list the pages in targets.urls")
+	}
+	for name, f := range j.Extract.Fields {
+		p := "extract.fields." + name
+		if !nameRE.MatchString(name) {
+			v.at(p, "field name %q: use letters, digits, '.', '_' or '-'", name)
+		}
+		if strings.TrimSpace(f.Selector) == "" {
+			v.at(p, "required: a CSS selector")
+		} else if err := checkSelector(f.Selector); err != nil {
+			v.at(p+".selector", "%v", err)
+		}
+	}
+	if d := j.Download; d != nil {
+		if !j.Extract.Images && !j.Extract.Links {
+			v.at("download", "nothing to download: set extract.images or extract.links")
+		}
+		if d.Concurrency < 0 {
+			v.at("download.concurrency", "%d: want 1 or more", d.Concurrency)
+		}
+		switch d.Naming {
+		case "", "path", "basename", "hash":
+		default:
+			v.at("download.naming", "%q: want path, basename or hash", d.Naming)
+		}
+		for i, k := range d.Kinds {
+			p := fmt.Sprintf("download.kinds[%d]", i)
+			switch k {
+			case "images":
+				if !j.Extract.Images {
+					v.at(p, "images are not extracted: set extract.images: true")
+				}
+			case "links":
+				if !j.Extract.Links {
+					v.at(p, "links are not extracted: set extract.links: true")
+				}
+			default:
+				v.at(p, "%q: want images or links", k)
+			}
+		}
+		if len(d.Kinds) == 0 && !j.Extract.Images {
+			v.at("download.kinds", "the default kind is images, which are not extracted: set kinds: [links] or extract.images")
+		}
+	}
+	if j.Output.Keep < 0 {
+		v.at("output.keep", "%d: want 1 or more", j.Output.Keep)
+	}
+	if j.Limits.MaxItems < 0 {
+		v.at("limits.max_items", "%d: want 1 or more", j.Limits.MaxItems)
+	}
+	if j.Limits.Concurrency < 0 {
+		v.at("limits.concurrency", "%d: want 1 or more", j.Limits.Concurrency)
+	}
+	if j.Retries != nil && (*j.Retries < 0 || *j.Retries > 10) {
+		v.at("retries", "%d: want 0 to 10", *j.Retries)
+	}
+	for k, val := range j.Headers {
+		if !validToken(k) {
+			v.at("headers."+k, "not a valid header name")
+		}
+		if strings.ContainsAny(val, "\r\n\x00") {
+			v.at("headers."+k, "a header value may not hold CR, LF or NUL")
+		}
+		switch strings.ToLower(k) {
+		case "authorization", "cookie", "proxy-authorization":
+			v.at("headers."+k, "secrets do not go in the job file: use auth, cookies.header or proxy.password")
+		}
+	}
+	if a := j.Auth; a != nil {
+		n := 0
+		for _, set := range []bool{a.Basic != nil, a.Digest != nil, a.Bearer != nil, a.Netrc != ""} {
+			if set {
+				n++
+			}
+		}
+		if n == 0 {
+			v.at("auth", "empty: give basic, digest, bearer or netrc")
+		}
+		if a.Basic != nil && a.Digest != nil {
+			v.at("auth.digest", "give basic or digest, not both")
+		}
+		for name, c := range map[string]*Credentials{"basic": a.Basic, "digest": a.Digest} {
+			if c == nil {
+				continue
+			}
+			if c.User == "" {
+				v.at("auth."+name+".user", "required")
+			}
+			checkSecret(v, "auth."+name+".password", &c.Password)
+		}
+		if a.Bearer != nil {
+			checkSecret(v, "auth.bearer", a.Bearer)
+		}
+	}
+	if c := j.Cookies; c != nil {
+		if c.File == "" && c.Header == nil {
+			v.at("cookies", "empty: give file or header")
+		}
+		if c.Header != nil {
+			checkSecret(v, "cookies.header", c.Header)
+		}
+	}
+	if p := j.Proxy; p != nil {
+		u, err := url.Parse(p.URL)
+		switch {
+		case p.URL == "":
+			v.at("proxy.url", "required")
+		case err != nil || u.Host == "":
+			v.at("proxy.url", "%q is not a proxy URL (http://host:port, socks5://host:port)", p.URL)
+		case u.User != nil:
+			v.at("proxy.url", "credentials do not go in the job file: use proxy.user and proxy.password")
+		default:
+			switch u.Scheme {
+			case "http", "https", "socks5", "socks5h":
+			default:
+				v.at("proxy.url", "scheme %q: want http, https, socks5 or socks5h", u.Scheme)
+			}
+		}
+		if p.Password != nil {
+			checkSecret(v, "proxy.password", p.Password)
+			if p.User == "" {
+				v.at("proxy.user", "required with proxy.password")
+			}
+		}
+	}
+}
+
+func checkSecret(v *validator, path string, s *Secret) {
+	switch {
+	case s.Env == "" && s.File == "":
+		v.at(path, "required: {env: NAME} or {file: PATH}")
+	case s.Env != "" && s.File != "":
+		v.at(path, "give env or file, not both")
+	}
+}
+
+// checkURL accepts absolute http and https URLs without credentials.
+func checkURL(s string) error {
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return fmt.Errorf("%q: a URL may not hold spaces or control characters", s)
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q: want an http or https URL", s)
+	case u.Host == "":
+		return fmt.Errorf("%q: no host", s)
+	case u.User != nil:
+		return fmt.Errorf("%q: credentials do not go in the job file: use auth", redactURL(u))
+	}
+	return nil
+}
+
+func redactURL(u *url.URL) string {
+	c := *u
+	if c.User != nil {
+		c.User = url.User("xxxxx")
+	}
+	return c.String()
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSelector does a light syntax check of a CSS selector: balanced
+// brackets, parentheses and quotes.
+func checkSelector(s string) error {
+	var stack []rune
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '[' || r == '(':
+			stack = append(stack, r)
+		case r == ']' || r == ')':
+			want := '['
+			if r == ')' {
+				want = '('
+			}
+			if len(stack) == 0 || stack[len(stack)-1] != want {
+				return fmt.Errorf("%q: unbalanced %q", s, r)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if quote != 0 || len(stack) > 0 {
+		return fmt.Errorf("%q: unclosed quote or bracket", s)
+	}
+	return nil
+}
+
+// schedule is a parsed Schedule: next returns the first slot after t.
+type schedule struct {
+	every time.Duration // "@every"
+	cron  gocron.Cron
+	spec  string
+}
+
+// parseSchedule reads a Schedule in loc.
+func parseSchedule(s string, loc *time.Location) (*schedule, error) {
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "@every"); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil || d < time.Second {
+			return nil, fmt.Errorf("%q: want @every DURATION of 1s or more (@every 30m, @every 1h)", s)
+		}
+		return &schedule{every: d, spec: s}, nil
+	}
+	if n := len(strings.Fields(s)); !strings.HasPrefix(s, "@") && !strings.Contains(s, "TZ=") && n != 5 && n != 6 {
+		return nil, fmt.Errorf("%q: a cron expression has 5 fields (minute hour day month weekday), or 6 with seconds first; or use @every DURATION", s)
+	}
+	c := gocron.NewDefaultCron(true)
+	if err := c.IsValid(s, loc, time.Now()); err != nil {
+		msg := err.Error()
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return nil, fmt.Errorf("%q is not a valid cron expression: %s", s, msg)
+	}
+	return &schedule{cron: c, spec: s}, nil
+}
+
+// next returns the first slot strictly after t.
+func (s *schedule) next(t time.Time) time.Time {
+	if s.every > 0 {
+		return t.Add(s.every)
+	}
+	return s.cron.Next(t)
+}
+
+// location returns the job's time zone.
+func (j *Job) location() *time.Location {
+	if j.Timezone == "" {
+		return time.Local
+	}
+	if l, err := time.LoadLocation(j.Timezone); err == nil {
+		return l
+	}
+	return time.UTC
+}
+
+// path resolves p against the job file's directory.
+func (j *Job) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || j.dir == "" {
+		return p
+	}
+	return filepath.Join(j.dir, p)
+}
+
+// OutputDir returns the directory the run reports go to.
+func (j *Job) OutputDir() string {
+	if j.Output.Dir != "" {
+		return j.path(j.Output.Dir)
+	}
+	return j.path(j.Name + "-runs")
+}
+
+// StatePath returns the state file.
+func (j *Job) StatePath() string {
+	if j.State != "" {
+		return j.path(j.State)
+	}
+	return filepath.Join(j.OutputDir(), j.Name+".state")
+}
+
+// DownloadDir returns the directory downloads go to, "" without Download.
+func (j *Job) DownloadDir() string {
+	switch {
+	case j.Download == nil:
+		return ""
+	case j.Download.Dir != "":
+		return j.path(j.Download.Dir)
+	}
+	return j.path(j.Name + "-files")
+}
+
+// Next returns the first scheduled time after t, or the zero time when
+// the job has no valid Schedule.
+func (j *Job) Next(t time.Time) time.Time {
+	s, err := parseSchedule(j.Schedule, j.location())
+	if err != nil || j.Schedule == "" {
+		return time.Time{}
+	}
+	return s.next(t)
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func (j *Job) maxItems() int    { return orInt(j.Limits.MaxItems, DefaultMaxItems) }
+func (j *Job) concurrency() int { return orInt(j.Limits.Concurrency, DefaultConcurrency) }
+func (j *Job) keep() int        { return orInt(j.Output.Keep, DefaultKeepRuns) }
+func (j *Job) downloads() int {
+	if j.Download == nil {
+		return 0
+	}
+	return orInt(j.Download.Concurrency, DefaultConcurrency)
+}
+func (j *Job) maxPageBytes() int64 {
+	if j.Limits.MaxPageBytes > 0 {
+		return int64(j.Limits.MaxPageBytes)
+	}
+	return DefaultMaxPageBytes
+}
+func (j *Job) maxFileBytes() int64 {
+	if j.Limits.MaxFileBytes > 0 {
+		return int64(j.Limits.MaxFileBytes)
+	}
+	return DefaultMaxFileBytes
+}
+
+// downloads reports whether items of kind are downloaded.
+func (j *Job) downloadsKind(kind string) bool {
+	if j.Download == nil {
+		return false
+	}
+	if len(j.Download.Kinds) == 0 {
+		return kind == KindImage
+	}
+	for _, k := range j.Download.Kinds {
+		if k+"" == kind+"s" {
+			return true
+		}
+	}
+	return false
+}

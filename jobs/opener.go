@@ -1,0 +1,221 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/auth/netrc"
+	"github.com/grabhq/grab/cookies"
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/proxy"
+)
+
+// maxSecretBytes caps a secret file.
+const maxSecretBytes = 64 << 10
+
+// read returns the secret's value: the environment variable, or the
+// file's content without one final newline.
+func (s *Secret) read(getenv func(string) string, j *Job) (string, error) {
+	if s.Env != "" {
+		v := ""
+		if getenv != nil {
+			v = getenv(s.Env)
+		}
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is not set", s.Env)
+		}
+		return v, nil
+	}
+	path := j.path(s.File)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("secret file: %w", err)
+	}
+	defer f.Close()
+	buf := make([]byte, maxSecretBytes+1)
+	n, _ := f.Read(buf)
+	if n > maxSecretBytes {
+		return "", fmt.Errorf("secret file %s: larger than %d bytes", path, maxSecretBytes)
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(buf[:n]), "\n"), "\r")
+	if v == "" {
+		return "", fmt.Errorf("secret file %s is empty", path)
+	}
+	return v, nil
+}
+
+// origins returns the origins ("scheme://host:port/") of the job's targets.
+func (j *Job) origins() []string {
+	var urls []string
+	urls = append(urls, j.Targets.URLs...)
+	if j.Targets.Crawl != nil {
+		urls = append(urls, j.Targets.Crawl.Seeds...)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		if err != nil {
+			continue
+		}
+		o := u.Scheme + "://" + u.Host + "/"
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// opener builds the job's Opener: timeouts, limits, retries, headers,
+// credentials for the targets' origins, cookies and proxy, with secrets
+// read through getenv and from files. base supplies the transport and
+// dialer, if set.
+func (j *Job) opener(base *fetch.Opener, getenv func(string) string) (*fetch.Opener, error) {
+	o := &fetch.Opener{
+		DisableFile:      true,
+		AllowErrorStatus: true, // 304, 404 and 410 mean something here
+		UserAgent:        j.UserAgent,
+		Timeouts: fetch.Timeouts{
+			Connect:        time.Duration(j.Timeouts.Connect),
+			ResponseHeader: time.Duration(j.Timeouts.Header),
+			Stall:          time.Duration(j.Timeouts.Stall),
+			Total:          time.Duration(j.Timeouts.Request),
+		},
+		Limits: fetch.Limits{BodyBytes: j.maxPageBytes()},
+	}
+	if o.Timeouts.Total == 0 {
+		o.Timeouts.Total = DefaultRequest
+	}
+	if base != nil {
+		o.Transport, o.Dial, o.TLSConfig = base.Transport, base.Dial, base.TLSConfig
+		o.Handlers = append(o.Handlers, base.Handlers...)
+		if base.Proxy != nil {
+			o.Proxy = base.Proxy
+		}
+	}
+	if len(j.Headers) > 0 {
+		o.Header = http.Header{}
+		for k, v := range j.Headers {
+			o.Header.Set(k, v)
+		}
+	}
+	retries := DefaultRetries
+	if j.Retries != nil {
+		retries = *j.Retries
+	}
+	if retries > 0 {
+		o.Handlers = append(o.Handlers, &fetch.Retry{Attempts: retries + 1, MaxElapsed: time.Minute})
+	}
+	origins := j.origins()
+	if a := j.Auth; a != nil {
+		for _, c := range []struct {
+			cred   *Credentials
+			digest bool
+		}{{a.Basic, false}, {a.Digest, true}} {
+			if c.cred == nil {
+				continue
+			}
+			pass, err := c.cred.Password.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("auth password: %w", err)
+			}
+			for _, origin := range origins {
+				if c.digest {
+					o.Handlers = append(o.Handlers, &auth.Digest{URL: origin, User: c.cred.User, Password: pass})
+				} else {
+					o.Handlers = append(o.Handlers, &auth.Basic{URL: origin, User: c.cred.User, Password: pass})
+				}
+			}
+		}
+		if a.Bearer != nil {
+			tok, err := a.Bearer.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("auth bearer: %w", err)
+			}
+			for _, origin := range origins {
+				o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: tok})
+			}
+		}
+		if a.Netrc != "" {
+			f, err := netrc.ParseFile(j.path(a.Netrc))
+			if err != nil {
+				return nil, fmt.Errorf("auth netrc: %w", err)
+			}
+			o.Handlers = append(o.Handlers, &auth.Basic{Passwords: f})
+		}
+	}
+	if c := j.Cookies; c != nil {
+		if c.File != "" {
+			jar := new(cookies.Jar)
+			if err := jar.Load(j.path(c.File)); err != nil {
+				var le *cookies.LoadError
+				if !errors.As(err, &le) {
+					return nil, fmt.Errorf("cookies: %w", err)
+				}
+			}
+			o.Jar = jar
+		}
+		if c.Header != nil {
+			v, err := c.Header.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("cookies header: %w", err)
+			}
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return nil, errors.New("cookies header: the value holds CR, LF or NUL")
+			}
+			o.Handlers = append(o.Handlers, &originHeader{origins: origins, name: "Cookie", value: v})
+		}
+	}
+	if p := j.Proxy; p != nil {
+		sel, err := proxy.New(map[string]string{"all": p.URL}, p.NoProxy)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
+		if p.Password != nil {
+			pass, err := p.Password.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("proxy password: %w", err)
+			}
+			sel.SetCredentials(p.User, pass)
+		}
+		o.Proxy = sel.Proxy
+	}
+	return o, nil
+}
+
+// originHeader adds a header field to the requests for some origins only.
+type originHeader struct {
+	origins     []string
+	name, value string
+}
+
+func (h *originHeader) Wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get(h.name) == "" && h.covers(r.URL) {
+			r = r.Clone(r.Context())
+			r.Header.Set(h.name, h.value)
+		}
+		return next.RoundTrip(r)
+	})
+}
+
+func (h *originHeader) covers(u *url.URL) bool {
+	o := u.Scheme + "://" + u.Host + "/"
+	for _, x := range h.origins {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

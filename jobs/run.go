@@ -1,0 +1,829 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/grabhq/grab/fetch"
+)
+
+// Runner runs jobs once each: grab job run, and each run of grab job
+// schedule. The zero value is ready to use.
+type Runner struct {
+	// Getenv reads the environment variables a job's secrets name; nil
+	// means none is set. The CLI passes os.Getenv.
+	Getenv func(string) string
+	// Base supplies the transport, dialer, TLS config and proxy of the
+	// job's Opener, and handlers that go first; nil means fetch's
+	// defaults. The job file's settings fill the rest.
+	Base *fetch.Opener
+	// LockWait is how long to wait for a state file another run holds;
+	// 0 means not at all (ErrLocked at once).
+	LockWait time.Duration
+	// Logger receives progress: the run's start and end, and each failed
+	// item; nil means none.
+	Logger *slog.Logger
+	// Now returns the time; nil means time.Now. Times are kept in UTC.
+	Now func() time.Time
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// errTruncated marks a run cut short by limits.max_items.
+var errTruncated = errors.New("limits.max_items reached")
+
+// Run runs j once: it locks the job's state file (ErrLocked if another run
+// holds it), resumes an interrupted run or starts a new one, fetches the
+// targets with the validators of the last run, takes their items,
+// downloads what changed, classifies every item, and publishes the report.
+//
+// The returned Report is never nil once the state file is open. err is
+// nil when the run finished, even with failed items (see Report.Run.Status);
+// when ctx ends first, the work done is kept, the run is Interrupted and
+// err is ctx's error: the next Run resumes it.
+func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
+	st, err := openStore(j.StatePath(), r.LockWait, false)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	rep := &Report{Restored: st.restored}
+	if st.restored != "" {
+		r.log().Warn("state file was damaged: restored its backup", "job", j.Name, "damaged", st.restored)
+	}
+	if err := r.publishPending(j, st); err != nil {
+		return rep, err
+	}
+	o, err := j.opener(r.Base, r.Getenv)
+	if err != nil {
+		return rep, err
+	}
+	defer o.CloseIdleConnections()
+	run, err := r.begin(j, st)
+	if err != nil {
+		return rep, err
+	}
+	rep.Run = run
+	log := r.log().With("job", j.Name, "run", run.ID())
+	if run.Resumed > 0 {
+		log.Info("resuming run", "resumed", run.Resumed)
+	} else {
+		log.Info("run started")
+	}
+	if t := j.Timeouts.Run; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(t))
+		defer cancel()
+	}
+	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log}
+	if err := e.load(); err != nil {
+		return rep, err
+	}
+	werr := e.work(ctx)
+	if werr != nil && ctx.Err() != nil {
+		run, err := e.interrupt(werr)
+		rep.Run = run
+		log.Warn("run interrupted; the next run resumes it", "err", werr)
+		items, _ := st.runItems(run.Seq)
+		rep.Items = itemsOf(items)
+		return rep, errors.Join(werr, err)
+	}
+	if werr != nil && !errors.Is(werr, errTruncated) {
+		return rep, werr
+	}
+	run, err = e.finish(errors.Is(werr, errTruncated))
+	if err != nil {
+		return rep, err
+	}
+	rep.Run = run
+	if err := r.publishRun(j, st, &rep.Run); err != nil {
+		return rep, err
+	}
+	items, err := st.runItems(run.Seq)
+	if err != nil {
+		return rep, err
+	}
+	rep.Items = itemsOf(items)
+	if err := st.backup(); err != nil {
+		log.Warn("state backup failed", "err", err)
+	}
+	c := rep.Run.Counts
+	log.Info("run finished", "status", rep.Run.Status, "new", c.New, "changed", c.Changed,
+		"unchanged", c.Unchanged, "gone", c.Gone, "failed", c.Failed)
+	return rep, nil
+}
+
+func itemsOf(ds []done) []Item {
+	out := make([]Item, len(ds))
+	for i, d := range ds {
+		out[i] = d.Item
+	}
+	return out
+}
+
+// begin returns the interrupted run to resume, or starts a new run with
+// the job's targets queued.
+func (r *Runner) begin(j *Job, st *store) (RunInfo, error) {
+	var run RunInfo
+	err := st.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		runs := tx.Bucket(bucketRuns)
+		if name := meta.Get(keyJob); name != nil && string(name) != j.Name {
+			return fmt.Errorf("state file %s belongs to job %q, not %q", st.path, name, j.Name)
+		}
+		if err := meta.Put(keyJob, []byte(j.Name)); err != nil {
+			return err
+		}
+		if cur := meta.Get(keyCurrent); cur != nil {
+			if ok, err := getJSON(runs, cur, &run); err != nil || !ok {
+				return fmt.Errorf("state: current run %x has no record (%v)", cur, err)
+			}
+			run.Resumed++
+			run.Status = Running
+			return putJSON(runs, cur, run)
+		}
+		var seq uint64
+		if v := meta.Get(keySeq); len(v) == 8 {
+			seq = beUint(v)
+		}
+		seq++
+		key := be64(seq)
+		run = RunInfo{Job: j.Name, Seq: seq, Started: r.now(), Status: Running}
+		if err := meta.Put(keySeq, key); err != nil {
+			return err
+		}
+		if err := meta.Put(keyCurrent, key); err != nil {
+			return err
+		}
+		if err := putJSON(runs, key, run); err != nil {
+			return err
+		}
+		rb, err := tx.CreateBucket(runBucketName(seq))
+		if err != nil {
+			return err
+		}
+		if _, err := rb.CreateBucket(bucketDone); err != nil {
+			return err
+		}
+		q, err := rb.CreateBucket(bucketQueue)
+		if err != nil {
+			return err
+		}
+		for i, u := range j.Targets.URLs {
+			t := task{Kind: KindPage, URL: u, N: uint64(i)}
+			if err := putJSON(q, []byte(itemKey(t.Kind, t.URL)), t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return run, err
+}
+
+func beUint(b []byte) uint64 {
+	var n uint64
+	for _, c := range b {
+		n = n<<8 | uint64(c)
+	}
+	return n
+}
+
+// engine is one run at work.
+type engine struct {
+	r   *Runner
+	j   *Job
+	st  *store
+	seq uint64
+	o   *fetch.Opener
+	log *slog.Logger
+
+	mu        sync.Mutex
+	baseline  map[string]*itemState // the last finished run's items
+	files     map[string]string     // download file -> URL that owns it
+	next      uint64                // discovery counter
+	count     int                   // items done or queued
+	truncated bool
+}
+
+// load reads the baseline and the run's progress.
+func (e *engine) load() error {
+	e.baseline = map[string]*itemState{}
+	e.files = map[string]string{}
+	return e.st.db.View(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+			s := new(itemState)
+			if err := json.Unmarshal(v, s); err != nil {
+				return fmt.Errorf("state: item %q: %w", k, err)
+			}
+			e.baseline[string(k)] = s
+			if s.File != "" {
+				e.files[s.File] = s.URL
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rb := tx.Bucket(runBucketName(e.seq))
+		for _, name := range [][]byte{bucketDone, bucketQueue} {
+			err := rb.Bucket(name).ForEach(func(k, v []byte) error {
+				var d struct {
+					N     uint64     `json:"n"`
+					State *itemState `json:"state"`
+				}
+				if err := json.Unmarshal(v, &d); err != nil {
+					return err
+				}
+				e.next = max(e.next, d.N+1)
+				e.count++
+				if d.State != nil && d.State.File != "" {
+					e.files[d.State.File] = d.State.URL
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// work runs the queue until it is empty: pages first, then what they
+// gave, each item's outcome committed as it ends.
+func (e *engine) work(ctx context.Context) error {
+	for round := 0; ; round++ {
+		tasks, err := e.queued()
+		if err != nil {
+			return err
+		}
+		if len(tasks) == 0 {
+			break
+		}
+		var pages, items []task
+		for _, t := range tasks {
+			if t.Kind == KindPage {
+				pages = append(pages, t)
+			} else {
+				items = append(items, t)
+			}
+		}
+		if len(pages) > 0 {
+			items = nil // pages may queue more; items wait for the next round
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(tasks))
+		run := func(list []task, workers int) {
+			ch := make(chan task)
+			for range max(1, workers) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for t := range ch {
+						if err := e.do(ctx, t); err != nil {
+							errs <- err
+						}
+					}
+				}()
+			}
+			go func() {
+				defer close(ch)
+				for _, t := range list {
+					select {
+					case ch <- t:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		}
+		run(pages, e.j.concurrency())
+		run(items, max(e.j.downloads(), e.j.concurrency()))
+		wg.Wait()
+		close(errs)
+		var all []error
+		for err := range errs {
+			all = append(all, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if len(all) > 0 {
+			return errors.Join(all...)
+		}
+		if round > 2*e.j.maxItems()+10 {
+			return errors.New("internal: the queue does not drain")
+		}
+	}
+	if e.truncated {
+		return errTruncated
+	}
+	return nil
+}
+
+// queued returns the run's queue in discovery order.
+func (e *engine) queued() ([]task, error) {
+	var out []task
+	err := e.st.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(runBucketName(e.seq)).Bucket(bucketQueue).ForEach(func(k, v []byte) error {
+			var t task
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("state: queued %q: %w", k, err)
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	sortTasks(out)
+	return out, err
+}
+
+func sortTasks(ts []task) {
+	for i := 1; i < len(ts); i++ {
+		for k := i; k > 0 && ts[k].N < ts[k-1].N; k-- {
+			ts[k], ts[k-1] = ts[k-1], ts[k]
+		}
+	}
+}
+
+// outcome is what handling one task produced.
+type outcome struct {
+	item     Item
+	state    *itemState // to remember; nil forgets the item
+	children []task     // more to do
+}
+
+// do handles one task and commits its outcome with the children it
+// queues, in one transaction. A task cut off by ctx is not committed: it
+// stays queued for the resumed run.
+func (e *engine) do(ctx context.Context, t task) error {
+	key := itemKey(t.Kind, t.URL)
+	e.mu.Lock()
+	base := e.baseline[key]
+	e.mu.Unlock()
+	var out outcome
+	switch {
+	case t.Kind == KindPage:
+		out = e.page(ctx, t, base)
+	case t.Kind == KindRecord:
+		out = e.record(t, base)
+	case e.j.downloadsKind(t.Kind):
+		out = e.download(ctx, t, base)
+	default:
+		out = e.seen(t, base)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if out.item.Status == Failed {
+		e.log.Warn("item failed", "kind", t.Kind, "url", t.URL, "err", out.item.Error)
+	}
+	if out.state != nil {
+		out.state.Run = e.seq
+	}
+	return e.st.db.Update(func(tx *bolt.Tx) error {
+		rb := tx.Bucket(runBucketName(e.seq))
+		doneB, q := rb.Bucket(bucketDone), rb.Bucket(bucketQueue)
+		if doneB.Get([]byte(key)) != nil {
+			return nil // a retried batch
+		}
+		if err := putJSON(doneB, []byte(key), done{Item: out.item, State: out.state, N: t.N}); err != nil {
+			return err
+		}
+		if err := q.Delete([]byte(key)); err != nil {
+			return err
+		}
+		for _, c := range out.children {
+			ck := []byte(itemKey(c.Kind, c.URL))
+			if doneB.Get(ck) != nil || q.Get(ck) != nil {
+				continue
+			}
+			e.mu.Lock()
+			if e.count >= e.j.maxItems() {
+				e.truncated = true
+				e.mu.Unlock()
+				continue
+			}
+			e.count++
+			c.N = e.next
+			e.next++
+			e.mu.Unlock()
+			if err := putJSON(q, ck, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// conditional returns a GET for u carrying the validators of s.
+func conditional(u string, s *itemState) *fetch.Request {
+	req := &fetch.Request{URL: u, Header: http.Header{}}
+	if s != nil && s.Hash != "" {
+		if s.ETag != "" {
+			req.Header.Set("If-None-Match", s.ETag)
+		}
+		if s.LastModified != "" {
+			req.Header.Set("If-Modified-Since", s.LastModified)
+		}
+	}
+	return req
+}
+
+func failed(t task, code int, err error) outcome {
+	return outcome{item: Item{Kind: t.Kind, URL: t.URL, Page: t.Page, Status: Failed, HTTPStatus: code, Error: err.Error()}}
+}
+
+// carry keeps the last run's state of an item that failed this time.
+func carry(out outcome, base *itemState) outcome {
+	if base != nil {
+		c := *base
+		out.state = &c
+	}
+	return out
+}
+
+// page fetches a target page conditionally, hashes it and takes its items.
+func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
+	resp, err := e.o.Open(ctx, conditional(t.URL, base))
+	if err != nil {
+		return carry(failed(t, 0, err), base)
+	}
+	defer resp.Close()
+	it := Item{Kind: KindPage, URL: t.URL, HTTPStatus: resp.StatusCode}
+	switch {
+	case resp.StatusCode == http.StatusNotModified && base != nil:
+		// The page is as it was: so are its items, which are queued
+		// again so that downloads are checked and nothing is called gone.
+		it.Status, it.SHA256, it.Size = Unchanged, base.Hash, base.Size
+		s := *base
+		return outcome{item: it, state: &s, children: e.childrenOf(base)}
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		it.Status = Gone
+		return outcome{item: it}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return carry(failed(t, resp.StatusCode, fmt.Errorf("HTTP %s", resp.Status)), base)
+	}
+	body, err := resp.Bytes()
+	if err != nil {
+		return carry(failed(t, resp.StatusCode, err), base)
+	}
+	sum := sha256.Sum256(body)
+	s := &itemState{
+		Kind: KindPage, URL: t.URL,
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		Hash: hex.EncodeToString(sum[:]), Size: int64(len(body)),
+	}
+	it.SHA256, it.Size = s.Hash, s.Size
+	it.Status = classify(base, s.Hash)
+	ex, err := extractPage(body, resp.Header.Get("Content-Type"), resp.URL, e.j.Extract)
+	if err != nil {
+		return carry(failed(t, resp.StatusCode, fmt.Errorf("extract: %w", err)), base)
+	}
+	var children []task
+	for _, u := range ex.images {
+		children = append(children, task{Kind: KindImage, URL: u, Page: t.URL})
+	}
+	for _, u := range ex.links {
+		children = append(children, task{Kind: KindLink, URL: u, Page: t.URL})
+	}
+	for _, c := range children {
+		s.Children = append(s.Children, itemKey(c.Kind, c.URL))
+	}
+	return outcome{item: it, state: s, children: children}
+}
+
+// childrenOf queues again the items a page gave last time.
+func (e *engine) childrenOf(s *itemState) []task {
+	var out []task
+	for _, k := range s.Children {
+		kind, u, ok := strings.Cut(k, " ")
+		if ok {
+			out = append(out, task{Kind: kind, URL: u, Page: s.URL})
+		}
+	}
+	return out
+}
+
+func classify(base *itemState, hash string) Status {
+	switch {
+	case base == nil:
+		return New
+	case base.Hash != hash:
+		return Changed
+	}
+	return Unchanged
+}
+
+// seen handles an item that is not downloaded: new, or unchanged if the
+// last run had it.
+func (e *engine) seen(t task, base *itemState) outcome {
+	it := Item{Kind: t.Kind, URL: t.URL, Page: t.Page, Status: New}
+	if base != nil {
+		it.Status = Unchanged
+	}
+	return outcome{item: it, state: &itemState{Kind: t.Kind, URL: t.URL, Page: t.Page}}
+}
+
+// record handles the fields of a page (not yet supported: see check).
+func (e *engine) record(t task, base *itemState) outcome {
+	return e.seen(t, base)
+}
+
+// download fetches an item to its file conditionally: 304 keeps the file,
+// a body with the same hash leaves it untouched, a new or changed body
+// replaces it atomically (a temporary file renamed when complete).
+func (e *engine) download(ctx context.Context, t task, base *itemState) outcome {
+	dir := e.j.DownloadDir()
+	name := e.claim(t.URL, base)
+	final := filepath.Join(dir, name)
+	cond := base
+	if base != nil {
+		if _, err := os.Stat(filepath.Join(dir, base.File)); err != nil {
+			cond = nil // the file is gone: fetch it whole
+		}
+	}
+	resp, err := e.o.Open(ctx, conditional(t.URL, cond))
+	if err != nil {
+		return carry(failed(t, 0, err), base)
+	}
+	defer resp.Close()
+	it := Item{Kind: t.Kind, URL: t.URL, Page: t.Page, HTTPStatus: resp.StatusCode, File: name}
+	switch {
+	case resp.StatusCode == http.StatusNotModified && cond != nil:
+		it.Status, it.SHA256, it.Size = Unchanged, base.Hash, base.Size
+		s := *base
+		s.Page = t.Page
+		return outcome{item: it, state: &s}
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		it.Status, it.File = Gone, ""
+		return outcome{item: it}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return carry(failed(t, resp.StatusCode, fmt.Errorf("HTTP %s", resp.Status)), base)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return carry(failed(t, resp.StatusCode, err), base)
+	}
+	h := sha256.New()
+	var size int64
+	tmp, err := writeTemp(final, io.TeeReader(resp, h), e.j.maxFileBytes(), &size)
+	if err != nil {
+		return carry(failed(t, resp.StatusCode, err), base)
+	}
+	defer os.Remove(tmp) // after a rename, nothing to remove
+	s := &itemState{
+		Kind: t.Kind, URL: t.URL, Page: t.Page, File: name,
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		Hash: hexSum(h), Size: size,
+	}
+	it.SHA256, it.Size = s.Hash, s.Size
+	it.Status = classify(base, s.Hash)
+	if it.Status == Unchanged && cond != nil {
+		return outcome{item: it, state: s} // same bytes: the file stays as it is
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return carry(failed(t, resp.StatusCode, err), base)
+	}
+	syncDir(filepath.Dir(final))
+	return outcome{item: it, state: s}
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// claim returns the file name of u: the one it had, or a new one no other
+// URL owns.
+func (e *engine) claim(u string, base *itemState) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if base != nil && base.File != "" {
+		return base.File
+	}
+	name := fileName(e.j.Download.Naming, u)
+	if owner, ok := e.files[name]; ok && owner != u {
+		name = withHash(name, u)
+	}
+	e.files[name] = u
+	return name
+}
+
+// writeTemp copies r to a new temporary file beside final, synced, and
+// returns its name; more than limit bytes is an error.
+func writeTemp(final string, r io.Reader, limit int64, size *int64) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.part")
+	if err != nil {
+		return "", err
+	}
+	n, err := io.Copy(f, io.LimitReader(r, limit+1))
+	if err == nil && n > limit {
+		err = fmt.Errorf("larger than limits.max_file_bytes (%d)", limit)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	*size = n
+	return f.Name(), nil
+}
+
+// interrupt records that the run stopped before its end.
+func (e *engine) interrupt(cause error) (RunInfo, error) {
+	var run RunInfo
+	err := e.st.db.Update(func(tx *bolt.Tx) error {
+		runs := tx.Bucket(bucketRuns)
+		if _, err := getJSON(runs, be64(e.seq), &run); err != nil {
+			return err
+		}
+		run.Status = Interrupted
+		run.Error = cause.Error()
+		run.Counts = Counts{}
+		rb := tx.Bucket(runBucketName(e.seq))
+		rb.Bucket(bucketDone).ForEach(func(_, v []byte) error {
+			var d done
+			if json.Unmarshal(v, &d) == nil {
+				run.Counts.add(d.Item.Status)
+			}
+			return nil
+		})
+		return putJSON(runs, be64(e.seq), run)
+	})
+	return run, err
+}
+
+// finish classifies what the last run had and this one did not see as
+// gone, makes this run's items the baseline, and closes the run, in one
+// transaction.
+func (e *engine) finish(truncated bool) (RunInfo, error) {
+	var run RunInfo
+	err := e.st.db.Update(func(tx *bolt.Tx) error {
+		meta, runs, items := tx.Bucket(bucketMeta), tx.Bucket(bucketRuns), tx.Bucket(bucketItems)
+		rb := tx.Bucket(runBucketName(e.seq))
+		doneB := rb.Bucket(bucketDone)
+		if _, err := getJSON(runs, be64(e.seq), &run); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		failedPages := map[string]bool{}
+		var ds []done
+		err := doneB.ForEach(func(k, v []byte) error {
+			var d done
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			seen[string(k)] = true
+			if d.Item.Kind == KindPage && d.Item.Status == Failed {
+				failedPages[d.Item.URL] = true
+			}
+			ds = append(ds, d)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		n := e.next
+		for k, b := range e.baseline {
+			if seen[k] {
+				continue
+			}
+			if truncated || (b.Page != "" && failedPages[b.Page]) {
+				continue // not looked at: remembered as it was
+			}
+			d := done{Item: Item{Kind: b.Kind, URL: b.URL, Page: b.Page, Status: Gone, File: b.File}, N: n}
+			n++
+			if err := putJSON(doneB, []byte(k), d); err != nil {
+				return err
+			}
+			ds = append(ds, d)
+		}
+		run.Counts = Counts{}
+		for _, d := range ds {
+			run.Counts.add(d.Item.Status)
+			k := []byte(itemKey(d.Item.Kind, d.Item.URL))
+			if d.State == nil {
+				if err := items.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := putJSON(items, k, d.State); err != nil {
+				return err
+			}
+		}
+		c := run.Counts
+		switch {
+		case c.Failed > 0 && c.New+c.Changed+c.Unchanged+c.Gone == 0:
+			run.Status = RunFailed
+		case c.Failed > 0 || truncated:
+			run.Status = Partial
+		default:
+			run.Status = OK
+		}
+		run.Truncated = truncated
+		if truncated {
+			run.Error = errTruncated.Error()
+		} else {
+			run.Error = ""
+		}
+		run.Finished = e.r.now()
+		run.Report = filepath.Join(e.j.OutputDir(), run.ID()+".jsonl")
+		if err := putJSON(runs, be64(e.seq), run); err != nil {
+			return err
+		}
+		if err := meta.Delete(keyCurrent); err != nil {
+			return err
+		}
+		return prune(tx, e.j.keep())
+	})
+	return run, err
+}
+
+// prune forgets the oldest runs past keep.
+func prune(tx *bolt.Tx, keep int) error {
+	runs := tx.Bucket(bucketRuns)
+	n := runs.Stats().KeyN
+	var old [][]byte
+	c := runs.Cursor()
+	for k, _ := c.First(); k != nil && n-len(old) > keep; k, _ = c.Next() {
+		old = append(old, append([]byte(nil), k...))
+	}
+	for _, k := range old {
+		if err := runs.Delete(k); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(runBucketName(beUint(k))); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// publishRun writes a finished run's report and marks it published.
+func (r *Runner) publishRun(j *Job, st *store, run *RunInfo) error {
+	items, err := st.runItems(run.Seq)
+	if err != nil {
+		return err
+	}
+	run.Published = true
+	path, err := publish(j.OutputDir(), &Report{Run: *run, Items: itemsOf(items)})
+	if err != nil {
+		run.Published = false
+		return fmt.Errorf("publishing the report: %w", err)
+	}
+	run.Report = path
+	return st.db.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketRuns), be64(run.Seq), run)
+	})
+}
+
+// publishPending publishes the reports of finished runs a crash kept from
+// being published.
+func (r *Runner) publishPending(j *Job, st *store) error {
+	runs, err := st.runs()
+	if err != nil {
+		return err
+	}
+	for i := range runs {
+		run := &runs[i]
+		switch run.Status {
+		case OK, Partial, RunFailed:
+			if !run.Published {
+				if err := r.publishRun(j, st, run); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,309 @@
+package jobs_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
+	"github.com/grabhq/grab/jobs"
+	"github.com/grabhq/grab/testserver"
+)
+
+// site is a Changing server with a gallery of pages and images.
+type site struct {
+	*testserver.Changing
+	URL string
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	c := new(testserver.Changing)
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	return &site{Changing: c, URL: srv.URL}
+}
+
+// page serves an HTML page at path with images and links.
+func (s *site) page(path string, v testserver.Validators, images, links []string) {
+	var b strings.Builder
+	b.WriteString("<!doctype html><title>t</title>")
+	for _, i := range images {
+		fmt.Fprintf(&b, `<img src="%s">`, i)
+	}
+	for _, l := range links {
+		fmt.Fprintf(&b, `<a href="%s">x</a>`, l)
+	}
+	s.Set(path, "text/html; charset=utf-8", []byte(b.String()), v)
+}
+
+// jobFile writes a job file into dir and loads it.
+func jobFile(t *testing.T, dir, text string) *jobs.Job {
+	t.Helper()
+	path := filepath.Join(dir, "job.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j, err := jobs.Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return j
+}
+
+// runner returns a Runner whose connections go through a guard that
+// refuses anything but loopback.
+func runner(t *testing.T) *jobs.Runner {
+	g := testkit.NewGuard(t)
+	return &jobs.Runner{Base: &fetch.Opener{Dial: g.DialContext}}
+}
+
+// statuses maps "kind url-path" to the status of each item.
+func statuses(rep *jobs.Report, base string) map[string]jobs.Status {
+	m := map[string]jobs.Status{}
+	for _, it := range rep.Items {
+		m[it.Kind+" "+strings.TrimPrefix(it.URL, base)] = it.Status
+	}
+	return m
+}
+
+func wantStatuses(t *testing.T, run int, rep *jobs.Report, base string, want map[string]jobs.Status) {
+	t.Helper()
+	got := statuses(rep, base)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("run %d: %s is %q, want %q", run, k, got[k], w)
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("run %d: unexpected item %s (%s)", run, k, g)
+		}
+	}
+	if t.Failed() {
+		t.Logf("items: %v", got)
+	}
+}
+
+func TestRunClassifies(t *testing.T) {
+	s := newSite(t)
+	both := testserver.ETag | testserver.LastModified
+	png := func(b byte) []byte { return append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{b}, 100)...) }
+	s.page("/p/1.html", testserver.ETag, []string{"/img/a.png", "/img/b.png", "/img/c.png"}, nil)
+	s.page("/p/2.html", testserver.LastModified, []string{"/img/d.png"}, []string{"/other.html"})
+	s.Set("/img/a.png", "image/png", png('a'), both)
+	s.Set("/img/b.png", "image/png", png('b'), testserver.ETag)
+	s.Set("/img/c.png", "image/png", png('c'), testserver.LastModified)
+	s.Set("/img/d.png", "image/png", png('d'), 0)
+
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf(`
+name: gallery
+targets:
+  urls:
+    - %[1]s/p/1.html
+    - %[1]s/p/2.html
+extract:
+  images: true
+  links: true
+download:
+  dir: files
+`, s.URL))
+	r := runner(t)
+
+	rep, err := r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatalf("run 1: %v", err)
+	}
+	wantStatuses(t, 1, rep, s.URL, map[string]jobs.Status{
+		"page /p/1.html": jobs.New, "page /p/2.html": jobs.New,
+		"image /img/a.png": jobs.New, "image /img/b.png": jobs.New, "image /img/c.png": jobs.New, "image /img/d.png": jobs.New,
+		"link /other.html": jobs.New,
+	})
+	if rep.Run.Status != jobs.OK || rep.Run.Counts != (jobs.Counts{New: 7}) {
+		t.Errorf("run 1: %s %+v, want ok with 7 new", rep.Run.Status, rep.Run.Counts)
+	}
+	files := filepath.Join(dir, "files")
+	host := strings.ReplaceAll(strings.TrimPrefix(s.URL, "http://"), ":", "_")
+	aFile := filepath.Join(files, host, "img", "a.png")
+	if got, err := os.ReadFile(aFile); err != nil || !bytes.Equal(got, png('a')) {
+		t.Fatalf("a.png downloaded as %q (%v)", got, err)
+	}
+	aInfo, _ := os.Stat(aFile)
+
+	// Between the runs: page 1 drops c.png; b.png changes; a.png, d.png
+	// and page 2 stay as they were.
+	s.page("/p/1.html", testserver.ETag, []string{"/img/a.png", "/img/b.png"}, nil)
+	s.Set("/img/b.png", "image/png", png('B'), testserver.ETag)
+	s.ResetLog()
+
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatalf("run 2: %v", err)
+	}
+	wantStatuses(t, 2, rep, s.URL, map[string]jobs.Status{
+		"page /p/1.html": jobs.Changed, "page /p/2.html": jobs.Unchanged,
+		"image /img/a.png": jobs.Unchanged, "image /img/b.png": jobs.Changed, "image /img/c.png": jobs.Gone,
+		"image /img/d.png": jobs.Unchanged, "link /other.html": jobs.Unchanged,
+	})
+	if want := (jobs.Counts{Changed: 2, Unchanged: 4, Gone: 1}); rep.Run.Counts != want || rep.Run.Status != jobs.OK {
+		t.Errorf("run 2: %s %+v, want ok %+v", rep.Run.Status, rep.Run.Counts, want)
+	}
+	// The server's log proves the validators were sent, and what was
+	// downloaded again.
+	got := map[string]testserver.ChangingRequest{}
+	for _, q := range s.Requests() {
+		got[q.Path] = q
+	}
+	checks := []struct {
+		path        string
+		inm, ims    bool
+		status      int
+		notFetched  bool
+		description string
+	}{
+		{path: "/p/1.html", inm: true, status: 200},
+		{path: "/p/2.html", ims: true, status: 304},
+		{path: "/img/a.png", inm: true, ims: true, status: 304},
+		{path: "/img/b.png", inm: true, status: 200},
+		{path: "/img/c.png", notFetched: true},
+		{path: "/img/d.png", status: 200},
+	}
+	for _, c := range checks {
+		q, ok := got[c.path]
+		if c.notFetched {
+			if ok {
+				t.Errorf("run 2 fetched %s, which is gone from its page", c.path)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("run 2 did not fetch %s", c.path)
+			continue
+		}
+		if (q.IfNoneMatch != "") != c.inm || (q.IfModifiedSince != "") != c.ims || q.Status != c.status {
+			t.Errorf("run 2 %s: If-None-Match %q, If-Modified-Since %q, status %d; want sent %v, %v, status %d",
+				c.path, q.IfNoneMatch, q.IfModifiedSince, q.Status, c.inm, c.ims, c.status)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(files, host, "img", "b.png")); !bytes.Equal(got, png('B')) {
+		t.Errorf("b.png after run 2 = %q, want the new content", got)
+	}
+	if st, _ := os.Stat(aFile); !st.ModTime().Equal(aInfo.ModTime()) {
+		t.Errorf("a.png was rewritten though unchanged")
+	}
+
+	// Run 3: page 2 is gone from the server (410): it and what only it
+	// had are gone.
+	s.Remove("/p/2.html")
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatalf("run 3: %v", err)
+	}
+	wantStatuses(t, 3, rep, s.URL, map[string]jobs.Status{
+		"page /p/1.html": jobs.Unchanged, "page /p/2.html": jobs.Gone,
+		"image /img/a.png": jobs.Unchanged, "image /img/b.png": jobs.Unchanged,
+		"image /img/d.png": jobs.Gone, "link /other.html": jobs.Gone,
+	})
+
+	// The reports are published, one per run, each ending with its summary.
+	h, err := jobs.ReadHistory(j, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Runs) != 3 {
+		t.Fatalf("history has %d runs, want 3", len(h.Runs))
+	}
+	for i, run := range h.Runs {
+		data, err := os.ReadFile(run.Report)
+		if err != nil {
+			t.Fatalf("run %d report: %v", i+1, err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if n := run.Counts.Total() + 1; len(lines) != n {
+			t.Errorf("run %d report has %d lines, want %d", i+1, len(lines), n)
+		}
+		if !strings.HasPrefix(lines[len(lines)-1], `{"type":"summary"`) {
+			t.Errorf("run %d report ends with %q, want the summary", i+1, lines[len(lines)-1])
+		}
+	}
+}
+
+// A failed page keeps what it gave last time: not gone, not new again.
+func TestRunFailedPageKeepsItems(t *testing.T) {
+	s := newSite(t)
+	s.page("/p/1.html", testserver.ETag, []string{"/img/a.png"}, nil)
+	s.page("/p/2.html", testserver.ETag, nil, []string{"/l"})
+	s.Set("/img/a.png", "image/png", []byte("a"), testserver.ETag)
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf(`
+name: failing
+targets: {urls: [%[1]s/p/1.html, %[1]s/p/2.html]}
+extract: {images: true, links: true}
+retries: 0
+`, s.URL))
+	r := runner(t)
+	if _, err := r.Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	s.Fail("/p/1.html", 500)
+	rep, err := r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, 2, rep, s.URL, map[string]jobs.Status{
+		"page /p/1.html": jobs.Failed, "page /p/2.html": jobs.Unchanged, "link /l": jobs.Unchanged,
+	})
+	if rep.Run.Status != jobs.Partial {
+		t.Errorf("run 2 status %s, want partial", rep.Run.Status)
+	}
+	// Once the page answers again, it and its image are unchanged, not new.
+	s.Fail("/p/1.html", 0)
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, 3, rep, s.URL, map[string]jobs.Status{
+		"page /p/1.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged,
+		"page /p/2.html": jobs.Unchanged, "link /l": jobs.Unchanged,
+	})
+	// Every page failing fails the run.
+	s.Fail("/p/1.html", 503)
+	s.Fail("/p/2.html", 500)
+	if rep, err = r.Run(t.Context(), j); err != nil || rep.Run.Status != jobs.RunFailed {
+		t.Errorf("run 4 = %v, %v; want status failed", rep.Run.Status, err)
+	}
+}
+
+func TestRunLocked(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, nil, nil)
+	gate := s.Block("/p.html")
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf("name: locked\ntargets: {urls: [%s/p.html]}\n", s.URL))
+	r := runner(t)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Run(t.Context(), j)
+		errc <- err
+	}()
+	<-gate.Arrived()
+	// A second holder of the same state file, in this process, is refused.
+	if _, err := r.Run(t.Context(), j); !errors.Is(err, jobs.ErrLocked) {
+		t.Errorf("second Run = %v, want ErrLocked", err)
+	}
+	h, err := jobs.ReadHistory(j, 0)
+	if err != nil || !h.Running {
+		t.Errorf("ReadHistory while running = %+v, %v; want Running", h, err)
+	}
+	gate.Release()
+	if err := <-errc; err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+}

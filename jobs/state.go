@@ -1,0 +1,383 @@
+package jobs
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Errors of the state file, matched with errors.Is.
+var (
+	// ErrLocked reports a state file held by another run of the job, in
+	// this process or another: the job is already running.
+	ErrLocked = errors.New("jobs: job is already running (state file locked)")
+	// ErrCorruptState reports a damaged state file with no good backup
+	// to restore: grab never starts over silently.
+	ErrCorruptState = errors.New("jobs: state file is damaged")
+)
+
+const stateVersion = "1"
+
+var (
+	bucketMeta  = []byte("meta")
+	bucketItems = []byte("items") // the baseline: items as of the last finished run
+	bucketRuns  = []byte("runs")  // run history, by sequence number
+	bucketDone  = []byte("done")  // in a run's bucket: the items done
+	bucketQueue = []byte("queue") // in a run's bucket: the items to do
+
+	keyVersion = []byte("version")
+	keyJob     = []byte("job")
+	keySeq     = []byte("seq")
+	keyCurrent = []byte("current")
+)
+
+// itemState is what the state file remembers of an item between runs.
+type itemState struct {
+	Kind         string   `json:"kind"`
+	URL          string   `json:"url"`
+	Page         string   `json:"page,omitempty"`
+	ETag         string   `json:"etag,omitempty"`
+	LastModified string   `json:"last_modified,omitempty"`
+	Hash         string   `json:"sha256,omitempty"`
+	Size         int64    `json:"size,omitempty"`
+	File         string   `json:"file,omitempty"`
+	Children     []string `json:"children,omitempty"` // keys of a page's items
+	Run          uint64   `json:"run"`                // the last run that saw it
+}
+
+// task is an item waiting in a run's queue.
+type task struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url"`
+	Page string `json:"page,omitempty"`
+	N    uint64 `json:"n"` // order of discovery
+}
+
+// done is an item a run has finished: its report line and the state to
+// remember if the run completes.
+type done struct {
+	Item  Item       `json:"item"`
+	State *itemState `json:"state,omitempty"` // nil: forget it (gone)
+	N     uint64     `json:"n"`
+}
+
+func itemKey(kind, u string) string { return kind + " " + u }
+
+// store is an open state file, locked for one run.
+type store struct {
+	db       *bolt.DB
+	path     string
+	restored string // the damaged file set aside, when a backup was restored
+}
+
+// openStore opens (creating if needed) the state file at path, waiting up
+// to wait for the lock, checks it, and restores the backup of a damaged
+// file (HOSTILE.md Q4).
+func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
+	if !readOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	db, err := openChecked(path, wait, readOnly)
+	if errors.Is(err, ErrLocked) || errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	s := &store{path: path}
+	if err != nil {
+		if readOnly {
+			return nil, err
+		}
+		bak := path + ".bak"
+		if _, e := os.Stat(bak); e != nil {
+			return nil, fmt.Errorf("%w: %s: %v; no backup (%s) to restore: move the file away to start over, losing what it remembers", ErrCorruptState, path, err, filepath.Base(bak))
+		}
+		aside := fmt.Sprintf("%s.damaged-%d", path, time.Now().Unix())
+		if e := os.Rename(path, aside); e != nil {
+			return nil, fmt.Errorf("%w: %s: %v; setting it aside: %v", ErrCorruptState, path, err, e)
+		}
+		if e := copyFile(bak, path); e != nil {
+			return nil, fmt.Errorf("%w: %s: %v; restoring %s: %v", ErrCorruptState, path, err, bak, e)
+		}
+		db, err = openChecked(path, wait, false)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: the backup is damaged too: %v", ErrCorruptState, path, err)
+		}
+		s.restored = aside
+	}
+	s.db = db
+	if readOnly {
+		return s, nil
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if v := meta.Get(keyVersion); v != nil && string(v) != stateVersion {
+			return fmt.Errorf("%s: state format %q, want %q", path, v, stateVersion)
+		}
+		if err := meta.Put(keyVersion, []byte(stateVersion)); err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketItems, bucketRuns} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openChecked opens a bbolt file under its lock and checks every page.
+func openChecked(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err error) {
+	if err := sanityCheck(path); err != nil {
+		return nil, err
+	}
+	if wait <= 0 {
+		wait = time.Nanosecond // bbolt waits forever on 0
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, fmt.Errorf("damaged: %v", p)
+		}
+	}()
+	if readOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, err
+		}
+	}
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for e := range tx.Check() {
+			if len(errs) < 5 {
+				errs = append(errs, e)
+			}
+		}
+		return errors.Join(errs...)
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("damaged: %w", err)
+	}
+	return db, nil
+}
+
+// sanityCheck refuses a file too short for the pages its meta pages
+// claim: bbolt would fault reading past the end of a truncated file.
+// A missing or empty file is fine (bbolt creates it).
+func sanityCheck(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	if size == 0 {
+		return nil
+	}
+	// A bbolt meta page: 16 bytes of page header, then magic, version
+	// and page size (uint32 each), flags, the root bucket (16 bytes), the
+	// freelist page, the high-water page id, the txid and an FNV-64a
+	// checksum of the 56 bytes before it. bbolt uses the valid meta page
+	// with the larger txid.
+	var best struct {
+		ok        bool
+		txid, hwm uint64
+		pageSize  uint32
+	}
+	ps := int64(os.Getpagesize())
+	for i := range 2 {
+		buf := make([]byte, 16+72)
+		if n, _ := f.ReadAt(buf, int64(i)*ps); n < len(buf) {
+			continue
+		}
+		m := buf[16:]
+		h := fnv.New64a()
+		h.Write(m[:56])
+		if binary.LittleEndian.Uint32(m[0:]) != 0xED0CDAED || h.Sum64() != binary.LittleEndian.Uint64(m[56:]) {
+			continue
+		}
+		mps := binary.LittleEndian.Uint32(m[8:])
+		if i == 0 {
+			ps = int64(mps)
+		}
+		txid := binary.LittleEndian.Uint64(m[48:])
+		if !best.ok || txid > best.txid {
+			best.ok, best.txid, best.pageSize = true, txid, mps
+			best.hwm = binary.LittleEndian.Uint64(m[40:])
+		}
+	}
+	if !best.ok {
+		return errors.New("damaged: not a bbolt file, or both meta pages are bad")
+	}
+	if need := int64(best.hwm) * int64(best.pageSize); need > size {
+		return fmt.Errorf("damaged: truncated to %d bytes, the pages need %d", size, need)
+	}
+	return nil
+}
+
+func (s *store) close() error { return s.db.Close() }
+
+// backup writes a consistent copy of the state to path.bak, atomically.
+func (s *store) backup() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return writeAtomic(s.path+".bak", 0o600, func(w io.Writer) error {
+			_, err := tx.WriteTo(w)
+			return err
+		})
+	})
+}
+
+func be64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func runBucketName(seq uint64) []byte { return append([]byte("run/"), be64(seq)...) }
+
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return true, fmt.Errorf("state: %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// runs returns the run history, oldest first.
+func (s *store) runs() ([]RunInfo, error) {
+	var out []RunInfo
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRuns)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var r RunInfo
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("state: run %x: %w", k, err)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// runItems returns the items a run has done, in the order they were done.
+func (s *store) runItems(seq uint64) ([]done, error) {
+	var out []done
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rb := tx.Bucket(runBucketName(seq))
+		if rb == nil {
+			return fmt.Errorf("state: run %d: no items kept", seq)
+		}
+		return rb.Bucket(bucketDone).ForEach(func(k, v []byte) error {
+			var d done
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("state: run %d item %q: %w", seq, k, err)
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	sortDone(out)
+	return out, err
+}
+
+// copyFile copies src to dst through a temporary file and a rename.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return writeAtomic(dst, 0o600, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
+// writeAtomic writes a file through a temporary file beside it, synced
+// and renamed over it only once complete; an existing file keeps its mode.
+func writeAtomic(path string, mode os.FileMode, write func(io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
