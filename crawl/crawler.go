@@ -1,0 +1,871 @@
+package crawl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"github.com/gocolly/colly/v2"
+	"github.com/gocolly/colly/v2/storage"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/grabhq/grab/fetch"
+)
+
+// Defaults of the Crawler's fields.
+const (
+	DefaultMaxDepth     = 5                // wget -r's default
+	DefaultParallelism  = 8                // pages fetched at once
+	DefaultPerHost      = 4                // pages fetched at once from one host
+	DefaultMaxBodyBytes = 10 << 20         // colly's default
+	DefaultMaxURLLength = 4096             // bytes
+	DefaultPageTimeout  = 2 * time.Minute  // one page, redirects and body included
+	DefaultRetries      = 2                // more tries of a page answered 429 or 503
+	DefaultMaxRetryWait = 30 * time.Second // cap of a Retry-After wait
+	stopGrace           = 3 * time.Second  // in-flight pages may finish after a stop
+	jobHeader           = "Grab-Crawl-Job" // internal: never sent
+)
+
+var (
+	// ErrOutOfScope reports a redirect that leaves the crawl's scope or
+	// its Allow and Deny patterns.
+	ErrOutOfScope = errors.New("crawl: out of scope")
+	// ErrAlreadySeen reports a redirect to a URL the crawl has already
+	// fetched or queued (it is fetched from its own entry once).
+	ErrAlreadySeen = errors.New("crawl: redirect to a URL already crawled or queued")
+)
+
+// Crawler crawls sites from seed URLs. Its zero value is ready to use: it
+// follows links on the seeds' hosts to depth DefaultMaxDepth, honours
+// robots.txt, and keeps its frontier in memory. Set the fields before Run;
+// a Crawler must not be changed while it runs.
+type Crawler struct {
+	// Opener fetches the pages: its transport, proxy, credential
+	// handlers, timeouts and limits apply; its Jar, when set, keeps the
+	// cookies. Nil means a zero fetch.Opener.
+	Opener *fetch.Opener
+	// Store keeps the frontier, the seen set and the leases; nil means a
+	// new Memory. Bolt makes a crawl resumable, Redis shares it.
+	Store Store
+
+	// MaxDepth is the longest chain of links followed from a seed (a
+	// seed is depth 0); 0 means DefaultMaxDepth, negative no limit.
+	MaxDepth int
+	// MaxPages caps the pages fetched (across every process sharing
+	// the Store); 0 means no cap.
+	MaxPages int
+	// Scope is where links may lead, relative to the seeds.
+	Scope Scope
+	// Allow, when not empty, admits only URLs matching one of them;
+	// Deny refuses URLs matching any. Both see the normalized URL.
+	Allow, Deny []*regexp.Regexp
+	// FollowNofollow follows rel="nofollow" links and the links of pages
+	// with <meta name="robots" content="nofollow">, which are skipped by
+	// default.
+	FollowNofollow bool
+	// MaxURLLength skips longer links; 0 means DefaultMaxURLLength.
+	MaxURLLength int
+
+	// Parallelism is the number of pages fetched at once; 0 means
+	// DefaultParallelism.
+	Parallelism int
+	// PerHost caps the pages fetched at once from one host and port; 0
+	// means DefaultPerHost.
+	PerHost int
+	// Delay is the least time between the starts of two requests to one
+	// host, and Jitter a random extra of up to Jitter. A robots.txt
+	// Crawl-delay longer than Delay wins (up to MaxCrawlDelay).
+	Delay, Jitter time.Duration
+	// UserAgent is sent with every request, and its first product name
+	// is matched against robots.txt groups; "" means the Opener's, or
+	// fetch.DefaultUserAgent.
+	UserAgent string
+
+	// IgnoreRobots fetches what robots.txt disallows. Off by default.
+	IgnoreRobots bool
+	// MaxCrawlDelay caps a robots.txt Crawl-delay, reported through
+	// OnWarning; 0 means DefaultMaxCrawlDelay.
+	MaxCrawlDelay time.Duration
+	// RobotsRetry is how long an origin whose robots.txt could not be
+	// read stays disallowed before it is asked again; 0 means
+	// DefaultRobotsRetry.
+	RobotsRetry time.Duration
+
+	// Images collects each page's <img> URLs into Page.Images.
+	Images bool
+	// Fields names goquery (CSS) selectors whose matches are collected
+	// into Page.Fields: the text of each match, or an attribute with
+	// "selector@attr" ("a.next@href").
+	Fields map[string]string
+
+	// PublicOnly refuses, at dial time, every address that is not public
+	// unicast (loopback, private, link-local, CGNAT, multicast, reserved;
+	// IPv4 inside IPv6 included) and every port but 80, 443, the seeds'
+	// ports and AllowPorts. It needs the Opener's default transport.
+	PublicOnly bool
+	// AllowPorts are more ports PublicOnly allows.
+	AllowPorts []int
+	// Resolver resolves host names for PublicOnly; nil means
+	// net.DefaultResolver.
+	Resolver *net.Resolver
+
+	// MaxBodyBytes caps a page's body; a longer page is recorded with
+	// fetch.ErrBodyTooLarge and not parsed. 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// PageTimeout bounds one page, redirects and body included; 0 means
+	// DefaultPageTimeout.
+	PageTimeout time.Duration
+	// Retries is how many more times a page answered 429 or 503 is
+	// asked for, after the wait its Retry-After gives (capped by
+	// MaxRetryWait) during which its host gets no request; 0 means
+	// DefaultRetries, negative none.
+	Retries int
+	// MaxRetryWait caps a Retry-After wait; 0 means DefaultMaxRetryWait.
+	MaxRetryWait time.Duration
+
+	// OnPage receives a record per page fetched (or refused), one call
+	// at a time.
+	OnPage func(Page)
+	// OnWarning receives what a command-line tool would log: a capped
+	// Crawl-delay, a host backing off.
+	OnWarning func(string)
+}
+
+// Page is the record of one page.
+type Page struct {
+	URL         string              // as queued (normalized)
+	FinalURL    string              // after redirects, when different
+	Status      int                 // of the final response; 0 when none
+	ContentType string              // of the final response
+	Depth       int                 // links from a seed
+	Parent      string              // the page that linked here
+	Title       string              // <title>
+	Links       []string            // <a href> and <area href>, absolute, in order, once each
+	Images      []string            // with Crawler.Images
+	Fields      map[string][]string // with Crawler.Fields
+	Size        int                 // bytes of the (decoded) body read
+	Truncated   bool                // more than MaxLinksPerPage links or images: the rest ignored
+	Fetched     time.Time           // when the request started
+	TTFB        time.Duration       // until the final response's head
+	Elapsed     time.Duration       // until the body was read
+	Err         error               // *fetch.HTTPError for a non-2xx, ErrDisallowed, a *url.Error, ...
+}
+
+// MarshalJSON writes the record as one JSON object, the error as its
+// message and the durations in milliseconds.
+func (p Page) MarshalJSON() ([]byte, error) {
+	type rec struct {
+		URL         string              `json:"url"`
+		FinalURL    string              `json:"final_url,omitempty"`
+		Status      int                 `json:"status,omitempty"`
+		ContentType string              `json:"content_type,omitempty"`
+		Depth       int                 `json:"depth"`
+		Parent      string              `json:"parent,omitempty"`
+		Title       string              `json:"title,omitempty"`
+		Links       []string            `json:"links,omitempty"`
+		Images      []string            `json:"images,omitempty"`
+		Fields      map[string][]string `json:"fields,omitempty"`
+		Size        int                 `json:"size"`
+		Truncated   bool                `json:"truncated,omitempty"`
+		Fetched     *time.Time          `json:"fetched,omitempty"`
+		TTFB        float64             `json:"ttfb_ms,omitempty"`
+		Elapsed     float64             `json:"elapsed_ms,omitempty"`
+		Error       string              `json:"error,omitempty"`
+	}
+	r := rec{URL: p.URL, FinalURL: p.FinalURL, Status: p.Status, ContentType: p.ContentType, Depth: p.Depth,
+		Parent: p.Parent, Title: p.Title, Links: p.Links, Images: p.Images, Fields: p.Fields, Size: p.Size,
+		Truncated: p.Truncated, TTFB: ms(p.TTFB), Elapsed: ms(p.Elapsed)}
+	if !p.Fetched.IsZero() {
+		t := p.Fetched.UTC()
+		r.Fetched = &t
+	}
+	if p.Err != nil {
+		r.Error = p.Err.Error()
+	}
+	return json.Marshal(r)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Stats counts what a Run did.
+type Stats struct {
+	Pages   int // records emitted
+	Errors  int // records with an error
+	Links   int // links queued (new URLs)
+	Skipped int // links not followed: scope, depth, patterns, robots.txt, nofollow
+}
+
+// run is one Run's state.
+type run struct {
+	cr        *Crawler
+	store     Store
+	c         *colly.Collector
+	robots    *robots
+	scope     *scope
+	hosts     hosts
+	maxDepth  int
+	maxURL    int
+	maxBody   int64
+	retries   int
+	retryCap  time.Duration
+	redirects int
+
+	jobs  sync.Map // id -> *job
+	jobID atomic.Uint64
+
+	emitMu sync.Mutex
+	stats  Stats
+
+	wakeMu sync.Mutex
+	wake   chan struct{}
+
+	errOnce sync.Once
+	err     error
+	stop    context.CancelFunc
+}
+
+// job is one fetch through colly.
+type job struct {
+	id          string
+	start       time.Time
+	headAt      time.Time
+	status      int
+	header      http.Header
+	final       *url.URL
+	resp        *colly.Response
+	err         error
+	redirectErr error
+	tooLarge    bool
+	notHTML     bool
+}
+
+// Run crawls from the seeds until nothing is left to fetch, MaxPages is
+// reached, or ctx is done, and returns what it did. Pages in flight when
+// ctx ends get a short grace to finish; those that do not are given back
+// to the Store unrecorded, so a resumed crawl fetches them. A bad seed, a
+// bad setting or a Store failure is an error; a page that fails is a
+// record, never an error of Run.
+func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
+	if len(seeds) == 0 {
+		return Stats{}, errors.New("crawl: no seed URL")
+	}
+	var seedURLs []*url.URL
+	for _, s := range seeds {
+		u, err := Normalize(s)
+		if err != nil {
+			return Stats{}, fmt.Errorf("%w (seed %d)", err, len(seedURLs)+1)
+		}
+		seedURLs = append(seedURLs, u)
+	}
+	for name, sel := range cr.Fields {
+		css, _, _ := strings.Cut(sel, "@")
+		if _, err := cascadia.Compile(css); err != nil {
+			return Stats{}, fmt.Errorf("crawl: field %q: selector %q: %v", name, css, err)
+		}
+	}
+	r := &run{
+		cr:        cr,
+		store:     cr.Store,
+		scope:     newScope(cr.Scope, seedURLs),
+		maxDepth:  pick(cr.MaxDepth, DefaultMaxDepth),
+		maxURL:    pick(cr.MaxURLLength, DefaultMaxURLLength),
+		maxBody:   pick(cr.MaxBodyBytes, DefaultMaxBodyBytes),
+		retries:   pick(cr.Retries, DefaultRetries),
+		retryCap:  pick(cr.MaxRetryWait, DefaultMaxRetryWait),
+		redirects: fetch.DefaultMaxRedirects,
+		wake:      make(chan struct{}),
+	}
+	if cr.MaxDepth < 0 {
+		r.maxDepth = -1
+	}
+	r.hosts.per = pick(cr.PerHost, DefaultPerHost)
+	r.hosts.jitter = cr.Jitter
+	if r.store == nil {
+		r.store = &Memory{}
+	}
+	base := cr.Opener
+	if base == nil {
+		base = &fetch.Opener{}
+	}
+	if base.Redirects.Max > 0 {
+		r.redirects = base.Redirects.Max
+	}
+	var dial func(context.Context, string, string) (net.Conn, error)
+	if cr.PublicOnly {
+		if base.Transport != nil {
+			return Stats{}, errors.New("crawl: PublicOnly needs the Opener's default transport (Opener.Transport is set)")
+		}
+		ports := map[string]bool{"80": true, "443": true}
+		for _, u := range seedURLs {
+			_, port, _ := net.SplitHostPort(hostKey(u))
+			ports[port] = true
+		}
+		for _, p := range cr.AllowPorts {
+			ports[strconv.Itoa(p)] = true
+		}
+		dial = guardDial(base.Dial, cr.Resolver, ports)
+	}
+	o := opener(base, dial)
+	ua := cr.UserAgent
+	if ua == "" {
+		ua = base.UserAgent
+	}
+	if ua == "" {
+		ua = fetch.DefaultUserAgent()
+	}
+	o.UserAgent = ua
+	if !cr.IgnoreRobots {
+		r.robots = &robots{
+			open:     func(ctx context.Context, req *fetch.Request) (*fetch.Response, error) { return o.Open(ctx, req) },
+			agent:    productToken(ua),
+			ua:       ua,
+			maxDelay: pick(cr.MaxCrawlDelay, DefaultMaxCrawlDelay),
+			retry:    pick(cr.RobotsRetry, DefaultRobotsRetry),
+			warn:     r.warn,
+		}
+	}
+
+	// Requests get a grace period after ctx ends.
+	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReq()
+	stopWatch := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancelReq) })
+	defer stopWatch()
+
+	c := &colly.Collector{}
+	c.Init()
+	c.UserAgent = ua
+	c.AllowURLRevisit = true // the Store deduplicates
+	c.IgnoreRobotsTxt = true // the crawl reads robots.txt itself, with RFC 9309's rules
+	c.ParseHTTPErrorResponse = true
+	c.MaxBodySize = int(min(r.maxBody+1, int64(^uint(0)>>1)))
+	c.Context = reqCtx
+	c.WithTransport(&transport{o: o})
+	c.SetRequestTimeout(pick(cr.PageTimeout, DefaultPageTimeout))
+	if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
+		if err := c.SetStorage(cs); err != nil { // cookies shared through the store
+			return Stats{}, fmt.Errorf("crawl: store: %w", err)
+		}
+	} else if base.Jar != nil {
+		c.SetCookieJar(base.Jar)
+	} else {
+		jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+		if err != nil {
+			return Stats{}, err
+		}
+		c.SetCookieJar(jar)
+	}
+	c.SetRedirectHandler(r.checkRedirect)
+	c.OnRequest(func(req *colly.Request) {
+		req.ResponseCharacterEncoding = "utf-8" // keep colly from decoding: the crawl does it with fetch's rules
+	})
+	c.OnResponseHeaders(r.onHead)
+	c.OnResponse(func(resp *colly.Response) {
+		if j := r.jobOf(resp.Request); j != nil {
+			j.resp = resp
+		}
+	})
+	c.OnError(func(resp *colly.Response, err error) {
+		if j := r.jobOf(resp.Request); j != nil {
+			j.resp, j.err = resp, err
+		}
+	})
+	r.c = c
+	defer o.CloseIdleConnections()
+
+	seedEntries := make([]Entry, len(seedURLs))
+	for i, u := range seedURLs {
+		seedEntries[i] = Entry{URL: u.String()}
+	}
+	if _, err := r.store.Push(ctx, seedEntries...); err != nil {
+		return Stats{}, fmt.Errorf("crawl: store: %w", err)
+	}
+
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	r.stop = stop
+	var wg sync.WaitGroup
+	for range pick(cr.Parallelism, DefaultParallelism) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.worker(wctx, reqCtx)
+		}()
+	}
+	wg.Wait()
+	if r.err != nil {
+		return r.stats, r.err
+	}
+	return r.stats, ctx.Err()
+}
+
+func isMemory(s Store) bool { _, ok := s.(*Memory); return ok }
+
+func pick[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func (r *run) warn(msg string) {
+	if r.cr.OnWarning != nil {
+		r.emitMu.Lock()
+		r.cr.OnWarning(msg)
+		r.emitMu.Unlock()
+	}
+}
+
+func (r *run) fail(err error) {
+	r.errOnce.Do(func() {
+		r.err = fmt.Errorf("crawl: store: %w", err)
+		r.stop()
+	})
+}
+
+// signal wakes the workers waiting for work.
+func (r *run) signal() {
+	r.wakeMu.Lock()
+	close(r.wake)
+	r.wake = make(chan struct{})
+	r.wakeMu.Unlock()
+}
+
+func (r *run) waiter() <-chan struct{} {
+	r.wakeMu.Lock()
+	defer r.wakeMu.Unlock()
+	return r.wake
+}
+
+// worker leases pages from the store and crawls them until none is left
+// anywhere, the page budget is spent, or ctx ends.
+func (r *run) worker(ctx, reqCtx context.Context) {
+	poll := 5 * time.Millisecond
+	for ctx.Err() == nil {
+		w := r.waiter()
+		e, st, err := r.store.Pop(ctx, r.cr.MaxPages)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.fail(err)
+			}
+			return
+		}
+		switch st {
+		case Limit:
+			return
+		case Empty:
+			q, l, err := r.store.Pending(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.fail(err)
+				}
+				return
+			}
+			if q == 0 && l == 0 {
+				r.signal()
+				return
+			}
+			if q > 0 {
+				continue
+			}
+			t := time.NewTimer(poll) // other processes may add work
+			select {
+			case <-w:
+			case <-t.C:
+				poll = min(poll*2, 200*time.Millisecond)
+			case <-ctx.Done():
+			}
+			t.Stop()
+			continue
+		}
+		poll = 5 * time.Millisecond
+		r.process(ctx, reqCtx, e)
+		r.signal()
+	}
+}
+
+// process fetches e, records it and finishes its lease.
+func (r *run) process(ctx, reqCtx context.Context, e Entry) {
+	bg := context.WithoutCancel(ctx)
+	u, err := url.Parse(e.URL)
+	page := Page{URL: e.URL, Depth: e.Depth, Parent: e.Parent}
+	if err != nil {
+		page.Err = err
+		r.finish(bg, e, page, "", nil)
+		return
+	}
+	var delay time.Duration
+	if r.robots != nil {
+		delay, err = r.robots.check(reqCtx, u)
+		if err != nil {
+			if reqCtx.Err() != nil {
+				r.release(bg, e)
+				return
+			}
+			page.Err = err
+			r.finish(bg, e, page, "", nil)
+			return
+		}
+	}
+	delay = max(delay, r.cr.Delay)
+	hk := hostKey(u)
+	var j *job
+	for attempt := 0; ; attempt++ {
+		release, err := r.hosts.acquire(ctx, hk, delay)
+		if err != nil { // stopped while waiting for the host
+			r.release(bg, e)
+			return
+		}
+		j = r.fetch(u)
+		release()
+		if reqCtx.Err() != nil {
+			r.release(bg, e)
+			return
+		}
+		if (j.status == http.StatusTooManyRequests || j.status == http.StatusServiceUnavailable) && attempt < r.retries {
+			wait := retryAfter(j.header, attempt, r.retryCap)
+			r.warn(fmt.Sprintf("%s answered %d: no request to %s for %v", e.URL, j.status, hk, wait))
+			r.hosts.backoff(hk, wait)
+			continue
+		}
+		break
+	}
+	page.Fetched = j.start
+	if !j.headAt.IsZero() {
+		page.TTFB = j.headAt.Sub(j.start)
+	}
+	page.Elapsed = time.Since(j.start)
+	page.Status = j.status
+	page.ContentType = j.header.Get("Content-Type")
+	final := ""
+	base := u
+	if j.final != nil {
+		if n, err := Normalize(j.final.String()); err == nil && n.String() != e.URL {
+			page.FinalURL = n.String()
+			final = n.String()
+			base = j.final
+		}
+	}
+	var body []byte
+	if j.resp != nil {
+		body = j.resp.Body
+	}
+	page.Size = len(body)
+	switch {
+	case j.redirectErr != nil:
+		page.Err = j.redirectErr
+	case j.tooLarge || int64(len(body)) > r.maxBody:
+		page.Err = fmt.Errorf("%w: over %d bytes", fetch.ErrBodyTooLarge, r.maxBody)
+		page.Size = int(min(int64(len(body)), r.maxBody))
+	case j.status != 0 && (j.status < 200 || j.status > 299):
+		page.Err = &fetch.HTTPError{Method: http.MethodGet, URL: base.String(), StatusCode: j.status,
+			Status: strconv.Itoa(j.status) + " " + http.StatusText(j.status), Header: j.header, Body: body[:min(len(body), 4096)]}
+	case j.err != nil && !errors.Is(j.err, colly.ErrAbortedAfterHeaders):
+		page.Err = j.err
+	}
+	var children []Entry
+	if page.Err == nil && !j.notHTML && len(body) > 0 {
+		cs := fetch.DetectCharset(body[:min(len(body), 1024)], page.ContentType)
+		if cs.Name != "utf-8" {
+			if s, err := cs.Decode(body); err == nil {
+				body = []byte(s)
+			}
+		}
+		x := extract(body, base, r.cr.Images)
+		page.Title = x.title
+		page.Truncated = x.truncated
+		page.Images = x.images
+		page.Links = make([]string, 0, len(x.links))
+		for _, l := range x.links {
+			page.Links = append(page.Links, l.url.String())
+		}
+		if len(r.cr.Fields) > 0 {
+			if f, err := selectFields(body, r.cr.Fields); err == nil {
+				page.Fields = f
+			}
+		}
+		children = r.follow(e, x)
+	}
+	r.finish(bg, e, page, final, children)
+}
+
+// follow returns the links of a page the crawl should queue.
+func (r *run) follow(e Entry, x extracted) []Entry {
+	if r.maxDepth >= 0 && e.Depth+1 > r.maxDepth || x.nofollow && !r.cr.FollowNofollow {
+		r.count(func(s *Stats) { s.Skipped += len(x.links) })
+		return nil
+	}
+	out := make([]Entry, 0, len(x.links))
+	skipped := 0
+	for _, l := range x.links {
+		if l.nofollow && !r.cr.FollowNofollow {
+			skipped++
+			continue
+		}
+		n, err := Normalize(l.url.String())
+		if err != nil {
+			skipped++
+			continue
+		}
+		s := n.String()
+		if len(s) > r.maxURL || !r.inScope(n, s) || r.robots != nil && r.robots.disallowedNow(n) {
+			skipped++
+			continue
+		}
+		out = append(out, Entry{URL: s, Depth: e.Depth + 1, Parent: e.URL})
+	}
+	r.count(func(st *Stats) { st.Skipped += skipped })
+	return out
+}
+
+func (r *run) inScope(n *url.URL, s string) bool {
+	if !r.scope.allows(n) {
+		return false
+	}
+	for _, re := range r.cr.Deny {
+		if re.MatchString(s) {
+			return false
+		}
+	}
+	if len(r.cr.Allow) == 0 {
+		return true
+	}
+	for _, re := range r.cr.Allow {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) count(f func(*Stats)) {
+	r.emitMu.Lock()
+	f(&r.stats)
+	r.emitMu.Unlock()
+}
+
+// finish emits the record and finishes the lease.
+func (r *run) finish(ctx context.Context, e Entry, page Page, final string, children []Entry) {
+	r.emitMu.Lock()
+	r.stats.Pages++
+	if page.Err != nil {
+		r.stats.Errors++
+	}
+	if r.cr.OnPage != nil {
+		r.cr.OnPage(page)
+	}
+	r.emitMu.Unlock()
+	if err := r.store.Done(ctx, e, final, children); err != nil {
+		r.fail(err)
+	}
+}
+
+// release gives an unfinished page back to the store.
+func (r *run) release(ctx context.Context, e Entry) {
+	if err := r.store.Release(ctx, e); err != nil {
+		r.fail(err)
+	}
+}
+
+// fetch gets u through colly.
+func (r *run) fetch(u *url.URL) *job {
+	j := &job{id: strconv.FormatUint(r.jobID.Add(1), 10), start: time.Now()}
+	r.jobs.Store(j.id, j)
+	defer r.jobs.Delete(j.id)
+	err := r.c.Request(http.MethodGet, u.String(), nil, nil, http.Header{jobHeader: {j.id}, "User-Agent": {r.c.UserAgent}})
+	if err != nil && j.err == nil && j.resp == nil {
+		j.err = err
+	}
+	if j.header == nil {
+		j.header = http.Header{}
+	}
+	return j
+}
+
+func (r *run) jobOf(req *colly.Request) *job {
+	if req == nil || req.Headers == nil {
+		return nil
+	}
+	v, ok := r.jobs.Load(req.Headers.Get(jobHeader))
+	if !ok {
+		return nil
+	}
+	return v.(*job)
+}
+
+// onHead records the final response's head and stops reading a body that
+// is not HTML or is declared too large.
+func (r *run) onHead(resp *colly.Response) {
+	j := r.jobOf(resp.Request)
+	if j == nil {
+		return
+	}
+	j.headAt = time.Now()
+	j.status = resp.StatusCode
+	if resp.Headers != nil {
+		j.header = resp.Headers.Clone()
+	}
+	j.final = resp.Request.URL
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		ct := strings.ToLower(j.header.Get("Content-Type"))
+		if ct != "" && !strings.Contains(ct, "html") {
+			j.notHTML = true
+			resp.Request.Abort()
+			return
+		}
+	}
+	if n, err := strconv.ParseInt(j.header.Get("Content-Length"), 10, 64); err == nil && n > r.maxBody {
+		j.tooLarge = true
+		resp.Request.Abort()
+	}
+}
+
+// checkRedirect is colly's redirect handler: every hop is normalized and
+// checked against the limit, the scope, the patterns and robots.txt; a
+// refused hop ends the chain with its 3xx response, recorded with the
+// reason.
+func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
+	j := r.jobOfHeader(via[0].Header)
+	if len(via) > r.redirects {
+		return fmt.Errorf("%w: more than %d", fetch.ErrTooManyRedirects, r.redirects)
+	}
+	refuse := func(err error) error {
+		if j != nil {
+			j.redirectErr = err
+			return http.ErrUseLastResponse
+		}
+		return err
+	}
+	n, err := Normalize(req.URL.String())
+	if err != nil {
+		return refuse(fmt.Errorf("redirect: %w", err))
+	}
+	s := n.String()
+	if !r.inScope(n, s) {
+		return refuse(fmt.Errorf("redirect to %s: %w", s, ErrOutOfScope))
+	}
+	if r.robots != nil {
+		if _, err := r.robots.check(req.Context(), n); err != nil {
+			return refuse(fmt.Errorf("redirect to %s: %w", s, err))
+		}
+	}
+	first, _ := Normalize(via[0].URL.String())
+	if first == nil || s != first.String() {
+		if seen, err := r.store.Seen(req.Context(), s); err != nil {
+			return err
+		} else if seen {
+			return refuse(fmt.Errorf("redirect to %s: %w", s, ErrAlreadySeen))
+		}
+	}
+	req.URL = n
+	req.Host = ""
+	return nil
+}
+
+func (r *run) jobOfHeader(h http.Header) *job {
+	v, ok := r.jobs.Load(h.Get(jobHeader))
+	if !ok {
+		return nil
+	}
+	return v.(*job)
+}
+
+// retryAfter is the wait a 429 or 503 asks for (Retry-After in seconds or
+// as a date), or 1s doubling with each attempt, capped.
+func retryAfter(h http.Header, attempt int, limit time.Duration) time.Duration {
+	d := time.Second << attempt
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+			d = time.Duration(s) * time.Second
+		} else if t, err := http.ParseTime(v); err == nil {
+			d = time.Until(t)
+		}
+	}
+	return max(0, min(d, limit))
+}
+
+// hosts spaces and bounds the requests to each host.
+type hosts struct {
+	per    int
+	jitter time.Duration
+	mu     sync.Mutex
+	m      map[string]*hostState
+}
+
+type hostState struct {
+	sem  chan struct{}
+	next time.Time
+}
+
+func (h *hosts) state(key string) *hostState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[string]*hostState{}
+	}
+	st := h.m[key]
+	if st == nil {
+		st = &hostState{sem: make(chan struct{}, h.per)}
+		h.m[key] = st
+	}
+	return st
+}
+
+// acquire takes one of key's slots and waits for its turn, delay after
+// the previous request's start (plus jitter).
+func (h *hosts) acquire(ctx context.Context, key string, delay time.Duration) (func(), error) {
+	st := h.state(key)
+	select {
+	case st.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	release := func() { <-st.sem }
+	h.mu.Lock()
+	now := time.Now()
+	at := st.next
+	if at.Before(now) {
+		at = now
+	}
+	gap := delay
+	if h.jitter > 0 {
+		gap += rand.N(h.jitter)
+	}
+	if gap > 0 || st.next.After(now) {
+		st.next = at.Add(gap)
+	}
+	h.mu.Unlock()
+	if wait := time.Until(at); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			release()
+			return nil, ctx.Err()
+		}
+	}
+	return release, nil
+}
+
+// backoff keeps key idle for d.
+func (h *hosts) backoff(key string, d time.Duration) {
+	st := h.state(key)
+	h.mu.Lock()
+	if t := time.Now().Add(d); t.After(st.next) {
+		st.next = t
+	}
+	h.mu.Unlock()
+}

@@ -1,0 +1,278 @@
+package crawl
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/grabhq/grab/urlx"
+)
+
+// Normalize returns the form of raw a crawl fetches and deduplicates on:
+// read as CPython's urlsplit reads it (urlx: tabs and newlines removed,
+// leading spaces stripped), scheme http or https, host in its IDNA lookup
+// form, lower-case and without a trailing dot ("LOCALHOST.", fullwidth
+// "ｌｏｃａｌｈｏｓｔ" and "localhost" are one host), no default port,
+// dot segments removed, an empty path made "/", percent-escapes upper-case
+// and those of unreserved characters decoded, no fragment, no empty query.
+// The query is kept as it is: its order can matter to the server.
+func Normalize(raw string) (*url.URL, error) {
+	if len(raw) > urlx.MaxLength {
+		return nil, fmt.Errorf("crawl: URL of %d bytes: %w", len(raw), urlx.ErrTooLong)
+	}
+	sr, err := urlx.Split(raw)
+	if err != nil {
+		return nil, fmt.Errorf("crawl: %w", err)
+	}
+	scheme := strings.ToLower(sr.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return nil, fmt.Errorf("crawl: %s: %w", clip(raw), ErrScheme)
+	}
+	if sr.Netloc == "" {
+		return nil, fmt.Errorf("crawl: %s: no host", clip(raw))
+	}
+	host, err := sr.ASCIIHostname()
+	if err != nil {
+		return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
+	}
+	host = strings.TrimSuffix(host, ".")
+	if host == "" {
+		return nil, fmt.Errorf("crawl: %s: no host", clip(raw))
+	}
+	port, hasPort, err := sr.Port()
+	if err != nil {
+		return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
+	}
+	sr.Scheme = scheme
+	sr.Fragment = ""
+	u, err := sr.URL()
+	if err != nil {
+		return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
+	}
+	hp := host
+	if strings.Contains(host, ":") { // IPv6
+		hp = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
+	}
+	if hasPort && !(scheme == "http" && port == 80 || scheme == "https" && port == 443) {
+		hp += ":" + strconv.Itoa(port)
+	}
+	u.Host = hp
+	u.Fragment, u.RawFragment = "", ""
+	p := normEscapes(removeDots(u.EscapedPath()))
+	if p == "" {
+		p = "/"
+	}
+	dp, err := url.PathUnescape(p)
+	if err != nil {
+		return nil, fmt.Errorf("crawl: %s: path: %w", clip(raw), err)
+	}
+	u.Path, u.RawPath = dp, p
+	u.ForceQuery = false
+	return u, nil
+}
+
+// ErrScheme reports a URL whose scheme is not http or https.
+var ErrScheme = errors.New("not an http or https URL")
+
+// clip shortens a URL for an error message.
+func clip(s string) string {
+	if len(s) > 200 {
+		return strconv.Quote(s[:200]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// removeDots is RFC 3986 §5.2.4 remove_dot_segments on an escaped path.
+func removeDots(p string) string {
+	if !strings.Contains(p, ".") {
+		return p
+	}
+	var out []string
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	r := strings.Join(out, "/")
+	if strings.HasPrefix(p, "/") && !strings.HasPrefix(r, "/") {
+		r = "/" + r
+	}
+	return r
+}
+
+// normEscapes upper-cases percent-escapes and decodes those of unreserved
+// characters (RFC 3986 §6.2.2.2).
+func normEscapes(p string) string {
+	if !strings.Contains(p, "%") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' && i+2 < len(p) && ishex(p[i+1]) && ishex(p[i+2]) {
+			v := unhex(p[i+1])<<4 | unhex(p[i+2])
+			if unreserved(v) {
+				b.WriteByte(v)
+			} else {
+				b.WriteByte('%')
+				b.WriteString(strings.ToUpper(p[i+1 : i+3]))
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// Scope says which URLs a crawl may follow, relative to its seeds.
+type Scope int
+
+const (
+	// ScopeHost: the host and port of a seed (wget -r's default).
+	ScopeHost Scope = iota
+	// ScopeDomain: a host under the registrable domain of a seed
+	// (example.co.uk for www.example.co.uk, by the public suffix list);
+	// an IP address or a single-label host is its own domain. Any port.
+	ScopeDomain
+	// ScopePrefix: a URL under the directory of a seed, on its host and
+	// port (wget's --no-parent).
+	ScopePrefix
+	// ScopeAny: every http and https URL (the other filters still apply).
+	ScopeAny
+)
+
+// ParseScope reads "host", "domain", "prefix" or "any".
+func ParseScope(s string) (Scope, error) {
+	switch strings.ToLower(s) {
+	case "host", "":
+		return ScopeHost, nil
+	case "domain":
+		return ScopeDomain, nil
+	case "prefix":
+		return ScopePrefix, nil
+	case "any":
+		return ScopeAny, nil
+	}
+	return 0, fmt.Errorf("crawl: scope %q: want host, domain, prefix or any", s)
+}
+
+// String returns the name ParseScope reads.
+func (s Scope) String() string {
+	switch s {
+	case ScopeHost:
+		return "host"
+	case ScopeDomain:
+		return "domain"
+	case ScopePrefix:
+		return "prefix"
+	case ScopeAny:
+		return "any"
+	}
+	return "Scope(" + strconv.Itoa(int(s)) + ")"
+}
+
+// scope is a Scope bound to the seeds.
+type scope struct {
+	kind     Scope
+	hosts    map[string]bool // scheme-less host[:port] of the seeds (ScopeHost)
+	domains  map[string]bool // registrable domains (ScopeDomain)
+	prefixes []string        // ScopePrefix
+}
+
+func newScope(kind Scope, seeds []*url.URL) *scope {
+	s := &scope{kind: kind, hosts: map[string]bool{}, domains: map[string]bool{}}
+	for _, u := range seeds {
+		s.hosts[hostKey(u)] = true
+		s.domains[domainOf(u.Hostname())] = true
+		p := u.Scheme + "://" + u.Host + u.EscapedPath()
+		if i := strings.LastIndexByte(p, '/'); i >= len(u.Scheme)+3 {
+			p = p[:i+1]
+		}
+		s.prefixes = append(s.prefixes, p)
+	}
+	return s
+}
+
+// hostKey is host[:port] with the scheme's default port made explicit, so
+// http://h and http://h:80 are one host, and http://h and https://h two.
+func hostKey(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+func domainOf(host string) string {
+	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
+		return host
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	return d
+}
+
+// allows reports whether the normalized u is in scope.
+func (s *scope) allows(u *url.URL) bool {
+	switch s.kind {
+	case ScopeHost:
+		return s.hosts[hostKey(u)]
+	case ScopeDomain:
+		h := u.Hostname()
+		d := domainOf(h)
+		return s.domains[d]
+	case ScopePrefix:
+		str := u.Scheme + "://" + u.Host + u.EscapedPath()
+		for _, p := range s.prefixes {
+			if strings.HasPrefix(str, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
