@@ -7,18 +7,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
 )
 
@@ -103,6 +104,26 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		defer cancel()
 	}
 	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log}
+	if j.Download != nil {
+		// download wants 304 and 404 as errors, and retries by itself.
+		do, err := j.opener(r.Base, r.Getenv)
+		if err != nil {
+			return rep, err
+		}
+		defer do.CloseIdleConnections()
+		do.AllowErrorStatus = false
+		do.Handlers = slices.DeleteFunc(do.Handlers, func(h fetch.Handler) bool { _, ok := h.(*fetch.Retry); return ok })
+		e.seenValidators = &validatorLog{limit: j.maxFileBytes()}
+		do.Handlers = append(do.Handlers, e.seenValidators)
+		retries := -1
+		if j.Retries == nil || *j.Retries > 0 {
+			retries = DefaultRetries
+			if j.Retries != nil {
+				retries = *j.Retries
+			}
+		}
+		e.dl = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall)}
+	}
 	if err := e.load(); err != nil {
 		return rep, err
 	}
@@ -222,7 +243,10 @@ type engine struct {
 	st  *store
 	seq uint64
 	o   *fetch.Opener
+	dl  *download.Client
 	log *slog.Logger
+
+	seenValidators *validatorLog
 
 	mu        sync.Mutex
 	baseline  map[string]*itemState // the last finished run's items
@@ -503,7 +527,7 @@ func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
 	}
 	it.SHA256, it.Size = s.Hash, s.Size
 	it.Status = classify(base, s.Hash)
-	ex, err := extractPage(body, resp.Header.Get("Content-Type"), resp.URL, e.j.Extract)
+	ex, err := extractPage(body, resp.Header.Get("Content-Type"), resp.URL, e.j.Extract, e.j.maxItems())
 	if err != nil {
 		return carry(failed(t, resp.StatusCode, fmt.Errorf("extract: %w", err)), base)
 	}
@@ -557,65 +581,124 @@ func (e *engine) record(t task, base *itemState) outcome {
 	return e.seen(t, base)
 }
 
-// download fetches an item to its file conditionally: 304 keeps the file,
-// a body with the same hash leaves it untouched, a new or changed body
-// replaces it atomically (a temporary file renamed when complete).
+// download fetches an item to its file with the download package: a
+// conditional GET (If-None-Match from the last run's ETag, If-Modified-Since
+// from the file's time, which is the server's Last-Modified) while the
+// file is there, resumed with Range after an interruption, written
+// atomically. The SHA-256 of the new content tells changed from unchanged.
 func (e *engine) download(ctx context.Context, t task, base *itemState) outcome {
 	dir := e.j.DownloadDir()
 	name := e.claim(t.URL, base)
 	final := filepath.Join(dir, name)
-	cond := base
+	req := download.Request{URL: t.URL, Dir: filepath.Dir(final), Name: filepath.Base(final), Header: http.Header{}}
+	cond := false
 	if base != nil {
-		if _, err := os.Stat(filepath.Join(dir, base.File)); err != nil {
-			cond = nil // the file is gone: fetch it whole
+		if st, err := os.Stat(final); err == nil && st.Mode().IsRegular() {
+			cond = true
+			if base.ETag != "" {
+				req.Header.Set("If-None-Match", base.ETag)
+			}
 		}
 	}
-	resp, err := e.o.Open(ctx, conditional(t.URL, cond))
-	if err != nil {
-		return carry(failed(t, 0, err), base)
+	res, _ := e.dl.Do(ctx, req)
+	it := Item{Kind: t.Kind, URL: t.URL, Page: t.Page, File: name}
+	if len(res) != 1 {
+		return carry(failed(t, 0, errors.New("download: no result")), base)
 	}
-	defer resp.Close()
-	it := Item{Kind: t.Kind, URL: t.URL, Page: t.Page, HTTPStatus: resp.StatusCode, File: name}
+	r := res[0]
+	etag, lm, code := e.seenValidators.take(t.URL)
+	it.HTTPStatus = code
+	var he *fetch.HTTPError
 	switch {
-	case resp.StatusCode == http.StatusNotModified && cond != nil:
-		it.Status, it.SHA256, it.Size = Unchanged, base.Hash, base.Size
+	case r.Outcome == download.NotModified && cond && base != nil:
+		it.Status, it.SHA256, it.Size, it.HTTPStatus = Unchanged, base.Hash, base.Size, http.StatusNotModified
 		s := *base
 		s.Page = t.Page
 		return outcome{item: it, state: &s}
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		it.Status, it.File = Gone, ""
+	case r.Err != nil && errors.As(r.Err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusGone):
+		it.Status, it.File, it.HTTPStatus = Gone, "", he.StatusCode
 		return outcome{item: it}
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return carry(failed(t, resp.StatusCode, fmt.Errorf("HTTP %s", resp.Status)), base)
+	case r.Err != nil:
+		if he != nil {
+			it.HTTPStatus = he.StatusCode
+		}
+		return carry(failed(t, it.HTTPStatus, r.Err), base)
+	case r.Outcome != download.Downloaded && r.Outcome != download.Resumed:
+		return carry(failed(t, code, fmt.Errorf("download: unexpected outcome %v", r.Outcome)), base)
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return carry(failed(t, resp.StatusCode, err), base)
-	}
-	h := sha256.New()
-	var size int64
-	tmp, err := writeTemp(final, io.TeeReader(resp, h), e.j.maxFileBytes(), &size)
-	if err != nil {
-		return carry(failed(t, resp.StatusCode, err), base)
-	}
-	defer os.Remove(tmp) // after a rename, nothing to remove
 	s := &itemState{
 		Kind: t.Kind, URL: t.URL, Page: t.Page, File: name,
-		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
-		Hash: hexSum(h), Size: size,
+		ETag: etag, LastModified: lm, Hash: r.SHA256, Size: r.Size,
 	}
 	it.SHA256, it.Size = s.Hash, s.Size
 	it.Status = classify(base, s.Hash)
-	if it.Status == Unchanged && cond != nil {
-		return outcome{item: it, state: s} // same bytes: the file stays as it is
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return carry(failed(t, resp.StatusCode, err), base)
-	}
-	syncDir(filepath.Dir(final))
 	return outcome{item: it, state: s}
 }
 
-func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+// validatorLog is a fetch.Handler that remembers the validators and status
+// of the last response for each URL, and caps response bodies.
+type validatorLog struct {
+	limit int64
+	mu    sync.Mutex
+	m     map[string]seenResponse
+}
+
+type seenResponse struct {
+	etag, lastModified string
+	status             int
+}
+
+func (v *validatorLog) Wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(r)
+		if err != nil {
+			return resp, err
+		}
+		v.mu.Lock()
+		if v.m == nil {
+			v.m = map[string]seenResponse{}
+		}
+		v.m[r.URL.String()] = seenResponse{resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"), resp.StatusCode}
+		v.mu.Unlock()
+		if v.limit > 0 && resp.Body != nil {
+			resp.Body = &capped{ReadCloser: resp.Body, left: v.limit}
+		}
+		return resp, nil
+	})
+}
+
+// take returns and forgets what was seen for u.
+func (v *validatorLog) take(u string) (etag, lastModified string, status int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	x := v.m[u]
+	delete(v.m, u)
+	return x.etag, x.lastModified, x.status
+}
+
+// capped fails a body longer than its limit.
+type capped struct {
+	io.ReadCloser
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.ReadCloser.Read(one[:]); n > 0 {
+			return 0, errFileTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.ReadCloser.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+var errFileTooLarge = errors.New("larger than limits.max_file_bytes")
 
 // claim returns the file name of u: the one it had, or a new one no other
 // URL owns.
@@ -631,31 +714,6 @@ func (e *engine) claim(u string, base *itemState) string {
 	}
 	e.files[name] = u
 	return name
-}
-
-// writeTemp copies r to a new temporary file beside final, synced, and
-// returns its name; more than limit bytes is an error.
-func writeTemp(final string, r io.Reader, limit int64, size *int64) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.part")
-	if err != nil {
-		return "", err
-	}
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
-	if err == nil && n > limit {
-		err = fmt.Errorf("larger than limits.max_file_bytes (%d)", limit)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	*size = n
-	return f.Name(), nil
 }
 
 // interrupt records that the run stopped before its end.
