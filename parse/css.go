@@ -178,9 +178,24 @@ func cssURL(s string, i int) (string, int) {
 		switch c := s[j]; {
 		case c == ')':
 			if plain {
-				return strings.TrimRight(s[start:j], " \t\n\f\r"), j + 1
+				return s[start:j], j + 1
 			}
-			return strings.TrimRight(b.String(), " \t\n\f\r"), j + 1
+			return b.String(), j + 1
+		case isSpace(c):
+			k := j
+			for k < len(s) && isSpace(s[k]) {
+				k++
+			}
+			if k < len(s) && s[k] == ')' {
+				if plain {
+					return s[start:j], k + 1
+				}
+				return b.String(), k + 1
+			}
+			for k < len(s) && s[k] != ')' { // a bad url
+				k++
+			}
+			return "", min(k+1, len(s))
 		case c == '"' || c == '\'' || c == '(':
 			// A bad url: skip to the closing parenthesis.
 			for j < len(s) && s[j] != ')' {

@@ -66,7 +66,7 @@ type imageExtractor struct {
 	*scanner
 	kinds Kind
 	max   int // -1: no limit
-	items []Image
+	items imageList
 
 	// seen holds the raw references collected, once collecting them all
 	// has filled the limit (see add).
@@ -133,7 +133,7 @@ func (e *imageExtractor) tag(name []byte, hasAttr bool) bool {
 		}
 	case "picture":
 		e.pictures++
-		e.pictureAt = len(e.items)
+		e.pictureAt = e.items.n
 		return e.styleAttr(name, hasAttr)
 	case "meta":
 		if hasAttr && e.kinds&KindMeta != 0 {
@@ -191,9 +191,9 @@ func (e *imageExtractor) img(tag string) bool {
 		}
 	}
 	if e.pictures > 0 && alt != "" {
-		for i := e.pictureAt; i < len(e.items); i++ {
-			if e.items[i].Tag == "source" && e.items[i].Alt == "" {
-				e.items[i].Alt = alt
+		for i := e.pictureAt; i < e.items.n; i++ {
+			if im := e.items.at(i); im.Tag == "source" && im.Alt == "" {
+				im.Alt = alt
 			}
 		}
 	}
@@ -465,7 +465,7 @@ func (e *imageExtractor) add(im Image) bool {
 			return true
 		}
 	}
-	if e.max >= 0 && len(e.items) >= e.max {
+	if e.max >= 0 && e.items.n >= e.max {
 		if e.o.KeepDuplicates || e.seen != nil {
 			return false
 		}
@@ -473,60 +473,83 @@ func (e *imageExtractor) add(im Image) bool {
 		if _, dup := e.seen[im.Raw]; dup {
 			return true
 		}
-		if len(e.items) >= e.max {
+		if e.items.n >= e.max {
 			return false
 		}
 	}
 	if e.seen != nil {
 		e.seen[im.Raw] = struct{}{}
 	}
-	e.items = append(e.items, im)
+	e.items.append(im)
 	return true
 }
 
 // compact drops the items whose Raw came before and starts e.seen.
 func (e *imageExtractor) compact() {
-	e.seen = make(map[string]struct{}, len(e.items))
-	out := e.items[:0]
-	for _, im := range e.items {
+	e.seen = make(map[string]struct{}, e.items.n)
+	var out imageList
+	for i := range e.items.n {
+		im := e.items.at(i)
 		if _, dup := e.seen[im.Raw]; !dup {
 			e.seen[im.Raw] = struct{}{}
-			out = append(out, im)
+			out.append(*im)
 		}
 	}
-	clear(e.items[len(out):])
 	e.items = out
-	if e.pictureAt > len(out) {
-		e.pictureAt = len(out)
-	}
+	e.pictureAt = min(e.pictureAt, out.n)
 }
 
-// resolve sets the URL of each item, drops those that do not resolve and,
-// unless KeepDuplicates, the repeats of a URL.
+// resolve returns the items with their URL set, without those that do not
+// resolve and, unless KeepDuplicates, the repeats of a URL.
 func (e *imageExtractor) resolve(pageURL string) []Image {
+	if e.items.n == 0 {
+		return nil
+	}
 	res := newResolver(pageURL, e.base, e.o)
 	var seen map[string]struct{}
 	if !e.o.KeepDuplicates {
-		seen = make(map[string]struct{}, len(e.items))
+		seen = make(map[string]struct{}, e.items.n)
 	}
-	out := e.items[:0]
-	for _, im := range e.items {
-		u, ok := res.resolve(im.Raw)
-		if !ok {
-			continue
-		}
-		if seen != nil {
-			if _, dup := seen[u]; dup {
+	out := make([]Image, 0, e.items.n)
+	for _, c := range e.items.chunks {
+		for _, im := range c {
+			u, ok := res.resolve(im.Raw)
+			if !ok {
 				continue
 			}
-			seen[u] = struct{}{}
+			if seen != nil {
+				if _, dup := seen[u]; dup {
+					continue
+				}
+				seen[u] = struct{}{}
+			}
+			im.URL = u
+			out = append(out, im)
 		}
-		im.URL = u
-		out = append(out, im)
 	}
-	clear(e.items[len(out):])
 	if len(out) == 0 {
 		return nil
 	}
 	return out
 }
+
+// chunkSize is the number of images in each chunk of an imageList.
+const chunkSize = 512
+
+// imageList is an append-only list of images in chunks, so that growing it
+// never copies what it holds.
+type imageList struct {
+	chunks [][]Image
+	n      int
+}
+
+func (l *imageList) append(im Image) {
+	if l.n%chunkSize == 0 {
+		l.chunks = append(l.chunks, make([]Image, 0, chunkSize))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, im)
+	l.n++
+}
+
+func (l *imageList) at(i int) *Image { return &l.chunks[i/chunkSize][i%chunkSize] }

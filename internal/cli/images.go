@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/parse"
+	"github.com/grabhq/grab/urlx"
+)
+
+func init() { register(newImages) }
+
+const imagesLong = `List the images of a page: the textbook's parse_image.py, the way a browser
+sees the page. TARGET is an http, https or file: URL (fetched with grab get's
+client: redirects followed, the page decoded by its charset), a local file,
+or - for stdin.
+
+Without --json, the absolute URLs of the images are written to stdout sorted,
+each once, one per line. With --json, each image is a JSON object on its own
+line, in document order, with every field: url, raw (as written), tag, attr,
+kind, descriptor (of a srcset candidate) and alt.
+
+The kinds of image (--kinds, comma-separated; "all" for every kind):
+  img     <img src>, <input type=image src>, <video poster>, SVG <image href>
+  srcset  candidates of <img srcset>
+  source  candidates of <source srcset> in <picture>
+  lazy    data-src, data-srcset, data-original, data-lazy-src and the like
+  meta    <meta property=og:image> and twitter:image
+  css     url() in style attributes and <style> blocks (not fonts, @import)
+  icon    <link rel=icon>, apple-touch-icon, mask-icon
+The default is img,srcset,source,lazy,meta.
+
+Nothing in comments, <script>, <style>, <textarea>, <title>, <noscript> or
+<template> counts. URLs are resolved against the page's first <base href>
+and the page URL (after redirects), with Python's urljoin, and written as a
+browser requests them; javascript: never appears, data: only with --data. A
+local file or stdin has no page URL: give --page-url to resolve its relative
+URLs, which are otherwise left out.
+
+` + netFlagsHelp + `
+
+Exit status:
+  0    success (even when the page has no image)
+  1    failure: no page, a status of 400 or more, a limit reached (the
+       images found before it are still written)
+  2    usage error
+  130  interrupted (SIGINT or SIGTERM)`
+
+const imagesExample = `  grab images http://127.0.0.1:8888/gallery/12.html
+  grab images --json --kinds all https://example.com/
+  grab get https://example.com/ | grab images --page-url https://example.com/ -
+  grab images --page-url https://example.com/docs/ saved.html`
+
+// imagesFlags holds the flags of grab images.
+type imagesFlags struct {
+	json      bool
+	kinds     string
+	pageURL   string
+	data      bool
+	best      bool
+	userAgent string
+	timeout   seconds
+	insecure  bool
+	net       netFlags
+}
+
+func newImages(e *env) *cobra.Command {
+	var f imagesFlags
+	c := &cobra.Command{
+		Use:     "images TARGET",
+		Short:   "List the images of a page: URL, file or - (parse_image.py)",
+		Long:    imagesLong,
+		Example: imagesExample,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			return e.images(cmd.Context(), args[0], &f)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVar(&f.json, "json", false, "write each image as a JSON object with every field, in document order")
+	fl.StringVar(&f.kinds, "kinds", "default", "the kinds of image, comma-separated `LIST`: img,srcset,source,lazy,meta,css,icon, all, default")
+	fl.StringVar(&f.pageURL, "page-url", "", "resolve relative URLs as if the page came from `URL` (for a file or stdin)")
+	fl.BoolVar(&f.data, "data", false, "list data: URIs too")
+	fl.BoolVar(&f.best, "best", false, "keep only the best candidate of each srcset (the widest, or the densest)")
+	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\")")
+	fl.VarP(&f.timeout, "timeout", "m", "give up fetching after `DURATION` in all (1m30s, or seconds: 2.5)")
+	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
+	f.net.register(fl)
+	return c
+}
+
+// images runs grab images.
+func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
+	imgs, err := e.pageImages(ctx, target, f)
+	if err != nil && !errors.Is(err, parse.ErrTruncated) {
+		return err
+	}
+	if werr := writeImages(e.stdout, imgs, f.json); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// pageImages fetches or reads target as grab images does and returns its
+// images: the list grab images prints, and what a downloader fetches. With
+// an error matching parse.ErrTruncated, the images found before the limit
+// come back too.
+func (e *env) pageImages(ctx context.Context, target string, f *imagesFlags) ([]parse.Image, error) {
+	kinds, err := parse.ParseKinds(f.kinds)
+	if err != nil {
+		return nil, usageErrorf("--kinds: %v", strings.TrimPrefix(err.Error(), "parse: "))
+	}
+	if f.pageURL != "" {
+		switch r, err := urlx.Split(f.pageURL); {
+		case err != nil:
+			return nil, usageErrorf("--page-url: %v", err)
+		case r.Scheme == "":
+			return nil, usageErrorf("--page-url %q: want an absolute URL, such as https://example.com/page.html", f.pageURL)
+		}
+	}
+	body, contentType, pageURL, closeBody, err := e.openPage(ctx, target, f)
+	if err != nil {
+		return nil, err
+	}
+	defer closeBody()
+	if f.pageURL != "" {
+		pageURL = f.pageURL
+	} else if pageURL == "" {
+		e.errorf("warning: %s has no URL: relative image URLs are left out (give --page-url)", printable(displayTarget(target)))
+	}
+	r, cs, err := parse.Decode(body, contentType)
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := parse.Images(r, pageURL, parse.Options{Kinds: kinds, KeepData: f.data, BestCandidate: f.best, Charset: cs})
+	if err != nil {
+		err = safeError{err}
+	}
+	return imgs, err
+}
+
+// openPage opens target: an http, https or file: URL through fetch, "-"
+// for stdin, or a local file. It returns the body, its Content-Type (""
+// when unknown), the page's URL ("" for stdin and local files) and what to
+// call when done with the body.
+func (e *env) openPage(ctx context.Context, target string, f *imagesFlags) (io.Reader, string, string, func(), error) {
+	nop := func() {}
+	if target == "-" {
+		return e.stdin, "", "", nop, nil
+	}
+	switch scheme, _, _ := strings.Cut(target, ":"); strings.ToLower(scheme) {
+	case "http", "https", "file":
+	default:
+		if strings.Contains(target, "://") {
+			return nil, "", "", nil, usageErrorf("%q: want an http, https or file: URL, a file, or -", printable(target))
+		}
+		file, err := os.Open(target)
+		if err != nil {
+			return nil, "", "", nil, err
+		}
+		return file, "", "", func() { file.Close() }, nil
+	}
+	o := &fetch.Opener{
+		UserAgent: cmp.Or(f.userAgent, userAgent()),
+		Timeouts:  fetch.Timeouts{Total: time.Duration(f.timeout)},
+	}
+	if f.insecure {
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	header := make(map[string][]string)
+	sess, err := f.net.apply(o, target, header, os.Getenv)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	for _, w := range sess.warn {
+		e.errorf("warning: %s", printable(w))
+	}
+	resp, err := o.Open(ctx, &fetch.Request{URL: target, Header: header})
+	if err != nil {
+		o.CloseIdleConnections()
+		return nil, "", "", nil, safeError{err}
+	}
+	done := func() {
+		resp.Close()
+		o.CloseIdleConnections()
+		if err := sess.finish(e.stdout); err != nil {
+			e.errorf("%v", err)
+		}
+	}
+	pageURL := resp.URL
+	if !strings.HasPrefix(strings.ToLower(pageURL), "http") {
+		pageURL = "" // a file: page has no http(s) base
+	}
+	return resp, resp.Header.Get("Content-Type"), pageURL, done, nil
+}
+
+// displayTarget names a target in messages.
+func displayTarget(target string) string {
+	if target == "-" {
+		return "stdin"
+	}
+	return target
+}
+
+// writeImages writes the images: sorted unique URLs, or JSON lines.
+func writeImages(w io.Writer, imgs []parse.Image, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, im := range imgs {
+			if err := enc.Encode(im); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	urls := make([]string, 0, len(imgs))
+	for _, im := range imgs {
+		urls = append(urls, im.URL)
+	}
+	slices.Sort(urls)
+	urls = slices.Compact(urls)
+	var b strings.Builder
+	for _, u := range urls {
+		b.WriteString(printable(u))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return fmt.Errorf("writing the list: %w", err)
+	}
+	return nil
+}
