@@ -116,7 +116,7 @@ func (j *Job) check(v *validator) {
 				v.at(p, "%q: want images or links", k)
 			}
 		}
-		if len(d.Kinds) == 0 && !j.Extract.Images {
+		if len(d.Kinds) == 0 && !j.Extract.Images && j.Extract.Links {
 			v.at("download.kinds", "the default kind is images, which are not extracted: set kinds: [links] or extract.images")
 		}
 	}
@@ -205,6 +205,7 @@ func (j *Job) check(v *validator) {
 
 func checkSecret(v *validator, path string, s *Secret) {
 	switch {
+	case v.reported[path]:
 	case s.Env == "" && s.File == "":
 		v.at(path, "required: {env: NAME} or {file: PATH}")
 	case s.Env != "" && s.File != "":

@@ -256,8 +256,7 @@ type Secret struct {
 // UnmarshalYAML refuses a secret written inline.
 func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf(
-			"line %d: a secret may not be written in the job file: use {env: NAME} or {file: PATH}", n.Line)}}
+		return nil // reported by the validator, with its key
 	}
 	type plain Secret
 	return n.Decode((*plain)(s))
@@ -428,7 +427,8 @@ func Parse(data []byte, path string) (*Job, error) {
 				if strings.Contains(m, " not found in type ") {
 					continue
 				}
-				v.add(lineOf(m), "", cleanTypeError(trimLine(m)))
+				line := lineOf(m)
+				v.add(line, v.pathAt(line), cleanTypeError(trimLine(m)))
 			}
 		}
 	}
@@ -444,6 +444,18 @@ func Parse(data []byte, path string) (*Job, error) {
 type validator struct {
 	problems []Problem
 	lines    map[string]*yaml.Node // path -> value node
+	reported map[string]bool       // paths with a problem already
+}
+
+// pathAt returns the key of the scalar value at line, or "".
+func (v *validator) pathAt(line int) string {
+	best := ""
+	for p, n := range v.lines {
+		if n.Line == line && n.Kind == yaml.ScalarNode && (best == "" || len(p) > len(best)) {
+			best = p
+		}
+	}
+	return best
 }
 
 func (v *validator) add(line int, path, msg string) {
@@ -482,6 +494,7 @@ func (v *validator) err(path string) error {
 func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 	if v.lines == nil {
 		v.lines = map[string]*yaml.Node{}
+		v.reported = map[string]bool{}
 	}
 	if path != "" {
 		v.lines[path] = n
@@ -494,8 +507,13 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if n.Kind == yaml.ScalarNode && (t == reflect.TypeFor[Field]() || t == reflect.TypeFor[Secret]()) {
-			return // their UnmarshalYAML deals with scalars
+		if n.Kind == yaml.ScalarNode && t == reflect.TypeFor[Secret]() && n.Tag != "!!null" {
+			v.add(n.Line, path, "a secret may not be written in the job file: use {env: NAME} or {file: PATH}")
+			v.reported[path] = true
+			return
+		}
+		if n.Kind == yaml.ScalarNode && t == reflect.TypeFor[Field]() {
+			return // a selector alone
 		}
 		if n.Kind != yaml.MappingNode {
 			if n.Tag != "!!null" {
