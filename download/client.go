@@ -188,6 +188,17 @@ func (o Outcome) String() string {
 // MarshalText makes an Outcome its name in JSON.
 func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
 
+// UnmarshalText reads an Outcome's name.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	for c := Failed; c <= Skipped; c++ {
+		if c.String() == string(b) {
+			*o = c
+			return nil
+		}
+	}
+	return fmt.Errorf("download: unknown outcome %q", b)
+}
+
 // Result is what became of one Request.
 type Result struct {
 	URL     string // as requested, any password replaced by "xxxxx"

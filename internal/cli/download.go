@@ -1,0 +1,398 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grabhq/grab/download"
+	"github.com/grabhq/grab/fetch"
+)
+
+func init() { register(newDownload) }
+
+const downloadLong = `Download each URL to a file in DIR (-d, default the current directory),
+several at once (-j), resuming partial files, and never leaving a wrong file
+under a final name.
+
+URLs come from the arguments, or one per line from -i FILE (- for stdin),
+each optionally followed by its checksum: "URL sha256=HEX". Blank lines and
+lines starting with # are skipped.
+
+A file is written as NAME.part, with NAME.part.json beside it holding what a
+resume needs (ETag, Last-Modified, length; never the URL's password or
+query), and renamed to NAME only when complete: its length as declared and,
+with a checksum, its SHA-256 verified. An interrupted run (Ctrl-C, kill -9,
+a dropped connection) is resumed by running the same command again: Range
+with If-Range, restarting from the first byte whenever the server ignores
+the range or the file changed. -c=false (--continue=false) always restarts.
+
+Names come from the URL's last path segment, decoded and made safe (no
+directories, no "..", no control characters, no leading dot or dash, at
+most 228 bytes); --name-from header prefers the server's Content-Disposition
+name, made safe the same way. Two URLs with one name in a run get
+"name (1).ext" and so on.
+
+A file already at its final name is checked with a conditional GET
+(If-Modified-Since its modification time, which grab sets to the server's
+Last-Modified, as curl -z and wget -N) and replaced only when the server has
+a newer one; with a checksum that matches, nothing is sent.
+--skip-existing keeps it without asking, --overwrite downloads again,
+--no-clobber saves the new file as "name (1).ext".
+
+Transient failures (connection errors, cut bodies, stalls of --stall, 408,
+429, 500, 502, 503, 504) are retried --retries times with exponential
+backoff, or after the server's Retry-After (up to 2 minutes; a longer one
+gives up). One failure never stops the other files.
+
+Progress goes to stderr: bars when it is a terminal, a line a second
+otherwise, nothing with -q; each failure is reported as "grab: FILE: error".
+--json writes one JSON object per file to stdout as it finishes: url, path,
+size, sha256, outcome (downloaded, resumed, not-modified, skipped, failed),
+attempts, error.
+
+Exit status:
+  0    every file is saved (or current)
+  1    a file failed
+  2    usage error
+  130  interrupted (SIGINT or SIGTERM): partial files are kept for a rerun`
+
+const downloadExample = `  grab download http://127.0.0.1:8888/dl/50MiB/big.bin
+  grab download -d DOWNLOAD -j 16 http://127.0.0.1:8888/img/64x64/1.png http://127.0.0.1:8888/img/64x64/2.png
+  grab download -i urls.txt -d out --json > results.jsonl
+  grab download --checksum sha256=0123...cdef --limit-rate 10M URL`
+
+type downloadFlags struct {
+	input      string
+	dir        string
+	jobs       int
+	perHost    int
+	retries    int
+	cont       bool
+	checksum   string
+	limitRate  string
+	skip       bool
+	overwrite  bool
+	noClobber  bool
+	nameFrom   string
+	portable   bool
+	jsonOut    bool
+	quiet      bool
+	stall      seconds
+	timeout    seconds
+	insecure   bool
+	noSync     bool
+	userAgent  string
+	headers    []string
+	net        netFlags
+	dedup      bool
+	requireLen bool
+}
+
+func newDownload(e *env) *cobra.Command {
+	var f downloadFlags
+	c := &cobra.Command{
+		Use:     "download [URL...]",
+		Short:   "Download files concurrently, resumably, verified (-i FILE for a list)",
+		Long:    downloadLong,
+		Example: downloadExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			return e.download(cmd.Context(), args, &f)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVarP(&f.input, "input-file", "i", "", "read URLs (\"URL [sha256=HEX]\" lines) from `FILE`, - for stdin")
+	fl.StringVarP(&f.dir, "dir", "d", ".", "save the files in `DIR` (created when missing)")
+	fl.IntVarP(&f.jobs, "jobs", "j", download.DefaultConcurrency, "download `N` files at once")
+	fl.IntVar(&f.perHost, "per-host", 0, "at most `N` files at once from one host (default: -j)")
+	fl.IntVar(&f.retries, "retries", download.DefaultRetries, "retry a transient failure `N` times")
+	fl.BoolVarP(&f.cont, "continue", "c", true, "resume partial files (--continue=false restarts them)")
+	fl.StringVar(&f.checksum, "checksum", "", "the file must have this `sha256=HEX` (one URL)")
+	fl.StringVar(&f.limitRate, "limit-rate", "", "cap the total speed at `RATE` bytes a second (100K, 10M, 1G)")
+	fl.BoolVar(&f.skip, "skip-existing", false, "keep a file already there, without a request")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "download again and replace a file already there")
+	fl.BoolVar(&f.noClobber, "no-clobber", false, "keep a file already there and save as \"name (1).ext\"")
+	fl.StringVar(&f.nameFrom, "name-from", "url", "name files from the `url` or the Content-Disposition `header`")
+	fl.BoolVar(&f.portable, "portable-names", false, "apply Windows' file name rules on any system")
+	fl.BoolVar(&f.jsonOut, "json", false, "write a JSON object per file to stdout")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "show no progress (failures are still reported)")
+	fl.Var(&f.stall, "stall", "retry a transfer that receives nothing for `DURATION` (default 30s)")
+	fl.Var(&f.timeout, "connect-timeout", "give up connecting after `DURATION` (default 30s)")
+	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
+	fl.BoolVar(&f.noSync, "no-sync", false, "do not fsync a file before its rename (faster, less safe on power loss)")
+	fl.BoolVar(&f.dedup, "dedup", false, "keep one file per content (SHA-256) in the run")
+	fl.BoolVar(&f.requireLen, "require-length", false, "fail a file whose length the server does not declare, unless a checksum verifies it")
+	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\")")
+	fl.StringArrayVarP(&f.headers, "header", "H", nil, "header field `'NAME: VALUE'` (repeatable)")
+	n := &f.net
+	fl.StringVarP(&n.user, "user", "u", "", "credentials `USER:PASSWORD` for the first URL's origin (Basic)")
+	fl.StringVar(&n.bearer, "oauth2-bearer", "", "send `TOKEN` as a Bearer token to the first URL's origin")
+	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...'")
+	fl.StringVar(&n.cookieJar, "cookie-jar", "", "save the cookies to `FILE` after the transfers")
+	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h)")
+	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
+	fl.StringVar(&n.noProxy, "noproxy", "", "comma-separated `HOSTS` to reach without a proxy")
+	c.MarkFlagsMutuallyExclusive("skip-existing", "overwrite", "no-clobber")
+	return c
+}
+
+// downloadLine is one URL to download and its optional checksum.
+type downloadLine struct{ url, checksum string }
+
+// readDownloadList reads "URL [sha256=HEX]" lines; name is for errors.
+func readDownloadList(r io.Reader, name string) ([]downloadLine, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxInputLine+2)
+	var out []downloadLine
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		dl := downloadLine{url: fields[0]}
+		switch len(fields) {
+		case 1:
+		case 2:
+			if _, err := download.ParseChecksum(fields[1]); err != nil {
+				return nil, usageErrorf("%s line %d: %v", name, n, err)
+			}
+			dl.checksum = fields[1]
+		default:
+			return nil, usageErrorf("%s line %d: want \"URL\" or \"URL sha256=HEX\"", name, n)
+		}
+		out = append(out, dl)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, usageErrorf("%s line %d: longer than %d bytes", name, n+1, maxInputLine)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return out, nil
+}
+
+// parseRate reads a byte rate as curl's --limit-rate: a number with an
+// optional k, M or G suffix (powers of 1024).
+func parseRate(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k', 'K':
+			mult, t = 1<<10, t[:len(t)-1]
+		case 'm', 'M':
+			mult, t = 1<<20, t[:len(t)-1]
+		case 'g', 'G':
+			mult, t = 1<<30, t[:len(t)-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || v <= 0 || v*mult >= 1<<62 {
+		return 0, usageErrorf("--limit-rate %q: want a rate such as 500K, 10M or 1G (bytes a second)", s)
+	}
+	return max(int64(v*mult), 1), nil
+}
+
+// downloadJSON is the object --json writes per file.
+type downloadJSON struct {
+	URL           string           `json:"url"`
+	Path          string           `json:"path,omitempty"`
+	Size          int64            `json:"size"`
+	SHA256        string           `json:"sha256,omitempty"`
+	Outcome       download.Outcome `json:"outcome"`
+	LengthUnknown bool             `json:"length_unknown,omitempty"`
+	DuplicateOf   string           `json:"duplicate_of,omitempty"`
+	Attempts      int              `json:"attempts"`
+	Error         string           `json:"error,omitempty"`
+}
+
+func (e *env) download(ctx context.Context, args []string, f *downloadFlags) error {
+	var list []downloadLine
+	for _, a := range args {
+		list = append(list, downloadLine{url: a})
+	}
+	if f.input != "" {
+		var r io.Reader
+		name := f.input
+		if f.input == "-" {
+			r, name = e.stdin, "stdin"
+		} else {
+			fh, err := os.Open(f.input)
+			if err != nil {
+				return fmt.Errorf("-i: %w", err)
+			}
+			defer fh.Close()
+			r = fh
+		}
+		more, err := readDownloadList(r, name)
+		if err != nil {
+			return err
+		}
+		list = append(list, more...)
+	}
+	switch {
+	case len(list) == 0:
+		return usageErrorf("no URL: give URLs as arguments or -i FILE")
+	case f.jobs < 1:
+		return usageErrorf("-j %d: want 1 or more", f.jobs)
+	case f.perHost < 0:
+		return usageErrorf("--per-host %d: want 0 (as -j) or more", f.perHost)
+	case f.retries < 0:
+		return usageErrorf("--retries %d: want 0 or more", f.retries)
+	case f.checksum != "" && len(list) != 1:
+		return usageErrorf("--checksum is for one URL; give \"URL sha256=HEX\" lines with -i for more")
+	}
+	if f.checksum != "" {
+		if _, err := download.ParseChecksum(f.checksum); err != nil {
+			return usageErrorf("--checksum: %v", err)
+		}
+		list[0].checksum = f.checksum
+	}
+	c := &download.Client{
+		Concurrency:   f.jobs,
+		PerHost:       f.perHost,
+		Retries:       f.retries,
+		NoResume:      !f.cont,
+		Portable:      f.portable,
+		Dedup:         f.dedup,
+		RequireLength: f.requireLen,
+		NoSync:        f.noSync,
+		Stall:         time.Duration(f.stall),
+	}
+	if f.retries == 0 {
+		c.Retries = -1
+	}
+	switch {
+	case f.skip:
+		c.IfExists = download.Skip
+	case f.overwrite:
+		c.IfExists = download.Overwrite
+	case f.noClobber:
+		c.IfExists = download.Number
+	}
+	switch f.nameFrom {
+	case "url":
+	case "header":
+		c.Names = download.FromHeader
+	default:
+		return usageErrorf("--name-from %q: want url or header", f.nameFrom)
+	}
+	if f.limitRate != "" {
+		r, err := parseRate(f.limitRate)
+		if err != nil {
+			return err
+		}
+		c.RateLimit = r
+	}
+	header := http.Header{}
+	for _, hv := range f.headers {
+		name, value, ok := strings.Cut(hv, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return usageErrorf("-H %q: want 'NAME: VALUE'", hv)
+		}
+		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	o := &fetch.Opener{UserAgent: f.userAgent}
+	if f.timeout > 0 {
+		o.Timeouts.Connect = time.Duration(f.timeout)
+	}
+	if f.insecure {
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	defer o.CloseIdleConnections()
+	sess, err := f.net.apply(o, list[0].url, header, os.Getenv)
+	if err != nil {
+		return err
+	}
+	for _, w := range sess.warn {
+		e.errorf("warning: %s", printable(w))
+	}
+	if len(header) > 0 {
+		o.Header = header
+	}
+	c.Opener = o
+
+	reqs := make([]download.Request, len(list))
+	for i, l := range list {
+		reqs[i] = download.Request{URL: l.url, Dir: f.dir, Checksum: l.checksum}
+	}
+	start := time.Now()
+	pr := newProgress(e.stderr, progressModeFor(e.stderr, f.quiet), len(reqs))
+	var outMu sync.Mutex
+	enc := json.NewEncoder(e.stdout)
+	c.Progress = func(ev download.Event) {
+		pr.event(ev)
+		if ev.Result == nil {
+			return
+		}
+		r := ev.Result
+		outMu.Lock()
+		defer outMu.Unlock()
+		if f.jsonOut {
+			enc.Encode(downloadJSON{URL: r.URL, Path: r.Path, Size: r.Size, SHA256: r.SHA256, Outcome: r.Outcome,
+				LengthUnknown: r.LengthUnknown, DuplicateOf: r.DuplicateOf, Attempts: r.Attempts, Error: errText(r.Err)})
+		}
+	}
+	results, _ := c.Do(ctx, reqs...)
+	pr.close()
+	if serr := sess.finish(e.stdout); serr != nil {
+		e.errorf("%v", serr)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	counts := map[download.Outcome]int{}
+	var total int64
+	for _, r := range results {
+		counts[r.Outcome]++
+		if r.Outcome == download.Downloaded || r.Outcome == download.Resumed {
+			total += r.Size
+		}
+		switch {
+		case r.Err != nil:
+			where := r.Path
+			if where == "" {
+				where = r.URL
+			}
+			e.errorf("%s: %s", printable(where), printable(r.Err.Error()))
+		case r.LengthUnknown && !f.quiet:
+			e.errorf("warning: %s: the server declared no length; the file may be incomplete (give a checksum to verify it)", printable(r.Path))
+		}
+	}
+	if !f.quiet {
+		el := time.Since(start)
+		var parts []string
+		for _, o := range []download.Outcome{download.Downloaded, download.Resumed, download.NotModified, download.Skipped, download.Failed} {
+			if counts[o] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+			}
+		}
+		noun := "files"
+		if len(results) == 1 {
+			noun = "file"
+		}
+		e.errorf("%d %s: %s; %s in %v (%s/s)", len(results), noun, strings.Join(parts, ", "),
+			humanBytes(float64(total)), el.Round(time.Millisecond), humanBytes(float64(total)/max(el.Seconds(), 1e-9)))
+	}
+	if counts[download.Failed] > 0 {
+		return errSilentFailure
+	}
+	return nil
+}

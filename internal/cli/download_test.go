@@ -1,0 +1,287 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/download"
+	"github.com/grabhq/grab/testserver"
+)
+
+// dlServer starts the test server with its fault endpoints and returns
+// its base URL.
+func dlServer(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(testserver.New(testserver.WithFaults(), testserver.WithMaxDelay(3*time.Second)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func dlContent(t *testing.T, name string, size int64) []byte {
+	t.Helper()
+	b, err := io.ReadAll(testserver.DownloadContent(name, "", size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestDownloadCommand(t *testing.T) {
+	base := dlServer(t)
+	a, b := dlContent(t, "a.bin", 5000), dlContent(t, "b.bin", 70000)
+	list := fmt.Sprintf("# two files\n%s/dl/5000/a.bin sha256=%s\n\n%s/dl/70000/b.bin\n", base, hexSum(a), base)
+	dir := t.TempDir()
+	listFile := filepath.Join(dir, "urls.txt")
+	os.WriteFile(listFile, []byte(list), 0o644)
+	out := func(name string) string { return filepath.Join(dir, "out-"+name) }
+	jsonHas := func(n int, outcomes ...string) check {
+		return func(got string) string {
+			lines := strings.Split(strings.TrimSpace(got), "\n")
+			if len(lines) != n {
+				return fmt.Sprintf("got %d JSON lines, want %d: %q", len(lines), n, got)
+			}
+			var seen []string
+			for _, l := range lines {
+				var r downloadJSON
+				if err := json.Unmarshal([]byte(l), &r); err != nil {
+					return fmt.Sprintf("line %q: %v", l, err)
+				}
+				seen = append(seen, r.Outcome.String())
+			}
+			slices.Sort(seen)
+			if !slices.Equal(seen, outcomes) {
+				return fmt.Sprintf("outcomes %q, want %q", seen, outcomes)
+			}
+			return ""
+		}
+	}
+	tests := []stdinTest{
+		{runTest: runTest{"list file with checksums", []string{"download", "-q", "--json", "-d", out("1"), "-i", listFile}, ExitOK,
+			jsonHas(2, "downloaded", "downloaded"), empty}},
+		{runTest: runTest{"stdin list", []string{"download", "-q", "-d", out("2"), "-i", "-"}, ExitOK, empty, empty}, stdin: list},
+		{runTest: runTest{"summary on stderr", []string{"download", "-d", out("3"), base + "/dl/5000/a.bin"}, ExitOK, empty,
+			contains("grab: 1 file: 1 downloaded")}},
+		{runTest: runTest{"checksum mismatch", []string{"download", "-q", "-d", out("4"), "--checksum", "sha256=" + strings.Repeat("0", 64), base + "/dl/5000/a.bin"}, ExitFailure, empty,
+			contains("a.bin: download: checksum mismatch")}},
+		{runTest: runTest{"one failure does not stop the others", []string{"download", "-q", "--json", "--retries", "0", "-d", out("5"), base + "/status/404", base + "/dl/5000/a.bin"}, ExitFailure,
+			jsonHas(2, "downloaded", "failed"), contains("404 Not Found")}},
+		{runTest: runTest{"rate limit and header name", []string{"download", "-q", "--limit-rate", "2M", "--name-from", "header", "-d", out("6"), base + "/dl/5000/a.bin?filename=report.pdf"}, ExitOK, empty, empty}},
+		{runTest: runTest{"no URL", []string{"download"}, ExitUsage, empty, contains("no URL")}},
+		{runTest: runTest{"bad list line", []string{"download", "-i", "-"}, ExitUsage, empty, contains("stdin line 1", "sha256=HEX")}, stdin: "http://x/a md5=1\n"},
+		{runTest: runTest{"two policies", []string{"download", "--skip-existing", "--overwrite", "http://x/a"}, ExitUsage, empty, contains("none of the others")}},
+		{runTest: runTest{"bad rate", []string{"download", "--limit-rate", "fast", "http://x/a"}, ExitUsage, empty, contains("--limit-rate")}},
+		{runTest: runTest{"checksum with two URLs", []string{"download", "--checksum", "sha256=" + strings.Repeat("0", 64), "http://x/a", "http://x/b"}, ExitUsage, empty, contains("one URL")}},
+		{runTest: runTest{"bad name-from", []string{"download", "--name-from", "body", "http://x/a"}, ExitUsage, empty, contains("want url or header")}},
+	}
+	runStdinTests(t, tests)
+	for _, n := range []string{"1", "2"} {
+		for name, want := range map[string][]byte{"a.bin": a, "b.bin": b} {
+			got, err := os.ReadFile(filepath.Join(out(n), name))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("out-%s/%s: %d bytes, %v", n, name, len(got), err)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out("6"), "report.pdf")); err != nil {
+		t.Errorf("--name-from header: %v", err)
+	}
+	if es, _ := os.ReadDir(out("4")); len(es) != 0 {
+		t.Errorf("checksum mismatch left %d files", len(es))
+	}
+	// A rerun asks the server and keeps the current files.
+	runStdinTests(t, []stdinTest{{runTest: runTest{"rerun", []string{"download", "--json", "-d", out("1"), "-i", listFile}, ExitOK,
+		jsonHas(2, "not-modified", "skipped"), contains("1 not-modified, 1 skipped")}}})
+}
+
+func TestProgressModes(t *testing.T) {
+	events := func(pr *progress) {
+		pr.event(download.Event{Kind: download.Queued, Index: 0, Total: -1})
+		pr.event(download.Event{Kind: download.Started, Index: 0, Path: "d/a.bin", Total: -1})
+		pr.event(download.Event{Kind: download.Bytes, Index: 0, Path: "d/a.bin", Done: 1 << 20, Total: 2 << 20})
+		pr.event(download.Event{Kind: download.Retrying, Index: 0, Path: "d/a.bin", Wait: time.Second, Err: errors.New("cut\x1b[2J")})
+		pr.event(download.Event{Kind: download.Started, Index: 0, Path: "d/a.bin", Done: 1 << 20, Total: -1})
+		pr.event(download.Event{Kind: download.Bytes, Index: 0, Path: "d/a.bin", Done: 2 << 20, Total: 2 << 20})
+		time.Sleep(30 * time.Millisecond)
+		pr.event(download.Event{Kind: download.Finished, Index: 0, Path: "d/a.bin", Done: 2 << 20, Total: 2 << 20, Result: &download.Result{}})
+	}
+	t.Run("lines", func(t *testing.T) {
+		var buf syncBuffer
+		pr := newProgressEvery(&buf, progressLines, 1, 10*time.Millisecond)
+		events(pr)
+		pr.close()
+		got := buf.String()
+		if !strings.Contains(got, `grab: d/a.bin: retrying in 1s: "cut\x1b[2J"`) {
+			t.Errorf("lines: %q, want the retry with the escape quoted", got)
+		}
+		if !strings.Contains(got, "grab: 0/1 files, 1 active, 2.0 MiB") {
+			t.Errorf("lines: %q, want a status line", got)
+		}
+	})
+	t.Run("bars", func(t *testing.T) {
+		var buf syncBuffer
+		pr := newProgress(&buf, progressBars, 2) // one file never finishes
+		events(pr)
+		pr.close()
+		if got := buf.String(); !strings.Contains(got, "files") || !strings.Contains(got, "retrying") {
+			t.Errorf("bars: %q", got)
+		}
+	})
+	t.Run("none", func(t *testing.T) {
+		var buf syncBuffer
+		pr := newProgress(&buf, progressNone, 1)
+		events(pr)
+		pr.close()
+		if buf.String() != "" {
+			t.Errorf("-q wrote %q", buf.String())
+		}
+	})
+}
+
+func TestParseRate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{{"100", 100}, {"100K", 100 << 10}, {"1.5m", 3 << 19}, {"2G", 2 << 30}, {"0", 0}, {"-1K", 0}, {"", 0}, {"10X", 0}, {"NaN", 0}}
+	for _, tt := range tests {
+		got, err := parseRate(tt.in)
+		if (err != nil) != (tt.want == 0) || got != tt.want {
+			t.Errorf("parseRate(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// TestDownloadKill9 kills a grab download process at random moments
+// (HOSTILE.md L6), over and over, then reruns it: a final name holds the
+// complete file or nothing, never a partial one, and the last run leaves
+// every file byte-identical to the source.
+func TestDownloadKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds grab and runs it 60 times")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("kill -9 is a Unix signal")
+	}
+	bin := filepath.Join(t.TempDir(), "grab")
+	build := exec.Command("go", "build", "-o", bin, "github.com/grabhq/grab/cmd/grab")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	srv := httptest.NewServer(testserver.New())
+	t.Cleanup(srv.Close)
+	const files, size = 4, 96 << 10
+	var urls []string
+	want := map[string][]byte{}
+	for i := range files {
+		name := fmt.Sprintf("k%d.bin", i)
+		// About 240 ms a file, so kills land mid-transfer.
+		urls = append(urls, fmt.Sprintf("%s/dl/%d/%s?rate=400000", srv.URL, size, name))
+		want[name] = dlContent(t, name, size)
+	}
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 0))
+	t.Logf("seed %d", seed)
+
+	dir := t.TempDir()
+	run := func(kill time.Duration) (killed bool) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"download", "-q", "-j", "2", "--retries", "0", "-d", dir}, urls...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		if kill > 0 {
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Fatalf("grab download: %v\n%s", err, stderr.String())
+				}
+				return false
+			case <-time.After(kill):
+				cmd.Process.Kill() // SIGKILL, by PID
+				<-exited
+				return true
+			}
+		}
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("grab download: %v\n%s", err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+			t.Fatal("grab download did not finish in 30s")
+		}
+		return false
+	}
+	check := func(trial int, complete bool) {
+		t.Helper()
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		finals := 0
+		for _, e := range es {
+			n := e.Name()
+			if strings.HasSuffix(n, ".part") || strings.HasSuffix(n, ".part.json") {
+				if complete {
+					t.Errorf("trial %d: %s left after a complete run", trial, n)
+				}
+				continue
+			}
+			w, ok := want[n]
+			if !ok {
+				t.Errorf("trial %d: unexpected file %s", trial, n)
+				continue
+			}
+			got, _ := os.ReadFile(filepath.Join(dir, n))
+			if !bytes.Equal(got, w) {
+				t.Fatalf("trial %d: %s under its final name holds %d bytes that are not the source's %d", trial, n, len(got), len(w))
+			}
+			finals++
+		}
+		if complete && finals != files {
+			t.Errorf("trial %d: %d final files after a complete run, want %d", trial, finals, files)
+		}
+	}
+	kills := 0
+	deadline := time.Now().Add(50 * time.Second)
+	for trial := 1; trial <= 100 && kills < 60 && time.Now().Before(deadline); trial++ {
+		if run(time.Duration(5+rng.IntN(250)) * time.Millisecond) {
+			kills++
+		}
+		check(trial, false)
+		if trial%3 == 0 {
+			run(0)
+			check(trial, true)
+			os.RemoveAll(dir)
+			os.Mkdir(dir, 0o755)
+		}
+	}
+	if kills < 50 {
+		t.Errorf("only %d runs were killed mid-way, want at least 50", kills)
+	}
+}
