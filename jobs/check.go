@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+
+	"github.com/grabhq/grab/parse"
 )
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -16,6 +18,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // check adds the problems of the decoded job to v.
 func (j *Job) check(v *validator) {
 	switch {
+	case v.touched("name"):
 	case j.Name == "":
 		v.at("name", "required: a name for reports, logs and file names")
 	case !nameRE.MatchString(j.Name):
@@ -35,7 +38,7 @@ func (j *Job) check(v *validator) {
 			v.at("schedule", "%v", err)
 		}
 	}
-	if len(j.Targets.URLs) == 0 && j.Targets.Crawl == nil {
+	if len(j.Targets.URLs) == 0 && j.Targets.Crawl == nil && !v.touched("targets") {
 		v.at("targets", "required: urls, or a crawl with seeds")
 	}
 	seen := map[string]int{}
@@ -85,7 +88,7 @@ func (j *Job) check(v *validator) {
 		}
 		if strings.TrimSpace(f.Selector) == "" {
 			v.at(p, "required: a CSS selector")
-		} else if err := checkSelector(f.Selector); err != nil {
+		} else if _, err := parse.Compile(f.Selector); err != nil {
 			v.at(p+".selector", "%v", err)
 		}
 	}
@@ -250,38 +253,6 @@ func validToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// checkSelector does a light syntax check of a CSS selector: balanced
-// brackets, parentheses and quotes.
-func checkSelector(s string) error {
-	var stack []rune
-	var quote rune
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '"' || r == '\'':
-			quote = r
-		case r == '[' || r == '(':
-			stack = append(stack, r)
-		case r == ']' || r == ')':
-			want := '['
-			if r == ')' {
-				want = '('
-			}
-			if len(stack) == 0 || stack[len(stack)-1] != want {
-				return fmt.Errorf("%q: unbalanced %q", s, r)
-			}
-			stack = stack[:len(stack)-1]
-		}
-	}
-	if quote != 0 || len(stack) > 0 {
-		return fmt.Errorf("%q: unclosed quote or bracket", s)
-	}
-	return nil
 }
 
 // schedule is a parsed Schedule: next returns the first slot after t.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"strings"
@@ -30,10 +31,13 @@ func isHTML(contentType string) bool {
 // <base href>, absolute http and https URLs only, each once, in document
 // order. Images are parse's default kinds (img src and srcset, picture
 // sources, lazy-loading attributes, og:image); links are the hyperlinks
-// (<a href>, <area href>), not stylesheets, scripts or frames.
+// (<a href>, <area href>), not stylesheets, scripts or frames. Fields
+// are read from the page's tree with goquery (through parse.Query): the
+// text of the first match, its white space collapsed, or an attribute's
+// value; every match with All; null when nothing matches.
 func extractPage(body []byte, contentType, pageURL string, ex Extract, maxURLs int) (extracted, error) {
 	var out extracted
-	if !ex.Images && !ex.Links || !isHTML(contentType) {
+	if !ex.Images && !ex.Links && len(ex.Fields) == 0 || !isHTML(contentType) {
 		return out, nil
 	}
 	r, cs, err := parse.Decode(bytes.NewReader(body), contentType)
@@ -62,6 +66,44 @@ func extractPage(body []byte, contentType, pageURL string, ex Extract, maxURLs i
 		for _, l := range links {
 			if l.Tag == "a" || l.Tag == "area" {
 				out.links = append(out.links, l.URL)
+			}
+		}
+	}
+	if len(ex.Fields) > 0 {
+		root, err := parse.Query(strings.NewReader(string(text)), "html")
+		if err != nil {
+			return out, err
+		}
+		out.fields = map[string]any{}
+		for name, f := range ex.Fields {
+			sel, err := parse.Select(root, f.Selector)
+			if err != nil {
+				return out, fmt.Errorf("field %s: %w", name, err)
+			}
+			var vals []string
+			for i := range sel.Length() {
+				el := sel.Eq(i)
+				if f.Attr != "" {
+					if v, ok := el.Attr(f.Attr); ok {
+						vals = append(vals, strings.TrimSpace(v))
+					}
+				} else {
+					vals = append(vals, strings.Join(strings.Fields(el.Text()), " "))
+				}
+				if !f.All && len(vals) > 0 {
+					break
+				}
+			}
+			switch {
+			case f.All:
+				if vals == nil {
+					vals = []string{}
+				}
+				out.fields[name] = vals
+			case len(vals) > 0:
+				out.fields[name] = vals[0]
+			default:
+				out.fields[name] = nil
 			}
 		}
 	}

@@ -538,6 +538,14 @@ func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
 	for _, u := range ex.links {
 		children = append(children, task{Kind: KindLink, URL: u, Page: t.URL})
 	}
+	if ex.fields != nil {
+		data, err := json.Marshal(ex.fields)
+		if err != nil {
+			return carry(failed(t, resp.StatusCode, err), base)
+		}
+		sum := sha256.Sum256(data)
+		children = append(children, task{Kind: KindRecord, URL: t.URL, Page: t.URL, Fields: ex.fields, Hash: hex.EncodeToString(sum[:])})
+	}
 	for _, c := range children {
 		s.Children = append(s.Children, itemKey(c.Kind, c.URL))
 	}
@@ -576,9 +584,20 @@ func (e *engine) seen(t task, base *itemState) outcome {
 	return outcome{item: it, state: &itemState{Kind: t.Kind, URL: t.URL, Page: t.Page}}
 }
 
-// record handles the fields of a page (not yet supported: see check).
+// record classifies the fields of a page by the hash of their JSON; a
+// page not modified keeps its last record.
 func (e *engine) record(t task, base *itemState) outcome {
-	return e.seen(t, base)
+	it := Item{Kind: KindRecord, URL: t.URL, Page: t.Page}
+	if t.Fields == nil {
+		if base == nil {
+			return failed(t, 0, errors.New("no fields: the page was not modified but its record is not remembered"))
+		}
+		it.Status, it.SHA256, it.Fields = Unchanged, base.Hash, base.Fields
+		s := *base
+		return outcome{item: it, state: &s}
+	}
+	it.Status, it.SHA256, it.Fields = classify(base, t.Hash), t.Hash, t.Fields
+	return outcome{item: it, state: &itemState{Kind: KindRecord, URL: t.URL, Page: t.Page, Hash: t.Hash, Fields: t.Fields}}
 }
 
 // download fetches an item to its file with the download package: a

@@ -418,22 +418,34 @@ func Parse(data []byte, path string) (*Job, error) {
 	// Unknown keys were reported by walk, with their path and a suggestion.
 	dec2 := yaml.NewDecoder(bytes.NewReader(data))
 	dec2.KnownFields(true)
+	aborted := false
 	if err := dec2.Decode(j); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			v.add(lineOf(err.Error()), "", trimLine(err.Error()))
+			// yaml stops at a duplicate key, which walk reported.
+			aborted = true
+			if !strings.Contains(err.Error(), "already defined") {
+				v.add(lineOf(err.Error()), "", trimLine(err.Error()))
+			}
 		} else {
 			for _, m := range te.Errors {
-				if strings.Contains(m, " not found in type ") {
+				if strings.Contains(m, "already defined") {
+					aborted = true // yaml stops the mapping there
 					continue
 				}
 				line := lineOf(m)
-				v.add(line, v.pathAt(line), cleanTypeError(trimLine(m)))
+				p := v.pathAt(line)
+				if strings.Contains(m, " not found in type ") || v.reported[p] {
+					continue // walk said it better
+				}
+				v.add(line, p, cleanTypeError(trimLine(m)))
 			}
 		}
 	}
 	j.Path = path
-	j.check(v)
+	if !aborted {
+		j.check(v)
+	}
 	if len(v.problems) > 0 {
 		return nil, v.err(path)
 	}
@@ -460,6 +472,22 @@ func (v *validator) pathAt(line int) string {
 
 func (v *validator) add(line int, path, msg string) {
 	v.problems = append(v.problems, Problem{Line: line, Path: path, Msg: msg})
+	if path != "" {
+		if v.reported == nil {
+			v.reported = map[string]bool{}
+		}
+		v.reported[path] = true
+	}
+}
+
+// touched reports whether a problem was reported at path or under it.
+func (v *validator) touched(path string) bool {
+	for p := range v.reported {
+		if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // at reports a problem at the node of path, or at its nearest known
@@ -477,7 +505,8 @@ func (v *validator) at(path, format string, a ...any) {
 		}
 		p = p[:i]
 	}
-	v.problems = append(v.problems, Problem{Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, a...)})
+	v.add(line, path, fmt.Sprintf(format, a...))
+	v.problems[len(v.problems)-1].Column = col
 }
 
 func (v *validator) err(path string) error {

@@ -42,16 +42,17 @@ var (
 
 // itemState is what the state file remembers of an item between runs.
 type itemState struct {
-	Kind         string   `json:"kind"`
-	URL          string   `json:"url"`
-	Page         string   `json:"page,omitempty"`
-	ETag         string   `json:"etag,omitempty"`
-	LastModified string   `json:"last_modified,omitempty"`
-	Hash         string   `json:"sha256,omitempty"`
-	Size         int64    `json:"size,omitempty"`
-	File         string   `json:"file,omitempty"`
-	Children     []string `json:"children,omitempty"` // keys of a page's items
-	Run          uint64   `json:"run"`                // the last run that saw it
+	Kind         string         `json:"kind"`
+	URL          string         `json:"url"`
+	Page         string         `json:"page,omitempty"`
+	ETag         string         `json:"etag,omitempty"`
+	LastModified string         `json:"last_modified,omitempty"`
+	Hash         string         `json:"sha256,omitempty"`
+	Size         int64          `json:"size,omitempty"`
+	File         string         `json:"file,omitempty"`
+	Children     []string       `json:"children,omitempty"` // keys of a page's items
+	Fields       map[string]any `json:"fields,omitempty"`   // a record's values
+	Run          uint64         `json:"run"`                // the last run that saw it
 }
 
 // task is an item waiting in a run's queue.
@@ -60,6 +61,10 @@ type task struct {
 	URL  string `json:"url"`
 	Page string `json:"page,omitempty"`
 	N    uint64 `json:"n"` // order of discovery
+	// Fields and Hash are a record's values, taken from its page (nil
+	// when the page was not modified).
+	Fields map[string]any `json:"fields,omitempty"`
+	Hash   string         `json:"sha256,omitempty"`
 }
 
 // done is an item a run has finished: its report line and the state to
