@@ -1,0 +1,277 @@
+package jobs_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/jobs"
+	"github.com/grabhq/grab/testserver"
+)
+
+// durable sets up a gallery of 8 images, runs the job once, then changes
+// the site: 3 images change, 1 leaves the page, 2 arrive. The second run
+// must report exactly want.
+type durable struct {
+	s    *site
+	j    *jobs.Job
+	dir  string
+	want map[string]jobs.Status
+}
+
+func imgBody(name string, version int) []byte {
+	return []byte(fmt.Sprintf("\x89PNG\r\n\x1a\n%s v%d %s", name, version, strings.Repeat("x", 2000)))
+}
+
+func newDurable(t *testing.T) *durable {
+	t.Helper()
+	s := newSite(t)
+	var imgs []string
+	for i := range 8 {
+		p := fmt.Sprintf("/img/%d.png", i)
+		imgs = append(imgs, p)
+		s.Set(p, "image/png", imgBody(p, 1), testserver.ETag|testserver.LastModified)
+	}
+	s.page("/gallery.html", testserver.ETag, imgs, nil)
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf(`
+name: durable
+targets: {urls: [%s/gallery.html]}
+extract: {images: true}
+download: {dir: files, concurrency: 2}
+retries: 0
+`, s.URL))
+	if rep, err := runner(t).Run(t.Context(), j); err != nil || rep.Run.Counts.New != 9 {
+		t.Fatalf("first run: %v, %+v", err, rep)
+	}
+	// The change between the runs.
+	for _, i := range []int{1, 4, 6} {
+		p := fmt.Sprintf("/img/%d.png", i)
+		s.Set(p, "image/png", imgBody(p, 2), testserver.ETag|testserver.LastModified)
+	}
+	imgs = append(imgs[:7:7], "/img/8.png", "/img/9.png") // 7.png leaves
+	for _, p := range []string{"/img/8.png", "/img/9.png"} {
+		s.Set(p, "image/png", imgBody(p, 1), testserver.ETag)
+	}
+	s.page("/gallery.html", testserver.ETag, imgs, nil)
+	want := map[string]jobs.Status{"page /gallery.html": jobs.Changed, "image /img/7.png": jobs.Gone}
+	for i := range 10 {
+		switch i {
+		case 1, 4, 6:
+			want[fmt.Sprintf("image /img/%d.png", i)] = jobs.Changed
+		case 8, 9:
+			want[fmt.Sprintf("image /img/%d.png", i)] = jobs.New
+		case 0, 2, 3, 5:
+			want[fmt.Sprintf("image /img/%d.png", i)] = jobs.Unchanged
+		}
+	}
+	return &durable{s: s, j: j, dir: dir, want: want}
+}
+
+// check runs the job to its end and verifies the second run's report,
+// its files and its history.
+func (d *durable) check(t *testing.T, resumed int) {
+	t.Helper()
+	rep, err := runner(t).Run(t.Context(), d.j)
+	if err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	seen := map[string]int{}
+	for _, it := range rep.Items {
+		seen[it.Kind+" "+strings.TrimPrefix(it.URL, d.s.URL)]++
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s reported %d times", k, n)
+		}
+	}
+	wantStatuses(t, 2, rep, d.s.URL, d.want)
+	if want := (jobs.Counts{New: 2, Changed: 4, Unchanged: 4, Gone: 1}); rep.Run.Counts != want {
+		t.Errorf("counts %+v, want %+v", rep.Run.Counts, want)
+	}
+	if rep.Run.Seq != 2 || rep.Run.Resumed != resumed || rep.Run.Status != jobs.OK {
+		t.Errorf("run %d resumed %d times, status %s; want run 2 resumed %d times, ok", rep.Run.Seq, rep.Run.Resumed, rep.Run.Status, resumed)
+	}
+	host := strings.ReplaceAll(strings.TrimPrefix(d.s.URL, "http://"), ":", "_")
+	for i := range 10 {
+		p := fmt.Sprintf("/img/%d.png", i)
+		v := 1
+		if i == 1 || i == 4 || i == 6 {
+			v = 2
+		}
+		got, err := os.ReadFile(filepath.Join(d.dir, "files", host, "img", fmt.Sprintf("%d.png", i)))
+		if err != nil || string(got) != string(imgBody(p, v)) {
+			t.Errorf("file of %s: %.30q (%v), want version %d", p, got, err, v)
+		}
+	}
+	h, err := jobs.ReadHistory(d.j, 0)
+	if err != nil || len(h.Runs) != 2 {
+		t.Fatalf("history: %+v, %v", h, err)
+	}
+	reports, _ := filepath.Glob(filepath.Join(d.j.OutputDir(), "*.jsonl"))
+	if len(reports) != 2 {
+		t.Errorf("reports %v, want 2", reports)
+	}
+}
+
+// startChild runs the job in a second process and returns it.
+func startChild(t *testing.T, j *jobs.Job) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+j.Path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+func waitArrived(t *testing.T, b *testserver.Block) {
+	t.Helper()
+	select {
+	case <-b.Arrived():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the child never reached the gate")
+	}
+}
+
+// TestKill9 kills a second process running the job at several points
+// (HOSTILE.md Q2) and reruns it: no item lost, none counted twice, every
+// file whole, the report published once.
+func TestKill9(t *testing.T) {
+	for _, gate := range []string{"/gallery.html", "/img/0.png", "/img/4.png", "/img/9.png"} {
+		t.Run(strings.TrimPrefix(gate, "/"), func(t *testing.T) {
+			d := newDurable(t)
+			b := d.s.Block(gate)
+			cmd := startChild(t, d.j)
+			waitArrived(t, b)
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			b.Release()
+			if reports, _ := filepath.Glob(filepath.Join(d.j.OutputDir(), "run-000002*")); len(reports) != 0 {
+				t.Errorf("a killed run published %v", reports)
+			}
+			d.check(t, 1)
+		})
+	}
+}
+
+// TestOverlapAcrossProcesses: while another process runs the job, a run
+// here is refused with ErrLocked and changes nothing (HOSTILE.md Q1).
+func TestOverlapAcrossProcesses(t *testing.T) {
+	d := newDurable(t)
+	b := d.s.Block("/img/2.png")
+	cmd := startChild(t, d.j)
+	waitArrived(t, b)
+	start := time.Now()
+	r := runner(t)
+	r.LockWait = 200 * time.Millisecond
+	if _, err := r.Run(t.Context(), d.j); !errors.Is(err, jobs.ErrLocked) {
+		t.Fatalf("Run while another process runs the job = %v, want ErrLocked", err)
+	}
+	if waited := time.Since(start); waited < 150*time.Millisecond {
+		t.Errorf("gave up after %v, want about LockWait", waited)
+	}
+	b.Release()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	// The child finished run 2; a third run sees nothing new.
+	rep, err := runner(t).Run(t.Context(), d.j)
+	if err != nil || rep.Run.Seq != 3 || rep.Run.Counts != (jobs.Counts{Unchanged: 10}) {
+		t.Errorf("run after the child's = %+v, %v; want run 3 with 10 unchanged", rep.Run, err)
+	}
+}
+
+// TestInterruptResumes cancels a run half-way, as SIGTERM does (HOSTILE.md
+// Q5): the run is Interrupted, nothing is published, and the next run
+// resumes it.
+func TestInterruptResumes(t *testing.T) {
+	d := newDurable(t)
+	b := d.s.Block("/img/5.png")
+	ctx, cancel := contextWithCancel(t)
+	errc := make(chan error, 1)
+	var rep *jobs.Report
+	go func() {
+		var err error
+		rep, err = runner(t).Run(ctx, d.j)
+		errc <- err
+	}()
+	waitArrived(t, b)
+	cancel()
+	err := <-errc
+	if err == nil || rep == nil || rep.Run.Status != jobs.Interrupted {
+		t.Fatalf("interrupted Run = %v, %+v; want Interrupted", err, rep)
+	}
+	if reports, _ := filepath.Glob(filepath.Join(d.j.OutputDir(), "run-000002*")); len(reports) != 0 {
+		t.Errorf("an interrupted run published %v", reports)
+	}
+	h, _ := jobs.ReadHistory(d.j, 0)
+	if last := h.Runs[len(h.Runs)-1]; last.Status != jobs.Interrupted {
+		t.Errorf("history's last run is %s, want interrupted", last.Status)
+	}
+	b.Release()
+	d.check(t, 1)
+}
+
+// TestCorruptState damages the state file (HOSTILE.md Q4): the backup of
+// the last good run is restored, said so, and progress is not reset.
+func TestCorruptState(t *testing.T) {
+	damage := map[string]func(path string) error{
+		"truncated": func(p string) error { return os.Truncate(p, 4096*3) },
+		"zeroed metas": func(p string) error {
+			f, err := os.OpenFile(p, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteAt(make([]byte, 2*4096), 0)
+			return err
+		},
+		"garbage": func(p string) error { return os.WriteFile(p, []byte("not a database at all"), 0o600) },
+	}
+	for name, f := range damage {
+		t.Run(name, func(t *testing.T) {
+			d := newDurable(t)
+			if err := f(d.j.StatePath()); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := runner(t).Run(t.Context(), d.j)
+			if err != nil {
+				t.Fatalf("Run on a damaged state: %v", err)
+			}
+			if rep.Restored == "" {
+				t.Error("Report.Restored is empty: the restore went unsaid")
+			}
+			if _, err := os.Stat(rep.Restored); err != nil {
+				t.Errorf("the damaged file was not kept: %v", err)
+			}
+			if want := (jobs.Counts{New: 2, Changed: 4, Unchanged: 4, Gone: 1}); rep.Run.Counts != want {
+				t.Errorf("counts after restore %+v, want %+v (progress kept)", rep.Run.Counts, want)
+			}
+		})
+	}
+	t.Run("no backup", func(t *testing.T) {
+		d := newDurable(t)
+		os.Remove(d.j.StatePath() + ".bak")
+		os.Truncate(d.j.StatePath(), 100)
+		if _, err := runner(t).Run(t.Context(), d.j); !errors.Is(err, jobs.ErrCorruptState) {
+			t.Fatalf("Run = %v, want ErrCorruptState", err)
+		}
+		if st, _ := os.Stat(d.j.StatePath()); st == nil || st.Size() != 100 {
+			t.Error("the damaged state file was changed or removed")
+		}
+	})
+}
