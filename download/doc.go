@@ -1,0 +1,102 @@
+// Package download is grab's concurrent downloader: it saves files from
+// http and https URLs, several at once, resumes them after any
+// interruption, and never leaves a wrong file under a final name.
+//
+//	res, err := new(download.Client).Do(ctx, download.Into("DOWNLOAD", urls...)...)
+//	for _, r := range res {
+//		fmt.Println(r.Outcome, r.Path, r.Size, r.SHA256, r.Err)
+//	}
+//
+// or, for one file, download.Retrieve(ctx, url, "DOWNLOAD/x.png").
+//
+// # Files
+//
+// A file NAME is written as NAME.part in its directory, beside a small
+// sidecar NAME.part.json holding what a resume needs: the server's ETag,
+// Last-Modified, length and content coding, and a SHA-256 of the URL
+// (never the URL's userinfo or query, which may hold secrets: HOSTILE.md
+// L11). Only when the body is complete (its declared length, and the
+// checksum when one is given) is NAME.part synced, given the server's
+// Last-Modified as its modification time, and renamed to NAME in the same
+// directory; the sidecar is removed after. So a final name holds a complete
+// file or nothing, whatever kills the process (kill -9 included), and a
+// partial file never lives without its sidecar. Everything goes through an
+// os.Root of the directory: the part is created with O_EXCL (never through
+// a planted link), an existing part must be a regular file, a link at the
+// final name is replaced, not followed, and nothing is written outside the
+// directory. A NAME.part that has no sidecar is not grab's and is left
+// alone (ErrNotOurs); a stale pair (another URL, an unreadable sidecar) is
+// grab's own and is removed.
+//
+// # Resume
+//
+// A partial file is resumed with "Range: bytes=N-1-" and If-Range (the
+// strong ETag, else the Last-Modified date): the byte before the cut is
+// fetched again and compared with the one on disk. The transfer restarts
+// from the first byte, never appending, when the server answers 200 (it
+// ignored the range, or the file changed), 416, a Content-Range that does
+// not start at N-1 or run to the recorded length, a multipart answer,
+// another content coding, or a different overlap byte (HOSTILE.md L7). A
+// part with neither validator nor recorded length is restarted. Requests
+// send "Accept-Encoding: identity", so files are stored as served and
+// ranges refer to the stored bytes (F6).
+//
+// # Existing files
+//
+// Client.IfExists chooses: Update (the default) sends If-Modified-Since
+// the file's modification time, as curl -z and wget -N do, and keeps the
+// file on 304; a file whose checksum is given and matches is kept without a
+// request. Skip keeps it without a request, Overwrite replaces it, Number
+// saves "name (1).ext". Within one Do, requests that map to one name get
+// "name (1).ext", "name (2).ext" in request order (compared without case,
+// so case-insensitive file systems agree).
+//
+// # Names
+//
+// Without Request.Name, a file is named after the last segment of the URL
+// given (not a redirect's), percent-decoded; with Names set to FromHeader,
+// after the Content-Disposition file name when there is a usable one
+// (filename* preferred; a header that does not parse, or has duplicate
+// parameters, is ignored). SafeName documents the mapping: a single path
+// element, no directories, no "..", no control, bidi or zero-width
+// characters, no leading dot or dash, NFC, at most MaxNameBytes; Windows
+// rules (reserved device names, <>:"|?*) with Portable or on Windows. A URL
+// without a usable name gives DefaultName, "index.html", as wget does.
+//
+// # Failures
+//
+// Transient failures are retried (Retries, default 5) with exponential
+// backoff and jitter from RetryWait, or after the server's Retry-After
+// (seconds or a date); a Retry-After longer than MaxRetryWait (2 minutes)
+// gives up at once rather than wait days (HOSTILE.md G7). Transient means:
+// a connection error, a cut body (fetch's TruncatedError), a stall (no byte
+// for Stall, 30s by default, detected by a watchdog of the attempt), a
+// timeout, or status 408, 425, 429, 500, 502, 503 or 504. Other statuses,
+// TLS certificate errors, unknown hosts, refused redirects, local file
+// errors (a full disk, a read-only directory), a checksum mismatch
+// (ErrChecksum: the part is removed, HOSTILE.md L8) and a cancelled context
+// are final. One file failing never stops the others; Do returns a Result
+// for each and joins the failures into its error.
+//
+// A body whose end is the connection's close (HTTP/1 without a length)
+// cannot be told from a cut one (HOSTILE.md E2): the file is kept and
+// Result.LengthUnknown set, unless a checksum verified it; RequireLength
+// makes it a failure instead.
+//
+// # Concurrency and limits
+//
+// Do runs at most Concurrency transfers (8 by default) and PerHost for one
+// host, each with one 256 KiB buffer, so memory does not grow with file
+// sizes (HOSTILE.md L10). RateLimit caps the bytes a second of all
+// transfers of a Do together (golang.org/x/time/rate). Cancelling the
+// context stops every transfer at once and leaves only partial files.
+// Client.Progress receives Events (queued, started, bytes, retrying, done,
+// failed) from the workers, for progress bars.
+//
+// Each file's SHA-256 is computed as it is written (the prefix of a resumed
+// file is read back), and Dedup removes a file whose content was already
+// saved by the same Do.
+//
+// Two processes downloading the same file into one directory at once are
+// not coordinated.
+package download
