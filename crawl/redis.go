@@ -1,0 +1,313 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gocolly/colly/v2/queue"
+	"github.com/gocolly/colly/v2/storage"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultLease is how long a page popped from a Redis store stays leased
+// to the process that took it; a lease not finished by then (its process
+// died) goes to the next process that finds the queue empty.
+const DefaultLease = 5 * time.Minute
+
+// DefaultRedisPrefix starts the names of a Redis store's keys.
+const DefaultRedisPrefix = "grab:crawl:"
+
+// Redis is a Store in a Redis server, shared by every process that opens
+// it with the same key prefix, on one machine or many: one frontier, one
+// seen set, one page budget and one cookie jar (by host, colly's model).
+// Each URL is queued once (SADD decides) and popped by one process, so it
+// is fetched once across all of them. Every step is one Lua script, so
+// processes never see half of another's step.
+//
+// A popped page is leased for Lease; a process that dies leaves its leases
+// to expire, and another process takes them over when it finds the queue
+// empty. A lease outliving Lease on a live process (a page slower than
+// that) can be fetched twice: keep Lease above Crawler.PageTimeout plus
+// the longest Crawl-delay.
+//
+// Keys: PREFIX seen (set), queue (list), entries (hash), leases (sorted
+// set of deadlines), started (counter), visited (colly's ids), cookies
+// (hash by host).
+type Redis struct {
+	client redis.UniversalClient
+	prefix string
+	owned  bool
+	// Lease is how long a popped page stays leased; 0 means DefaultLease.
+	Lease time.Duration
+}
+
+var (
+	_ Store           = (*Redis)(nil)
+	_ storage.Storage = (*Redis)(nil)
+	_ queue.Storage   = (*Redis)(nil)
+)
+
+// NewRedis returns a store on client with keys starting with prefix (""
+// means DefaultRedisPrefix). Close does not close client.
+func NewRedis(client redis.UniversalClient, prefix string) *Redis {
+	if prefix == "" {
+		prefix = DefaultRedisPrefix
+	}
+	return &Redis{client: client, prefix: prefix}
+}
+
+// OpenRedis connects to the server at rawURL (redis://[user:password@]host:port/db,
+// or rediss:// for TLS) and checks that it answers. Close closes the
+// connection.
+func OpenRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("crawl: redis URL: %w", err)
+	}
+	c := redis.NewClient(opt)
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("crawl: redis %s: %w", opt.Addr, err)
+	}
+	r := NewRedis(c, prefix)
+	r.owned = true
+	return r, nil
+}
+
+func (r *Redis) key(name string) string { return r.prefix + name }
+
+func (r *Redis) lease() time.Duration {
+	if r.Lease > 0 {
+		return r.Lease
+	}
+	return DefaultLease
+}
+
+var pushScript = redis.NewScript(`
+local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i+1])
+    redis.call('RPUSH', KEYS[2], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// KEYS: queue, entries, leases, started. ARGV: limit, lease ms.
+// Returns {0, entry}, {1} empty, {2} limit.
+var popScript = redis.NewScript(`
+local limit = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local deadline = now + tonumber(ARGV[2])
+-- an expired lease (its process died) is taken over first
+local ex = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)
+if #ex > 0 then
+  local e = redis.call('HGET', KEYS[2], ex[1])
+  redis.call('ZADD', KEYS[3], deadline, ex[1])
+  if e then return {0, e} end
+  redis.call('ZREM', KEYS[3], ex[1])
+end
+if limit > 0 and tonumber(redis.call('GET', KEYS[4]) or '0') >= limit then return {2} end
+while true do
+  local u = redis.call('LPOP', KEYS[1])
+  if not u then return {1} end
+  local e = redis.call('HGET', KEYS[2], u)
+  if e then
+    redis.call('ZADD', KEYS[3], deadline, u)
+    redis.call('INCR', KEYS[4])
+    return {0, e}
+  end
+end
+`)
+
+// KEYS: leases, entries, seen, queue. ARGV: url, final, then url, entry pairs.
+var doneScript = redis.NewScript(`
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
+  redis.call('LREM', KEYS[4], 0, ARGV[1]) -- taken back after its lease expired: finished now
+end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[2] ~= '' then redis.call('SADD', KEYS[3], ARGV[2]) end
+for i = 3, #ARGV, 2 do
+  if redis.call('SADD', KEYS[3], ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+1])
+    redis.call('RPUSH', KEYS[4], ARGV[i])
+  end
+end
+return 0
+`)
+
+// KEYS: leases, queue, started. ARGV: url.
+var releaseScript = redis.NewScript(`
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  redis.call('DECR', KEYS[3])
+end
+return 0
+`)
+
+func pairs(entries []Entry, args []any) []any {
+	for _, e := range entries {
+		args = append(args, e.URL, encodeEntry(e))
+	}
+	return args
+}
+
+// Push implements [Store].
+func (r *Redis) Push(ctx context.Context, entries ...Entry) (int, error) {
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	n, err := pushScript.Run(ctx, r.client, []string{r.key("seen"), r.key("queue"), r.key("entries")}, pairs(entries, nil)...).Int()
+	return n, wrapRedis(err)
+}
+
+// Pop implements [Store].
+func (r *Redis) Pop(ctx context.Context, limit int) (Entry, PopState, error) {
+	v, err := popScript.Run(ctx, r.client, []string{r.key("queue"), r.key("entries"), r.key("leases"), r.key("started")},
+		limit, r.lease().Milliseconds()).Slice()
+	if err != nil {
+		return Entry{}, Empty, wrapRedis(err)
+	}
+	code, _ := v[0].(int64)
+	switch code {
+	case 1:
+		return Entry{}, Empty, nil
+	case 2:
+		return Entry{}, Limit, nil
+	}
+	s, _ := v[1].(string)
+	e, err := decodeEntry([]byte(s))
+	if err != nil {
+		return Entry{}, Empty, err
+	}
+	return e, Popped, nil
+}
+
+// Done implements [Store].
+func (r *Redis) Done(ctx context.Context, e Entry, final string, children []Entry) error {
+	args := pairs(children, []any{e.URL, final})
+	err := doneScript.Run(ctx, r.client, []string{r.key("leases"), r.key("entries"), r.key("seen"), r.key("queue")}, args...).Err()
+	return wrapRedis(err)
+}
+
+// Release implements [Store].
+func (r *Redis) Release(ctx context.Context, e Entry) error {
+	err := releaseScript.Run(ctx, r.client, []string{r.key("leases"), r.key("queue"), r.key("started")}, e.URL).Err()
+	return wrapRedis(err)
+}
+
+// Seen implements [Store].
+func (r *Redis) Seen(ctx context.Context, u string) (bool, error) {
+	ok, err := r.client.SIsMember(ctx, r.key("seen"), u).Result()
+	return ok, wrapRedis(err)
+}
+
+// Pending implements [Store].
+func (r *Redis) Pending(ctx context.Context) (queued, leased int, err error) {
+	var q, l *redis.IntCmd
+	_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		q = p.LLen(ctx, r.key("queue"))
+		l = p.ZCard(ctx, r.key("leases"))
+		return nil
+	})
+	if err != nil {
+		return 0, 0, wrapRedis(err)
+	}
+	return int(q.Val()), int(l.Val()), nil
+}
+
+// Started implements [Store].
+func (r *Redis) Started(ctx context.Context) (int, error) {
+	n, err := r.client.Get(ctx, r.key("started")).Int()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, wrapRedis(err)
+}
+
+// Clear deletes the store's keys: a new crawl under the same prefix starts
+// from nothing.
+func (r *Redis) Clear(ctx context.Context) error {
+	var keys []string
+	for _, k := range []string{"seen", "queue", "entries", "leases", "started", "visited", "cookies"} {
+		keys = append(keys, r.key(k))
+	}
+	return wrapRedis(r.client.Del(ctx, keys...).Err())
+}
+
+// Close implements [Store]: it closes the connection OpenRedis made.
+func (r *Redis) Close() error {
+	if r.owned {
+		return r.client.Close()
+	}
+	return nil
+}
+
+func wrapRedis(err error) error {
+	if errors.Is(err, redis.ErrClosed) {
+		return ErrStoreClosed
+	}
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Init implements colly's storage.Storage and queue.Storage.
+func (r *Redis) Init() error { return nil }
+
+// Visited implements colly's storage.Storage.
+func (r *Redis) Visited(id uint64) error {
+	return wrapRedis(r.client.SAdd(context.Background(), r.key("visited"), strconv.FormatUint(id, 10)).Err())
+}
+
+// IsVisited implements colly's storage.Storage.
+func (r *Redis) IsVisited(id uint64) (bool, error) {
+	ok, err := r.client.SIsMember(context.Background(), r.key("visited"), strconv.FormatUint(id, 10)).Result()
+	return ok, wrapRedis(err)
+}
+
+// Cookies implements colly's storage.Storage.
+func (r *Redis) Cookies(u *url.URL) string {
+	s, _ := r.client.HGet(context.Background(), r.key("cookies"), u.Host).Result()
+	return s
+}
+
+// SetCookies implements colly's storage.Storage.
+func (r *Redis) SetCookies(u *url.URL, cookies string) {
+	r.client.HSet(context.Background(), r.key("cookies"), u.Host, cookies)
+}
+
+// AddRequest implements colly's queue.Storage.
+func (r *Redis) AddRequest(b []byte) error {
+	e, err := fromColly(b)
+	if err != nil {
+		return err
+	}
+	_, err = r.Push(context.Background(), e)
+	return err
+}
+
+// GetRequest implements colly's queue.Storage: the request leaves the
+// queue for good.
+func (r *Redis) GetRequest() ([]byte, error) {
+	ctx := context.Background()
+	e, st, err := r.Pop(ctx, 0)
+	if err != nil || st != Popped {
+		return nil, err
+	}
+	return encodeEntry(e), r.Done(ctx, e, "", nil)
+}
+
+// QueueSize implements colly's queue.Storage.
+func (r *Redis) QueueSize() (int, error) {
+	q, _, err := r.Pending(context.Background())
+	return q, err
+}

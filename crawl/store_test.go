@@ -1,0 +1,239 @@
+package crawl_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/crawl"
+)
+
+// startRedis starts a redis-server of the test's own on a free loopback
+// port in a temporary directory, stopped by PID when the test ends, and
+// returns its URL. It skips the test when redis-server is not installed.
+func startRedis(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not found: install it with apt-get install redis-server")
+	}
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--dir", dir,
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case <-done:
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			t.Fatalf("redis-server exited: %s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not listen on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return "redis://" + addr + "/0"
+}
+
+// stores returns one of each Store, fresh.
+func stores(t *testing.T) map[string]func() crawl.Store {
+	return map[string]func() crawl.Store{
+		"memory": func() crawl.Store { return &crawl.Memory{} },
+		"bolt": func() crawl.Store {
+			b, err := crawl.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			return b
+		},
+		"redis": func() crawl.Store {
+			u := startRedis(t)
+			r, err := crawl.OpenRedis(t.Context(), u, "test:")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			return r
+		},
+	}
+}
+
+func TestStoreContract(t *testing.T) {
+	for name, mk := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			s := mk()
+			e := func(u string, d int) crawl.Entry { return crawl.Entry{URL: "http://h/" + u, Depth: d, Parent: "http://h/"} }
+			n, err := s.Push(ctx, e("a", 0), e("b", 1), e("a", 2))
+			if err != nil || n != 2 {
+				t.Fatalf("Push(a, b, a) = %d, %v; want 2", n, err)
+			}
+			if n, _ := s.Push(ctx, e("b", 0)); n != 0 {
+				t.Errorf("Push(b) again = %d, want 0", n)
+			}
+			got, st, err := s.Pop(ctx, 0)
+			if err != nil || st != crawl.Popped || got != e("a", 0) {
+				t.Fatalf("Pop = %+v, %v, %v; want a", got, st, err)
+			}
+			if q, l, _ := s.Pending(ctx); q != 1 || l != 1 {
+				t.Errorf("Pending = %d queued, %d leased; want 1, 1", q, l)
+			}
+			if _, st, _ := s.Pop(ctx, 1); st != crawl.Limit {
+				t.Errorf("Pop(limit 1) after one start = %v, want Limit", st)
+			}
+			if err := s.Release(ctx, got); err != nil {
+				t.Fatal(err)
+			}
+			again, _, _ := s.Pop(ctx, 1)
+			if again != got {
+				t.Errorf("Pop after Release = %+v, want %+v (the front)", again, got)
+			}
+			if err := s.Done(ctx, again, "http://h/final", []crawl.Entry{e("c", 1), e("b", 1), e("final", 1)}); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range []string{"http://h/final", "http://h/c", "http://h/a"} {
+				if ok, _ := s.Seen(ctx, u); !ok {
+					t.Errorf("Seen(%s) = false", u)
+				}
+			}
+			if ok, _ := s.Seen(ctx, "http://h/zzz"); ok {
+				t.Error("Seen(zzz) = true")
+			}
+			var order []string
+			for {
+				x, st, err := s.Pop(ctx, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st == crawl.Empty {
+					break
+				}
+				order = append(order, strings.TrimPrefix(x.URL, "http://h/"))
+				if err := s.Done(ctx, x, "", nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if strings.Join(order, ",") != "b,c" {
+				t.Errorf("popped %v, want [b c]", order)
+			}
+			if q, l, _ := s.Pending(ctx); q != 0 || l != 0 {
+				t.Errorf("Pending at the end = %d, %d; want 0, 0", q, l)
+			}
+			if n, _ := s.Started(ctx); n != 3 {
+				t.Errorf("Started = %d, want 3", n)
+			}
+		})
+	}
+}
+
+// TestStoreConcurrentPop: many goroutines popping one store get each
+// entry exactly once.
+func TestStoreConcurrentPop(t *testing.T) {
+	for name, mk := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			s := mk()
+			const n = 300
+			var es []crawl.Entry
+			for i := range n {
+				es = append(es, crawl.Entry{URL: fmt.Sprintf("http://h/%d", i)})
+			}
+			if _, err := s.Push(ctx, es...); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			got := map[string]int{}
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range n + 1 {
+						e, st, err := s.Pop(ctx, 0)
+						if err != nil || st != crawl.Popped {
+							return
+						}
+						mu.Lock()
+						got[e.URL]++
+						mu.Unlock()
+						s.Done(ctx, e, "", nil)
+					}
+				}()
+			}
+			wg.Wait()
+			if len(got) != n {
+				t.Errorf("popped %d distinct entries, want %d", len(got), n)
+			}
+			for u, c := range got {
+				if c != 1 {
+					t.Errorf("%s popped %d times", u, c)
+				}
+			}
+		})
+	}
+}
+
+// TestBoltReopen: leases left open by a process that died go back to the
+// queue when the file is opened again; finished pages stay finished.
+func TestBoltReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "state.db")
+	b, err := crawl.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Push(ctx, crawl.Entry{URL: "http://h/1"}, crawl.Entry{URL: "http://h/2"}, crawl.Entry{URL: "http://h/3"})
+	e1, _, _ := b.Pop(ctx, 0)
+	b.Done(ctx, e1, "", nil)
+	e2, _, _ := b.Pop(ctx, 0) // leased, never finished
+	if _, err := crawl.OpenBolt(path); err == nil {
+		t.Error("a second OpenBolt of a file in use succeeded")
+	}
+	b.Close()
+	b, err = crawl.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if q, l, _ := b.Pending(ctx); q != 2 || l != 0 {
+		t.Errorf("Pending after reopen = %d, %d; want 2, 0", q, l)
+	}
+	if n, _ := b.Started(context.Background()); n != 1 {
+		t.Errorf("Started after reopen = %d, want 1", n)
+	}
+	if got, _, _ := b.Pop(ctx, 0); got != e2 {
+		t.Errorf("first Pop after reopen = %+v, want the lost lease %+v", got, e2)
+	}
+}
