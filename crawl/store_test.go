@@ -95,7 +95,9 @@ func TestStoreContract(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			s := mk()
-			e := func(u string, d int) crawl.Entry { return crawl.Entry{URL: "http://h/" + u, Depth: d, Parent: "http://h/"} }
+			e := func(u string, d int) crawl.Entry {
+				return crawl.Entry{URL: "http://h/" + u, Depth: d, Parent: "http://h/"}
+			}
 			n, err := s.Push(ctx, e("a", 0), e("b", 1), e("a", 2))
 			if err != nil || n != 2 {
 				t.Fatalf("Push(a, b, a) = %d, %v; want 2", n, err)
