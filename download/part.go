@@ -125,10 +125,15 @@ func writeSidecar(root *os.Root, temp string, sc *sidecar, replace bool) error {
 	if replace {
 		target = name + ".new"
 	}
-	if err := root.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fileErr(err)
-	}
+	// Exclusive, so never through a planted link; a leftover is removed
+	// (the link itself, not its target) and the create tried once more.
 	f, err := root.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if errors.Is(err, fs.ErrExist) {
+		if err := root.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fileErr(err)
+		}
+		f, err = root.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	}
 	if err != nil {
 		return fileErr(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"io/fs"
 	"mime"
 	"net"
 	"net/http"
@@ -373,7 +372,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := root.Rename(j.temp+".part", j.name); err != nil {
 		return fileErr(err)
 	}
-	removeIfRegular(root, j.temp+".part.json")
+	root.Remove(j.temp + ".part.json")
 	res.Outcome = Downloaded
 	if resumed {
 		res.Outcome = Resumed
@@ -517,5 +516,3 @@ func fileSum(root *os.Root, name string) ([]byte, error) {
 	}
 	return h.Sum(nil), nil
 }
-
-var _ = fs.ErrNotExist
