@@ -48,6 +48,9 @@ func checkPageURL(pageURL string) error {
 	if r.Scheme == "" {
 		return fmt.Errorf("parse: page URL %q is not absolute: it has no scheme", clip(pageURL))
 	}
+	if _, _, err := r.Port(); err != nil {
+		return fmt.Errorf("parse: page URL: %w", err)
+	}
 	return nil
 }
 
@@ -180,7 +183,7 @@ func (r *resolver) normalize(u string) (string, bool) {
 		return "", false
 	}
 	host, err := sr.ASCIIHostname()
-	if err != nil || host == "" || strings.ContainsAny(host, forbiddenHost) {
+	if err != nil || !validHost(host) {
 		return "", false
 	}
 	if strings.IndexByte(host, ':') >= 0 {
@@ -214,9 +217,26 @@ func (r *resolver) normalize(u string) (string, bool) {
 	return b.String(), true
 }
 
-// forbiddenHost holds the characters WHATWG forbids in a host (after
-// IDNA); ":" is absent because it separates the groups of an IPv6 address.
-const forbiddenHost = " #%/<>?@[\\]^|\x00\t\n\r"
+// validHost reports whether host (in its ASCII form) is a name or address
+// a client can look up: letters, digits, "-", "." and "_", or an IPv6
+// address. WHATWG lets a few more characters through (such as '"' and
+// "{"), which no DNS name holds; a URL with them is left out.
+func validHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	ipv6 := strings.IndexByte(host, ':') >= 0
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_':
+		case ipv6 && c == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Sets of bytes: those no step of resolution changes, and those a browser
 // percent-encodes in the path and in the query of an http(s) URL.
