@@ -17,12 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/andybalholm/cascadia"
 	"github.com/gocolly/colly/v2"
 	"github.com/gocolly/colly/v2/storage"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/parse"
 )
 
 // Defaults of the Crawler's fields.
@@ -272,8 +272,8 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	}
 	for name, sel := range cr.Fields {
 		css, _, _ := strings.Cut(sel, "@")
-		if _, err := cascadia.Compile(css); err != nil {
-			return Stats{}, fmt.Errorf("crawl: field %q: selector %q: %v", name, css, err)
+		if _, err := parse.Compile(css); err != nil {
+			return Stats{}, fmt.Errorf("crawl: field %q: %w", name, err)
 		}
 	}
 	r := &run{
@@ -577,22 +577,17 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 	}
 	var children []Entry
 	if page.Err == nil && !j.notHTML && len(body) > 0 {
-		cs := fetch.DetectCharset(body[:min(len(body), 1024)], page.ContentType)
-		if cs.Name != "utf-8" {
-			if s, err := cs.Decode(body); err == nil {
-				body = []byte(s)
-			}
-		}
-		x := extract(body, base, r.cr.Images)
+		x, decoded := extract(body, page.ContentType, base.String(), r.cr.Images)
 		page.Title = x.title
 		page.Truncated = x.truncated
 		page.Images = x.images
-		page.Links = make([]string, 0, len(x.links))
 		for _, l := range x.links {
-			page.Links = append(page.Links, l.url.String())
+			if l.Tag == "a" || l.Tag == "area" {
+				page.Links = append(page.Links, l.URL)
+			}
 		}
 		if len(r.cr.Fields) > 0 {
-			if f, err := selectFields(body, r.cr.Fields); err == nil {
+			if f, err := selectFields(decoded, r.cr.Fields); err == nil {
 				page.Fields = f
 			}
 		}
@@ -610,11 +605,16 @@ func (r *run) follow(e Entry, x extracted) []Entry {
 	out := make([]Entry, 0, len(x.links))
 	skipped := 0
 	for _, l := range x.links {
-		if l.nofollow && !r.cr.FollowNofollow {
+		switch l.Tag {
+		case "a", "area", "frame", "iframe":
+		default:
+			continue // <link>: stylesheets, icons, feeds
+		}
+		if l.NoFollow && !r.cr.FollowNofollow {
 			skipped++
 			continue
 		}
-		n, err := Normalize(l.url.String())
+		n, err := Normalize(l.URL)
 		if err != nil {
 			skipped++
 			continue

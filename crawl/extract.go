@@ -2,12 +2,15 @@ package crawl
 
 import (
 	"bytes"
-	"net/url"
+	"errors"
+	"io"
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/grabhq/grab/parse"
 )
 
 // MaxLinksPerPage caps the links and the images taken from one page
@@ -18,137 +21,88 @@ const MaxLinksPerPage = 10000
 // extracted is what a page yields.
 type extracted struct {
 	title     string
-	links     []link
+	links     []parse.Link
 	images    []string
 	nofollow  bool // <meta name="robots" content="nofollow">
 	truncated bool
 }
 
-type link struct {
-	url      *url.URL // absolute, fragment removed
-	nofollow bool
+// extract reads the HTML body of the page at pageURL, decoded by its
+// charset (parse.Decode: BOM, Content-Type, <meta>): its title and
+// <meta name="robots"> with a tokenizer pass over the head, its links with
+// parse.Links and, when images is set, its images with parse.Images.
+func extract(body []byte, contentType, pageURL string, images bool) (extracted, []byte) {
+	var x extracted
+	r, cs, err := parse.Decode(bytes.NewReader(body), contentType)
+	if err == nil && (cs != "utf-8" || bytes.HasPrefix(body, []byte("\xef\xbb\xbf"))) {
+		if b, err := io.ReadAll(r); err == nil {
+			body = b
+		}
+	}
+	if cs == "" {
+		cs = "utf-8"
+	}
+	x.title, x.nofollow = head(body)
+	opts := parse.Options{Charset: cs, MaxBytes: -1, MaxURLs: MaxLinksPerPage}
+	links, err := parse.Links(bytes.NewReader(body), pageURL, opts)
+	if errors.Is(err, parse.ErrTruncated) {
+		x.truncated = true
+	}
+	x.links = links
+	if images {
+		imgs, err := parse.Images(bytes.NewReader(body), pageURL, opts)
+		if errors.Is(err, parse.ErrTruncated) {
+			x.truncated = true
+		}
+		for _, im := range imgs {
+			x.images = append(x.images, im.URL)
+		}
+	}
+	return x, body
 }
 
-// extract reads the UTF-8 HTML body of the page at base: its title, its
-// <a href> and <area href> links resolved against <base href> and base,
-// and, when images is set, its <img src> (and srcset) URLs. Only http and
-// https URLs are kept.
-func extract(body []byte, base *url.URL, images bool) extracted {
-	var x extracted
+// head returns a page's <title> text (spaces collapsed) and whether a
+// <meta name="robots"> says nofollow (or none). It stops at <body>.
+func head(body []byte) (title string, nofollow bool) {
 	z := html.NewTokenizer(bytes.NewReader(body))
-	baseSet := false
-	inTitle := false
-	var title strings.Builder
-	seenLink := map[string]bool{}
-	seenImg := map[string]bool{}
-	resolve := func(ref string) *url.URL {
-		ref = strings.TrimSpace(ref)
-		if ref == "" {
-			return nil
-		}
-		r, err := url.Parse(ref)
-		if err != nil {
-			return nil
-		}
-		u := base.ResolveReference(r)
-		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-			return nil
-		}
-		u.Fragment, u.RawFragment = "", ""
-		return u
-	}
-	addImg := func(ref string) {
-		if u := resolve(ref); u != nil {
-			s := u.String()
-			if !seenImg[s] {
-				if len(x.images) >= MaxLinksPerPage {
-					x.truncated = true
-					return
-				}
-				seenImg[s] = true
-				x.images = append(x.images, s)
-			}
-		}
-	}
+	z.SetMaxBuf(1 << 20)
+	var t strings.Builder
+	inTitle, done := false, false
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			x.title = strings.Join(strings.Fields(title.String()), " ")
-			return x
+			return strings.Join(strings.Fields(t.String()), " "), nofollow
 		case html.TextToken:
-			if inTitle && title.Len() < 4096 {
-				title.Write(z.Text())
+			if inTitle && t.Len() < 4096 {
+				t.Write(z.Text())
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
-			if atom.Lookup(name) == atom.Title {
-				inTitle = false
+			if name, _ := z.TagName(); atom.Lookup(name) == atom.Title {
+				inTitle, done = false, true
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
-			a := atom.Lookup(name)
-			switch a {
+			switch atom.Lookup(name) {
+			case atom.Body:
+				return strings.Join(strings.Fields(t.String()), " "), nofollow
 			case atom.Title:
-				inTitle = tt == html.StartTagToken && x.title == "" && title.Len() == 0
-				continue
-			case atom.A, atom.Area, atom.Base, atom.Img, atom.Meta:
-			default:
-				continue
-			}
-			attrs := map[string]string{}
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				key := string(k)
-				if _, dup := attrs[key]; !dup { // the first of repeated attributes wins, as in browsers
-					attrs[key] = string(v)
-				}
-			}
-			switch a {
-			case atom.Base:
-				if href, ok := attrs["href"]; ok && !baseSet {
-					baseSet = true
-					if r, err := url.Parse(strings.TrimSpace(href)); err == nil {
-						if b := base.ResolveReference(r); b.Scheme == "http" || b.Scheme == "https" {
-							base = b
-						}
-					}
-				}
+				inTitle = tt == html.StartTagToken && !done
 			case atom.Meta:
-				if strings.EqualFold(attrs["name"], "robots") && hasToken(attrs["content"], "nofollow", "none") {
-					x.nofollow = true
-				}
-			case atom.A, atom.Area:
-				href, ok := attrs["href"]
-				if !ok {
-					continue
-				}
-				u := resolve(href)
-				if u == nil {
-					continue
-				}
-				s := u.String()
-				if seenLink[s] {
-					continue
-				}
-				if len(x.links) >= MaxLinksPerPage {
-					x.truncated = true
-					continue
-				}
-				seenLink[s] = true
-				x.links = append(x.links, link{url: u, nofollow: hasToken(attrs["rel"], "nofollow")})
-			case atom.Img:
-				if !images {
-					continue
-				}
-				if src, ok := attrs["src"]; ok {
-					addImg(src)
-				}
-				for _, cand := range strings.Split(attrs["srcset"], ",") {
-					if f := strings.Fields(cand); len(f) > 0 {
-						addImg(f[0])
+				var isRobots bool
+				var content string
+				for hasAttr {
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					switch string(k) {
+					case "name":
+						isRobots = strings.EqualFold(strings.TrimSpace(string(v)), "robots")
+					case "content":
+						content = string(v)
 					}
+				}
+				if isRobots && hasToken(content, "nofollow", "none") {
+					nofollow = true
 				}
 			}
 		}
