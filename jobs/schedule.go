@@ -130,9 +130,16 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		grace = DefaultGrace
 	}
 	log := s.log()
-	sched, err := gocron.NewScheduler(gocron.WithClock(clock), gocron.WithStopTimeout(grace+10*time.Second))
-	if err != nil {
-		return err
+	// One gocron scheduler per job, in the job's time zone: gocron reads
+	// the wall clock of its location to run a slot once on the day of a
+	// DST change (HOSTILE.md Q3).
+	var scheds []gocron.Scheduler
+	shutdown := func() error {
+		var errs []error
+		for _, sc := range scheds {
+			errs = append(errs, sc.Shutdown())
+		}
+		return errors.Join(errs...)
 	}
 	// Runs get runCtx, which outlives ctx by the grace period.
 	runCtx, interrupt := context.WithCancel(context.WithoutCancel(ctx))
@@ -164,18 +171,27 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		}
 		def, err := definition(j)
 		if err != nil {
-			sched.Shutdown()
+			shutdown()
 			return err
 		}
+		sched, err := gocron.NewScheduler(gocron.WithClock(clock), gocron.WithLocation(j.location()),
+			gocron.WithStopTimeout(grace+10*time.Second))
+		if err != nil {
+			shutdown()
+			return err
+		}
+		scheds = append(scheds, sched)
 		gj, err := sched.NewJob(def, gocron.NewTask(task), gocron.WithName(j.Name),
 			gocron.WithDaylightSavingsTimePolicy(gocron.DaylightSavingsTimeRunAfterTransition))
 		if err != nil {
-			sched.Shutdown()
+			shutdown()
 			return fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		gjobs[i] = gj
 	}
-	sched.Start()
+	for _, sc := range scheds {
+		sc.Start()
+	}
 	for i, j := range jobs {
 		next, _ := gjobs[i].NextRun()
 		log.Info("scheduled", "job", j.Name, "schedule", j.Schedule, "next", next.UTC())
@@ -207,7 +223,7 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		interrupt()
 		<-finished
 	}
-	return sched.Shutdown()
+	return shutdown()
 }
 
 // runOne runs j once after the jitter and logs the outcome.
@@ -272,9 +288,6 @@ func definition(j *Job) (gocron.JobDefinition, error) {
 			return nil, err
 		}
 		return gocron.DurationJob(d), nil
-	}
-	if !strings.Contains(spec, "TZ=") {
-		spec = "CRON_TZ=" + j.location().String() + " " + spec
 	}
 	return gocron.CronJob(spec, true), nil
 }
