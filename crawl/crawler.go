@@ -204,7 +204,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 type Stats struct {
 	Pages   int // records emitted
 	Errors  int // records with an error
-	Links   int // links queued (new URLs)
+	Links   int // links followed (offered to the Store, which drops those seen)
 	Skipped int // links not followed: scope, depth, patterns, robots.txt, nofollow
 }
 
@@ -660,6 +660,7 @@ func (r *run) count(f func(*Stats)) {
 func (r *run) finish(ctx context.Context, e Entry, page Page, final string, children []Entry) {
 	r.emitMu.Lock()
 	r.stats.Pages++
+	r.stats.Links += len(children)
 	if page.Err != nil {
 		r.stats.Errors++
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,12 @@ var blocked = func() []netip.Prefix {
 	return out
 }()
 
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+)
+
 // publicIP reports whether ip is a public unicast address. IPv4 addresses
 // embedded in IPv6 (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96 and
 // 64:ff9b:1::/48, 6to4 2002::/16) are judged by the IPv4 address.
@@ -123,9 +130,9 @@ func publicIP(ip netip.Addr) bool {
 	if ip.Is6() {
 		b := ip.As16()
 		switch {
-		case netip.MustParsePrefix("64:ff9b::/96").Contains(ip), netip.MustParsePrefix("64:ff9b:1::/48").Contains(ip):
+		case nat64.Contains(ip), nat64Local.Contains(ip):
 			return publicIP(netip.AddrFrom4([4]byte(b[12:16])))
-		case netip.MustParsePrefix("2002::/16").Contains(ip):
+		case sixToFour.Contains(ip):
 			return publicIP(netip.AddrFrom4([4]byte(b[2:6])))
 		}
 	}
@@ -185,4 +192,18 @@ func guardDial(base func(context.Context, string, string) (net.Conn, error), res
 		}
 		return nil, first
 	}
+}
+
+// PublicOnlyDial returns a dial function for fetch.Opener.Dial that
+// refuses what Crawler.PublicOnly refuses: every address that is not
+// public unicast, and every port but 80, 443 and ports. It resolves a host
+// once and dials the address it checked. base dials the checked address
+// (nil means a net.Dialer), resolver resolves (nil means
+// net.DefaultResolver).
+func PublicOnlyDial(base func(context.Context, string, string) (net.Conn, error), resolver *net.Resolver, ports ...int) func(context.Context, string, string) (net.Conn, error) {
+	allowed := map[string]bool{"80": true, "443": true}
+	for _, p := range ports {
+		allowed[strconv.Itoa(p)] = true
+	}
+	return guardDial(base, resolver, allowed)
 }

@@ -1,0 +1,386 @@
+package cli
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grabhq/grab/cookies"
+	"github.com/grabhq/grab/crawl"
+	"github.com/grabhq/grab/download"
+	"github.com/grabhq/grab/fetch"
+)
+
+func init() { register(newCrawl) }
+
+const crawlLong = `Crawl sites from the seed URLs: fetch each page, follow its links, and
+write a record of each page. Politeness is on by default: robots.txt is read
+and obeyed for every origin and every redirect hop (RFC 9309: a 4xx means no
+rules, a 5xx or no answer keeps the origin off limits for a minute), its
+Crawl-delay honoured up to --max-crawl-delay, rel="nofollow" links and pages
+marked <meta name="robots" content="nofollow"> not followed, at most
+--per-host requests at once to one host, and a 429 or 503 answer keeps its
+host idle for the Retry-After it gives (up to 30s, then retried twice).
+
+Links are followed to --depth (a seed is depth 0; -1 for no limit) within
+--scope: host (the seeds' hosts and ports, as wget -r), domain (their
+registrable domains), prefix (under the seeds' directories, as wget
+--no-parent) or any; --allow and --deny regular expressions, matched against
+the normalized URL, narrow it further. Each URL is fetched once: URLs are
+compared after normalization (case of scheme and host, default port, dot
+segments, escapes, fragment). Pages that are not HTML are recorded from their
+head and not downloaded; a page over 10 MiB is recorded as an error, never
+parsed from a cut body.
+
+Output: the URL of each page fetched to stdout, one per line, and each
+failed page to stderr; with --json, one JSON object per page on stdout:
+url, final_url, status, content_type, depth, parent, title, links, images
+(with --images), fields (with --field), size, fetched, ttfb_ms, elapsed_ms
+and error (a status outside 2xx is an error).
+
+State: kept in memory by default. --state FILE keeps the frontier in a bbolt
+file: stop the crawl with Ctrl-C or kill -9 and run the same command again to
+continue, with nothing lost and no finished page fetched again (a page in
+flight at a kill -9 is fetched again). --redis URL keeps it in Redis, shared
+by every grab crawl started with the same --redis and --redis-prefix, on one
+machine or many: each URL is fetched once across all of them, and they share
+cookies and the --max-pages budget.
+
+--public-only refuses private, loopback, link-local and other non-public
+addresses at connection time (after DNS, so a name cannot smuggle one in),
+and every port but 80, 443 and the seeds'.
+
+` + netFlagsHelp + `
+
+Exit status:
+  0    every page recorded was fetched without error
+  1    some pages failed (each is reported), or the crawl could not run
+  2    usage error
+  130  interrupted (SIGINT or SIGTERM); with --state, run again to continue`
+
+const crawlExample = `  grab crawl http://127.0.0.1:8888/site/50/page/0.html
+  grab crawl --json --images --depth 2 https://example.com/ > pages.jsonl
+  grab crawl --scope prefix --deny '\?sort=' --max-pages 1000 https://example.com/docs/
+  grab crawl --state crawl.db https://example.com/      # Ctrl-C, then the same again to resume
+  grab crawl --redis redis://10.0.0.5:6379/0 https://example.com/   # on each machine
+  grab crawl --field 'h1=h1' --field 'next=a.next@href' --json https://example.com/`
+
+type crawlFlags struct {
+	depth         int
+	scope         string
+	allow, deny   []string
+	maxPages      int
+	parallel      int
+	perHost       int
+	delay         time.Duration
+	jitter        time.Duration
+	maxCrawlDelay time.Duration
+	noRobots      bool
+	nofollow      bool
+	images        bool
+	download      string
+	state         string
+	redis         string
+	redisPrefix   string
+	json          bool
+	fields        []string
+	publicOnly    bool
+	userAgent     string
+	quiet         bool
+	net           netFlags
+}
+
+func newCrawl(e *env) *cobra.Command {
+	var f crawlFlags
+	c := &cobra.Command{
+		Use:     "crawl URL...",
+		Short:   "Crawl sites politely from seed URLs, a record per page (colly, robots.txt)",
+		Long:    crawlLong,
+		Example: crawlExample,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			return e.crawl(cmd.Context(), args, &f)
+		},
+	}
+	fl := c.Flags()
+	fl.IntVarP(&f.depth, "depth", "l", crawl.DefaultMaxDepth, "follow links `N` deep from a seed (-1: no limit)")
+	fl.StringVar(&f.scope, "scope", "host", "where links may lead: `host`, domain, prefix or any")
+	fl.StringArrayVar(&f.allow, "allow", nil, "follow only URLs matching `REGEXP` (repeatable)")
+	fl.StringArrayVar(&f.deny, "deny", nil, "never follow URLs matching `REGEXP` (repeatable)")
+	fl.IntVar(&f.maxPages, "max-pages", 0, "fetch at most `N` pages (0: no limit)")
+	fl.IntVarP(&f.parallel, "parallel", "j", crawl.DefaultParallelism, "fetch `N` pages at once")
+	fl.IntVar(&f.perHost, "per-host", crawl.DefaultPerHost, "fetch at most `N` pages at once from one host")
+	fl.DurationVar(&f.delay, "delay", 0, "wait `DURATION` between requests to one host")
+	fl.DurationVar(&f.jitter, "jitter", 0, "add a random wait of up to `DURATION` to --delay")
+	fl.DurationVar(&f.maxCrawlDelay, "max-crawl-delay", crawl.DefaultMaxCrawlDelay, "honour a robots.txt Crawl-delay up to `DURATION`")
+	fl.BoolVar(&f.noRobots, "no-robots", false, "ignore robots.txt (fetch what it disallows)")
+	fl.BoolVar(&f.nofollow, "follow-nofollow", false, `follow rel="nofollow" links too`)
+	fl.BoolVar(&f.images, "images", false, "collect each page's images (parse.Images) into its record")
+	fl.StringVar(&f.download, "download", "", "with --images, download the images into `DIR` after the crawl")
+	fl.StringVar(&f.state, "state", "", "keep the crawl in the bbolt `FILE`, to resume it")
+	fl.StringVar(&f.redis, "redis", "", "share the crawl through the Redis server at `URL` (redis://host:6379/0)")
+	fl.StringVar(&f.redisPrefix, "redis-prefix", crawl.DefaultRedisPrefix, "name the crawl's Redis keys with `PREFIX`")
+	fl.BoolVar(&f.json, "json", false, "write one JSON record per page")
+	fl.StringArrayVar(&f.fields, "field", nil, "collect `NAME=SELECTOR` (CSS; SELECTOR@ATTR for an attribute) into the record (repeatable)")
+	fl.BoolVar(&f.publicOnly, "public-only", false, "refuse private and loopback addresses, and ports but 80, 443 and the seeds'")
+	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\"); robots.txt groups match its first word")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no warnings or summary on stderr (failed pages are still reported)")
+	f.net.register(fl)
+	c.MarkFlagsMutuallyExclusive("state", "redis")
+	return c
+}
+
+// crawler builds the Crawler the flags describe, without its Store,
+// Opener and callbacks.
+func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
+	scope, err := crawl.ParseScope(f.scope)
+	if err != nil {
+		return nil, usageErrorf("--scope %q: want host, domain, prefix or any", f.scope)
+	}
+	cr := &crawl.Crawler{
+		MaxDepth:       f.depth,
+		MaxPages:       f.maxPages,
+		Scope:          scope,
+		Parallelism:    f.parallel,
+		PerHost:        f.perHost,
+		Delay:          f.delay,
+		Jitter:         f.jitter,
+		MaxCrawlDelay:  f.maxCrawlDelay,
+		IgnoreRobots:   f.noRobots,
+		FollowNofollow: f.nofollow,
+		Images:         f.images,
+		PublicOnly:     f.publicOnly,
+		UserAgent:      f.userAgent,
+	}
+	switch {
+	case f.depth == 0: // the seeds only (the library's 0 is its default)
+		cr.MaxDepth = 1
+		cr.Deny = append(cr.Deny, regexp.MustCompile(``))
+	case f.depth < 0:
+		cr.MaxDepth = -1
+	}
+	if f.parallel < 1 || f.perHost < 1 {
+		return nil, usageErrorf("-j and --per-host must be at least 1")
+	}
+	if f.maxPages < 0 {
+		return nil, usageErrorf("--max-pages %d: must be 0 (no limit) or more", f.maxPages)
+	}
+	if f.delay < 0 || f.jitter < 0 || f.maxCrawlDelay < 0 {
+		return nil, usageErrorf("--delay, --jitter and --max-crawl-delay cannot be negative")
+	}
+	if f.download != "" && !f.images {
+		return nil, usageErrorf("--download needs --images")
+	}
+	for _, pair := range []struct {
+		flag string
+		in   []string
+		out  *[]*regexp.Regexp
+	}{{"--allow", f.allow, &cr.Allow}, {"--deny", f.deny, &cr.Deny}} {
+		for _, s := range pair.in {
+			re, err := regexp.Compile(s)
+			if err != nil {
+				return nil, usageErrorf("%s %q: %v", pair.flag, s, err)
+			}
+			*pair.out = append(*pair.out, re)
+		}
+	}
+	for _, s := range f.fields {
+		name, sel, ok := strings.Cut(s, "=")
+		if !ok || name == "" || sel == "" {
+			return nil, usageErrorf("--field %q: want NAME=SELECTOR", s)
+		}
+		if cr.Fields == nil {
+			cr.Fields = map[string]string{}
+		}
+		if _, dup := cr.Fields[name]; dup {
+			return nil, usageErrorf("--field %q: %s given twice", s, name)
+		}
+		cr.Fields[name] = sel
+	}
+	return cr, nil
+}
+
+func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
+	cr, err := f.crawler()
+	if err != nil {
+		return err
+	}
+	for _, s := range seeds {
+		if _, err := crawl.Normalize(s); err != nil {
+			return usageErrorf("%v", strings.TrimPrefix(err.Error(), "crawl: "))
+		}
+	}
+	o := &fetch.Opener{}
+	defer o.CloseIdleConnections()
+	header := http.Header{}
+	sess, err := f.net.apply(o, seeds[0], header, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if cs := header.Values("Cookie"); len(cs) > 0 {
+		// -b 'NAME=VALUE': for the seeds' origins only, through the jar.
+		if o.Jar == nil {
+			jar := new(cookies.Jar)
+			o.Jar = jar
+		}
+		req := &http.Request{Header: http.Header{"Cookie": cs}}
+		for _, s := range seeds {
+			u, _ := url.Parse(s)
+			o.Jar.SetCookies(u, req.Cookies())
+		}
+	}
+	for _, w := range sess.warn {
+		if !f.quiet {
+			e.errorf("warning: %s", printable(w))
+		}
+	}
+	o.UserAgent = cmp.Or(f.userAgent, userAgent())
+	cr.Opener = o
+
+	var store crawl.Store
+	persistent := false
+	switch {
+	case f.state != "":
+		b, err := crawl.OpenBolt(f.state)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		store, persistent = b, true
+	case f.redis != "":
+		r, err := crawl.OpenRedis(ctx, f.redis, f.redisPrefix)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		store, persistent = r, true
+		if o.Jar != nil && !f.quiet {
+			e.errorf("warning: with -b or -c the cookies stay in this process; without them they are shared through Redis")
+		}
+	}
+	cr.Store = store
+
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
+	var failed, pages int
+	var outErr error
+	images := map[string]bool{}
+	var imageList []string
+	cr.OnPage = func(p crawl.Page) {
+		pages++
+		for _, im := range p.Images {
+			if f.download != "" && !images[im] {
+				images[im] = true
+				imageList = append(imageList, im)
+			}
+		}
+		if p.Err != nil {
+			failed++
+			e.errorf("%s: %s", printable(p.URL), printable(strings.TrimPrefix(p.Err.Error(), "crawl: ")))
+		}
+		switch {
+		case f.json:
+			b, err := json.Marshal(p)
+			if err != nil {
+				outErr = err
+				return
+			}
+			out.Write(b)
+			out.WriteByte('\n')
+		case p.Err == nil:
+			out.WriteString(p.URL)
+			out.WriteByte('\n')
+		}
+		if persistent {
+			// The record must be out before the store marks the page done.
+			if err := out.Flush(); err != nil && outErr == nil {
+				outErr = err
+			}
+		}
+	}
+	cr.OnWarning = func(msg string) {
+		if !f.quiet {
+			e.errorf("warning: %s", printable(msg))
+		}
+	}
+	start := time.Now()
+	st, err := cr.Run(ctx, seeds...)
+	if ferr := out.Flush(); ferr != nil && outErr == nil {
+		outErr = ferr
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	if outErr != nil {
+		return fmt.Errorf("writing records: %w", outErr)
+	}
+	if !f.quiet {
+		e.errorf("crawled %d pages (%d failed) in %.1fs; %d links followed, %d not",
+			st.Pages, st.Errors, time.Since(start).Seconds(), st.Links, st.Skipped)
+	}
+	if err := sess.finish(e.stdout); err != nil {
+		return err
+	}
+	if f.download != "" && len(imageList) > 0 {
+		if err := e.crawlDownload(ctx, f, o, cr, seeds, imageList); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return errSilentFailure
+	}
+	return nil
+}
+
+// crawlDownload downloads the images the crawl found into f.download.
+func (e *env) crawlDownload(ctx context.Context, f *crawlFlags, o *fetch.Opener, cr *crawl.Crawler, seeds []string, urls []string) error {
+	slices.Sort(urls)
+	dl := &fetch.Opener{
+		Proxy: o.Proxy, Handlers: o.Handlers, Jar: o.Jar, UserAgent: o.UserAgent, Dial: o.Dial,
+	}
+	if f.publicOnly {
+		var ports []int
+		for _, s := range seeds {
+			if u, err := url.Parse(s); err == nil && u.Port() != "" {
+				var p int
+				fmt.Sscan(u.Port(), &p)
+				ports = append(ports, p)
+			}
+		}
+		dl.Dial = crawl.PublicOnlyDial(nil, nil, ports...)
+	}
+	defer dl.CloseIdleConnections()
+	c := &download.Client{Opener: dl, Concurrency: cr.Parallelism, PerHost: cr.PerHost}
+	res, err := c.Do(ctx, download.Into(f.download, urls...)...)
+	n := 0
+	for _, r := range res {
+		if r.Err != nil {
+			e.errorf("%s: %v", printable(r.URL), r.Err)
+			continue
+		}
+		n++
+	}
+	if !f.quiet {
+		e.errorf("downloaded %d of %d images into %s", n, len(urls), f.download)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return errSilentFailure
+	}
+	return ctx.Err()
+}
