@@ -333,8 +333,21 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 	for i, l := range list {
 		reqs[i] = download.Request{URL: l.url, Dir: f.dir, Checksum: l.checksum}
 	}
+	err = e.downloadAll(ctx, c, reqs, f.jsonOut, f.quiet)
+	if serr := sess.finish(e.stdout); serr != nil {
+		e.errorf("%v", serr)
+	}
+	return err
+}
+
+// downloadAll runs c on reqs as grab download does, for it, grab images
+// --download and grab demo: progress on stderr (bars, lines or none with
+// quiet), a JSON line per file on stdout with jsonOut, each failure on
+// stderr, and a summary line unless quiet. It returns errSilentFailure when
+// a file failed.
+func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) error {
 	start := time.Now()
-	pr := newProgress(e.stderr, progressModeFor(e.stderr, f.quiet), len(reqs))
+	pr := newProgress(e.stderr, progressModeFor(e.stderr, quiet), len(reqs))
 	var outMu sync.Mutex
 	enc := json.NewEncoder(e.stdout)
 	c.Progress = func(ev download.Event) {
@@ -345,16 +358,13 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		r := ev.Result
 		outMu.Lock()
 		defer outMu.Unlock()
-		if f.jsonOut {
+		if jsonOut {
 			enc.Encode(downloadJSON{URL: r.URL, Path: r.Path, Size: r.Size, SHA256: r.SHA256, Outcome: r.Outcome,
 				LengthUnknown: r.LengthUnknown, DuplicateOf: r.DuplicateOf, Attempts: r.Attempts, Error: errText(r.Err)})
 		}
 	}
 	results, _ := c.Do(ctx, reqs...)
 	pr.close()
-	if serr := sess.finish(e.stdout); serr != nil {
-		e.errorf("%v", serr)
-	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -372,11 +382,11 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 				where = r.URL
 			}
 			e.errorf("%s: %s", printable(where), printable(r.Err.Error()))
-		case r.LengthUnknown && !f.quiet:
+		case r.LengthUnknown && !quiet:
 			e.errorf("warning: %s: the server declared no length; the file may be incomplete (give a checksum to verify it)", printable(r.Path))
 		}
 	}
-	if !f.quiet {
+	if !quiet {
 		el := time.Since(start)
 		var parts []string
 		for _, o := range []download.Outcome{download.Downloaded, download.Resumed, download.NotModified, download.Skipped, download.Failed} {
