@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 	_ "time/tzdata"
 
@@ -128,22 +130,73 @@ func parseJob(t *testing.T, text string) *jobs.Job {
 	return j
 }
 
+// bubble runs s on j inside a synctest bubble from start: the clock is
+// fake, and step lets every goroutine settle before and after moving it.
+type bubble struct {
+	runs   []time.Time
+	mu     sync.Mutex
+	log    *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startBubble(t *testing.T, start time.Time, s *jobs.Scheduler, do func(ctx context.Context) error, j *jobs.Job) *bubble {
+	time.Sleep(time.Until(start))
+	b := &bubble{log: new(syncBuffer), done: make(chan error, 1)}
+	s.Logger = slog.New(slog.NewTextHandler(b.log, nil))
+	s.Do = func(ctx context.Context, j *jobs.Job) (*jobs.Report, error) {
+		b.mu.Lock()
+		b.runs = append(b.runs, time.Now().UTC())
+		b.mu.Unlock()
+		if do != nil {
+			if err := do(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return &jobs.Report{Run: jobs.RunInfo{Job: j.Name, Status: jobs.OK}}, nil
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	b.cancel = cancel
+	go func() { b.done <- s.Run(ctx, j) }()
+	synctest.Wait()
+	return b
+}
+
+func (b *bubble) step(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+func (b *bubble) started() []time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]time.Time(nil), b.runs...)
+}
+
+func (b *bubble) stop(t *testing.T) {
+	b.cancel()
+	if err := <-b.done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
 func TestScheduleEvery(t *testing.T) {
 	j := parseJob(t, "name: every\nschedule: '@every 1m'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
-	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	sc := schedule(t, start, &jobs.Scheduler{}, nil, j)
-	for range 5 {
-		sc.step(t, 1, time.Minute)
-	}
-	got := sc.collect(t, 5)
-	if len(got) != 5 {
-		t.Fatalf("runs at %v, want 5", got)
-	}
-	for i, r := range got {
-		if want := start.Add(time.Duration(i+1) * time.Minute); !r.Equal(want) {
-			t.Errorf("run %d at %v, want %v", i, r, want)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		b := startBubble(t, start, &jobs.Scheduler{}, nil, j)
+		for range 5 {
+			b.step(30 * time.Second)
 		}
-	}
+		b.stop(t)
+		var want []time.Time
+		for i := range 2 {
+			want = append(want, start.Add(time.Duration(i+1)*time.Minute))
+		}
+		if got := b.started(); !slices.Equal(got, want) {
+			t.Errorf("runs at %v, want %v", got, want)
+		}
+	})
 }
 
 // TestScheduleNoOverlap: a job lasting 3 times its interval is never run
@@ -151,81 +204,92 @@ func TestScheduleEvery(t *testing.T) {
 // (HOSTILE.md Q1).
 func TestScheduleNoOverlap(t *testing.T) {
 	j := parseJob(t, "name: slow\nschedule: '@every 1m'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
-	release := make(chan struct{})
-	var mu sync.Mutex
-	running, most := 0, 0
-	do := func(ctx context.Context) error {
-		mu.Lock()
-		running++
-		most = max(most, running)
-		mu.Unlock()
-		defer func() { mu.Lock(); running--; mu.Unlock() }()
-		select {
-		case <-release:
-		case <-ctx.Done():
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		do := func(ctx context.Context) error {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return nil
 		}
-		return nil
-	}
-	sc := schedule(t, time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), &jobs.Scheduler{}, do, j)
-	sc.step(t, 1, time.Minute)
-	sc.collect(t, 1)
-	for range 3 {
-		sc.step(t, 1, time.Minute)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(sc.log.String(), "run skipped: the previous run is still going") < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("3 skipped slots not logged; log:\n%s", sc.log)
+		start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		b := startBubble(t, start, &jobs.Scheduler{}, do, j)
+		b.step(time.Minute) // 12:01: the run starts, and lasts
+		for range 3 {
+			b.step(time.Minute)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	close(release)
-	sc.step(t, 1, time.Minute)
-	if got := sc.collect(t, 1); len(got) != 1 {
-		t.Errorf("after the long run, %d runs started, want 1", len(got))
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if most != 1 {
-		t.Errorf("%d runs at once, want 1", most)
-	}
+		if n := strings.Count(b.log.String(), "run skipped: the previous run is still going"); n != 3 {
+			t.Errorf("%d skipped slots logged, want 3; log:\n%s", n, b.log)
+		}
+		close(release)
+		synctest.Wait()
+		b.step(time.Minute) // 12:05: the next run
+		b.stop(t)
+		want := []time.Time{start.Add(time.Minute), start.Add(5 * time.Minute)}
+		if got := b.started(); !slices.Equal(got, want) {
+			t.Errorf("runs at %v, want %v", got, want)
+		}
+	})
 }
 
 // TestScheduleDST: a daily slot runs exactly once a day across the
-// spring-forward gap (02:30 does not exist: it runs after the transition)
-// and the fall-back repeat (01:30 happens twice: it runs once)
-// (HOSTILE.md Q3).
+// spring-forward gap (02:30 does not exist: it runs at 03:30 EDT, the
+// instant 02:30 EST would have been)
+// and the fall-back repeat (01:30 happens twice: it runs once), and a
+// yearly leap-day slot runs on Feb 29 (HOSTILE.md Q3). It runs in a
+// synctest bubble, whose clock is fake and where synctest.Wait lets every
+// run finish before time moves on.
 func TestScheduleDST(t *testing.T) {
 	tests := []struct {
 		name     string
 		schedule string
 		start    time.Time
+		days     int
+		want     []string // local times of the runs
 	}{
-		{"spring forward", "30 2 * * *", time.Date(2025, 3, 7, 12, 0, 0, 0, time.UTC)},
-		{"fall back", "30 1 * * *", time.Date(2025, 10, 31, 12, 0, 0, 0, time.UTC)},
-		{"leap day", "0 12 29 2 *", time.Date(2028, 2, 27, 0, 0, 0, 0, time.UTC)},
+		{"spring forward", "30 2 * * *", time.Date(2025, 3, 7, 12, 0, 0, 0, time.UTC), 4,
+			[]string{"2025-03-08 02:30 EST", "2025-03-09 03:30 EDT", "2025-03-10 02:30 EDT", "2025-03-11 02:30 EDT"}},
+		{"fall back", "30 1 * * *", time.Date(2025, 10, 31, 12, 0, 0, 0, time.UTC), 4,
+			[]string{"2025-11-01 01:30 EDT", "2025-11-02 01:30 EDT", "2025-11-03 01:30 EST", "2025-11-04 01:30 EST"}},
+		{"leap day", "0 12 29 2 *", time.Date(2028, 2, 27, 0, 0, 0, 0, time.UTC), 3,
+			[]string{"2028-02-29 12:00 EST"}},
+	}
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j := parseJob(t, fmt.Sprintf("name: daily\nschedule: '%s'\ntimezone: America/New_York\ntargets: {urls: ['http://127.0.0.1:1/']}\n", tt.schedule))
-			sc := schedule(t, tt.start, &jobs.Scheduler{}, nil, j)
-			hours := 4 * 24
-			for range hours {
-				sc.step(t, 1, time.Hour)
-			}
-			want := 4
-			if tt.name == "leap day" {
-				want = 1
-			}
-			got := sc.collect(t, want)
-			days := map[string]int{}
-			ny, _ := time.LoadLocation("America/New_York")
-			for _, r := range got {
-				days[r.In(ny).Format("2006-01-02")]++
-			}
-			if len(got) != want || len(days) != want {
-				t.Errorf("runs at %v (%d days), want %d on %d days", got, len(days), want, want)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				time.Sleep(time.Until(tt.start))
+				var mu sync.Mutex
+				var got []string
+				s := &jobs.Scheduler{Do: func(ctx context.Context, j *jobs.Job) (*jobs.Report, error) {
+					mu.Lock()
+					got = append(got, time.Now().In(ny).Format("2006-01-02 15:04 MST"))
+					mu.Unlock()
+					return &jobs.Report{Run: jobs.RunInfo{Status: jobs.OK}}, nil
+				}}
+				ctx, cancel := context.WithCancel(t.Context())
+				done := make(chan error, 1)
+				go func() { done <- s.Run(ctx, j) }()
+				synctest.Wait()
+				for range tt.days * 24 * 4 {
+					time.Sleep(15 * time.Minute)
+					synctest.Wait()
+				}
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("Run = %v", err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("runs at\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+				}
+			})
 		})
 	}
 }
