@@ -78,7 +78,6 @@ type imageExtractor struct {
 	pictureAt int // index in items of the first image of the current <picture>
 	styleText bool
 
-	attrs []attr
 	cands []candidate
 }
 
@@ -101,17 +100,17 @@ func (e *imageExtractor) run() error {
 			if e.templates == 0 && e.pictures == 0 {
 				continue // the tag name is needed only to close these
 			}
-			name, _ := z.TagName()
+			name := e.name(false)
 			if !e.inert(tt, name) && e.pictures > 0 && string(name) == "picture" {
 				e.pictures--
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			e.styleText = false
-			name, hasAttr := z.TagName()
+			name := e.name(e.kinds&KindCSS != 0)
 			if e.inert(tt, name) {
 				continue
 			}
-			if !e.tag(name, hasAttr) {
+			if !e.tag(name) {
 				return urlLimit(e.max)
 			}
 		default:
@@ -121,41 +120,35 @@ func (e *imageExtractor) run() error {
 }
 
 // tag handles a start tag; false means the URL limit is reached.
-func (e *imageExtractor) tag(name []byte, hasAttr bool) bool {
+func (e *imageExtractor) tag(name []byte) bool {
 	switch string(name) {
 	case "img", "image":
-		if hasAttr {
-			return e.img(tagName(name))
-		}
+		return e.img(tagName(name))
 	case "source":
-		if hasAttr {
-			return e.source()
-		}
+		return e.source()
 	case "picture":
 		e.pictures++
 		e.pictureAt = e.items.n
-		return e.styleAttr(name, hasAttr)
+		return e.styleAttr(name)
 	case "meta":
-		if hasAttr && e.kinds&KindMeta != 0 {
+		if e.kinds&KindMeta != 0 {
 			return e.meta()
 		}
 	case "link":
-		if hasAttr && e.kinds&KindIcon != 0 {
+		if e.kinds&KindIcon != 0 {
 			return e.icon()
 		}
 	case "base":
-		if hasAttr && !e.haveBase {
+		if !e.haveBase {
 			e.baseHref()
 		}
 	case "style":
 		e.styleText = e.kinds&KindCSS != 0
-		return e.styleAttr(name, hasAttr)
+		return e.styleAttr(name)
 	case "input", "video":
-		if hasAttr {
-			return e.inputVideo(tagName(name))
-		}
+		return e.inputVideo(tagName(name))
 	default:
-		return e.styleAttr(name, hasAttr)
+		return e.styleAttr(name)
 	}
 	return true
 }
@@ -182,9 +175,9 @@ var lazySrcset = []string{"data-srcset", "data-lazy-srcset"}
 
 // img handles <img> (and <image>).
 func (e *imageExtractor) img(tag string) bool {
-	e.attrs = e.scanner.attrs(e.attrs)
+	attrs := e.readAttrs()
 	var alt string
-	for _, a := range e.attrs {
+	for _, a := range attrs {
 		if string(a.key) == "alt" {
 			alt = string(a.val)
 			break
@@ -197,7 +190,7 @@ func (e *imageExtractor) img(tag string) bool {
 			}
 		}
 	}
-	for _, a := range e.attrs {
+	for _, a := range attrs {
 		k, v := a.key, a.val
 		switch string(k) {
 		case "src":
@@ -256,8 +249,8 @@ func attrName(k []byte) string {
 
 // source handles <source> (which matters in <picture>).
 func (e *imageExtractor) source() bool {
-	e.attrs = e.scanner.attrs(e.attrs)
-	for _, a := range e.attrs {
+	attrs := e.readAttrs()
+	for _, a := range attrs {
 		switch string(a.key) {
 		case "srcset":
 			if !e.srcset(a.val, "source", "srcset", KindSource, "") {
@@ -278,16 +271,16 @@ func (e *imageExtractor) source() bool {
 
 // inputVideo handles <input type=image src> and <video poster>.
 func (e *imageExtractor) inputVideo(tag string) bool {
-	e.attrs = e.scanner.attrs(e.attrs)
+	attrs := e.readAttrs()
 	isImage := false
 	if tag == "input" {
-		for _, a := range e.attrs {
+		for _, a := range attrs {
 			if string(a.key) == "type" && strings.EqualFold(string(bytes.TrimSpace(a.val)), "image") {
 				isImage = true
 			}
 		}
 	}
-	for _, a := range e.attrs {
+	for _, a := range attrs {
 		switch string(a.key) {
 		case "src":
 			if isImage && !e.single(a.val, tag, "src", KindImg, "") {
@@ -311,10 +304,10 @@ var metaImage = []string{"og:image", "og:image:url", "og:image:secure_url", "twi
 
 // meta handles <meta property|name=og:image content>.
 func (e *imageExtractor) meta() bool {
-	e.attrs = e.scanner.attrs(e.attrs)
+	attrs := e.readAttrs()
 	var content []byte
 	is := false
-	for _, a := range e.attrs {
+	for _, a := range attrs {
 		switch string(a.key) {
 		case "property", "name":
 			p := strings.ToLower(strings.TrimSpace(string(a.val)))
@@ -338,10 +331,10 @@ var iconRels = []string{"icon", "apple-touch-icon", "apple-touch-icon-precompose
 
 // icon handles <link rel=icon href>.
 func (e *imageExtractor) icon() bool {
-	e.attrs = e.scanner.attrs(e.attrs)
+	attrs := e.readAttrs()
 	var href []byte
 	is := false
-	for _, a := range e.attrs {
+	for _, a := range attrs {
 		switch string(a.key) {
 		case "rel":
 			for _, r := range strings.Fields(strings.ToLower(string(a.val))) {
@@ -363,32 +356,25 @@ func (e *imageExtractor) icon() bool {
 
 // baseHref records the first <base href>.
 func (e *imageExtractor) baseHref() {
-	for {
-		k, v, more := e.z.TagAttr()
-		if string(k) == "href" {
-			e.base, e.haveBase = string(v), true
-			return
-		}
-		if !more {
+	for _, a := range e.readAttrs() {
+		if string(a.key) == "href" {
+			e.base, e.haveBase = string(a.val), true
 			return
 		}
 	}
 }
 
 // styleAttr handles the style attribute of any element, with KindCSS.
-func (e *imageExtractor) styleAttr(name []byte, hasAttr bool) bool {
-	if !hasAttr || e.kinds&KindCSS == 0 {
+func (e *imageExtractor) styleAttr(name []byte) bool {
+	if e.kinds&KindCSS == 0 {
 		return true
 	}
-	for {
-		k, v, more := e.z.TagAttr()
-		if string(k) == "style" {
-			return e.css(v, string(name), "")
-		}
-		if !more {
-			return true
+	for _, a := range e.readAttrs() {
+		if string(a.key) == "style" {
+			return e.css(a.val, string(name), "")
 		}
 	}
+	return true
 }
 
 // css collects the url()s of a style attribute.
@@ -456,8 +442,8 @@ func (e *imageExtractor) srcset(v []byte, tag, attr string, kind Kind, alt strin
 // Raw are dropped and, from then on, not collected, so that a page of a
 // million copies of one image does not fill the limit.
 func (e *imageExtractor) add(im Image) bool {
-	if im.Raw == "" {
-		return true
+	if im.Raw == "" || !e.o.KeepData && hasScheme(im.Raw, "data:") || hasScheme(im.Raw, "javascript:") {
+		return true // never reported: not worth keeping until the end
 	}
 	im.Raw, im.Alt = validUTF8(im.Raw), validUTF8(im.Alt)
 	if e.seen != nil {
@@ -511,7 +497,8 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 		seen = make(map[string]struct{}, e.items.n)
 	}
 	out := make([]Image, 0, e.items.n)
-	for _, c := range e.items.chunks {
+	for i, c := range e.items.chunks {
+		e.items.chunks[i] = nil // what is resolved is garbage: peak memory stays low
 		for _, im := range c {
 			u, ok := res.resolve(im.Raw)
 			if !ok {
@@ -553,3 +540,9 @@ func (l *imageList) append(im Image) {
 }
 
 func (l *imageList) at(i int) *Image { return &l.chunks[i/chunkSize][i%chunkSize] }
+
+// hasScheme reports whether s starts with scheme (lower-case, with its
+// colon), in any case.
+func hasScheme(s, scheme string) bool {
+	return len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme)
+}

@@ -50,7 +50,6 @@ type linkExtractor struct {
 	links    []Link
 	base     string
 	haveBase bool
-	attrs    []attr
 }
 
 func (e *linkExtractor) run() error {
@@ -62,12 +61,11 @@ func (e *linkExtractor) run() error {
 			return e.err()
 		case html.EndTagToken:
 			if e.templates > 0 {
-				name, _ := z.TagName()
-				e.inert(tt, name)
+				e.inert(tt, e.name(false))
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			if e.inert(tt, name) || !hasAttr {
+			name := e.name(false)
+			if e.inert(tt, name) {
 				continue
 			}
 			var tag, attrKey string
@@ -84,8 +82,7 @@ func (e *linkExtractor) run() error {
 				tag, attrKey = "frame", "src"
 			case "base":
 				if !e.haveBase {
-					e.attrs = e.scanner.attrs(e.attrs)
-					for _, a := range e.attrs {
+					for _, a := range e.readAttrs() {
 						if string(a.key) == "href" {
 							e.base, e.haveBase = string(a.val), true
 							break
@@ -106,10 +103,9 @@ func (e *linkExtractor) run() error {
 // link collects the link of the current tag; false means the limit is
 // reached.
 func (e *linkExtractor) link(tag, attrKey string) bool {
-	e.attrs = e.scanner.attrs(e.attrs)
 	var ref, rel []byte
 	found := false
-	for _, a := range e.attrs {
+	for _, a := range e.readAttrs() {
 		switch string(a.key) {
 		case attrKey:
 			ref, found = a.val, true

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,33 @@ type scanner struct {
 	in        *limitReader
 	o         *Options
 	templates int // depth of <template>: its content is inert
+	tr        tagReader
+	attrBuf   []attr
+}
+
+// readAttrs returns the attributes of the current start tag, keys
+// lower-cased, read from its raw bytes when it can be (see tagReader).
+// It may be called once per token.
+func (s *scanner) readAttrs() []attr {
+	if a, ok := s.tr.attributes(s.z.Raw()); ok {
+		return a
+	}
+	s.attrBuf = s.attrs(s.attrBuf)
+	return s.attrBuf
+}
+
+// name returns the lower-cased name of the current tag token, without a
+// copy; "" for a name longer than any the extractors look for, unless
+// long is set.
+func (s *scanner) name(long bool) []byte {
+	if n := s.tr.tagName(s.z.Raw()); n != nil {
+		return n
+	}
+	if long {
+		n, _ := s.z.TagName()
+		return n
+	}
+	return nil
 }
 
 func newScanner(r io.Reader, o *Options) *scanner {
@@ -86,11 +114,15 @@ func urlLimit(max int) error {
 // attr is one attribute of the current tag.
 type attr struct{ key, val []byte }
 
-// attrs reads the attributes of the current tag into dst.
+// attrs reads the attributes of the current tag into dst with the
+// tokenizer's TagAttr.
 func (s *scanner) attrs(dst []attr) []attr {
 	dst = dst[:0]
 	for {
 		k, v, more := s.z.TagAttr()
+		if k == nil {
+			return dst
+		}
 		dst = append(dst, attr{k, v})
 		if !more {
 			return dst
@@ -113,4 +145,159 @@ func (s *scanner) inert(tt html.TokenType, name []byte) bool {
 		return true
 	}
 	return s.templates > 0
+}
+
+// maxName is the longest tag name the raw reader lowers into its buffer;
+// no tag it looks for is longer.
+const maxName = 16
+
+// tagReader reads the name and attributes of the current tag from the
+// tokenizer's Raw bytes, without the copies TagName and TagAttr make of
+// each name, key and value: on most pages it is most of the tokenizer's
+// allocations, and so of its time. It reads the attributes as the
+// tokenizer does (WHATWG's attribute name and value states: "=" as the
+// first character of a name, quoted, unquoted and missing values, "/"
+// between attributes, the first of repeated names), and leaves to the
+// tokenizer's own accessors the values it would have to change: those
+// holding "&" (character references), CR (newline normalisation) or NUL.
+// FuzzTagReader checks the two agree.
+type tagReader struct {
+	name  [maxName]byte
+	keys  []byte // the lower-cased keys, back to back
+	spans [][2]int
+	attrs []attr
+}
+
+// tagName returns the lower-cased name of the start or end tag in raw
+// ("<img ...>" or "</img>"), or nil when it is longer than maxName.
+func (t *tagReader) tagName(raw []byte) []byte {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	n := 0
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if isSpace(c) || c == '/' || c == '>' {
+			break
+		}
+		if n == maxName {
+			return nil
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		t.name[n] = c
+		n++
+	}
+	return t.name[:n]
+}
+
+// attributes returns the attributes of the start tag in raw, keys
+// lower-cased, or ok false when one of them needs the tokenizer's
+// accessors. The slices are valid until the next call.
+func (t *tagReader) attributes(raw []byte) (attrs []attr, ok bool) {
+	if bytes.IndexByte(raw, 0) >= 0 {
+		return nil, false
+	}
+	i := 1
+	for i < len(raw) && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
+		i++
+	}
+	t.keys, t.spans, t.attrs = t.keys[:0], t.spans[:0], t.attrs[:0]
+	type val struct{ start, end int }
+	var vals []val
+	var valBuf [16]val
+	vals = valBuf[:0]
+	for {
+		for i < len(raw) && isSpace(raw[i]) {
+			i++
+		}
+		if i >= len(raw) || raw[i] == '>' {
+			break
+		}
+		ks := i
+		for i < len(raw) {
+			c := raw[i]
+			if c == '=' && i == ks {
+				i++
+				continue
+			}
+			if isSpace(c) || c == '/' || c == '>' || c == '=' {
+				break
+			}
+			i++
+		}
+		key := raw[ks:i]
+		vs, ve := i, i
+		for i < len(raw) && isSpace(raw[i]) {
+			i++
+		}
+		if i < len(raw) {
+			c := raw[i]
+			i++
+			switch {
+			case c == '/':
+			case c != '=':
+				i--
+			default:
+				for i < len(raw) && isSpace(raw[i]) {
+					i++
+				}
+				if i < len(raw) {
+					q := raw[i]
+					i++
+					switch q {
+					case '>':
+						i--
+					case '"', '\'':
+						vs = i
+						if j := bytes.IndexByte(raw[i:], q); j >= 0 {
+							ve, i = i+j, i+j+1
+						} else {
+							ve, i = len(raw), len(raw)
+						}
+					default:
+						vs = i - 1
+						for i < len(raw) && !isSpace(raw[i]) && raw[i] != '>' {
+							i++
+						}
+						ve = i
+						if i < len(raw) && raw[i] != '>' {
+							i++
+						}
+					}
+				}
+			}
+		}
+		if len(key) == 0 || t.seen(key) {
+			continue
+		}
+		if v := raw[vs:ve]; bytes.IndexByte(v, '&') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+			return nil, false
+		}
+		start := len(t.keys)
+		for _, c := range key {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			t.keys = append(t.keys, c)
+		}
+		t.spans = append(t.spans, [2]int{start, len(t.keys)})
+		vals = append(vals, val{vs, ve})
+	}
+	for k, s := range t.spans {
+		t.attrs = append(t.attrs, attr{t.keys[s[0]:s[1]:s[1]], raw[vals[k].start:vals[k].end:vals[k].end]})
+	}
+	return t.attrs, true
+}
+
+// seen reports whether key (in any case) is among the keys read so far.
+func (t *tagReader) seen(key []byte) bool {
+	for _, s := range t.spans {
+		if bytes.EqualFold(t.keys[s[0]:s[1]], key) {
+			return true
+		}
+	}
+	return false
 }
