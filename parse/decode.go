@@ -19,7 +19,7 @@ import (
 // as golang.org/x/net/html/charset reads them ("latin1" is windows-1252;
 // an unknown label is ignored; UTF-7 is not supported); a byte order mark
 // is removed; bytes invalid in the encoding become U+FFFD. It is the rule
-// fetch's Response.Text and TextReader follow, from the same code.
+// fetch's Response.Text and TextReader follow.
 //
 // Decode reads the first 1024 bytes of r before it returns; the error is
 // that of reading them. Pass the name to Options.Charset, so that queries

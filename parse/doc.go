@@ -3,7 +3,7 @@
 // collects every <img src>), done for every kind of image a modern page
 // uses, near the speed of a bare tokenizer and in bounded memory.
 //
-//	resp, err := fetch.Urlopen(ctx, "https://example.com/")
+//	resp, err := fetch.Urlopen(ctx, "https://example.com/", nil)
 //	...
 //	body, cs, err := parse.Decode(resp, resp.Header.Get("Content-Type"))
 //	imgs, err := parse.Images(body, resp.URL, parse.Options{Charset: cs})
@@ -48,9 +48,10 @@
 // Each reference is trimmed of surrounding whitespace, its tabs and
 // newlines removed, then resolved against the document base URL with
 // urlx.Join (CPython's urljoin): the href of the first <base> that has one,
-// wherever it stands (a <base> after the images still applies, as the
-// standard says), itself resolved against pageURL; or pageURL when the page
-// has no <base href>. The result is written as a browser requests it:
+// wherever it stands (the document's base URL is that element's, so a
+// <base> after the images applies to them too; a browser that has already
+// requested an image by then does not go back), itself resolved against
+// pageURL; or pageURL when the page has no <base href>. The result is written as a browser requests it:
 // scheme and host lower-cased, the host in its IDNA ASCII form, a default
 // port dropped, dot segments removed ("%2e" counts as "."), backslashes
 // read as slashes, the characters a browser percent-encodes percent-encoded
