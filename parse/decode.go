@@ -18,7 +18,9 @@ import (
 // 1024 bytes (for HTML or an unknown type), then UTF-8. Labels are read
 // as golang.org/x/net/html/charset reads them ("latin1" is windows-1252;
 // an unknown label is ignored; UTF-7 is not supported); a byte order mark
-// is removed; bytes invalid in the encoding become U+FFFD. It is the rule
+// is removed; bytes invalid in the encoding become U+FFFD (invalid UTF-8
+// passes through the reader, and Images and Links replace it in what they
+// report). It is the rule
 // fetch's Response.Text and TextReader follow.
 //
 // Decode reads the first 1024 bytes of r before it returns; the error is
@@ -35,9 +37,9 @@ func Decode(r io.Reader, contentType string) (io.Reader, string, error) {
 		br.Discard(cs.BOM)
 	}
 	if cs.Name == "utf-8" {
-		// Invalid UTF-8 passes to the tokenizer, which reads it as U+FFFD
-		// wherever it matters; skipping the transform keeps the common
-		// case fast.
+		// Invalid UTF-8 passes through, and Images and Links replace it
+		// with U+FFFD in what they report, as the WHATWG decoder would;
+		// skipping the transform keeps the common case fast.
 		return br, cs.Name, nil
 	}
 	return transform.NewReader(br, cs.Encoding.NewDecoder()), cs.Name, nil

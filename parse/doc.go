@@ -14,7 +14,10 @@
 // parse never fetches: it reads HTML from an io.Reader. Decode turns a
 // body into UTF-8 by the rule browsers follow (byte order mark, then the
 // Content-Type charset, then a <meta> in the first 1024 bytes, then UTF-8),
-// the rule of fetch's Response.Text, from the same code.
+// the rule of fetch's Response.Text. A browser that finds a <meta charset>
+// past the first 1024 bytes re-reads the page in that encoding; Decode
+// streams and does not, so such a page is read as UTF-8 unless its
+// Content-Type names the charset.
 //
 // # How a page is read
 //
