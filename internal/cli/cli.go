@@ -70,6 +70,7 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer // data only
 	stderr io.Writer // progress, warnings and errors, prefixed "grab: "
+	args   []string  // the command line, for a command that must read it as typed
 }
 
 // errorf prints "grab: " and the formatted message, with a final newline,
@@ -174,6 +175,7 @@ func (e *env) execute(ctx context.Context, root *cobra.Command, args []string) i
 	if args == nil {
 		args = []string{} // cobra reads os.Args when args is nil
 	}
+	e.args = args
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if cmd == nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/parse"
 	"github.com/grabhq/grab/urlx"
@@ -49,19 +51,29 @@ browser requests them; javascript: never appears, data: only with --data. A
 local file or stdin has no page URL: give --page-url to resolve its relative
 URLs, which are otherwise left out.
 
+--download DIR saves the images instead (the textbook's download_image.py),
+each URL once, -j at a time, as grab download does: NAME.part renamed only
+when complete, resumed or checked with a conditional GET when run again,
+progress on stderr (-q for none), and with --json a JSON line per file (url,
+path, size, sha256, outcome, attempts, error) instead of the image list.
+--download alone saves into DOWNLOAD; in "grab images URL --download DIR",
+DIR is the directory. The -b 'NAME=VALUE' cookies go to the page's origin
+only.
+
 ` + netFlagsHelp + `
 
 Exit status:
   0    success (even when the page has no image)
   1    failure: no page, a status of 400 or more, a limit reached (the
-       images found before it are still written)
+       images found before it are still written), a download failed
   2    usage error
   130  interrupted (SIGINT or SIGTERM)`
 
 const imagesExample = `  grab images http://127.0.0.1:8888/gallery/12.html
   grab images --json --kinds all https://example.com/
   grab get https://example.com/ | grab images --page-url https://example.com/ -
-  grab images --page-url https://example.com/docs/ saved.html`
+  grab images --page-url https://example.com/docs/ saved.html
+  grab images http://127.0.0.1:8888/gallery/12.html --download DOWNLOAD`
 
 // imagesFlags holds the flags of grab images.
 type imagesFlags struct {
@@ -74,6 +86,15 @@ type imagesFlags struct {
 	timeout   seconds
 	insecure  bool
 	net       netFlags
+
+	download string // --download DIR
+	jobs     int
+	quiet    bool
+
+	// set by opener on first use
+	o      *fetch.Opener
+	header http.Header
+	sess   *session
 }
 
 func newImages(e *env) *cobra.Command {
@@ -83,10 +104,14 @@ func newImages(e *env) *cobra.Command {
 		Short:   "List the images of a page: URL, file or - (parse_image.py)",
 		Long:    imagesLong,
 		Example: imagesExample,
-		Args:    cobra.ExactArgs(1),
+		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.net.noProxySet = cmd.Flags().Changed("noproxy")
-			return e.images(cmd.Context(), args[0], &f)
+			target, err := e.downloadDirArg(cmd, args, &f.download)
+			if err != nil {
+				return err
+			}
+			return e.images(cmd.Context(), target, &f)
 		},
 	}
 	fl := c.Flags()
@@ -98,20 +123,141 @@ func newImages(e *env) *cobra.Command {
 	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\")")
 	fl.VarP(&f.timeout, "timeout", "m", "give up fetching after `DURATION` in all (1m30s, or seconds: 2.5)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
+	fl.StringVar(&f.download, "download", "", "download the images into `DIR` (alone: DOWNLOAD, as the textbook)")
+	fl.Lookup("download").NoOptDefVal = defaultDownloadDir
+	fl.IntVarP(&f.jobs, "jobs", "j", 8, "with --download, download `N` files at once")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --download, show no progress (failures are still reported)")
 	f.net.register(fl)
 	return c
 }
 
+// defaultDownloadDir is where --download saves without a DIR: the
+// textbook's download_image.py saves into DOWNLOAD.
+const defaultDownloadDir = "DOWNLOAD"
+
+// downloadDirArg returns the target of grab images from its positional
+// args. --download's DIR is optional, so in "grab images URL --download
+// DIR" the flag parser sees DIR as a second argument: it is --download's
+// when --download was given without "=".
+func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (string, error) {
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	if !cmd.Flags().Changed("download") || *dir != defaultDownloadDir {
+		return "", usageErrorf("want one TARGET, got %d arguments", len(args))
+	}
+	// The flag parser keeps positional arguments in order; a bare
+	// --download takes the one right after it.
+	at := -1
+	for i, a := range e.args {
+		if a == "--download" {
+			at = i
+		}
+	}
+	if at >= 0 && at+1 < len(e.args) && e.args[at+1] == args[0] {
+		*dir = args[0]
+		return args[1], nil
+	}
+	*dir = args[1]
+	return args[0], nil
+}
+
 // images runs grab images.
 func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
+	if f.download != "" && f.jobs < 1 {
+		return usageErrorf("-j %d: want 1 or more", f.jobs)
+	}
+	defer f.done(e)
 	imgs, err := e.pageImages(ctx, target, f)
 	if err != nil && !errors.Is(err, parse.ErrTruncated) {
+		return err
+	}
+	if f.download != "" {
+		if derr := e.downloadImages(ctx, target, imgs, f); derr != nil {
+			return derr
+		}
 		return err
 	}
 	if werr := writeImages(e.stdout, imgs, f.json); werr != nil {
 		return werr
 	}
 	return err
+}
+
+// downloadImages saves the http(s) images of imgs into --download's
+// directory: each URL once, in sorted order, the page's literal -b
+// cookies sent to the page's origin only.
+func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Image, f *imagesFlags) error {
+	// -u and -b are for the page's origin: the fetched URL's, or for a
+	// file or stdin the one --page-url gives.
+	if !strings.Contains(target, "://") {
+		target = f.pageURL
+	}
+	o, header, err := e.imagesOpener(target, f)
+	if err != nil {
+		return err
+	}
+	var urls []string
+	for _, im := range imgs {
+		if strings.HasPrefix(im.URL, "http://") || strings.HasPrefix(im.URL, "https://") {
+			urls = append(urls, im.URL)
+		}
+	}
+	slices.Sort(urls)
+	urls = slices.Compact(urls)
+	if len(urls) == 0 {
+		if !f.quiet {
+			e.errorf("no image to download")
+		}
+		return nil
+	}
+	origin, _ := originOf(target)
+	reqs := download.Into(f.download, urls...)
+	if cookie := header.Values("Cookie"); len(cookie) > 0 {
+		for i := range reqs {
+			if o, err := originOf(reqs[i].URL); err == nil && o == origin {
+				reqs[i].Header = http.Header{"Cookie": cookie}
+			}
+		}
+	}
+	return e.downloadAll(ctx, &download.Client{Opener: o, Concurrency: f.jobs}, reqs, f.json, f.quiet)
+}
+
+// imagesOpener returns the Opener grab images fetches with, made from the
+// flags on first use; target's origin is the one -u and -b are for. The
+// header holds the literal -b cookies.
+func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.Header, error) {
+	if f.o != nil {
+		return f.o, f.header, nil
+	}
+	o := &fetch.Opener{
+		UserAgent: cmp.Or(f.userAgent, userAgent()),
+		Timeouts:  fetch.Timeouts{Total: time.Duration(f.timeout)},
+	}
+	if f.insecure {
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	header := http.Header{}
+	sess, err := f.net.apply(o, target, header, os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range sess.warn {
+		e.errorf("warning: %s", printable(w))
+	}
+	f.o, f.header, f.sess = o, header, sess
+	return o, header, nil
+}
+
+// done closes the Opener's connections and saves the -c jar.
+func (f *imagesFlags) done(e *env) {
+	if f.o == nil {
+		return
+	}
+	f.o.CloseIdleConnections()
+	if err := f.sess.finish(e.stdout); err != nil {
+		e.errorf("%v", err)
+	}
 }
 
 // pageImages fetches or reads target as grab images does and returns its
@@ -173,33 +319,15 @@ func (e *env) openPage(ctx context.Context, target string, f *imagesFlags) (io.R
 		}
 		return file, "", "", func() { file.Close() }, nil
 	}
-	o := &fetch.Opener{
-		UserAgent: cmp.Or(f.userAgent, userAgent()),
-		Timeouts:  fetch.Timeouts{Total: time.Duration(f.timeout)},
-	}
-	if f.insecure {
-		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
-	}
-	header := make(map[string][]string)
-	sess, err := f.net.apply(o, target, header, os.Getenv)
+	o, header, err := e.imagesOpener(target, f)
 	if err != nil {
 		return nil, "", "", nil, err
 	}
-	for _, w := range sess.warn {
-		e.errorf("warning: %s", printable(w))
-	}
 	resp, err := o.Open(ctx, &fetch.Request{URL: target, Header: header})
 	if err != nil {
-		o.CloseIdleConnections()
 		return nil, "", "", nil, safeError{err}
 	}
-	done := func() {
-		resp.Close()
-		o.CloseIdleConnections()
-		if err := sess.finish(e.stdout); err != nil {
-			e.errorf("%v", err)
-		}
-	}
+	done := func() { resp.Close() }
 	pageURL := resp.URL
 	if !strings.HasPrefix(strings.ToLower(pageURL), "http") {
 		pageURL = "" // a file: page has no http(s) base

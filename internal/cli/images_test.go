@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -101,7 +102,8 @@ func TestImages(t *testing.T) {
 			contains(`grab: --kinds: unknown image kind "pics"`)}, ""},
 		{runTest{"bad --page-url", []string{"images", "--page-url", "gallery.html", "-"}, ExitUsage, empty, contains("--page-url", "absolute")}, ""},
 		{runTest{"other scheme", []string{"images", "ftp://example.com/"}, ExitUsage, empty, contains("want an http, https or file: URL")}, ""},
-		{runTest{"no target", []string{"images"}, ExitUsage, empty, contains("accepts 1 arg")}, ""},
+		{runTest{"no target", []string{"images"}, ExitUsage, empty, contains("accepts between 1 and 2 arg(s)")}, ""},
+		{runTest{"two targets", []string{"images", base + "/gallery/24.html", base + "/gallery/3.html"}, ExitUsage, empty, contains("want one TARGET, got 2 arguments")}, ""},
 	}
 	runStdinTests(t, tests)
 }
@@ -113,4 +115,95 @@ func TestImagesTruncated(t *testing.T) {
 		{runTest{"token limit", []string{"images", "--page-url", "http://example.com/", "-"}, ExitFailure,
 			equals("http://example.com/a.png\n"), contains("grab: parse: truncated", "MaxTokenBytes")}, page},
 	})
+}
+
+// TestImagesDownload: --download saves each image once, byte-identical to
+// what the server sends, wherever --download and its DIR stand; a second
+// run finds every file current.
+func TestImagesDownload(t *testing.T) {
+	srv := httptest.NewServer(testserver.New())
+	t.Cleanup(srv.Close)
+	page := srv.URL + "/gallery/24.html"
+	images, _ := testserver.GalleryExpected(srv.URL, 24)
+	slices.Sort(images)
+	images = slices.Compact(images)
+	for _, args := range [][]string{
+		{"images", page, "--download", "DIR", "--json"},
+		{"images", "--json", "--download", "DIR", page},
+		{"images", "--download=DIR", "--json", "-j", "2", page},
+	} {
+		dir := filepath.Join(t.TempDir(), "out")
+		args = slices.Clone(args)
+		for i, a := range args {
+			args[i] = strings.Replace(a, "DIR", dir, 1)
+		}
+		code, stdout, stderr := runGrab(t, args, "")
+		if code != ExitOK || !strings.Contains(stderr, fmt.Sprintf("%d files: %d downloaded", len(images), len(images))) {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+		var saved []string
+		for line := range strings.Lines(stdout) {
+			var r struct{ URL, Path, Outcome string }
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatalf("%q: line %q: %v", args, line, err)
+			}
+			got, err := os.ReadFile(r.Path)
+			if err != nil || string(got) != fetchBody(t, srv, r.URL) || filepath.Dir(r.Path) != dir {
+				t.Errorf("%q: %s saved wrong as %s (%v)", args, r.URL, r.Path, err)
+			}
+			saved = append(saved, r.URL)
+		}
+		if slices.Sort(saved); !slices.Equal(saved, images) {
+			t.Errorf("%q: saved %q, want %q", args, saved, images)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != len(images) {
+			t.Errorf("%q: %d files in DIR (%v), want %d", args, len(entries), err, len(images))
+		}
+		code, _, stderr = runGrab(t, args, "")
+		if code != ExitOK || !strings.Contains(stderr, fmt.Sprintf("%d not-modified", len(images))) {
+			t.Errorf("%q again: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	// --download alone saves into DOWNLOAD, as the textbook's script.
+	t.Chdir(t.TempDir())
+	if code, _, stderr := runGrab(t, []string{"images", page, "--download"}, ""); code != ExitOK {
+		t.Errorf("bare --download: exit %d, stderr %q", code, stderr)
+	}
+	if entries, err := os.ReadDir("DOWNLOAD"); err != nil || len(entries) != len(images) {
+		t.Errorf("bare --download: %d files in DOWNLOAD (%v), want %d", len(entries), err, len(images))
+	}
+	// A page without images downloads nothing; -q says nothing.
+	dir := t.TempDir()
+	code, stdout, stderr := runGrab(t, []string{"images", "-q", "--download", dir, page}, "")
+	if code != ExitOK || stdout != "" || stderr != "" {
+		t.Errorf("-q --download: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runGrab(t, []string{"images", "--download", dir, srv.URL + "/hello"}, "")
+	if code != ExitOK || !strings.Contains(stderr, "no image to download") {
+		t.Errorf("no images: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// runGrab runs grab with args and stdin and returns its exit code, stdout
+// and stderr.
+func runGrab(t *testing.T, args []string, stdin string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr syncBuffer
+	code := Run(t.Context(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// fetchBody returns the body srv sends for url.
+func fetchBody(t *testing.T, srv *httptest.Server, url string) string {
+	t.Helper()
+	resp, err := srv.Client().Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
