@@ -68,9 +68,9 @@ func (j *Job) check(v *validator) {
 			v.at("targets.crawl.max_pages", "%d: want 0 or more", c.MaxPages)
 		}
 		switch c.Scope {
-		case "", "host", "domain", "prefix":
+		case "", "host", "domain", "prefix", "any":
 		default:
-			v.at("targets.crawl.scope", "%q: want host, domain or prefix", c.Scope)
+			v.at("targets.crawl.scope", "%q: want host, domain, prefix or any", c.Scope)
 		}
 		for name, list := range map[string][]string{"allow": c.Allow, "deny": c.Deny} {
 			for i, re := range list {
@@ -79,7 +79,6 @@ func (j *Job) check(v *validator) {
 				}
 			}
 		}
-		v.at("targets.crawl", "crawl targets are not supported yet: grab's crawl package has not landed; list the pages in targets.urls")
 	}
 	for name, f := range j.Extract.Fields {
 		p := "extract.fields." + name

@@ -87,7 +87,13 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		return rep, err
 	}
 	defer o.CloseIdleConnections()
-	run, err := r.begin(j, st)
+	var targets []string
+	if !st.resumable() {
+		if targets, err = r.discover(ctx, j); err != nil {
+			return rep, err
+		}
+	}
+	run, err := r.begin(j, st, targets)
 	if err != nil {
 		return rep, err
 	}
@@ -171,7 +177,7 @@ func itemsOf(ds []done) []Item {
 
 // begin returns the interrupted run to resume, or starts a new run with
 // the job's targets queued.
-func (r *Runner) begin(j *Job, st *store) (RunInfo, error) {
+func (r *Runner) begin(j *Job, st *store, targets []string) (RunInfo, error) {
 	var run RunInfo
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -217,7 +223,7 @@ func (r *Runner) begin(j *Job, st *store) (RunInfo, error) {
 		if err != nil {
 			return err
 		}
-		for i, u := range j.Targets.URLs {
+		for i, u := range targets {
 			t := task{Kind: KindPage, URL: u, N: uint64(i)}
 			if err := putJSON(q, []byte(itemKey(t.Kind, t.URL)), t); err != nil {
 				return err

@@ -316,3 +316,91 @@ func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 	t.Cleanup(cancel)
 	return ctx, cancel
 }
+
+// TestRunCrawl takes its pages from a crawl of the test server's site
+// (robots.txt honoured), then fetches each conditionally.
+func TestRunCrawl(t *testing.T) {
+	srv := httptest.NewServer(testserver.New())
+	t.Cleanup(srv.Close)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf(`
+name: crawled
+targets:
+  crawl:
+    seeds: [%s/site/2/page/0.html]
+    depth: 5
+    allow: ['/site/2/']
+extract: {links: true}
+`, srv.URL))
+	r := runner(t)
+	rep, err := r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]jobs.Status{}
+	for _, it := range rep.Items {
+		if it.Kind == jobs.KindPage {
+			pages[strings.TrimPrefix(it.URL, srv.URL)] = it.Status
+		}
+	}
+	for _, p := range testserver.SitePages(2) {
+		if pages[p] != jobs.New {
+			t.Errorf("crawled page %s is %q, want new (pages %v)", p, pages[p], pages)
+		}
+	}
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Run.Counts; c.New != 0 || c.Gone != 0 || c.Failed != 0 || c.Unchanged == 0 {
+		t.Errorf("second crawl run counts %+v, want all unchanged", c)
+	}
+}
+
+// TestRunFields takes named fields into one record per page: new, then
+// changed when a value changes, then unchanged (with its values) when the
+// page answers 304.
+func TestRunFields(t *testing.T) {
+	s := newSite(t)
+	page := func(price string) {
+		s.Set("/item.html", "text/html", []byte(`<h1> Blue   cup </h1><span class=price data-cents="`+price+`">x</span><li>a<li>b`), testserver.ETag)
+	}
+	page("100")
+	j := jobFile(t, t.TempDir(), fmt.Sprintf(`
+name: fields
+targets: {urls: [%s/item.html]}
+extract:
+  fields:
+    title: h1
+    cents: {selector: .price, attr: data-cents}
+    items: {selector: li, all: true}
+    missing: .nothing
+`, s.URL))
+	r := runner(t)
+	want := []struct {
+		status jobs.Status
+		cents  string
+	}{{jobs.New, "100"}, {jobs.Changed, "120"}, {jobs.Unchanged, "120"}}
+	for i, w := range want {
+		if i == 1 {
+			page("120")
+		}
+		rep, err := r.Run(t.Context(), j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec *jobs.Item
+		for k := range rep.Items {
+			if rep.Items[k].Kind == jobs.KindRecord {
+				rec = &rep.Items[k]
+			}
+		}
+		if rec == nil {
+			t.Fatalf("run %d: no record in %+v", i+1, rep.Items)
+		}
+		f := rec.Fields
+		if rec.Status != w.status || f["title"] != "Blue cup" || f["cents"] != w.cents || f["missing"] != nil ||
+			fmt.Sprint(f["items"]) != "[a b]" {
+			t.Errorf("run %d: record %s %v, want %s with cents %s", i+1, rec.Status, f, w.status, w.cents)
+		}
+	}
+}

@@ -97,12 +97,14 @@ type Targets struct {
 type Crawl struct {
 	Seeds []string `yaml:"seeds"`
 	// Depth is how many links away from a seed a page may be; 0 means 1.
+	// The crawl runs when a run starts (with grab's crawl package); the
+	// pages it reaches are then the run's pages, beside URLs.
 	Depth int `yaml:"depth"`
 	// MaxPages caps the pages visited; 0 means Limits.MaxItems.
 	MaxPages int `yaml:"max_pages"`
-	// Scope is "host" (the seed's host, the default), "domain" (the
-	// seed's host and its subdomains) or "prefix" (URLs starting with a
-	// seed).
+	// Scope is "host" (a seed's host and port, the default), "domain"
+	// (any host under a seed's registrable domain), "prefix" (URLs under
+	// a seed's directory) or "any".
 	Scope string `yaml:"scope"`
 	// Allow and Deny are regular expressions URLs must and must not match.
 	Allow []string `yaml:"allow"`

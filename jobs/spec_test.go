@@ -43,7 +43,7 @@ func TestParseProblems(t *testing.T) {
 		{"fields", "name: a\ntargets: {urls: [http://h/]}\nextract:\n  fields:\n    title: 'h1[class'\n", []string{
 			"5: extract.fields.title.selector: "}},
 		{"crawl", "name: a\ntargets:\n  crawl: {seeds: [http://h/], scope: world}\n", []string{
-			`3: targets.crawl.scope: "world"`, "3: targets.crawl: crawl targets are not supported yet"}},
+			`3: targets.crawl.scope: "world"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

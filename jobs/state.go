@@ -255,6 +255,16 @@ func sanityCheck(path string) error {
 
 func (s *store) close() error { return s.db.Close() }
 
+// resumable reports whether an interrupted run waits to be resumed.
+func (s *store) resumable() bool {
+	ok := false
+	s.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketMeta).Get(keyCurrent) != nil
+		return nil
+	})
+	return ok
+}
+
 // backup writes a consistent copy of the state to path.bak, atomically.
 func (s *store) backup() error {
 	return s.db.View(func(tx *bolt.Tx) error {

@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/grabhq/grab/crawl"
+)
+
+// discover crawls the job's crawl spec (grab's crawl package: robots.txt,
+// scope, depth, per-host limits) and returns the pages it reached with a
+// 2xx answer, seeds first, each once, beside the job's fixed URLs. It runs
+// when a new run starts; the pages found are then fetched conditionally
+// and classified like fixed targets, so a crawled page costs a second,
+// usually 304, request. A resumed run keeps the pages its crawl found.
+func (r *Runner) discover(ctx context.Context, j *Job) ([]string, error) {
+	c := j.Targets.Crawl
+	if c == nil {
+		return j.Targets.URLs, nil
+	}
+	o, err := j.opener(r.Base, r.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	defer o.CloseIdleConnections()
+	o.AllowErrorStatus = false // crawl records a non-2xx as an *HTTPError
+	scope := crawl.ScopeHost
+	if c.Scope != "" {
+		if scope, err = crawl.ParseScope(c.Scope); err != nil {
+			return nil, fmt.Errorf("targets.crawl.scope: %w", err)
+		}
+	}
+	compile := func(list []string) ([]*regexp.Regexp, error) {
+		var out []*regexp.Regexp
+		for _, s := range list {
+			re, err := regexp.Compile(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, re)
+		}
+		return out, nil
+	}
+	allow, err := compile(c.Allow)
+	if err != nil {
+		return nil, err
+	}
+	deny, err := compile(c.Deny)
+	if err != nil {
+		return nil, err
+	}
+	maxPages := c.MaxPages
+	if maxPages == 0 {
+		maxPages = j.maxItems()
+	}
+	urls := slices.Clone(j.Targets.URLs)
+	seen := map[string]bool{}
+	for _, u := range urls {
+		seen[u] = true
+	}
+	cr := &crawl.Crawler{
+		Opener:       o,
+		MaxDepth:     max(c.Depth, 1),
+		MaxPages:     maxPages,
+		Scope:        scope,
+		Allow:        allow,
+		Deny:         deny,
+		IgnoreRobots: c.Robots != nil && !*c.Robots,
+		Delay:        time.Duration(c.Delay),
+		UserAgent:    j.UserAgent,
+		PageTimeout:  o.Timeouts.Total,
+		OnPage: func(p crawl.Page) {
+			if p.Err == nil && p.Status >= http.StatusOK && p.Status < 300 && !seen[p.URL] {
+				seen[p.URL] = true
+				urls = append(urls, p.URL)
+			}
+		},
+		OnWarning: func(msg string) { r.log().Warn("crawl: "+msg, "job", j.Name) },
+	}
+	if _, err := cr.Run(ctx, c.Seeds...); err != nil {
+		return nil, fmt.Errorf("crawl: %w", err)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return urls, nil
+}
