@@ -333,7 +333,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 	for i, l := range list {
 		reqs[i] = download.Request{URL: l.url, Dir: f.dir, Checksum: l.checksum}
 	}
-	err = e.downloadAll(ctx, c, reqs, f.jsonOut, f.quiet)
+	_, err = e.downloadAll(ctx, c, reqs, f.jsonOut, f.quiet)
 	if serr := sess.finish(e.stdout); serr != nil {
 		e.errorf("%v", serr)
 	}
@@ -343,9 +343,9 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 // downloadAll runs c on reqs as grab download does, for it, grab images
 // --download and grab demo: progress on stderr (bars, lines or none with
 // quiet), a JSON line per file on stdout with jsonOut, each failure on
-// stderr, and a summary line unless quiet. It returns errSilentFailure when
-// a file failed.
-func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) error {
+// stderr, and a summary line unless quiet. It returns the results, and
+// errSilentFailure when a file failed.
+func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) ([]download.Result, error) {
 	start := time.Now()
 	pr := newProgress(e.stderr, progressModeFor(e.stderr, quiet), len(reqs))
 	var outMu sync.Mutex
@@ -366,7 +366,7 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 	results, _ := c.Do(ctx, reqs...)
 	pr.close()
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return results, ctx.Err()
 	}
 	counts := map[download.Outcome]int{}
 	var total int64
@@ -402,7 +402,7 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 			humanBytes(float64(total)), el.Round(time.Millisecond), humanBytes(float64(total)/max(el.Seconds(), 1e-9)))
 	}
 	if counts[download.Failed] > 0 {
-		return errSilentFailure
+		return results, errSilentFailure
 	}
-	return nil
+	return results, nil
 }

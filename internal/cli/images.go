@@ -173,7 +173,7 @@ func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
 		return err
 	}
 	if f.download != "" {
-		if derr := e.downloadImages(ctx, target, imgs, f); derr != nil {
+		if _, derr := e.downloadImages(ctx, target, imgs, f); derr != nil {
 			return derr
 		}
 		return err
@@ -186,8 +186,9 @@ func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
 
 // downloadImages saves the http(s) images of imgs into --download's
 // directory: each URL once, in sorted order, the page's literal -b
-// cookies sent to the page's origin only.
-func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Image, f *imagesFlags) error {
+// cookies sent to the page's origin only. It returns the results of
+// downloadAll.
+func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Image, f *imagesFlags) ([]download.Result, error) {
 	// -u and -b are for the page's origin: the fetched URL's, or for a
 	// file or stdin the one --page-url gives.
 	if !strings.Contains(target, "://") {
@@ -195,7 +196,7 @@ func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Im
 	}
 	o, header, err := e.imagesOpener(target, f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var urls []string
 	for _, im := range imgs {
@@ -209,7 +210,7 @@ func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Im
 		if !f.quiet {
 			e.errorf("no image to download")
 		}
-		return nil
+		return nil, nil
 	}
 	origin, _ := originOf(target)
 	reqs := download.Into(f.download, urls...)
