@@ -2,11 +2,11 @@
 # bench/seqget.sh: 2,000 sequential small GETs on one persistent connection,
 # fetch/conn against net/http's default client and Python's http.client, in
 # one run against one grab serve on loopback. Prints a Markdown table of
-# medians (min-max) over RUNS runs. Usage: bench/seqget.sh [N] [RUNS]
+# medians (min-max) over RUNS runs. Usage: [N=2000] [RUNS=7] bench/seqget.sh (or bench/seqget.sh N RUNS)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-N=${1:-2000}
-RUNS=${2:-7}
+N=${N:-${1:-2000}}
+RUNS=${RUNS:-${2:-7}}
 tmp=$(mktemp -d)
 source bench/lib.sh
 serve_grab
