@@ -97,7 +97,8 @@ type Crawler struct {
 	// IgnoreRobots fetches what robots.txt disallows. Off by default.
 	IgnoreRobots bool
 	// MaxCrawlDelay caps a robots.txt Crawl-delay, reported through
-	// OnWarning; 0 means DefaultMaxCrawlDelay.
+	// OnWarning; 0 means DefaultMaxCrawlDelay, negative that Crawl-delay
+	// is ignored.
 	MaxCrawlDelay time.Duration
 	// RobotsRetry is how long an origin whose robots.txt could not be
 	// read stays disallowed before it is asked again; 0 means
@@ -270,6 +271,14 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		}
 		seedURLs = append(seedURLs, u)
 	}
+	switch {
+	case cr.Parallelism < 0, cr.PerHost < 0:
+		return Stats{}, errors.New("crawl: Parallelism and PerHost cannot be negative")
+	case cr.MaxURLLength < 0, cr.MaxBodyBytes < 0, cr.PageTimeout < 0, cr.RobotsRetry < 0, cr.MaxPages < 0:
+		return Stats{}, errors.New("crawl: MaxURLLength, MaxBodyBytes, PageTimeout, RobotsRetry and MaxPages cannot be negative")
+	case cr.Delay < 0, cr.Jitter < 0:
+		return Stats{}, errors.New("crawl: Delay and Jitter cannot be negative")
+	}
 	for name, sel := range cr.Fields {
 		css, _, _ := strings.Cut(sel, "@")
 		if _, err := parse.Compile(css); err != nil {
@@ -332,7 +341,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 			open:     func(ctx context.Context, req *fetch.Request) (*fetch.Response, error) { return o.Open(ctx, req) },
 			agent:    productToken(ua),
 			ua:       ua,
-			maxDelay: pick(cr.MaxCrawlDelay, DefaultMaxCrawlDelay),
+			maxDelay: max(0, pick(cr.MaxCrawlDelay, DefaultMaxCrawlDelay)),
 			retry:    pick(cr.RobotsRetry, DefaultRobotsRetry),
 			warn:     r.warn,
 		}
@@ -413,8 +422,10 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 
 func isMemory(s Store) bool { _, ok := s.(*Memory); return ok }
 
+// pick returns v, or def when v is 0; a negative v stays (each caller
+// says what it means).
 func pick[T int | int64 | time.Duration](v, def T) T {
-	if v <= 0 {
+	if v == 0 {
 		return def
 	}
 	return v

@@ -1,7 +1,9 @@
 package crawl_test
 
 import (
+	"context"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -87,4 +89,18 @@ func (r *records) find(u string) (crawl.Page, bool) {
 		}
 	}
 	return crawl.Page{}, false
+}
+
+var errDeadline = context.DeadlineExceeded
+
+func withTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
+}
+
+func tempDir() (string, func()) {
+	d, err := os.MkdirTemp("", "crawl-example")
+	if err != nil {
+		panic(err)
+	}
+	return d, func() { os.RemoveAll(d) }
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/publicsuffix"
 
@@ -36,11 +37,14 @@ func Normalize(raw string) (*url.URL, error) {
 	if sr.Netloc == "" {
 		return nil, fmt.Errorf("crawl: %s: no host", clip(raw))
 	}
+	if hn, _ := sr.Hostname(); !utf8.ValidString(hn) {
+		return nil, fmt.Errorf("crawl: %s: host is not valid UTF-8", clip(raw))
+	}
 	host, err := sr.ASCIIHostname()
 	if err != nil {
 		return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
 	}
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".")
 	if host == "" {
 		return nil, fmt.Errorf("crawl: %s: no host", clip(raw))
 	}

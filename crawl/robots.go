@@ -57,7 +57,7 @@ type robots struct {
 
 type robotsEntry struct {
 	ready   chan struct{} // closed when the fields below are set
-	group   *robotstxt.Group
+	rules   []rule
 	delay   time.Duration
 	err     error // non-nil: origin disallowed (ErrRobotsUnavailable)
 	expires time.Time
@@ -85,7 +85,7 @@ func (r *robots) check(ctx context.Context, u *url.URL) (time.Duration, error) {
 	if e.err != nil {
 		return 0, e.err
 	}
-	if e.group != nil && !e.group.Test(robotsPath(u)) {
+	if !allowed(e.rules, robotsPath(u)) {
 		return e.delay, ErrDisallowed
 	}
 	return e.delay, nil
@@ -106,7 +106,7 @@ func (r *robots) disallowedNow(u *url.URL) bool {
 	default:
 		return false
 	}
-	return e.err == nil && e.group != nil && !e.group.Test(robotsPath(u))
+	return e.err == nil && !allowed(e.rules, robotsPath(u))
 }
 
 // robotsPath is what robots.txt rules match: the path and query exactly as
@@ -213,12 +213,19 @@ func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
 			unavailable(err.Error())
 			return
 		}
+		// temoto picks the group (the most specific user-agent that
+		// matches, else "*") and reads its Crawl-delay; the rules of that
+		// group are matched by rulesFor and allowed.
+		agent := "*"
 		data, err := robotstxt.FromBytes(body)
-		if err != nil || data == nil {
-			return // nothing readable: no rules
+		var g *robotstxt.Group
+		if err == nil && data != nil {
+			g = data.FindGroup(r.agent)
 		}
-		g := data.FindGroup(r.agent)
-		e.group = g
+		if g != nil && g.Agent != "" {
+			agent = g.Agent
+		}
+		e.rules = rulesFor(body, agent)
 		if g != nil {
 			e.delay = g.CrawlDelay
 			if e.delay > r.maxDelay {

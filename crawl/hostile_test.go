@@ -1,0 +1,288 @@
+package crawl_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/crawl"
+	"github.com/grabhq/grab/fetch"
+)
+
+// TestRedirectIntoPrivate: an allowed page redirecting into a path
+// robots.txt disallows is recorded with ErrDisallowed, and the private page
+// is never requested (HOSTILE.md M2).
+func TestRedirectIntoPrivate(t *testing.T) {
+	s := newSite(t)
+	cr, rec := s.crawler()
+	seed := s.url + "/redirect-to?url=/site/5/private/1.html"
+	if _, err := cr.Run(t.Context(), seed); err != nil {
+		t.Fatal(err)
+	}
+	p, ok := rec.find(seed)
+	if !ok || !errors.Is(p.Err, crawl.ErrDisallowed) || p.Status != http.StatusFound {
+		t.Errorf("record = %+v, want status 302 and ErrDisallowed", p)
+	}
+	for _, path := range s.paths() {
+		if strings.Contains(path, "/private/") && !strings.HasPrefix(path, "/redirect-to") {
+			t.Errorf("fetched %s", path)
+		}
+	}
+}
+
+// robotsServer serves /robots.txt with handler h and counts requests for
+// /page.html.
+func robotsServer(t *testing.T, h http.HandlerFunc) (url string, pageHits func() int) {
+	t.Helper()
+	var mu sync.Mutex
+	hits := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", h)
+	mux.HandleFunc("/robots/{n}", func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		fmt.Sscan(r.PathValue("n"), &n)
+		if n == 0 {
+			fmt.Fprint(w, "User-agent: *\nDisallow: /page\n")
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/robots/%d", n-1), http.StatusFound)
+	})
+	mux.HandleFunc("/page.html", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<title>page</title>")
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL, func() int { mu.Lock(); defer mu.Unlock(); return hits }
+}
+
+// TestRobotsAnswers maps robots.txt answers as RFC 9309 §2.3.1 does
+// (HOSTILE.md M3).
+func TestRobotsAnswers(t *testing.T) {
+	status := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", code) }
+	}
+	tests := []struct {
+		name  string
+		h     http.HandlerFunc
+		fetch bool
+		err   error
+	}{
+		{"200 disallow", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /page\n") }, false, crawl.ErrDisallowed},
+		{"200 other agent", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: other\nDisallow: /\n") }, true, nil},
+		{"200 BOM CR-only", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "\ufeffUser-agent: *\rDisallow: /page") }, false, crawl.ErrDisallowed},
+		{"200 HTML page", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html><body>Not a robots.txt</body></html>") }, true, nil},
+		{"200 5 MB", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "User-agent: *\nDisallow: /page\n")
+			w.Write([]byte(strings.Repeat("# padding padding padding padding\n", 5<<20/34)))
+		}, false, crawl.ErrDisallowed},
+		{"401", status(401), true, nil},
+		{"403", status(403), true, nil},
+		{"404", status(404), true, nil},
+		{"410", status(410), true, nil},
+		{"429", status(429), false, crawl.ErrRobotsUnavailable},
+		{"500", status(500), false, crawl.ErrRobotsUnavailable},
+		{"503", status(503), false, crawl.ErrRobotsUnavailable},
+		{"3 redirects", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/robots/2", http.StatusMovedPermanently) }, false, crawl.ErrDisallowed},
+		{"6 redirects", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/robots/5", http.StatusMovedPermanently) }, true, nil},
+		{"dropped", func(w http.ResponseWriter, r *http.Request) {
+			hj, _ := w.(http.Hijacker)
+			c, _, _ := hj.Hijack()
+			c.Close()
+		}, false, crawl.ErrRobotsUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, hits := robotsServer(t, tt.h)
+			rec := &records{}
+			cr := &crawl.Crawler{OnPage: rec.add, MaxCrawlDelay: time.Millisecond}
+			if _, err := cr.Run(t.Context(), base+"/page.html"); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := rec.find(base + "/page.html")
+			if got := hits() > 0; got != tt.fetch {
+				t.Errorf("page fetched = %v, want %v (record %+v)", got, tt.fetch, p)
+			}
+			if tt.err == nil && p.Err != nil || tt.err != nil && !errors.Is(p.Err, tt.err) {
+				t.Errorf("record error = %v, want %v", p.Err, tt.err)
+			}
+		})
+	}
+}
+
+// TestRedirectOtherPort: a redirect to another port of the seed's host is
+// out of scope, and that server is never asked (HOSTILE.md M5).
+func TestRedirectOtherPort(t *testing.T) {
+	s := newSite(t)
+	other := newSite(t)
+	cr, rec := s.crawler()
+	seed := s.url + "/redirect-to?url=" + other.url + "/hello"
+	if _, err := cr.Run(t.Context(), seed); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := rec.find(seed); !errors.Is(p.Err, crawl.ErrOutOfScope) {
+		t.Errorf("record error = %v, want ErrOutOfScope", p.Err)
+	}
+	if n := len(other.rec.All()); n != 0 {
+		t.Errorf("the other port got %d requests", n)
+	}
+}
+
+// TestTraps: the page budget, the depth limit and the URL length cap hold
+// (HOSTILE.md M6).
+func TestTraps(t *testing.T) {
+	t.Run("max pages", func(t *testing.T) {
+		s := newSite(t)
+		cr, rec := s.crawler()
+		cr.MaxPages, cr.MaxDepth = 7, -1
+		if _, err := cr.Run(t.Context(), s.url+"/site/1000/page/0.html"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(rec.urls("")); n != 7 {
+			t.Errorf("%d pages recorded, want 7", n)
+		}
+	})
+	t.Run("depth", func(t *testing.T) {
+		s := newSite(t)
+		cr, rec := s.crawler()
+		cr.MaxDepth = 1
+		if _, err := cr.Run(t.Context(), s.url+"/site/1000/page/0.html"); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rec.pages {
+			if p.Depth > 1 {
+				t.Errorf("%s at depth %d", p.URL, p.Depth)
+			}
+		}
+		if n := len(rec.pages); n < 2 || n > 5 {
+			t.Errorf("%d pages at depth <= 1, want page 0 and its 1 to 4 links", n)
+		}
+	})
+	t.Run("url length", func(t *testing.T) {
+		s := newSite(t)
+		cr, rec := s.crawler()
+		cr.MaxURLLength = len(s.url + "/site/100/page/1.html")
+		if _, err := cr.Run(t.Context(), s.url+"/site/100/page/0.html"); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rec.pages {
+			if len(p.URL) > cr.MaxURLLength {
+				t.Errorf("followed %s, longer than %d", p.URL, cr.MaxURLLength)
+			}
+		}
+		if len(rec.pages) > 10 {
+			t.Errorf("%d pages, want only those with a one-digit number", len(rec.pages))
+		}
+	})
+}
+
+// TestRetryAfter: a 429 with Retry-After is asked again after the wait,
+// capped by MaxRetryWait; a Crawl-delay over the cap is reported (M7).
+func TestRetryAfter(t *testing.T) {
+	s := newSite(t)
+	cr, rec := s.crawler()
+	var warnings []string
+	cr.OnWarning = func(m string) { warnings = append(warnings, m) }
+	cr.MaxRetryWait = 50 * time.Millisecond
+	seed := s.url + "/fault/flaky?key=m7&fail=1&status=429&retry-after=3600"
+	start := time.Now()
+	if _, err := cr.Run(t.Context(), seed); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %v: the Retry-After cap did not hold", time.Since(start))
+	}
+	p, _ := rec.find(seed)
+	if p.Err != nil || p.Status != 200 {
+		t.Errorf("record = %+v, want 200 after the retry", p)
+	}
+	joined := strings.Join(warnings, "\n")
+	if !strings.Contains(joined, "answered 429") || !strings.Contains(joined, "Crawl-delay 1s") {
+		t.Errorf("warnings = %q, want the 429 backoff and the capped Crawl-delay", joined)
+	}
+}
+
+// TestErrorsInRecords: failures are records, never errors of Run: a 404
+// is a *fetch.HTTPError, a redirect loop ErrTooManyRedirects, a page over
+// the cap fetch.ErrBodyTooLarge (HOSTILE.md E7), a redirect to file:
+// refused.
+func TestErrorsInRecords(t *testing.T) {
+	s := newSite(t)
+	cr, rec := s.crawler()
+	cr.MaxBodyBytes = 300
+	seeds := []string{
+		s.url + "/status/404",
+		s.url + "/fault/redirect-loop",
+		s.url + "/site/10/page/0.html",
+		s.url + "/fault/redirect-file?scheme=file",
+	}
+	st, err := cr.Run(t.Context(), seeds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Errors != 4 {
+		t.Errorf("Stats = %+v, want 4 errors", st)
+	}
+	var he *fetch.HTTPError
+	if p, _ := rec.find(seeds[0]); !errors.As(p.Err, &he) || he.StatusCode != 404 {
+		t.Errorf("404: error %v, want *fetch.HTTPError 404", p.Err)
+	}
+	if p, _ := rec.find(seeds[1]); !errors.Is(p.Err, fetch.ErrTooManyRedirects) {
+		t.Errorf("loop: error %v, want ErrTooManyRedirects", p.Err)
+	}
+	if p, _ := rec.find(seeds[2]); !errors.Is(p.Err, fetch.ErrBodyTooLarge) || len(p.Links) != 0 {
+		t.Errorf("big page: error %v, links %v; want ErrBodyTooLarge and nothing parsed", p.Err, p.Links)
+	}
+	if p, _ := rec.find(seeds[3]); p.Err == nil {
+		t.Errorf("redirect to file: no error, record %+v", p)
+	}
+}
+
+// TestPublicOnly refuses loopback at dial time: nothing reaches the
+// server (HOSTILE.md J1).
+func TestPublicOnly(t *testing.T) {
+	s := newSite(t)
+	cr, rec := s.crawler()
+	cr.PublicOnly = true
+	cr.Opener = nil // the default transport and dialer
+	if _, err := cr.Run(t.Context(), s.url+"/site/5/page/0.html"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := rec.find(s.url + "/site/5/page/0.html")
+	if !errors.Is(p.Err, crawl.ErrRobotsUnavailable) && !errors.Is(p.Err, crawl.ErrBlockedAddress) {
+		t.Errorf("record error = %v, want a blocked address", p.Err)
+	}
+	if !strings.Contains(fmt.Sprint(p.Err), "blocked address") {
+		t.Errorf("record error = %v, want it to say blocked address", p.Err)
+	}
+	if n := len(s.rec.All()); n != 0 {
+		t.Errorf("the server got %d requests", n)
+	}
+}
+
+// TestCancel: a cancelled crawl returns the context's error and records
+// nothing more.
+func TestCancel(t *testing.T) {
+	s := newSite(t)
+	cr, rec := s.crawler()
+	cr.MaxDepth = -1
+	cr.Delay = 20 * time.Millisecond
+	cr.PerHost = 1
+	ctx, cancel := withTimeout(t, 150*time.Millisecond)
+	defer cancel()
+	_, err := cr.Run(ctx, s.url+"/site/1000/page/0.html")
+	if !errors.Is(err, errDeadline) {
+		t.Errorf("Run = %v, want the context's error", err)
+	}
+	if n := len(rec.urls("")); n == 0 || n > 20 {
+		t.Errorf("%d pages before the stop, want a few", n)
+	}
+}

@@ -1,0 +1,100 @@
+package crawl
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRulesM4 is the parser corpus of HOSTILE.md M4.
+func TestRulesM4(t *testing.T) {
+	tests := []struct {
+		name, body, agent, path string
+		want                    bool
+	}{
+		{"prefix", "User-agent: *\nDisallow: /private", "*", "/private/x", false},
+		{"other path", "User-agent: *\nDisallow: /private", "*", "/public", true},
+		{"empty disallow", "User-agent: *\nDisallow:", "*", "/x", true},
+		{"star anchored", "User-agent: *\nDisallow: /site/*/private/", "*", "/redirect-to?url=/site/5/private/1.html", true},
+		{"star", "User-agent: *\nDisallow: /site/*/private/", "*", "/site/5/private/1.html", false},
+		{"dollar", "User-agent: *\nDisallow: /*.pdf$", "*", "/a/b.pdf", false},
+		{"dollar not end", "User-agent: *\nDisallow: /*.pdf$", "*", "/a/b.pdf?x=1", true},
+		{"longest wins", "User-agent: *\nDisallow: /a\nAllow: /a/b", "*", "/a/b/c", true},
+		{"longest disallow", "User-agent: *\nAllow: /a\nDisallow: /a/b", "*", "/a/b/c", false},
+		{"allow wins tie", "User-agent: *\nDisallow: /a\nAllow: /a", "*", "/a", true},
+		{"grouped agents", "User-agent: x\nUser-agent: grab\nDisallow: /g\n\nUser-agent: *\nDisallow: /", "grab", "/h", true},
+		{"grouped agents 2", "User-agent: grab\nUser-agent: x\nDisallow: /g\n", "grab", "/g", false},
+		{"merged groups", "User-agent: grab\nDisallow: /a\n\nUser-agent: *\nDisallow: /\n\nUser-agent: grab\nDisallow: /b\n", "grab", "/b", false},
+		{"case-insensitive key", "USER-AGENT: *\nDISALLOW: /x", "*", "/x", false},
+		{"%7E is ~", "User-agent: *\nDisallow: /%7Ejoe", "*", "/~joe/", false},
+		{"utf-8 path", "User-agent: *\nDisallow: /ü", "*", "/%C3%BC", false},
+		{"CR only", "User-agent: *\rDisallow: /x\r", "*", "/x", false},
+		{"BOM", "\ufeffUser-agent: *\nDisallow: /x", "*", "/x", false},
+		{"no final newline", "User-agent: *\nDisallow: /x", "*", "/x", false},
+		{"query exact", "User-agent: *\nDisallow: /s?q=a", "*", "/s?q=a&b", false},
+		{"query other", "User-agent: *\nDisallow: /s?q=a", "*", "/s?b&q=a", true},
+		{"comment", "User-agent: * # all\nDisallow: /x # no", "*", "/x", false},
+		{"long line", "User-agent: *\nDisallow: /" + strings.Repeat("a", 5000) + "\nDisallow: /b", "*", "/b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := allowed(rulesFor([]byte(tt.body), tt.agent), tt.path); got != tt.want {
+				t.Errorf("allowed(%q) = %v, want %v", tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRulesManyLinear: 100,000 rules parse and match in well under a
+// second (M4: linear time).
+func TestRulesManyLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("User-agent: *\n")
+	for i := range 100000 {
+		b.WriteString("Disallow: /p")
+		b.WriteString(strings.Repeat("*x", i%5))
+		b.WriteString("\n")
+	}
+	start := time.Now()
+	rules := rulesFor([]byte(b.String()), "*")
+	for range 10 {
+		allowed(rules, "/q/"+strings.Repeat("x", 2000))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("100,000 rules took %v", d)
+	}
+	if len(rules) != 100000 {
+		t.Errorf("%d rules, want 100000", len(rules))
+	}
+}
+
+func FuzzRobotsRules(f *testing.F) {
+	f.Add("User-agent: *\nDisallow: /a*b$\nAllow: /a", "/axb")
+	f.Add("User-agent: grab\nDisallow: /\n", "/x?y")
+	f.Fuzz(func(t *testing.T, body, path string) {
+		rules := rulesFor([]byte(body), "*")
+		got := allowed(rules, path)
+		// Adding a Disallow never allows more.
+		more := allowed(rulesFor([]byte(body+"\nUser-agent: *\nDisallow: /zz"), "*"), path)
+		if more && !got {
+			t.Errorf("adding a Disallow allowed %q", path)
+		}
+	})
+}
+
+func TestPublicIP(t *testing.T) {
+	blocked := []string{"127.0.0.1", "127.1.2.3", "::1", "0.0.0.0", "::", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+		"169.254.169.254", "fd00:ec2::254", "fe80::1%eth0", "100.64.0.1", "::ffff:127.0.0.1", "64:ff9b::7f00:1",
+		"2002:7f00:1::", "224.0.0.1", "255.255.255.255", "198.18.0.1"}
+	for _, s := range blocked {
+		if publicIP(netip.MustParseAddr(s)) {
+			t.Errorf("publicIP(%s) = true", s)
+		}
+	}
+	for _, s := range []string{"93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "8.8.8.8", "64:ff9b::808:808"} {
+		if !publicIP(netip.MustParseAddr(s)) {
+			t.Errorf("publicIP(%s) = false", s)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package crawl_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/grabhq/grab/crawl"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"HTTP://Example.COM/a/../b/./c#frag", "http://example.com/b/c"},
+		{"http://LOCALHOST.:80/", "http://localhost/"},
+		{"http://ｌｏｃａｌｈｏｓｔ/x", "http://localhost/x"},
+		{"http://１２７.０.０.１:8080", "http://127.0.0.1:8080/"},
+		{"https://h:443/p?", "https://h/p"},
+		{"https://h:8443/p?b=2&a=1", "https://h:8443/p?b=2&a=1"},
+		{"http://h/%7euser/%2f", "http://h/~user/%2F"},
+		{"http://h/a b", "http://h/a%20b"},
+		{"  http://h/\tx\n", "http://h/x"},
+		{"http://straße.de/", "http://xn--strae-oqa.de/"},
+		{"http://[::1]:80/", "http://[::1]/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			u, err := crawl.Normalize(tt.in)
+			if err != nil {
+				t.Fatalf("Normalize(%q): %v", tt.in, err)
+			}
+			if got := u.String(); got != tt.want {
+				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"ftp://h/", "mailto:a@b", "http:///x", "javascript:alert(1)", "http://h:99999/"} {
+		if u, err := crawl.Normalize(bad); err == nil {
+			t.Errorf("Normalize(%q) = %v, want an error", bad, u)
+		}
+	}
+	if _, err := crawl.Normalize("ftp://h/"); !errors.Is(err, crawl.ErrScheme) {
+		t.Errorf("Normalize(ftp) error = %v, want ErrScheme", err)
+	}
+}
+
+// FuzzNormalize: Normalize never panics, and is idempotent.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"http://h/a/../b", "HTTP://X:80/%7e?q#f", "http://[::1]:8/x y", "https://ü.de/ü?ü"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := crawl.Normalize(s)
+		if err != nil {
+			return
+		}
+		v, err := crawl.Normalize(u.String())
+		if err != nil {
+			t.Fatalf("Normalize(%q) = %q, which does not normalize: %v", s, u, err)
+		}
+		if v.String() != u.String() {
+			t.Errorf("Normalize(%q) = %q, then %q", s, u, v)
+		}
+	})
+}
