@@ -79,7 +79,9 @@ func TestRobotsAnswers(t *testing.T) {
 		{"200 disallow", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /page\n") }, false, crawl.ErrDisallowed},
 		{"200 other agent", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: other\nDisallow: /\n") }, true, nil},
 		{"200 BOM CR-only", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "\ufeffUser-agent: *\rDisallow: /page") }, false, crawl.ErrDisallowed},
-		{"200 HTML page", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html><body>Not a robots.txt</body></html>") }, true, nil},
+		{"200 HTML page", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "<html><body>Not a robots.txt</body></html>")
+		}, true, nil},
 		{"200 5 MB", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, "User-agent: *\nDisallow: /page\n")
 			w.Write([]byte(strings.Repeat("# padding padding padding padding\n", 5<<20/34)))
@@ -91,8 +93,12 @@ func TestRobotsAnswers(t *testing.T) {
 		{"429", status(429), false, crawl.ErrRobotsUnavailable},
 		{"500", status(500), false, crawl.ErrRobotsUnavailable},
 		{"503", status(503), false, crawl.ErrRobotsUnavailable},
-		{"3 redirects", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/robots/2", http.StatusMovedPermanently) }, false, crawl.ErrDisallowed},
-		{"6 redirects", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/robots/5", http.StatusMovedPermanently) }, true, nil},
+		{"3 redirects", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/robots/2", http.StatusMovedPermanently)
+		}, false, crawl.ErrDisallowed},
+		{"6 redirects", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/robots/5", http.StatusMovedPermanently)
+		}, true, nil},
 		{"dropped", func(w http.ResponseWriter, r *http.Request) {
 			hj, _ := w.(http.Hijacker)
 			c, _, _ := hj.Hijack()
