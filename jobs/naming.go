@@ -21,7 +21,10 @@ func fileName(naming, rawURL string) string {
 	if err != nil {
 		return "x-" + shortHash(rawURL, 16)
 	}
-	ext := safeSegment(path.Ext(u.Path))
+	ext := path.Ext(u.Path)
+	if ext != "" {
+		ext = "." + safeSegment(ext[1:])
+	}
 	if len(ext) > 12 {
 		ext = ""
 	}
