@@ -125,7 +125,7 @@ func newCrawl(e *env) *cobra.Command {
 	fl.IntVar(&f.perHost, "per-host", crawl.DefaultPerHost, "fetch at most `N` pages at once from one host")
 	fl.DurationVar(&f.delay, "delay", 0, "wait `DURATION` between requests to one host")
 	fl.DurationVar(&f.jitter, "jitter", 0, "add a random wait of up to `DURATION` to --delay")
-	fl.DurationVar(&f.maxCrawlDelay, "max-crawl-delay", crawl.DefaultMaxCrawlDelay, "honour a robots.txt Crawl-delay up to `DURATION`")
+	fl.DurationVar(&f.maxCrawlDelay, "max-crawl-delay", crawl.DefaultMaxCrawlDelay, "honour a robots.txt Crawl-delay up to `DURATION` (0: ignore it)")
 	fl.BoolVar(&f.noRobots, "no-robots", false, "ignore robots.txt (fetch what it disallows)")
 	fl.BoolVar(&f.nofollow, "follow-nofollow", false, `follow rel="nofollow" links too`)
 	fl.BoolVar(&f.images, "images", false, "collect each page's images (parse.Images) into its record")
@@ -180,6 +180,9 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 	}
 	if f.delay < 0 || f.jitter < 0 || f.maxCrawlDelay < 0 {
 		return nil, usageErrorf("--delay, --jitter and --max-crawl-delay cannot be negative")
+	}
+	if f.maxCrawlDelay == 0 {
+		cr.MaxCrawlDelay = -1 // Crawl-delay ignored
 	}
 	if f.download != "" && !f.images {
 		return nil, usageErrorf("--download needs --images")

@@ -1,0 +1,321 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/testserver"
+)
+
+// countingSite is a testserver counting the requests for each path.
+type countingSite struct {
+	URL string
+	mu  sync.Mutex
+	n   map[string]int
+}
+
+func newCountingSite(t *testing.T) *countingSite {
+	t.Helper()
+	s := &countingSite{n: map[string]int{}}
+	h := testserver.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.n[r.URL.Path]++
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+func (s *countingSite) counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.n)
+}
+
+// pagesOf reads JSON lines of crawl records and returns their URLs.
+func pagesOf(t *testing.T, out []byte) []string {
+	t.Helper()
+	var urls []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var p struct {
+			URL   string `json:"url"`
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			// A kill -9 can cut the last line.
+			continue
+		}
+		if p.Error != "" {
+			t.Errorf("record of %s: error %s", p.URL, p.Error)
+		}
+		urls = append(urls, p.URL)
+	}
+	return urls
+}
+
+func TestCrawlCommand(t *testing.T) {
+	s := newCountingSite(t)
+	seed := s.URL + "/site/12/page/0.html"
+	var all []string
+	for _, p := range testserver.SitePages(12) {
+		all = append(all, s.URL+p)
+	}
+	slices.Sort(all)
+	tests := []runTest{
+		{name: "whole site", args: []string{"crawl", "-q", "--max-crawl-delay", "1ms", seed}, code: ExitOK,
+			stdout: func(got string) string {
+				lines := strings.Fields(got)
+				slices.Sort(lines)
+				if !slices.Equal(lines, all) {
+					return fmt.Sprintf("got %q, want the 12 pages", got)
+				}
+				return ""
+			}, stderr: empty},
+		{name: "depth 0", args: []string{"crawl", "-q", "--depth", "0", seed}, code: ExitOK, stdout: equals(seed + "\n"), stderr: empty},
+		{name: "json", args: []string{"crawl", "-q", "--json", "--images", "--depth", "0", "--field", "h=h1", seed}, code: ExitOK,
+			stdout: contains(`"url":"`+seed+`"`, `"title":"Site 12, page 0"`, `"fields":{"h":["Page 0 of 12"]}`, `/img/0.png"`), stderr: empty},
+		{name: "404 seed", args: []string{"crawl", "-q", s.URL + "/site/12/page/99.html"}, code: ExitFailure,
+			stdout: empty, stderr: contains("404 Not Found")},
+		{name: "robots seed", args: []string{"crawl", "-q", s.URL + "/site/12/private/1.html"}, code: ExitFailure,
+			stdout: empty, stderr: contains("disallowed by robots.txt")},
+		{name: "bad scope", args: []string{"crawl", "--scope", "planet", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--scope "planet"`)},
+		{name: "bad regexp", args: []string{"crawl", "--deny", "(", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--deny "("`)},
+		{name: "download without images", args: []string{"crawl", "--download", t.TempDir(), seed}, code: ExitUsage, stdout: empty, stderr: contains("--download needs --images")},
+		{name: "bad seed", args: []string{"crawl", "ftp://x/"}, code: ExitUsage, stdout: empty, stderr: contains("not an http or https URL")},
+		{name: "state and redis", args: []string{"crawl", "--state", "x", "--redis", "redis://127.0.0.1:1/", seed}, code: ExitUsage, stdout: empty, stderr: contains("none of the others can be")},
+		{name: "bad field", args: []string{"crawl", "--field", "x", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "x"`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Run(t.Context(), tt.args, strings.NewReader(""), &stdout, &stderr)
+			tt.verify(t, code, stdout.String(), stderr.String())
+		})
+	}
+	if n := s.counts()["/site/12/private/1.html"]; n != 0 {
+		t.Errorf("the private page was fetched %d times", n)
+	}
+}
+
+func TestCrawlDownloadImages(t *testing.T) {
+	s := newCountingSite(t)
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"crawl", "-q", "--images", "--download", dir, "--depth", "0", s.URL + "/site/12/page/3.html"}, strings.NewReader(""), &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(names) != 2 {
+		t.Errorf("downloaded %v, want the page's 2 images", names)
+	}
+}
+
+// buildGrab builds the grab binary into a temporary directory.
+func buildGrab(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "grab")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/grabhq/grab/cmd/grab").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestCrawlResumeKill9 stops a grab crawl --state with kill -9 (twice) and
+// with Ctrl-C, runs it again each time, and checks that every page was
+// crawled, a finished page was never fetched again, and only pages in
+// flight at a kill -9 (at most -j of them) were fetched twice.
+func TestCrawlResumeKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds grab")
+	}
+	bin := buildGrab(t)
+	s := newCountingSite(t)
+	const n, par = 60, 2
+	state := filepath.Join(t.TempDir(), "crawl.db")
+	// Crawl-delay 1 is capped at 25ms: about 40 pages a second.
+	args := []string{"crawl", "-q", "--json", "-j", fmt.Sprint(par), "--per-host", "1", "--depth", "-1", "--max-crawl-delay", "25ms",
+		"--state", state, s.URL + "/site/60/page/0.html"}
+	var records []string
+	kills := 0
+	for round, stop := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT, syscall.SIGKILL, 0, 0} {
+		cmd := exec.Command(bin, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var err error
+		if stop != 0 {
+			select {
+			case err = <-exited:
+			case <-time.After(300 * time.Millisecond):
+				cmd.Process.Signal(stop)
+				select {
+				case err = <-exited:
+				case <-time.After(20 * time.Second):
+					cmd.Process.Kill()
+					<-exited
+					t.Fatalf("round %d: grab crawl did not stop after %v", round, stop)
+				}
+				if stop == syscall.SIGKILL {
+					kills++
+				}
+			}
+		} else {
+			select {
+			case err = <-exited:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("round %d: grab crawl did not finish", round)
+			}
+			if err != nil {
+				t.Fatalf("round %d: %v\n%s", round, err, stderr.String())
+			}
+		}
+		got := pagesOf(t, stdout.Bytes())
+		t.Logf("round %d (%v): %d records, %v", round, stop, len(got), err)
+		records = append(records, got...)
+	}
+	counts := map[string]int{}
+	for _, r := range records {
+		counts[strings.TrimPrefix(r, s.URL)]++
+	}
+	dupRecords := 0
+	for _, p := range testserver.SitePages(n) {
+		switch c := counts[p]; {
+		case c == 0:
+			t.Errorf("%s never recorded", p)
+		case c > 1:
+			dupRecords += c - 1
+		}
+	}
+	fetches := s.counts()
+	dupFetches := 0
+	for _, p := range testserver.SitePages(n) {
+		if c := fetches[p]; c > 1 {
+			dupFetches += c - 1
+		}
+	}
+	if limit := kills * par; dupFetches > limit || dupRecords > limit {
+		t.Errorf("%d pages fetched again and %d recorded again after %d kill -9 with -j %d; want at most %d", dupFetches, dupRecords, kills, par, limit)
+	}
+	if len(records) < n {
+		t.Errorf("%d records, want at least %d", len(records), n)
+	}
+}
+
+// startRedisServer starts a redis-server of the test's own on a free
+// loopback port in a temporary directory, stopped by PID at the end.
+func startRedisServer(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not found: install it with apt-get install redis-server")
+	}
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--dir", dir, "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); <-done })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return "redis://" + addr + "/0"
+		}
+		if i == 200 {
+			t.Fatalf("redis-server did not listen on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCrawlRedisTwoProcesses runs two grab crawl processes on one
+// 2,000-page site through one Redis: together they record every page,
+// and no page is fetched twice.
+func TestCrawlRedisTwoProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds grab")
+	}
+	redisURL := startRedisServer(t)
+	bin := buildGrab(t)
+	s := newCountingSite(t)
+	const n = 2000
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	outs := make([]bytes.Buffer, 2)
+	errs := make([]bytes.Buffer, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		cmd := exec.CommandContext(ctx, bin, "crawl", "-q", "--json", "-j", "4", "--per-host", "4", "--depth", "-1",
+			"--max-crawl-delay", "0", "--redis", redisURL, "--redis-prefix", "t2:", s.URL+"/site/2000/page/0.html")
+		cmd.Stdout, cmd.Stderr = &outs[i], &errs[i]
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("process %d: %v\n%s", i, err, errs[i].String())
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for i := range 2 {
+		got := pagesOf(t, outs[i].Bytes())
+		t.Logf("process %d: %d pages", i, len(got))
+		if len(got) == 0 {
+			t.Errorf("process %d crawled nothing", i)
+		}
+		for _, u := range got {
+			seen[strings.TrimPrefix(u, s.URL)]++
+		}
+	}
+	fetches := s.counts()
+	for _, p := range testserver.SitePages(n) {
+		if seen[p] != 1 {
+			t.Errorf("%s recorded %d times, want once", p, seen[p])
+		}
+		if fetches[p] != 1 {
+			t.Errorf("%s fetched %d times, want once", p, fetches[p])
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct pages recorded, want %d", len(seen), n)
+	}
+}
