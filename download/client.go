@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
@@ -29,6 +28,9 @@ const (
 	DefaultStall        = 30 * time.Second
 	// bufSize is the size of the copy buffer of one transfer.
 	bufSize = 256 << 10
+	// anonMax is the largest file written to an anonymous file rather than
+	// NAME.part: resuming it would save less than a request costs.
+	anonMax = 64 << 10
 )
 
 // Policy says what to do when a file already exists under the final name.
@@ -295,8 +297,18 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 		jobs[i] = j
 		b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
 	}
-	var g errgroup.Group
-	g.SetLimit(b.concurrency)
+	// A fixed pool of workers reading a channel, rather than a goroutine
+	// per file: a worker's stack, grown once by the first transfer, serves
+	// the next ones.
+	work := make(chan *job)
+	var wg sync.WaitGroup
+	for range min(b.concurrency, len(jobs)) {
+		wg.Go(func() {
+			for j := range work {
+				results[j.index] = b.run(ctx, j)
+			}
+		})
+	}
 	for i, j := range jobs {
 		if j == nil {
 			continue
@@ -306,12 +318,15 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 			b.emit(Event{Kind: Failure, Index: i, URL: j.url, Total: -1, Result: &results[i]})
 			continue
 		}
-		g.Go(func() error {
-			results[i] = b.run(ctx, j)
-			return nil
-		})
+		select {
+		case work <- j:
+		case <-ctx.Done():
+			results[i] = Result{URL: j.url, Path: j.path(), Outcome: Failed, Err: ctx.Err()}
+			b.emit(Event{Kind: Failure, Index: i, URL: j.url, Total: -1, Result: &results[i]})
+		}
 	}
-	g.Wait()
+	close(work)
+	wg.Wait()
 	var errs []error
 	for _, r := range results {
 		if r.Err != nil {
@@ -333,10 +348,11 @@ type batch struct {
 	concurrency int
 	perHost     int
 	limiter     *rate.Limiter
-	bufs        sync.Pool
+	bufs        chan *[bufSize]byte // free copy buffers, made as needed
 
 	mu     sync.Mutex
 	roots  map[string]*os.Root
+	dirs   map[string]*os.File // each root's directory, open (nil if it cannot be)
 	hosts  map[string]*semaphore.Weighted
 	claims map[string]bool // dir NUL folded name: names taken in this Do
 	seen   map[string]string
@@ -347,6 +363,7 @@ func (c *Client) newBatch() *batch {
 		c:      c,
 		opener: c.Opener,
 		roots:  map[string]*os.Root{},
+		dirs:   map[string]*os.File{},
 		hosts:  map[string]*semaphore.Weighted{},
 		claims: map[string]bool{},
 		seen:   map[string]string{},
@@ -366,8 +383,27 @@ func (c *Client) newBatch() *batch {
 		burst := int(min(c.RateLimit, bufSize))
 		b.limiter = rate.NewLimiter(rate.Limit(c.RateLimit), burst)
 	}
-	b.bufs.New = func() any { return new([bufSize]byte) }
+	// A free list rather than a sync.Pool, which every GC empties: each
+	// buffer is made once per Do, not again after each collection.
+	b.bufs = make(chan *[bufSize]byte, 2*b.concurrency)
 	return b
+}
+
+// buffer returns a free copy buffer; put gives it back.
+func (b *batch) buffer() *[bufSize]byte {
+	select {
+	case p := <-b.bufs:
+		return p
+	default:
+		return new([bufSize]byte)
+	}
+}
+
+func (b *batch) put(p *[bufSize]byte) {
+	select {
+	case b.bufs <- p:
+	default:
+	}
 }
 
 func (b *batch) close() {
@@ -375,6 +411,11 @@ func (b *batch) close() {
 	defer b.mu.Unlock()
 	for _, r := range b.roots {
 		r.Close()
+	}
+	for _, d := range b.dirs {
+		if d != nil {
+			d.Close()
+		}
 	}
 	if b.own {
 		b.opener.CloseIdleConnections()
@@ -407,23 +448,28 @@ func (b *batch) stall() time.Duration {
 	return b.c.Stall
 }
 
-// root returns the os.Root of dir, opened once per Do; dir is created when
-// missing.
-func (b *batch) root(dir string) (*os.Root, error) {
+// root returns the os.Root of dir, opened once per Do, and its directory
+// open through it (nil if that fails: anonymous files are not used); dir
+// is created when missing.
+func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if r, ok := b.roots[dir]; ok {
-		return r, nil
+		return r, b.dirs[dir], nil
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	b.roots[dir] = r
-	return r, nil
+	d, err := r.Open(".")
+	if err != nil {
+		d = nil
+	}
+	b.roots[dir], b.dirs[dir] = r, d
+	return r, d, nil
 }
 
 // claim takes name in dir for this Do, or the first free "name (n)" when
@@ -474,9 +520,10 @@ type job struct {
 	host  string
 	dir   string
 	root  *os.Root
-	name  string // the final name (FromHeader may change it)
-	temp  string // the name the part and sidecar are named after
-	sum   []byte // the SHA-256 asked for, or nil
+	dirf  *os.File // root's directory, for anonymous files; may be nil
+	name  string   // the final name (FromHeader may change it)
+	temp  string   // the name the part and sidecar are named after
+	sum   []byte   // the SHA-256 asked for, or nil
 }
 
 func (j *job) path() string { return filepath.Join(j.dir, j.name) }
@@ -507,7 +554,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 	} else {
 		name = NameFromURL(r.URL, b.c.Portable)
 	}
-	if j.root, err = b.root(j.dir); err != nil {
+	if j.root, j.dirf, err = b.root(j.dir); err != nil {
 		return nil, fmt.Errorf("download: %w", err)
 	}
 	j.name = b.claim(j.root, j.dir, name, b.c.IfExists == Number)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -203,6 +204,54 @@ func TestFaults(t *testing.T) {
 			}
 			if got := listDir(t, dir); !slices.Equal(got, []string{"x.bin"}) {
 				t.Errorf("dir holds %q, want only x.bin", got)
+			}
+		})
+	}
+}
+
+// TestSmallAnonymous checks small files (64 KiB at most), written to an
+// anonymous file and linked under their name when complete: a cut leaves
+// nothing (no part, no sidecar) and the retry starts again; the file gets
+// the server's Last-Modified.
+func TestSmallAnonymous(t *testing.T) {
+	base := server(t)
+	const size = 40000
+	for _, tt := range []struct {
+		name     string
+		retries  int
+		outcome  download.Outcome
+		attempts int
+		left     []string
+	}{
+		{"cut then restarted", 0, download.Downloaded, 2, []string{"s.bin"}},
+		{"cut, no retry", -1, download.Failed, 1, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := client(t)
+			c.Retries = tt.retries
+			u := fmt.Sprintf("%s/dl/%d/s.bin?key=small-%d&mode=drop&after=10000", base, size, tt.retries)
+			res, _ := c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+			if r := res[0]; r.Outcome != tt.outcome || r.Attempts != tt.attempts {
+				t.Fatalf("Do = %v after %d attempts (err %v), want %v after %d", r.Outcome, r.Attempts, r.Err, tt.outcome, tt.attempts)
+			}
+			left := tt.left
+			if runtime.GOOS != "linux" && tt.outcome == download.Failed {
+				left = []string{"s.bin.part", "s.bin.part.json"} // no anonymous files
+			}
+			if got := listDir(t, dir); !slices.Equal(got, left) {
+				t.Fatalf("dir holds %q, want %q", got, left)
+			}
+			if tt.outcome != download.Downloaded {
+				return
+			}
+			wantFile(t, filepath.Join(dir, "s.bin"), content(t, "s.bin", "", size))
+			if res[0].SHA256 != sum(content(t, "s.bin", "", size)) {
+				t.Errorf("result sha256 %s", res[0].SHA256)
+			}
+			fi, err := os.Stat(filepath.Join(dir, "s.bin"))
+			if err != nil || fi.ModTime().Year() != 2024 {
+				t.Errorf("s.bin modified %v (%v), want the server's Last-Modified in 2024", fi.ModTime(), err)
 			}
 		})
 	}

@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"mime"
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -138,6 +140,7 @@ type transfer struct {
 	b        *batch
 	j        *job
 	noResume bool
+	noAnon   bool // write NAME.part even for a small file
 }
 
 // attempt makes one request for the job and saves what it gets; it fills
@@ -245,7 +248,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		Length:       -1,
 		Encoding:     resp.Header.Get("Content-Encoding"),
 	}
-	resumed := false
+	resumed, anon := false, false
 	var f *os.File
 	if resp.StatusCode == http.StatusPartialContent {
 		if off == 0 {
@@ -289,11 +292,21 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			}
 			off = 0
 		} else {
-			if err := writeSidecar(root, j.temp, sc, false); err != nil {
-				return err
+			// A small file whose name is free goes to an anonymous file,
+			// linked under its name once complete: no part, no sidecar,
+			// nothing left by a kill (a cut transfer starts again).
+			if !t.noAnon && resp.ContentLength >= 0 && resp.ContentLength <= anonMax &&
+				b.c.Names == FromURL && errors.Is(ferr, fs.ErrNotExist) {
+				f = openAnon(j.dirf)
+				anon = f != nil
 			}
-			if f, err = openPart(root, j.temp, true); err != nil {
-				return err
+			if !anon {
+				if err := writeSidecar(root, j.temp, sc, false); err != nil {
+					return err
+				}
+				if f, err = openPart(root, j.temp, true); err != nil {
+					return err
+				}
 			}
 			defer f.Close()
 		}
@@ -307,8 +320,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 
 	total := sc.Length
-	bufp := b.bufs.Get().(*[bufSize]byte)
-	defer b.bufs.Put(bufp)
+	bufp := b.buffer()
+	defer b.put(bufp)
 	buf := bufp[:]
 	h := sha256.New()
 	if off > 0 {
@@ -316,8 +329,10 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return err
 		}
 	}
-	if _, err := f.Seek(off, io.SeekStart); err != nil {
-		return fileErr(err)
+	if off > 0 { // a file just opened is at offset 0
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			return fileErr(err)
+		}
 	}
 	done, err := t.copy(actx, f, resp, h, buf, off, total, watchdog, res.Attempts)
 	if err != nil {
@@ -336,15 +351,23 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if res.LengthUnknown && b.c.RequireLength {
 		return ErrLengthUnknown // the part is kept: a later Range may finish it
 	}
+	// The server's date, set through the descriptor while the file is
+	// open (after the last write, which would change it again).
+	if lm, err := http.ParseTime(sc.LastModified); err == nil {
+		setModTime(f, root, j.temp+".part", lm)
+	}
 	if !b.c.NoSync {
 		if err := f.Sync(); err != nil {
 			return fileErr(err)
 		}
 	}
+	res.Size, res.SHA256 = done, hex.EncodeToString(sum)
+	if anon {
+		return t.link(f, res)
+	}
 	if err := f.Close(); err != nil {
 		return fileErr(err)
 	}
-	res.Size, res.SHA256 = done, hex.EncodeToString(sum)
 	if b.c.Dedup {
 		b.mu.Lock()
 		first, dup := b.seen[res.SHA256]
@@ -357,9 +380,6 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			res.Outcome, res.DuplicateOf = Skipped, first
 			return nil
 		}
-	}
-	if lm, err := http.ParseTime(sc.LastModified); err == nil {
-		root.Chtimes(j.temp+".part", lm, lm)
 	}
 	if j.name != j.temp {
 		// A name from the header: the policy applies now.
@@ -380,8 +400,43 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	return nil
 }
 
+// link gives the complete anonymous file f its final name, unless Dedup
+// finds its content saved already, and closes it. A name taken meanwhile
+// restarts the transfer through NAME.part, which replaces it.
+func (t *transfer) link(f *os.File, res *Result) error {
+	b, j := t.b, t.j
+	if b.c.Dedup {
+		b.mu.Lock()
+		first, dup := b.seen[res.SHA256]
+		if !dup {
+			b.seen[res.SHA256] = j.path()
+		}
+		b.mu.Unlock()
+		if dup {
+			res.Outcome, res.DuplicateOf = Skipped, first
+			return nil
+		}
+	}
+	err := linkAnon(f, j.dirf, j.name)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		t.noAnon = true
+		return errRestart
+	case err != nil:
+		return fileErr(err)
+	}
+	res.Outcome = Downloaded
+	return nil
+}
+
 // copy streams the body into f from offset off, hashing it, under the rate
-// limit, resetting the stall watchdog, and reports the file's size.
+// limit, resetting the stall watchdog, and reports the file's size. Reads
+// fill half of buf or more before a write, so a fast body takes few
+// writes; a large one is hashed on another goroutine (pipeHash) while the
+// next buffer is read.
 func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
 	b, j := t.b, t.j
 	stall := b.stall()
@@ -390,24 +445,46 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 	if b.limiter != nil {
 		chunk = min(chunk, b.limiter.Burst())
 	}
+	var pipe *pipeHash
+	if (total < 0 || total-off >= pipeMin) && runtime.GOMAXPROCS(0) > 1 {
+		second := b.buffer()
+		pipe = newPipeHash(h, second[:])
+		defer func() {
+			pipe.wait()
+			b.put(second)
+		}()
+	}
 	for {
-		n, rerr := r.Read(buf[:chunk])
-		if n > 0 {
+		n := 0
+		var rerr error
+		for n < len(buf)/2 && rerr == nil {
+			var k int
+			k, rerr = r.Read(buf[n:min(n+chunk, len(buf))])
+			if k == 0 {
+				continue
+			}
 			if watchdog != nil {
 				watchdog.Reset(stall)
 			}
+			n += k
 			if total >= 0 && done+int64(n) > total {
 				return done, fmt.Errorf("%w: more than the %d bytes declared", ErrLength, total)
 			}
 			if b.limiter != nil {
-				if err := b.limiter.WaitN(ctx, n); err != nil {
+				if err := b.limiter.WaitN(ctx, k); err != nil {
 					return done, err
 				}
 			}
+		}
+		if n > 0 {
 			if _, err := f.Write(buf[:n]); err != nil {
 				return done, fileErr(err)
 			}
-			h.Write(buf[:n])
+			if pipe != nil {
+				buf = pipe.next(buf[:n])
+			} else {
+				h.Write(buf[:n])
+			}
 			done += int64(n)
 			b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
 		}
