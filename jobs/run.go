@@ -260,12 +260,14 @@ type engine struct {
 	next      uint64                // discovery counter
 	count     int                   // items done or queued
 	truncated bool
+	assigned  map[string]uint64 // queued keys and their numbers
 }
 
 // load reads the baseline and the run's progress.
 func (e *engine) load() error {
 	e.baseline = map[string]*itemState{}
 	e.files = map[string]string{}
+	e.assigned = map[string]uint64{}
 	return e.st.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 			s := new(itemState)
@@ -438,7 +440,9 @@ func (e *engine) do(ctx context.Context, t task) error {
 	if out.state != nil {
 		out.state.Run = e.seq
 	}
-	return e.st.db.Update(func(tx *bolt.Tx) error {
+	// Batch coalesces the commits of concurrent items into one
+	// transaction (one fsync), each item's outcome still atomic.
+	return e.st.db.Batch(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(runBucketName(e.seq))
 		doneB, q := rb.Bucket(bucketDone), rb.Bucket(bucketQueue)
 		if doneB.Get([]byte(key)) != nil {
@@ -455,16 +459,23 @@ func (e *engine) do(ctx context.Context, t task) error {
 			if doneB.Get(ck) != nil || q.Get(ck) != nil {
 				continue
 			}
+			// Batch may call this function again: a key keeps the
+			// number it was given the first time.
 			e.mu.Lock()
-			if e.count >= e.j.maxItems() {
-				e.truncated = true
-				e.mu.Unlock()
-				continue
+			n, ok := e.assigned[string(ck)]
+			if !ok {
+				if e.count >= e.j.maxItems() {
+					e.truncated = true
+					e.mu.Unlock()
+					continue
+				}
+				e.count++
+				n = e.next
+				e.next++
+				e.assigned[string(ck)] = n
 			}
-			e.count++
-			c.N = e.next
-			e.next++
 			e.mu.Unlock()
+			c.N = n
 			if err := putJSON(q, ck, c); err != nil {
 				return err
 			}
