@@ -115,9 +115,9 @@ if want d; then
 fi
 if want e; then
 	if ((quick)); then
-		section "e: crawling a site" bench/crawl.sh RUNS=1 PAGES=200
+		section "e: crawling a site" bench/crawl.sh RUNS=1 N=200
 	else
-		section "e: crawling a site" bench/crawl.sh RUNS=3 PAGES=2000
+		section "e: crawling a site" bench/crawl.sh RUNS=3 N=2000 P=8
 	fi
 fi
 
