@@ -22,12 +22,15 @@ func BenchmarkImages(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
+	n, start := 0, cpuTime()
 	for b.Loop() {
+		n++
 		imgs, err := parse.Images(bytes.NewReader(page), benchOrigin+"/bigpage/20000.html", parse.Options{})
 		if err != nil || len(imgs) != 24000 {
 			b.Fatalf("Images = %d images, %v; want 24000", len(imgs), err)
 		}
 	}
+	reportCPU(b, start, n, len(page))
 }
 
 // BenchmarkImagesAll is parse.Images with every kind (CSS in every style
@@ -36,11 +39,14 @@ func BenchmarkImagesAll(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
+	n, start := 0, cpuTime()
 	for b.Loop() {
+		n++
 		if _, err := parse.Images(bytes.NewReader(page), benchOrigin+"/bigpage/20000.html", parse.Options{Kinds: parse.AllKinds}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, start, n, len(page))
 }
 
 // BenchmarkTokenizerBare is the peer: a bare x/net/html tokenizer loop
@@ -50,11 +56,14 @@ func BenchmarkTokenizerBare(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
+	n, start := 0, cpuTime()
 	for b.Loop() {
-		if n := len(bareTokenizer(page)); n != 16001 {
-			b.Fatalf("bare tokenizer found %d, want 16001", n)
+		n++
+		if got := len(bareTokenizer(page)); got != 16001 {
+			b.Fatalf("bare tokenizer found %d, want 16001", got)
 		}
 	}
+	reportCPU(b, start, n, len(page))
 }
 
 // BenchmarkTokenizerNext is x/net/html's Next alone: the ceiling.
@@ -62,11 +71,14 @@ func BenchmarkTokenizerNext(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
+	n, start := 0, cpuTime()
 	for b.Loop() {
+		n++
 		z := html.NewTokenizer(bytes.NewReader(page))
 		for z.Next() != html.ErrorToken {
 		}
 	}
+	reportCPU(b, start, n, len(page))
 }
 
 func bareTokenizer(page []byte) []string {
