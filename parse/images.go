@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -66,7 +67,9 @@ type imageExtractor struct {
 	*scanner
 	kinds Kind
 	max   int // -1: no limit
-	items imageList
+	items itemList
+	text  textStore // the strings of items
+	names nameTable // the names of items past the constant ones
 
 	// seen holds the raw references collected, once collecting them all
 	// has filled the limit (see add).
@@ -79,6 +82,14 @@ type imageExtractor struct {
 	styleText bool
 
 	cands []candidate
+}
+
+// item is an image reference collected, its URL not yet resolved: an
+// Image without pointers (see store.go).
+type item struct {
+	raw, alt, desc span
+	tag, attr      nameID
+	kind           Kind
 }
 
 func (e *imageExtractor) run() error {
@@ -122,8 +133,10 @@ func (e *imageExtractor) run() error {
 // tag handles a start tag; false means the URL limit is reached.
 func (e *imageExtractor) tag(name []byte) bool {
 	switch string(name) {
-	case "img", "image":
-		return e.img(tagName(name))
+	case "img":
+		return e.img(nameImg)
+	case "image":
+		return e.img(nameImage)
 	case "source":
 		return e.source()
 	case "picture":
@@ -145,48 +158,39 @@ func (e *imageExtractor) tag(name []byte) bool {
 	case "style":
 		e.styleText = e.kinds&KindCSS != 0
 		return e.styleAttr(name)
-	case "input", "video":
-		return e.inputVideo(tagName(name))
+	case "input":
+		return e.inputVideo(nameInput)
+	case "video":
+		return e.inputVideo(nameVideo)
 	default:
 		return e.styleAttr(name)
 	}
 	return true
 }
 
-// tagName returns the name of a tag handled by img or inputVideo as a
-// constant string.
-func tagName(name []byte) string {
-	switch string(name) {
-	case "img":
-		return "img"
-	case "image":
-		return "image"
-	case "input":
-		return "input"
-	case "video":
-		return "video"
-	}
-	return string(name)
+// The attributes of the lazy-loading scripts.
+var lazyAttrs = [...]struct {
+	id     nameID
+	srcset bool
+}{
+	{nameDataSrc, false}, {nameDataOriginal, false}, {nameDataLazySrc, false}, {nameDataLazy, false},
+	{nameDataSrcset, true}, {nameDataLazySrcset, true},
 }
 
-// Attribute names of the lazy-loading scripts.
-var lazySingle = []string{"data-src", "data-original", "data-lazy-src", "data-lazy"}
-var lazySrcset = []string{"data-srcset", "data-lazy-srcset"}
-
 // img handles <img> (and <image>).
-func (e *imageExtractor) img(tag string) bool {
+func (e *imageExtractor) img(tag nameID) bool {
 	attrs := e.readAttrs()
-	var alt string
+	var alt span
 	for _, a := range attrs {
 		if string(a.key) == "alt" {
-			alt = string(a.val)
+			alt = e.store(a.val)
 			break
 		}
 	}
-	if e.pictures > 0 && alt != "" {
+	if e.pictures > 0 && alt != (span{}) {
 		for i := e.pictureAt; i < e.items.n; i++ {
-			if im := e.items.at(i); im.Tag == "source" && im.Alt == "" {
-				im.Alt = alt
+			if it := e.items.at(i); it.tag == nameSource && it.alt == (span{}) {
+				it.alt = alt
 			}
 		}
 	}
@@ -194,15 +198,19 @@ func (e *imageExtractor) img(tag string) bool {
 		k, v := a.key, a.val
 		switch string(k) {
 		case "src":
-			if !e.single(v, tag, "src", KindImg, alt) {
+			if !e.single(v, tag, nameSrc, KindImg, alt) {
 				return false
 			}
-		case "href", "xlink:href":
-			if tag == "image" && !e.single(v, tag, attrName(k), KindImg, alt) {
+		case "href":
+			if tag == nameImage && !e.single(v, tag, nameHref, KindImg, alt) {
+				return false
+			}
+		case "xlink:href":
+			if tag == nameImage && !e.single(v, tag, nameXlinkHref, KindImg, alt) {
 				return false
 			}
 		case "srcset":
-			if !e.srcset(v, tag, "srcset", KindSrcset, alt) {
+			if !e.srcset(v, tag, nameSrcset, KindSrcset, alt) {
 				return false
 			}
 		case "style":
@@ -219,32 +227,20 @@ func (e *imageExtractor) img(tag string) bool {
 }
 
 // lazy handles a lazy-loading attribute, if k is one.
-func (e *imageExtractor) lazy(k, v []byte, tag, alt string) bool {
+func (e *imageExtractor) lazy(k, v []byte, tag nameID, alt span) bool {
 	if e.kinds&KindLazy == 0 || len(k) < 8 || k[0] != 'd' || !bytes.HasPrefix(k, []byte("data-")) {
 		return true
 	}
-	for _, n := range lazySingle {
-		if string(k) == n {
-			return e.single(v, tag, n, KindLazy, alt)
+	for _, l := range lazyAttrs {
+		if string(k) != names[l.id] {
+			continue
 		}
-	}
-	for _, n := range lazySrcset {
-		if string(k) == n {
-			return e.srcset(v, tag, n, KindLazy, alt)
+		if l.srcset {
+			return e.srcset(v, tag, l.id, KindLazy, alt)
 		}
+		return e.single(v, tag, l.id, KindLazy, alt)
 	}
 	return true
-}
-
-// attrName returns the few attribute names that are not constants.
-func attrName(k []byte) string {
-	switch string(k) {
-	case "href":
-		return "href"
-	case "xlink:href":
-		return "xlink:href"
-	}
-	return string(k)
 }
 
 // source handles <source> (which matters in <picture>).
@@ -253,15 +249,15 @@ func (e *imageExtractor) source() bool {
 	for _, a := range attrs {
 		switch string(a.key) {
 		case "srcset":
-			if !e.srcset(a.val, "source", "srcset", KindSource, "") {
+			if !e.srcset(a.val, nameSource, nameSrcset, KindSource, span{}) {
 				return false
 			}
 		case "style":
-			if !e.css(a.val, "source", "") {
+			if !e.css(a.val, nameSource, span{}) {
 				return false
 			}
 		default:
-			if !e.lazy(a.key, a.val, "source", "") {
+			if !e.lazy(a.key, a.val, nameSource, span{}) {
 				return false
 			}
 		}
@@ -270,10 +266,10 @@ func (e *imageExtractor) source() bool {
 }
 
 // inputVideo handles <input type=image src> and <video poster>.
-func (e *imageExtractor) inputVideo(tag string) bool {
+func (e *imageExtractor) inputVideo(tag nameID) bool {
 	attrs := e.readAttrs()
 	isImage := false
-	if tag == "input" {
+	if tag == nameInput {
 		for _, a := range attrs {
 			if string(a.key) == "type" && strings.EqualFold(string(bytes.TrimSpace(a.val)), "image") {
 				isImage = true
@@ -283,15 +279,15 @@ func (e *imageExtractor) inputVideo(tag string) bool {
 	for _, a := range attrs {
 		switch string(a.key) {
 		case "src":
-			if isImage && !e.single(a.val, tag, "src", KindImg, "") {
+			if isImage && !e.single(a.val, tag, nameSrc, KindImg, span{}) {
 				return false
 			}
 		case "poster":
-			if tag == "video" && !e.single(a.val, tag, "poster", KindImg, "") {
+			if tag == nameVideo && !e.single(a.val, tag, namePoster, KindImg, span{}) {
 				return false
 			}
 		case "style":
-			if !e.css(a.val, tag, "") {
+			if !e.css(a.val, tag, span{}) {
 				return false
 			}
 		}
@@ -323,7 +319,7 @@ func (e *imageExtractor) meta() bool {
 	if !is || content == nil {
 		return true
 	}
-	return e.single(content, "meta", "content", KindMeta, "")
+	return e.single(content, nameMeta, nameContent, KindMeta, span{})
 }
 
 // Link relations of icons.
@@ -351,7 +347,7 @@ func (e *imageExtractor) icon() bool {
 	if !is || href == nil {
 		return true
 	}
-	return e.single(href, "link", "href", KindIcon, "")
+	return e.single(href, nameLink, nameHref, KindIcon, span{})
 }
 
 // baseHref records the first <base href>.
@@ -371,20 +367,20 @@ func (e *imageExtractor) styleAttr(name []byte) bool {
 	}
 	for _, a := range e.readAttrs() {
 		if string(a.key) == "style" {
-			return e.css(a.val, string(name), "")
+			return e.css(a.val, e.names.id(name), span{})
 		}
 	}
 	return true
 }
 
 // css collects the url()s of a style attribute.
-func (e *imageExtractor) css(v []byte, tag, alt string) bool {
+func (e *imageExtractor) css(v []byte, tag nameID, alt span) bool {
 	if e.kinds&KindCSS == 0 {
 		return true
 	}
 	ok := true
 	cssURLs(string(v), func(u string) bool {
-		ok = e.add(Image{Raw: trimSpace(u), Tag: tag, Attr: "style", Kind: KindCSS, Alt: alt})
+		ok = e.addString(trimSpace(u), item{tag: tag, attr: nameStyle, kind: KindCSS, alt: alt})
 		return ok
 	})
 	return ok
@@ -394,32 +390,51 @@ func (e *imageExtractor) css(v []byte, tag, alt string) bool {
 func (e *imageExtractor) cssText(s string) bool {
 	ok := true
 	cssURLs(s, func(u string) bool {
-		ok = e.add(Image{Raw: trimSpace(u), Tag: "style", Kind: KindCSS})
+		ok = e.addString(trimSpace(u), item{tag: nameStyle, attr: nameNone, kind: KindCSS})
 		return ok
 	})
 	return ok
 }
 
 // single collects an attribute holding one URL.
-func (e *imageExtractor) single(v []byte, tag, attr string, kind Kind, alt string) bool {
+func (e *imageExtractor) single(v []byte, tag, attr nameID, kind Kind, alt span) bool {
 	if e.kinds&kind == 0 {
 		return true
 	}
-	v = bytes.TrimFunc(v, isC0OrSpace)
-	if len(v) == 0 {
+	v = trimSpaceBytes(v)
+	if dropped(v, e.o.KeepData) {
 		return true
 	}
-	return e.add(Image{Raw: string(v), Tag: tag, Attr: attr, Kind: kind, Alt: alt})
+	it := item{tag: tag, attr: attr, kind: kind, alt: alt}
+	if e.full() {
+		return e.addSlow(validUTF8(string(v)), "", it)
+	}
+	it.raw = e.store(v)
+	e.items.append(it)
+	return true
 }
 
-func isC0OrSpace(r rune) bool { return r <= ' ' }
-
 // srcset collects the candidates of a srcset attribute.
-func (e *imageExtractor) srcset(v []byte, tag, attr string, kind Kind, alt string) bool {
+func (e *imageExtractor) srcset(v []byte, tag, attr nameID, kind Kind, alt span) bool {
 	if e.kinds&kind == 0 {
 		return true
 	}
-	e.cands = parseSrcset(e.cands[:0], string(v))
+	if e.full() {
+		e.cands = parseSrcset(e.cands[:0], string(v))
+	} else {
+		// The candidates' strings are spans of the stored attribute.
+		sp := e.text.add(v)
+		e.cands = parseSrcset(e.cands[:0], e.text.get(sp))
+		valid := utf8.Valid(v)
+		for i := range e.cands {
+			c := &e.cands[i]
+			if valid || utf8.ValidString(c.url) {
+				c.sp = e.text.sub(sp, c.at, c.at+len(c.url))
+			} else {
+				c.sp = e.text.addString(validUTF8(c.url))
+			}
+		}
+	}
 	if len(e.cands) == 0 {
 		return true
 	}
@@ -429,25 +444,59 @@ func (e *imageExtractor) srcset(v []byte, tag, attr string, kind Kind, alt strin
 		cs = cs[b : b+1]
 	}
 	for _, c := range cs {
-		if !e.add(Image{Raw: c.url, Tag: tag, Attr: attr, Kind: kind, Descriptor: c.desc, Alt: alt}) {
-			return false
+		if dropped(c.url, e.o.KeepData) {
+			continue
 		}
+		it := item{tag: tag, attr: attr, kind: kind, alt: alt}
+		if e.full() {
+			if !e.addSlow(validUTF8(c.url), c.desc, it) {
+				return false
+			}
+			continue
+		}
+		it.raw, it.desc = c.sp, e.text.addString(c.desc)
+		e.items.append(it)
 	}
 	return true
 }
 
-// add collects an image, its URL not yet resolved; false means the URL
-// limit is reached. Duplicates are collected as they come, which costs
-// nothing on ordinary pages; when the limit is reached, the duplicates of
-// Raw are dropped and, from then on, not collected, so that a page of a
-// million copies of one image does not fill the limit.
-func (e *imageExtractor) add(im Image) bool {
-	if im.Raw == "" || !e.o.KeepData && hasScheme(im.Raw, "data:") || hasScheme(im.Raw, "javascript:") {
-		return true // never reported: not worth keeping until the end
+// addString collects the reference s (trimmed).
+func (e *imageExtractor) addString(s string, it item) bool {
+	if dropped(s, e.o.KeepData) {
+		return true
 	}
-	im.Raw, im.Alt = validUTF8(im.Raw), validUTF8(im.Alt)
+	s = validUTF8(s)
+	if e.full() {
+		return e.addSlow(s, "", it)
+	}
+	it.raw = e.text.addString(s)
+	e.items.append(it)
+	return true
+}
+
+// store stores the text p, invalid UTF-8 replaced, and returns its span.
+func (e *imageExtractor) store(p []byte) span {
+	if utf8.Valid(p) {
+		return e.text.add(p)
+	}
+	return e.text.addString(validUTF8(string(p)))
+}
+
+// full reports whether collecting must go through addSlow: the limit of
+// URLs is reached, or was.
+func (e *imageExtractor) full() bool {
+	return e.seen != nil || e.max >= 0 && e.items.n >= e.max
+}
+
+// addSlow collects an image whose raw reference is raw (valid UTF-8) and
+// descriptor desc once the limit of URLs is reached (see full); false
+// means the limit stops Images. Duplicates are collected as they come, which costs nothing on
+// ordinary pages; when the limit is reached, the duplicates of raw are
+// dropped and, from then on, not collected, so that a page of a million
+// copies of one image does not fill the limit.
+func (e *imageExtractor) addSlow(raw, desc string, it item) bool {
 	if e.seen != nil {
-		if _, dup := e.seen[im.Raw]; dup {
+		if _, dup := e.seen[raw]; dup {
 			return true
 		}
 	}
@@ -456,37 +505,40 @@ func (e *imageExtractor) add(im Image) bool {
 			return false
 		}
 		e.compact()
-		if _, dup := e.seen[im.Raw]; dup {
+		if _, dup := e.seen[raw]; dup {
 			return true
 		}
 		if e.items.n >= e.max {
 			return false
 		}
 	}
+	it.raw, it.desc = e.text.addString(raw), e.text.addString(desc)
 	if e.seen != nil {
-		e.seen[im.Raw] = struct{}{}
+		e.seen[e.text.get(it.raw)] = struct{}{}
 	}
-	e.items.append(im)
+	e.items.append(it)
 	return true
 }
 
-// compact drops the items whose Raw came before and starts e.seen.
+// compact drops the items whose raw reference came before and starts
+// e.seen.
 func (e *imageExtractor) compact() {
 	e.seen = make(map[string]struct{}, e.items.n)
-	var out imageList
+	var out itemList
 	for i := range e.items.n {
-		im := e.items.at(i)
-		if _, dup := e.seen[im.Raw]; !dup {
-			e.seen[im.Raw] = struct{}{}
-			out.append(*im)
+		it := e.items.at(i)
+		raw := e.text.get(it.raw)
+		if _, dup := e.seen[raw]; !dup {
+			e.seen[raw] = struct{}{}
+			out.append(*it)
 		}
 	}
 	e.items = out
 	e.pictureAt = min(e.pictureAt, out.n)
 }
 
-// resolve returns the items with their URL set, without those that do not
-// resolve and, unless KeepDuplicates, the repeats of a URL.
+// resolve returns the items as Images with their URL set, without those
+// that do not resolve and, unless KeepDuplicates, the repeats of a URL.
 func (e *imageExtractor) resolve(pageURL string) []Image {
 	if e.items.n == 0 {
 		return nil
@@ -496,11 +548,13 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 	if !e.o.KeepDuplicates {
 		seen = make(map[string]struct{}, e.items.n)
 	}
+	var urls strArena
 	out := make([]Image, 0, e.items.n)
 	for i, c := range e.items.chunks {
 		e.items.chunks[i] = nil // what is resolved is garbage: peak memory stays low
-		for _, im := range c {
-			u, ok := res.resolve(im.Raw)
+		for _, it := range c {
+			raw := e.text.get(it.raw)
+			u, ok := res.resolveIn(raw, &urls)
 			if !ok {
 				continue
 			}
@@ -510,8 +564,15 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 				}
 				seen[u] = struct{}{}
 			}
-			im.URL = u
-			out = append(out, im)
+			out = append(out, Image{
+				URL:        u,
+				Raw:        raw,
+				Tag:        e.names.get(it.tag),
+				Attr:       e.names.get(it.attr),
+				Kind:       it.kind,
+				Descriptor: e.text.get(it.desc),
+				Alt:        e.text.get(it.alt),
+			})
 		}
 	}
 	if len(out) == 0 {
@@ -520,29 +581,27 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 	return out
 }
 
-// chunkSize is the number of images in each chunk of an imageList.
-const chunkSize = 512
-
-// imageList is an append-only list of images in chunks, so that growing it
-// never copies what it holds.
-type imageList struct {
-	chunks [][]Image
-	n      int
+// dropped reports whether the trimmed reference s is one Images never
+// reports, and so not worth keeping: empty, javascript:, or data: without
+// Options.KeepData.
+func dropped[T string | []byte](s T, keepData bool) bool {
+	return len(s) == 0 || !keepData && hasScheme(s, "data:") || hasScheme(s, "javascript:")
 }
-
-func (l *imageList) append(im Image) {
-	if l.n%chunkSize == 0 {
-		l.chunks = append(l.chunks, make([]Image, 0, chunkSize))
-	}
-	c := &l.chunks[len(l.chunks)-1]
-	*c = append(*c, im)
-	l.n++
-}
-
-func (l *imageList) at(i int) *Image { return &l.chunks[i/chunkSize][i%chunkSize] }
 
 // hasScheme reports whether s starts with scheme (lower-case, with its
 // colon), in any case.
-func hasScheme(s, scheme string) bool {
-	return len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme)
+func hasScheme[T string | []byte](s T, scheme string) bool {
+	return len(s) >= len(scheme) && strings.EqualFold(string(s[:len(scheme)]), scheme)
+}
+
+// trimSpaceBytes is trimSpace for bytes.
+func trimSpaceBytes(s []byte) []byte {
+	i, j := 0, len(s)
+	for i < j && s[i] <= ' ' {
+		i++
+	}
+	for j > i && s[j-1] <= ' ' {
+		j--
+	}
+	return s[i:j]
 }

@@ -32,8 +32,9 @@ type resolver struct {
 }
 
 type dirEntry struct {
-	prefix string
-	fast   bool
+	prefix string // the absolute URL of the directory
+	fast   bool   // false: the directory needs the slow path
+	same   bool   // prefix is the directory as written
 }
 
 // checkPageURL returns an error for a page URL that cannot be a base.
@@ -87,25 +88,39 @@ func newResolver(pageURL, baseHref string, o *Options) *resolver {
 // browser would not request it over http(s) (or it is a data: URI left
 // out).
 func (r *resolver) resolve(raw string) (string, bool) {
+	return r.resolveIn(raw, nil)
+}
+
+// resolveIn is resolve writing the URLs the directory cache makes into a
+// (nil: their own strings). A reference already written as the browser
+// requests it is its own URL.
+func (r *resolver) resolveIn(raw string, a *strArena) (string, bool) {
 	s := trimSpace(raw)
 	if s == "" || s[0] == '#' {
 		return "", false
 	}
-	if u, ok, done := r.fast(s); done {
-		return u, ok
+	e, rest, done := r.fast(s)
+	switch {
+	case !done:
+		return r.slow(s)
+	case e.same:
+		return s, true
+	case a != nil:
+		return a.concat(e.prefix, rest), true
 	}
-	return r.slow(s)
+	return e.prefix + rest, true
 }
 
-// fast resolves s when it is made of characters no step of the resolution
-// changes, from the cached resolution of its directory. done is false when
-// s needs the slow path.
-func (r *resolver) fast(s string) (u string, ok, done bool) {
+// fast finds the cached resolution of the directory of s, when s is made
+// of characters no step of the resolution changes: s resolves to the
+// entry's prefix followed by rest. done is false when s needs the slow
+// path.
+func (r *resolver) fast(s string) (e dirEntry, rest string, done bool) {
 	q := len(s)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !fastChar[c] {
-			return "", false, false
+			return dirEntry{}, "", false
 		}
 		if c == '?' && q == len(s) {
 			q = i
@@ -116,11 +131,11 @@ func (r *resolver) fast(s string) (u string, ok, done bool) {
 	dir, last := path[:slash+1], path[slash+1:]
 	switch {
 	case q == len(s)-1: // an empty query: the resolvers disagree on it
-		return "", false, false
+		return dirEntry{}, "", false
 	case dir == "" && (last == "" || strings.IndexByte(last, ':') >= 0): // no path, or maybe a scheme
-		return "", false, false
+		return dirEntry{}, "", false
 	case isDot(last) != 0:
-		return "", false, false
+		return dirEntry{}, "", false
 	}
 	e, cached := r.dirs[dir]
 	if !cached {
@@ -130,9 +145,9 @@ func (r *resolver) fast(s string) (u string, ok, done bool) {
 		}
 	}
 	if !e.fast {
-		return "", false, false
+		return dirEntry{}, "", false
 	}
-	return e.prefix + s[slash+1:], true, true
+	return e, s[slash+1:], true
 }
 
 // resolveDir resolves a directory part by resolving a file in it.
@@ -144,7 +159,8 @@ func (r *resolver) resolveDir(dir string) dirEntry {
 	if !strings.HasSuffix(u, "/x") {
 		return dirEntry{}
 	}
-	return dirEntry{prefix: u[:len(u)-1], fast: true}
+	prefix := u[:len(u)-1]
+	return dirEntry{prefix: prefix, fast: true, same: prefix == dir}
 }
 
 // slow resolves s (trimmed, not empty) with urlx.Join and normalises the

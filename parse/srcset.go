@@ -8,6 +8,8 @@ import (
 // candidate is one image candidate of a srcset attribute.
 type candidate struct {
 	url  string
+	at   int     // offset of url in the srcset
+	sp   span    // url in a textStore, for Images
 	desc string  // the descriptors as written, separated by one space
 	w    int     // width descriptor, 0 if none
 	x    float64 // density descriptor, 1 if none
@@ -43,6 +45,7 @@ func parseSrcset(dst []candidate, s string) []candidate {
 			descs, pos = srcsetDescriptors(s, pos)
 		}
 		if c, ok := parseDescriptors(url, descs); ok && url != "" {
+			c.at = start
 			dst = append(dst, c)
 		}
 	}
