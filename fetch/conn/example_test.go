@@ -52,7 +52,11 @@ func ExampleConn_EndHeaders() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now() // the head has arrived
 		body, _ := io.ReadAll(r.Body)
-		fmt.Fprintf(w, "got %q after at least %v", body, time.Since(start).Truncate(100*time.Millisecond))
+		paused := "no pause"
+		if time.Since(start) >= 200*time.Millisecond {
+			paused = "a pause of at least 200ms"
+		}
+		fmt.Fprintf(w, "got %q after %s", body, paused)
 	}))
 	defer srv.Close()
 
@@ -77,7 +81,7 @@ func ExampleConn_EndHeaders() {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(string(body))
-	// Output: got "hello" after at least 200ms
+	// Output: got "hello" after a pause of at least 200ms
 }
 
 // HEAD has no body, as the textbook's example 2-9 shows.
