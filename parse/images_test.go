@@ -55,6 +55,7 @@ func TestImagesHostile(t *testing.T) {
 		{"whitespace and newlines", "<img src=\" \n\t/a.png \n\"><img src=\"/b\n.png\"><img src=\"   \">", parse.Options{},
 			lines("http://example.com/a.png", "http://example.com/b.png")},
 		{"empty and missing src", `<img src=""><img><img src>`, parse.Options{}, ""},
+		{"attribute names equal only in Unicode case folding", "<img \u017frc=x.png src=a.png>", parse.Options{}, lines("http://example.com/dir/a.png")},
 		{"base relative", `<base href="/img/"><img src="a.png">`, parse.Options{}, lines("http://example.com/img/a.png")},
 		{"base other host", `<base href="https://cdn.example.net/x/"><img src="a.png"><img src="/b.png">`, parse.Options{},
 			lines("https://cdn.example.net/x/a.png", "https://cdn.example.net/b.png")},

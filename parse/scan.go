@@ -163,8 +163,7 @@ const maxName = 16
 // FuzzTagReader checks the two agree.
 type tagReader struct {
 	name  [maxName]byte
-	keys  []byte // the lower-cased keys, back to back
-	spans [][2]int
+	keys  []byte // the keys that had upper-case letters, lowered, back to back
 	attrs []attr
 }
 
@@ -178,7 +177,7 @@ func (t *tagReader) tagName(raw []byte) []byte {
 	n := 0
 	for ; i < len(raw); i++ {
 		c := raw[i]
-		if isSpace(c) || c == '/' || c == '>' {
+		if nameEnd[c] {
 			break
 		}
 		if n == maxName {
@@ -193,6 +192,13 @@ func (t *tagReader) tagName(raw []byte) []byte {
 	return t.name[:n]
 }
 
+// Sets of bytes: those that end a tag name (space, "/", ">"), and an
+// attribute name ("=" too, except as its first byte).
+var (
+	nameEnd = byteSet(func(c byte) bool { return isSpace(c) || c == '/' || c == '>' })
+	keyEnd  = byteSet(func(c byte) bool { return isSpace(c) || c == '/' || c == '>' || c == '=' })
+)
+
 // attributes returns the attributes of the start tag in raw, keys
 // lower-cased, or ok false when one of them needs the tokenizer's
 // accessors. The slices are valid until the next call.
@@ -200,15 +206,13 @@ func (t *tagReader) attributes(raw []byte) (attrs []attr, ok bool) {
 	if bytes.IndexByte(raw, 0) >= 0 {
 		return nil, false
 	}
+	// Values holding these are left to the tokenizer; most tags have none.
+	special := bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\r') >= 0
 	i := 1
-	for i < len(raw) && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
+	for i < len(raw) && !nameEnd[raw[i]] {
 		i++
 	}
-	t.keys, t.spans, t.attrs = t.keys[:0], t.spans[:0], t.attrs[:0]
-	type val struct{ start, end int }
-	var vals []val
-	var valBuf [16]val
-	vals = valBuf[:0]
+	t.keys, t.attrs = t.keys[:0], t.attrs[:0]
 	for {
 		for i < len(raw) && isSpace(raw[i]) {
 			i++
@@ -217,18 +221,13 @@ func (t *tagReader) attributes(raw []byte) (attrs []attr, ok bool) {
 			break
 		}
 		ks := i
-		for i < len(raw) {
-			c := raw[i]
-			if c == '=' && i == ks {
-				i++
-				continue
-			}
-			if isSpace(c) || c == '/' || c == '>' || c == '=' {
-				break
-			}
+		if raw[i] == '=' {
+			i++ // "=" as the first character of a name is part of it
+		}
+		for i < len(raw) && !keyEnd[raw[i]] {
 			i++
 		}
-		key := raw[ks:i]
+		key := raw[ks:i:i]
 		vs, ve := i, i
 		for i < len(raw) && isSpace(raw[i]) {
 			i++
@@ -270,32 +269,52 @@ func (t *tagReader) attributes(raw []byte) (attrs []attr, ok bool) {
 				}
 			}
 		}
-		if len(key) == 0 || t.seen(key) {
+		if len(key) == 0 {
 			continue
 		}
-		if v := raw[vs:ve]; bytes.IndexByte(v, '&') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+		key = t.lower(key)
+		if t.seen(key) {
+			continue
+		}
+		v := raw[vs:ve:ve]
+		if special && (bytes.IndexByte(v, '&') >= 0 || bytes.IndexByte(v, '\r') >= 0) {
 			return nil, false
 		}
-		start := len(t.keys)
-		for _, c := range key {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			t.keys = append(t.keys, c)
-		}
-		t.spans = append(t.spans, [2]int{start, len(t.keys)})
-		vals = append(vals, val{vs, ve})
-	}
-	for k, s := range t.spans {
-		t.attrs = append(t.attrs, attr{t.keys[s[0]:s[1]:s[1]], raw[vals[k].start:vals[k].end:vals[k].end]})
+		t.attrs = append(t.attrs, attr{key, v})
 	}
 	return t.attrs, true
 }
 
-// seen reports whether key (in any case) is among the keys read so far.
+// lower returns key lower-cased: key itself when it has no upper-case
+// letter, else a copy in t.keys. The copy stays valid until the next call
+// of attributes: t.keys is only appended to, and a slice of a buffer it
+// has outgrown keeps that buffer.
+func (t *tagReader) lower(key []byte) []byte {
+	upper := false
+	for _, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return key
+	}
+	start := len(t.keys)
+	for _, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		t.keys = append(t.keys, c)
+	}
+	return t.keys[start:len(t.keys):len(t.keys)]
+}
+
+// seen reports whether key (lower-cased) is among the keys read so far,
+// as the tokenizer compares them: byte for byte after ASCII lower-casing.
 func (t *tagReader) seen(key []byte) bool {
-	for _, s := range t.spans {
-		if bytes.EqualFold(t.keys[s[0]:s[1]], key) {
+	for _, a := range t.attrs {
+		if string(a.key) == string(key) {
 			return true
 		}
 	}
