@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # bench/download.sh: grab download side by side with curl and aria2c, in
-# one run against one grab serve on loopback (its /dl/{size}/{name} files,
-# generated as they are sent, with Range and ETag):
+# one run against one grab serve on loopback. By default it serves real
+# files (SOURCE=files: "grab serve DIR" over files of random bytes made
+# under DL_PARENT, sent with sendfile, so the server costs every tool
+# little); SOURCE=dl uses the test server's /dl/{size}/{name} instead,
+# generated as sent (in 32 KiB writes, a core's worth of server CPU at
+# these rates, which compresses every ratio):
 #   small: SMALL_N files of 64 KiB, J at once: grab download -j J,
 #     curl --parallel --parallel-max J, aria2c -j J;
 #   large: LARGE_N files of LARGE_SIZE, J at once: the same, and curl one
@@ -15,7 +19,9 @@
 # Markdown table of medians (min-max) over RUNS rounds, the ratios, and the
 # targets of issue 8 met or missed.
 # Usage: [RUNS=3] [J=16] [SMALL_N=500] [LARGE_N=20] [LARGE_SIZE=50MiB]
-#        [HUGE_SIZE=2GiB] bench/download.sh [--quick]
+#        [HUGE_SIZE=2GiB] [SOURCE=files|dl] [GRAB=BINARY] bench/download.sh [--quick]
+# GRAB=BINARY measures that grab rather than one built from the tree (for
+# before and after figures).
 # --quick: 100 small, 4 x 8 MiB, 256 MiB, one round (checks the script).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,28 +52,58 @@ if ! command -v aria2c >/dev/null; then
 	echo "bench/download.sh: aria2c not found (apt-get install aria2): no aria2c rows" >&2
 fi
 
+SOURCE=${SOURCE:-files}
 tmp=$(mktemp -d)
-source bench/lib.sh
-serve_grab
 DL_PARENT=${DL_PARENT:-/dev/shm}
 [[ -d $DL_PARENT && -w $DL_PARENT ]] || DL_PARENT=${TMPDIR:-/tmp}
 dl=$(mktemp -d "$DL_PARENT/grab-bench-dl.XXXXXX")
+if [[ $SOURCE == dl ]]; then
+	source bench/lib.sh
+	serve_grab
+else
+	# Files of random bytes (dd from /dev/urandom), served by grab serve DIR.
+	pid=
+	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" "$dl"' EXIT
+	go build -o "$tmp/grab" ./cmd/grab
+	src=$dl/src
+	mkdir -p "$src/small" "$src/large"
+	echo "bench/download.sh: making the files to serve in $src" >&2
+	for k in $(seq "$SMALL_N"); do head -c "$SMALL_BYTES" /dev/urandom >"$src/small/$k"; done
+	for k in $(seq "$LARGE_N"); do dd if=/dev/urandom of="$src/large/$k" bs=1M count=$((LARGE_BYTES >> 20)) status=none; done
+	dd if=/dev/urandom of="$src/huge" bs=1M count=$((HUGE_BYTES >> 20)) status=none
+	"$tmp/grab" serve -q --addr 127.0.0.1:0 "$src" >"$tmp/serve.out" 2>&1 &
+	pid=$!
+	base=
+	for _ in $(seq 50); do
+		base=$(sed -n 's/.*(\(http:[^ ]*\)\/).*/\1/p' "$tmp/serve.out" | head -1)
+		[[ -n $base ]] && break
+		sleep 0.1
+	done
+	[[ -n $base ]] || { echo "grab serve did not start" >&2; exit 1; }
+fi
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" "$dl"' EXIT
+if [[ -n ${GRAB:-} ]]; then
+	cp "$GRAB" "$tmp/grab-measured"
+else
+	cp "$tmp/grab" "$tmp/grab-measured"
+fi
 
 # lists: one URL a line, and the same as a curl config
 list() { # NAME COUNT SIZE
-	for k in $(seq "$2"); do echo "$base/dl/$3/$k"; done >"$tmp/$1.list"
+	for k in $(seq "$2"); do
+		if [[ $SOURCE == dl ]]; then echo "$base/dl/$3/$k"; else echo "$base/$1/$k"; fi
+	done >"$tmp/$1.list"
 	sed 's/^/url = /' "$tmp/$1.list" >"$tmp/$1.curlrc"
 }
 list small "$SMALL_N" 64KiB
 list large "$LARGE_N" "$LARGE_SIZE"
-echo "$base/dl/$HUGE_SIZE/huge" >"$tmp/huge.list"
+if [[ $SOURCE == dl ]]; then echo "$base/dl/$HUGE_SIZE/huge"; else echo "$base/huge"; fi >"$tmp/huge.list"
 
 # cmd SET TOOL: the command line of one tool on one set, writing into $dl/out
 cmd() {
 	local out="$dl/out"
 	case $2 in
-	grab) echo "$tmp/grab" download -q -j "$J" -d "$out" -i "$tmp/$1.list" ;;
+	grab) echo "$tmp/grab-measured" download -q -j "$J" -d "$out" -i "$tmp/$1.list" ;;
 	curl-par) echo curl -Sf --no-progress-meter --parallel --parallel-max "$J" --remote-name-all --output-dir "$out" -K "$tmp/$1.curlrc" ;;
 	curl-seq) echo curl -Sf --no-progress-meter --remote-name-all --output-dir "$out" -K "$tmp/$1.curlrc" ;;
 	curl-one) echo curl -Sf --no-progress-meter -o "$out/huge" "$(cat "$tmp/huge.list")" ;;
@@ -121,9 +157,9 @@ for run in $(seq "$RUNS"); do
 done
 
 # The table: median MB/s (min-max), peak RSS, and the ratios.
-python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$RUNS" "$load0" <<'EOF'
+python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$RUNS" "$load0" "$([[ $SOURCE == dl ]] && echo "grab serve /dl/, generated" || echo "grab serve DIR, files with sendfile")" <<'EOF'
 import sys, statistics
-path, sn, ln, lsz, hsz, j, tb_s, tb_l, tb_h, runs, load0 = sys.argv[1:]
+path, sn, ln, lsz, hsz, j, tb_s, tb_l, tb_h, runs, load0, source = sys.argv[1:]
 tb = {"small": int(tb_s), "large": int(tb_l), "huge": int(tb_h)}
 rows = {}
 failed = set()
@@ -137,7 +173,7 @@ title = {"small": f"{sn} x 64 KiB", "large": f"{ln} x {lsz}", "huge": f"1 x {hsz
 name = {"grab": f"grab download -j {j}", "curl-par": f"curl --parallel --parallel-max {j}", "curl-seq": "curl, one file after the other",
         "curl-one": "curl -o", "aria2c": f"aria2c -j {j}"}
 med = {}
-print(f"Loopback, downloads to tmpfs; {runs} rounds; load before: {load0}\n")
+print(f"Loopback ({source}), downloads to tmpfs; {runs} rounds; load before: {load0}\n")
 print("| workload | tool | MB/s median (min-max) | peak RSS MB (max) |")
 print("| --- | --- | --- | --- |")
 for s in ("small", "large", "huge"):

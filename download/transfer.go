@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -435,8 +434,10 @@ func (t *transfer) link(f *os.File, res *Result) error {
 // copy streams the body into f from offset off, hashing it, under the rate
 // limit, resetting the stall watchdog, and reports the file's size. Reads
 // fill half of buf or more before a write, so a fast body takes few
-// writes; a large one is hashed on another goroutine (pipeHash) while the
-// next buffer is read.
+// writes. The hash runs on the transfer's goroutine: handing buffers to a
+// hashing goroutine cost more CPU than it hid (scheduler wake-ups) and
+// lost time whenever the other core was busy, as it is with two cores and
+// a server.
 func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
 	b, j := t.b, t.j
 	stall := b.stall()
@@ -444,15 +445,6 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 	chunk := len(buf)
 	if b.limiter != nil {
 		chunk = min(chunk, b.limiter.Burst())
-	}
-	var pipe *pipeHash
-	if (total < 0 || total-off >= pipeMin) && runtime.GOMAXPROCS(0) > 1 {
-		second := b.buffer()
-		pipe = newPipeHash(h, second[:])
-		defer func() {
-			pipe.wait()
-			b.put(second)
-		}()
 	}
 	for {
 		n := 0
@@ -480,11 +472,7 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 			if _, err := f.Write(buf[:n]); err != nil {
 				return done, fileErr(err)
 			}
-			if pipe != nil {
-				buf = pipe.next(buf[:n])
-			} else {
-				h.Write(buf[:n])
-			}
+			h.Write(buf[:n])
 			done += int64(n)
 			b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
 		}
