@@ -28,6 +28,21 @@
 // alone (ErrNotOurs); a stale pair (another URL, an unreadable sidecar) is
 // grab's own and is removed.
 //
+// A small file (a declared length of at most 64 KiB) whose name is free
+// skips the part and its sidecar on Linux: it is written to an anonymous
+// file (O_TMPFILE, in the directory the os.Root holds), synced, and linked
+// under its name once complete (linkat, which neither replaces nor
+// follows what may be there; a name taken meanwhile restarts the transfer
+// through NAME.part). A kill leaves nothing, and a cut transfer starts
+// again: resuming 64 KiB would save less than the request costs. This
+// halves the system calls of a small file (14 instead of 28).
+//
+// Files are synced (fsync) before they get their final name, so that a
+// power loss cannot leave a final name on missing bytes; curl and wget do
+// not sync. On tmpfs a sync costs nothing; on a disk it waits for the
+// file's bytes to be written, and NoSync (grab download --no-sync) skips
+// it as curl and wget do.
+//
 // # Resume
 //
 // A partial file is resumed with "Range: bytes=N-1-" and If-Range (the
@@ -85,17 +100,21 @@
 //
 // # Concurrency and limits
 //
-// Do runs at most Concurrency transfers (8 by default) and PerHost for one
-// host, each with one 256 KiB buffer, so memory does not grow with file
-// sizes (HOSTILE.md L10). RateLimit caps the bytes a second of all
+// Do runs at most Concurrency transfers (8 by default), on as many
+// workers, and PerHost for one host, each with one 256 KiB buffer (kept
+// for the whole Do), so memory does not grow with file sizes (HOSTILE.md
+// L10). RateLimit caps the bytes a second of all
 // transfers of a Do together (golang.org/x/time/rate). Cancelling the
 // context stops every transfer at once and leaves only partial files.
 // Client.Progress receives Events (queued, started, bytes, retrying, done,
 // failed) from the workers, for progress bars.
 //
-// Each file's SHA-256 is computed as it is written (the prefix of a resumed
-// file is read back), and Dedup removes a file whose content was already
-// saved by the same Do.
+// Each file's SHA-256 is computed as it is written, on the transfer's
+// goroutine (the prefix of a resumed file is read back), and Dedup removes
+// a file whose content was already saved by the same Do. With SHA-NI it
+// is about a quarter of the CPU of a large transfer; hashing on a
+// goroutine of its own was measured slower on two busy cores (scheduler
+// wake-ups, and no idle core to hide it on).
 //
 // Two processes downloading the same file into one directory at once are
 // not coordinated.
