@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,26 +14,12 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/jobs"
 )
 
-// syncBuffer is a log sink for several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for a writer and a reader at once.
+type syncBuffer = testkit.SyncBuffer
 
 // scheduled runs s on js in the background until the test ends.
 type scheduled struct {

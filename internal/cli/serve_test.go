@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"github.com/grabhq/grab/internal/testkit"
 	"io"
 	"os"
 	"os/exec"
@@ -10,28 +11,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer is a bytes buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for a writer and a reader at once.
+type syncBuffer = testkit.SyncBuffer
 
 // startServe runs "grab serve args..." in-process and returns its base URL,
 // the lines it printed up to "Press Ctrl-C to stop.", and the stderr log;

@@ -200,3 +200,23 @@ func ReadHead(br *bufio.Reader) (string, error) {
 		}
 	}
 }
+
+// SyncBuffer is a buffer that one goroutine may write while another reads
+// it: a command's stderr or a logger's sink in a test.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
