@@ -95,7 +95,7 @@ type item struct {
 func (e *imageExtractor) run() error {
 	z := e.z
 	for {
-		tt := z.Next()
+		tt := e.next()
 		switch tt {
 		case html.ErrorToken:
 			return e.err()

@@ -300,6 +300,19 @@ func TestImagesLimits(t *testing.T) {
 			t.Errorf("Images = %d images, %v; want /a.png and ErrTruncated naming MaxTokenBytes", len(imgs), err)
 		}
 	})
+	t.Run("token just under the token limit", func(t *testing.T) {
+		// The tokenizer reads "</" past the text before it ends it; that
+		// does not make the 15-byte text a token of 17 bytes.
+		doc := `<p>text &amp; more</p><img src=/a.png>`
+		imgs, err := parse.Images(strings.NewReader(doc), page, parse.Options{MaxTokenBytes: 17})
+		if err != nil || len(imgs) != 1 {
+			t.Errorf("Images with MaxTokenBytes 17 = %d images, %v; want /a.png", len(imgs), err)
+		}
+		imgs, err = parse.Images(strings.NewReader(doc), page, parse.Options{MaxTokenBytes: 15})
+		if !errors.Is(err, parse.ErrTruncated) || len(imgs) != 0 {
+			t.Errorf("Images with MaxTokenBytes 15 = %d images, %v; want ErrTruncated", len(imgs), err)
+		}
+	})
 	t.Run("50 MB attribute", func(t *testing.T) {
 		r := io.MultiReader(strings.NewReader(`<img src="/a.png"><div title="`), io.LimitReader(zeros{}, 50<<20), strings.NewReader(`">`))
 		imgs, err := parse.Images(r, page, parse.Options{})

@@ -53,9 +53,8 @@ type linkExtractor struct {
 }
 
 func (e *linkExtractor) run() error {
-	z := e.z
 	for {
-		tt := z.Next()
+		tt := e.next()
 		switch tt {
 		case html.ErrorToken:
 			return e.err()

@@ -189,7 +189,7 @@ func (o *Options) maxTokenBytes() int {
 	case o.MaxTokenBytes == 0:
 		return DefaultMaxTokenBytes
 	case o.MaxTokenBytes < 0:
-		return 0 // the tokenizer's "unlimited"
+		return 0 // no limit
 	}
 	return o.MaxTokenBytes
 }

@@ -12,15 +12,41 @@ import (
 // errInputLimit is what limitReader returns past its limit.
 var errInputLimit = errors.New("input limit")
 
+// errTokenLimit is what limitReader returns when a token is too long.
+var errTokenLimit = errors.New("token limit")
+
 // limitReader reads at most n bytes of r and then reports errInputLimit,
 // unless r ends exactly there.
+//
+// It also bounds the tokens the tokenizer reads from it to tokenMax bytes
+// (Options.MaxTokenBytes), in place of the tokenizer's SetMaxBuf, whose
+// check of every byte read cost a twentieth of Images' time. The
+// tokenizer reads only when it has tokenized all it holds, so everything
+// read since the end of the last token (tokenStart, which scanner.next
+// records) belongs to the token being read: a read never gives it more
+// than the room left, and a token that has filled it gets errTokenLimit.
+// scanner.next ends the work at a token that fills the limit exactly.
 type limitReader struct {
 	r    io.Reader
 	n    int64 // bytes left; negative: no limit
 	read int64
+
+	tokenMax   int64 // 0: no limit
+	tokenStart int64 // offset in r where the current token starts
+	tooLong    bool  // a token reached tokenMax
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
+	if l.tokenMax > 0 {
+		room := l.tokenMax - (l.read - l.tokenStart)
+		if room <= 0 {
+			l.tooLong = true
+			return 0, errTokenLimit
+		}
+		if int64(len(p)) > room {
+			p = p[:room]
+		}
+	}
 	if l.n < 0 {
 		n, err := l.r.Read(p)
 		l.read += int64(n)
@@ -84,10 +110,25 @@ func (s *scanner) name(long bool) []byte {
 }
 
 func newScanner(r io.Reader, o *Options) *scanner {
-	in := &limitReader{r: r, n: o.maxBytes()}
-	z := html.NewTokenizer(in)
-	z.SetMaxBuf(o.maxTokenBytes())
-	return &scanner{z: z, in: in, o: o}
+	in := &limitReader{r: r, n: o.maxBytes(), tokenMax: int64(o.maxTokenBytes())}
+	return &scanner{z: html.NewTokenizer(in), in: in, o: o}
+}
+
+// next reads the next token, as the tokenizer's Next, and ends the work
+// at a token of Options.MaxTokenBytes or more (see limitReader). A text
+// token cut by the limit is returned, as the tokenizer returns it, before
+// the error.
+func (s *scanner) next() html.TokenType {
+	tt := s.z.Next()
+	if tt == html.ErrorToken || s.in.tokenMax == 0 {
+		return tt
+	}
+	if !s.in.tooLong && int64(len(s.z.Raw())) >= s.in.tokenMax {
+		s.in.tooLong = true
+		return html.ErrorToken
+	}
+	s.in.tokenStart = s.in.read - int64(len(s.z.Buffered()))
+	return tt
 }
 
 // err turns the tokenizer's final error into the one Images and Links
@@ -95,6 +136,9 @@ func newScanner(r io.Reader, o *Options) *scanner {
 func (s *scanner) err() error {
 	err := s.z.Err()
 	switch {
+	case s.in.tooLong:
+		at := s.in.read - int64(len(s.z.Buffered()))
+		return fmt.Errorf("parse: %w: a token longer than %d bytes (Options.MaxTokenBytes) near byte %d", ErrTruncated, s.o.maxTokenBytes(), at)
 	case err == io.EOF:
 		return nil
 	case errors.Is(err, errInputLimit):
