@@ -245,6 +245,7 @@ type job struct {
 	headAt      time.Time
 	status      int
 	header      http.Header
+	contentType []string // kept from colly while it reads the body (onHead)
 	final       *url.URL
 	resp        *colly.Response
 	err         error
@@ -377,9 +378,6 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		c.SetCookieJar(jar)
 	}
 	c.SetRedirectHandler(r.checkRedirect)
-	c.OnRequest(func(req *colly.Request) {
-		req.ResponseCharacterEncoding = "utf-8" // keep colly from decoding: the crawl does it with fetch's rules
-	})
 	c.OnResponseHeaders(r.onHead)
 	c.OnResponse(func(resp *colly.Response) {
 		if j := r.jobOf(resp.Request); j != nil {
@@ -703,6 +701,9 @@ func (r *run) fetch(u *url.URL) *job {
 	if j.header == nil {
 		j.header = http.Header{}
 	}
+	if j.contentType != nil {
+		j.header["Content-Type"] = j.contentType
+	}
 	return j
 }
 
@@ -726,12 +727,25 @@ func (r *run) onHead(resp *colly.Response) {
 	}
 	j.headAt = time.Now()
 	j.status = resp.StatusCode
-	if resp.Headers != nil {
-		j.header = resp.Headers.Clone()
+	if resp.Headers != nil && *resp.Headers != nil {
+		j.header = *resp.Headers // the response's own: colly keeps no other use of it
+	} else {
+		j.header = http.Header{}
 	}
 	j.final = resp.Request.URL
+	// Keep colly from decoding the body (fixCharset): without a
+	// Content-Type it leaves the bytes alone, and the crawl decodes them
+	// once, with parse.Decode. (Forcing its ResponseCharacterEncoding to
+	// utf-8 instead copies every body and turns the bytes of a Latin-1
+	// page into U+FFFD before they are decoded.) fetch puts the header
+	// back when colly is done.
+	j.contentType = j.header["Content-Type"]
+	delete(j.header, "Content-Type")
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		ct := strings.ToLower(j.header.Get("Content-Type"))
+		ct := ""
+		if len(j.contentType) > 0 {
+			ct = strings.ToLower(j.contentType[0])
+		}
 		if ct != "" && !strings.Contains(ct, "html") {
 			j.notHTML = true
 			resp.Request.Abort()

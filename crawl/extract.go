@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/grabhq/grab/parse"
 )
@@ -41,6 +43,12 @@ func extract(body []byte, contentType, pageURL string, images bool) (extracted, 
 	}
 	if cs == "" {
 		cs = "utf-8"
+	}
+	if cs == "utf-8" && !utf8.Valid(body) {
+		// As a decoder would: each invalid byte becomes U+FFFD.
+		if b, err := unicode.UTF8.NewDecoder().Bytes(body); err == nil {
+			body = b
+		}
 	}
 	x.title, x.nofollow = head(body)
 	opts := parse.Options{Charset: cs, MaxBytes: -1, MaxURLs: MaxLinksPerPage}
