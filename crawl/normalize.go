@@ -71,9 +71,11 @@ func Normalize(raw string) (*url.URL, error) {
 	if p == "" {
 		p = "/"
 	}
-	dp, err := url.PathUnescape(p)
-	if err != nil {
-		return nil, fmt.Errorf("crawl: %s: path: %w", clip(raw), err)
+	dp := p
+	if strings.IndexByte(p, '%') >= 0 {
+		if dp, err = url.PathUnescape(p); err != nil {
+			return nil, fmt.Errorf("crawl: %s: path: %w", clip(raw), err)
+		}
 	}
 	u.Path, u.RawPath = dp, p
 	u.ForceQuery = false
@@ -93,7 +95,7 @@ func clip(s string) string {
 
 // removeDots is RFC 3986 §5.2.4 remove_dot_segments on an escaped path.
 func removeDots(p string) string {
-	if !strings.Contains(p, ".") {
+	if !hasDotSegment(p) {
 		return p
 	}
 	var out []string
@@ -121,6 +123,22 @@ func removeDots(p string) string {
 		r = "/" + r
 	}
 	return r
+}
+
+// hasDotSegment reports whether one of p's segments is "." or "..".
+func hasDotSegment(p string) bool {
+	for len(p) > 0 {
+		seg := p
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			seg, p = p[:i], p[i+1:]
+		} else {
+			p = ""
+		}
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // normEscapes upper-cases percent-escapes and decodes those of unreserved
