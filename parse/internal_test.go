@@ -191,3 +191,31 @@ func TestFastPathAgrees(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// FuzzFastPath checks the directory cache (and a reference that is its
+// own URL) against full resolution with urlx.Join: a page's references
+// resolved in turn by one resolver, so that later ones use what earlier
+// ones cached.
+func FuzzFastPath(f *testing.F) {
+	f.Add("http://example.com/dir/sub/page.html", "", "a.png ../a.png /a/b.png http://example.com/dir/sub/a.png //h/x.png a.png?q=1 x/../y.png")
+	f.Add("https://H.example:443/a/b/", "/img/", "http://h.example/img/1.png http://h.example:80/img/2.png HTTP://h.example/img/3.png %2e%2e/a.png a//b.png")
+	f.Add("http://h/", "http://other/x/y", "a.png ./a.png h:a.png ?x a.png? /%2E/x http://h/a/./b.png http://h/a/../b.png")
+	f.Add("http://[::1]:8080/p", "", "http://[::1]:8080/a.png http://user:pw@h/a.png http://h:80/a.png http://h./a.png")
+	f.Fuzz(func(t *testing.T, pageURL, base, refs string) {
+		if checkPageURL(pageURL) != nil {
+			return
+		}
+		r := newResolver(pageURL, base, &Options{})
+		var a strArena
+		for _, ref := range strings.Fields(refs) {
+			got, ok := r.resolveIn(ref, &a)
+			want, wok := "", false // a fragment alone is not requested
+			if s := trimSpace(ref); s != "" && s[0] != '#' {
+				want, wok = r.slow(s)
+			}
+			if got != want || ok != wok {
+				t.Fatalf("page %q, base %q: resolve(%q) = %q, %v; urlx.Join and normalize = %q, %v", pageURL, base, ref, got, ok, want, wok)
+			}
+		}
+	})
+}

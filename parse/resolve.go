@@ -116,19 +116,22 @@ func (r *resolver) resolveIn(raw string, a *strArena) (string, bool) {
 // entry's prefix followed by rest. done is false when s needs the slow
 // path.
 func (r *resolver) fast(s string) (e dirEntry, rest string, done bool) {
-	q := len(s)
+	q, slash := len(s), -1 // the first "?" and the last "/" before it
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !fastChar[c] {
 			return dirEntry{}, "", false
 		}
-		if c == '?' && q == len(s) {
-			q = i
+		if q == len(s) {
+			switch c {
+			case '/':
+				slash = i
+			case '?':
+				q = i
+			}
 		}
 	}
-	path := s[:q]
-	slash := strings.LastIndexByte(path, '/')
-	dir, last := path[:slash+1], path[slash+1:]
+	dir, last := s[:slash+1], s[slash+1:q]
 	switch {
 	case q == len(s)-1: // an empty query: the resolvers disagree on it
 		return dirEntry{}, "", false

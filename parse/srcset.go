@@ -26,6 +26,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // unit) dropped, as browsers drop it. It runs in time linear in s.
 func parseSrcset(dst []candidate, s string) []candidate {
 	pos := 0
+	var buf [4]string // the descriptors of a candidate, without an allocation
 	for {
 		for pos < len(s) && (isSpace(s[pos]) || s[pos] == ',') {
 			pos++
@@ -38,11 +39,11 @@ func parseSrcset(dst []candidate, s string) []candidate {
 			pos++
 		}
 		url := s[start:pos]
-		var descs []string
+		descs := buf[:0]
 		if strings.HasSuffix(url, ",") {
 			url = strings.TrimRight(url, ",")
 		} else {
-			descs, pos = srcsetDescriptors(s, pos)
+			descs, pos = srcsetDescriptors(descs, s, pos)
 		}
 		if c, ok := parseDescriptors(url, descs); ok && url != "" {
 			c.at = start
@@ -52,13 +53,12 @@ func parseSrcset(dst []candidate, s string) []candidate {
 }
 
 // srcsetDescriptors runs the descriptor tokenizer from pos and returns the
-// descriptors and the position after them (after the comma that ends them,
-// if any).
-func srcsetDescriptors(s string, pos int) ([]string, int) {
+// descriptors, appended to descs, and the position after them (after the
+// comma that ends them, if any).
+func srcsetDescriptors(descs []string, s string, pos int) ([]string, int) {
 	for pos < len(s) && isSpace(s[pos]) {
 		pos++
 	}
-	var descs []string
 	start := -1 // start of the current descriptor
 	inParens := false
 	for ; pos < len(s); pos++ {

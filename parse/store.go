@@ -34,6 +34,7 @@ func (t *textStore) add(p []byte) span {
 		t.big = append(t.big, string(p))
 		return span{off: -len(t.big)}
 	}
+	t.room(len(p))
 	off := t.b.Len()
 	t.b.Write(p)
 	return span{off, t.b.Len()}
@@ -48,9 +49,18 @@ func (t *textStore) addString(s string) span {
 		t.big = append(t.big, strings.Clone(s))
 		return span{off: -len(t.big)}
 	}
+	t.room(len(s))
 	off := t.b.Len()
 	t.b.WriteString(s)
 	return span{off, t.b.Len()}
+}
+
+// room makes room for n more bytes, doubling the buffer: append grows a
+// large buffer by a quarter, which would copy the text five times over.
+func (t *textStore) room(n int) {
+	if t.b.Cap()-t.b.Len() < n {
+		t.b.Grow(max(n, t.b.Cap(), 1024))
+	}
 }
 
 // sub returns the span of s[i:j], where s is the string of sp.
