@@ -2,15 +2,16 @@ package crawl
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,37 +167,90 @@ type Page struct {
 }
 
 // MarshalJSON writes the record as one JSON object, the error as its
-// message and the durations in milliseconds.
+// message and the durations in milliseconds: url, final_url, status,
+// content_type, depth, parent, title, links, images, fields, size,
+// truncated, fetched (RFC 3339, UTC), ttfb_ms, elapsed_ms and error, the
+// empty ones left out (but depth and size). Strings are escaped as
+// encoding/json escapes them.
 func (p Page) MarshalJSON() ([]byte, error) {
-	type rec struct {
-		URL         string              `json:"url"`
-		FinalURL    string              `json:"final_url,omitempty"`
-		Status      int                 `json:"status,omitempty"`
-		ContentType string              `json:"content_type,omitempty"`
-		Depth       int                 `json:"depth"`
-		Parent      string              `json:"parent,omitempty"`
-		Title       string              `json:"title,omitempty"`
-		Links       []string            `json:"links,omitempty"`
-		Images      []string            `json:"images,omitempty"`
-		Fields      map[string][]string `json:"fields,omitempty"`
-		Size        int                 `json:"size"`
-		Truncated   bool                `json:"truncated,omitempty"`
-		Fetched     *time.Time          `json:"fetched,omitempty"`
-		TTFB        float64             `json:"ttfb_ms,omitempty"`
-		Elapsed     float64             `json:"elapsed_ms,omitempty"`
-		Error       string              `json:"error,omitempty"`
+	n := 160 + len(p.URL) + len(p.FinalURL) + len(p.ContentType) + len(p.Parent) + len(p.Title)
+	for _, l := range p.Links {
+		n += len(l) + 3
 	}
-	r := rec{URL: p.URL, FinalURL: p.FinalURL, Status: p.Status, ContentType: p.ContentType, Depth: p.Depth,
-		Parent: p.Parent, Title: p.Title, Links: p.Links, Images: p.Images, Fields: p.Fields, Size: p.Size,
-		Truncated: p.Truncated, TTFB: ms(p.TTFB), Elapsed: ms(p.Elapsed)}
+	for _, l := range p.Images {
+		n += len(l) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"url":`...)
+	b = appendJSONString(b, p.URL)
+	if p.FinalURL != "" {
+		b = append(b, `,"final_url":`...)
+		b = appendJSONString(b, p.FinalURL)
+	}
+	if p.Status != 0 {
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(p.Status), 10)
+	}
+	if p.ContentType != "" {
+		b = append(b, `,"content_type":`...)
+		b = appendJSONString(b, p.ContentType)
+	}
+	b = append(b, `,"depth":`...)
+	b = strconv.AppendInt(b, int64(p.Depth), 10)
+	if p.Parent != "" {
+		b = append(b, `,"parent":`...)
+		b = appendJSONString(b, p.Parent)
+	}
+	if p.Title != "" {
+		b = append(b, `,"title":`...)
+		b = appendJSONString(b, p.Title)
+	}
+	if len(p.Links) > 0 {
+		b = append(b, `,"links":`...)
+		b = appendJSONStrings(b, p.Links)
+	}
+	if len(p.Images) > 0 {
+		b = append(b, `,"images":`...)
+		b = appendJSONStrings(b, p.Images)
+	}
+	if len(p.Fields) > 0 {
+		b = append(b, `,"fields":{`...)
+		for i, k := range slices.Sorted(maps.Keys(p.Fields)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONStrings(b, p.Fields[k])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, int64(p.Size), 10)
+	if p.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
 	if !p.Fetched.IsZero() {
-		t := p.Fetched.UTC()
-		r.Fetched = &t
+		b = append(b, `,"fetched":"`...)
+		var err error
+		if b, err = p.Fetched.UTC().AppendText(b); err != nil {
+			return nil, fmt.Errorf("crawl: Page.MarshalJSON: fetched: %w", err)
+		}
+		b = append(b, '"')
+	}
+	if v := ms(p.TTFB); v != 0 {
+		b = append(b, `,"ttfb_ms":`...)
+		b = appendJSONFloat(b, v)
+	}
+	if v := ms(p.Elapsed); v != 0 {
+		b = append(b, `,"elapsed_ms":`...)
+		b = appendJSONFloat(b, v)
 	}
 	if p.Err != nil {
-		r.Error = p.Err.Error()
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, p.Err.Error())
 	}
-	return json.Marshal(r)
+	return append(b, '}'), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -296,7 +295,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 		}
 		switch {
 		case f.json:
-			b, err := json.Marshal(p)
+			b, err := p.MarshalJSON() // compact already: json.Marshal would check and copy it again
 			if err != nil {
 				outErr = err
 				return
