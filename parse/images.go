@@ -559,10 +559,10 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 				continue
 			}
 			if seen != nil {
-				if _, dup := seen[u]; dup {
-					continue
+				n := len(seen)
+				if seen[u] = struct{}{}; len(seen) == n {
+					continue // a repeat: one hashing instead of a lookup and an insert
 				}
-				seen[u] = struct{}{}
 			}
 			out = append(out, Image{
 				URL:        u,
