@@ -212,7 +212,8 @@ type Conn struct {
 	tes        []string
 	cls        []string
 	headBytes  int
-	timings    *Timings
+	rec        *record  // the exchange's timings, response and body
+	timings    *Timings // &rec.timings
 	connPhases *Timings // dial phases, given to the first exchange
 	pending    *Response
 	readReq    http.Request // what ReadResponse is told of the request
@@ -411,15 +412,15 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 	if err := c.validateRequest(method, target, header); err != nil {
 		return err
 	}
-	h := header.Clone()
+	h := header // copied before a field is added: the caller's is left alone
 	if !c.cfg.raw && !h.Has("Content-Length") && !h.Has("Transfer-Encoding") {
 		switch n := bodyLength(body); {
 		case n >= 0:
 			if n > 0 || method == "POST" || method == "PUT" || method == "PATCH" {
-				h.Add("Content-Length", strconv.FormatInt(n, 10))
+				h = h.with("Content-Length", strconv.FormatInt(n, 10))
 			}
 		default:
-			h.Add("Transfer-Encoding", "chunked")
+			h = h.with("Transfer-Encoding", "chunked")
 		}
 	}
 	if !c.cfg.raw {
@@ -544,13 +545,7 @@ func (c *Conn) PutRequest(method, target string) error {
 	}
 	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect = method, false, frameNone, 0, 0, false
 	c.tes, c.cls, c.pending = nil, nil, nil
-	c.timings = &Timings{Start: time.Now()}
-	if c.connPhases != nil {
-		c.timings.copyDial(c.connPhases)
-		c.connPhases = nil
-	} else {
-		c.timings.Reused = true
-	}
+	c.begin()
 	if c.cfg.raw {
 		c.reusable = false
 	}
@@ -561,6 +556,27 @@ func (c *Conn) PutRequest(method, target string) error {
 	c.bw.WriteString(" HTTP/1.1\r\n")
 	c.state = stHead
 	return nil
+}
+
+// A record holds what one exchange makes: its timings, its final
+// response and that response's body, in one allocation.
+type record struct {
+	timings Timings
+	resp    Response
+	body    body
+}
+
+// begin starts the record of a new exchange, its clock running.
+func (c *Conn) begin() {
+	c.rec = &record{}
+	c.timings = &c.rec.timings
+	c.timings.Start = time.Now()
+	if c.connPhases != nil {
+		c.timings.copyDial(c.connPhases)
+		c.connPhases = nil
+	} else {
+		c.timings.Reused = true
+	}
 }
 
 // PutHeader adds a header field; several values are joined with ", " on
@@ -852,6 +868,9 @@ func (c *Conn) readOne() (*http.Response, []byte, error) {
 }
 
 func isTimeout(err error) bool {
+	if err == nil {
+		return false // before ne, which escapes: no allocation per Read
+	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
@@ -962,7 +981,8 @@ func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) 
 		c.reusable = false
 	}
 	_, reason, _ := strings.Cut(resp.Status, " ")
-	r := &Response{
+	r := &c.rec.resp
+	*r = Response{
 		Status:        resp.Status,
 		StatusCode:    resp.StatusCode,
 		Reason:        reason,
@@ -989,7 +1009,8 @@ func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) 
 
 // startBody wires the response body to the connection.
 func (c *Conn) startBody(r *Response) {
-	b := &body{c: c, resp: r, want: r.ContentLength}
+	b := &c.rec.body // r is c.rec.resp: one final response per exchange
+	*b = body{c: c, resp: r, want: r.ContentLength}
 	switch {
 	case r.StatusCode == http.StatusSwitchingProtocols:
 		b.src = c.br // the connection now speaks another protocol

@@ -95,6 +95,13 @@ func (h Header) Has(name string) bool {
 	return false
 }
 
+// with returns a copy of h with a field added, leaving h's array alone.
+func (h Header) with(name, value string) Header {
+	fields := make([]Field, len(h.fields), len(h.fields)+1)
+	copy(fields, h.fields)
+	return Header{append(fields, Field{name, value})}
+}
+
 // Fields returns a copy of the fields in order.
 func (h Header) Fields() []Field { return append([]Field(nil), h.fields...) }
 
@@ -108,9 +115,18 @@ func (h Header) Clone() Header { return Header{h.Fields()} }
 // kept).
 func (h Header) HTTP() http.Header {
 	m := make(http.Header, len(h.fields))
-	for _, f := range h.fields {
+	// One array holds every name's first value, as http.Header.Clone
+	// does; each slice is capped, so a second value of a name (rare)
+	// gets an array of its own.
+	vals := make([]string, len(h.fields))
+	for i, f := range h.fields {
 		k := textproto.CanonicalMIMEHeaderKey(f.Name)
-		m[k] = append(m[k], f.Value)
+		if vs, ok := m[k]; ok {
+			m[k] = append(vs, f.Value)
+			continue
+		}
+		vals[i] = f.Value
+		m[k] = vals[i : i+1 : i+1]
 	}
 	return m
 }

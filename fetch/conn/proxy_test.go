@@ -73,7 +73,7 @@ func TestTransportProxy(t *testing.T) {
 	if len(recs) != 2 || recs[0].Method != "GET" || recs[0].Target != origin.URL+"/headers" || !recs[0].Authorized {
 		t.Fatalf("proxy records: %+v", recs)
 	}
-	if n := len(tr.idle["proxy "+pu.String()]); n != 1 {
+	if n := len(tr.idle[poolKey{proxy: "proxy " + pu.String()}]); n != 1 {
 		t.Errorf("%d idle connections to the proxy, want 1 (reused)", n)
 	}
 	// https: CONNECT, then TLS to the origin inside the tunnel.

@@ -21,13 +21,7 @@ func (c *Conn) SendRaw(p []byte) error {
 		method, _, _ := strings.Cut(string(p[:min(len(p), maxMethodLen+1)]), " ")
 		c.method = method
 		c.framing, c.declared, c.sent, c.expect, c.pending = frameNone, 0, 0, false, nil
-		c.timings = &Timings{Start: time.Now()}
-		if c.connPhases != nil {
-			c.timings.copyDial(c.connPhases)
-			c.connPhases = nil
-		} else {
-			c.timings.Reused = true
-		}
+		c.begin()
 		c.reusable = false
 		c.state = stBody
 	case stBody:

@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,7 +60,17 @@ type Transport struct {
 	DialProxy func(ctx context.Context, proxy *url.URL, addr string) (net.Conn, error)
 
 	mu   sync.Mutex
-	idle map[string][]idleConn
+	idle map[poolKey][]idleConn
+}
+
+// A poolKey names the connections that can carry a request: to one
+// scheme, host and port, directly or through one proxy. Its fields are
+// substrings of the request's URL, so finding a pooled connection
+// allocates nothing.
+type poolKey struct {
+	proxy      string // "proxy URL" for absolute form, "via URL" for a tunnel, "" for none
+	scheme     string // of the target; "" for absolute form, pooled per proxy
+	host, port string
 }
 
 type idleConn struct {
@@ -87,8 +98,9 @@ func (t *Transport) idleTimeout() time.Duration {
 // A route is how a request reaches its server: the pool key, the address
 // dialed, whether the connection is TLS, and the proxy arrangement.
 type route struct {
-	key       string
-	addr      string   // dialed: the target, or an http(s) proxy for absolute form
+	key       poolKey
+	host      string // dialed with port: the target, or an http(s) proxy for absolute form
+	port      string
 	tls       bool     // TLS on the connection (to the target, or to an https proxy)
 	tunnel    *url.URL // dial addr through this proxy with DialProxy
 	absolute  bool     // send the request in absolute form (plain http through a proxy)
@@ -116,8 +128,8 @@ func (t *Transport) route(req *http.Request) (route, error) {
 			port = "443"
 		}
 	}
-	r.addr = net.JoinHostPort(host, port)
-	r.key = u.Scheme + "://" + r.addr
+	r.host, r.port = host, port
+	r.key = poolKey{scheme: u.Scheme, host: host, port: port}
 	if t.Proxy == nil {
 		return r, nil
 	}
@@ -131,19 +143,19 @@ func (t *Transport) route(req *http.Request) (route, error) {
 		if pport == "" {
 			pport = map[string]string{"http": "80", "https": "443"}[p.Scheme]
 		}
-		r.addr = net.JoinHostPort(p.Hostname(), pport)
+		r.host, r.port = p.Hostname(), pport
 		r.tls = p.Scheme == "https"
 		r.absolute = true
 		if p.User != nil {
 			pw, _ := p.User.Password()
 			r.proxyAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.User.Username()+":"+pw))
 		}
-		r.key = "proxy " + p.String()
+		r.key = poolKey{proxy: "proxy " + p.String()}
 	case t.DialProxy == nil:
 		return r, fmt.Errorf("conn: proxy %s for %s needs Transport.DialProxy", p.Redacted(), u.Scheme)
 	default:
 		r.tunnel = p
-		r.key = "via " + p.String() + " " + r.key
+		r.key.proxy = "via " + p.String()
 	}
 	return r, nil
 }
@@ -212,7 +224,9 @@ func replayable(req *http.Request) bool {
 
 // exchange sends req on c and wraps the response.
 func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Response, error) {
-	h := Header{}
+	// Room for every field, Host and one more (Proxy-Authorization or
+	// Content-Length): the head is built in one allocation.
+	h := Header{fields: make([]Field, 0, len(req.Header)+2)}
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
@@ -225,7 +239,8 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 			h.Add("Proxy-Authorization", rt.proxyAuth)
 		}
 	}
-	keys := make([]string, 0, len(req.Header))
+	var buf [16]string // the usual request's names, sorted on the stack
+	keys := buf[:0]
 	for k := range req.Header {
 		if k != "Host" {
 			keys = append(keys, k)
@@ -244,7 +259,7 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	if req.Body != nil && req.Body != http.NoBody {
 		body = req.Body
 		if req.ContentLength > 0 && !h.Has("Content-Length") && !h.Has("Transfer-Encoding") {
-			h.Add("Content-Length", fmt.Sprint(req.ContentLength))
+			h.Add("Content-Length", strconv.FormatInt(req.ContentLength, 10))
 			body = io.LimitReader(req.Body, req.ContentLength)
 		}
 	} else if req.ContentLength == 0 && (req.Method == "POST" || req.Method == "PUT" || req.Method == "PATCH") {
@@ -256,10 +271,13 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	}
 	// Abort the exchange when the request's context ends, also a body
 	// being read from the request (as net/http does, closing it).
-	stop := context.AfterFunc(req.Context(), func() {
-		c.Close()
-		closeBody(req)
-	})
+	stop := neverStarted // a context that cannot end needs no watch
+	if req.Context().Done() != nil {
+		stop = context.AfterFunc(req.Context(), func() {
+			c.Close()
+			closeBody(req)
+		})
+	}
 	fail := func(err error) (*http.Response, error) {
 		stop()
 		c.Close()
@@ -278,7 +296,13 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	resp := &http.Response{
+	// The response and its body are made in one allocation.
+	x := &struct {
+		resp http.Response
+		body pooledBody
+	}{}
+	resp := &x.resp
+	*resp = http.Response{
 		Status:        r.Status,
 		StatusCode:    r.StatusCode,
 		Proto:         r.Proto,
@@ -293,12 +317,17 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	if r.Chunked {
 		resp.TransferEncoding = []string{"chunked"}
 	}
-	resp.Body = &pooledBody{t: t, c: c, r: r, resp: resp, stop: stop, key: rt.key}
+	b := &x.body
+	b.t, b.c, b.r, b.resp, b.stop, b.key = t, c, r, resp, stop, rt.key
+	resp.Body = b
 	if c.state == stIdle || c.state == stClosed { // no body: done already
-		resp.Body.(*pooledBody).release()
+		b.release()
 	}
 	return resp, nil
 }
+
+// neverStarted is the stop function of a watch never set up.
+func neverStarted() bool { return true }
 
 // get returns an idle connection for the route or dials one.
 func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
@@ -325,12 +354,12 @@ func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
 	if r.tls {
 		opts = append(opts, WithTLS(t.TLSClientConfig))
 	}
-	c, err := Dial(ctx, r.addr, opts...)
+	c, err := Dial(ctx, net.JoinHostPort(r.host, r.port), opts...)
 	return c, false, err
 }
 
 // put returns c to the pool if it can carry another request.
-func (t *Transport) put(key string, c *Conn) {
+func (t *Transport) put(key poolKey, c *Conn) {
 	if c.state != stIdle {
 		c.Close()
 		return
@@ -338,7 +367,7 @@ func (t *Transport) put(key string, c *Conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.idle == nil {
-		t.idle = map[string][]idleConn{}
+		t.idle = map[poolKey][]idleConn{}
 	}
 	if len(t.idle[key]) >= t.maxIdle() {
 		c.Close()
@@ -367,7 +396,7 @@ type pooledBody struct {
 	r        *Response
 	resp     *http.Response
 	stop     func() bool
-	key      string // the pool the connection goes back to
+	key      poolKey // the pool the connection goes back to
 	once     sync.Once
 	mu       sync.Mutex
 	released atomic.Bool // the connection went back to the pool or was closed

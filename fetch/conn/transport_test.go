@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +38,16 @@ func get(t *testing.T, client *http.Client, url string) (*http.Response, string)
 func idleCount(tr *Transport, srvURL string) int {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	return len(tr.idle["http://"+strings.TrimPrefix(srvURL, "http://")])
+	return len(tr.idle[keyOf(srvURL)])
+}
+
+// keyOf is the pool key of a direct request to rawURL's host.
+func keyOf(rawURL string) poolKey {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	return poolKey{scheme: u.Scheme, host: u.Hostname(), port: u.Port()}
 }
 
 // TestTransportReuse: sequential requests share one connection, whatever
@@ -482,7 +492,7 @@ func TestTransportTLS(t *testing.T) {
 		}
 	}
 	tr.mu.Lock()
-	n := len(tr.idle["https://"+strings.TrimPrefix(srv.URL, "https://")])
+	n := len(tr.idle[keyOf(srv.URL)])
 	tr.mu.Unlock()
 	if n != 1 {
 		t.Errorf("%d idle TLS connections, want 1", n)
