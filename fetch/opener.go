@@ -524,13 +524,21 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	if total := pick(cmp.Or(req.Timeout, o.Timeouts.Total), 0); total > 0 {
 		ctx, st.stop = context.WithTimeoutCause(ctx, total, &TimeoutError{Phase: "total", Limit: total})
 	}
-	cancel := st.end
-	ctx = context.WithValue(ctx, stateKey{}, st)
-	hreq, err := http.NewRequestWithContext(ctx, method, "", body) // the URL is u, set below
-	if err != nil {
-		cancel()
-		return fail(err)
+	st.Context = ctx
+	var hreq *http.Request
+	if body == nil {
+		// What NewRequestWithContext makes of a URL set below and no
+		// body, without parsing a URL and making a Header to drop
+		// (checkMethod has checked the method as it would).
+		hreq = (&http.Request{Method: method, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}).WithContext(st)
+	} else {
+		var err error
+		if hreq, err = http.NewRequestWithContext(st, method, "", body); err != nil { // the URL is u, set below
+			st.end()
+			return fail(err)
+		}
 	}
+	ctx = st
 	hreq.URL, hreq.Host, hreq.Header = u, host, h
 	if n > 0 {
 		hreq.ContentLength = n
@@ -539,7 +547,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	}
 	resp, err := o.client.Do(hreq)
 	if err != nil {
-		cancel()
+		st.end()
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			ue.Err = timeoutCause(ctx, ue.Err)
@@ -558,7 +566,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	if len(codings) > 0 && decode && hasBody(resp) {
 		if max := pick(o.Limits.Encodings, DefaultMaxEncodings); max > 0 && len(codings) > max {
 			resp.Body.Close()
-			cancel()
+			st.end()
 			return fail(fmt.Errorf("%w: %d (%s), at most %d", ErrTooManyEncodings, len(codings), strings.Join(codings, ", "), max))
 		}
 		if known(codings) {
@@ -572,7 +580,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	if b, ok := resp.Body.(*exchangeBody); ok {
 		b.final = st // no handler wrapped it: the exchange ends the Open
 	} else {
-		r.Body = &doneBody{rc: r.Body, done: cancel}
+		r.Body = &doneBody{rc: r.Body, st: st}
 	}
 	if r.StatusCode/100 != 2 && !o.AllowErrorStatus {
 		return nil, httpError(r)
@@ -586,7 +594,7 @@ func (o *Opener) response(resp *http.Response, st *state) *Response {
 		Method:        resp.Request.Method,
 		StatusCode:    resp.StatusCode,
 		Status:        resp.Status,
-		Reason:        strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))),
+		Reason:        reason(resp.Status, resp.StatusCode),
 		Proto:         resp.Proto,
 		Header:        resp.Header,
 		History:       st.hops,
@@ -598,6 +606,12 @@ func (o *Opener) response(resp *http.Response, st *state) *Response {
 	}
 	r.LengthUnknown = resp.ProtoMajor == 1 && resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && hasBody(resp)
 	return r
+}
+
+// reason is status ("200 OK") without its code and spaces.
+func reason(status string, code int) string {
+	var buf [20]byte // the code's digits, without an allocation
+	return strings.TrimSpace(strings.TrimPrefix(status, string(strconv.AppendInt(buf[:0], int64(code), 10))))
 }
 
 func (o *Opener) maxBody() int64 {
@@ -629,24 +643,25 @@ func httpError(r *Response) *HTTPError {
 	}
 }
 
-// doneBody runs done once the body has been read to its end or closed.
+// doneBody ends the Open once the body has been read to its end or
+// closed.
 type doneBody struct {
 	rc   io.ReadCloser
-	done func()
+	st   *state
 	once sync.Once
 }
 
 func (b *doneBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if err == io.EOF {
-		b.once.Do(b.done)
+		b.once.Do(b.st.end)
 	}
 	return n, err
 }
 
 func (b *doneBody) Close() error {
 	err := b.rc.Close()
-	b.once.Do(b.done)
+	b.once.Do(b.st.end)
 	return err
 }
 

@@ -52,8 +52,11 @@ var credentialFields = []string{"Authorization", "Cookie", "Referer"}
 var contentFields = []string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Location", "Content-Md5", "Content-Range", "Digest"}
 
 // state is the per-Open record the redirect policy and the exchanges
-// share, found through the request's context.
+// share. It is also the Open's context, the one its requests carry:
+// Value(stateKey{}) finds it there, with no context.WithValue layer.
 type state struct {
+	context.Context // the Open's, with its cancellations; set before use
+
 	first    *url.URL
 	policy   Redirects
 	noFollow bool
@@ -75,6 +78,15 @@ func (s *state) end() {
 }
 
 type stateKey struct{}
+
+// Value returns s for stateKey{}, and what the Open's context holds for
+// any other key.
+func (s *state) Value(key any) any {
+	if key == (stateKey{}) {
+		return s
+	}
+	return s.Context.Value(key)
+}
 
 func stateOf(ctx context.Context) *state {
 	s, _ := ctx.Value(stateKey{}).(*state)
