@@ -615,10 +615,13 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 	final := ""
 	base := u
 	if j.final != nil {
-		if n, err := Normalize(j.final.String()); err == nil && n.String() != e.URL {
-			page.FinalURL = n.String()
-			final = n.String()
-			base = j.final
+		// e.URL is normalized: only another URL needs normalizing.
+		if fs := j.final.String(); fs != e.URL {
+			if n, err := Normalize(fs); err == nil && n.String() != e.URL {
+				page.FinalURL = n.String()
+				final = n.String()
+				base = j.final
+			}
 		}
 	}
 	var body []byte
