@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html/atom"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/grabhq/grab/internal/htmlcharset"
 	"github.com/grabhq/grab/parse"
 )
 
@@ -35,14 +36,15 @@ type extracted struct {
 // parse.Links and, when images is set, its images with parse.Images.
 func extract(body []byte, contentType, pageURL string, images bool) (extracted, []byte) {
 	var x extracted
-	r, cs, err := parse.Decode(bytes.NewReader(body), contentType)
-	if err == nil && (cs != "utf-8" || bytes.HasPrefix(body, []byte("\xef\xbb\xbf"))) {
+	// parse.Decode's choice, made on the body in hand: a UTF-8 page (the
+	// usual) is only cut of its byte order mark, without a reader.
+	cs := "utf-8"
+	if d := htmlcharset.Detect(body[:min(len(body), htmlcharset.PrescanBytes)], contentType); d.Name == "utf-8" {
+		body = body[d.BOM:]
+	} else if r, name, err := parse.Decode(bytes.NewReader(body), contentType); err == nil {
 		if b, err := io.ReadAll(r); err == nil {
-			body = b
+			body, cs = b, name
 		}
-	}
-	if cs == "" {
-		cs = "utf-8"
 	}
 	if cs == "utf-8" && !utf8.Valid(body) {
 		// As a decoder would: each invalid byte becomes U+FFFD.
