@@ -35,7 +35,7 @@ type watch struct {
 
 func (w *watch) fire() {
 	if b := w.b.Load(); b != nil {
-		b.expire()
+		b.alarm()
 	}
 }
 
@@ -48,7 +48,7 @@ const (
 func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	st := stateOf(req.Context())
-	b := &exchangeBody{x: x, stall: x.stall, header: x.headerTimeout}
+	b := &exchangeBody{x: x, stall: x.stall, header: x.headerTimeout, start: start}
 	if st == nil || x.separate {
 		// Outside Open, or under handlers that may try again: a timeout
 		// here must end this exchange only.
@@ -125,9 +125,13 @@ func timeoutCause(ctx context.Context, err error) error {
 
 // exchangeBody is a response body under the stall timeout: a Read that
 // waits longer than stall for a byte fails with a *TimeoutError. One timer
-// serves the exchange: first for the response head, then, armed only
-// while a Read waits (a slow reader is not blamed on the server), for the
-// body.
+// serves the exchange: first for the response head, then for the body,
+// where only a Read that waits counts (a slow reader is not blamed on the
+// server). A Read does not touch the timer: it records when it started
+// waiting, and the timer, running from the first Read on, checks that
+// when it fires and runs again for what is left (or for a whole stall
+// when no Read waits). The timer's work is once per stall period, not
+// two timer changes and two locks per Read.
 type exchangeBody struct {
 	x       *exchange
 	rc      io.ReadCloser
@@ -137,11 +141,13 @@ type exchangeBody struct {
 	final   *state // the Open this exchange ends, when it is the last
 	stall   time.Duration
 	header  time.Duration
-	mu      sync.Mutex // guards w, armed, fired, released: Close may race a Read
+	start   time.Time    // the exchange's, a monotonic origin for waiting
+	waiting atomic.Int64 // since start, 1 + when the Read under way began; 0: none
+	mu      sync.Mutex   // guards w, armed, fired, done: Close may race a Read and the timer
 	w       *watch
 	armed   bool
 	done    bool // released: the timer is not used again
-	fired   bool // the timer ran out (or may be running): never reuse it
+	fired   bool // the timer's function may be running: never reuse it
 	phase   atomic.Int32
 	timings *Timings // set when fetch records them (not fetch/conn): set Done
 	t       Timings  // fetch's record without Trace
@@ -150,13 +156,29 @@ type exchangeBody struct {
 	once    sync.Once
 }
 
-// expire runs when the timer fires.
-func (b *exchangeBody) expire() {
+// alarm runs when the timer fires: in the head phase the response head
+// is late; in the body phase, a Read that has waited a stall period is
+// one, and otherwise the timer runs again until the waiting Read, or one
+// starting now, would have waited that long.
+func (b *exchangeBody) alarm() {
 	if b.phase.Load() == phaseHead {
 		b.cancel(&TimeoutError{Phase: "response header", Limit: b.header})
 		return
 	}
-	b.cancel(&TimeoutError{Phase: "stall", Limit: b.stall})
+	next := b.stall
+	if since := b.waiting.Load(); since != 0 {
+		waited := time.Since(b.start) - time.Duration(since-1)
+		if waited >= b.stall {
+			b.cancel(&TimeoutError{Phase: "stall", Limit: b.stall})
+			return
+		}
+		next = b.stall - waited
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.done && b.w != nil {
+		b.w.t.Reset(next)
+	}
 }
 
 // arm starts the timer for d.
@@ -198,8 +220,8 @@ func (b *exchangeBody) disarmLocked() bool {
 	return !b.fired
 }
 
-// release gives the timer back for another exchange, unless it ran out
-// (its function may still be running).
+// release gives the timer back for another exchange, unless its function
+// may be running.
 func (b *exchangeBody) release() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -216,14 +238,19 @@ func (b *exchangeBody) release() {
 }
 
 func (b *exchangeBody) Read(p []byte) (int, error) {
-	if b.stall > 0 && len(p) > 0 {
+	watched := b.stall > 0 && len(p) > 0
+	if watched {
 		if b.phase.Load() != phaseBody {
+			// The first Read: from now on the timer watches the body.
 			b.phase.Store(phaseBody)
+			b.arm(b.stall)
 		}
-		b.arm(b.stall)
+		b.waiting.Store(int64(time.Since(b.start)) + 1)
 	}
 	n, err := b.rc.Read(p)
-	b.disarm()
+	if watched {
+		b.waiting.Store(0)
+	}
 	b.got += int64(n)
 	switch {
 	case err == io.EOF:

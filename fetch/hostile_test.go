@@ -267,6 +267,18 @@ func TestTimeouts(t *testing.T) {
 		if _, err := resp.Bytes(); err != nil {
 			t.Errorf("slow reader: %v", err)
 		}
+		// Nor is one that pauses between Reads, the stall timer running.
+		resp, err = o.Open(t.Context(), w.urls["a"]+"/bytes/100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(resp, make([]byte, 10)); err != nil {
+			t.Fatalf("first Read: %v", err)
+		}
+		time.Sleep(3 * short)
+		if _, err := resp.Bytes(); err != nil {
+			t.Errorf("reader pausing between Reads: %v", err)
+		}
 		// The total, from the Opener or the Request.
 		ot := w.opener(kind, &fetch.Opener{Timeouts: fetch.Timeouts{Total: short}})
 		for _, target := range []any{w.urls["a"] + "/delay/3", &fetch.Request{URL: w.urls["a"] + "/delay/3", Timeout: short}} {
