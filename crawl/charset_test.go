@@ -1,9 +1,13 @@
 package crawl_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/crawl"
 )
@@ -60,5 +64,58 @@ func TestCharset(t *testing.T) {
 		if p.Err != nil || p.Title != title {
 			t.Errorf("%s: Title = %q, Err = %v; want %q", path, p.Title, p.Err, title)
 		}
+	}
+}
+
+// TestPageTimeout checks that PageTimeout bounds a page whose head or
+// body is late: the page is recorded with a timeout error and the crawl
+// goes on.
+func TestPageTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<a href="/head">h</a><a href="/body">b</a><a href="/redirect">r</a><a href="/ok">o</a>`)
+			return
+		case "/redirect":
+			time.Sleep(150 * time.Millisecond) // the page's deadline spans its hops
+			http.Redirect(w, r, "/hang", http.StatusFound)
+			return
+		case "/ok":
+			fmt.Fprint(w, "<title>ok</title>")
+			return
+		case "/body":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<title>late</title>")
+			w.(http.Flusher).Flush()
+		}
+		select { // /head, /hang, and the rest of /body
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rec := &records{}
+	cr := &crawl.Crawler{IgnoreRobots: true, PageTimeout: 300 * time.Millisecond, OnPage: rec.add}
+	start := time.Now()
+	if _, err := cr.Run(t.Context(), srv.URL+"/"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Run took %v, want well under the server's 5s", d)
+	}
+	for _, path := range []string{"/head", "/body", "/redirect"} {
+		p, ok := rec.find(srv.URL + path)
+		if !ok {
+			t.Errorf("%s: no record", path)
+			continue
+		}
+		var ne interface{ Timeout() bool }
+		if !errors.Is(p.Err, context.DeadlineExceeded) && !(errors.As(p.Err, &ne) && ne.Timeout()) {
+			t.Errorf("%s: Err = %v, want a timeout", path, p.Err)
+		}
+	}
+	if p, ok := rec.find(srv.URL + "/ok"); !ok || p.Err != nil || p.Title != "ok" {
+		t.Errorf("/ok: %+v, want fetched", p)
 	}
 }

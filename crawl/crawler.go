@@ -265,18 +265,19 @@ type Stats struct {
 
 // run is one Run's state.
 type run struct {
-	cr        *Crawler
-	store     Store
-	c         *colly.Collector
-	robots    *robots
-	scope     *scope
-	hosts     hosts
-	maxDepth  int
-	maxURL    int
-	maxBody   int64
-	retries   int
-	retryCap  time.Duration
-	redirects int
+	cr          *Crawler
+	store       Store
+	c           *colly.Collector
+	robots      *robots
+	scope       *scope
+	hosts       hosts
+	maxDepth    int
+	maxURL      int
+	maxBody     int64
+	retries     int
+	retryCap    time.Duration
+	redirects   int
+	pageTimeout time.Duration
 
 	jobs  sync.Map // id -> *job
 	jobID atomic.Uint64
@@ -296,6 +297,7 @@ type run struct {
 type job struct {
 	id          string
 	start       time.Time
+	deadline    time.Time // start + PageTimeout
 	headAt      time.Time
 	status      int
 	header      http.Header
@@ -416,8 +418,12 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	c.ParseHTTPErrorResponse = true
 	c.MaxBodySize = int(min(r.maxBody+1, int64(^uint(0)>>1)))
 	c.Context = reqCtx
-	c.WithTransport(&transport{o: o})
-	c.SetRequestTimeout(pick(cr.PageTimeout, DefaultPageTimeout))
+	// The page timeout is a deadline the transport puts on each exchange
+	// of a page (its redirects and body included), not colly's client
+	// Timeout, which costs a timer goroutine per request.
+	r.pageTimeout = pick(cr.PageTimeout, DefaultPageTimeout)
+	c.WithTransport(&transport{o: o, deadline: r.deadlineOf})
+	c.SetRequestTimeout(0)
 	if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
 		if err := c.SetStorage(cs); err != nil { // cookies shared through the store
 			return Stats{}, fmt.Errorf("crawl: store: %w", err)
@@ -749,6 +755,7 @@ func (r *run) release(ctx context.Context, e Entry) {
 // fetch gets u through colly.
 func (r *run) fetch(u *url.URL) *job {
 	j := &job{id: strconv.FormatUint(r.jobID.Add(1), 10), start: time.Now()}
+	j.deadline = j.start.Add(r.pageTimeout)
 	r.jobs.Store(j.id, j)
 	defer r.jobs.Delete(j.id)
 	err := r.c.Request(http.MethodGet, u.String(), nil, nil, http.Header{jobHeader: {j.id}, "User-Agent": {r.c.UserAgent}})
@@ -855,6 +862,14 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 	req.URL = n
 	req.Host = ""
 	return nil
+}
+
+// deadlineOf returns the deadline of the page a request belongs to.
+func (r *run) deadlineOf(h http.Header) time.Time {
+	if j := r.jobOfHeader(h); j != nil {
+		return j.deadline
+	}
+	return time.Time{}
 }
 
 func (r *run) jobOfHeader(h http.Header) *job {

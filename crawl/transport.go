@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -55,7 +56,12 @@ func opener(o *fetch.Opener, dial func(context.Context, string, string) (net.Con
 // exchange is one fetch.Opener.Open without redirects (colly's client
 // follows them, asking the crawl at every hop), so fetch's validation,
 // timeouts, size caps, decoding, proxies and credential handlers apply.
-type transport struct{ o *fetch.Opener }
+type transport struct {
+	o *fetch.Opener
+	// deadline, when set, returns the deadline of the page a request
+	// (by its header) belongs to; zero for none.
+	deadline func(http.Header) time.Time
+}
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
@@ -72,8 +78,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Host != "" && req.Host != req.URL.Host {
 		h.Set("Host", req.Host)
 	}
-	resp, err := t.o.Open(req.Context(), &fetch.Request{URL: req.URL.String(), Method: req.Method, Header: h, NoRedirect: true})
+	ctx := req.Context()
+	cancel := context.CancelFunc(func() {})
+	if t.deadline != nil {
+		if d := t.deadline(req.Header); !d.IsZero() {
+			ctx, cancel = context.WithDeadline(ctx, d)
+		}
+	}
+	resp, err := t.o.Open(ctx, &fetch.Request{URL: req.URL.String(), Method: req.Method, Header: h, NoRedirect: true})
 	if err != nil {
+		cancel()
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			return nil, ue.Err // the client wraps it in its own *url.Error
@@ -91,12 +105,25 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ProtoMajor:    major,
 		ProtoMinor:    minor,
 		Header:        resp.Header,
-		Body:          resp.Body,
+		Body:          &cancelBody{resp.Body, cancel},
 		ContentLength: resp.ContentLength,
 		Uncompressed:  len(resp.Decoded) > 0,
 		TLS:           resp.TLS,
 		Request:       req,
 	}, nil
+}
+
+// cancelBody is a response body that ends its exchange's context when
+// closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // CloseIdleConnections closes the idle connections of the Opener.
