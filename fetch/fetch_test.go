@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -165,6 +166,37 @@ func TestResponse(t *testing.T) {
 		}
 		if resp.LengthUnknown {
 			t.Error("LengthUnknown for a framed body")
+		}
+	})
+}
+
+// TestCopy: io.Copy(w, resp) goes through Response.WriteTo, whose buffer
+// is reused: the body arrives whole, twice, and a short one still fails.
+func TestCopy(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for range 2 {
+			resp, err := o.Open(t.Context(), w.urls["a"]+"/fault/lie?length=70000&actual=70000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			n, err := io.Copy(&b, resp)
+			resp.Close()
+			if err != nil || n != 70000 || b.Len() != 70000 || b.String()[69999] != 'a'+69999%26 {
+				t.Fatalf("io.Copy = %d, %v (%d bytes kept)", n, err, b.Len())
+			}
+		}
+		resp, err := o.Open(t.Context(), w.urls["a"]+"/fault/lie?length=70000&actual=50000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp)
+		resp.Close()
+		var te *fetch.TruncatedError
+		if !errors.As(err, &te) || n != 50000 {
+			t.Errorf("io.Copy of a short body = %d, %v, want 50000, *TruncatedError", n, err)
 		}
 	})
 }

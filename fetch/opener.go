@@ -141,11 +141,12 @@ type Opener struct {
 	// records every phase always.
 	Trace bool
 
-	once   sync.Once
-	base   http.RoundTripper
-	client *http.Client
-	ua     []string
-	ae     []string
+	once    sync.Once
+	base    http.RoundTripper
+	client  *http.Client
+	ua      []string
+	ae      []string
+	buffers sync.Pool // of *[copyBufferSize]byte, for Response.WriteTo
 }
 
 // DefaultUserAgent returns "grab/VERSION", the version of the grab module
@@ -603,6 +604,7 @@ func (o *Opener) response(resp *http.Response, st *state) *Response {
 		TLS:           resp.TLS,
 		Body:          resp.Body,
 		maxBody:       o.maxBody(),
+		buffers:       &o.buffers,
 	}
 	r.LengthUnknown = resp.ProtoMajor == 1 && resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && hasBody(resp)
 	return r

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/transform"
 
@@ -64,6 +65,7 @@ type Response struct {
 	Body io.ReadCloser
 
 	maxBody int64
+	buffers *sync.Pool // of *[copyBufferSize]byte for WriteTo; nil: make one
 	data    []byte
 	read    bool
 	readErr error
@@ -71,6 +73,34 @@ type Response struct {
 
 // Read reads the body.
 func (r *Response) Read(p []byte) (int, error) { return r.Body.Read(p) }
+
+// copyBufferSize is the buffer WriteTo copies through, io.Copy's size.
+const copyBufferSize = 32 << 10
+
+// WriteTo writes the body to w until its end or an error, as io.Copy
+// does, so io.Copy(w, resp) uses it: through a buffer the Opener keeps
+// for the next Response, instead of the 32 KiB io.Copy (or an *os.File's
+// ReadFrom) makes for each call.
+func (r *Response) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := r.Body.(io.WriterTo); ok {
+		return wt.WriteTo(w) // as io.Copy(w, r.Body): a file: body's sendfile
+	}
+	var buf *[copyBufferSize]byte
+	if r.buffers != nil {
+		buf, _ = r.buffers.Get().(*[copyBufferSize]byte)
+	}
+	if buf == nil {
+		buf = new([copyBufferSize]byte)
+	}
+	if _, ok := w.(io.ReaderFrom); ok {
+		w = struct{ io.Writer }{w} // hidden, so io.CopyBuffer copies through buf
+	}
+	n, err := io.CopyBuffer(w, r.Body, buf[:])
+	if r.buffers != nil {
+		r.buffers.Put(buf)
+	}
+	return n, err
+}
 
 // Close closes the body; the connection is reused when the body was read to
 // its end.
