@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -228,41 +228,6 @@ func TestCrawlResumeKill9(t *testing.T) {
 	}
 }
 
-// startRedisServer starts a redis-server of the test's own on a free
-// loopback port in a temporary directory, stopped by PID at the end.
-func startRedisServer(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not found: install it with apt-get install redis-server")
-	}
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--dir", dir, "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() { syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); <-done })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			c.Close()
-			return "redis://" + addr + "/0"
-		}
-		if i == 200 {
-			t.Fatalf("redis-server did not listen on %s", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestCrawlRedisTwoProcesses runs two grab crawl processes on one
 // 2,000-page site through one Redis: together they record every page,
 // and no page is fetched twice.
@@ -270,7 +235,7 @@ func TestCrawlRedisTwoProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds grab")
 	}
-	redisURL := startRedisServer(t)
+	redisURL := testkit.StartRedis(t)
 	bin := buildGrab(t)
 	s := newCountingSite(t)
 	const n = 2000
