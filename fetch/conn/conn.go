@@ -895,12 +895,17 @@ func (c *Conn) bodyPause() time.Duration {
 
 // capReader sits under the bufio.Reader. While a head is read it caps the
 // bytes read from the connection and records them, so the head can be
-// re-read for its fields' order and case.
+// re-read for its fields' order and case. Only the head is copied: bytes
+// after its blank line (the start of the body, often most of a 32 KiB
+// read) are counted but not recorded, since the head's reader never
+// consumes past that line.
 type capReader struct {
 	r         io.Reader
 	c         *Conn
 	limit     int // bytes still allowed while reading a head; <0 means off
 	recording bool
+	ended     bool // rec holds the head's blank line: copy no more
+	got       int  // bytes since startHead, recorded or not
 	rec       []byte
 	timedOut  error // a read that timed out, returned again rather than waited for anew
 }
@@ -908,16 +913,55 @@ type capReader struct {
 func (r *capReader) startHead(buffered, max int, br *bufio.Reader) {
 	r.limit = max
 	r.recording = true
+	r.rec, r.got, r.ended = r.rec[:0], 0, false
 	// What the bufio.Reader already holds is part of the head.
 	pre, _ := br.Peek(buffered)
-	r.rec = append(r.rec[:0], pre...)
+	r.record(pre)
+}
+
+// record adds p, the next bytes read, to the head recorded, up to the
+// head's end.
+func (r *capReader) record(p []byte) {
+	r.got += len(p)
+	if r.ended {
+		return
+	}
+	if end := blankLineEnd(r.rec, p); end >= 0 {
+		p, r.ended = p[:end], true
+	}
+	r.rec = append(r.rec, p...)
+}
+
+// blankLineEnd returns the length of p up to and including the '\n' that
+// ends the first empty line ("\n\n" or "\n\r\n", as bufio.Reader.ReadLine
+// reads lines) of the bytes before p (before) and p, or -1.
+func blankLineEnd(before, p []byte) int {
+	at := func(i int) byte { // a byte of before+p, 0 before the start
+		switch {
+		case i >= 0:
+			return p[i]
+		case len(before)+i >= 0:
+			return before[len(before)+i]
+		}
+		return 0
+	}
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(p[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if prev := at(i - 1); prev == '\n' || prev == '\r' && at(i-2) == '\n' {
+			return i + 1
+		}
+	}
 }
 
 // endHead stops recording and returns the head bytes consumed.
 func (r *capReader) endHead(buffered int) []byte {
 	r.recording = false
 	r.limit = -1
-	n := len(r.rec) - buffered
+	n := min(r.got-buffered, len(r.rec)) // the reader never consumes past the head
 	if n < 0 {
 		n = 0
 	}
@@ -954,7 +998,7 @@ func (r *capReader) Read(p []byte) (int, error) {
 	}
 	if r.recording {
 		r.limit -= n
-		r.rec = append(r.rec, p[:n]...)
+		r.record(p[:n])
 	}
 	return n, err
 }

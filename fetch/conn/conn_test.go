@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -149,5 +150,37 @@ func TestRequestBodyOverLength(t *testing.T) {
 	}
 	if err := c.Request("GET", "/hello", nil, Header{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("next Request = %v, want ErrClosed", err)
+	}
+}
+
+// TestHeadRecord: the head recorded is the stream up to its first empty
+// line, however the reads split it, and the bytes after it are not kept.
+func TestHeadRecord(t *testing.T) {
+	tests := []struct{ name, stream, head string }{
+		{"crlf", "HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody\r\n\r\n", "HTTP/1.1 200 OK\r\nA: b\r\n\r\n"},
+		{"lf", "HTTP/1.1 200 OK\nA: b\n\nbody\n\n", "HTTP/1.1 200 OK\nA: b\n\n"},
+		{"no fields", "HTTP/1.1 204 No Content\r\n\r\nrest", "HTTP/1.1 204 No Content\r\n\r\n"},
+		{"leading empty line", "\r\nHTTP/1.1 200 OK\r\n\r\nx", "\r\nHTTP/1.1 200 OK\r\n\r\n"},
+		{"cr without lf", "HTTP/1.1 200 OK\r\nA: \r\r\n\r\nx", "HTTP/1.1 200 OK\r\nA: \r\r\n\r\n"},
+		{"unended", "HTTP/1.1 200 OK\r\nA: b\r\n", "HTTP/1.1 200 OK\r\nA: b\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for split := 0; split <= len(tt.stream); split++ {
+				for pre := 0; pre <= split; pre += max(split, 1) {
+					// pre bytes buffered before startHead, then reads
+					// of stream[pre:split] and stream[split:].
+					br := bufio.NewReader(strings.NewReader(tt.stream[:pre]))
+					br.Peek(pre)
+					var r capReader
+					r.startHead(br.Buffered(), 1<<20, br)
+					r.record([]byte(tt.stream[pre:split]))
+					r.record([]byte(tt.stream[split:]))
+					if got := string(r.endHead(0)); got != tt.head {
+						t.Fatalf("split at %d (%d buffered): head %q, want %q", split, pre, got, tt.head)
+					}
+				}
+			}
+		})
 	}
 }
