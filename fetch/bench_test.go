@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -78,7 +79,7 @@ func BenchmarkGet(b *testing.B) {
 						}
 						body.Close()
 					}
-					cpu0 := cpuTime()
+					cpu0 := testkit.CPUTime()
 					if mode == "serial" {
 						buf := make([]byte, 32<<10)
 						for b.Loop() {
@@ -93,7 +94,7 @@ func BenchmarkGet(b *testing.B) {
 							}
 						})
 					}
-					if cpu := cpuTime() - cpu0; cpu > 0 {
+					if cpu := testkit.CPUTime() - cpu0; cpu > 0 {
 						b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 					}
 				})

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/parse"
 	"github.com/grabhq/grab/testserver"
 	"golang.org/x/net/html"
@@ -22,7 +23,7 @@ func BenchmarkImages(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
-	n, start := 0, cpuTime()
+	n, start := 0, testkit.CPUTime()
 	for b.Loop() {
 		n++
 		imgs, err := parse.Images(bytes.NewReader(page), benchOrigin+"/bigpage/20000.html", parse.Options{})
@@ -39,7 +40,7 @@ func BenchmarkImagesAll(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
-	n, start := 0, cpuTime()
+	n, start := 0, testkit.CPUTime()
 	for b.Loop() {
 		n++
 		if _, err := parse.Images(bytes.NewReader(page), benchOrigin+"/bigpage/20000.html", parse.Options{Kinds: parse.AllKinds}); err != nil {
@@ -56,7 +57,7 @@ func BenchmarkTokenizerBare(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
-	n, start := 0, cpuTime()
+	n, start := 0, testkit.CPUTime()
 	for b.Loop() {
 		n++
 		if got := len(bareTokenizer(page)); got != 16001 {
@@ -71,7 +72,7 @@ func BenchmarkTokenizerNext(b *testing.B) {
 	page := bigPage()
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
-	n, start := 0, cpuTime()
+	n, start := 0, testkit.CPUTime()
 	for b.Loop() {
 		n++
 		z := html.NewTokenizer(bytes.NewReader(page))

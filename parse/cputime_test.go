@@ -1,20 +1,11 @@
 package parse_test
 
 import (
-	"syscall"
 	"testing"
 	"time"
-)
 
-// cpuTime returns the CPU time the process has used (user and system,
-// every thread: the garbage collector's work included).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/grabhq/grab/internal/testkit"
+)
 
 // reportCPU reports the CPU time per operation of n operations since start
 // as cpu-ns/op,
@@ -23,7 +14,7 @@ func cpuTime() time.Duration {
 // code, these are the figures to compare.
 func reportCPU(b *testing.B, start time.Duration, n, bytes int) {
 	b.Helper()
-	ns := float64(cpuTime()-start) / float64(n)
+	ns := float64(testkit.CPUTime()-start) / float64(n)
 	if ns <= 0 {
 		return
 	}
