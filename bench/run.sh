@@ -122,7 +122,7 @@ if want e; then
 fi
 
 say "" "## Targets" ""
-grep -E '(: met$|: MISSED$|\| (yes|NO) \|$)' "$report" | sed 's/^- //; s/^/- /' >"$report.t" || true
+grep -E '^(- .*(met|MISSED)|\| .*\| (yes|NO) \|$|targets: )' "$report" | sed -E 's/^- //; s/^\| (.*) \| (.*) \| yes \|$/\1: \2: met/; s/^\| (.*) \| (.*) \| NO \|$/\1: \2: MISSED/; s/^/- /' >"$report.t" || true
 if [[ -s $report.t ]]; then
 	say "$(cat "$report.t")"
 else
