@@ -327,28 +327,11 @@ func (b *Bolt) SetCookies(u *url.URL, cookies string) {
 }
 
 // AddRequest implements colly's queue.Storage.
-func (b *Bolt) AddRequest(r []byte) error {
-	e, err := fromColly(r)
-	if err != nil {
-		return err
-	}
-	_, err = b.Push(context.Background(), e)
-	return err
-}
+func (b *Bolt) AddRequest(r []byte) error { return addRequest(b, r) }
 
 // GetRequest implements colly's queue.Storage: the request leaves the
 // queue for good.
-func (b *Bolt) GetRequest() ([]byte, error) {
-	ctx := context.Background()
-	e, st, err := b.Pop(ctx, 0)
-	if err != nil || st != Popped {
-		return nil, err
-	}
-	return encodeEntry(e), b.Done(ctx, e, "", nil)
-}
+func (b *Bolt) GetRequest() ([]byte, error) { return getRequest(b) }
 
 // QueueSize implements colly's queue.Storage.
-func (b *Bolt) QueueSize() (int, error) {
-	q, _, err := b.Pending(context.Background())
-	return q, err
-}
+func (b *Bolt) QueueSize() (int, error) { return queueSize(b) }

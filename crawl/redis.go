@@ -286,28 +286,11 @@ func (r *Redis) SetCookies(u *url.URL, cookies string) {
 }
 
 // AddRequest implements colly's queue.Storage.
-func (r *Redis) AddRequest(b []byte) error {
-	e, err := fromColly(b)
-	if err != nil {
-		return err
-	}
-	_, err = r.Push(context.Background(), e)
-	return err
-}
+func (r *Redis) AddRequest(b []byte) error { return addRequest(r, b) }
 
 // GetRequest implements colly's queue.Storage: the request leaves the
 // queue for good.
-func (r *Redis) GetRequest() ([]byte, error) {
-	ctx := context.Background()
-	e, st, err := r.Pop(ctx, 0)
-	if err != nil || st != Popped {
-		return nil, err
-	}
-	return encodeEntry(e), r.Done(ctx, e, "", nil)
-}
+func (r *Redis) GetRequest() ([]byte, error) { return getRequest(r) }
 
 // QueueSize implements colly's queue.Storage.
-func (r *Redis) QueueSize() (int, error) {
-	q, _, err := r.Pending(context.Background())
-	return q, err
-}
+func (r *Redis) QueueSize() (int, error) { return queueSize(r) }

@@ -296,31 +296,39 @@ func (m *Memory) SetCookies(u *url.URL, cookies string) {
 
 // AddRequest implements colly's queue.Storage: the request (colly's
 // serialized form) is queued unless its URL was seen.
-func (m *Memory) AddRequest(b []byte) error {
+func (m *Memory) AddRequest(b []byte) error { return addRequest(m, b) }
+
+// GetRequest implements colly's queue.Storage: it takes the next request
+// off the queue for good (colly's queue has no leases).
+func (m *Memory) GetRequest() ([]byte, error) { return getRequest(m) }
+
+// QueueSize implements colly's queue.Storage.
+func (m *Memory) QueueSize() (int, error) { return queueSize(m) }
+
+// addRequest, getRequest and queueSize implement colly's queue.Storage
+// for any Store.
+func addRequest(s Store, b []byte) error {
 	e, err := fromColly(b)
 	if err != nil {
 		return err
 	}
-	_, err = m.Push(context.Background(), e)
+	_, err = s.Push(context.Background(), e)
 	return err
 }
 
-// GetRequest implements colly's queue.Storage: it takes the next request
-// off the queue for good (colly's queue has no leases).
-func (m *Memory) GetRequest() ([]byte, error) {
+func getRequest(s Store) ([]byte, error) {
 	ctx := context.Background()
-	e, st, err := m.Pop(ctx, 0)
+	e, st, err := s.Pop(ctx, 0)
 	if err != nil || st != Popped {
 		return nil, err
 	}
-	if err := m.Done(ctx, e, "", nil); err != nil {
+	if err := s.Done(ctx, e, "", nil); err != nil {
 		return nil, err
 	}
 	return encodeEntry(e), nil
 }
 
-// QueueSize implements colly's queue.Storage.
-func (m *Memory) QueueSize() (int, error) {
-	q, _, err := m.Pending(context.Background())
+func queueSize(s Store) (int, error) {
+	q, _, err := s.Pending(context.Background())
 	return q, err
 }
