@@ -16,8 +16,7 @@
 # spent over that span (every thread: Go's garbage collector included);
 # on a loaded machine the CPU figures are the ones to compare. Peak memory
 # is the process's maximum RSS under GNU time for every implementation.
-# Every run's
-# output is checked: grab's list against testserver.BigPageExpected, the
+# Every run's output is checked: grab's list against testserver.BigPageExpected, the
 # peers' lists against each other.
 # Prints a Markdown table of medians (min-max), the ratios and the targets
 # of issue 7.

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/parse"
 	"github.com/grabhq/grab/testserver"
 	"golang.org/x/net/html"
@@ -20,66 +19,42 @@ var bigPage = sync.OnceValue(func() []byte { return testserver.BigPage(benchOrig
 
 // BenchmarkImages is parse.Images with the default kinds on the big page.
 func BenchmarkImages(b *testing.B) {
-	page := bigPage()
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	n, start := 0, testkit.CPUTime()
-	for b.Loop() {
-		n++
+	benchPage(b, func(page []byte) {
 		imgs, err := parse.Images(bytes.NewReader(page), benchOrigin+"/bigpage/20000.html", parse.Options{})
 		if err != nil || len(imgs) != 24000 {
 			b.Fatalf("Images = %d images, %v; want 24000", len(imgs), err)
 		}
-	}
-	reportCPU(b, start, n, len(page))
+	})
 }
 
 // BenchmarkImagesAll is parse.Images with every kind (CSS in every style
 // attribute included).
 func BenchmarkImagesAll(b *testing.B) {
-	page := bigPage()
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	n, start := 0, testkit.CPUTime()
-	for b.Loop() {
-		n++
+	benchPage(b, func(page []byte) {
 		if _, err := parse.Images(bytes.NewReader(page), benchOrigin+"/bigpage/20000.html", parse.Options{Kinds: parse.AllKinds}); err != nil {
 			b.Fatal(err)
 		}
-	}
-	reportCPU(b, start, n, len(page))
+	})
 }
 
 // BenchmarkTokenizerBare is the peer: a bare x/net/html tokenizer loop
 // collecting <img src> into a set, sorted, as the shared bench kit's
 // extract-tok does.
 func BenchmarkTokenizerBare(b *testing.B) {
-	page := bigPage()
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	n, start := 0, testkit.CPUTime()
-	for b.Loop() {
-		n++
+	benchPage(b, func(page []byte) {
 		if got := len(bareTokenizer(page)); got != 16001 {
 			b.Fatalf("bare tokenizer found %d, want 16001", got)
 		}
-	}
-	reportCPU(b, start, n, len(page))
+	})
 }
 
 // BenchmarkTokenizerNext is x/net/html's Next alone: the ceiling.
 func BenchmarkTokenizerNext(b *testing.B) {
-	page := bigPage()
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	n, start := 0, testkit.CPUTime()
-	for b.Loop() {
-		n++
+	benchPage(b, func(page []byte) {
 		z := html.NewTokenizer(bytes.NewReader(page))
 		for z.Next() != html.ErrorToken {
 		}
-	}
-	reportCPU(b, start, n, len(page))
+	})
 }
 
 func bareTokenizer(page []byte) []string {

@@ -20,8 +20,7 @@ import (
 // an unknown label is ignored; UTF-7 is not supported); a byte order mark
 // is removed; bytes invalid in the encoding become U+FFFD (invalid UTF-8
 // passes through the reader, and Images and Links replace it in what they
-// report). It is the rule
-// fetch's Response.Text and TextReader follow.
+// report). It is the rule fetch's Response.Text and TextReader follow.
 //
 // Decode reads the first 1024 bytes of r before it returns; the error is
 // that of reading them. Pass the name to Options.Charset, so that queries

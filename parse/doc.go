@@ -54,17 +54,18 @@
 // wherever it stands (the document's base URL is that element's, so a
 // <base> after the images applies to them too; a browser that has already
 // requested an image by then does not go back), itself resolved against
-// pageURL; or pageURL when the page has no <base href>. The result is written as a browser requests it:
-// scheme and host lower-cased, the host in its IDNA ASCII form, a default
-// port dropped, dot segments removed ("%2e" counts as "."), backslashes
-// read as slashes, the characters a browser percent-encodes percent-encoded
-// (non-ASCII text as UTF-8 in the path, in the page's encoding in the query,
-// given by Options.Charset), and the fragment dropped (a browser never sends
-// it). Only http and https URLs are reported: javascript: never; data: only
-// with Options.KeepData (reported, never to be fetched); file:, mailto: and
-// the rest never. A <base href> of another scheme (javascript:, file:)
-// makes every relative reference unresolvable, and they are left out; so
-// are they when pageURL is "" and there is no usable <base href>.
+// pageURL; or pageURL when the page has no <base href>. The result is
+// written as a browser requests it: scheme and host lower-cased, the host
+// in its IDNA ASCII form, a default port dropped, dot segments removed
+// ("%2e" counts as "."), backslashes read as slashes, the characters a
+// browser percent-encodes percent-encoded (non-ASCII text as UTF-8 in the
+// path, in the page's encoding in the query, given by Options.Charset), and
+// the fragment dropped (a browser never sends it). Only http and https URLs
+// are reported: javascript: never; data: only with Options.KeepData
+// (reported, never to be fetched); file:, mailto: and the rest never. A
+// <base href> of another scheme (javascript:, file:) makes every relative
+// reference unresolvable, and they are left out; so are they when pageURL
+// is "" and there is no usable <base href>.
 //
 // Where urljoin and a browser differ, urljoin wins, as the issue that
 // specified this package asks: an empty path segment inside a relative

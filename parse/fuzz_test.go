@@ -28,10 +28,7 @@ func FuzzImages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, doc, pageURL string, data bool) {
 		o := parse.Options{Kinds: parse.AllKinds, KeepData: data, MaxURLs: 50, BestCandidate: len(doc)%2 == 0}
-		imgs, err := parse.Images(strings.NewReader(doc), pageURL, o)
-		if err != nil && imgs != nil && len(imgs) > 50 {
-			t.Fatalf("%d images over MaxURLs 50", len(imgs))
-		}
+		imgs, _ := parse.Images(strings.NewReader(doc), pageURL, o) // a bad pageURL or MaxURLs may fail it
 		if len(imgs) > 50 {
 			t.Fatalf("%d images over MaxURLs 50", len(imgs))
 		}

@@ -26,8 +26,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/pa
 // real pages collected from documentation installed on the development
 // machine (testdata/pages/SOURCES), decoded by Decode from their bytes
 // and the Content-Type in contentTypes ("" for most), and compares with
-// the golden files beside them. go test -update
-// rewrites them; review the diff.
+// the golden files beside them. go test -update rewrites them; review the
+// diff.
 func TestGoldenPages(t *testing.T) {
 	pages, err := filepath.Glob("testdata/pages/*.html")
 	if err != nil || len(pages) == 0 {

@@ -75,8 +75,6 @@ type imageExtractor struct {
 	// has filled the limit (see add).
 	seen map[string]struct{}
 
-	base      string // href of the first <base href>
-	haveBase  bool
 	pictures  int // depth of <picture>
 	pictureAt int // index in items of the first image of the current <picture>
 	styleText bool
@@ -152,9 +150,7 @@ func (e *imageExtractor) tag(name []byte) bool {
 			return e.icon()
 		}
 	case "base":
-		if !e.haveBase {
-			e.baseHref()
-		}
+		e.baseHref()
 	case "style":
 		e.styleText = e.kinds&KindCSS != 0
 		return e.styleAttr(name)
@@ -350,16 +346,6 @@ func (e *imageExtractor) icon() bool {
 	return e.single(href, nameLink, nameHref, KindIcon, span{})
 }
 
-// baseHref records the first <base href>.
-func (e *imageExtractor) baseHref() {
-	for _, a := range e.readAttrs() {
-		if string(a.key) == "href" {
-			e.base, e.haveBase = string(a.val), true
-			return
-		}
-	}
-}
-
 // styleAttr handles the style attribute of any element, with KindCSS.
 func (e *imageExtractor) styleAttr(name []byte) bool {
 	if e.kinds&KindCSS == 0 {
@@ -401,7 +387,7 @@ func (e *imageExtractor) single(v []byte, tag, attr nameID, kind Kind, alt span)
 	if e.kinds&kind == 0 {
 		return true
 	}
-	v = trimSpaceBytes(v)
+	v = trimSpace(v)
 	if dropped(v, e.o.KeepData) {
 		return true
 	}
@@ -490,10 +476,10 @@ func (e *imageExtractor) full() bool {
 
 // addSlow collects an image whose raw reference is raw (valid UTF-8) and
 // descriptor desc once the limit of URLs is reached (see full); false
-// means the limit stops Images. Duplicates are collected as they come, which costs nothing on
-// ordinary pages; when the limit is reached, the duplicates of raw are
-// dropped and, from then on, not collected, so that a page of a million
-// copies of one image does not fill the limit.
+// means the limit stops Images. Duplicates are collected as they come,
+// which costs nothing on ordinary pages; when the limit is reached, the
+// duplicates of raw are dropped and, from then on, not collected, so that
+// a page of a million copies of one image does not fill the limit.
 func (e *imageExtractor) addSlow(raw, desc string, it item) bool {
 	if e.seen != nil {
 		if _, dup := e.seen[raw]; dup {
@@ -592,16 +578,4 @@ func dropped[T string | []byte](s T, keepData bool) bool {
 // colon), in any case.
 func hasScheme[T string | []byte](s T, scheme string) bool {
 	return len(s) >= len(scheme) && strings.EqualFold(string(s[:len(scheme)]), scheme)
-}
-
-// trimSpaceBytes is trimSpace for bytes.
-func trimSpaceBytes(s []byte) []byte {
-	i, j := 0, len(s)
-	for i < j && s[i] <= ' ' {
-		i++
-	}
-	for j > i && s[j-1] <= ' ' {
-		j--
-	}
-	return s[i:j]
 }

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -189,7 +188,6 @@ func TestFastPathAgrees(t *testing.T) {
 			}
 		}
 	}
-	_ = fmt.Sprint()
 }
 
 // FuzzFastPath checks the directory cache (and a reference that is its

@@ -46,10 +46,8 @@ func Links(r io.Reader, pageURL string, opts Options) ([]Link, error) {
 
 type linkExtractor struct {
 	*scanner
-	max      int
-	links    []Link
-	base     string
-	haveBase bool
+	max   int
+	links []Link
 }
 
 func (e *linkExtractor) run() error {
@@ -80,14 +78,7 @@ func (e *linkExtractor) run() error {
 			case "frame":
 				tag, attrKey = "frame", "src"
 			case "base":
-				if !e.haveBase {
-					for _, a := range e.readAttrs() {
-						if string(a.key) == "href" {
-							e.base, e.haveBase = string(a.val), true
-							break
-						}
-					}
-				}
+				e.baseHref()
 				continue
 			default:
 				continue

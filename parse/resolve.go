@@ -57,7 +57,7 @@ func checkPageURL(pageURL string) error {
 
 // newResolver makes the resolver of a page fetched from pageURL (already
 // checked by checkPageURL) whose first <base href> is baseHref ("" if
-// none), for queries in the encoding named charsetName.
+// none), for queries in the encoding o.Charset names.
 func newResolver(pageURL, baseHref string, o *Options) *resolver {
 	r := &resolver{keepData: o.KeepData, dirs: make(map[string]dirEntry)}
 	if o.Charset != "" {
@@ -361,7 +361,7 @@ func removeDots(p string) string {
 
 // trimSpace strips what the URL parser strips from both ends of a URL: C0
 // controls and spaces.
-func trimSpace(s string) string {
+func trimSpace[T string | []byte](s T) T {
 	i, j := 0, len(s)
 	for i < j && s[i] <= ' ' {
 		i++

@@ -82,6 +82,23 @@ type scanner struct {
 	templates int // depth of <template>: its content is inert
 	tr        tagReader
 	attrBuf   []attr
+
+	base     string // href of the first <base href>
+	haveBase bool
+}
+
+// baseHref records the href of the current <base> tag, unless a <base
+// href> came before.
+func (s *scanner) baseHref() {
+	if s.haveBase {
+		return
+	}
+	for _, a := range s.readAttrs() {
+		if string(a.key) == "href" {
+			s.base, s.haveBase = string(a.val), true
+			return
+		}
+	}
 }
 
 // readAttrs returns the attributes of the current start tag, keys
@@ -136,16 +153,13 @@ func (s *scanner) next() html.TokenType {
 func (s *scanner) err() error {
 	err := s.z.Err()
 	switch {
-	case s.in.tooLong:
+	case s.in.tooLong || errors.Is(err, html.ErrBufferExceeded):
 		at := s.in.read - int64(len(s.z.Buffered()))
 		return fmt.Errorf("parse: %w: a token longer than %d bytes (Options.MaxTokenBytes) near byte %d", ErrTruncated, s.o.maxTokenBytes(), at)
 	case err == io.EOF:
 		return nil
 	case errors.Is(err, errInputLimit):
 		return fmt.Errorf("parse: %w: the input is longer than %d bytes (Options.MaxBytes)", ErrTruncated, s.o.maxBytes())
-	case errors.Is(err, html.ErrBufferExceeded):
-		at := s.in.read - int64(len(s.z.Buffered()))
-		return fmt.Errorf("parse: %w: a token longer than %d bytes (Options.MaxTokenBytes) near byte %d", ErrTruncated, s.o.maxTokenBytes(), at)
 	}
 	return fmt.Errorf("parse: reading the page: %w", err)
 }

@@ -88,7 +88,7 @@ type strArena struct {
 	next int // capacity of the next buffer
 }
 
-// concat returns a + b.
+// concat returns s1 + s2.
 func (a *strArena) concat(s1, s2 string) string {
 	n := len(s1) + len(s2)
 	if a.b.Cap()-a.b.Len() < n {

@@ -80,8 +80,6 @@ func renderBigPage(origin string, n, pad int) []byte {
 	w.WriteString("<style>body{font:14px sans-serif}.card{background:url(/img/in-style.png)}</style></head>\n<body>\n")
 	const text = "lorem ipsum dolor sit amet &amp; consectetur &lt;img&gt; adipiscing elit "
 	filler := strings.Repeat(text, 1+pad/len(text))[:pad]
-	host := strings.TrimPrefix(strings.TrimPrefix(origin, "http://"), "https://")
-	scheme := strings.TrimSuffix(origin, host)
 	for i := range n {
 		fmt.Fprintf(&w, "<div class=\"card card-%d\" data-id=\"%d\" data-meta='{\"k\":%d,\"tags\":[\"a\",\"b\"]}' style=\"margin:%dpx\">", i, i, i, i%7)
 		switch i % 5 {
@@ -90,7 +88,7 @@ func renderBigPage(origin string, n, pad int) []byte {
 		case 1:
 			fmt.Fprintf(&w, `<img src="../img/%d.png" width="64" height="64" loading="lazy">`, i)
 		case 2:
-			fmt.Fprintf(&w, `<img src="%s%s/img/%d.png" title='abs %d'>`, scheme, host, i, i)
+			fmt.Fprintf(&w, `<img src="%s/img/%d.png" title='abs %d'>`, origin, i, i)
 		case 3:
 			fmt.Fprintf(&w, `<img srcset="/img/%d.png 1x, /img/%d@2x.png 2x" src="/img/%d.png" alt="">`, i, i, i)
 		case 4:

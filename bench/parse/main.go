@@ -13,8 +13,9 @@
 // It prints "impl bytes seconds cpu count sha256": seconds is the wall
 // time in-process, from opening the file to the sorted list, and cpu the
 // CPU time the process spent over the same span (every thread, the garbage
-// collector's included), the fairer figure on a loaded machine. -gen FILE writes the workload
-// page (testserver.BigPage) and -expected its expected grab output.
+// collector's included), the fairer figure on a loaded machine. -gen FILE
+// writes the workload page (testserver.BigPage) and -expected its expected
+// grab output.
 package main
 
 import (
@@ -100,7 +101,9 @@ func main() {
 	fmt.Printf("%s %d %.6f %.6f %d %s\n", *impl, st.Size(), el.Seconds(), cpu.Seconds(), len(urls), hash(urls))
 }
 
-// cpuTime returns the CPU time the process has used, user and system.
+// cpuTime returns the CPU time the process has used, user and system (as
+// internal/testkit.CPUTime, which this binary does not link: it would
+// bring the test kit's dependencies into the process it measures).
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
