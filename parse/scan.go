@@ -165,8 +165,8 @@ func (s *scanner) err() error {
 }
 
 // urlLimit is the error for too many URLs.
-func urlLimit(max int) error {
-	return fmt.Errorf("parse: %w: more than %d URLs (Options.MaxURLs)", ErrTruncated, max)
+func urlLimit(n int) error {
+	return fmt.Errorf("parse: %w: more than %d URLs (Options.MaxURLs)", ErrTruncated, n)
 }
 
 // attr is one attribute of the current tag.

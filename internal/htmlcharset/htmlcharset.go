@@ -105,7 +105,7 @@ func prescan(head []byte) string {
 				return cs
 			}
 			if httpEquiv {
-				if label := FromContent(content); label != "" {
+				if label := fromContent(content); label != "" {
 					return label
 				}
 			}
@@ -113,9 +113,9 @@ func prescan(head []byte) string {
 	}
 }
 
-// FromContent extracts the charset from a <meta content> value such as
+// fromContent extracts the charset from a <meta content> value such as
 // "text/html; charset=euc-kr", as the WHATWG algorithm does, or "".
-func FromContent(s string) string {
+func fromContent(s string) string {
 	for {
 		i := strings.Index(strings.ToLower(s), "charset")
 		if i < 0 {
