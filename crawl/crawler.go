@@ -1,6 +1,7 @@
 package crawl
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -346,18 +347,18 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		cr:        cr,
 		store:     cr.Store,
 		scope:     newScope(cr.Scope, seedURLs),
-		maxDepth:  pick(cr.MaxDepth, DefaultMaxDepth),
-		maxURL:    pick(cr.MaxURLLength, DefaultMaxURLLength),
-		maxBody:   pick(cr.MaxBodyBytes, DefaultMaxBodyBytes),
-		retries:   pick(cr.Retries, DefaultRetries),
-		retryCap:  pick(cr.MaxRetryWait, DefaultMaxRetryWait),
+		maxDepth:  cmp.Or(cr.MaxDepth, DefaultMaxDepth),
+		maxURL:    cmp.Or(cr.MaxURLLength, DefaultMaxURLLength),
+		maxBody:   cmp.Or(cr.MaxBodyBytes, DefaultMaxBodyBytes),
+		retries:   cmp.Or(cr.Retries, DefaultRetries),
+		retryCap:  cmp.Or(cr.MaxRetryWait, DefaultMaxRetryWait),
 		redirects: fetch.DefaultMaxRedirects,
 		wake:      make(chan struct{}),
 	}
 	if cr.MaxDepth < 0 {
 		r.maxDepth = -1
 	}
-	r.hosts.per = pick(cr.PerHost, DefaultPerHost)
+	r.hosts.per = cmp.Or(cr.PerHost, DefaultPerHost)
 	r.hosts.jitter = cr.Jitter
 	if r.store == nil {
 		r.store = &Memory{}
@@ -398,8 +399,8 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 			open:     func(ctx context.Context, req *fetch.Request) (*fetch.Response, error) { return o.Open(ctx, req) },
 			agent:    productToken(ua),
 			ua:       ua,
-			maxDelay: max(0, pick(cr.MaxCrawlDelay, DefaultMaxCrawlDelay)),
-			retry:    pick(cr.RobotsRetry, DefaultRobotsRetry),
+			maxDelay: max(0, cmp.Or(cr.MaxCrawlDelay, DefaultMaxCrawlDelay)),
+			retry:    cmp.Or(cr.RobotsRetry, DefaultRobotsRetry),
 			warn:     r.warn,
 		}
 	}
@@ -421,7 +422,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	// The page timeout is a deadline the transport puts on each exchange
 	// of a page (its redirects and body included), not colly's client
 	// Timeout, which costs a timer goroutine per request.
-	r.pageTimeout = pick(cr.PageTimeout, DefaultPageTimeout)
+	r.pageTimeout = cmp.Or(cr.PageTimeout, DefaultPageTimeout)
 	c.WithTransport(&transport{o: o, deadline: r.deadlineOf})
 	c.SetRequestTimeout(0)
 	if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
@@ -464,7 +465,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	defer stop()
 	r.stop = stop
 	var wg sync.WaitGroup
-	for range pick(cr.Parallelism, DefaultParallelism) {
+	for range cmp.Or(cr.Parallelism, DefaultParallelism) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -479,15 +480,6 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 }
 
 func isMemory(s Store) bool { _, ok := s.(*Memory); return ok }
-
-// pick returns v, or def when v is 0; a negative v stays (each caller
-// says what it means).
-func pick[T int | int64 | time.Duration](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
-}
 
 func (r *run) warn(msg string) {
 	if r.cr.OnWarning != nil {

@@ -28,28 +28,26 @@ func (r *Runner) discover(ctx context.Context, j *Job) ([]string, error) {
 	}
 	defer o.CloseIdleConnections()
 	o.AllowErrorStatus = false // crawl records a non-2xx as an *HTTPError
-	scope := crawl.ScopeHost
-	if c.Scope != "" {
-		if scope, err = crawl.ParseScope(c.Scope); err != nil {
-			return nil, fmt.Errorf("targets.crawl.scope: %w", err)
-		}
+	scope, err := crawl.ParseScope(c.Scope) // "" is ScopeHost
+	if err != nil {
+		return nil, fmt.Errorf("targets.crawl.scope: %w", err)
 	}
-	compile := func(list []string) ([]*regexp.Regexp, error) {
+	compile := func(field string, list []string) ([]*regexp.Regexp, error) {
 		var out []*regexp.Regexp
-		for _, s := range list {
+		for i, s := range list {
 			re, err := regexp.Compile(s)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("targets.crawl.%s[%d]: %w", field, i, err)
 			}
 			out = append(out, re)
 		}
 		return out, nil
 	}
-	allow, err := compile(c.Allow)
+	allow, err := compile("allow", c.Allow)
 	if err != nil {
 		return nil, err
 	}
-	deny, err := compile(c.Deny)
+	deny, err := compile("deny", c.Deny)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,11 @@ package jobs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,12 +40,14 @@ func (s *Secret) read(getenv func(string) string, j *Job) (string, error) {
 		return "", fmt.Errorf("secret file: %w", err)
 	}
 	defer f.Close()
-	buf := make([]byte, maxSecretBytes+1)
-	n, _ := f.Read(buf)
-	if n > maxSecretBytes {
+	buf, err := io.ReadAll(io.LimitReader(f, maxSecretBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("secret file: %w", err)
+	}
+	if len(buf) > maxSecretBytes {
 		return "", fmt.Errorf("secret file %s: larger than %d bytes", path, maxSecretBytes)
 	}
-	v := strings.TrimSuffix(strings.TrimSuffix(string(buf[:n]), "\n"), "\r")
+	v := strings.TrimSuffix(strings.TrimSuffix(string(buf), "\n"), "\r")
 	if v == "" {
 		return "", fmt.Errorf("secret file %s is empty", path)
 	}
@@ -207,13 +211,7 @@ func (h *originHeader) Wrap(next http.RoundTripper) http.RoundTripper {
 }
 
 func (h *originHeader) covers(u *url.URL) bool {
-	o := u.Scheme + "://" + u.Host + "/"
-	for _, x := range h.origins {
-		if x == o {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(h.origins, u.Scheme+"://"+u.Host+"/")
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

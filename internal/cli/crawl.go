@@ -249,8 +249,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	if cs := header.Values("Cookie"); len(cs) > 0 {
 		// -b 'NAME=VALUE': for the seeds' origins only, through the jar.
 		if o.Jar == nil {
-			jar := new(cookies.Jar)
-			o.Jar = jar
+			o.Jar = new(cookies.Jar)
 		}
 		req := &http.Request{Header: http.Header{"Cookie": cs}}
 		for _, s := range seeds {
