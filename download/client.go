@@ -286,12 +286,15 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 	b := c.newBatch()
 	defer b.close()
 	results := make([]Result, len(reqs))
+	fail := func(i int, url, path string, err error) {
+		results[i] = Result{URL: url, Path: path, Outcome: Failed, Err: err}
+		b.emit(Event{Kind: Failure, Index: i, URL: url, Total: -1, Result: &results[i]})
+	}
 	jobs := make([]*job, len(reqs))
 	for i, r := range reqs {
 		j, err := b.prepare(i, r)
 		if err != nil {
-			results[i] = Result{URL: redact(r.URL), Outcome: Failed, Err: err}
-			b.emit(Event{Kind: Failure, Index: i, URL: results[i].URL, Total: -1, Result: &results[i]})
+			fail(i, redact(r.URL), "", err)
 			continue
 		}
 		jobs[i] = j
@@ -314,15 +317,13 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			results[i] = Result{URL: j.url, Path: j.path(), Outcome: Failed, Err: err}
-			b.emit(Event{Kind: Failure, Index: i, URL: j.url, Total: -1, Result: &results[i]})
+			fail(i, j.url, j.path(), err)
 			continue
 		}
 		select {
 		case work <- j:
 		case <-ctx.Done():
-			results[i] = Result{URL: j.url, Path: j.path(), Outcome: Failed, Err: ctx.Err()}
-			b.emit(Event{Kind: Failure, Index: i, URL: j.url, Total: -1, Result: &results[i]})
+			fail(i, j.url, j.path(), ctx.Err())
 		}
 	}
 	close(work)
@@ -354,8 +355,8 @@ type batch struct {
 	roots  map[string]*os.Root
 	dirs   map[string]*os.File // each root's directory, open (nil if it cannot be)
 	hosts  map[string]*semaphore.Weighted
-	claims map[string]bool // dir NUL folded name: names taken in this Do
-	seen   map[string]string
+	claims map[string]bool   // dir NUL folded name: names taken in this Do
+	seen   map[string]string // Dedup: SHA-256 (hex) to the first file saved with it
 }
 
 func (c *Client) newBatch() *batch {
@@ -498,6 +499,17 @@ func (b *batch) claim(root *os.Root, dir, name string, number bool) string {
 func exists(root *os.Root, name string) bool {
 	_, err := root.Lstat(name)
 	return err == nil
+}
+
+// saved records that path holds the content of SHA-256 sum (hex), unless
+// a file saved before in this Do does: then it returns that file and true.
+func (b *batch) saved(sum, path string) (first string, dup bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if first, dup = b.seen[sum]; !dup {
+		b.seen[sum] = path
+	}
+	return first, dup
 }
 
 // host returns the semaphore of a host.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"runtime"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -168,19 +169,5 @@ func numbered(name string, n int) string {
 	if len(ext) == len(name) || len(ext) > 16 {
 		ext = ""
 	}
-	return name[:len(name)-len(ext)] + " (" + itoa(n) + ")" + ext
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
+	return name[:len(name)-len(ext)] + " (" + strconv.Itoa(n) + ")" + ext
 }

@@ -42,10 +42,14 @@ func (e *retryLater) Unwrap() error { return e.err }
 func (b *batch) run(ctx context.Context, j *job) Result {
 	res := Result{URL: j.url, Path: j.path()}
 	sem := b.host(j.host)
-	if err := sem.Acquire(ctx, 1); err != nil {
-		res.Err = err
-		b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Result: &res})
+	fail := func(err error) Result {
+		res.Path = j.path()
+		res.Outcome, res.Err = Failed, err
+		b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Attempt: res.Attempts, Err: err, Result: &res})
 		return res
+	}
+	if err := sem.Acquire(ctx, 1); err != nil {
+		return fail(err)
 	}
 	defer sem.Release(1)
 
@@ -68,8 +72,7 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		err := t.attempt(ctx, &res)
 		if err == nil {
 			res.Path = j.path()
-			kind := Finished
-			b.emit(Event{Kind: kind, Index: j.index, URL: j.url, Path: res.Path, Done: res.Size, Total: res.Size, Attempt: res.Attempts, Result: &res})
+			b.emit(Event{Kind: Finished, Index: j.index, URL: j.url, Path: res.Path, Done: res.Size, Total: res.Size, Attempt: res.Attempts, Result: &res})
 			return res
 		}
 		if errors.Is(err, errRestart) && restarts < 3 {
@@ -87,20 +90,14 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		}
 		failures++
 		if ctx.Err() != nil || !retryable(err) || failures > b.retries() || wait > maxWait || wait == backoff.Stop {
-			res.Path = j.path()
-			res.Outcome, res.Err = Failed, err
-			b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Attempt: res.Attempts, Err: err, Result: &res})
-			return res
+			return fail(err)
 		}
 		b.emit(Event{Kind: Retrying, Index: j.index, URL: j.url, Path: j.path(), Total: -1, Attempt: res.Attempts, Wait: wait, Err: err})
 		tm := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			tm.Stop()
-			res.Path = j.path()
-			res.Outcome, res.Err = Failed, ctx.Err()
-			b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Attempt: res.Attempts, Err: res.Err, Result: &res})
-			return res
+			return fail(ctx.Err())
 		case <-tm.C:
 		}
 	}
@@ -323,12 +320,10 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	defer b.put(bufp)
 	buf := bufp[:]
 	h := sha256.New()
-	if off > 0 {
+	if off > 0 { // a file just opened is at offset 0
 		if err := hashPrefix(h, f, off, buf); err != nil {
 			return err
 		}
-	}
-	if off > 0 { // a file just opened is at offset 0
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
 			return fileErr(err)
 		}
@@ -368,13 +363,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		return fileErr(err)
 	}
 	if b.c.Dedup {
-		b.mu.Lock()
-		first, dup := b.seen[res.SHA256]
-		if !dup {
-			b.seen[res.SHA256] = j.path()
-		}
-		b.mu.Unlock()
-		if dup {
+		if first, dup := b.saved(res.SHA256, j.path()); dup {
 			dropPart(root, j.temp)
 			res.Outcome, res.DuplicateOf = Skipped, first
 			return nil
@@ -405,13 +394,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 func (t *transfer) link(f *os.File, res *Result) error {
 	b, j := t.b, t.j
 	if b.c.Dedup {
-		b.mu.Lock()
-		first, dup := b.seen[res.SHA256]
-		if !dup {
-			b.seen[res.SHA256] = j.path()
-		}
-		b.mu.Unlock()
-		if dup {
+		if first, dup := b.saved(res.SHA256, j.path()); dup {
 			res.Outcome, res.DuplicateOf = Skipped, first
 			return nil
 		}

@@ -251,19 +251,18 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := &downloadBody{
-		r:       DownloadContent(name, version, size),
-		h:       h,
-		req:     r,
-		rate:    rate,
-		after:   -1,
-		budget:  h.cfg.maxDelay,
-		stallBy: 0,
+		r:      DownloadContent(name, version, size),
+		h:      h,
+		req:    r,
+		rate:   rate,
+		after:  -1,
+		budget: h.cfg.maxDelay,
 	}
-	if misbehave && (mode == "drop" || mode == "stall") {
+	switch mode {
+	case "drop":
 		body.after = after
-		if mode == "stall" {
-			body.stallBy = stallFor
-		}
+	case "stall":
+		body.after, body.stallBy = after, stallFor
 	}
 	http.ServeContent(w, r, "", modtime, body)
 }
