@@ -111,12 +111,6 @@ func (e *env) demo(ctx context.Context, f *demoFlags) error {
 		counts[r.Outcome]++
 		bytes += r.Size
 	}
-	var outcomes []string
-	for _, o := range []download.Outcome{download.Downloaded, download.Resumed, download.NotModified, download.Skipped, download.Failed} {
-		if counts[o] > 0 {
-			outcomes = append(outcomes, fmt.Sprintf("%d %s", counts[o], o))
-		}
-	}
 	abs, aerr := filepath.Abs(f.dir)
 	if aerr != nil {
 		abs = f.dir
@@ -124,7 +118,7 @@ func (e *env) demo(ctx context.Context, f *demoFlags) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "page\t%s\n", page)
 	fmt.Fprintf(tw, "images\t%d found (%s)\n", len(imgs), cmp.Or(strings.Join(found, ", "), "none"))
-	fmt.Fprintf(tw, "files\t%s\n", cmp.Or(strings.Join(outcomes, ", "), "none"))
+	fmt.Fprintf(tw, "files\t%s\n", cmp.Or(outcomeSummary(counts), "none"))
 	fmt.Fprintf(tw, "saved\t%s in %s\n", humanBytes(float64(bytes)), printable(abs))
 	if werr := tw.Flush(); werr != nil {
 		return werr

@@ -388,21 +388,27 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 	}
 	if !quiet {
 		el := time.Since(start)
-		var parts []string
-		for _, o := range []download.Outcome{download.Downloaded, download.Resumed, download.NotModified, download.Skipped, download.Failed} {
-			if counts[o] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
-			}
-		}
 		noun := "files"
 		if len(results) == 1 {
 			noun = "file"
 		}
-		e.errorf("%d %s: %s; %s in %v (%s/s)", len(results), noun, strings.Join(parts, ", "),
+		e.errorf("%d %s: %s; %s in %v (%s/s)", len(results), noun, outcomeSummary(counts),
 			humanBytes(float64(total)), el.Round(time.Millisecond), humanBytes(float64(total)/max(el.Seconds(), 1e-9)))
 	}
 	if counts[download.Failed] > 0 {
 		return results, errSilentFailure
 	}
 	return results, nil
+}
+
+// outcomeSummary lists the outcomes counted, in a fixed order: "3
+// downloaded, 1 failed" ("" when none is).
+func outcomeSummary(counts map[download.Outcome]int) string {
+	var parts []string
+	for _, o := range []download.Outcome{download.Downloaded, download.Resumed, download.NotModified, download.Skipped, download.Failed} {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -216,7 +216,7 @@ func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Im
 	reqs := download.Into(f.download, urls...)
 	if cookie := header.Values("Cookie"); len(cookie) > 0 {
 		for i := range reqs {
-			if o, err := originOf(reqs[i].URL); err == nil && o == origin {
+			if ro, err := originOf(reqs[i].URL); err == nil && ro == origin {
 				reqs[i].Header = http.Header{"Cookie": cookie}
 			}
 		}

@@ -50,7 +50,6 @@ type progress struct {
 
 	mu       sync.Mutex
 	finished int
-	failed   int
 	bytes    int64 // arrived in this run, all files
 	last     map[int]int64
 	lastLine string
@@ -143,9 +142,6 @@ func (pr *progress) event(e download.Event) {
 		}
 	case download.Finished, download.Failure:
 		pr.finished++
-		if e.Kind == download.Failure {
-			pr.failed++
-		}
 		delete(pr.last, e.Index)
 		if bs := pr.bars[e.Index]; bs != nil {
 			if e.Kind == download.Finished {
