@@ -3,8 +3,6 @@ package download_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -25,30 +23,12 @@ import (
 
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// server starts the test server with its fault endpoints, delays capped at
-// 3s, and returns its base URL.
-func server(t *testing.T) string {
-	t.Helper()
-	srv := httptest.NewServer(testserver.New(testserver.WithFaults(), testserver.WithMaxDelay(3*time.Second)))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// content returns what /dl/{size}/{name}?v=version serves.
-func content(t *testing.T, name, version string, size int64) []byte {
-	t.Helper()
-	b, err := io.ReadAll(testserver.DownloadContent(name, version, size))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // client returns a Client with short waits, its connections closed at the
@@ -60,13 +40,7 @@ func client(t *testing.T) *download.Client {
 	return &download.Client{Opener: o, RetryWait: 10 * time.Millisecond, Stall: 2 * time.Second}
 }
 
-func sum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
-// wantFile checks that dir holds exactly the files named, with the
-// contents given.
+// wantFile checks that the file at path holds want.
 func wantFile(t *testing.T, path string, want []byte) {
 	t.Helper()
 	got, err := os.ReadFile(path)
@@ -74,7 +48,7 @@ func wantFile(t *testing.T, path string, want []byte) {
 		t.Fatalf("final file: %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s: %d bytes (sha256 %s), want %d bytes (sha256 %s)", path, len(got), sum(got)[:12], len(want), sum(want)[:12])
+		t.Fatalf("%s: %d bytes (sha256 %s), want %d bytes (sha256 %s)", path, len(got), testkit.SHA256(got)[:12], len(want), testkit.SHA256(want)[:12])
 	}
 }
 
@@ -94,7 +68,7 @@ func listDir(t *testing.T, dir string) []string {
 }
 
 func TestDoMany(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
 	var urls []string
 	for i := range 20 {
@@ -113,9 +87,9 @@ func TestDoMany(t *testing.T) {
 	}
 	for i, r := range res {
 		size := int64(1000 + i*997)
-		want := content(t, fmt.Sprintf("f%02d.bin", i), "", size)
-		if r.Outcome != download.Downloaded || r.Size != size || r.SHA256 != sum(want) || r.Attempts != 1 {
-			t.Errorf("result %d = %+v, want downloaded, %d bytes, sha256 %s, 1 attempt", i, r, size, sum(want))
+		want := testkit.DownloadContent(t, fmt.Sprintf("f%02d.bin", i), "", size)
+		if r.Outcome != download.Downloaded || r.Size != size || r.SHA256 != testkit.SHA256(want) || r.Attempts != 1 {
+			t.Errorf("result %d = %+v, want downloaded, %d bytes, sha256 %s, 1 attempt", i, r, size, testkit.SHA256(want))
 		}
 		if r.Path != filepath.Join(dir, fmt.Sprintf("f%02d.bin", i)) {
 			t.Errorf("result %d path %q", i, r.Path)
@@ -137,9 +111,9 @@ func TestDoMany(t *testing.T) {
 // L7 through a download and checks the final file is the source, byte for
 // byte, or that there is no final file.
 func TestFaults(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	const size = 300000
-	plain := content(t, "x.bin", "", size)
+	plain := testkit.DownloadContent(t, "x.bin", "", size)
 	tests := []struct {
 		name     string
 		query    string // on /dl/300000/x.bin
@@ -154,7 +128,7 @@ func TestFaults(t *testing.T) {
 		{name: "drop twice", query: "mode=drop&after=50000&fail=2", outcome: download.Resumed, attempts: 3},
 		{name: "L7 server ignores Range", query: "mode=drop,norange&after=100000", outcome: download.Downloaded, attempts: 2},
 		{name: "L7 validator changes between attempts", query: "mode=drop&after=100000&change=1", outcome: download.Downloaded, attempts: 2,
-			want: func(t *testing.T) []byte { return content(t, "x.bin", "~2", size) }},
+			want: func(t *testing.T) []byte { return testkit.DownloadContent(t, "x.bin", "~2", size) }},
 		{name: "resume by Last-Modified", query: "mode=drop&after=100000&etag=0", outcome: download.Resumed, attempts: 2},
 		{name: "weak ETag falls back on Last-Modified", query: "mode=drop&after=100000&weak=1", outcome: download.Resumed, attempts: 2},
 		{name: "no validator: restart", query: "mode=drop&after=100000&etag=0&lastmod=0", outcome: download.Resumed, attempts: 2},
@@ -199,8 +173,8 @@ func TestFaults(t *testing.T) {
 				want = tt.want(t)
 			}
 			wantFile(t, final, want)
-			if r.SHA256 != sum(want) || r.Size != size {
-				t.Errorf("result sha256 %s size %d, want %s %d", r.SHA256, r.Size, sum(want), size)
+			if r.SHA256 != testkit.SHA256(want) || r.Size != size {
+				t.Errorf("result sha256 %s size %d, want %s %d", r.SHA256, r.Size, testkit.SHA256(want), size)
 			}
 			if got := listDir(t, dir); !slices.Equal(got, []string{"x.bin"}) {
 				t.Errorf("dir holds %q, want only x.bin", got)
@@ -214,7 +188,7 @@ func TestFaults(t *testing.T) {
 // nothing (no part, no sidecar) and the retry starts again; the file gets
 // the server's Last-Modified.
 func TestSmallAnonymous(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	const size = 40000
 	for _, tt := range []struct {
 		name     string
@@ -245,8 +219,8 @@ func TestSmallAnonymous(t *testing.T) {
 			if tt.outcome != download.Downloaded {
 				return
 			}
-			wantFile(t, filepath.Join(dir, "s.bin"), content(t, "s.bin", "", size))
-			if res[0].SHA256 != sum(content(t, "s.bin", "", size)) {
+			wantFile(t, filepath.Join(dir, "s.bin"), testkit.DownloadContent(t, "s.bin", "", size))
+			if res[0].SHA256 != testkit.SHA256(testkit.DownloadContent(t, "s.bin", "", size)) {
 				t.Errorf("result sha256 %s", res[0].SHA256)
 			}
 			fi, err := os.Stat(filepath.Join(dir, "s.bin"))
@@ -260,7 +234,7 @@ func TestSmallAnonymous(t *testing.T) {
 // TestResumeAcrossRuns leaves a partial file and its sidecar with one Do
 // and completes it with another (HOSTILE.md L6, E1).
 func TestResumeAcrossRuns(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
 	u := base + "/dl/200000/r.bin?key=across&mode=drop&after=70000&token=s3cret"
 	c := client(t)
@@ -283,7 +257,7 @@ func TestResumeAcrossRuns(t *testing.T) {
 	if err != nil || res[0].Outcome != download.Resumed {
 		t.Fatalf("second Do = %v, %v; want resumed", res[0].Outcome, err)
 	}
-	wantFile(t, filepath.Join(dir, "r.bin"), content(t, "r.bin", "", 200000))
+	wantFile(t, filepath.Join(dir, "r.bin"), testkit.DownloadContent(t, "r.bin", "", 200000))
 	if got := listDir(t, dir); !slices.Equal(got, []string{"r.bin"}) {
 		t.Errorf("dir holds %q", got)
 	}
@@ -296,7 +270,7 @@ func TestResumeAcrossRuns(t *testing.T) {
 	if err != nil || res[0].Outcome != download.Resumed {
 		t.Fatalf("complete part: Do = %v, %v; want resumed", res[0].Outcome, err)
 	}
-	wantFile(t, filepath.Join(dir, "r.bin"), content(t, "r.bin", "", 200000))
+	wantFile(t, filepath.Join(dir, "r.bin"), testkit.DownloadContent(t, "r.bin", "", 200000))
 
 	// A corrupted part (its last byte changed) is detected by the overlap
 	// byte and restarted, never spliced.
@@ -310,13 +284,13 @@ func TestResumeAcrossRuns(t *testing.T) {
 	if err != nil || res[0].Outcome != download.Downloaded {
 		t.Fatalf("corrupt part: Do = %v, %v; want downloaded from zero", res[0].Outcome, err)
 	}
-	wantFile(t, filepath.Join(dir, "r.bin"), content(t, "r.bin", "", 200000))
+	wantFile(t, filepath.Join(dir, "r.bin"), testkit.DownloadContent(t, "r.bin", "", 200000))
 }
 
 // TestLengths covers bodies that lie about their length (HOSTILE.md E1,
 // E2): never a short success.
 func TestLengths(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	full := make([]byte, 2048)
 	for i := range full {
 		full[i] = byte('a' + i%26)
@@ -334,9 +308,9 @@ func TestLengths(t *testing.T) {
 		{name: "E2 with RequireLength fails", url: "/fault/cut?size=2048&send=1024",
 			setup: func(c *download.Client, r *download.Request) { c.RequireLength = true }, outcome: download.Failed, unknown: true, errIs: download.ErrLengthUnknown},
 		{name: "E2 checksum catches the cut (L8)", url: "/fault/cut?size=2048&send=1024",
-			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + sum(full) }, outcome: download.Failed, errIs: download.ErrChecksum},
+			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + testkit.SHA256(full) }, outcome: download.Failed, errIs: download.ErrChecksum},
 		{name: "E2 complete close-delimited body verified by checksum", url: "/fault/cut?size=2048&send=2048",
-			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + sum(full) }, outcome: download.Downloaded},
+			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + testkit.SHA256(full) }, outcome: download.Downloaded},
 		{name: "chunked body cut", url: "/fault/cut-chunked?send=1000", outcome: download.Failed, errIs: io.ErrUnexpectedEOF},
 	}
 	for _, tt := range tests {
@@ -371,8 +345,8 @@ func TestLengths(t *testing.T) {
 }
 
 func TestPolicies(t *testing.T) {
-	base := server(t)
-	want := content(t, "p.bin", "", 5000)
+	base := testkit.DownloadServer(t)
+	want := testkit.DownloadContent(t, "p.bin", "", 5000)
 	u := base + "/dl/5000/p.bin"
 	old := []byte("an older copy")
 	tests := []struct {
@@ -423,7 +397,7 @@ func TestPolicies(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "p.bin"), want, 0o644)
 		c := client(t)
-		res, err := c.Do(t.Context(), download.Request{URL: base + "/status/500", Dir: dir, Name: "p.bin", Checksum: "sha256=" + sum(want)})
+		res, err := c.Do(t.Context(), download.Request{URL: base + "/status/500", Dir: dir, Name: "p.bin", Checksum: "sha256=" + testkit.SHA256(want)})
 		if err != nil || res[0].Outcome != download.Skipped || res[0].Attempts != 1 {
 			t.Fatalf("Do = %+v, %v; want skipped without a request", res[0], err)
 		}
@@ -479,7 +453,7 @@ func TestNames(t *testing.T) {
 			}
 		})
 	}
-	base = server(t)
+	base = testkit.DownloadServer(t)
 	t.Run("L5 two URLs, one name", func(t *testing.T) {
 		dir := t.TempDir()
 		c := client(t)
@@ -491,7 +465,7 @@ func TestNames(t *testing.T) {
 			t.Fatalf("dir holds %q", got)
 		}
 		for i, r := range res {
-			wantFile(t, r.Path, content(t, "same.txt", fmt.Sprint(i+1), int64(10*(i+1))))
+			wantFile(t, r.Path, testkit.DownloadContent(t, "same.txt", fmt.Sprint(i+1), int64(10*(i+1))))
 		}
 	})
 	t.Run("bad explicit name", func(t *testing.T) {
@@ -511,7 +485,7 @@ func TestNames(t *testing.T) {
 // TestSymlinks plants links where download writes (HOSTILE.md L4): nothing
 // is written outside the directory.
 func TestSymlinks(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	t.Run("final name", func(t *testing.T) {
 		dir, outside := t.TempDir(), t.TempDir()
 		victim := filepath.Join(outside, "victim")
@@ -553,7 +527,7 @@ func TestSymlinks(t *testing.T) {
 // TestCancel cancels a slow transfer: the partial file stays, no final
 // file appears, and Do returns promptly (HOSTILE.md G9).
 func TestCancel(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	c := client(t)
@@ -614,7 +588,7 @@ func TestPerHost(t *testing.T) {
 }
 
 func TestRateLimitAndDedup(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
 	c := client(t)
 	c.RateLimit = 4 << 20
@@ -638,7 +612,7 @@ func TestRateLimitAndDedup(t *testing.T) {
 }
 
 func TestRetrieve(t *testing.T) {
-	base := server(t)
+	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "sub", "r.bin")
 	o := new(fetch.Opener)
@@ -647,7 +621,7 @@ func TestRetrieve(t *testing.T) {
 	if err != nil || res.Path != p || res.Outcome != download.Downloaded {
 		t.Fatalf("Retrieve = %+v, %v", res, err)
 	}
-	wantFile(t, p, content(t, "any", "", 4096))
+	wantFile(t, p, testkit.DownloadContent(t, "any", "", 4096))
 	res, err = (&download.Client{Opener: o}).Retrieve(t.Context(), base+"/dl/4096/any", p)
 	if err != nil || res.Outcome != download.NotModified {
 		t.Fatalf("Retrieve again = %v, %v; want not-modified", res.Outcome, err)

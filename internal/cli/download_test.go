@@ -2,12 +2,9 @@ package cli
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
@@ -20,36 +17,14 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/download"
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
-// dlServer starts the test server with its fault endpoints and returns
-// its base URL.
-func dlServer(t *testing.T) string {
-	t.Helper()
-	srv := httptest.NewServer(testserver.New(testserver.WithFaults(), testserver.WithMaxDelay(3*time.Second)))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-func dlContent(t *testing.T, name string, size int64) []byte {
-	t.Helper()
-	b, err := io.ReadAll(testserver.DownloadContent(name, "", size))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func hexSum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 func TestDownloadCommand(t *testing.T) {
-	base := dlServer(t)
-	a, b := dlContent(t, "a.bin", 5000), dlContent(t, "b.bin", 70000)
-	list := fmt.Sprintf("# two files\n%s/dl/5000/a.bin sha256=%s\n\n%s/dl/70000/b.bin\n", base, hexSum(a), base)
+	base := testkit.DownloadServer(t)
+	a, b := testkit.DownloadContent(t, "a.bin", "", 5000), testkit.DownloadContent(t, "b.bin", "", 70000)
+	list := fmt.Sprintf("# two files\n%s/dl/5000/a.bin sha256=%s\n\n%s/dl/70000/b.bin\n", base, testkit.SHA256(a), base)
 	dir := t.TempDir()
 	listFile := filepath.Join(dir, "urls.txt")
 	os.WriteFile(listFile, []byte(list), 0o644)
@@ -195,7 +170,7 @@ func TestDownloadKill9(t *testing.T) {
 		name := fmt.Sprintf("k%d.bin", i)
 		// About 240 ms a file, so kills land mid-transfer.
 		urls = append(urls, fmt.Sprintf("%s/dl/%d/%s?rate=400000", srv.URL, size, name))
-		want[name] = dlContent(t, name, size)
+		want[name] = testkit.DownloadContent(t, name, "", size)
 	}
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
