@@ -230,7 +230,11 @@ const (
 )
 
 func (k EventKind) String() string {
-	return [...]string{"queued", "started", "bytes", "retrying", "done", "failed"}[k]
+	names := [...]string{"queued", "started", "bytes", "retrying", "done", "failed"}
+	if k < 0 || int(k) >= len(names) {
+		return fmt.Sprintf("EventKind(%d)", int(k))
+	}
+	return names[k]
 }
 
 // Event reports the progress of one Request.
