@@ -146,27 +146,20 @@ func newRoot(e *env) *cobra.Command {
 	root.SetHelpCommand(newHelp())
 	root.AddCommand(
 		newCompletion(e),
+		newCrawl(e),
+		newDemo(e),
+		newDownload(e),
 		newGet(e),
 		newHead(e),
+		newImages(e),
+		newJob(e),
 		newRaw(e),
 		newServe(e),
 		newURL(e),
 		newVersion(e),
 	)
-	for _, make := range registered {
-		root.AddCommand(make(e))
-	}
 	return root
 }
-
-// registered holds the constructors of commands that add themselves with
-// register from an init function in their own file, so that a new command
-// needs no edit here.
-var registered []func(*env) *cobra.Command
-
-// register adds a command constructor to those newRoot calls. Only init
-// functions call it.
-func register(make func(*env) *cobra.Command) { registered = append(registered, make) }
 
 // execute runs the command tree under root with args and maps the outcome
 // to an exit code, printing any error to e.stderr.

@@ -23,8 +23,6 @@ import (
 	"github.com/grabhq/grab/fetch"
 )
 
-func init() { register(newCrawl) }
-
 const crawlLong = `Crawl sites from the seed URLs: fetch each page, follow its links, and
 write a record of each page. Politeness is on by default: robots.txt is read
 and obeyed for every origin and every redirect hop (RFC 9309: a 4xx means no

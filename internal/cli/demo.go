@@ -15,8 +15,6 @@ import (
 	"github.com/grabhq/grab/testserver"
 )
 
-func init() { register(newDemo) }
-
 const demoLong = `Run grab's main job end to end, offline: the textbook's download_image.py.
 
 grab demo starts the test server in this process on a free loopback port,

@@ -22,8 +22,6 @@ import (
 	"github.com/grabhq/grab/fetch"
 )
 
-func init() { register(newDownload) }
-
 const downloadLong = `Download each URL to a file in DIR (-d, default the current directory),
 several at once (-j), resuming partial files, and never leaving a wrong file
 under a final name.

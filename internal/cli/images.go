@@ -22,8 +22,6 @@ import (
 	"github.com/grabhq/grab/urlx"
 )
 
-func init() { register(newImages) }
-
 const imagesLong = `List the images of a page: the textbook's parse_image.py, the way a browser
 sees the page. TARGET is an http, https or file: URL (fetched with grab get's
 client: redirects followed, the page decoded by its charset), a local file,

@@ -22,8 +22,6 @@ const (
 	ExitLocked  = 75 // the job is already running (EX_TEMPFAIL): try later
 )
 
-func init() { register(newJob) }
-
 const jobLong = `Run scheduled data-collection jobs described by YAML job files: fetch
 pages with the validators of the last run (If-None-Match, If-Modified-Since),
 take their images, links or fields, download what is new or changed, and
