@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 const upperhex = "0123456789ABCDEF"
@@ -279,45 +281,6 @@ func writeUTF8Replace(b *strings.Builder, p []byte) {
 			continue
 		}
 		b.WriteRune(utf8.RuneError)
-		p = p[maximalSubpart(p):]
+		p = p[utf8x.MaximalSubpart(p):]
 	}
-}
-
-// maximalSubpart returns the length of the maximal subpart of the ill-formed
-// UTF-8 sequence at the start of p: the longest prefix that starts a
-// well-formed sequence, or 1.
-func maximalSubpart(p []byte) int {
-	c := p[0]
-	var n int            // continuation bytes the lead byte asks for
-	lo, hi := 0x80, 0xBF // range of the first continuation byte
-	switch {
-	case 0xC2 <= c && c <= 0xDF:
-		n = 1
-	case c == 0xE0:
-		n, lo = 2, 0xA0
-	case 0xE1 <= c && c <= 0xEC, c == 0xEE, c == 0xEF:
-		n = 2
-	case c == 0xED:
-		n, hi = 2, 0x9F
-	case c == 0xF0:
-		n, lo = 3, 0x90
-	case 0xF1 <= c && c <= 0xF3:
-		n = 3
-	case c == 0xF4:
-		n, hi = 3, 0x8F
-	default:
-		return 1
-	}
-	i := 1
-	for ; i <= n && i < len(p); i++ {
-		x := int(p[i])
-		if i == 1 {
-			if x < lo || x > hi {
-				break
-			}
-		} else if x < 0x80 || x > 0xBF {
-			break
-		}
-	}
-	return i
 }
