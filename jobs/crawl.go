@@ -27,7 +27,7 @@ func (r *Runner) discover(ctx context.Context, j *Job) ([]string, error) {
 		return nil, err
 	}
 	defer o.CloseIdleConnections()
-	o.AllowErrorStatus = false // crawl records a non-2xx as an *HTTPError
+	o.AllowErrorStatus = false              // crawl records a non-2xx as an *HTTPError
 	scope, err := crawl.ParseScope(c.Scope) // "" is ScopeHost
 	if err != nil {
 		return nil, fmt.Errorf("targets.crawl.scope: %w", err)
