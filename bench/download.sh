@@ -11,7 +11,9 @@
 #   large: LARGE_N files of LARGE_SIZE, J at once: the same, and curl one
 #     file after the other;
 #   huge: one file of HUGE_SIZE: grab download, curl -o, aria2c, with the
-#     peak memory of each (GNU time's maximum resident set size).
+#     peak memory of each (GNU time's maximum resident set size);
+#   limit: the first LIMIT_SIZE (1 GiB) of that file streamed by curl to
+#     /dev/null, nothing written: what loopback and the server allow.
 # Files go to a fresh directory under /dev/shm (tmpfs, so the figures
 # measure the tools rather than the disk; DL_PARENT=DIR for another), which
 # is emptied before each run and checked after it (file count and bytes).
@@ -19,7 +21,7 @@
 # Markdown table of medians (min-max) over RUNS rounds, the ratios, and the
 # targets of issue 8 met or missed.
 # Usage: [RUNS=3] [J=16] [SMALL_N=500] [LARGE_N=20] [LARGE_SIZE=50MiB]
-#        [HUGE_SIZE=2GiB] [SOURCE=files|dl] [GRAB=BINARY] bench/download.sh [--quick]
+#        [HUGE_SIZE=2GiB] [LIMIT_SIZE=1GiB] [SOURCE=files|dl] [GRAB=BINARY] bench/download.sh [--quick]
 # GRAB=BINARY measures that grab rather than one built from the tree (for
 # before and after figures).
 # --quick: 100 small, 4 x 8 MiB, 256 MiB, one round (checks the script).
@@ -31,8 +33,9 @@ SMALL_N=${SMALL_N:-500}
 LARGE_N=${LARGE_N:-20}
 LARGE_SIZE=${LARGE_SIZE:-50MiB}
 HUGE_SIZE=${HUGE_SIZE:-2GiB}
+LIMIT_SIZE=${LIMIT_SIZE:-1GiB}
 if [[ ${1:-} == --quick ]]; then
-	RUNS=1 SMALL_N=100 LARGE_N=4 LARGE_SIZE=8MiB HUGE_SIZE=256MiB
+	RUNS=1 SMALL_N=100 LARGE_N=4 LARGE_SIZE=8MiB HUGE_SIZE=256MiB LIMIT_SIZE=256MiB
 fi
 bytes_of() { # 64KiB, 50MiB, 2GiB -> bytes
 	local n=${1%[KMG]iB} u=${1#"${1%[KMG]iB}"}
@@ -41,6 +44,8 @@ bytes_of() { # 64KiB, 50MiB, 2GiB -> bytes
 SMALL_BYTES=$((64 << 10))
 LARGE_BYTES=$(bytes_of "$LARGE_SIZE")
 HUGE_BYTES=$(bytes_of "$HUGE_SIZE")
+LIMIT_BYTES=$(bytes_of "$LIMIT_SIZE")
+((LIMIT_BYTES <= HUGE_BYTES)) || LIMIT_BYTES=$HUGE_BYTES
 
 if [[ ! -x /usr/bin/time ]]; then
 	echo "bench/download.sh: GNU time is missing (apt-get install time)" >&2
@@ -136,6 +141,21 @@ one() {
 	echo "$1 $2 $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}') $(tail -1 "$tmp/time.out")" >>"$tmp/results"
 }
 
+# limit: one timed stream to /dev/null; appends "limit curl-null seconds rss_kb".
+limit() {
+	local t0 t1 got
+	t0=$EPOCHREALTIME
+	if ! got=$(/usr/bin/time -f '%M' -o "$tmp/time.out" timeout 600 curl -Sf --no-progress-meter -r "0-$((LIMIT_BYTES - 1))" \
+		-o /dev/null -w '%{size_download}' "$(cat "$tmp/huge.list")" 2>"$tmp/err") || [[ $got != "$LIMIT_BYTES" ]]; then
+		echo "bench/download.sh: the limit stream failed (got ${got:-nothing} bytes):" >&2
+		tail -3 "$tmp/err" >&2
+		echo "limit curl-null FAIL 0" >>"$tmp/results"
+		return
+	fi
+	t1=$EPOCHREALTIME
+	echo "limit curl-null $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}') $(tail -1 "$tmp/time.out")" >>"$tmp/results"
+}
+
 sets=(small large huge)
 declare -A tools=([small]="grab curl-par" [large]="grab curl-par curl-seq" [huge]="grab curl-one")
 if ((have_aria)); then
@@ -154,13 +174,15 @@ for run in $(seq "$RUNS"); do
 			one "$s" "$t" "${files[$s]}" "${total[$s]}"
 		done
 	done
+	echo "round $run: limit" >&2
+	limit
 done
 
 # The table: median MB/s (min-max), peak RSS, and the ratios.
-python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$RUNS" "$load0" "$([[ $SOURCE == dl ]] && echo "grab serve /dl/, generated" || echo "grab serve DIR, files with sendfile")" <<'EOF'
+python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$LIMIT_BYTES" "$LIMIT_SIZE" "$RUNS" "$load0" "$([[ $SOURCE == dl ]] && echo "grab serve /dl/, generated" || echo "grab serve DIR, files with sendfile")" <<'EOF'
 import sys, statistics
-path, sn, ln, lsz, hsz, j, tb_s, tb_l, tb_h, runs, load0, source = sys.argv[1:]
-tb = {"small": int(tb_s), "large": int(tb_l), "huge": int(tb_h)}
+path, sn, ln, lsz, hsz, j, tb_s, tb_l, tb_h, tb_lim, limsz, runs, load0, source = sys.argv[1:]
+tb = {"small": int(tb_s), "large": int(tb_l), "huge": int(tb_h), "limit": int(tb_lim)}
 rows = {}
 failed = set()
 for line in open(path):
@@ -169,15 +191,15 @@ for line in open(path):
         failed.add((s, t))
         continue
     rows.setdefault((s, t), []).append((tb[s] / 1e6 / float(secs), int(rss) / 1024))
-title = {"small": f"{sn} x 64 KiB", "large": f"{ln} x {lsz}", "huge": f"1 x {hsz}"}
+title = {"small": f"{sn} x 64 KiB", "large": f"{ln} x {lsz}", "huge": f"1 x {hsz}", "limit": f"1 x {limsz} to /dev/null (the limit)"}
 name = {"grab": f"grab download -j {j}", "curl-par": f"curl --parallel --parallel-max {j}", "curl-seq": "curl, one file after the other",
-        "curl-one": "curl -o", "aria2c": f"aria2c -j {j}"}
+        "curl-one": "curl -o", "aria2c": f"aria2c -j {j}", "curl-null": "curl -o /dev/null"}
 med = {}
 print(f"Loopback ({source}), downloads to tmpfs; {runs} rounds; load before: {load0}\n")
 print("| workload | tool | MB/s median (min-max) | peak RSS MB (max) |")
 print("| --- | --- | --- | --- |")
-for s in ("small", "large", "huge"):
-    for t in ("grab", "curl-par", "curl-seq", "curl-one", "aria2c"):
+for s in ("small", "large", "huge", "limit"):
+    for t in ("grab", "curl-par", "curl-seq", "curl-one", "aria2c", "curl-null"):
         if (s, t) in failed and (s, t) not in rows:
             print(f"| {title[s]} | {name[t]} | FAILED | |")
             continue
