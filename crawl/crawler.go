@@ -69,6 +69,15 @@ type Crawler struct {
 	// MaxPages caps the pages fetched (across every process sharing
 	// the Store); 0 means no cap.
 	MaxPages int
+	// MaxPagesPerHost caps the pages fetched from one host and port
+	// (after Normalize: "example.com:443"); 0 means no cap. It is
+	// counted by each Run (each process) on its own, not through the
+	// Store: a resumed crawl, or each process sharing a Store, starts
+	// from zero. Pages robots.txt refuses are not counted; links to a
+	// host whose budget is spent are not queued, and those queued
+	// before are dropped unrecorded (counted in Stats.Skipped; they
+	// count toward MaxPages as started).
+	MaxPagesPerHost int
 	// Scope is where links may lead, relative to the seeds.
 	Scope Scope
 	// Allow, when not empty, admits only URLs matching one of them;
@@ -261,7 +270,7 @@ type Stats struct {
 	Pages   int // records emitted
 	Errors  int // records with an error
 	Links   int // links followed (offered to the Store, which drops those seen)
-	Skipped int // links not followed: scope, depth, patterns, robots.txt, nofollow
+	Skipped int // links not followed: scope, depth, patterns, robots.txt, nofollow, host budget
 }
 
 // run is one Run's state.
@@ -279,6 +288,9 @@ type run struct {
 	retryCap    time.Duration
 	redirects   int
 	pageTimeout time.Duration
+
+	budgetMu sync.Mutex
+	perHost  map[string]int // pages fetched by host and port (MaxPagesPerHost)
 
 	jobs  sync.Map // id -> *job
 	jobID atomic.Uint64
@@ -332,8 +344,8 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	switch {
 	case cr.Parallelism < 0, cr.PerHost < 0:
 		return Stats{}, errors.New("crawl: Parallelism and PerHost cannot be negative")
-	case cr.MaxURLLength < 0, cr.MaxBodyBytes < 0, cr.PageTimeout < 0, cr.RobotsRetry < 0, cr.MaxPages < 0:
-		return Stats{}, errors.New("crawl: MaxURLLength, MaxBodyBytes, PageTimeout, RobotsRetry and MaxPages cannot be negative")
+	case cr.MaxURLLength < 0, cr.MaxBodyBytes < 0, cr.PageTimeout < 0, cr.RobotsRetry < 0, cr.MaxPages < 0, cr.MaxPagesPerHost < 0:
+		return Stats{}, errors.New("crawl: MaxURLLength, MaxBodyBytes, PageTimeout, RobotsRetry, MaxPages and MaxPagesPerHost cannot be negative")
 	case cr.Delay < 0, cr.Jitter < 0:
 		return Stats{}, errors.New("crawl: Delay and Jitter cannot be negative")
 	}
@@ -582,16 +594,25 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 	}
 	delay = max(delay, r.cr.Delay)
 	hk := hostKey(u)
+	if !r.takeBudget(hk) { // queued before the host's budget was spent
+		r.count(func(s *Stats) { s.Skipped++ })
+		if err := r.store.Done(bg, e, "", nil); err != nil {
+			r.fail(err)
+		}
+		return
+	}
 	var j *job
 	for attempt := 0; ; attempt++ {
 		release, err := r.hosts.acquire(ctx, hk, delay)
 		if err != nil { // stopped while waiting for the host
+			r.giveBudget(hk)
 			r.release(bg, e)
 			return
 		}
 		j = r.fetch(u)
 		release()
 		if reqCtx.Err() != nil {
+			r.giveBudget(hk)
 			r.release(bg, e)
 			return
 		}
@@ -684,7 +705,7 @@ func (r *run) follow(e Entry, x extracted) []Entry {
 			continue
 		}
 		s := n.String()
-		if len(s) > r.maxURL || !r.inScope(n, s) || r.robots != nil && r.robots.disallowedNow(n) {
+		if len(s) > r.maxURL || !r.inScope(n, s) || r.robots != nil && r.robots.disallowedNow(n) || r.budgetSpent(hostKey(n)) {
 			skipped++
 			continue
 		}
@@ -692,6 +713,44 @@ func (r *run) follow(e Entry, x extracted) []Entry {
 	}
 	r.count(func(st *Stats) { st.Skipped += skipped })
 	return out
+}
+
+// takeBudget counts one page fetched from hk, unless its MaxPagesPerHost
+// budget is spent.
+func (r *run) takeBudget(hk string) bool {
+	if r.cr.MaxPagesPerHost <= 0 {
+		return true
+	}
+	r.budgetMu.Lock()
+	defer r.budgetMu.Unlock()
+	if r.perHost == nil {
+		r.perHost = map[string]int{}
+	}
+	if r.perHost[hk] >= r.cr.MaxPagesPerHost {
+		return false
+	}
+	r.perHost[hk]++
+	return true
+}
+
+// giveBudget uncounts a page of hk that was not fetched after all.
+func (r *run) giveBudget(hk string) {
+	if r.cr.MaxPagesPerHost <= 0 {
+		return
+	}
+	r.budgetMu.Lock()
+	r.perHost[hk]--
+	r.budgetMu.Unlock()
+}
+
+// budgetSpent reports whether hk has had its MaxPagesPerHost pages.
+func (r *run) budgetSpent(hk string) bool {
+	if r.cr.MaxPagesPerHost <= 0 {
+		return false
+	}
+	r.budgetMu.Lock()
+	defer r.budgetMu.Unlock()
+	return r.perHost[hk] >= r.cr.MaxPagesPerHost
 }
 
 func (r *run) inScope(n *url.URL, s string) bool {

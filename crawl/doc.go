@@ -61,8 +61,11 @@
 // MaxURLLength bytes, within MaxDepth, and not known to be disallowed.
 // URLs are deduplicated after Normalize (scheme and host case, IDNA,
 // trailing dot, default port, dot segments, escapes, fragment), so a trap
-// of equivalent spellings is fetched once; MaxPages caps the crawl and
-// MaxLinksPerPage a page's links (the page is then flagged Truncated).
+// of equivalent spellings is fetched once; MaxPages caps the crawl,
+// MaxPagesPerHost the pages fetched from one host and port (counted by
+// each process on its own, not through the Store, so a trap on one host
+// cannot take the whole budget), and MaxLinksPerPage a page's links (the
+// page is then flagged Truncated).
 //
 // # Records
 //

@@ -142,8 +142,8 @@ func TestRedirectOtherPort(t *testing.T) {
 	}
 }
 
-// TestTraps: the page budget, the depth limit and the URL length cap hold
-// (HOSTILE.md M6).
+// TestTraps: the page budget, the per-host page budget, the depth limit
+// and the URL length cap hold (HOSTILE.md M6).
 func TestTraps(t *testing.T) {
 	t.Run("max pages", func(t *testing.T) {
 		s := newSite(t)
@@ -154,6 +154,44 @@ func TestTraps(t *testing.T) {
 		}
 		if n := len(rec.urls("")); n != 7 {
 			t.Errorf("%d pages recorded, want 7", n)
+		}
+	})
+	t.Run("per host", func(t *testing.T) {
+		// A trap on one host is cut at its budget; another host, whose
+		// pages are fewer than the budget, is crawled whole.
+		trap, small := newSite(t), newSite(t)
+		cr, rec := trap.crawler()
+		cr.MaxPagesPerHost, cr.MaxDepth = 6, -1
+		st, err := cr.Run(t.Context(), trap.url+"/site/1000/page/0.html", small.url+"/site/5/page/0.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(base string) int {
+			n := 0
+			for _, u := range rec.urls("") {
+				if strings.HasPrefix(u, base+"/") {
+					n++
+				}
+			}
+			return n
+		}
+		if n := count(trap.url); n != 6 {
+			t.Errorf("%d pages recorded on the trap host, want 6 (its budget)", n)
+		}
+		if n := count(small.url); n != 5 {
+			t.Errorf("%d pages recorded on the other host, want its 5", n)
+		}
+		fetched := 0
+		for _, p := range trap.paths() {
+			if strings.HasPrefix(p, "/site/") {
+				fetched++
+			}
+		}
+		if fetched != 6 {
+			t.Errorf("the trap host was asked for %d pages, want 6", fetched)
+		}
+		if st.Skipped == 0 {
+			t.Errorf("Stats = %+v, want skipped links", st)
 		}
 	})
 	t.Run("depth", func(t *testing.T) {
