@@ -54,7 +54,10 @@ continue, with nothing lost and no finished page fetched again (a page in
 flight at a kill -9 is fetched again). --redis URL keeps it in Redis, shared
 by every grab crawl started with the same --redis and --redis-prefix, on one
 machine or many: each URL is fetched once across all of them, and they share
-cookies and the --max-pages budget.
+cookies and the --max-pages budget. --max-per-host caps the pages fetched
+from one host and port (so a trap on one site cannot spend the whole
+crawl); it is counted by each process on its own, not shared through
+--state or --redis: a resumed crawl starts its count from zero.
 
 --public-only refuses private, loopback, link-local and other non-public
 addresses at connection time (after DNS, so a name cannot smuggle one in),
@@ -85,6 +88,7 @@ type crawlFlags struct {
 	scope         string
 	allow, deny   []string
 	maxPages      int
+	maxPerHost    int
 	parallel      int
 	perHost       int
 	delay         time.Duration
@@ -124,6 +128,7 @@ func newCrawl(e *env) *cobra.Command {
 	fl.StringArrayVar(&f.allow, "allow", nil, "follow only URLs matching `REGEXP` (repeatable)")
 	fl.StringArrayVar(&f.deny, "deny", nil, "never follow URLs matching `REGEXP` (repeatable)")
 	fl.IntVar(&f.maxPages, "max-pages", 0, "fetch at most `N` pages (0: no limit)")
+	fl.IntVar(&f.maxPerHost, "max-per-host", 0, "fetch at most `N` pages from one host and port, counted by this process (0: no limit)")
 	fl.IntVarP(&f.parallel, "parallel", "j", crawl.DefaultParallelism, "fetch `N` pages at once")
 	fl.IntVar(&f.perHost, "per-host", crawl.DefaultPerHost, "fetch at most `N` pages at once from one host")
 	fl.DurationVar(&f.delay, "delay", 0, "wait `DURATION` between requests to one host")
@@ -154,19 +159,20 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 		return nil, usageErrorf("--scope %q: want host, domain, prefix or any", f.scope)
 	}
 	cr := &crawl.Crawler{
-		MaxDepth:       f.depth,
-		MaxPages:       f.maxPages,
-		Scope:          scope,
-		Parallelism:    f.parallel,
-		PerHost:        f.perHost,
-		Delay:          f.delay,
-		Jitter:         f.jitter,
-		MaxCrawlDelay:  f.maxCrawlDelay,
-		IgnoreRobots:   f.noRobots,
-		FollowNofollow: f.nofollow,
-		Images:         f.images,
-		PublicOnly:     f.publicOnly,
-		UserAgent:      f.userAgent,
+		MaxDepth:        f.depth,
+		MaxPages:        f.maxPages,
+		MaxPagesPerHost: f.maxPerHost,
+		Scope:           scope,
+		Parallelism:     f.parallel,
+		PerHost:         f.perHost,
+		Delay:           f.delay,
+		Jitter:          f.jitter,
+		MaxCrawlDelay:   f.maxCrawlDelay,
+		IgnoreRobots:    f.noRobots,
+		FollowNofollow:  f.nofollow,
+		Images:          f.images,
+		PublicOnly:      f.publicOnly,
+		UserAgent:       f.userAgent,
 	}
 	switch {
 	case f.depth == 0: // the seeds only (the library's 0 is its default)
@@ -180,6 +186,9 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 	}
 	if f.maxPages < 0 {
 		return nil, usageErrorf("--max-pages %d: must be 0 (no limit) or more", f.maxPages)
+	}
+	if f.maxPerHost < 0 {
+		return nil, usageErrorf("--max-per-host %d: must be 0 (no limit) or more", f.maxPerHost)
 	}
 	if f.delay < 0 || f.jitter < 0 || f.maxCrawlDelay < 0 {
 		return nil, usageErrorf("--delay, --jitter and --max-crawl-delay cannot be negative")

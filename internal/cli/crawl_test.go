@@ -103,6 +103,14 @@ func TestCrawlCommand(t *testing.T) {
 		{name: "download without images", args: []string{"crawl", "--download", t.TempDir(), seed}, code: ExitUsage, stdout: empty, stderr: contains("--download needs --images")},
 		{name: "bad seed", args: []string{"crawl", "ftp://x/"}, code: ExitUsage, stdout: empty, stderr: contains("not an http or https URL")},
 		{name: "state and redis", args: []string{"crawl", "--state", "x", "--redis", "redis://127.0.0.1:1/", seed}, code: ExitUsage, stdout: empty, stderr: contains("none of the others can be")},
+		{name: "max per host", args: []string{"crawl", "-q", "--max-crawl-delay", "1ms", "--max-per-host", "3", seed}, code: ExitOK,
+			stdout: func(got string) string {
+				if n := len(strings.Fields(got)); n != 3 {
+					return fmt.Sprintf("got %d pages (%q), want 3", n, got)
+				}
+				return ""
+			}, stderr: empty},
+		{name: "bad max per host", args: []string{"crawl", "--max-per-host", "-1", seed}, code: ExitUsage, stdout: empty, stderr: contains("--max-per-host -1")},
 		{name: "bad field", args: []string{"crawl", "--field", "x", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "x"`)},
 	}
 	for _, tt := range tests {
