@@ -115,6 +115,10 @@ type Crawler struct {
 	// read stays disallowed before it is asked again; 0 means
 	// DefaultRobotsRetry.
 	RobotsRetry time.Duration
+	// RobotsTimeout bounds the fetch of one robots.txt; one that does not
+	// arrive in time counts as unreachable (the origin disallowed for
+	// RobotsRetry). 0 means DefaultRobotsTimeout.
+	RobotsTimeout time.Duration
 
 	// Images collects each page's <img> URLs into Page.Images.
 	Images bool
@@ -344,8 +348,8 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	switch {
 	case cr.Parallelism < 0, cr.PerHost < 0:
 		return Stats{}, errors.New("crawl: Parallelism and PerHost cannot be negative")
-	case cr.MaxURLLength < 0, cr.MaxBodyBytes < 0, cr.PageTimeout < 0, cr.RobotsRetry < 0, cr.MaxPages < 0, cr.MaxPagesPerHost < 0:
-		return Stats{}, errors.New("crawl: MaxURLLength, MaxBodyBytes, PageTimeout, RobotsRetry, MaxPages and MaxPagesPerHost cannot be negative")
+	case cr.MaxURLLength < 0, cr.MaxBodyBytes < 0, cr.PageTimeout < 0, cr.RobotsRetry < 0, cr.RobotsTimeout < 0, cr.MaxPages < 0, cr.MaxPagesPerHost < 0:
+		return Stats{}, errors.New("crawl: MaxURLLength, MaxBodyBytes, PageTimeout, RobotsRetry, RobotsTimeout, MaxPages and MaxPagesPerHost cannot be negative")
 	case cr.Delay < 0, cr.Jitter < 0:
 		return Stats{}, errors.New("crawl: Delay and Jitter cannot be negative")
 	}
@@ -413,6 +417,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 			ua:       ua,
 			maxDelay: max(0, cmp.Or(cr.MaxCrawlDelay, DefaultMaxCrawlDelay)),
 			retry:    cmp.Or(cr.RobotsRetry, DefaultRobotsRetry),
+			timeout:  cmp.Or(cr.RobotsTimeout, DefaultRobotsTimeout),
 			warn:     r.warn,
 		}
 	}

@@ -27,9 +27,11 @@
 //   - robots.txt is read for every origin before its first page and obeyed
 //     unless IgnoreRobots is set (colly ignores it by default). Answers map
 //     as RFC 9309 §2.3.1 says: a 2xx is parsed (the first MaxRobotsBytes),
-//     a 4xx other than 429 means no rules, a 429, a 5xx or no answer keeps
-//     the whole origin disallowed for RobotsRetry (those pages are recorded
-//     with ErrRobotsUnavailable), up to MaxRobotsRedirects redirects are
+//     a 4xx other than 429 means no rules, a 429, a 5xx or no answer (a
+//     refused connection, a TLS error, no response within RobotsTimeout, a
+//     blocked address) keeps the whole origin disallowed for RobotsRetry
+//     (those pages are recorded with ErrRobotsUnavailable, wrapping the
+//     cause), up to MaxRobotsRedirects redirects are
 //     followed (more means no rules), and the rules read apply to the
 //     origin first asked. The group is chosen by the User-Agent's first
 //     product name (temoto/robotstxt); rules are anchored at the start of

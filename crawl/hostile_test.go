@@ -1,12 +1,18 @@
 package crawl_test
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -328,5 +334,93 @@ func TestCancel(t *testing.T) {
 	}
 	if n := len(rec.urls("")); n == 0 || n > 20 {
 		t.Errorf("%d pages before the stop, want a few", n)
+	}
+}
+
+// TestRobotsUnreachable: a robots.txt that does not arrive in
+// RobotsTimeout, a refused connection and a TLS error are "unreachable"
+// (RFC 9309 §2.3.1.4): the origin is disallowed, its pages are recorded
+// with ErrRobotsUnavailable wrapping the cause and never fetched, and
+// robots.txt is not asked again within RobotsRetry (HOSTILE.md M3).
+func TestRobotsUnreachable(t *testing.T) {
+	var mu sync.Mutex
+	robotsHits, pageHits := 0, 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		robotsHits++
+		mu.Unlock()
+		select { // never answers: the crawler gives up first
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		pageHits++
+		mu.Unlock()
+		fmt.Fprint(w, "<title>page</title>")
+	})
+	hanging := httptest.NewServer(mux)
+	t.Cleanup(hanging.Close)
+
+	// The crawler does not trust this server's certificate.
+	untrusted := httptest.NewUnstartedServer(mux)
+	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake errors
+	untrusted.StartTLS()
+	t.Cleanup(untrusted.Close)
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + l.Addr().String()
+	l.Close()
+
+	tests := []struct {
+		name  string
+		base  string
+		cause func(error) bool
+	}{
+		{"timeout", hanging.URL, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
+		{"refused", refused, func(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }},
+		{"TLS error", untrusted.URL, func(err error) bool {
+			var ce *tls.CertificateVerificationError
+			return errors.As(err, &ce)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			robotsHits, pageHits = 0, 0
+			mu.Unlock()
+			rec := &records{}
+			cr := &crawl.Crawler{OnPage: rec.add, RobotsTimeout: 200 * time.Millisecond, RobotsRetry: time.Minute}
+			seeds := []string{tt.base + "/a.html", tt.base + "/b.html"}
+			start := time.Now()
+			if _, err := cr.Run(t.Context(), seeds...); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v, want about RobotsTimeout", d)
+			}
+			for _, s := range seeds {
+				p, ok := rec.find(s)
+				if !ok || !errors.Is(p.Err, crawl.ErrRobotsUnavailable) || !tt.cause(p.Err) {
+					t.Errorf("record of %s: error %v, want ErrRobotsUnavailable with the cause", s, p.Err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if pageHits != 0 {
+				t.Errorf("%d pages fetched, want none", pageHits)
+			}
+			if tt.base == hanging.URL && robotsHits != 1 {
+				t.Errorf("robots.txt asked %d times, want once (then the timeout)", robotsHits)
+			}
+			if robotsHits > 1 {
+				t.Errorf("robots.txt asked %d times, want once within RobotsRetry", robotsHits)
+			}
+		})
 	}
 }

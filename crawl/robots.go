@@ -30,7 +30,9 @@ const (
 	// (5xx, 429, no answer) keeps its origin disallowed before it is asked
 	// for again.
 	DefaultRobotsRetry = time.Minute
-	robotsTimeout      = 30 * time.Second
+	// DefaultRobotsTimeout bounds the fetch of one robots.txt, redirects
+	// and body included (Crawler.RobotsTimeout).
+	DefaultRobotsTimeout = 30 * time.Second
 )
 
 var (
@@ -49,6 +51,7 @@ type robots struct {
 	ua       string // User-Agent sent
 	maxDelay time.Duration
 	retry    time.Duration
+	timeout  time.Duration
 	warn     func(string)
 
 	mu sync.Mutex
@@ -159,22 +162,23 @@ func (r *robots) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
 // whole origin disallowed for r.retry; more than MaxRobotsRedirects
 // redirects no rules.
 func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), robotsTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 	defer cancel()
 	target := o + "/robots.txt"
-	unavailable := func(why string) {
-		e.err = fmt.Errorf("%w (%s)", ErrRobotsUnavailable, why)
+	// unavailable keeps the origin disallowed for r.retry; the error
+	// wraps the cause too (a blocked address, a deadline).
+	unavailable := func(cause error) {
+		e.err = fmt.Errorf("%w (%w)", ErrRobotsUnavailable, cause)
 		e.expires = time.Now().Add(r.retry)
 	}
 	for hop := 0; ; hop++ {
 		resp, err := r.open(ctx, &fetch.Request{URL: target, Header: http.Header{"User-Agent": {r.ua}}, NoRedirect: true})
 		if err != nil {
-			why := err.Error()
 			var ue *url.Error
 			if errors.As(err, &ue) {
-				why = ue.Err.Error()
+				err = ue.Err // the URL is the page's origin: no need to repeat it
 			}
-			unavailable(why)
+			unavailable(err)
 			return
 		}
 		code := resp.StatusCode
@@ -198,7 +202,7 @@ func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
 		switch {
 		case code == http.StatusTooManyRequests || code >= 500:
 			resp.Close()
-			unavailable(resp.Status)
+			unavailable(errors.New(resp.Status))
 			return
 		case code >= 400:
 			resp.Close()
@@ -210,7 +214,7 @@ func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
 		body, err := io.ReadAll(io.LimitReader(resp, MaxRobotsBytes))
 		resp.Close()
 		if err != nil {
-			unavailable(err.Error())
+			unavailable(err)
 			return
 		}
 		// temoto picks the group (the most specific user-agent that
