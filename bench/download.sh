@@ -12,8 +12,8 @@
 #     file after the other;
 #   huge: one file of HUGE_SIZE: grab download, curl -o, aria2c, with the
 #     peak memory of each (GNU time's maximum resident set size);
-#   limit: the first LIMIT_SIZE (1 GiB) of that file streamed by curl to
-#     /dev/null, nothing written: what loopback and the server allow.
+#   limit: one file of LIMIT_SIZE (1 GiB) streamed by curl to /dev/null,
+#     nothing written: what loopback and the server allow.
 # Files go to a fresh directory under /dev/shm (tmpfs, so the figures
 # measure the tools rather than the disk; DL_PARENT=DIR for another), which
 # is emptied before each run and checked after it (file count and bytes).
@@ -45,7 +45,6 @@ SMALL_BYTES=$((64 << 10))
 LARGE_BYTES=$(bytes_of "$LARGE_SIZE")
 HUGE_BYTES=$(bytes_of "$HUGE_SIZE")
 LIMIT_BYTES=$(bytes_of "$LIMIT_SIZE")
-((LIMIT_BYTES <= HUGE_BYTES)) || LIMIT_BYTES=$HUGE_BYTES
 
 if [[ ! -x /usr/bin/time ]]; then
 	echo "bench/download.sh: GNU time is missing (apt-get install time)" >&2
@@ -76,6 +75,7 @@ else
 	for k in $(seq "$SMALL_N"); do head -c "$SMALL_BYTES" /dev/urandom >"$src/small/$k"; done
 	for k in $(seq "$LARGE_N"); do dd if=/dev/urandom of="$src/large/$k" bs=1M count=$((LARGE_BYTES >> 20)) status=none; done
 	dd if=/dev/urandom of="$src/huge" bs=1M count=$((HUGE_BYTES >> 20)) status=none
+	dd if=/dev/urandom of="$src/limit" bs=1M count=$((LIMIT_BYTES >> 20)) status=none
 	"$tmp/grab" serve -q --addr 127.0.0.1:0 "$src" >"$tmp/serve.out" 2>&1 &
 	pid=$!
 	base=
@@ -103,6 +103,7 @@ list() { # NAME COUNT SIZE
 list small "$SMALL_N" 64KiB
 list large "$LARGE_N" "$LARGE_SIZE"
 if [[ $SOURCE == dl ]]; then echo "$base/dl/$HUGE_SIZE/huge"; else echo "$base/huge"; fi >"$tmp/huge.list"
+if [[ $SOURCE == dl ]]; then echo "$base/dl/$LIMIT_SIZE/limit"; else echo "$base/limit"; fi >"$tmp/limit.list"
 
 # cmd SET TOOL: the command line of one tool on one set, writing into $dl/out
 cmd() {
@@ -145,8 +146,8 @@ one() {
 limit() {
 	local t0 t1 got
 	t0=$EPOCHREALTIME
-	if ! got=$(/usr/bin/time -f '%M' -o "$tmp/time.out" timeout 600 curl -Sf --no-progress-meter -r "0-$((LIMIT_BYTES - 1))" \
-		-o /dev/null -w '%{size_download}' "$(cat "$tmp/huge.list")" 2>"$tmp/err") || [[ $got != "$LIMIT_BYTES" ]]; then
+	if ! got=$(/usr/bin/time -f '%M' -o "$tmp/time.out" timeout 600 curl -Sf --no-progress-meter \
+		-o /dev/null -w '%{size_download}' "$(cat "$tmp/limit.list")" 2>"$tmp/err") || [[ $got != "$LIMIT_BYTES" ]]; then
 		echo "bench/download.sh: the limit stream failed (got ${got:-nothing} bytes):" >&2
 		tail -3 "$tmp/err" >&2
 		echo "limit curl-null FAIL 0" >>"$tmp/results"
