@@ -97,7 +97,9 @@
 // a DST change a daily slot runs once: a wall time that does not exist
 // (02:30 when clocks jump to 03:00) runs at the instant it would have been
 // (03:30 summer time), and a wall time that happens twice runs the first
-// time only.
+// time only. A step of the wall clock never runs a slot twice: a firing
+// whose slot (by the wall clock) is not after the last one run is skipped
+// and logged, and a slot the clock jumps over is not run (see Scheduler).
 //
 // A job never overlaps itself: a slot that comes while its run is going is
 // skipped and logged, and a run another process holds is skipped and

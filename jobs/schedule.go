@@ -51,6 +51,20 @@ func ParseCatchUp(s string) (CatchUp, error) {
 // while the job's previous run is still going is skipped and logged, and
 // a run another process holds (through the state file's lock) is skipped
 // and logged too. The zero value is ready to use.
+//
+// Timers count elapsed (monotonic) time, so a step of the wall clock (an
+// NTP correction, a wrong time set right) moves when the slot already
+// timed runs, and later slots run on time again. No cron slot runs twice:
+// the Scheduler remembers the last slot run by the wall clock, in UTC,
+// and skips and logs a firing whose slot is not after it. Set back 1 h
+// right after a slot ran, an hourly job skips the firing timed for the
+// next slot, which comes while the wall clock shows the slot just run,
+// and runs again at the slot after (02:00, 04:00); a daily job runs its
+// next slot once, an hour early by the wall clock. Set forward 1 h, the
+// slot jumped over is not run: an hourly job runs next at the slot after
+// (02:00, 04:00) and a daily job runs its next slot once, an hour late.
+// CatchUp does not apply: it is about slots missed before the start.
+// "@every" intervals count elapsed time only.
 type Scheduler struct {
 	// Runner runs each job; nil means a zero Runner.
 	Runner *Runner
@@ -152,7 +166,11 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	gjobs := make([]gocron.Job, len(jobs))
 	for i, j := range jobs {
 		var running atomic.Bool
+		last := newLastSlot(j)
 		task := func() {
+			if !last.claim(clock.Now(), log.With("job", j.Name)) {
+				return
+			}
 			mu.Lock()
 			if stopping || ctx.Err() != nil {
 				mu.Unlock()
@@ -290,4 +308,43 @@ func definition(j *Job) (gocron.JobDefinition, error) {
 		return gocron.DurationJob(d), nil
 	}
 	return gocron.CronJob(spec, true), nil
+}
+
+// lastSlot remembers the wall time, in UTC, of the last slot of a cron
+// schedule run, so that a wall clock set back never runs a slot twice:
+// gocron arms its timers as durations, which count monotonic time, so
+// after the clock goes back the timer for the next slot fires while the
+// wall clock still shows a slot already run; and when a timer lands
+// exactly on the next slot gocron fires that slot again at once. "@every"
+// schedules count
+// monotonic time only and need no guard: their lastSlot is nil.
+type lastSlot struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newLastSlot(j *Job) *lastSlot {
+	if strings.HasPrefix(strings.TrimSpace(j.Schedule), "@every") {
+		return nil
+	}
+	return new(lastSlot)
+}
+
+// claim reports whether a firing at now runs, and if so remembers its
+// slot: now to the second, as cron slots are whole seconds and a timer
+// fires within a second of its slot. A slot not after the last one run
+// is skipped and logged.
+func (l *lastSlot) claim(now time.Time, log *slog.Logger) bool {
+	if l == nil {
+		return true
+	}
+	slot := now.UTC().Truncate(time.Second)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !slot.After(l.t) {
+		log.Warn("run skipped: its slot already ran (the wall clock stepped)", "slot", slot, "last", l.t)
+		return false
+	}
+	l.t = slot
+	return true
 }

@@ -365,3 +365,97 @@ func TestScheduleRefuses(t *testing.T) {
 		}
 	}
 }
+
+// jumpClock is a clockwork.Clock whose wall clock (Now) can jump while
+// its timers, like the monotonic timers of the runtime, keep counting
+// real elapsed time.
+type jumpClock struct {
+	clockwork.Clock
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *jumpClock) jump(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+func (c *jumpClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Clock.Now().Add(c.off)
+}
+
+func (c *jumpClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+func (c *jumpClock) Until(t time.Time) time.Duration { return t.Sub(c.Now()) }
+
+// TestScheduleClockJump: the wall clock jumps 1 h right after the 02:00
+// slot ran, while timers keep counting monotonic time (HOSTILE.md Q3). No
+// slot runs twice. Going back, the firing timed for the next slot comes
+// while the wall clock shows a slot already run: it is skipped and logged
+// (hourly), or runs early (daily, whose next slot is still ahead). Going
+// forward, the slot jumped over is not run, the next one runs late if at
+// all, and later slots run on time.
+func TestScheduleClockJump(t *testing.T) {
+	d1 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	at := func(day, hour int) time.Time { return d1.Add(time.Duration(day*24+hour) * time.Hour) }
+	tests := []struct {
+		name     string
+		schedule string
+		jump     time.Duration
+		hours    int // monotonic hours run after the jump
+		want     []time.Time
+		skipped  bool // a skipped slot is logged
+	}{
+		{"back hourly", "0 * * * *", -time.Hour, 6, []time.Time{at(0, 2), at(0, 4), at(0, 5), at(0, 6), at(0, 7)}, true},
+		{"back daily", "0 2 * * *", -time.Hour, 48, []time.Time{at(0, 2), at(1, 1)}, false},
+		// The timer set for 03:00 fires at 04:00 by the wall clock, exactly
+		// on the next slot: gocron then fires that slot again at once,
+		// repeatedly, and the guard skips the repeats.
+		{"forward hourly", "0 * * * *", time.Hour, 6, []time.Time{at(0, 2), at(0, 4), at(0, 5), at(0, 6), at(0, 7), at(0, 8), at(0, 9)}, true},
+		{"forward daily", "0 2 * * *", time.Hour, 48, []time.Time{at(0, 2), at(1, 3), at(2, 2)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := parseJob(t, "name: jump\nschedule: '"+tt.schedule+"'\ntimezone: UTC\ntargets: {urls: ['http://127.0.0.1:1/']}\n")
+			synctest.Test(t, func(t *testing.T) {
+				time.Sleep(time.Until(at(0, 1).Add(30 * time.Minute)))
+				clock := &jumpClock{Clock: clockwork.NewRealClock()} // the bubble's fake time
+				var mu sync.Mutex
+				var got []time.Time
+				log := new(syncBuffer)
+				s := &jobs.Scheduler{Clock: clock, Logger: slog.New(slog.NewTextHandler(log, nil)),
+					Do: func(ctx context.Context, j *jobs.Job) (*jobs.Report, error) {
+						mu.Lock()
+						got = append(got, clock.Now().UTC())
+						mu.Unlock()
+						return &jobs.Report{Run: jobs.RunInfo{Job: j.Name, Status: jobs.OK}}, nil
+					}}
+				ctx, cancel := context.WithCancel(t.Context())
+				done := make(chan error, 1)
+				go func() { done <- s.Run(ctx, j) }()
+				synctest.Wait()
+				time.Sleep(30 * time.Minute) // 02:00: the slot runs
+				synctest.Wait()
+				clock.jump(tt.jump)
+				for range tt.hours * 4 {
+					time.Sleep(15 * time.Minute)
+					synctest.Wait()
+				}
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("Run = %v", err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("runs at %v, want %v", got, tt.want)
+				}
+				if logged := strings.Contains(log.String(), "its slot already ran"); logged != tt.skipped {
+					t.Errorf("skipped slot logged = %v, want %v; log:\n%s", logged, tt.skipped, log)
+				}
+			})
+		})
+	}
+}
