@@ -315,9 +315,9 @@ func definition(j *Job) (gocron.JobDefinition, error) {
 // gocron arms its timers as durations, which count monotonic time, so
 // after the clock goes back the timer for the next slot fires while the
 // wall clock still shows a slot already run; and when a timer lands
-// exactly on the next slot gocron fires that slot again at once. "@every"
-// schedules count
-// monotonic time only and need no guard: their lastSlot is nil.
+// exactly on the next slot gocron fires that slot again at once.
+// "@every" schedules count monotonic time only and need no guard: their
+// lastSlot is nil.
 type lastSlot struct {
 	mu sync.Mutex
 	t  time.Time
