@@ -258,6 +258,7 @@ func validToken(s string) bool {
 type schedule struct {
 	every time.Duration // "@every"
 	cron  gocron.Cron
+	utc   gocron.Cron // the expression in UTC
 	spec  string
 }
 
@@ -282,15 +283,68 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 		}
 		return nil, fmt.Errorf("%q is not a valid cron expression: %s", s, msg)
 	}
-	return &schedule{cron: c, spec: s}, nil
+	// The same expression in UTC, which has no gaps, tells which days it
+	// names.
+	expr := s
+	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
+		_, expr, _ = strings.Cut(s, " ")
+	}
+	u := gocron.NewDefaultCron(true)
+	if err := u.IsValid("CRON_TZ=UTC "+strings.TrimSpace(expr), time.UTC, time.Now()); err != nil {
+		return nil, fmt.Errorf("%q is not a valid cron expression: %w", s, err)
+	}
+	return &schedule{cron: c, utc: u, spec: s}, nil
 }
 
-// next returns the first slot strictly after t.
+// next returns the first slot strictly after t, by the wall clock of the
+// schedule's time zone, with the rules of gocron's
+// DaylightSavingsTimeRunAfterTransition on the days of a DST change: a
+// wall time that happens twice (the fall-back hour) is a slot the first
+// time only, and a wall time that does not exist (the spring-forward gap)
+// is a slot at the instant it would have been (02:30 EST, which is 03:30
+// EDT), on the days the expression names.
 func (s *schedule) next(t time.Time) time.Time {
 	if s.every > 0 {
 		return t.Add(s.every)
 	}
-	return s.cron.Next(t)
+	next := s.cron.Next(t)
+	if next.IsZero() {
+		return next
+	}
+	t = t.In(next.Location())
+	if sameDay(t, next) && clockOf(next) <= clockOf(t) {
+		return s.next(next) // the wall clock went back within the day: a repeat
+	}
+	// A day between t and next whose slot fell in a gap, which the
+	// expression's parser skips.
+	h, m, sec := next.Clock()
+	want := clockOf(next)
+	for day := t.AddDate(0, 0, 1); day.Before(next); day = day.AddDate(0, 0, 1) {
+		c := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, next.Location())
+		if clockOf(c) == want {
+			continue // no gap
+		}
+		if clockOf(c) < want {
+			c = c.Add(want - clockOf(c)) // time.Date put it before the gap
+		}
+		u := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, time.UTC)
+		if c.After(t) && c.Before(next) && s.utc.Next(u.Add(-time.Second)).Equal(u) {
+			return c
+		}
+	}
+	return next
+}
+
+// clockOf returns the wall time of day of t.
+func clockOf(t time.Time) time.Duration {
+	h, m, s := t.Clock()
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // location returns the job's time zone.

@@ -97,9 +97,12 @@
 // a DST change a daily slot runs once: a wall time that does not exist
 // (02:30 when clocks jump to 03:00) runs at the instant it would have been
 // (03:30 summer time), and a wall time that happens twice runs the first
-// time only. A step of the wall clock never runs a slot twice: a firing
-// whose slot (by the wall clock) is not after the last one run is skipped
-// and logged, and a slot the clock jumps over is not run (see Scheduler).
+// time only. Each slot runs exactly once by the wall clock, also when the
+// clock steps (an NTP correction, a wrong time set right): gocron's timers
+// count elapsed time and fire off the slots after a step, so a firing with
+// no slot due is skipped and logged, and a watch that reads the wall clock
+// at every slot and at least every minute runs a slot its timer missed one
+// second after it is due (see Scheduler).
 //
 // A job never overlaps itself: a slot that comes while its run is going is
 // skipped and logged, and a run another process holds is skipped and

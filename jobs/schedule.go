@@ -52,17 +52,17 @@ func ParseCatchUp(s string) (CatchUp, error) {
 // a run another process holds (through the state file's lock) is skipped
 // and logged too. The zero value is ready to use.
 //
-// Timers count elapsed (monotonic) time, so a step of the wall clock (an
-// NTP correction, a wrong time set right) moves when the slot already
-// timed runs, and later slots run on time again. No cron slot runs twice:
-// the Scheduler remembers the last slot run by the wall clock, in UTC,
-// and skips and logs a firing whose slot is not after it. Set back 1 h
-// right after a slot ran, an hourly job skips the firing timed for the
-// next slot, which comes while the wall clock shows the slot just run,
-// and runs again at the slot after (02:00, 04:00); a daily job runs its
-// next slot once, an hour early by the wall clock. Set forward 1 h, the
-// slot jumped over is not run: an hourly job runs next at the slot after
-// (02:00, 04:00) and a daily job runs its next slot once, an hour late.
+// Each slot of a cron schedule runs exactly once by the wall clock, in
+// the job's time zone, also when the wall clock steps (an NTP correction,
+// a wrong time set right). gocron's timers count elapsed (monotonic) time,
+// so after a step they fire off the slots; the Scheduler keeps the last
+// slot run and skips and logs a firing with no slot due, and a watch that
+// reads the wall clock at every slot and at least every minute runs a
+// slot its timer missed one second after it is due. Set back 1 h right
+// after the 02:00 slot ran, an hourly job runs at 03:00:01 and then on
+// time; set forward 1 h, to 03:00, it runs the 03:00 slot at 03:00:01 and
+// then on time; a daily job runs its next slot at 02:00:01 either way. A
+// step forward over several slots runs them once, and logs it.
 // CatchUp does not apply: it is about slots missed before the start.
 // "@every" intervals count elapsed time only.
 type Scheduler struct {
@@ -163,30 +163,45 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		mu       sync.Mutex
 		stopping bool
 	)
+	running := make([]atomic.Bool, len(jobs))
+	// begin reports whether job i starts a run now, and counts it in wg.
+	begin := func(i int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopping || ctx.Err() != nil {
+			return false
+		}
+		if !running[i].CompareAndSwap(false, true) {
+			log.Warn("run skipped: the previous run is still going", "job", jobs[i].Name)
+			return false
+		}
+		wg.Add(1)
+		return true
+	}
+	run := func(i int) {
+		defer wg.Done()
+		defer running[i].Store(false)
+		s.runOne(ctx, runCtx, clock, jobs[i])
+	}
+	start := clock.Now()
+	all := make([]*slots, len(jobs))
+	// claim reports whether a firing of job i has a slot to run.
+	claim := func(i int) bool {
+		if all[i] == nil {
+			return true
+		}
+		slot, n, ok := all[i].claim(clock.Now())
+		switch {
+		case !ok:
+			log.Warn("run skipped: its slot already ran (the wall clock stepped)", "job", jobs[i].Name, "next", all[i].next().UTC())
+		case n > 1:
+			log.Warn("the wall clock jumped over slots: one run for them", "job", jobs[i].Name, "slots", n, "slot", slot)
+		}
+		return ok
+	}
 	gjobs := make([]gocron.Job, len(jobs))
 	for i, j := range jobs {
-		var running atomic.Bool
-		last := newLastSlot(j)
-		task := func() {
-			if !last.claim(clock.Now(), log.With("job", j.Name)) {
-				return
-			}
-			mu.Lock()
-			if stopping || ctx.Err() != nil {
-				mu.Unlock()
-				return
-			}
-			if !running.CompareAndSwap(false, true) {
-				mu.Unlock()
-				log.Warn("run skipped: the previous run is still going", "job", j.Name)
-				return
-			}
-			wg.Add(1)
-			mu.Unlock()
-			defer wg.Done()
-			defer running.Store(false)
-			s.runOne(ctx, runCtx, clock, j)
-		}
+		all[i] = newSlots(j, start)
 		def, err := definition(j)
 		if err != nil {
 			shutdown()
@@ -199,6 +214,11 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 			return err
 		}
 		scheds = append(scheds, sched)
+		task := func() {
+			if claim(i) && begin(i) {
+				run(i)
+			}
+		}
 		gj, err := sched.NewJob(def, gocron.NewTask(task), gocron.WithName(j.Name),
 			gocron.WithDaylightSavingsTimePolicy(gocron.DaylightSavingsTimeRunAfterTransition))
 		if err != nil {
@@ -213,17 +233,27 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	for i, j := range jobs {
 		next, _ := gjobs[i].NextRun()
 		log.Info("scheduled", "job", j.Name, "schedule", j.Schedule, "next", next.UTC())
-		if s.missed(j, clock.Now()) {
+		if s.missed(j, start) {
 			if s.CatchUp == CatchUpOnce {
 				log.Info("catching up a missed run", "job", j.Name)
-				if err := gjobs[i].RunNow(); err != nil {
-					log.Error("catch-up run", "job", j.Name, "err", err)
+				if begin(i) {
+					go run(i)
 				}
 			} else {
 				log.Info("a slot was missed; waiting for the next (catch-up policy skip)", "job", j.Name)
 			}
 		}
 	}
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watch(ctx, clock, all, func(i int) {
+			if claim(i) && begin(i) {
+				go run(i)
+			}
+		})
+	}()
+	defer func() { <-watched }()
 	<-ctx.Done()
 	log.Info("stopping: letting running jobs finish", "grace", grace)
 	mu.Lock()
@@ -242,6 +272,41 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		<-finished
 	}
 	return shutdown()
+}
+
+// watchLag is how long after its slot the watch runs a slot not fired,
+// and watchEvery how often at most it reads the wall clock.
+const (
+	watchLag   = time.Second
+	watchEvery = time.Minute
+)
+
+// watch runs, until ctx ends, each slot of jobs not fired by its gocron
+// timer watchLag after it is due by the wall clock (a slot the clock
+// jumped over, or one whose timer a step of the clock set late), reading
+// the clock at each slot and at least every watchEvery. fire(i) runs job
+// i's due slot.
+func watch(ctx context.Context, clock clockwork.Clock, all []*slots, fire func(i int)) {
+	for {
+		now := clock.Now()
+		wait := watchEvery
+		for i, sl := range all {
+			if sl == nil {
+				continue
+			}
+			if next := sl.next(); !next.IsZero() && !now.Before(next.Add(watchLag)) {
+				fire(i)
+			}
+			if next := sl.next(); !next.IsZero() {
+				wait = min(wait, next.Add(watchLag).Sub(now))
+			}
+		}
+		select {
+		case <-clock.After(max(wait, time.Millisecond)):
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // runOne runs j once after the jitter and logs the outcome.
@@ -310,41 +375,61 @@ func definition(j *Job) (gocron.JobDefinition, error) {
 	return gocron.CronJob(spec, true), nil
 }
 
-// lastSlot remembers the wall time, in UTC, of the last slot of a cron
-// schedule run, so that a wall clock set back never runs a slot twice:
-// gocron arms its timers as durations, which count monotonic time, so
-// after the clock goes back the timer for the next slot fires while the
-// wall clock still shows a slot already run; and when a timer lands
-// exactly on the next slot gocron fires that slot again at once.
-// "@every" schedules count monotonic time only and need no guard: their
-// lastSlot is nil.
-type lastSlot struct {
-	mu sync.Mutex
-	t  time.Time
+// slots keeps, for a cron job, the last slot run: the Scheduler's wall
+// clock decides what is due, so that each slot runs exactly once whatever
+// the wall clock does. gocron arms its timers as durations, which count
+// monotonic time, so after a step of the wall clock they fire off the
+// slots: set back, the timer for the next slot fires while the wall clock
+// shows a slot already run; set forward, a slot jumped over is not fired
+// until the timer that counted to it, an hour late; and when a timer lands
+// exactly on the next slot gocron fires that slot again at once. A firing
+// runs only if a slot is due, and the Scheduler's watch runs a slot due
+// and not fired.
+type slots struct {
+	sched *schedule
+	loc   *time.Location
+	mu    sync.Mutex
+	last  time.Time // the last slot run, or the start
 }
 
-func newLastSlot(j *Job) *lastSlot {
-	if strings.HasPrefix(strings.TrimSpace(j.Schedule), "@every") {
+// maxDue bounds the slots claim counts: a step of years on a schedule of
+// seconds claims the slots up to now as one without counting them.
+const maxDue = 10000
+
+// newSlots returns the slots of j from start, or nil for an "@every"
+// schedule, which counts monotonic time only.
+func newSlots(j *Job, start time.Time) *slots {
+	sched, err := parseSchedule(j.Schedule, j.location())
+	if err != nil || sched.every > 0 {
 		return nil
 	}
-	return new(lastSlot)
+	return &slots{sched: sched, loc: j.location(), last: start.In(j.location())}
 }
 
-// claim reports whether a firing at now runs, and if so remembers its
-// slot: now to the second, as cron slots are whole seconds and a timer
-// fires within a second of its slot. A slot not after the last one run
-// is skipped and logged.
-func (l *lastSlot) claim(now time.Time, log *slog.Logger) bool {
-	if l == nil {
-		return true
+// next returns the first slot after the last one run.
+func (s *slots) next() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sched.next(s.last)
+}
+
+// claim reports whether a slot is due at now, and if so takes the latest
+// one due as run; n is how many were due (more than one when the wall
+// clock jumped over some).
+func (s *slots) claim(now time.Time) (slot time.Time, n int, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now = now.In(s.loc)
+	for next := s.sched.next(s.last); !next.IsZero() && !next.After(now); next = s.sched.next(next) {
+		slot, n = next, n+1
+		if n == maxDue {
+			slot = now
+			break
+		}
 	}
-	slot := now.UTC().Truncate(time.Second)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !slot.After(l.t) {
-		log.Warn("run skipped: its slot already ran (the wall clock stepped)", "slot", slot, "last", l.t)
-		return false
+	if n == 0 {
+		return time.Time{}, 0, false
 	}
-	l.t = slot
-	return true
+	s.last = slot
+	return slot.UTC(), n, true
 }
