@@ -94,7 +94,7 @@ func (r *robots) check(ctx context.Context, u *url.URL) (time.Duration, error) {
 	return e.delay, nil
 }
 
-// known reports whether u is known to be disallowed without fetching
+// disallowedNow reports whether u is known to be disallowed without fetching
 // anything: false when the origin's robots.txt was not read yet or could
 // not be read.
 func (r *robots) disallowedNow(u *url.URL) bool {

@@ -432,7 +432,7 @@ func (j *Job) maxFileBytes() int64 {
 	return DefaultMaxFileBytes
 }
 
-// downloads reports whether items of kind are downloaded.
+// downloadsKind reports whether items of kind are downloaded.
 func (j *Job) downloadsKind(kind string) bool {
 	if j.Download == nil {
 		return false

@@ -726,8 +726,6 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 	return o
 }
 
-// userAgent returns grab's User-Agent: "grab/" and the version "grab
-// version" prints, without its "v".
 // engine returns the Opener's Engine: --low-level puts https on
 // fetch/conn too.
 func (f *getFlags) engine() fetch.Engine {
@@ -737,6 +735,8 @@ func (f *getFlags) engine() fetch.Engine {
 	return fetch.EngineAuto
 }
 
+// userAgent returns grab's User-Agent: "grab/" and the version "grab
+// version" prints, without its "v".
 func userAgent() string {
 	bi, _ := debug.ReadBuildInfo()
 	return "grab/" + strings.TrimPrefix(buildVersion(version, bi), "v")
