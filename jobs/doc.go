@@ -101,8 +101,9 @@
 // clock steps (an NTP correction, a wrong time set right): gocron's timers
 // count elapsed time and fire off the slots after a step, so a firing with
 // no slot due is skipped and logged, and a watch that reads the wall clock
-// at every slot and at least every minute runs a slot its timer missed one
-// second after it is due (see Scheduler).
+// a second after every slot and at least every minute runs a due slot its
+// timer missed: within a minute of the step when the clock jumped over it,
+// a second after it is due otherwise (see Scheduler).
 //
 // A job never overlaps itself: a slot that comes while its run is going is
 // skipped and logged, and a run another process holds is skipped and

@@ -57,12 +57,14 @@ func ParseCatchUp(s string) (CatchUp, error) {
 // a wrong time set right). gocron's timers count elapsed (monotonic) time,
 // so after a step they fire off the slots; the Scheduler keeps the last
 // slot run and skips and logs a firing with no slot due, and a watch that
-// reads the wall clock at every slot and at least every minute runs a
-// slot its timer missed one second after it is due. Set back 1 h right
-// after the 02:00 slot ran, an hourly job runs at 03:00:01 and then on
-// time; set forward 1 h, to 03:00, it runs the 03:00 slot at 03:00:01 and
-// then on time; a daily job runs its next slot at 02:00:01 either way. A
-// step forward over several slots runs them once, and logs it.
+// reads the wall clock a second after each slot and at least every minute
+// runs a due slot whose timer did not fire: a slot the clock jumped over
+// within a minute of the step, and one whose timer the step set late a
+// second after it is due. Set back 1 h at 02:00:30, right after the 02:00
+// slot ran, an hourly job runs at 03:00:01 and then on time; set forward
+// 1 h, to 03:00:30, it runs the 03:00 slot at 03:01:01 and then on time; a
+// daily job runs its next slot at 02:00:01 either way. Several slots
+// jumped over run once, and that is logged.
 // CatchUp does not apply: it is about slots missed before the start.
 // "@every" intervals count elapsed time only.
 type Scheduler struct {
@@ -281,11 +283,12 @@ const (
 	watchEvery = time.Minute
 )
 
-// watch runs, until ctx ends, each slot of jobs not fired by its gocron
-// timer watchLag after it is due by the wall clock (a slot the clock
-// jumped over, or one whose timer a step of the clock set late), reading
-// the clock at each slot and at least every watchEvery. fire(i) runs job
-// i's due slot.
+// watch runs, until ctx ends, each slot of jobs that is due by the wall
+// clock and was not fired by its gocron timer: it reads the clock
+// watchLag after each slot and at least every watchEvery, so a slot whose
+// timer a step of the clock set late runs watchLag after it is due, and a
+// slot the clock jumped over runs within watchEvery of the step. fire(i)
+// runs job i's due slot.
 func watch(ctx context.Context, clock clockwork.Clock, all []*slots, fire func(i int)) {
 	for {
 		now := clock.Now()
@@ -297,7 +300,9 @@ func watch(ctx context.Context, clock clockwork.Clock, all []*slots, fire func(i
 			if next := sl.next(); !next.IsZero() && !now.Before(next.Add(watchLag)) {
 				fire(i)
 			}
-			if next := sl.next(); !next.IsZero() {
+			// The next check is watchLag after the first slot not yet
+			// checked, whether or not its timer has fired.
+			if next := sl.after(now.Add(-watchLag)); !next.IsZero() {
 				wait = min(wait, next.Add(watchLag).Sub(now))
 			}
 		}
@@ -411,6 +416,11 @@ func (s *slots) next() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sched.next(s.last)
+}
+
+// after returns the first slot after t.
+func (s *slots) after(t time.Time) time.Time {
+	return s.sched.next(t.In(s.loc))
 }
 
 // claim reports whether a slot is due at now, and if so takes the latest
