@@ -1,6 +1,8 @@
 package crawl_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -423,5 +426,51 @@ func TestRobotsUnreachable(t *testing.T) {
 				t.Errorf("robots.txt asked %d times, want once within RobotsRetry", robotsHits)
 			}
 		})
+	}
+}
+
+// TestGzipNotInflated: a gzip bomb served as a ".xml.gz" path, or with a
+// gzip Content-Type and no Content-Encoding, is never inflated by colly:
+// the crawl allocates about what it read, not what the bomb holds
+// (HOSTILE.md F7).
+func TestGzipNotInflated(t *testing.T) {
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	zero := make([]byte, 1<<20)
+	for range 128 { // 128 MiB inflated, about 130 KB on the wire
+		zw.Write(zero)
+	}
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		default:
+			if ct := r.URL.Query().Get("ct"); ct != "" {
+				w.Header().Set("Content-Type", ct)
+			} else {
+				w.Header()["Content-Type"] = nil
+			}
+			w.Write(bomb.Bytes())
+		}
+	}))
+	t.Cleanup(srv.Close)
+	for _, seed := range []string{srv.URL + "/sitemap.xml.gz", srv.URL + "/feed?ct=application/x-gzip", srv.URL + "/page.xml.gz?ct=text/html"} {
+		var pages []crawl.Page
+		cr := &crawl.Crawler{Opener: &fetch.Opener{}, MaxCrawlDelay: time.Millisecond,
+			OnPage: func(p crawl.Page) { pages = append(pages, p) }}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := cr.Run(t.Context(), seed); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if got := (after.TotalAlloc - before.TotalAlloc) >> 20; got > 32 {
+			t.Errorf("%s: the crawl allocated %d MiB: the bomb was inflated", seed, got)
+		}
+		if len(pages) != 1 || pages[0].Status != http.StatusOK {
+			t.Errorf("%s: pages %+v, want one, 200", seed, pages)
+		}
 	}
 }

@@ -107,9 +107,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Header:        resp.Header,
 		Body:          &cancelBody{resp.Body, cancel},
 		ContentLength: resp.ContentLength,
-		Uncompressed:  len(resp.Decoded) > 0,
-		TLS:           resp.TLS,
-		Request:       req,
+		// fetch decodes Content-Encoding, within its limits; colly would
+		// gunzip a ".xml.gz" path or a gzip Content-Type again, without
+		// one (HOSTILE.md F7). What comes through is left as it is.
+		Uncompressed: true,
+		TLS:          resp.TLS,
+		Request:      req,
 	}, nil
 }
 
