@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // ErrAuthFailed is wrapped by every [*Error]: the server refused the
@@ -148,10 +150,10 @@ func parsePrefix(s string) (prefix, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return prefix{}, fmt.Errorf("auth: bad URI %q: %w", redact(raw), err)
+		return prefix{}, fmt.Errorf("auth: bad URI %q: %w", redact.String(raw), err)
 	}
 	if u.User != nil {
-		return prefix{}, fmt.Errorf("auth: URI %q has user information", redact(raw))
+		return prefix{}, fmt.Errorf("auth: URI %q has user information", redact.String(raw))
 	}
 	p, ok := target(u)
 	if !ok {
@@ -198,17 +200,6 @@ func (p prefix) sameOrigin(t prefix) bool {
 }
 
 func (p prefix) origin() string { return p.scheme + "://" + p.host + ":" + p.port }
-
-// redact removes a password from a URL-like string for an error message.
-func redact(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if i := strings.LastIndex(s, "@"); i >= 0 {
-		return "…" + s[i:]
-	}
-	return s
-}
 
 // creds are a handler's credential settings: fixed credentials for one
 // URI prefix (and realm), and a password manager.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Basic is an http.RoundTripper that adds HTTP Basic credentials (RFC
@@ -117,7 +119,7 @@ func (e *basicExchange) roundTrip(req *http.Request, at *url.URL) (*http.Respons
 	if i >= 0 {
 		realm = chs[i].Realm()
 	}
-	fail := &Error{Scheme: "Basic", Realm: realm, URL: at.Redacted(), Proxy: e.kind == proxyKind, Attempts: 1}
+	fail := &Error{Scheme: "Basic", Realm: realm, URL: redact.URL(at), Proxy: e.kind == proxyKind, Attempts: 1}
 	if i < 0 || hasScheme(chs, "Digest") && !e.allowDowngrade {
 		if sent != "" {
 			return failed(resp, e.returnError, fail) // credentials sent up front were refused

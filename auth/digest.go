@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Digest is an http.RoundTripper that answers HTTP Digest challenges (RFC
@@ -136,7 +138,7 @@ func (e *digestExchange) roundTrip(req *http.Request, at *url.URL, uri string) (
 	staleLeft := 1
 	refused := func(resp *http.Response) (*http.Response, error) {
 		e.sessions.drop(t, last.realm)
-		return failed(resp, e.returnError, &Error{Scheme: "Digest", Realm: last.realm, URL: at.Redacted(), Proxy: e.kind == proxyKind, Attempts: attempts})
+		return failed(resp, e.returnError, &Error{Scheme: "Digest", Realm: last.realm, URL: redact.URL(at), Proxy: e.kind == proxyKind, Attempts: attempts})
 	}
 	for {
 		ch, ok := pickDigest(ParseChallenges(resp.Header.Values(e.challenge)...), at)

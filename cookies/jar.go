@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Limits of a [Jar]. The Default values apply where the matching
@@ -246,7 +248,7 @@ func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 func (j *Jar) Set(u *url.URL, c *http.Cookie) error {
 	o, ok := originOf(u)
 	if !ok {
-		return fmt.Errorf("cookies: set: %v is not an http or https URL with a valid host", redact(u))
+		return fmt.Errorf("cookies: set: %v is not an http or https URL with a valid host", redact.URL(u))
 	}
 	now := wallNow()
 	j.mu.Lock()
@@ -263,13 +265,6 @@ func (j *Jar) Set(u *url.URL, c *http.Cookie) error {
 		return fmt.Errorf("cookies: set %q for %s: %w", name, o.host, err)
 	}
 	return nil
-}
-
-func redact(u *url.URL) string {
-	if u == nil {
-		return "<nil>"
-	}
-	return u.Redacted()
 }
 
 // fromHTTP turns a cookie a response from o set into an entry, checking

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Defaults of the Client's fields.
@@ -298,7 +299,7 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 	for i, r := range reqs {
 		j, err := b.prepare(i, r)
 		if err != nil {
-			fail(i, redact(r.URL), "", err)
+			fail(i, redact.String(r.URL), "", err)
 			continue
 		}
 		jobs[i] = j
@@ -551,9 +552,9 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 		return nil, fmt.Errorf("download: bad URL: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact(r.URL))
+		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact.String(r.URL))
 	}
-	j := &job{index: i, req: r, url: redact(r.URL), host: u.Host, dir: r.Dir}
+	j := &job{index: i, req: r, url: redact.String(r.URL), host: u.Host, dir: r.Dir}
 	if j.dir == "" {
 		j.dir = "."
 	}
@@ -593,13 +594,4 @@ func ParseChecksum(s string) ([]byte, error) {
 		return nil, fmt.Errorf("download: checksum %q: want 64 hex digits after sha256=", s)
 	}
 	return sum, nil
-}
-
-// redact removes a URL's password, as fetch does in its errors.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Errors callers act on; match them with errors.Is. Each comes wrapped in
@@ -57,7 +58,7 @@ type TruncatedError = conn.TruncatedError
 // reads a bounded prefix of the body into Body and closes the response.
 type HTTPError struct {
 	Method     string
-	URL        string // final URL after redirects, password redacted
+	URL        string // final URL after redirects, password redacted (Error masks the query's secrets too)
 	StatusCode int
 	Status     string // "404 Not Found"
 	Header     map[string][]string
@@ -66,7 +67,7 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("%s %s: %s", e.Method, e.URL, e.Status)
+	return fmt.Sprintf("%s %s: %s", e.Method, redact.String(e.URL), e.Status)
 }
 
 // TimeoutError reports that one of the Timeouts ran out: Phase is
@@ -111,7 +112,7 @@ func (e *RedirectError) Error() string {
 			if i > 0 {
 				b.WriteString(" -> ")
 			}
-			fmt.Fprintf(&b, "%d %s", h.StatusCode, h.URL)
+			fmt.Fprintf(&b, "%d %s", h.StatusCode, redact.String(h.URL))
 		}
 		b.WriteString(")")
 	}
@@ -120,32 +121,9 @@ func (e *RedirectError) Error() string {
 
 func (e *RedirectError) Unwrap() error { return e.Err }
 
-// redact returns u as a string with any password replaced by "xxxxx".
-func redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return u.Redacted()
-}
-
-// redactString redacts the password of a URL given as a string; one that
-// does not parse is returned without its userinfo when it has an "@".
-func redactString(raw string) string {
-	u, err := url.Parse(raw)
-	if err == nil {
-		return u.Redacted()
-	}
-	if i := strings.Index(raw, "@"); i >= 0 {
-		if j := strings.Index(raw, "://"); j >= 0 && j < i {
-			return raw[:j+3] + "xxxxx" + raw[i:]
-		}
-	}
-	return raw
-}
-
 // urlError wraps err as net/http's client does, naming the method and URL.
 func urlError(method, rawurl string, err error) *url.Error {
-	return &url.Error{Op: opName(method), URL: redactString(rawurl), Err: err}
+	return &url.Error{Op: opName(method), URL: redact.String(rawurl), Err: err}
 }
 
 // opName spells a method as net/http's client does in a *url.Error: "Get".

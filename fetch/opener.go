@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -552,11 +553,11 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			ue.Err = timeoutCause(ctx, ue.Err)
-			ue.URL = redactString(ue.URL)
+			ue.URL = redact.String(ue.URL)
 			var re *RedirectError
 			if errors.As(ue.Err, &re) {
 				// net/http names the raw Location; the hops list the chain.
-				ue.URL = redactString(req.URL)
+				ue.URL = redact.String(req.URL)
 			}
 			return nil, ue
 		}
@@ -636,7 +637,7 @@ func httpError(r *Response) *HTTPError {
 	u, _ := url.Parse(r.URL)
 	return &HTTPError{
 		Method:     r.Method,
-		URL:        redact(u),
+		URL:        u.Redacted(), // a URL to use: only the password masked
 		StatusCode: r.StatusCode,
 		Status:     r.Status,
 		Header:     r.Header,

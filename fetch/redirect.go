@@ -107,7 +107,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // client has copied the first request's fields into it).
 func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 	prev := via[len(via)-1]
-	hop := Hop{Method: prev.Method, URL: redact(prev.URL)}
+	hop := Hop{Method: prev.Method, URL: prev.URL.Redacted()}
 	if r := req.Response; r != nil {
 		hop.StatusCode, hop.Status, hop.Location = r.StatusCode, r.Status, r.Header.Get("Location")
 	}
@@ -166,7 +166,7 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 		return nil
 	}
 	refuse := func(format string, args ...any) error {
-		hops := append(s.history(), Hop{Method: req.Method, URL: redact(req.URL), StatusCode: resp.StatusCode, Status: resp.Status, Location: loc})
+		hops := append(s.history(), Hop{Method: req.Method, URL: req.URL.Redacted(), StatusCode: resp.StatusCode, Status: resp.Status, Location: loc})
 		return &RedirectError{Err: ErrRedirectRefused, Reason: fmt.Sprintf(format, args...), Hops: hops}
 	}
 	next, err := urlx.Join(req.URL.String(), loc)

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -306,5 +307,5 @@ func (r *Request) body() (io.Reader, int64) {
 }
 
 func (r *Request) String() string {
-	return fmt.Sprintf("%s %s", r.GetMethod(), redactString(r.URL))
+	return fmt.Sprintf("%s %s", r.GetMethod(), redact.String(r.URL))
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Progress is called as Retrieve writes: done bytes so far of total
@@ -61,7 +63,7 @@ func (o *Opener) Retrieve(ctx context.Context, target any, filename string, prog
 		w = &progressWriter{w: tmp, total: resp.ContentLength, f: progress}
 	}
 	if _, err := io.Copy(w, resp); err != nil {
-		return "", nil, fmt.Errorf("fetch: retrieve %s: %w", redactString(resp.URL), err)
+		return "", nil, fmt.Errorf("fetch: retrieve %s: %w", redact.String(resp.URL), err)
 	}
 	if err := tmp.Sync(); err != nil {
 		return "", nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/parse"
 )
 
@@ -229,17 +230,9 @@ func checkURL(s string) error {
 	case u.Host == "":
 		return fmt.Errorf("%q: no host", s)
 	case u.User != nil:
-		return fmt.Errorf("%q: credentials do not go in the job file: use auth", redactURL(u))
+		return fmt.Errorf("%q: credentials do not go in the job file: use auth", redact.URL(u))
 	}
 	return nil
-}
-
-func redactURL(u *url.URL) string {
-	c := *u
-	if c.User != nil {
-		c.User = url.User("xxxxx")
-	}
-	return c.String()
 }
 
 func validToken(s string) bool {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Errors callers act on; match them with errors.Is. Each comes wrapped in
@@ -62,38 +64,11 @@ func (e *ProxyError) Error() string {
 
 func (e *ProxyError) Unwrap() error { return e.Err }
 
-// Redact returns u as a string with its password, if any, replaced by
-// "xxxxx" (as [url.URL.Redacted]); nil gives "". Use it for a proxy URL in
-// errors, logs and verbose output: every error of this package does.
-func Redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return u.Redacted()
-}
-
-// redactString is Redact for a proxy string that may not parse: the text
-// between the first ':' of the userinfo and its '@' is replaced by
-// "xxxxx". A bare "user:pass@host:port" is handled too.
-func redactString(s string) string {
-	rest, prefix := s, ""
-	if i := strings.Index(s, "://"); i >= 0 {
-		prefix, rest = s[:i+3], s[i+3:]
-	}
-	auth := rest
-	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
-		auth = auth[:i]
-	}
-	at := strings.LastIndex(auth, "@")
-	if at < 0 {
-		return s
-	}
-	colon := strings.Index(auth[:at], ":")
-	if colon < 0 {
-		return s
-	}
-	return prefix + auth[:colon+1] + "xxxxx" + rest[at:]
-}
+// Redact returns u as a string with its password, if any, and the values
+// of query parameters named like secrets (token, api_key, ...) replaced
+// by "xxxxx"; nil gives "". Use it for a proxy URL in errors, logs and
+// verbose output: every error of this package does.
+func Redact(u *url.URL) string { return redact.URL(u) }
 
 // CheckConnect is for [http.Transport.OnProxyConnectResponse]: it turns
 // net/http's untyped failures of a CONNECT through an http or https proxy

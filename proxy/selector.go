@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Selector chooses the proxy for a request: urllib's ProxyHandler, shaped
@@ -326,7 +328,7 @@ func defaultPort(scheme string) string {
 // allowed). A string without "://" is read as http://s, as httpproxy and
 // curl do. Errors name the value with its password redacted.
 func parseProxyURL(raw string) (*url.URL, error) {
-	shown := strconv.Quote(redactString(raw))
+	shown := strconv.Quote(redact.String(raw))
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw
 	}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Transport is an http.RoundTripper over [Conn], so an http.Client (and
@@ -120,7 +122,7 @@ func (t *Transport) route(req *http.Request) (route, error) {
 	}
 	host, port := u.Hostname(), u.Port()
 	if host == "" {
-		return r, fmt.Errorf("conn: no host in %q", u.Redacted())
+		return r, fmt.Errorf("conn: no host in %q", redact.URL(u))
 	}
 	if port == "" {
 		port = "80"
@@ -152,7 +154,7 @@ func (t *Transport) route(req *http.Request) (route, error) {
 		}
 		r.key = poolKey{proxy: "proxy " + p.String()}
 	case t.DialProxy == nil:
-		return r, fmt.Errorf("conn: proxy %s for %s needs Transport.DialProxy", p.Redacted(), u.Scheme)
+		return r, fmt.Errorf("conn: proxy %s for %s needs Transport.DialProxy", redact.URL(p), u.Scheme)
 	default:
 		r.tunnel = p
 		r.key.proxy = "via " + p.String()

@@ -29,6 +29,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -746,7 +747,7 @@ func userAgent() string {
 // to stdout or to dest.
 func (e *env) receive(resp *fetch.Response, dest string, f *getFlags, t *transfer) error {
 	if f.maxRedirs == 0 && !f.noLocation && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
-		return fmt.Errorf("%w: stopped after 0 (%d %s)", fetch.ErrTooManyRedirects, resp.StatusCode, redactURL(resp.URL))
+		return fmt.Errorf("%w: stopped after 0 (%d %s)", fetch.ErrTooManyRedirects, resp.StatusCode, redact.String(resp.URL))
 	}
 	if f.fail && resp.StatusCode >= 400 {
 		return &exitError{ExitHTTPError, fmt.Errorf("The requested URL returned error: %d", resp.StatusCode)}
@@ -863,13 +864,12 @@ type safeError struct{ err error }
 func (e safeError) Error() string { return printable(e.err.Error()) }
 func (e safeError) Unwrap() error { return e.err }
 
-// redactURL returns rawURL with any password replaced by "xxxxx".
-func redactURL(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL
+// passwordMasked returns rawURL with any password replaced by "xxxxx".
+func passwordMasked(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
 	}
-	return u.Redacted()
+	return redact.String(rawURL)
 }
 
 // exchangeLog is the innermost Handler of grab get's Opener, so it sees
@@ -1171,10 +1171,11 @@ func (t *transfer) variable(name string) (string, bool) {
 		}
 		return t.method, true
 	case "url_effective":
+		// The URL itself, for a script to use: only a password masked.
 		if t.resp != nil {
-			return redactURL(t.resp.URL), true
+			return passwordMasked(t.resp.URL), true
 		}
-		return redactURL(t.url), true
+		return passwordMasked(t.url), true
 	case "num_redirects":
 		return strconv.Itoa(t.redirects()), true
 	case "content_type":

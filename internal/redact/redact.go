@@ -1,0 +1,105 @@
+// Package redact hides the secrets of a URL before grab shows it: in an
+// error, a log or progress line, a report or a sidecar (HOSTILE.md B*,
+// C7, L11). A password in the userinfo becomes "xxxxx", as
+// [url.URL.Redacted] does, and so does the value of each query parameter
+// named like a secret (token, access_token, api_key, sig, X-Amz-Signature
+// and the like); everything else is kept byte for byte, so the URL still
+// says which page it was.
+package redact
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Mask replaces each secret.
+const Mask = "xxxxx"
+
+// URL returns u as a string with its secrets masked; nil gives "".
+func URL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	if p, ok := c.User.Password(); ok && p != "" {
+		c.User = url.UserPassword(c.User.Username(), Mask)
+	}
+	c.RawQuery = Query(c.RawQuery)
+	return c.String()
+}
+
+// String is URL for a URL given as text. Text that does not parse as a
+// URL has the password of its userinfo masked (the text between the
+// first ':' of the userinfo and its '@'; a bare "user:pass@host:port"
+// too) and its query's secrets masked.
+func String(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Opaque == "" && (u.Scheme != "" || u.User != nil) {
+		return URL(u)
+	}
+	rest, scheme := s, ""
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme, rest = s[:i+3], s[i+3:]
+	}
+	auth, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		auth, tail = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndex(auth, "@"); at >= 0 {
+		if colon := strings.Index(auth[:at], ":"); colon >= 0 {
+			auth = auth[:colon+1] + Mask + auth[at:]
+		}
+	}
+	if q := strings.IndexByte(tail, '?'); q >= 0 {
+		query, frag, _ := strings.Cut(tail[q+1:], "#")
+		masked := tail[:q+1] + Query(query)
+		if strings.Contains(tail[q+1:], "#") {
+			masked += "#" + frag
+		}
+		tail = masked
+	}
+	return scheme + auth + tail
+}
+
+// Query masks the values of the secret parameters of a raw query,
+// keeping the rest of it byte for byte.
+func Query(q string) string {
+	if q == "" {
+		return q
+	}
+	var b strings.Builder
+	for i, field := range strings.Split(q, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		name, _, hasValue := strings.Cut(field, "=")
+		if hasValue && Secret(name) {
+			b.WriteString(name + "=" + Mask)
+			continue
+		}
+		b.WriteString(field)
+	}
+	return b.String()
+}
+
+// Secret reports whether a query parameter named name (raw, as in the
+// query) holds a secret: one of the usual names, or one ending in
+// "token", "secret", "password" or "_key", in any case.
+func Secret(name string) bool {
+	if n, err := url.QueryUnescape(name); err == nil {
+		name = n
+	}
+	name = strings.ToLower(strings.TrimSpace(name))
+	switch name {
+	case "access_token", "api_key", "apikey", "auth", "authorization", "client_secret", "code",
+		"id_token", "key", "passwd", "password", "pwd", "refresh_token", "secret", "session",
+		"sessionid", "sid", "sig", "signature", "token", "x-amz-credential",
+		"x-amz-security-token", "x-amz-signature", "x-goog-credential", "x-goog-signature":
+		return true
+	}
+	for _, suffix := range []string{"token", "secret", "password", "_key", "-key"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
