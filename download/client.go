@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -456,7 +457,8 @@ func (b *batch) stall() time.Duration {
 
 // root returns the os.Root of dir, opened once per Do, and its directory
 // open through it (nil if that fails: anonymous files are not used); dir
-// is created when missing.
+// is created when missing. A directory that cannot be written is an error
+// before anything is fetched.
 func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -473,6 +475,13 @@ func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 	d, err := r.Open(".")
 	if err != nil {
 		d = nil
+	}
+	if err := writable(d); err != nil {
+		if d != nil {
+			d.Close()
+		}
+		r.Close()
+		return nil, nil, &fs.PathError{Op: "write in", Path: dir, Err: err}
 	}
 	b.roots[dir], b.dirs[dir] = r, d
 	return r, d, nil

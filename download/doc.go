@@ -90,8 +90,10 @@
 // TLS certificate errors, unknown hosts, refused redirects, local file
 // errors (a full disk, a read-only directory), a checksum mismatch
 // (ErrChecksum: the part is removed, HOSTILE.md L8) and a cancelled context
-// are final. One file failing never stops the others; Do returns a Result
-// for each and joins the failures into its error.
+// are final. A directory that cannot be written (a read-only file system,
+// no permission: HOSTILE.md L9) fails its files before any request is
+// sent. One file failing never stops the others; Do returns a Result for
+// each and joins the failures into its error.
 //
 // A body whose end is the connection's close (HTTP/1 without a length)
 // cannot be told from a cut one (HOSTILE.md E2): the file is kept and
