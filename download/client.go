@@ -268,6 +268,10 @@ var (
 	// ErrNotOurs reports a NAME.part file grab did not make (it has no
 	// sidecar, or is not a regular file): it is left alone.
 	ErrNotOurs = errors.New("download: partial file is not grab's")
+	// ErrNotFile reports a final name taken by something other than a
+	// regular file or a symbolic link (a directory, a device such as
+	// /dev/null, a FIFO, a socket): it is never replaced.
+	ErrNotFile = errors.New("download: the name is not a regular file")
 )
 
 // Retrieve downloads rawURL to the file path with a zero Client: resumed

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/download"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // TestReadOnlyDir: a download into a read-only file system fails with an
@@ -58,5 +60,31 @@ func TestReadOnlyDir(t *testing.T) {
 	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("%d requests sent for a file that cannot be saved", n)
+	}
+}
+
+// TestSpecialFiles: a final name taken by a directory or a FIFO (as
+// /dev/null is a device) is never replaced, even with Overwrite, and fails
+// before any request.
+func TestSpecialFiles(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "d.bin"), 0o755)
+	if err := syscall.Mkfifo(filepath.Join(dir, "f.bin"), 0o644); err != nil {
+		t.Skip("no FIFO:", err)
+	}
+	c := client(t)
+	c.IfExists = download.Overwrite
+	for _, name := range []string{"d.bin", "f.bin"} {
+		res, err := c.Do(t.Context(), download.Request{URL: base + "/dl/100/" + name, Dir: dir})
+		if !errors.Is(err, download.ErrNotFile) || res[0].Outcome != download.Failed || res[0].Attempts != 1 {
+			t.Errorf("%s: Do = %+v, %v; want one attempt failed with ErrNotFile", name, res[0], err)
+		}
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "f.bin")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v, %v", fi, err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 2 {
+		t.Errorf("%d entries in the directory, want the 2 it had", len(es))
 	}
 }

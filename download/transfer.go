@@ -104,6 +104,31 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 }
 
 // retryable reports whether another attempt may succeed.
+// notFile returns ErrNotFile, naming path, when Lstat found something
+// other than a regular file or a symbolic link there (a link is replaced,
+// never followed).
+func notFile(fi fs.FileInfo, err error, path string) error {
+	if err == nil && !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0 {
+		return fmt.Errorf("%w: %s is a %s; not replacing it", ErrNotFile, path, kindOf(fi.Mode()))
+	}
+	return nil
+}
+
+// kindOf names a file mode's type.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
 func retryable(err error) bool {
 	var he *fetch.HTTPError
 	var fe *fileError
@@ -119,7 +144,7 @@ func retryable(err error) bool {
 		}
 		return false
 	case errors.As(err, &fe),
-		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs),
+		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs), errors.Is(err, ErrNotFile),
 		errors.Is(err, fetch.ErrInvalidRequest), errors.Is(err, fetch.ErrTooManyRedirects),
 		errors.Is(err, fetch.ErrRedirectRefused), errors.Is(err, fetch.ErrDecodedTooLarge),
 		errors.Is(err, context.Canceled),
@@ -147,6 +172,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 
 	// An existing final file, per the policy.
 	final, ferr := root.Lstat(j.name)
+	if err := notFile(final, ferr, j.path()); err != nil {
+		return err
+	}
 	haveFinal := ferr == nil && final.Mode().IsRegular() && b.c.Names == FromURL
 	if haveFinal && res.Attempts == 1 {
 		switch b.c.IfExists {
@@ -371,7 +399,11 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 	if j.name != j.temp {
 		// A name from the header: the policy applies now.
-		if fi, err := root.Lstat(j.name); err == nil && fi.Mode().IsRegular() && b.c.IfExists == Skip {
+		fi, err := root.Lstat(j.name)
+		if err := notFile(fi, err, j.path()); err != nil {
+			return err
+		}
+		if err == nil && b.c.IfExists == Skip {
 			dropPart(root, j.temp)
 			res.Outcome, res.Size, res.SHA256 = Skipped, fi.Size(), ""
 			return nil

@@ -2,15 +2,12 @@ package fetch
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 
+	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -29,8 +26,9 @@ func Retrieve(ctx context.Context, target any, filename string, progress Progres
 // temporary file, which the caller removes. The body is written to a
 // temporary file beside filename and renamed over it only when complete, so
 // a failure (a truncated body, a timeout, a full disk) never leaves a
-// partial file under the final name, nor changes an existing one. A
-// final status outside 2xx is an *HTTPError, as from Open.
+// partial file under the final name, nor changes an existing one; a
+// filename that is not a regular file (/dev/null, a FIFO) is written to as
+// it is. A final status outside 2xx is an *HTTPError, as from Open.
 func (o *Opener) Retrieve(ctx context.Context, target any, filename string, progress Progress) (string, http.Header, error) {
 	resp, err := o.Open(ctx, target)
 	if err != nil {
@@ -45,18 +43,11 @@ func (o *Opener) Retrieve(ctx context.Context, target any, filename string, prog
 		filename = f.Name()
 		f.Close()
 	}
-	dir := filepath.Dir(filename)
-	tmp, err := createTemp(dir, filepath.Base(filename))
+	tmp, err := atomicfile.Create(filename)
 	if err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("fetch: retrieve: %w", err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 	var w io.Writer = tmp
 	if progress != nil {
 		progress(0, resp.ContentLength)
@@ -68,29 +59,10 @@ func (o *Opener) Retrieve(ctx context.Context, target any, filename string, prog
 	if err := tmp.Sync(); err != nil {
 		return "", nil, err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return "", nil, err
 	}
-	if err := os.Rename(tmp.Name(), filename); err != nil {
-		return "", nil, err
-	}
-	keep = true
 	return filename, resp.Header, nil
-}
-
-// createTemp creates a new file next to the target, with the permissions a
-// plain create would give (0666 less the umask), never following a link.
-func createTemp(dir, base string) (*os.File, error) {
-	for range 10 {
-		var r [6]byte
-		rand.Read(r[:])
-		name := filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".part")
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-		if !errors.Is(err, os.ErrExist) {
-			return f, err
-		}
-	}
-	return nil, fmt.Errorf("fetch: cannot create a temporary file in %s", dir)
 }
 
 type progressWriter struct {

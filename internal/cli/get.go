@@ -29,6 +29,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/urlx"
 )
@@ -195,6 +196,7 @@ type getFlags struct {
 	output       string
 	remoteName   bool
 	outputDir    string
+	createDirs   bool
 	head         bool
 	include      bool
 	verbose      bool
@@ -265,6 +267,7 @@ Exit status:
 	fl.StringVarP(&f.output, "output", "o", "", "write the body to `FILE` (- for stdout)")
 	fl.BoolVarP(&f.remoteName, "remote-name", "O", false, "write the body to the file named by the URL's last path segment")
 	fl.StringVar(&f.outputDir, "output-dir", "", "put the files of -o and -O in `DIR`")
+	fl.BoolVar(&f.createDirs, "create-dirs", false, "make the directories of -o and --output-dir when missing")
 	fl.BoolVarP(&f.head, "head", "I", false, "send HEAD and write the response's status line and header fields")
 	fl.BoolVarP(&f.include, "include", "i", false, "write the response's status line and header fields before the body")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "write the request and response heads on stderr")
@@ -667,6 +670,16 @@ func (f *getFlags) destination(rawURL string) (string, error) {
 	if f.outputDir != "" && !filepath.IsAbs(name) {
 		name = filepath.Join(f.outputDir, name)
 	}
+	// The file's directory, checked (or made, with --create-dirs) before
+	// anything is fetched.
+	dir := filepath.Dir(name)
+	if f.createDirs {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return "", fmt.Errorf("--create-dirs: %w", err)
+		}
+	} else if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", name, dir)
+	}
 	return name, nil
 }
 
@@ -753,20 +766,20 @@ func (e *env) receive(resp *fetch.Response, dest string, f *getFlags, t *transfe
 		return &exitError{ExitHTTPError, fmt.Errorf("The requested URL returned error: %d", resp.StatusCode)}
 	}
 	var w io.Writer = e.stdout
-	var file *atomicFile
+	var file *atomicfile.File
 	if dest != "" {
 		var err error
-		if file, err = createAtomic(dest); err != nil {
+		if file, err = atomicfile.Create(dest); err != nil {
 			return err
 		}
-		defer file.abort()
+		defer file.Abort()
 		w = file
 	}
 	if err := e.copyBody(w, resp, f, t); err != nil {
 		return err
 	}
 	if file != nil {
-		if err := file.commit(); err != nil {
+		if err := file.Commit(); err != nil {
 			return err
 		}
 	}
@@ -815,45 +828,6 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	c.err = err
 	return n, err
-}
-
-// atomicFile is an output file written under a temporary name in its
-// directory and renamed when complete.
-type atomicFile struct {
-	*os.File
-	path string
-	done bool
-}
-
-func createAtomic(path string) (*atomicFile, error) {
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(cmp.Or(dir, "."), "."+base+".grab-*")
-	if err != nil {
-		return nil, err
-	}
-	return &atomicFile{File: f, path: path}, nil
-}
-
-func (a *atomicFile) commit() error {
-	if err := a.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := a.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(a.Name(), a.path); err != nil {
-		return err
-	}
-	a.done = true
-	return nil
-}
-
-// abort removes the temporary file unless it was committed.
-func (a *atomicFile) abort() {
-	if !a.done {
-		a.Close()
-		os.Remove(a.Name())
-	}
 }
 
 // safeError is an error whose message is made safe for a terminal: a

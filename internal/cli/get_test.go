@@ -370,7 +370,9 @@ func TestGetFiles(t *testing.T) {
 		{stdinTest{runTest{"a cut body leaves no file", []string{"get", "-o", filepath.Join(dir, "cut.txt"), base + "/fault/drop?after=10&length=20"}, ExitFailure, empty,
 			contains("truncated")}, ""}, "", ""},
 		{stdinTest{runTest{"-o in a missing directory", []string{"get", "-o", filepath.Join(dir, "no", "such", "dir"), base + "/hello"}, ExitFailure, empty,
-			contains("no such file or directory")}, ""}, "", ""},
+			equals("grab: cannot write " + filepath.Join(dir, "no", "such", "dir") + ": no directory " + filepath.Join(dir, "no", "such") + " (--create-dirs makes it)\n")}, ""}, "", ""},
+		{stdinTest{runTest{"--create-dirs", []string{"get", "-O", "--create-dirs", "--output-dir", filepath.Join(dir, "made", "here"), base + "/hello"}, ExitOK, empty, empty}, ""},
+			filepath.Join("made", "here", "hello"), "Hello World"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -399,7 +401,7 @@ func TestGetFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := "café menu.txt head.txt hello hello.txt rel.txt"; strings.Join(names, " ") != want {
+	if want := "café menu.txt head.txt hello hello.txt made rel.txt"; strings.Join(names, " ") != want {
 		t.Errorf("files written: %q, want %q (no temporary or partial files)", names, want)
 	}
 }

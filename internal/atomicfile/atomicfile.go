@@ -1,0 +1,104 @@
+// Package atomicfile writes an output file under a temporary name beside
+// it and renames it into place when complete, so that a failure (a cut
+// body, a timeout, a full disk) never leaves a partial file under the
+// final name nor changes an existing one: what curl -o and urlretrieve
+// would write, made safe.
+//
+// A path naming something other than a regular file (a device such as
+// /dev/null, a FIFO, a terminal) is written to as it is, never replaced,
+// as curl and Python do; a symbolic link stays and the file it points to
+// is replaced.
+package atomicfile
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File is an output file being written.
+type File struct {
+	*os.File
+	path   string // the final name
+	direct bool   // written to as it is: not a regular file
+	done   bool
+}
+
+// Create starts writing path. The temporary file, ".NAME.RANDOM.part" in
+// path's directory, gets the permissions a plain create would give (0666
+// less the umask) and is made exclusively, never through a link.
+func Create(path string) (*File, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &File{File: f, path: path, direct: true}, nil
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	for range 10 {
+		var r [6]byte
+		rand.Read(r[:])
+		f, err := os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			return &File{File: f, path: path}, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("cannot write %s: %w", path, err)
+		}
+	}
+	return nil, fmt.Errorf("cannot make a temporary file beside %s", path)
+}
+
+// Sync commits the file's data to stable storage; it does nothing for a
+// file written to as it is.
+func (f *File) Sync() error {
+	if f.direct {
+		return nil
+	}
+	return f.File.Sync()
+}
+
+// Commit closes the file and, unless it was written to as it is, renames
+// it to its final name. Call Sync first for a file that must survive a
+// crash of the machine.
+func (f *File) Commit() error {
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if !f.direct {
+		if err := os.Rename(f.Name(), f.path); err != nil {
+			return err
+		}
+	}
+	f.done = true
+	return nil
+}
+
+// Abort closes the file and removes it unless it was committed or written
+// to as it is. It is safe after Commit, for a defer.
+func (f *File) Abort() {
+	if f.done {
+		return
+	}
+	f.Close()
+	if !f.direct {
+		os.Remove(f.Name())
+	}
+}

@@ -1,0 +1,109 @@
+//go:build unix
+
+package atomicfile_test
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/grabhq/grab/internal/atomicfile"
+)
+
+func write(t *testing.T, path, text string, commit bool) error {
+	t.Helper()
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if commit {
+		return f.Commit()
+	}
+	return nil
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestCreate(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.txt")
+	if err := write(t, p, "one", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, p); got != "one" {
+		t.Errorf("after commit: %q", got)
+	}
+	// Aborted: the old content stays, and no temporary file is left.
+	if err := write(t, p, "two", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, p); got != "one" {
+		t.Errorf("after abort: %q", got)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("%d entries left in the directory, want 1", len(es))
+	}
+	// A link stays a link; the file it points to is replaced.
+	link := filepath.Join(dir, "link")
+	os.Symlink("out.txt", link)
+	if err := write(t, link, "three", true); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if got := read(t, p); got != "three" {
+		t.Errorf("through the link: %q", got)
+	}
+	// Errors name the path.
+	if err := write(t, dir, "x", true); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("a directory: %v", err)
+	}
+	missing := filepath.Join(dir, "no", "such.txt")
+	if err := write(t, missing, "x", true); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("a missing directory: %v", err)
+	}
+}
+
+// TestNotRegular: a FIFO (as /dev/null or /dev/stdout would be) is written
+// to as it is and never replaced by a file.
+func TestNotRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO:", err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		r, err := os.Open(fifo)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer r.Close()
+		b, _ := io.ReadAll(r)
+		got <- string(b)
+	}()
+	if err := write(t, fifo, "through", true); err != nil {
+		t.Fatal(err)
+	}
+	if g := <-got; g != "through" {
+		t.Errorf("read from the FIFO: %q", g)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+}

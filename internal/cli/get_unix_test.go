@@ -1,0 +1,44 @@
+//go:build unix
+
+package cli
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestGetToFIFO: -o naming something other than a regular file (a FIFO
+// here, as /dev/null is a device and /dev/stdout a terminal or a pipe) is
+// written to as it is, as curl does, and never replaced by a file.
+func TestGetToFIFO(t *testing.T) {
+	base := getServer(t)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO:", err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- string(b)
+	}()
+	var stdout, stderr syncBuffer
+	if code := Run(t.Context(), []string{"get", "-o", fifo, base + "/hello"}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if g := <-got; g != "Hello World" {
+		t.Errorf("read from the FIFO: %q", g)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v, %v", fi, err)
+	}
+}
