@@ -95,6 +95,9 @@
 // back unrecorded (in-flight pages get three seconds to finish first). With
 // Bolt and Redis, and no Opener.Jar, cookies are kept in the store
 // (colly's model: by host), so they survive a restart and are shared.
+// go-redis writes its own connection retries to stderr through a
+// process-wide logger: a program that wants silence calls
+// redis.SetLogger(&logging.VoidLogger{}), as grab's command does.
 //
 // # Address policy
 //

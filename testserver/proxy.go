@@ -123,7 +123,7 @@ func StartProxy(opts ProxyOptions) (*Proxy, error) {
 		return nil, fmt.Errorf("proxy address %q: %w", addr, err)
 	}
 	if !opts.AllowPublic && !loopbackHost(host) {
-		return nil, fmt.Errorf("proxy address %q is not a loopback address (set AllowPublic to listen on it)", addr)
+		return nil, fmt.Errorf("testserver: proxy address %q: %w; set AllowPublic to listen on it", addr, ErrNotLoopback)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

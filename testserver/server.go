@@ -117,6 +117,10 @@ func (s *Server) Start() error {
 	return nil
 }
 
+// ErrNotLoopback reports a listen address that is not a loopback address,
+// given to a Server or a Proxy without AllowPublic.
+var ErrNotLoopback = errors.New("not a loopback address")
+
 // checkLoopback refuses a listen address whose host is not loopback.
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
@@ -124,7 +128,7 @@ func checkLoopback(addr string) error {
 		return fmt.Errorf("testserver: invalid address %q: %w", addr, err)
 	}
 	if !loopbackHost(host) {
-		return fmt.Errorf("testserver: address %q is not a loopback address; set AllowPublic to bind it", addr)
+		return fmt.Errorf("testserver: address %q: %w; set AllowPublic to bind it", addr, ErrNotLoopback)
 	}
 	return nil
 }

@@ -548,7 +548,7 @@ func TestServerBind(t *testing.T) {
 	}
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:0"} {
 		err := (&Server{Addr: addr}).Start()
-		if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		if !errors.Is(err, ErrNotLoopback) || !strings.Contains(err.Error(), addr) {
 			t.Errorf("Start(%q) = %v, want a refusal", addr, err)
 		}
 	}

@@ -10,10 +10,17 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
+
 	"github.com/grabhq/grab/internal/cli"
 )
 
 func main() {
+	// go-redis logs its connection retries to stderr through a
+	// process-wide logger; grab reports the error itself, prefixed
+	// "grab:".
+	redis.SetLogger(&logging.VoidLogger{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -100,6 +101,9 @@ func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 	}
 	srv := &testserver.Server{Handler: testserver.New(opts...), Addr: f.addr, TLS: f.tls, AllowPublic: f.public}
 	if err := srv.Start(); err != nil {
+		if errors.Is(err, testserver.ErrNotLoopback) {
+			return fmt.Errorf("serve: --addr %s is not a loopback address; add --public to bind it (the test server is for trusted networks)", f.addr)
+		}
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer srv.Close()
@@ -115,6 +119,9 @@ func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 		}
 		var err error
 		if proxy, err = testserver.StartProxy(po); err != nil {
+			if errors.Is(err, testserver.ErrNotLoopback) {
+				return fmt.Errorf("serve: --proxy-addr %s is not a loopback address; add --public to listen on it", f.proxyAddr)
+			}
 			return fmt.Errorf("serve: proxy: %w", err)
 		}
 		defer proxy.Close()

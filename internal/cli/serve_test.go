@@ -136,7 +136,7 @@ func TestServeUsage(t *testing.T) {
 	tests := []runTest{
 		{"two dirs", []string{"serve", "a", "b"}, ExitUsage, empty, hasPrefix("grab: accepts at most 1 arg")},
 		{"missing dir", []string{"serve", "/nonexistent-grab-dir"}, ExitFailure, empty, hasPrefix("grab: serve: DIR: stat /nonexistent-grab-dir")},
-		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, ExitFailure, empty, contains("not a loopback address")},
+		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, ExitFailure, empty, contains("not a loopback address; add --public")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -380,7 +380,7 @@ func newURLJoin(e *env) *cobra.Command {
 		Short: "Resolve references against a base URL (urljoin)",
 		Long: `Resolve each REF against BASE as CPython's urljoin does, one URL a line. Without
 REF arguments, each stdin line is a reference.`,
-		Example: "  grab url join http://a/b/c/d ../g '?y' //other/x\n  grab images --list URL | grab url join URL",
+		Example: "  grab url join http://a/b/c/d ../g '?y' //other/x\n  printf '%s\\n' img/a.png /b.png | grab url join http://127.0.0.1:8888/gallery/3.html",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			base := args[0]
