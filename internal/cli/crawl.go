@@ -118,7 +118,7 @@ func newCrawl(e *env) *cobra.Command {
 		Example: crawlExample,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			f.net.given(cmd.Flags())
 			return e.crawl(cmd.Context(), args, &f)
 		},
 	}
@@ -249,7 +249,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	o := &fetch.Opener{}
 	defer o.CloseIdleConnections()
 	header := http.Header{}
-	sess, err := f.net.apply(o, seeds[0], header, os.Getenv)
+	sess, err := f.net.apply(o, seeds[0], header, os.Getenv, e.stdin)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func newDownload(e *env) *cobra.Command {
 		Long:    downloadLong,
 		Example: downloadExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			f.net.given(cmd.Flags())
 			return e.download(cmd.Context(), args, &f)
 		},
 	}
@@ -315,7 +315,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	defer o.CloseIdleConnections()
-	sess, err := f.net.apply(o, list[0].url, header, os.Getenv)
+	sess, err := f.net.apply(o, list[0].url, header, os.Getenv, e.stdin)
 	if err != nil {
 		return err
 	}

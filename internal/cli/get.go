@@ -117,7 +117,7 @@ const getExample = `  grab get http://127.0.0.1:8888/hello
   grab get -F name=grab -F file=@notes.txt http://127.0.0.1:8888/post
   grab get -v http://127.0.0.1:8888/hello
   grab get -f -o page.html http://127.0.0.1:8888/status/404
-  grab get -O --output-dir downloads http://127.0.0.1:8888/img/64x64/7.png
+  grab get -O --create-dirs --output-dir downloads http://127.0.0.1:8888/img/64x64/7.png
   grab get -s -o /dev/null -w '%{http_code} %{time_total}\n' http://127.0.0.1:8888/get`
 
 // maxData bounds a file or stdin read into memory for a request body
@@ -232,7 +232,7 @@ func newGetCommand(e *env, head bool) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.head = f.head || head
 			f.userAgentSet = cmd.Flags().Changed("user-agent")
-			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			f.net.given(cmd.Flags())
 			return e.get(cmd.Context(), args[0], &f)
 		},
 	}
@@ -317,7 +317,7 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	}
 	o := f.opener(log)
 	defer o.CloseIdleConnections()
-	sess, err := f.net.apply(o, rawURL, req.Header, os.Getenv)
+	sess, err := f.net.apply(o, rawURL, req.Header, os.Getenv, e.stdin)
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func newImages(e *env) *cobra.Command {
 		Example: imagesExample,
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.net.noProxySet = cmd.Flags().Changed("noproxy")
+			f.net.given(cmd.Flags())
 			target, err := e.downloadDirArg(cmd, args, &f.download)
 			if err != nil {
 				return err
@@ -237,7 +237,7 @@ func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.H
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	header := http.Header{}
-	sess, err := f.net.apply(o, target, header, os.Getenv)
+	sess, err := f.net.apply(o, target, header, os.Getenv, e.stdin)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -35,6 +35,12 @@ type netFlags struct {
 	proxyUser  string
 	noProxy    string
 	noProxySet bool // --noproxy was given, maybe empty
+	jarSet     bool // -c was given, maybe empty
+}
+
+// given notes which flags were given empty on purpose, once parsed.
+func (n *netFlags) given(fl *pflag.FlagSet) {
+	n.noProxySet, n.jarSet = fl.Changed("noproxy"), fl.Changed("cookie-jar")
 }
 
 const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
@@ -46,9 +52,12 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   file) for the credentials of each host visited. No credential follows a
   redirect to another origin.
   -b FILE loads cookies from a cookies.txt (curl -c, wget, browser exports)
-  or JSON file and keeps those the server sets; -b 'NAME=VALUE; N2=V2' sends
-  those cookies to the URL's origin. -c FILE saves the jar after the
-  transfer, session cookies included (atomic; mode 0600 for a new file).
+  or JSON file and keeps those the server sets; -b - reads that file from
+  stdin, -b "" keeps the server's cookies with none loaded; -b 'NAME=VALUE;
+  N2=V2' sends those cookies to the URL's origin. -c FILE saves the jar
+  after the transfer, session cookies included (atomic; mode 0600 for a new
+  file), -c - writes it to stdout. No other name is special ("none" is a
+  file named none).
   -x URL uses a proxy (http, https, socks5, socks5h; also for loopback
   targets), -U USER:PASSWORD its credentials; without -x the environment's
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY apply (never to loopback,
@@ -80,7 +89,7 @@ type session struct {
 
 // apply puts the flags' handlers, jar and proxy on o for requests to
 // target, and adds literal -b cookies to header.
-func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string) (*session, error) {
+func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string, stdin io.Reader) (*session, error) {
 	s := &session{}
 	origin, err := originOf(target)
 	if err != nil {
@@ -136,7 +145,16 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		if s.jar == nil {
 			s.jar = new(cookies.Jar)
 		}
-		if err := s.jar.Load(c); err != nil {
+		var err error
+		switch c {
+		case "":
+			continue // the cookie engine on, nothing read (curl -b "")
+		case "-":
+			err = s.jar.LoadFrom(stdin)
+		default:
+			err = s.jar.Load(c)
+		}
+		if err != nil {
 			var le *cookies.LoadError
 			if !errors.As(err, &le) || len(le.Lines) == 0 && le.Skipped == 0 {
 				return nil, fmt.Errorf("-b: %w", err)
@@ -144,6 +162,9 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			// Bad lines are skipped and named; the good ones are kept.
 			s.warn = append(s.warn, err.Error())
 		}
+	}
+	if n.jarSet && n.cookieJar == "" {
+		return nil, usageErrorf(`-c "": want a file name, or - for stdout`)
 	}
 	if n.cookieJar != "" {
 		if s.jar == nil {

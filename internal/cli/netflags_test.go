@@ -55,6 +55,13 @@ func TestGetCookies(t *testing.T) {
 		{runTest{"-b loads", []string{"get", "-b", jar, base + "/cookies"}, ExitOK, contains(`"session": "abc"`), empty}, ""},
 		{runTest{"-b missing file", []string{"get", "-b", filepath.Join(dir, "none.txt"), base + "/cookies"}, ExitFailure, empty, contains("-b")}, ""},
 		{runTest{"-c - writes the jar to stdout", []string{"get", "-o", filepath.Join(dir, "body"), "-c", "-", base + "/cookies/set?k=v"}, ExitOK, contains("# Netscape HTTP Cookie File", "\tk\tv"), empty}, ""},
+		// The special names (HOSTILE.md D11): "-" and "" only.
+		{runTest{"-b - reads the jar from stdin", []string{"get", "-b", "-", base + "/cookies"}, ExitOK, contains(`"fromstdin": "1"`), empty},
+			"127.0.0.1\tFALSE\t/\tFALSE\t0\tfromstdin\t1\n"},
+		{runTest{`-b "" keeps the server's cookies`, []string{"get", "-b", "", base + "/cookies/set?k=v"}, ExitOK, contains(`"k": "v"`), empty}, ""},
+		{runTest{"without -b the redirect carries none", []string{"get", base + "/cookies/set?k=v"}, ExitOK, lacks(`"k": "v"`), empty}, ""},
+		{runTest{`-c ""`, []string{"get", "-c", "", base + "/cookies"}, ExitUsage, empty, contains(`-c "": want a file name`)}, ""},
+		{runTest{"-b none is a file", []string{"get", "-b", "none", base + "/cookies"}, ExitFailure, empty, contains("none: no such file")}, ""},
 	}
 	runStdinTests(t, tests)
 	b, err := os.ReadFile(jar)
