@@ -28,6 +28,7 @@ const (
 	DefaultRetryWait    = time.Second
 	DefaultMaxRetryWait = 2 * time.Minute
 	DefaultStall        = 30 * time.Second
+	DefaultMinSpeedTime = 30 * time.Second
 	// bufSize is the size of the copy buffer of one transfer.
 	bufSize = 256 << 10
 	// anonMax is the largest file written to an anonymous file rather than
@@ -107,6 +108,14 @@ type Client struct {
 	// Stall ends an attempt that receives no byte for this long, to be
 	// retried (DefaultStall when 0; negative for none).
 	Stall time.Duration
+	// MinSpeed ends an attempt whose body arrives at fewer than MinSpeed
+	// bytes a second over MinSpeedTime, to be retried (curl's
+	// --speed-limit); 0 means no minimum. A slow but steady body
+	// otherwise completes: Stall only ends one that stops.
+	MinSpeed int64
+	// MinSpeedTime is the window MinSpeed is measured over
+	// (DefaultMinSpeedTime when 0; curl's --speed-time).
+	MinSpeedTime time.Duration
 	// RateLimit caps the bytes a second written by all transfers of one
 	// Do together; 0 means no limit.
 	RateLimit int64
@@ -260,6 +269,8 @@ var (
 	ErrChecksum = errors.New("download: checksum mismatch")
 	// ErrStalled reports an attempt that received nothing for Client.Stall.
 	ErrStalled = errors.New("download: transfer stalled")
+	// ErrTooSlow reports an attempt slower than Client.MinSpeed.
+	ErrTooSlow = errors.New("download: transfer too slow")
 	// ErrLengthUnknown reports, with Client.RequireLength, a body without
 	// a declared length.
 	ErrLengthUnknown = errors.New("download: length unknown (the body ended with the connection)")

@@ -86,7 +86,8 @@
 // gives up at once rather than wait days (HOSTILE.md G7). Transient means:
 // a connection error, a cut body (fetch's TruncatedError), a stall (no byte
 // for Stall, 30s by default, detected by a watchdog of the attempt), a
-// timeout, or status 408, 425, 429, 500, 502, 503 or 504. Other statuses,
+// body slower than MinSpeed over MinSpeedTime (when set: a slow but steady
+// body otherwise completes, HOSTILE.md G5), a timeout, or status 408, 425, 429, 500, 502, 503 or 504. Other statuses,
 // TLS certificate errors, unknown hosts, refused redirects, local file
 // errors (a full disk, a read-only directory), a checksum mismatch
 // (ErrChecksum: the part is removed, HOSTILE.md L8) and a cancelled context

@@ -556,6 +556,29 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestMinSpeed: a slow but steady body completes (Stall only ends one that
+// stops), and MinSpeed ends one slower than asked, with ErrTooSlow, its
+// part kept to be resumed (HOSTILE.md G5, in small).
+func TestMinSpeed(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	c := client(t)
+	c.Retries = -1
+	c.Stall = 200 * time.Millisecond // shorter than the whole body, longer than a piece
+	res, err := c.Do(t.Context(), download.Request{URL: base + "/dl/12000/steady.bin?rate=20000", Dir: dir})
+	if err != nil || res[0].Outcome != download.Downloaded {
+		t.Fatalf("a steady 20 kB/s body: %v, %v", res[0].Outcome, err)
+	}
+	c.MinSpeed, c.MinSpeedTime = 100000, 300*time.Millisecond
+	res, err = c.Do(t.Context(), download.Request{URL: base + "/dl/200000/slow.bin?rate=20000", Dir: dir})
+	if !errors.Is(err, download.ErrTooSlow) || res[0].Outcome != download.Failed {
+		t.Fatalf("20 kB/s with a 100 kB/s minimum: %v, %v; want ErrTooSlow", res[0].Outcome, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "slow.bin.part")); err != nil || fi.Size() == 0 || fi.Size() >= 200000 {
+		t.Errorf("the part to resume: %v, %v", fi, err)
+	}
+}
+
 // TestPerHost counts the transfers one server sees at once (HOSTILE.md L10).
 func TestPerHost(t *testing.T) {
 	var cur, peak atomic.Int64

@@ -461,12 +461,16 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 	if b.limiter != nil {
 		chunk = min(chunk, b.limiter.Burst())
 	}
+	speed := newSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime)
 	for {
 		n := 0
 		var rerr error
 		for n < len(buf)/2 && rerr == nil {
 			var k int
 			k, rerr = r.Read(buf[n:min(n+chunk, len(buf))])
+			if err := speed.add(k); err != nil && rerr == nil {
+				rerr = err // what was read is written first, to be resumed
+			}
 			if k == 0 {
 				continue
 			}
@@ -498,6 +502,43 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 			return done, rerr
 		}
 	}
+}
+
+// speedCheck measures a body's speed over windows of a set length, for
+// Client.MinSpeed; a nil one checks nothing.
+type speedCheck struct {
+	min    int64
+	window time.Duration
+	start  time.Time
+	bytes  int64
+}
+
+func newSpeedCheck(min int64, window time.Duration) *speedCheck {
+	if min <= 0 {
+		return nil
+	}
+	if window <= 0 {
+		window = DefaultMinSpeedTime
+	}
+	return &speedCheck{min: min, window: window, start: time.Now()}
+}
+
+// add counts n bytes read and, at the end of each window, returns
+// ErrTooSlow if the window's speed was below the minimum.
+func (s *speedCheck) add(n int) error {
+	if s == nil {
+		return nil
+	}
+	s.bytes += int64(n)
+	el := time.Since(s.start)
+	if el < s.window {
+		return nil
+	}
+	if rate := float64(s.bytes) / el.Seconds(); rate < float64(s.min) {
+		return fmt.Errorf("%w: %.0f bytes a second over %s, below the minimum of %d", ErrTooSlow, rate, el.Round(time.Millisecond), s.min)
+	}
+	s.start, s.bytes = time.Now(), 0
+	return nil
 }
 
 // validator returns the If-Range value for a sidecar: a strong ETag, or

@@ -90,6 +90,8 @@ type downloadFlags struct {
 	jsonOut    bool
 	quiet      bool
 	stall      seconds
+	speedLimit string
+	speedTime  seconds
 	timeout    seconds
 	insecure   bool
 	noSync     bool
@@ -129,6 +131,8 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVar(&f.jsonOut, "json", false, "write a JSON object per file to stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "show no progress (failures are still reported)")
 	fl.Var(&f.stall, "stall", "retry a transfer that receives nothing for `DURATION` (default 30s)")
+	fl.StringVarP(&f.speedLimit, "speed-limit", "Y", "", "retry a transfer slower than `RATE` bytes a second over --speed-time (curl's -Y)")
+	fl.VarP(&f.speedTime, "speed-time", "y", "the window of --speed-limit: `DURATION` or seconds (default 30s)")
 	fl.Var(&f.timeout, "connect-timeout", "give up connecting after `DURATION` (default 30s)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fl.BoolVar(&f.noSync, "no-sync", false, "do not fsync a file before its rename (faster, less safe on power loss)")
@@ -186,9 +190,9 @@ func readDownloadList(r io.Reader, name string) ([]downloadLine, error) {
 	return out, nil
 }
 
-// parseRate reads a byte rate as curl's --limit-rate: a number with an
-// optional k, M or G suffix (powers of 1024).
-func parseRate(s string) (int64, error) {
+// parseRate reads the byte rate of flag as curl's --limit-rate: a number
+// with an optional k, M or G suffix (powers of 1024).
+func parseRate(flag, s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mult := 1.0
 	if t != "" {
@@ -203,7 +207,7 @@ func parseRate(s string) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(v) || v <= 0 || v*mult >= 1<<62 {
-		return 0, usageErrorf("--limit-rate %q: want a rate such as 500K, 10M or 1G (bytes a second)", s)
+		return 0, usageErrorf("%s %q: want a rate such as 500K, 10M or 1G (bytes a second)", flag, s)
 	}
 	return max(int64(v*mult), 1), nil
 }
@@ -293,11 +297,18 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		return usageErrorf("--name-from %q: want url or header", f.nameFrom)
 	}
 	if f.limitRate != "" {
-		r, err := parseRate(f.limitRate)
+		r, err := parseRate("--limit-rate", f.limitRate)
 		if err != nil {
 			return err
 		}
 		c.RateLimit = r
+	}
+	if f.speedLimit != "" {
+		r, err := parseRate("--speed-limit", f.speedLimit)
+		if err != nil {
+			return err
+		}
+		c.MinSpeed, c.MinSpeedTime = r, time.Duration(f.speedTime)
 	}
 	header := http.Header{}
 	for _, hv := range f.headers {

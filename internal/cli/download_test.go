@@ -64,6 +64,9 @@ func TestDownloadCommand(t *testing.T) {
 		{runTest: runTest{"secrets never shown (HOSTILE.md L11)", []string{"download", "--json", "--retries", "1", "-d", out("7"),
 			strings.Replace(base, "http://", "http://kim:PW7c@", 1) + "/status/503?page=2&token=TOK7c"}, ExitFailure,
 			all(lacks("PW7c", "TOK7c"), contains("kim:xxxxx@", "token=xxxxx")), all(lacks("PW7c", "TOK7c"), contains("retrying", "page=2&token=xxxxx"))}},
+		{runTest: runTest{"--speed-limit", []string{"download", "-q", "--retries", "0", "--speed-limit", "100K", "--speed-time", "0.3", "-d", out("8"), base + "/dl/200000/slow.bin?rate=20000"}, ExitFailure,
+			empty, contains("transfer too slow", "below the minimum of 102400")}},
+		{runTest: runTest{"bad --speed-limit", []string{"download", "--speed-limit", "fast", "http://x/a"}, ExitUsage, empty, contains("--speed-limit")}},
 		{runTest: runTest{"no URL", []string{"download"}, ExitUsage, empty, contains("no URL")}},
 		{runTest: runTest{"bad list line", []string{"download", "-i", "-"}, ExitUsage, empty, contains("stdin line 1", "sha256=HEX")}, stdin: "http://x/a md5=1\n"},
 		{runTest: runTest{"two policies", []string{"download", "--skip-existing", "--overwrite", "http://x/a"}, ExitUsage, empty, contains("none of the others")}},
@@ -141,7 +144,7 @@ func TestParseRate(t *testing.T) {
 		want int64
 	}{{"100", 100}, {"100K", 100 << 10}, {"1.5m", 3 << 19}, {"2G", 2 << 30}, {"0", 0}, {"-1K", 0}, {"", 0}, {"10X", 0}, {"NaN", 0}}
 	for _, tt := range tests {
-		got, err := parseRate(tt.in)
+		got, err := parseRate("--limit-rate", tt.in)
 		if (err != nil) != (tt.want == 0) || got != tt.want {
 			t.Errorf("parseRate(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
 		}
