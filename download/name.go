@@ -15,8 +15,9 @@ import (
 
 // MaxNameBytes caps the length of a file name download chooses, in bytes
 // of UTF-8: 255 (the limit of most file systems) less room for the
-// ".part.json" of the sidecar and a " (9999)" collision number.
-const MaxNameBytes = 255 - len(".part.json") - len(" (9999)")
+// ".part.json.new" of the sidecar being replaced and a " (9999)" collision
+// number.
+const MaxNameBytes = 255 - len(".part.json.new") - len(" (9999)")
 
 // DefaultName is the name of a file whose URL path names none (a trailing
 // slash, a query only, a name made only of unsafe characters).

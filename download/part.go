@@ -70,6 +70,7 @@ func loadPart(root *os.Root, temp, rawURL string) (partState, error) {
 	fi, err := root.Lstat(part)
 	if errors.Is(err, fs.ErrNotExist) {
 		removeIfRegular(root, side)
+		removeIfRegular(root, side+".new")
 		return partState{}, nil
 	}
 	if err != nil {

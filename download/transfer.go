@@ -412,7 +412,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := root.Rename(j.temp+".part", j.name); err != nil {
 		return fileErr(err)
 	}
-	root.Remove(j.temp + ".part.json")
+	removeIfRegular(root, j.temp+".part.json")
+	removeIfRegular(root, j.temp+".part.json.new") // left by a run killed while replacing the sidecar
 	res.Outcome = Downloaded
 	if resumed {
 		res.Outcome = Resumed

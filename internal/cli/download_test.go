@@ -227,7 +227,7 @@ func TestDownloadKill9(t *testing.T) {
 		finals := 0
 		for _, e := range es {
 			n := e.Name()
-			if strings.HasSuffix(n, ".part") || strings.HasSuffix(n, ".part.json") {
+			if strings.HasSuffix(n, ".part") || strings.HasSuffix(n, ".part.json") || strings.HasSuffix(n, ".part.json.new") {
 				if complete {
 					t.Errorf("trial %d: %s left after a complete run", trial, n)
 				}
