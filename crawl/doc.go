@@ -33,8 +33,10 @@
 //     (those pages are recorded with ErrRobotsUnavailable, wrapping the
 //     cause), up to MaxRobotsRedirects redirects are
 //     followed (more means no rules), and the rules read apply to the
-//     origin first asked. The group is chosen by the User-Agent's first
-//     product name (temoto/robotstxt); rules are anchored at the start of
+//     origin first asked. The group is the one named by the User-Agent's
+//     first product name ("grab" for "grab/1.2"), in any case, else "*"
+//     (RFC 9309 §2.2.1: a group named by a prefix of it is another
+//     agent's); rules are anchored at the start of
 //     the path and matched on the path and query exactly as requested,
 //     the longest rule winning and Allow winning a tie (temoto leaves rules
 //     with "*" unanchored, so matching is the package's own).

@@ -87,6 +87,15 @@ func TestRobotsAnswers(t *testing.T) {
 	}{
 		{"200 disallow", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /page\n") }, false, crawl.ErrDisallowed},
 		{"200 other agent", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: other\nDisallow: /\n") }, true, nil},
+		// The group named by the product token (grab's, in any case)
+		// replaces "*"; a group named by a prefix of it is another agent's.
+		{"200 own group", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "User-agent: *\nAllow: /\n\nUser-agent: GRAB\nDisallow: /page\n")
+		}, false, crawl.ErrDisallowed},
+		{"200 own group allows", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "User-agent: *\nDisallow: /\n\nUser-agent: grab\nAllow: /\n")
+		}, true, nil},
+		{"200 prefix group", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: gra\nDisallow: /\n") }, true, nil},
 		{"200 BOM CR-only", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "\ufeffUser-agent: *\rDisallow: /page") }, false, crawl.ErrDisallowed},
 		{"200 HTML page", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, "<html><body>Not a robots.txt</body></html>")

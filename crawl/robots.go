@@ -217,23 +217,16 @@ func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
 			unavailable(err)
 			return
 		}
-		// temoto picks the group (the most specific user-agent that
-		// matches, else "*") and reads its Crawl-delay; the rules of that
-		// group are matched by rulesFor and allowed.
-		agent := "*"
-		data, err := robotstxt.FromBytes(body)
-		var g *robotstxt.Group
-		if err == nil && data != nil {
-			g = data.FindGroup(r.agent)
-		}
-		if g != nil && g.Agent != "" {
-			agent = g.Agent
-		}
+		// The group is the one named by the crawler's product token
+		// (case-insensitive, RFC 9309 §2.2.1), else "*"; its rules are
+		// matched by rulesFor and allowed, and temoto reads its
+		// Crawl-delay.
+		agent := groupFor(body, r.agent)
 		e.rules = rulesFor(body, agent)
-		if g != nil {
-			e.delay = g.CrawlDelay
+		if data, err := robotstxt.FromBytes(body); err == nil && data != nil {
+			e.delay = data.FindGroup(agent).CrawlDelay
 			if e.delay > r.maxDelay {
-				if r.warn != nil {
+				if r.warn != nil && r.maxDelay > 0 {
 					r.warn(fmt.Sprintf("%s/robots.txt asks for Crawl-delay %v; waiting %v (the cap)", o, e.delay, r.maxDelay))
 				}
 				e.delay = r.maxDelay

@@ -20,6 +20,20 @@ type rule struct {
 	pattern string // escapes normalized
 }
 
+// groupFor returns the user-agent of body's groups that applies to a
+// crawler whose product token is token (lower case): token itself when a
+// group names it, in any case, else "*".
+func groupFor(body []byte, token string) string {
+	for line := range strings.Lines(strings.ReplaceAll(string(bytes.TrimPrefix(body, []byte("\ufeff"))), "\r", "\n")) {
+		line, _, _ = strings.Cut(line, "#")
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "user-agent") && strings.EqualFold(strings.TrimSpace(v), token) {
+			return token
+		}
+	}
+	return "*"
+}
+
 // rulesFor returns the rules of the groups of body whose user-agent is
 // agent (lower case; "*" for the default group), merged as RFC 9309 §2.2.1
 // merges groups of one agent.
