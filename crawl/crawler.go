@@ -66,6 +66,9 @@ type Crawler struct {
 	// MaxDepth is the longest chain of links followed from a seed (a
 	// seed is depth 0); 0 means DefaultMaxDepth, negative no limit.
 	MaxDepth int
+	// SeedsOnly fetches the seeds (following their redirects) and no
+	// link: a depth of 0, which MaxDepth cannot say.
+	SeedsOnly bool
 	// MaxPages caps the pages fetched (across every process sharing
 	// the Store); 0 means no cap.
 	MaxPages int
@@ -371,7 +374,10 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		redirects: fetch.DefaultMaxRedirects,
 		wake:      make(chan struct{}),
 	}
-	if cr.MaxDepth < 0 {
+	switch {
+	case cr.SeedsOnly:
+		r.maxDepth = 0
+	case cr.MaxDepth < 0:
 		r.maxDepth = -1
 	}
 	r.hosts.per = cmp.Or(cr.PerHost, DefaultPerHost)

@@ -176,8 +176,7 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 	}
 	switch {
 	case f.depth == 0: // the seeds only (the library's 0 is its default)
-		cr.MaxDepth = 1
-		cr.Deny = append(cr.Deny, regexp.MustCompile(``))
+		cr.SeedsOnly = true
 	case f.depth < 0:
 		cr.MaxDepth = -1
 	}

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -92,6 +93,8 @@ func TestCrawlCommand(t *testing.T) {
 				return ""
 			}, stderr: empty},
 		{name: "depth 0", args: []string{"crawl", "-q", "--depth", "0", seed}, code: ExitOK, stdout: equals(seed + "\n"), stderr: empty},
+		{name: "depth 0 follows the seed's redirect", args: []string{"crawl", "-q", "--no-robots", "--depth", "0", s.URL + "/redirect-to?url=" + url.QueryEscape(seed)},
+			code: ExitOK, stdout: equals(s.URL + "/redirect-to?url=" + url.QueryEscape(seed) + "\n"), stderr: empty},
 		{name: "json", args: []string{"crawl", "-q", "--json", "--images", "--depth", "0", "--field", "h=h1", seed}, code: ExitOK,
 			stdout: contains(`"url":"`+seed+`"`, `"title":"Site 12, page 0"`, `"fields":{"h":["Page 0 of 12"]}`, `/img/0.png"`), stderr: empty},
 		{name: "404 seed", args: []string{"crawl", "-q", s.URL + "/site/12/page/99.html"}, code: ExitFailure,
