@@ -132,7 +132,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "show no progress (failures are still reported)")
 	fl.Var(&f.stall, "stall", "retry a transfer that receives nothing for `DURATION` (default 30s)")
 	fl.StringVarP(&f.speedLimit, "speed-limit", "Y", "", "retry a transfer slower than `RATE` bytes a second over --speed-time (curl's -Y)")
-	fl.VarP(&f.speedTime, "speed-time", "y", "the window of --speed-limit: `DURATION` or seconds (default 30s)")
+	fl.VarP(&f.speedTime, "speed-time", "y", "the window of --speed-limit: `DURATION` or seconds (default 30s; alone, a floor of 1 byte a second)")
 	fl.Var(&f.timeout, "connect-timeout", "give up connecting after `DURATION` (default 30s)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fl.BoolVar(&f.noSync, "no-sync", false, "do not fsync a file before its rename (faster, less safe on power loss)")
@@ -303,12 +303,16 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		}
 		c.RateLimit = r
 	}
-	if f.speedLimit != "" {
-		r, err := parseRate("--speed-limit", f.speedLimit)
-		if err != nil {
-			return err
+	if f.speedLimit != "" || f.speedTime > 0 {
+		// -y alone is curl's: a floor of 1 byte a second.
+		c.MinSpeed, c.MinSpeedTime = 1, time.Duration(f.speedTime)
+		if f.speedLimit != "" {
+			r, err := parseRate("--speed-limit", f.speedLimit)
+			if err != nil {
+				return err
+			}
+			c.MinSpeed = r
 		}
-		c.MinSpeed, c.MinSpeedTime = r, time.Duration(f.speedTime)
 	}
 	header := http.Header{}
 	for _, hv := range f.headers {

@@ -272,7 +272,7 @@ Exit status:
 	fl.BoolVarP(&f.include, "include", "i", false, "write the response's status line and header fields before the body")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "write the request and response heads on stderr")
 	fl.StringVarP(&f.writeOut, "write-out", "w", "", "write `FORMAT` to stdout at the end, with %{http_code} and other variables")
-	fl.BoolVarP(&f.location, "location", "L", true, "follow redirects, as grab does by default (for curl compatibility)")
+	fl.BoolVarP(&f.location, "location", "L", true, "follow redirects, as grab does by default (for curl compatibility; -L=false is --no-location)")
 	fl.BoolVar(&f.noLocation, "no-location", false, "do not follow redirects: print the 3xx response")
 	fl.IntVar(&f.maxRedirs, "max-redirs", fetch.DefaultMaxRedirects, "follow at most `N` redirects (-1 for no limit)")
 	fl.VarP(&f.timeout, "timeout", "m", "give up after `DURATION` in all (1m30s, or seconds: 2.5)")
@@ -722,7 +722,7 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 		UserAgent:          cmp.Or(f.userAgent, userAgent()),
 		AllowErrorStatus:   true, // any status prints its body, as curl; -f is checked here
 		DisableCompression: f.rawEncoding,
-		Redirects:          fetch.Redirects{Max: f.maxRedirs, Off: f.noLocation || f.maxRedirs == 0},
+		Redirects:          fetch.Redirects{Max: f.maxRedirs, Off: f.noLocation || !f.location || f.maxRedirs == 0},
 		Timeouts:           fetch.Timeouts{Total: time.Duration(f.timeout), Connect: time.Duration(f.connect)},
 		Handlers:           []fetch.Handler{log},
 		Trace:              f.writeOut != "", // -w reports every phase
@@ -759,7 +759,7 @@ func userAgent() string {
 // receive checks the response against -f and --max-redirs 0 and writes it
 // to stdout or to dest.
 func (e *env) receive(resp *fetch.Response, dest string, f *getFlags, t *transfer) error {
-	if f.maxRedirs == 0 && !f.noLocation && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
+	if f.maxRedirs == 0 && !f.noLocation && f.location && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
 		return fmt.Errorf("%w: stopped after 0 (%d %s)", fetch.ErrTooManyRedirects, resp.StatusCode, redact.String(resp.URL))
 	}
 	if f.fail && resp.StatusCode >= 400 {

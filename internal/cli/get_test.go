@@ -286,6 +286,7 @@ func TestGetOutput(t *testing.T) {
 			equals("grab: The requested URL returned error: 500\n")}, ""},
 		{runTest{"-f on 200", []string{"get", "-f", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
 		{runTest{"-f does not fail a 3xx", []string{"get", "-f", "--no-location", "-w", "%{http_code}", base + "/redirect/1"}, ExitOK, equals("302"), empty}, ""},
+		{runTest{"-L=false is --no-location", []string{"get", "-L=false", "-o", "/dev/null", "-w", "%{http_code}", base + "/redirect/1"}, ExitOK, equals("302"), empty}, ""},
 		{runTest{"-w after redirects", []string{"get", "-w", "\\n%{http_code} %{response_code} %{num_redirects} %{url_effective} %{method} %{content_type} %%\\t%header{content-length}", base + "/redirect/3"}, ExitOK,
 			func(got string) string {
 				body, line, _ := strings.Cut(got, "\n200 ")

@@ -71,6 +71,12 @@ func newServe(e *env) *cobra.Command {
 }
 
 func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
+	switch {
+	case f.proxyUser != "" && f.proxyAddr == "":
+		return usageErrorf("--proxy-user needs --proxy-addr")
+	case cmd.Flags().Changed("max-upload") && f.uploadDir == "":
+		return usageErrorf("--max-upload needs --upload-dir")
+	}
 	for _, d := range []struct{ flag, path string }{{"DIR", dir}, {"--cgi-dir", f.cgiDir}, {"--upload-dir", f.uploadDir}} {
 		if d.path == "" {
 			continue

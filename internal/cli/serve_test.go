@@ -137,6 +137,8 @@ func TestServeUsage(t *testing.T) {
 		{"two dirs", []string{"serve", "a", "b"}, ExitUsage, empty, hasPrefix("grab: accepts at most 1 arg")},
 		{"missing dir", []string{"serve", "/nonexistent-grab-dir"}, ExitFailure, empty, hasPrefix("grab: serve: DIR: stat /nonexistent-grab-dir")},
 		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, ExitFailure, empty, contains("not a loopback address; add --public")},
+		{"--proxy-user alone", []string{"serve", "--addr", "127.0.0.1:0", "--proxy-user", "a:b"}, ExitUsage, empty, hasPrefix("grab: --proxy-user needs --proxy-addr")},
+		{"--max-upload alone", []string{"serve", "--addr", "127.0.0.1:0", "--max-upload", "5"}, ExitUsage, empty, hasPrefix("grab: --max-upload needs --upload-dir")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
