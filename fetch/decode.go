@@ -78,7 +78,7 @@ func (d *decoded) init() error {
 		c := d.codings[i]
 		next, err := decoder(c, r)
 		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrBadEncoding, c, err)
+			return codingError(c, err)
 		}
 		if cl, ok := next.(io.Closer); ok {
 			d.closers = append(d.closers, cl)
@@ -123,10 +123,19 @@ type codingErr struct {
 	r      io.Reader
 }
 
+// codingError wraps a decoder's err as ErrBadEncoding, naming the coding
+// unless err does already ("gzip: invalid checksum").
+func codingError(coding string, err error) error {
+	if strings.HasPrefix(err.Error(), coding+": ") {
+		return fmt.Errorf("%w: %w", ErrBadEncoding, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrBadEncoding, coding, err)
+}
+
 func (c *codingErr) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if err != nil && err != io.EOF && !passThrough(err) {
-		err = fmt.Errorf("%w: %s: %w", ErrBadEncoding, c.coding, err)
+		err = codingError(c.coding, err)
 	}
 	return n, err
 }

@@ -299,7 +299,7 @@ func (c *Conn) dial(ctx context.Context, host, port string, t *Timings) (net.Con
 		t.ConnectStart = time.Now()
 		nc, err := c.cfg.dialer.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
 		if err != nil {
-			return nil, fmt.Errorf("conn: dial %s: %w", c.addr, err)
+			return nil, c.dialErr(err)
 		}
 		t.ConnectDone = time.Now()
 		return nc, nil
@@ -313,7 +313,7 @@ func (c *Conn) dial(ctx context.Context, host, port string, t *Timings) (net.Con
 		ips, err = net.DefaultResolver.LookupIPAddr(ctx, host)
 		t.DNSDone = time.Now()
 		if err != nil {
-			return nil, fmt.Errorf("conn: dial %s: %w", c.addr, err)
+			return nil, c.dialErr(err)
 		}
 	}
 	var d net.Dialer
@@ -330,7 +330,16 @@ func (c *Conn) dial(ctx context.Context, host, port string, t *Timings) (net.Con
 			break
 		}
 	}
-	return nil, fmt.Errorf("conn: dial %s: %w", c.addr, errors.Join(errs...))
+	return nil, c.dialErr(errors.Join(errs...))
+}
+
+// dialErr names the address dialled, unless err does already ("dial tcp
+// 127.0.0.1:1: connect: connection refused").
+func (c *Conn) dialErr(err error) error {
+	if strings.Contains(err.Error(), c.addr) {
+		return fmt.Errorf("conn: %w", err)
+	}
+	return fmt.Errorf("conn: dial %s: %w", c.addr, err)
 }
 
 // LocalAddr and RemoteAddr return the connection's addresses.

@@ -310,7 +310,11 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 		}
 		if p.Err != nil {
 			failed++
-			e.errorf("%s: %s", printable(p.URL), printable(strings.TrimPrefix(p.Err.Error(), "crawl: ")))
+			if msg := strings.TrimPrefix(p.Err.Error(), "crawl: "); strings.Contains(msg, p.URL) {
+				e.errorf("%s", printable(msg)) // it names the URL ("GET URL: 404 Not Found")
+			} else {
+				e.errorf("%s: %s", printable(p.URL), printable(msg))
+			}
 		}
 		switch {
 		case f.json:

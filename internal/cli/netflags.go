@@ -187,6 +187,9 @@ func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error
 	var err error
 	if n.proxy != "" {
 		if sel, err = proxy.New(map[string]string{"all": n.proxy}, n.noProxy); err != nil {
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner // what is wrong with the URL, without the selector's key
+			}
 			return usageErrorf("-x: %v", err)
 		}
 	} else {
