@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -40,7 +41,7 @@ the range or the file changed. -c=false (--continue=false) always restarts.
 
 Names come from the URL's last path segment, decoded and made safe (no
 directories, no "..", no control characters, no leading dot or dash, at
-most 228 bytes); --name-from header prefers the server's Content-Disposition
+most 234 bytes); --name-from header prefers the server's Content-Disposition
 name, made safe the same way. Two URLs with one name in a run get
 "name (1).ext" and so on.
 
@@ -52,7 +53,7 @@ a newer one; with a checksum that matches, nothing is sent.
 --no-clobber saves the new file as "name (1).ext".
 
 Transient failures (connection errors, cut bodies, stalls of --stall, 408,
-429, 500, 502, 503, 504) are retried --retries times with exponential
+425, 429, 500, 502, 503, 504) are retried --retries times with exponential
 backoff, or after the server's Retry-After (up to 2 minutes; a longer one
 gives up). One failure never stops the other files.
 
@@ -126,7 +127,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVar(&f.skip, "skip-existing", false, "keep a file already there, without a request")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "download again and replace a file already there")
 	fl.BoolVar(&f.noClobber, "no-clobber", false, "keep a file already there and save as \"name (1).ext\"")
-	fl.StringVar(&f.nameFrom, "name-from", "url", "name files from the `url` or the Content-Disposition `header`")
+	fl.StringVar(&f.nameFrom, "name-from", "url", "name files from the URL (`url`) or the Content-Disposition field (header)")
 	fl.BoolVar(&f.portable, "portable-names", false, "apply Windows' file name rules on any system")
 	fl.BoolVar(&f.jsonOut, "json", false, "write a JSON object per file to stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "show no progress (failures are still reported)")
@@ -359,6 +360,12 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 // stderr, and a summary line unless quiet. It returns the results, and
 // errSilentFailure when a file failed.
 func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) ([]download.Result, error) {
+	// A directory that is a file is one error, not one a file.
+	for _, r := range reqs {
+		if fi, err := os.Stat(cmp.Or(r.Dir, ".")); err == nil && !fi.IsDir() {
+			return nil, fmt.Errorf("%s is not a directory", r.Dir)
+		}
+	}
 	start := time.Now()
 	pr := newProgress(e.stderr, progressModeFor(e.stderr, quiet), len(reqs))
 	var outMu sync.Mutex

@@ -266,3 +266,10 @@ func TestDownloadKill9(t *testing.T) {
 		t.Errorf("only %d runs were killed mid-way, want at least 50", kills)
 	}
 }
+
+// TestDownloadHelpNameBytes: the help states download.MaxNameBytes.
+func TestDownloadHelpNameBytes(t *testing.T) {
+	if want := fmt.Sprintf("at most %d bytes", download.MaxNameBytes); !strings.Contains(strings.Join(strings.Fields(downloadLong), " "), want) {
+		t.Errorf("grab download's help does not say %q", want)
+	}
+}

@@ -139,6 +139,7 @@ atomically once the run is complete) and prints a summary on stderr.
 Exit status:
   0    every item was handled
   1    the run failed: every item failed, or the job could not run
+  2    usage: a wrong argument, or a job file that is not valid
   3    partial: some items failed, or limits.max_items cut the run short
   75   the job is already running (its state file is locked)
   130  interrupted (SIGINT, SIGTERM): the work done is saved, the next run
