@@ -23,6 +23,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/filekind"
 )
 
 // errRestart asks for the transfer to start again from the first byte at
@@ -109,24 +110,9 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 // never followed).
 func notFile(fi fs.FileInfo, err error, path string) error {
 	if err == nil && !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0 {
-		return fmt.Errorf("%w: %s is a %s; not replacing it", ErrNotFile, path, kindOf(fi.Mode()))
+		return fmt.Errorf("%w: %s is a %s; not replacing it", ErrNotFile, path, filekind.Name(fi.Mode()))
 	}
 	return nil
-}
-
-// kindOf names a file mode's type.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "FIFO"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
 
 func retryable(err error) bool {

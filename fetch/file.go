@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/grabhq/grab/internal/filekind"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -36,7 +37,7 @@ func openFile(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 		return fail(err)
 	}
 	if !fi.Mode().IsRegular() {
-		return fail(fmt.Errorf("%w: %s is a %s", ErrNotRegular, name, kind(fi.Mode())))
+		return fail(fmt.Errorf("%w: %s is a %s", ErrNotRegular, name, filekind.Name(fi.Mode())))
 	}
 	f, err := openNonblock(name)
 	if err != nil {
@@ -45,7 +46,7 @@ func openFile(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
 		if err == nil {
-			err = fmt.Errorf("%w: %s changed into a %s", ErrNotRegular, name, kind(fi.Mode()))
+			err = fmt.Errorf("%w: %s changed into a %s", ErrNotRegular, name, filekind.Name(fi.Mode()))
 		}
 		return fail(err)
 	}
@@ -67,20 +68,6 @@ func openFile(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 		StatusCode: http.StatusOK, Status: "200 OK", Reason: "OK",
 		Header: h, ContentLength: fi.Size(), Body: body, maxBody: maxBody,
 	}, nil
-}
-
-func kind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	case m&os.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
 
 // openData opens a data: URL (RFC 2397), as urllib's DataHandler: the

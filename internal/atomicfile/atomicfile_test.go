@@ -3,14 +3,13 @@
 package atomicfile_test
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/grabhq/grab/internal/atomicfile"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 func write(t *testing.T, path, text string, commit bool) error {
@@ -82,21 +81,7 @@ func TestCreate(t *testing.T) {
 // TestNotRegular: a FIFO (as /dev/null or /dev/stdout would be) is written
 // to as it is and never replaced by a file.
 func TestNotRegular(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO:", err)
-	}
-	got := make(chan string, 1)
-	go func() {
-		r, err := os.Open(fifo)
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		defer r.Close()
-		b, _ := io.ReadAll(r)
-		got <- string(b)
-	}()
+	fifo, got := testkit.FIFO(t)
 	if err := write(t, fifo, "through", true); err != nil {
 		t.Fatal(err)
 	}

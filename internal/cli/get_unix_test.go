@@ -3,12 +3,11 @@
 package cli
 
 import (
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // TestGetToFIFO: -o naming something other than a regular file (a FIFO
@@ -16,21 +15,7 @@ import (
 // written to as it is, as curl does, and never replaced by a file.
 func TestGetToFIFO(t *testing.T) {
 	base := getServer(t)
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO:", err)
-	}
-	got := make(chan string, 1)
-	go func() {
-		f, err := os.Open(fifo)
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		defer f.Close()
-		b, _ := io.ReadAll(f)
-		got <- string(b)
-	}()
+	fifo, got := testkit.FIFO(t)
 	var stdout, stderr syncBuffer
 	if code := Run(t.Context(), []string{"get", "-o", fifo, base + "/hello"}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
