@@ -3,6 +3,7 @@ package crawl
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -24,41 +25,47 @@ type rule struct {
 // crawler whose product token is token (lower case): token itself when a
 // group names it, in any case, else "*".
 func groupFor(body []byte, token string) string {
-	for line := range strings.Lines(strings.ReplaceAll(string(bytes.TrimPrefix(body, []byte("\ufeff"))), "\r", "\n")) {
-		line, _, _ = strings.Cut(line, "#")
-		k, v, ok := strings.Cut(line, ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "user-agent") && strings.EqualFold(strings.TrimSpace(v), token) {
+	for key, val := range fields(body) {
+		if key == "user-agent" && strings.EqualFold(val, token) {
 			return token
 		}
 	}
 	return "*"
 }
 
+// fields yields the "key: value" lines of a robots.txt, the key in lower
+// case and both trimmed, after a BOM; a line ends at CR or LF, a comment
+// at '#'.
+func fields(body []byte) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		body := bytes.TrimPrefix(body, []byte("\ufeff"))
+		for len(body) > 0 {
+			var line []byte
+			if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
+				line, body = body[:i], body[i+1:]
+			} else {
+				line, body = body, nil
+			}
+			if i := bytes.IndexByte(line, '#'); i >= 0 {
+				line = line[:i]
+			}
+			k, v, ok := bytes.Cut(line, []byte(":"))
+			if ok && !yield(strings.ToLower(strings.TrimSpace(string(k))), strings.TrimSpace(string(v))) {
+				return
+			}
+		}
+	}
+}
+
 // rulesFor returns the rules of the groups of body whose user-agent is
 // agent (lower case; "*" for the default group), merged as RFC 9309 §2.2.1
 // merges groups of one agent.
 func rulesFor(body []byte, agent string) []rule {
-	body = bytes.TrimPrefix(body, []byte("\ufeff"))
 	var out []rule
 	var agents []string
 	inAgents := false // the previous line was a user-agent line
 	match := false
-	for len(body) > 0 {
-		var line []byte
-		if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
-			line, body = body[:i], body[i+1:]
-		} else {
-			line, body = body, nil
-		}
-		if i := bytes.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		k, v, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
-		}
-		key := strings.ToLower(strings.TrimSpace(string(k)))
-		val := strings.TrimSpace(string(v))
+	for key, val := range fields(body) {
 		switch key {
 		case "user-agent":
 			if !inAgents {

@@ -104,7 +104,6 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 	}
 }
 
-// retryable reports whether another attempt may succeed.
 // notFile returns ErrNotFile, naming path, when Lstat found something
 // other than a regular file or a symbolic link there (a link is replaced,
 // never followed).
@@ -115,6 +114,7 @@ func notFile(fi fs.FileInfo, err error, path string) error {
 	return nil
 }
 
+// retryable reports whether another attempt may succeed.
 func retryable(err error) bool {
 	var he *fetch.HTTPError
 	var fe *fileError

@@ -722,7 +722,7 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 		UserAgent:          cmp.Or(f.userAgent, userAgent()),
 		AllowErrorStatus:   true, // any status prints its body, as curl; -f is checked here
 		DisableCompression: f.rawEncoding,
-		Redirects:          fetch.Redirects{Max: f.maxRedirs, Off: f.noLocation || !f.location || f.maxRedirs == 0},
+		Redirects:          fetch.Redirects{Max: f.maxRedirs, Off: !f.follow() || f.maxRedirs == 0},
 		Timeouts:           fetch.Timeouts{Total: time.Duration(f.timeout), Connect: time.Duration(f.connect)},
 		Handlers:           []fetch.Handler{log},
 		Trace:              f.writeOut != "", // -w reports every phase
@@ -739,6 +739,10 @@ func (f *getFlags) opener(log *exchangeLog) *fetch.Opener {
 	}
 	return o
 }
+
+// follow reports whether redirects are followed: not with --no-location
+// or -L=false.
+func (f *getFlags) follow() bool { return f.location && !f.noLocation }
 
 // engine returns the Opener's Engine: --low-level puts https on
 // fetch/conn too.
@@ -759,7 +763,7 @@ func userAgent() string {
 // receive checks the response against -f and --max-redirs 0 and writes it
 // to stdout or to dest.
 func (e *env) receive(resp *fetch.Response, dest string, f *getFlags, t *transfer) error {
-	if f.maxRedirs == 0 && !f.noLocation && f.location && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
+	if f.maxRedirs == 0 && f.follow() && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
 		return fmt.Errorf("%w: stopped after 0 (%d %s)", fetch.ErrTooManyRedirects, resp.StatusCode, redact.String(resp.URL))
 	}
 	if f.fail && resp.StatusCode >= 400 {
