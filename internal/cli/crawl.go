@@ -248,7 +248,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	o := &fetch.Opener{}
 	defer o.CloseIdleConnections()
 	header := http.Header{}
-	sess, err := f.net.apply(o, seeds[0], header, os.Getenv, e.stdin)
+	sess, err := e.applyNet(&f.net, o, seeds[0], header, f.quiet)
 	if err != nil {
 		return err
 	}
@@ -261,11 +261,6 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 		for _, s := range seeds {
 			u, _ := url.Parse(s)
 			o.Jar.SetCookies(u, req.Cookies())
-		}
-	}
-	for _, w := range sess.warn {
-		if !f.quiet {
-			e.errorf("warning: %s", printable(w))
 		}
 	}
 	o.UserAgent = cmp.Or(f.userAgent, userAgent())

@@ -323,7 +323,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		}
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	o := &fetch.Opener{UserAgent: f.userAgent}
+	o := &fetch.Opener{UserAgent: cmp.Or(f.userAgent, userAgent())}
 	if f.timeout > 0 {
 		o.Timeouts.Connect = time.Duration(f.timeout)
 	}
@@ -331,12 +331,9 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	defer o.CloseIdleConnections()
-	sess, err := f.net.apply(o, list[0].url, header, os.Getenv, e.stdin)
+	sess, err := e.applyNet(&f.net, o, list[0].url, header, false)
 	if err != nil {
 		return err
-	}
-	for _, w := range sess.warn {
-		e.errorf("warning: %s", printable(w))
 	}
 	if len(header) > 0 {
 		o.Header = header
@@ -361,8 +358,14 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 // errSilentFailure when a file failed.
 func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) ([]download.Result, error) {
 	// A directory that is a file is one error, not one a file.
+	seen := map[string]bool{}
 	for _, r := range reqs {
-		if fi, err := os.Stat(cmp.Or(r.Dir, ".")); err == nil && !fi.IsDir() {
+		dir := cmp.Or(r.Dir, ".")
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 			return nil, fmt.Errorf("%s is not a directory", r.Dir)
 		}
 	}

@@ -162,11 +162,7 @@ func TestDownloadKill9(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("kill -9 is a Unix signal")
 	}
-	bin := filepath.Join(t.TempDir(), "grab")
-	build := exec.Command("go", "build", "-o", bin, "github.com/grabhq/grab/cmd/grab")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildGrab(t)
 	srv := httptest.NewServer(testserver.New())
 	t.Cleanup(srv.Close)
 	const files, size = 4, 96 << 10

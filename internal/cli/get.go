@@ -317,14 +317,9 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	}
 	o := f.opener(log)
 	defer o.CloseIdleConnections()
-	sess, err := f.net.apply(o, rawURL, req.Header, os.Getenv, e.stdin)
+	sess, err := e.applyNet(&f.net, o, rawURL, req.Header, f.silent)
 	if err != nil {
 		return err
-	}
-	for _, w := range sess.warn {
-		if !f.silent {
-			e.errorf("warning: %s", printable(w))
-		}
 	}
 
 	t := &transfer{

@@ -237,12 +237,9 @@ func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.H
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	header := http.Header{}
-	sess, err := f.net.apply(o, target, header, os.Getenv, e.stdin)
+	sess, err := e.applyNet(&f.net, o, target, header, false)
 	if err != nil {
 		return nil, nil, err
-	}
-	for _, w := range sess.warn {
-		e.errorf("warning: %s", printable(w))
 	}
 	f.o, f.header, f.sess = o, header, sess
 	return o, header, nil

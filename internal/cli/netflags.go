@@ -211,6 +211,22 @@ func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error
 	return nil
 }
 
+// applyNet is netFlags.apply for a command: with the process's
+// environment and stdin, and what loading -b files skipped printed on
+// stderr unless quiet.
+func (e *env) applyNet(n *netFlags, o *fetch.Opener, target string, header http.Header, quiet bool) (*session, error) {
+	s, err := n.apply(o, target, header, os.Getenv, e.stdin)
+	if err != nil {
+		return nil, err
+	}
+	if !quiet {
+		for _, w := range s.warn {
+			e.errorf("warning: %s", printable(w))
+		}
+	}
+	return s, nil
+}
+
 // finish saves the cookie jar when -c asked, to stdout for "-".
 func (s *session) finish(stdout io.Writer) error {
 	if s == nil || s.save == "" {
