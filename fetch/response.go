@@ -2,12 +2,12 @@ package fetch
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 
 	"golang.org/x/text/transform"
@@ -123,7 +123,7 @@ func (r *Response) Bytes() ([]byte, error) {
 		r.readErr = fmt.Errorf("%w: Content-Length %d over the limit of %d bytes", ErrBodyTooLarge, r.ContentLength, max)
 		return nil, r.readErr
 	}
-	var b strings.Builder
+	var b bytes.Buffer
 	n, err := io.Copy(&b, io.LimitReader(r.Body, max+1))
 	switch {
 	case err != nil:
@@ -131,7 +131,7 @@ func (r *Response) Bytes() ([]byte, error) {
 	case n > max:
 		r.readErr = fmt.Errorf("%w: over the limit of %d bytes", ErrBodyTooLarge, max)
 	default:
-		r.data = []byte(b.String())
+		r.data = b.Bytes()
 	}
 	return r.data, r.readErr
 }

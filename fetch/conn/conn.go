@@ -437,17 +437,11 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 			return err
 		}
 	}
-	if err := c.PutRequest(method, target); err != nil {
-		return err
-	}
+	c.putRequest(method, target)
 	for _, f := range h.fields {
-		if err := c.PutHeader(f.Name, f.Value); err != nil {
-			c.state = stIdle
-			c.bw.Reset(deadlineWriter{c})
-			return err
-		}
+		c.putHeader(f.Name, f.Value)
 	}
-	if err := c.EndHeaders(); err != nil {
+	if err := c.endHeaders(false); err != nil {
 		return err
 	}
 	if c.expect && body != nil {
@@ -552,6 +546,11 @@ func (c *Conn) PutRequest(method, target string) error {
 			return err
 		}
 	}
+	c.putRequest(method, target)
+	return nil
+}
+
+func (c *Conn) putRequest(method, target string) {
 	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect = method, false, frameNone, 0, 0, false
 	c.tes, c.cls, c.pending = nil, nil, nil
 	c.begin()
@@ -564,7 +563,6 @@ func (c *Conn) PutRequest(method, target string) error {
 	c.bw.WriteString(target)
 	c.bw.WriteString(" HTTP/1.1\r\n")
 	c.state = stHead
-	return nil
 }
 
 // A record holds what one exchange makes: its timings, its final
@@ -612,6 +610,11 @@ func (c *Conn) PutHeader(name string, values ...string) error {
 		}
 		return err
 	}
+	c.putHeader(name, value)
+	return nil
+}
+
+func (c *Conn) putHeader(name, value string) {
 	c.headBytes += len(name) + len(value) + 4
 	switch {
 	case strings.EqualFold(name, "Host"):
@@ -627,7 +630,6 @@ func (c *Conn) PutHeader(name string, values ...string) error {
 	c.bw.WriteString(": ")
 	c.bw.WriteString(value)
 	c.bw.WriteString("\r\n")
-	return nil
 }
 
 // EndHeaders adds Host unless it was given (and not in raw mode), ends the
@@ -637,12 +639,18 @@ func (c *Conn) EndHeaders() error {
 	if err := c.checkState(stHead, "EndHeaders"); err != nil {
 		return err
 	}
-	if !c.cfg.raw {
+	return c.endHeaders(!c.cfg.raw)
+}
+
+func (c *Conn) endHeaders(check bool) error {
+	if check {
 		if err := validFraming(c.cls, c.tes); err != nil {
 			c.state = stIdle
 			c.bw.Reset(deadlineWriter{c})
 			return err
 		}
+	}
+	if !c.cfg.raw {
 		if !c.hasHost {
 			c.bw.WriteString("Host: ")
 			c.bw.WriteString(c.host)

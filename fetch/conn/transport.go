@@ -264,8 +264,6 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 			h.Add("Content-Length", strconv.FormatInt(req.ContentLength, 10))
 			body = io.LimitReader(req.Body, req.ContentLength)
 		}
-	} else if req.ContentLength == 0 && (req.Method == "POST" || req.Method == "PUT" || req.Method == "PATCH") {
-		h.Add("Content-Length", "0")
 	}
 	method := req.Method
 	if method == "" {

@@ -50,9 +50,9 @@ func String(s string) string {
 		}
 	}
 	if q := strings.IndexByte(tail, '?'); q >= 0 {
-		query, frag, _ := strings.Cut(tail[q+1:], "#")
+		query, frag, hasFrag := strings.Cut(tail[q+1:], "#")
 		masked := tail[:q+1] + Query(query)
-		if strings.Contains(tail[q+1:], "#") {
+		if hasFrag {
 			masked += "#" + frag
 		}
 		tail = masked
