@@ -8,9 +8,10 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/grabhq/grab/internal/atomicfile"
 )
 
 // Format is a jar file format.
@@ -343,48 +344,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	pattern := "." + base + ".tmp-*"
-	if len(base) > 100 || base == "" {
-		pattern = ".cookies.tmp-*"
-	}
-	f, err := os.CreateTemp(dir, pattern) // O_EXCL: a link planted there is not followed
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if perm != 0o600 {
-		if err = f.Chmod(perm); err != nil {
-			return err
-		}
-	}
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable where directories can be synced.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(path, perm, write)
 }
 
 // sameSiteName and parseSameSite convert SameSite for the JSON format.

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -101,4 +102,55 @@ func (f *File) Abort() {
 	if !f.direct {
 		os.Remove(f.Name())
 	}
+}
+
+// WriteFile writes path through write, for files that must survive a
+// crash of the machine (a cookie jar, a job's state and reports): a
+// temporary file ".NAME.tmp-*" beside it, made exclusively with perm,
+// synced, renamed over path only once complete, and the directory synced
+// so that the rename holds too. On an error nothing is left but what path
+// was. The caller checks what path may be: WriteFile replaces whatever
+// entry has the name.
+func WriteFile(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	pattern := "." + base + ".tmp-*"
+	if len(base) > 100 || base == "" {
+		pattern = ".tmp-*"
+	}
+	f, err := os.CreateTemp(dir, pattern) // O_EXCL: a link planted there is not followed
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if perm != 0o600 {
+		if err = f.Chmod(perm); err != nil {
+			return err
+		}
+	}
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }

@@ -3,6 +3,7 @@
 package atomicfile_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,34 @@ func TestNotRegular(t *testing.T) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state")
+	put := func(text string) error {
+		return atomicfile.WriteFile(p, 0o640, func(w io.Writer) error {
+			if text == "" {
+				return io.ErrUnexpectedEOF
+			}
+			_, err := io.WriteString(w, text)
+			return err
+		})
+	}
+	if err := put("one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(""); err != io.ErrUnexpectedEOF {
+		t.Fatalf("a failed write: %v", err)
+	}
+	if got := read(t, p); got != "one" {
+		t.Errorf("after a failed write: %q", got)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode: %v, %v", fi, err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("%d entries, want 1 (no temporary file left)", len(es))
 	}
 }
