@@ -10,7 +10,7 @@ import (
 // RFC 850, asctime, and their sloppy variants) where net/http reads only
 // two. ok is false when the value holds no valid date.
 func parseCookieDate(s string) (t time.Time, ok bool) {
-	if len(s) > maxAttrBytes {
+	if len(s) > MaxAttrBytes {
 		return time.Time{}, false
 	}
 	var (

@@ -53,8 +53,6 @@ const (
 	MaxLineBytes = 64 << 10
 )
 
-const maxAttrBytes = MaxAttrBytes
-
 // Options configures a [Jar] made by [New]. The zero value (or nil) gives
 // the defaults.
 type Options struct {

@@ -397,15 +397,14 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		if base.Transport != nil {
 			return Stats{}, errors.New("crawl: PublicOnly needs the Opener's default transport (Opener.Transport is set)")
 		}
-		ports := map[string]bool{"80": true, "443": true}
+		ports := slices.Clone(cr.AllowPorts)
 		for _, u := range seedURLs {
 			_, port, _ := net.SplitHostPort(hostKey(u))
-			ports[port] = true
+			if n, err := strconv.Atoi(port); err == nil {
+				ports = append(ports, n)
+			}
 		}
-		for _, p := range cr.AllowPorts {
-			ports[strconv.Itoa(p)] = true
-		}
-		dial = guardDial(base.Dial, cr.Resolver, ports)
+		dial = PublicOnlyDial(base.Dial, cr.Resolver, ports...)
 	}
 	o := opener(base, dial)
 	ua := cr.UserAgent

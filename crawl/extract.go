@@ -3,7 +3,6 @@ package crawl
 import (
 	"bytes"
 	"errors"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -36,14 +35,15 @@ type extracted struct {
 // parse.Links and, when images is set, its images with parse.Images.
 func extract(body []byte, contentType, pageURL string, images bool) (extracted, []byte) {
 	var x extracted
-	// parse.Decode's choice, made on the body in hand: a UTF-8 page (the
-	// usual) is only cut of its byte order mark, without a reader.
+	// parse.Decode's choice (the same htmlcharset.Detect), made on the
+	// body in hand: a UTF-8 page (the usual) is only cut of its byte
+	// order mark; another is decoded whole.
 	cs := "utf-8"
-	if d := htmlcharset.Detect(body[:min(len(body), htmlcharset.PrescanBytes)], contentType); d.Name == "utf-8" {
-		body = body[d.BOM:]
-	} else if r, name, err := parse.Decode(bytes.NewReader(body), contentType); err == nil {
-		if b, err := io.ReadAll(r); err == nil {
-			body, cs = b, name
+	d := htmlcharset.Detect(body[:min(len(body), htmlcharset.PrescanBytes)], contentType)
+	body = body[d.BOM:]
+	if d.Name != "utf-8" {
+		if b, err := d.Encoding.NewDecoder().Bytes(body); err == nil {
+			body, cs = b, d.Name
 		}
 	}
 	if cs == "utf-8" && !utf8.Valid(body) {

@@ -26,9 +26,6 @@ var ErrBlockedAddress = errors.New("crawl: blocked address")
 // cookies), no file: URLs, and every status returned as a response (the
 // crawl records a non-2xx as an *fetch.HTTPError itself).
 func opener(o *fetch.Opener, dial func(context.Context, string, string) (net.Conn, error)) *fetch.Opener {
-	if o == nil {
-		o = &fetch.Opener{}
-	}
 	n := &fetch.Opener{
 		Transport:          o.Transport,
 		Engine:             o.Engine,
