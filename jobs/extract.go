@@ -50,7 +50,7 @@ func extractPage(body []byte, contentType, pageURL string, ex Extract, maxURLs i
 	}
 	opts := parse.Options{Charset: cs, MaxURLs: maxURLs, MaxBytes: -1}
 	if ex.Images {
-		imgs, err := parse.Images(strings.NewReader(string(text)), pageURL, opts)
+		imgs, err := parse.Images(bytes.NewReader(text), pageURL, opts)
 		if err != nil && !errors.Is(err, parse.ErrTruncated) {
 			return out, err
 		}
@@ -59,7 +59,7 @@ func extractPage(body []byte, contentType, pageURL string, ex Extract, maxURLs i
 		}
 	}
 	if ex.Links {
-		links, err := parse.Links(strings.NewReader(string(text)), pageURL, opts)
+		links, err := parse.Links(bytes.NewReader(text), pageURL, opts)
 		if err != nil && !errors.Is(err, parse.ErrTruncated) {
 			return out, err
 		}
@@ -70,7 +70,7 @@ func extractPage(body []byte, contentType, pageURL string, ex Extract, maxURLs i
 		}
 	}
 	if len(ex.Fields) > 0 {
-		root, err := parse.Query(strings.NewReader(string(text)), "html")
+		root, err := parse.Query(bytes.NewReader(text), "html")
 		if err != nil {
 			return out, err
 		}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -398,11 +399,7 @@ func (e *engine) queued() ([]task, error) {
 }
 
 func sortTasks(ts []task) {
-	for i := 1; i < len(ts); i++ {
-		for k := i; k > 0 && ts[k].N < ts[k-1].N; k-- {
-			ts[k], ts[k-1] = ts[k-1], ts[k]
-		}
-	}
+	slices.SortStableFunc(ts, func(a, b task) int { return cmp.Compare(a.N, b.N) })
 }
 
 // outcome is what handling one task produced.
@@ -651,6 +648,15 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 		s := *base
 		s.Page = t.Page
 		return outcome{item: it, state: &s}
+	case r.Outcome == download.NotModified && base == nil:
+		// No state for the item (a new state file) but its file is there
+		// and current, as download's own If-Modified-Since found: it is
+		// taken as it is, hashed here.
+		sum, size, err := hashFile(final)
+		if err != nil {
+			return failed(t, http.StatusNotModified, err)
+		}
+		r.SHA256, r.Size = sum, size
 	case r.Err != nil && errors.As(r.Err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusGone):
 		it.Status, it.File, it.HTTPStatus = Gone, "", he.StatusCode
 		return outcome{item: it}
@@ -920,4 +926,19 @@ func (r *Runner) publishPending(j *Job, st *store) error {
 		}
 	}
 	return nil
+}
+
+// hashFile returns the SHA-256, in hex, and the size of the file at path.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

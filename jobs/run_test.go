@@ -406,3 +406,31 @@ extract:
 		}
 	}
 }
+
+// TestRunStateLost: with the state file gone but the downloaded files
+// still there, download's own If-Modified-Since gets a 304, and the item
+// is taken from its file as new, not failed.
+func TestRunStateLost(t *testing.T) {
+	s := newSite(t)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{'x'}, 100)...)
+	s.page("/p/1.html", 0, []string{"/img/x.png"}, nil)
+	s.Set("/img/x.png", "image/png", png, testserver.LastModified)
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf("name: lost\ntargets:\n  urls: [%s/p/1.html]\nextract:\n  images: true\ndownload:\n  dir: files\n", s.URL))
+	for run := 1; run <= 2; run++ {
+		rep, err := runner(t).Run(t.Context(), j)
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if rep.Run.Counts != (jobs.Counts{New: 2}) {
+			t.Errorf("run %d: %+v, want 2 new", run, rep.Run.Counts)
+		}
+		for _, it := range rep.Items {
+			if it.Kind == "image" && it.SHA256 != testkit.SHA256(png) {
+				t.Errorf("run %d: image hash %s, want the file's", run, it.SHA256)
+			}
+		}
+		os.Remove(j.StatePath())
+		os.Remove(j.StatePath() + ".bak")
+	}
+}
