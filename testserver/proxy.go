@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -118,12 +117,10 @@ func StartProxy(opts ProxyOptions) (*Proxy, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("proxy address %q: %w", addr, err)
-	}
-	if !opts.AllowPublic && !loopbackHost(host) {
-		return nil, fmt.Errorf("testserver: proxy address %q: %w; set AllowPublic to listen on it", addr, ErrNotLoopback)
+	if !opts.AllowPublic {
+		if err := checkLoopback(addr); err != nil {
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -165,7 +162,7 @@ func StartProxy(opts ProxyOptions) (*Proxy, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	discard := log.New(io.Discard, "", 0)
+	discard := discardLog()
 	p.srv = &http.Server{
 		Handler:                      http.HandlerFunc(p.serveHTTP),
 		ReadHeaderTimeout:            proxyReadHeaderTimeout,
