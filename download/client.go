@@ -589,7 +589,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 	}
 	name := r.Name
 	if name != "" {
-		if !filepath.IsLocal(name) || strings.ContainsAny(name, `/\`) || name != filepath.Base(name) {
+		if !filepath.IsLocal(name) || strings.ContainsAny(name, `/\`) {
 			return nil, fmt.Errorf("download: name %q: want a single path element", name)
 		}
 	} else {

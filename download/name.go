@@ -129,10 +129,7 @@ func SafeName(s string, portable bool) string {
 // truncateName cuts name to MaxNameBytes at a character boundary, keeping
 // a short extension.
 func truncateName(name string) string {
-	ext := path.Ext(name)
-	if len(ext) > 16 || len(ext) == len(name) {
-		ext = ""
-	}
+	ext := shortExt(name)
 	stem := name[:len(name)-len(ext)]
 	limit := MaxNameBytes - len(ext)
 	for len(stem) > limit {
@@ -166,9 +163,15 @@ func reservedWindows(name string) bool {
 
 // numbered returns name with " (n)" before its extension: "a (1).png".
 func numbered(name string, n int) string {
-	ext := path.Ext(name)
-	if len(ext) == len(name) || len(ext) > 16 {
-		ext = ""
-	}
+	ext := shortExt(name)
 	return name[:len(name)-len(ext)] + " (" + strconv.Itoa(n) + ")" + ext
+}
+
+// shortExt returns name's extension when it is one to keep: at most 16
+// bytes and not the whole name (".bashrc" has none).
+func shortExt(name string) string {
+	if ext := path.Ext(name); len(ext) <= 16 && len(ext) < len(name) {
+		return ext
+	}
+	return ""
 }
