@@ -24,6 +24,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/retryafter"
 	"github.com/grabhq/grab/parse"
 )
 
@@ -945,12 +946,8 @@ func (r *run) jobOfHeader(h http.Header) *job {
 // as a date), or 1s doubling with each attempt, capped.
 func retryAfter(h http.Header, attempt int, limit time.Duration) time.Duration {
 	d := time.Second << attempt
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-			d = time.Duration(s) * time.Second
-		} else if t, err := http.ParseTime(v); err == nil {
-			d = time.Until(t)
-		}
+	if ra, ok := retryafter.Parse(h.Get("Retry-After"), time.Now()); ok {
+		d = ra
 	}
 	return max(0, min(d, limit))
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/filekind"
+	"github.com/grabhq/grab/internal/retryafter"
 )
 
 // errRestart asks for the transfer to start again from the first byte at
@@ -241,7 +242,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			case he.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
 				return errRestart
 			}
-			if ra, ok := parseRetryAfter(he.Header["Retry-After"], time.Now()); ok {
+			if ra, ok := retryafter.Parse(http.Header(he.Header).Get("Retry-After"), time.Now()); ok {
+				ra = min(ra, 365*24*time.Hour)
 				return &retryLater{err: err, wait: ra}
 			}
 		}
@@ -588,27 +590,6 @@ func parseContentRange(v string) (first, last, total int64, ok bool) {
 		return 0, 0, 0, false
 	}
 	return first, last, total, true
-}
-
-// parseRetryAfter reads a Retry-After field: seconds or an HTTP-date.
-func parseRetryAfter(v []string, now time.Time) (time.Duration, bool) {
-	if len(v) == 0 {
-		return 0, false
-	}
-	s := strings.TrimSpace(v[0])
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(365*24*time.Hour/time.Second) {
-			return 365 * 24 * time.Hour, true
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(s); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 // fileSum returns the SHA-256 of a file in root.

@@ -8,12 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/grabhq/grab/internal/retryafter"
 )
 
 // Defaults of Retry.
@@ -112,7 +112,7 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait = b.NextBackOff()
 		case r.retryStatus(resp.StatusCode):
 			wait = b.NextBackOff()
-			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now()); ok {
 				if ra > maxWait {
 					return resp, nil
 				}
@@ -189,27 +189,6 @@ func retryable(err error) bool {
 	}
 	var te *TimeoutError
 	return errors.As(err, &te)
-}
-
-// retryAfter reads a Retry-After value: seconds or an HTTP-date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(24*time.Hour*365/time.Second) {
-			return time.Duration(1<<63 - 1), true
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
