@@ -91,7 +91,6 @@ type item struct {
 }
 
 func (e *imageExtractor) run() error {
-	z := e.z
 	for {
 		tt := e.next()
 		switch tt {
@@ -100,7 +99,7 @@ func (e *imageExtractor) run() error {
 		case html.TextToken:
 			if e.styleText {
 				e.styleText = false
-				if !e.cssText(string(z.Text())) {
+				if !e.cssText(string(e.lx.text())) {
 					return urlLimit(e.max)
 				}
 			}

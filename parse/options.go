@@ -157,7 +157,7 @@ type Options struct {
 	// negative value no limit.
 	MaxBytes int64
 
-	// MaxTokenBytes caps a single token of the tokenizer (a tag with all
+	// MaxTokenBytes caps a single token of the page (a tag with all
 	// its attributes, a comment, a run of text or of a script's source);
 	// zero means DefaultMaxTokenBytes, a negative value no limit.
 	MaxTokenBytes int

@@ -12,45 +12,16 @@ import (
 // errInputLimit is what limitReader returns past its limit.
 var errInputLimit = errors.New("input limit")
 
-// errTokenLimit is what limitReader returns when a token is too long.
-var errTokenLimit = errors.New("token limit")
-
 // limitReader reads at most n bytes of r and then reports errInputLimit,
 // unless r ends exactly there.
-//
-// It also bounds the tokens the tokenizer reads from it to tokenMax bytes
-// (Options.MaxTokenBytes), in place of the tokenizer's SetMaxBuf, whose
-// check of every byte read cost a twentieth of Images' time. The
-// tokenizer reads only when it has tokenized all it holds, so everything
-// read since the end of the last token (tokenStart, which scanner.next
-// records) belongs to the token being read: a read never gives it more
-// than the room left, and a token that has filled it gets errTokenLimit.
-// scanner.next ends the work at a token that fills the limit exactly.
 type limitReader struct {
-	r    io.Reader
-	n    int64 // bytes left; negative: no limit
-	read int64
-
-	tokenMax   int64 // 0: no limit
-	tokenStart int64 // offset in r where the current token starts
-	tooLong    bool  // a token reached tokenMax
+	r io.Reader
+	n int64 // bytes left; negative: no limit
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
-	if l.tokenMax > 0 {
-		room := l.tokenMax - (l.read - l.tokenStart)
-		if room <= 0 {
-			l.tooLong = true
-			return 0, errTokenLimit
-		}
-		if int64(len(p)) > room {
-			p = p[:room]
-		}
-	}
 	if l.n < 0 {
-		n, err := l.r.Read(p)
-		l.read += int64(n)
-		return n, err
+		return l.r.Read(p)
 	}
 	if l.n == 0 {
 		var one [1]byte
@@ -70,14 +41,12 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
-	l.read += int64(n)
 	return n, err
 }
 
-// scanner is the tokenizer and the bookkeeping Images and Links share.
+// scanner is the lexer and the bookkeeping Images and Links share.
 type scanner struct {
-	z         *html.Tokenizer
-	in        *limitReader
+	lx        *lexer
 	o         *Options
 	templates int // depth of <template>: its content is inert
 	tr        tagReader
@@ -105,10 +74,10 @@ func (s *scanner) baseHref() {
 // lower-cased, read from its raw bytes when it can be (see tagReader).
 // It may be called once per token.
 func (s *scanner) readAttrs() []attr {
-	if a, ok := s.tr.attributes(s.z.Raw()); ok {
+	if a, ok := s.tr.attributes(s.lx.rawBytes()); ok {
 		return a
 	}
-	s.attrBuf = s.attrs(s.attrBuf)
+	s.attrBuf = attrs(tokenizeTag(s.lx.rawBytes()), s.attrBuf)
 	return s.attrBuf
 }
 
@@ -116,47 +85,41 @@ func (s *scanner) readAttrs() []attr {
 // copy; "" for a name longer than any the extractors look for, unless
 // long is set.
 func (s *scanner) name(long bool) []byte {
-	if n := s.tr.tagName(s.z.Raw()); n != nil {
+	if n := s.tr.tagName(s.lx.rawBytes()); n != nil {
 		return n
 	}
 	if long {
-		n, _ := s.z.TagName()
+		n, _ := tokenizeTag(s.lx.rawBytes()).TagName()
 		return n
 	}
 	return nil
 }
 
+// tokenizeTag returns x/net/html's tokenizer on the start or end tag raw
+// (read whole by the lexer), positioned on it: the tag is tokenized alone
+// as it is in the page, for the names and values tagReader leaves to the
+// tokenizer's accessors.
+func tokenizeTag(raw []byte) *html.Tokenizer {
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	z.Next()
+	return z
+}
+
 func newScanner(r io.Reader, o *Options) *scanner {
-	in := &limitReader{r: r, n: o.maxBytes(), tokenMax: int64(o.maxTokenBytes())}
-	return &scanner{z: html.NewTokenizer(in), in: in, o: o}
+	return &scanner{lx: newLexer(&limitReader{r: r, n: o.maxBytes()}, o.maxTokenBytes()), o: o}
 }
 
-// next reads the next token, as the tokenizer's Next, and ends the work
-// at a token of Options.MaxTokenBytes or more (see limitReader). A text
-// token cut by the limit is returned, as the tokenizer returns it, before
-// the error.
-func (s *scanner) next() html.TokenType {
-	tt := s.z.Next()
-	if tt == html.ErrorToken || s.in.tokenMax == 0 {
-		return tt
-	}
-	if !s.in.tooLong && int64(len(s.z.Raw())) >= s.in.tokenMax {
-		s.in.tooLong = true
-		return html.ErrorToken
-	}
-	s.in.tokenStart = s.in.read - int64(len(s.z.Buffered()))
-	return tt
-}
+// next reads the next token (see lexer).
+func (s *scanner) next() html.TokenType { return s.lx.next() }
 
-// err turns the tokenizer's final error into the one Images and Links
+// err turns the lexer's final error into the one Images and Links
 // return: nil at the end of the input.
 func (s *scanner) err() error {
-	err := s.z.Err()
+	err := s.lx.readErr()
 	switch {
-	case s.in.tooLong || errors.Is(err, html.ErrBufferExceeded):
-		at := s.in.read - int64(len(s.z.Buffered()))
-		return fmt.Errorf("parse: %w: a token longer than %d bytes (Options.MaxTokenBytes) near byte %d", ErrTruncated, s.o.maxTokenBytes(), at)
-	case err == io.EOF:
+	case s.lx.tooLong:
+		return fmt.Errorf("parse: %w: a token longer than %d bytes (Options.MaxTokenBytes) near byte %d", ErrTruncated, s.o.maxTokenBytes(), s.lx.offset())
+	case err == nil:
 		return nil
 	case errors.Is(err, errInputLimit):
 		return fmt.Errorf("parse: %w: the input is longer than %d bytes (Options.MaxBytes)", ErrTruncated, s.o.maxBytes())
@@ -172,12 +135,12 @@ func urlLimit(n int) error {
 // attr is one attribute of the current tag.
 type attr struct{ key, val []byte }
 
-// attrs reads the attributes of the current tag into dst with the
+// attrs reads the attributes of z's current tag into dst with the
 // tokenizer's TagAttr.
-func (s *scanner) attrs(dst []attr) []attr {
+func attrs(z *html.Tokenizer, dst []attr) []attr {
 	dst = dst[:0]
 	for {
-		k, v, more := s.z.TagAttr()
+		k, v, more := z.TagAttr()
 		if k == nil {
 			return dst
 		}
@@ -209,10 +172,9 @@ func (s *scanner) inert(tt html.TokenType, name []byte) bool {
 // no tag it looks for is longer.
 const maxName = 16
 
-// tagReader reads the name and attributes of the current tag from the
-// tokenizer's Raw bytes, without the copies TagName and TagAttr make of
-// each name, key and value: on most pages it is most of the tokenizer's
-// allocations, and so of its time. It reads the attributes as the
+// tagReader reads the name and attributes of the current tag from its
+// raw bytes, without the copies the tokenizer's TagName and TagAttr make
+// of each name, key and value. It reads the attributes as the
 // tokenizer does (WHATWG's attribute name and value states: "=" as the
 // first character of a name, quoted, unquoted and missing values, "/"
 // between attributes, the first of repeated names), and leaves to the

@@ -1,0 +1,144 @@
+package parse
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"golang.org/x/net/html"
+)
+
+// lexerSeeds are markup the lexer must split as the tokenizer does: each
+// construct of its states, and inputs that end inside each.
+var lexerSeeds = []string{
+	`<!DOCTYPE html><html><head><title>a <b> c</title></head><body><img src="a.png" alt='x>y'></body></html>`,
+	`text <p>more</p> < a <3 <> <=x <<img src=x>`,
+	`<img src=a>b<img/src=b><img src= "c d" alt =e/><p a=/><a "b"=">" c='>'>`,
+	`<a =">"><a b=c"d>e"><a b='c><a b=>`,
+	`<!-- a --><!--><!---><!----><!-- b --!><!-- c -!><!--!><!---!><!-- d --!-- e -->`,
+	`<!-- --!x --><!----!-->x<!---->`,
+	`<!><!x><!-x><!doctype html><!DOCTYPE><![CDATA[<img src=x>]]><?xml a="1"?>`,
+	`</><//><</a><a></a ><a/></a b=">">`,
+	`<script>var a = "<img src=x>";</script><script>a</Script >b</script/>`,
+	`<script><!--</script>--></script><script><!--<script></script>--></script>x</script>`,
+	`<script><!--<script>a<!-- b --></script>-->c</script>d</script><script><!-- -<a></script>`,
+	`<script><!--<SCRIPT/>x</script></script><script><!--<scriptx></script>`,
+	`<style>p { background: url(a.png) }</style ><STYLE>a</style x="</style>">`,
+	`<textarea><img src=a></textarea><title>&amp;<b></title ><noscript><img src=n></noscript>`,
+	`<iframe><a></iframe><xmp><a></xmp><noembed><a></noembed><noframes><a></noframes>`,
+	"<style>\r\na\x00b\rc</style>",
+	`<plaintext><a href=x></plaintext><img src=y>`,
+	`<img src="unterminated`, `<img src=x`, `<img `, `<img`, `<`, `</`, `</a`, `<!`, `<!-`, `<!--`, `<!-- a -`, `<!-- a --`, `<!-- a --!`,
+	`<!DOC`, `<!DOCTYPE`, `<!DOCTYPE html`, `<?`, `<?x`, `</1`, `a<`, `a</`,
+	`<script>`, `<script><`, `<script></`, `<script></scr`, `<script></script`, `<script><!`, `<script><!-`, `<script><!--`, `<script><!--<`, `<script><!--<s`, `<script><!--<script`, `<script><!--<script>`, `<script><!--<script></`, `<script><!--<script></script`,
+	`<style><`, `<style></`, `<style></st`, `<style></style`,
+	"<img\tsrc\n=\fa.png\r><a\x00b c\x00=d>",
+}
+
+// lexed is a token as the lexer and the tokenizer report it.
+type lexed struct {
+	tt   html.TokenType
+	raw  string
+	text string // a raw-text token's text (script, style and the like)
+}
+
+func tokenizerTokens(t *testing.T, doc string) []lexed {
+	z := html.NewTokenizer(strings.NewReader(doc))
+	var out []lexed
+	raw := ""
+	for range 100000 {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			if z.Err() != io.EOF {
+				t.Fatal(z.Err())
+			}
+			return out
+		}
+		if tt == html.SelfClosingTagToken {
+			tt = html.StartTagToken
+		}
+		tok := lexed{tt: tt, raw: string(z.Raw())}
+		if tt == html.TextToken && raw != "" && raw != "textarea" && raw != "title" {
+			tok.text = string(z.Text())
+		}
+		raw = ""
+		if tt == html.StartTagToken {
+			name, _ := z.TagName()
+			raw = rawElement(name)
+		}
+		out = append(out, tok)
+	}
+	t.Fatal("too many tokens")
+	return nil
+}
+
+func lexerTokens(t *testing.T, r io.Reader) []lexed {
+	l := newLexer(r, 0)
+	var out []lexed
+	for range 100000 {
+		raw := l.raw
+		tt := l.next()
+		if tt == html.ErrorToken {
+			if err := l.readErr(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		tok := lexed{tt: tt, raw: string(l.rawBytes())}
+		if tt == html.TextToken && raw != "" && raw != "textarea" && raw != "title" {
+			tok.text = string(l.text())
+		}
+		out = append(out, tok)
+	}
+	t.Fatal("too many tokens")
+	return nil
+}
+
+// FuzzLexer checks that the lexer splits any input into the tokenizer's
+// tokens, read whole or a byte at a time.
+func FuzzLexer(f *testing.F) {
+	for _, s := range lexerSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		want := tokenizerTokens(t, doc)
+		for _, r := range []io.Reader{strings.NewReader(doc), iotest.OneByteReader(strings.NewReader(doc))} {
+			got := lexerTokens(t, r)
+			for i := range max(len(got), len(want)) {
+				if i >= len(got) || i >= len(want) || got[i] != want[i] {
+					t.Fatalf("%q: token %d: lexer %v, tokenizer %v", doc, i, at(got, i), at(want, i))
+				}
+			}
+		}
+	})
+}
+
+func at(toks []lexed, i int) any {
+	if i < len(toks) {
+		return toks[i]
+	}
+	return "nothing"
+}
+
+// TestLexerLimit checks that a token of max bytes or more ends the work,
+// however the input is read, and that a shorter one does not.
+func TestLexerLimit(t *testing.T) {
+	doc := `<p>` + strings.Repeat("x", 100) + `</p><img src=a>`
+	for _, tc := range []struct {
+		max     int
+		tokens  int
+		tooLong bool
+	}{{0, 4, false}, {102, 4, false}, {101, 1, true}, {3, 0, true}} {
+		for _, r := range []io.Reader{strings.NewReader(doc), iotest.OneByteReader(strings.NewReader(doc))} {
+			l := newLexer(r, tc.max)
+			n := 0
+			for l.next() != html.ErrorToken {
+				n++
+			}
+			if n != tc.tokens || l.tooLong != tc.tooLong {
+				t.Errorf("max %d: %d tokens, tooLong %v; want %d, %v", tc.max, n, l.tooLong, tc.tokens, tc.tooLong)
+			}
+		}
+	}
+}
