@@ -26,8 +26,9 @@
 // by token exactly as golang.org/x/net/html's tokenizer does (the same
 // token boundaries, raw-text elements and recovery from broken markup;
 // a differential fuzz test holds the two together), through a lexer of
-// their own that is twice the tokenizer's speed: it looks at each byte
-// once, mostly with bytes.IndexByte, and copies no attribute name; the
+// their own, six times the tokenizer's speed (550-630 MB/s against 82-88
+// on the benchmark page, BenchmarkLexer): it looks at each byte once,
+// mostly with bytes.IndexByte, and copies no attribute name; the
 // tokenizer decodes the values that hold character references. As in a
 // browser, nothing in comments,
 // <script>, <style>, <textarea>, <title>, <noscript>, <iframe>, <xmp> or

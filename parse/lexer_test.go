@@ -1,12 +1,15 @@
 package parse
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
 
 	"golang.org/x/net/html"
+
+	"github.com/grabhq/grab/testserver"
 )
 
 // lexerSeeds are markup the lexer must split as the tokenizer does: each
@@ -139,6 +142,18 @@ func TestLexerLimit(t *testing.T) {
 			if n != tc.tokens || l.tooLong != tc.tooLong {
 				t.Errorf("max %d: %d tokens, tooLong %v; want %d, %v", tc.max, n, l.tooLong, tc.tokens, tc.tooLong)
 			}
+		}
+	}
+}
+
+// BenchmarkLexer is the lexer alone on the big page (compare
+// BenchmarkTokenizerNext).
+func BenchmarkLexer(b *testing.B) {
+	page := testserver.BigPage("http://127.0.0.1:8080", 20000, 5000000)
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		l := newLexer(bytes.NewReader(page), 0)
+		for l.next() != html.ErrorToken {
 		}
 	}
 }
