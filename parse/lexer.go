@@ -26,7 +26,11 @@ import (
 // reported as StartTagToken (the extractors treat the two alike).
 //
 // A token is held whole in the buffer, as the tokenizer holds it, so one
-// longer than max (Options.MaxTokenBytes) ends the work with tooLong.
+// of max bytes or more (Options.MaxTokenBytes) ends the work with
+// tooLong. As in the tokenizer, the bytes it takes to see where a token
+// ends count too: text needs the "<p" after it, a <style>'s text the
+// "</style>" (whatever the input's chunks, for the lexer never looks past
+// max bytes from a token's start).
 type lexer struct {
 	r      io.Reader
 	buf    []byte
@@ -73,7 +77,7 @@ func (l *lexer) next() html.TokenType {
 		l.newRaw = l.raw
 		tt, size := l.scan(b, l.err != nil && !cut)
 		if size < 0 {
-			if l.max > 0 && len(b) >= l.max {
+			if cut {
 				l.tooLong = true
 				return l.stop()
 			}
@@ -120,8 +124,8 @@ func (l *lexer) fill() {
 	}
 	if l.n == len(l.buf) {
 		size := 2 * len(l.buf)
-		if l.max > 0 && size > l.max {
-			size = l.max
+		if l.max > 0 && size > l.max+1 {
+			size = l.max + 1 // a byte past max tells a cut token from the end
 		}
 		buf := make([]byte, size)
 		copy(buf, l.buf[:l.n])

@@ -76,8 +76,10 @@ func tokenizerTokens(t *testing.T, doc string) []lexed {
 	return nil
 }
 
-func lexerTokens(t *testing.T, r io.Reader) []lexed {
+// lexerTokens runs the lexer on r with a first buffer of size bytes.
+func lexerTokens(t *testing.T, r io.Reader, size int) []lexed {
 	l := newLexer(r, 0)
+	l.buf = make([]byte, size)
 	var out []lexed
 	for range 100000 {
 		raw := l.raw
@@ -99,15 +101,16 @@ func lexerTokens(t *testing.T, r io.Reader) []lexed {
 }
 
 // FuzzLexer checks that the lexer splits any input into the tokenizer's
-// tokens, read whole or a byte at a time.
+// tokens, with a buffer that holds it whole and with buffers so small
+// that every token is cut and read again.
 func FuzzLexer(f *testing.F) {
 	for _, s := range lexerSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
 		want := tokenizerTokens(t, doc)
-		for _, r := range []io.Reader{strings.NewReader(doc), iotest.OneByteReader(strings.NewReader(doc))} {
-			got := lexerTokens(t, r)
+		for _, size := range []int{lexerBuf, 1, 7} {
+			got := lexerTokens(t, iotest.OneByteReader(strings.NewReader(doc)), size)
 			for i := range max(len(got), len(want)) {
 				if i >= len(got) || i >= len(want) || got[i] != want[i] {
 					t.Fatalf("%q: token %d: lexer %v, tokenizer %v", doc, i, at(got, i), at(want, i))
@@ -129,18 +132,24 @@ func at(toks []lexed, i int) any {
 func TestLexerLimit(t *testing.T) {
 	doc := `<p>` + strings.Repeat("x", 100) + `</p><img src=a>`
 	for _, tc := range []struct {
+		doc     string
 		max     int
 		tokens  int
 		tooLong bool
-	}{{0, 4, false}, {102, 4, false}, {101, 1, true}, {3, 0, true}} {
-		for _, r := range []io.Reader{strings.NewReader(doc), iotest.OneByteReader(strings.NewReader(doc))} {
-			l := newLexer(r, tc.max)
+	}{
+		{doc, 0, 4, false}, {doc, 102, 4, false}, {doc, 101, 1, true}, {doc, 3, 0, true},
+		// The input ends inside a tag at max bytes: the end, not a cut.
+		{"<a", 2, 0, false}, {"<ab", 2, 0, true},
+	} {
+		for _, size := range []int{lexerBuf, 1} {
+			l := newLexer(iotest.OneByteReader(strings.NewReader(tc.doc)), tc.max)
+			l.buf = make([]byte, size)
 			n := 0
 			for l.next() != html.ErrorToken {
 				n++
 			}
-			if n != tc.tokens || l.tooLong != tc.tooLong {
-				t.Errorf("max %d: %d tokens, tooLong %v; want %d, %v", tc.max, n, l.tooLong, tc.tokens, tc.tooLong)
+			if n != tc.tokens || l.tooLong != tc.tooLong || l.readErr() != nil {
+				t.Errorf("%.10q, max %d, buffer %d: %d tokens, tooLong %v, %v; want %d, %v", tc.doc, tc.max, size, n, l.tooLong, l.readErr(), tc.tokens, tc.tooLong)
 			}
 		}
 	}

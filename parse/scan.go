@@ -118,7 +118,7 @@ func (s *scanner) err() error {
 	err := s.lx.readErr()
 	switch {
 	case s.lx.tooLong:
-		return fmt.Errorf("parse: %w: a token longer than %d bytes (Options.MaxTokenBytes) near byte %d", ErrTruncated, s.o.maxTokenBytes(), s.lx.offset())
+		return fmt.Errorf("parse: %w: a token of %d bytes or more (Options.MaxTokenBytes) at byte %d", ErrTruncated, s.o.maxTokenBytes(), s.lx.offset())
 	case err == nil:
 		return nil
 	case errors.Is(err, errInputLimit):
