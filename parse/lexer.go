@@ -307,10 +307,7 @@ func tagEnd(b []byte, i int) (end, name int) {
 		i++
 	}
 	for {
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) {
+		if i = skipSpace(b, i); i >= len(b) {
 			return -1, 0
 		}
 		switch b[i] {
@@ -325,10 +322,7 @@ func tagEnd(b []byte, i int) (end, name int) {
 		for i < len(b) && !keyEnd[b[i]] {
 			i++
 		}
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) {
+		if i = skipSpace(b, i); i >= len(b) {
 			return -1, 0
 		}
 		switch b[i] {
@@ -340,10 +334,7 @@ func tagEnd(b []byte, i int) (end, name int) {
 			continue // no value; b[i] starts the next name or ends the tag
 		}
 		i++
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) {
+		if i = skipSpace(b, i); i >= len(b) {
 			return -1, 0
 		}
 		switch q := b[i]; q {
@@ -369,6 +360,15 @@ func tagEnd(b []byte, i int) (end, name int) {
 			}
 		}
 	}
+}
+
+// skipSpace returns the index of the first byte from b[i] on that is not
+// a space (len(b) when there is none).
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
 }
 
 // rawElement returns the lower-cased name of the element whose start tag
@@ -451,7 +451,7 @@ func rawEnd(b []byte, tag string) int {
 }
 
 // The states of scriptEnd, WHATWG's script data states as the tokenizer
-// implements them.
+// implements them (dashStep relies on the order of the escaped ones).
 const (
 	scriptData = iota
 	scriptLT
@@ -489,17 +489,23 @@ func scriptEnd(b []byte) int {
 		}
 		c := b[i]
 		i++
+		if c == '/' && (state == scriptLT || state == scriptEscapedLT) {
+			switch endTagAt(b, i, "script") {
+			case 1:
+				return i - 2
+			case -1:
+				return -1
+			}
+			if state == scriptLT {
+				state = scriptData
+			} else {
+				state = scriptEscaped
+			}
+			continue
+		}
 		switch state {
 		case scriptLT:
 			switch c {
-			case '/':
-				switch endTagAt(b, i, "script") {
-				case 1:
-					return i - 2
-				case -1:
-					return -1
-				}
-				state = scriptData
 			case '!':
 				state = scriptEscapeStart
 			default:
@@ -517,34 +523,9 @@ func scriptEnd(b []byte) int {
 				state = scriptEscapedDashDash
 			}
 		case scriptEscaped, scriptEscapedDash, scriptEscapedDashDash:
-			switch c {
-			case '-':
-				if state == scriptEscaped {
-					state = scriptEscapedDash
-				} else {
-					state = scriptEscapedDashDash
-				}
-			case '<':
-				state = scriptEscapedLT
-			case '>':
-				if state == scriptEscapedDashDash {
-					state = scriptData
-				} else {
-					state = scriptEscaped
-				}
-			default:
-				state = scriptEscaped
-			}
+			state = dashStep(state, scriptEscaped, c)
 		case scriptEscapedLT:
 			switch {
-			case c == '/':
-				switch endTagAt(b, i, "script") {
-				case 1:
-					return i - 2
-				case -1:
-					return -1
-				}
-				state = scriptEscaped
 			case isLetter(c):
 				// A "<script" opens the double-escaped state.
 				i--
@@ -573,24 +554,7 @@ func scriptEnd(b []byte) int {
 				state = scriptData
 			}
 		case scriptDoubleEscaped, scriptDoubleEscapedDash, scriptDoubleEscapedDashDash:
-			switch c {
-			case '-':
-				if state == scriptDoubleEscaped {
-					state = scriptDoubleEscapedDash
-				} else {
-					state = scriptDoubleEscapedDashDash
-				}
-			case '<':
-				state = scriptDoubleEscapedLT
-			case '>':
-				if state == scriptDoubleEscapedDashDash {
-					state = scriptData
-				} else {
-					state = scriptDoubleEscaped
-				}
-			default:
-				state = scriptDoubleEscaped
-			}
+			state = dashStep(state, scriptDoubleEscaped, c)
 		case scriptDoubleEscapedLT:
 			if c != '/' {
 				i--
@@ -608,6 +572,24 @@ func scriptEnd(b []byte) int {
 			}
 		}
 	}
+}
+
+// dashStep is a step of scriptEnd in the escaped or the double-escaped
+// states (base, then its Dash, DashDash and LT states, in that order):
+// dashes count up to two, "<" may open a tag, and "-->" returns to the
+// script data state.
+func dashStep(state, base int, c byte) int {
+	switch c {
+	case '-':
+		return min(state+1, base+2)
+	case '<':
+		return base + 3
+	case '>':
+		if state == base+2 {
+			return scriptData
+		}
+	}
+	return base
 }
 
 // commentEnd returns the length of the comment at the start of b, whose
