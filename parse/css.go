@@ -94,37 +94,57 @@ func skipUntil(s string, i int, end byte, block bool) int {
 // value and the position after it.
 func cssString(s string, i int) (string, int) {
 	q := s[i]
-	var b strings.Builder
-	plain := true
-	start := i + 1
-	for j := start; j < len(s); j++ {
+	v := cssValue{s: s, start: i + 1, plain: true}
+	for j := v.start; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == q:
-			if plain {
-				return s[start:j], j + 1
-			}
-			return b.String(), j + 1
+			return v.upTo(j), j + 1
 		case c == '\n':
 			// An unterminated string ends at the newline (a bad string).
 			return "", j
 		case c == '\\':
-			if plain {
-				b.WriteString(s[start:j])
-				plain = false
-			}
-			var r string
-			r, j = cssEscape(s, j)
-			b.WriteString(r)
+			j = v.escape(j)
 		default:
-			if !plain {
-				b.WriteByte(c)
-			}
+			v.add(c)
 		}
 	}
-	if plain {
-		return s[start:], len(s)
+	return v.upTo(len(s)), len(s)
+}
+
+// cssValue is the value of a CSS string or url token being read from s:
+// a slice of s from start until the first escape, a copy from there on.
+type cssValue struct {
+	s     string
+	start int
+	b     strings.Builder
+	plain bool // no escape yet: the value is s[start:j]
+}
+
+// escape decodes the escape at s[j] == '\\' into the value and returns the
+// position of its last byte.
+func (v *cssValue) escape(j int) int {
+	if v.plain {
+		v.b.WriteString(v.s[v.start:j])
+		v.plain = false
 	}
-	return b.String(), len(s)
+	r, j := cssEscape(v.s, j)
+	v.b.WriteString(r)
+	return j
+}
+
+// add adds the plain byte c, read at the current position.
+func (v *cssValue) add(c byte) {
+	if !v.plain {
+		v.b.WriteByte(c)
+	}
+}
+
+// upTo returns the value read before s[j].
+func (v *cssValue) upTo(j int) string {
+	if v.plain {
+		return v.s[v.start:j]
+	}
+	return v.b.String()
 }
 
 // cssEscape decodes the escape at s[i] == '\\' and returns its value and
@@ -172,25 +192,18 @@ func cssURL(s string, i int) (string, int) {
 		}
 		return v, min(j+1, len(s))
 	}
-	var b strings.Builder
-	start, plain := i, true
+	v := cssValue{s: s, start: i, plain: true}
 	for j := i; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == ')':
-			if plain {
-				return s[start:j], j + 1
-			}
-			return b.String(), j + 1
+			return v.upTo(j), j + 1
 		case isSpace(c):
 			k := j
 			for k < len(s) && isSpace(s[k]) {
 				k++
 			}
 			if k < len(s) && s[k] == ')' {
-				if plain {
-					return s[start:j], k + 1
-				}
-				return b.String(), k + 1
+				return v.upTo(j), k + 1
 			}
 			for k < len(s) && s[k] != ')' { // a bad url
 				k++
@@ -203,17 +216,9 @@ func cssURL(s string, i int) (string, int) {
 			}
 			return "", min(j+1, len(s))
 		case c == '\\':
-			if plain {
-				b.WriteString(s[start:j])
-				plain = false
-			}
-			var r string
-			r, j = cssEscape(s, j)
-			b.WriteString(r)
+			j = v.escape(j)
 		default:
-			if !plain {
-				b.WriteByte(c)
-			}
+			v.add(c)
 		}
 	}
 	return "", len(s) // no closing parenthesis: not a url token
