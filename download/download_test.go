@@ -655,3 +655,43 @@ func TestRetrieve(t *testing.T) {
 		t.Fatalf("Retrieve 404 err = %v", err)
 	}
 }
+
+// TestNoHash: without a use for it, no SHA-256 is computed; a checksum is
+// still verified, and a resumed file is still whole.
+func TestNoHash(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	want := testkit.DownloadContent(t, "a.bin", "", 150000)
+	c := client(t)
+	c.NoHash = true
+	res, err := c.Do(t.Context(),
+		download.Request{URL: base + "/dl/150000/a.bin", Dir: dir},
+		download.Request{URL: base + "/dl/150000/a.bin", Dir: dir, Name: "sum.bin", Checksum: "sha256=" + testkit.SHA256(want)},
+		download.Request{URL: base + "/dl/150000/a.bin", Dir: dir, Name: "bad.bin", Checksum: "sha256=" + strings.Repeat("0", 64)},
+	)
+	if res[0].Outcome != download.Downloaded || res[0].SHA256 != "" || res[0].Size != 150000 {
+		t.Errorf("no checksum: %+v, want downloaded with no SHA-256", res[0])
+	}
+	wantFile(t, filepath.Join(dir, "a.bin"), want)
+	if res[1].Outcome != download.Downloaded || res[1].SHA256 != testkit.SHA256(want) {
+		t.Errorf("checksum: %+v, want downloaded and hashed", res[1])
+	}
+	if !errors.Is(err, download.ErrChecksum) || res[2].Outcome != download.Failed {
+		t.Errorf("wrong checksum: %v, %v; want ErrChecksum", res[2].Outcome, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.bin")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("bad.bin exists: %v", err)
+	}
+
+	// A resume with no hash: the part is not read back, the file is whole.
+	u := base + "/dl/200000/r.bin?key=nohash&mode=drop&after=70000"
+	c.Retries = -1
+	if res, _ := c.Do(t.Context(), download.Request{URL: u, Dir: dir}); res[0].Outcome != download.Failed {
+		t.Fatalf("first Do: %v, want a failure", res[0].Outcome)
+	}
+	res, err = c.Do(t.Context(), download.Request{URL: u, Dir: dir})
+	if err != nil || res[0].Outcome != download.Resumed || res[0].SHA256 != "" {
+		t.Fatalf("second Do = %+v, %v; want resumed, no SHA-256", res[0], err)
+	}
+	wantFile(t, filepath.Join(dir, "r.bin"), testkit.DownloadContent(t, "r.bin", "", 200000))
+}

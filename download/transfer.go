@@ -335,10 +335,15 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	bufp := b.buffer()
 	defer b.put(bufp)
 	buf := bufp[:]
-	h := sha256.New()
+	var h hash.Hash // nil: nothing needs the file's SHA-256
+	if !b.c.NoHash || j.sum != nil || b.c.Dedup {
+		h = sha256.New()
+	}
 	if off > 0 { // a file just opened is at offset 0
-		if err := hashPrefix(h, f, off, buf); err != nil {
-			return err
+		if h != nil {
+			if err := hashPrefix(h, f, off, buf); err != nil {
+				return err
+			}
 		}
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
 			return fileErr(err)
@@ -351,7 +356,10 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if total >= 0 && done != total {
 		return fmt.Errorf("%w: got %d of %d bytes", ErrLength, done, total)
 	}
-	sum := h.Sum(nil)
+	var sum []byte
+	if h != nil {
+		sum = h.Sum(nil)
+	}
 	res.LengthUnknown = resp.LengthUnknown && j.sum == nil
 	if j.sum != nil && !bytes.Equal(sum, j.sum) {
 		f.Close()
@@ -371,7 +379,10 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return fileErr(err)
 		}
 	}
-	res.Size, res.SHA256 = done, hex.EncodeToString(sum)
+	res.Size = done
+	if h != nil {
+		res.SHA256 = hex.EncodeToString(sum)
+	}
 	if anon {
 		return t.link(f, res)
 	}
@@ -435,13 +446,13 @@ func (t *transfer) link(f *os.File, res *Result) error {
 	return nil
 }
 
-// copy streams the body into f from offset off, hashing it, under the rate
-// limit, resetting the stall watchdog, and reports the file's size. Reads
-// fill half of buf or more before a write, so a fast body takes few
-// writes. The hash runs on the transfer's goroutine: handing buffers to a
-// hashing goroutine cost more CPU than it hid (scheduler wake-ups) and
-// lost time whenever the other core was busy, as it is with two cores and
-// a server.
+// copy streams the body into f from offset off, hashing it into h unless
+// h is nil, under the rate limit, resetting the stall watchdog, and
+// reports the file's size. Reads fill half of buf or more before a
+// write, so a fast body takes few writes. The hash runs on the transfer's
+// goroutine: handing buffers to a hashing goroutine cost more CPU than it
+// hid (scheduler wake-ups) and lost time whenever the other core was
+// busy, as it is with two cores and a server.
 func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
 	b, j := t.b, t.j
 	stall := b.stall()
@@ -480,7 +491,9 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 			if _, err := f.Write(buf[:n]); err != nil {
 				return done, fileErr(err)
 			}
-			h.Write(buf[:n])
+			if h != nil {
+				h.Write(buf[:n])
+			}
 			done += int64(n)
 			b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
 		}

@@ -369,6 +369,9 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 			return nil, fmt.Errorf("%s is not a directory", r.Dir)
 		}
 	}
+	// Only the JSON lines show a file's SHA-256 (a checksum or --dedup
+	// has the library hash all the same).
+	c.NoHash = !jsonOut
 	start := time.Now()
 	pr := newProgress(e.stderr, progressModeFor(e.stderr, quiet), len(reqs))
 	var outMu sync.Mutex
