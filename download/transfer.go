@@ -23,6 +23,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/filekind"
 	"github.com/grabhq/grab/internal/retryafter"
 )
@@ -462,6 +463,32 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 		chunk = min(chunk, b.limiter.Burst())
 	}
 	speed := newSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime)
+	if fr, ok := r.(fileReader); ok && h == nil && b.limiter == nil && speed == nil {
+		// Nothing to see in the bytes: the transport moves them from the
+		// socket to the file (splice on Linux), if it can.
+		for {
+			n, err := fr.ReadFile(f, 1<<30)
+			if errors.Is(err, errors.ErrUnsupported) {
+				break // nothing read: the loop below reads
+			}
+			if n > 0 {
+				if watchdog != nil {
+					watchdog.Reset(stall)
+				}
+				done += n
+				b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
+			}
+			var fe *conn.FileWriteError
+			switch {
+			case err == io.EOF:
+				return done, nil
+			case errors.As(err, &fe):
+				return done, fileErr(fe.Err)
+			case err != nil:
+				return done, err
+			}
+		}
+	}
 	for {
 		n := 0
 		var rerr error
@@ -504,6 +531,12 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 			return done, rerr
 		}
 	}
+}
+
+// fileReader is a body that moves its bytes into a file itself
+// (fetch.Response.ReadFile).
+type fileReader interface {
+	ReadFile(f *os.File, max int64) (int64, error)
 }
 
 // speedCheck measures a body's speed over windows of a set length, for

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,7 +239,31 @@ func (b *exchangeBody) release() {
 }
 
 func (b *exchangeBody) Read(p []byte) (int, error) {
-	watched := b.stall > 0 && len(p) > 0
+	watched := b.wait(len(p) > 0)
+	n, err := b.rc.Read(p)
+	return n, b.after(watched, int64(n), err)
+}
+
+// ReadFile moves up to max bytes of the body into f without copying them
+// through memory where the transport can (fetch/conn's splice), as Read
+// would; errors.ErrUnsupported, before anything is read, where it cannot.
+func (b *exchangeBody) ReadFile(f *os.File, max int64) (int64, error) {
+	fr, ok := b.rc.(fileReader)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	watched := b.wait(max > 0)
+	n, err := fr.ReadFile(f, max)
+	if errors.Is(err, errors.ErrUnsupported) {
+		b.waiting.Store(0)
+		return 0, err
+	}
+	return n, b.after(watched, n, err)
+}
+
+// wait marks a read starting, for the stall timer, when it may wait.
+func (b *exchangeBody) wait(reads bool) bool {
+	watched := b.stall > 0 && reads
 	if watched {
 		if b.phase.Load() != phaseBody {
 			// The first Read: from now on the timer watches the body.
@@ -247,11 +272,16 @@ func (b *exchangeBody) Read(p []byte) (int, error) {
 		}
 		b.waiting.Store(int64(time.Since(b.start)) + 1)
 	}
-	n, err := b.rc.Read(p)
+	return watched
+}
+
+// after counts n bytes read with err, and ends the exchange at the
+// body's end.
+func (b *exchangeBody) after(watched bool, n int64, err error) error {
 	if watched {
 		b.waiting.Store(0)
 	}
-	b.got += int64(n)
+	b.got += n
 	switch {
 	case err == io.EOF:
 		if b.timings != nil && b.timings.Done.IsZero() {
@@ -265,7 +295,14 @@ func (b *exchangeBody) Read(p []byte) (int, error) {
 			err = &TruncatedError{Got: b.got, Want: b.want}
 		}
 	}
-	return n, err
+	return err
+}
+
+// fileReader is a body that moves its bytes into a file itself (fetch/conn's
+// splice); ReadFile returns errors.ErrUnsupported, having read nothing,
+// when it cannot.
+type fileReader interface {
+	ReadFile(f *os.File, max int64) (int64, error)
 }
 
 func (b *exchangeBody) Close() error {

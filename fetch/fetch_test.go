@@ -4,11 +4,13 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -197,6 +199,68 @@ func TestCopy(t *testing.T) {
 		var te *fetch.TruncatedError
 		if !errors.As(err, &te) || n != 50000 {
 			t.Errorf("io.Copy of a short body = %d, %v, want 50000, *TruncatedError", n, err)
+		}
+	})
+}
+
+// TestCopyToFile: io.Copy(f, resp) into a file moves the body without a
+// copy through memory where the transport can (fetch/conn over plain
+// HTTP, on Linux: Response.ReadFile), and reads it otherwise; either way
+// the file holds the body, and a short body fails.
+func TestCopyToFile(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		dir := t.TempDir()
+		for i, tt := range []struct {
+			path string
+			want int64
+		}{
+			{"/fault/lie?length=300000&actual=300000", 300000},
+			{"/fault/lie?length=300000&actual=200000", -1},
+		} {
+			resp, err := o.Open(t.Context(), w.urls["a"]+tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Create(filepath.Join(dir, fmt.Sprint(i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(f, resp)
+			resp.Close()
+			f.Close()
+			if tt.want < 0 {
+				var te *fetch.TruncatedError
+				if !errors.As(err, &te) || n != 200000 {
+					t.Errorf("%s: io.Copy = %d, %v, want 200000, *TruncatedError", tt.path, n, err)
+				}
+				continue
+			}
+			b, _ := os.ReadFile(f.Name())
+			if err != nil || n != tt.want || int64(len(b)) != tt.want || b[len(b)-1] != 'a'+byte((tt.want-1)%26) {
+				t.Errorf("%s: io.Copy = %d, %v; file of %d bytes", tt.path, n, err, len(b))
+			}
+		}
+
+		// Whether ReadFile moves the bytes itself: only on fetch/conn, on
+		// Linux, and never for a decoded body.
+		f, err := os.Create(filepath.Join(dir, "rf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, path := range []string{"/bytes/1000", "/gzip"} {
+			resp, err := o.Open(t.Context(), w.urls["a"]+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = resp.ReadFile(f, 1<<20)
+			resp.Close()
+			spliced := kind == "conn" && runtime.GOOS == "linux" && path == "/bytes/1000"
+			if got := !errors.Is(err, errors.ErrUnsupported); got != spliced {
+				t.Errorf("%s: ReadFile moved bytes = %v (%v), want %v", path, got, err, spliced)
+			}
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -656,6 +657,18 @@ type doneBody struct {
 
 func (b *doneBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.st.end)
+	}
+	return n, err
+}
+
+func (b *doneBody) ReadFile(f *os.File, max int64) (int64, error) {
+	fr, ok := b.rc.(fileReader)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	n, err := fr.ReadFile(f, max)
 	if err == io.EOF {
 		b.once.Do(b.st.end)
 	}

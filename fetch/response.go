@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 
 	"golang.org/x/text/transform"
@@ -85,6 +86,22 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if wt, ok := r.Body.(io.WriterTo); ok {
 		return wt.WriteTo(w) // as io.Copy(w, r.Body): a file: body's sendfile
 	}
+	var total int64
+	if f, ok := w.(*os.File); ok {
+		for {
+			n, err := r.ReadFile(f, 1<<30)
+			if errors.Is(err, errors.ErrUnsupported) {
+				break // nothing was read: copy below
+			}
+			total += n
+			if err == io.EOF {
+				return total, nil
+			}
+			if err != nil {
+				return total, err
+			}
+		}
+	}
 	var buf *[copyBufferSize]byte
 	if r.buffers != nil {
 		buf, _ = r.buffers.Get().(*[copyBufferSize]byte)
@@ -99,7 +116,23 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if r.buffers != nil {
 		r.buffers.Put(buf)
 	}
-	return n, err
+	return total + n, err
+}
+
+// ReadFile moves up to max bytes of the body into f, at its offset, as
+// Read would return them (io.EOF at the end), without copying them
+// through memory: on Linux, a body of declared length over plain HTTP on
+// fetch/conn's transport (the default for http URLs) goes from the socket
+// to the file by splice(2). Anywhere else (TLS, chunked, decoded, net/http's
+// transport, other systems) it returns errors.ErrUnsupported before
+// reading anything, and the caller reads the body. A failure to write f
+// is a *conn.FileWriteError.
+func (r *Response) ReadFile(f *os.File, max int64) (int64, error) {
+	fr, ok := r.Body.(fileReader)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	return fr.ReadFile(f, max)
 }
 
 // Close closes the body; the connection is reused when the body was read to

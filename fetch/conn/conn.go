@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -197,6 +199,8 @@ type Conn struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool
+	pipe      atomic.Pointer[splicePipe] // made by the first ReadFile; closed by Close
 
 	state    state
 	err      error // why the connection is closed, for ErrClosed
@@ -363,7 +367,13 @@ func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
 // Close closes the connection. It may be called at any time, also
 // concurrently with a request to abort it.
 func (c *Conn) Close() error {
-	c.closeOnce.Do(func() { c.closeErr = c.nc.Close() })
+	c.closeOnce.Do(func() {
+		c.closed.Store(true)
+		c.closeErr = c.nc.Close()
+		if p := c.pipe.Swap(nil); p != nil {
+			p.close()
+		}
+	})
 	return c.closeErr
 }
 
@@ -999,13 +1009,7 @@ func (r *capReader) Read(p []byte) (int, error) {
 			p = p[:r.limit]
 		}
 	}
-	if t := r.c.cfg.timeout; t > 0 {
-		d := time.Now().Add(t)
-		if by := r.c.readBy; !by.IsZero() && by.Before(d) {
-			d = by
-		}
-		r.c.nc.SetReadDeadline(d)
-	}
+	r.c.readDeadline()
 	n, err := r.r.Read(p)
 	if isTimeout(err) {
 		r.timedOut = err
@@ -1018,6 +1022,17 @@ func (r *capReader) Read(p []byte) (int, error) {
 		r.record(p[:n])
 	}
 	return n, err
+}
+
+// readDeadline applies the inactivity timeout to the next read.
+func (c *Conn) readDeadline() {
+	if t := c.cfg.timeout; t > 0 {
+		d := time.Now().Add(t)
+		if by := c.readBy; !by.IsZero() && by.Before(d) {
+			d = by
+		}
+		c.nc.SetReadDeadline(d)
+	}
 }
 
 // deadlineWriter applies the inactivity timeout to writes.
@@ -1080,11 +1095,13 @@ func (c *Conn) startBody(r *Response) {
 	case r.Chunked:
 		b.src = httputil.NewChunkedReader(c.br)
 		b.want = -1
+	case r.ContentLength > 0:
+		b.sized = true // read from c.br, counted against want
 	default:
-		b.src = r.raw.Body // Content-Length or close-delimited, read by net/http
+		b.src = r.raw.Body // close-delimited, read by net/http
 	}
 	r.Body = b
-	if b.src == nil {
+	if b.src == nil && !b.sized {
 		b.finish()
 	}
 }
@@ -1092,24 +1109,114 @@ func (c *Conn) startBody(r *Response) {
 // body streams a response body and returns the connection to idle at its
 // end.
 type body struct {
-	c    *Conn
-	resp *Response
-	src  io.Reader
-	got  int64
-	want int64
-	done bool
-	err  error
+	c     *Conn
+	resp  *Response
+	src   io.Reader
+	sized bool // a Content-Length body: read straight from c.br, want bytes
+	got   int64
+	want  int64
+	done  bool
+	err   error
 }
 
 func (b *body) Read(p []byte) (int, error) {
 	if b.done {
-		if b.err != nil {
-			return 0, b.err
-		}
-		return 0, io.EOF
+		return 0, b.doneErr()
 	}
-	n, err := b.src.Read(p)
-	b.got += int64(n)
+	var n int
+	var err error
+	if b.sized {
+		if rest := b.want - b.got; int64(len(p)) > rest {
+			p = p[:rest]
+		}
+		n, err = b.c.br.Read(p)
+	} else {
+		n, err = b.src.Read(p)
+	}
+	k, err := b.account(int64(n), err)
+	return int(k), err
+}
+
+// ReadFile moves up to max bytes of the body into f, at its offset, and
+// returns how many, with io.EOF at the body's end, as Read does. On
+// Linux, for a Content-Length body on a plain TCP connection, the bytes
+// go from the socket to the file with splice(2), never through the
+// caller's memory; elsewhere (TLS, chunked or close-delimited framing,
+// other systems) it returns errors.ErrUnsupported before reading
+// anything, and the caller reads. A failure to write f is a
+// *FileWriteError; the connection is then closed, as for any error.
+func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
+	if !b.sized || !b.c.canSplice() {
+		return 0, errors.ErrUnsupported
+	}
+	if b.done {
+		return 0, b.doneErr()
+	}
+	max = min(max, b.want-b.got)
+	if max <= 0 {
+		return 0, nil
+	}
+	if k := b.c.br.Buffered(); k > 0 {
+		// What the head's read brought along goes first, by write.
+		p, _ := b.c.br.Peek(int(min(int64(k), max)))
+		n, err := f.Write(p)
+		b.c.br.Discard(n)
+		if err != nil {
+			b.got += int64(n)
+			return int64(n), b.broken(&FileWriteError{err})
+		}
+		return b.account(int64(n), nil)
+	}
+	b.c.readDeadline()
+	n, err := b.c.splice(f, max)
+	var fe *FileWriteError
+	if errors.As(err, &fe) {
+		b.got += n
+		return n, b.broken(err)
+	}
+	if err == nil && n == 0 {
+		err = io.EOF // the server closed the connection
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if isTimeout(err) {
+		b.c.cr.timedOut = err
+	}
+	return b.account(n, err)
+}
+
+// A FileWriteError is a failure of [Conn]'s body to write the file it
+// was moving bytes to (a full disk), rather than one of the connection.
+type FileWriteError struct{ Err error }
+
+func (e *FileWriteError) Error() string { return "conn: writing the body to a file: " + e.Err.Error() }
+func (e *FileWriteError) Unwrap() error { return e.Err }
+
+func (b *body) doneErr() error {
+	if b.err != nil {
+		return b.err
+	}
+	return io.EOF
+}
+
+// broken ends the body with err, closing the connection.
+func (b *body) broken(err error) error {
+	b.err, b.done = err, true
+	b.c.fail(err)
+	return err
+}
+
+// account counts n bytes read with err, ending the body at its end or
+// on an error.
+func (b *body) account(n int64, err error) (int64, error) {
+	b.got += n
+	if b.sized && err == nil && b.got == b.want {
+		err = io.EOF
+	}
+	if b.sized && err == io.EOF && b.got < b.want {
+		err = io.ErrUnexpectedEOF
+	}
 	switch {
 	case err == io.EOF:
 		if b.resp.Chunked {

@@ -23,7 +23,13 @@ type Response struct {
 	// with the empty line that ends them.
 	RawHead string
 	// Body streams the body. Read it to the end or close it before the
-	// next request; closing it early closes the connection.
+	// next request; closing it early closes the connection. It also has
+	// ReadFile(f *os.File, max int64) (int64, error), which moves up to
+	// max bytes into f as Read would return them: on Linux, a
+	// Content-Length body on a plain TCP connection goes from the socket
+	// to the file by splice(2), never through memory; elsewhere ReadFile
+	// returns errors.ErrUnsupported, having read nothing. A failure to
+	// write f is a *FileWriteError.
 	Body io.ReadCloser
 	// ContentLength is the declared length, or -1 for a chunked or
 	// close-delimited body.

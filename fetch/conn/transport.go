@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -404,6 +405,27 @@ type pooledBody struct {
 
 func (b *pooledBody) Read(p []byte) (int, error) {
 	n, err := b.r.Body.Read(p)
+	return n, b.after(err)
+}
+
+// ReadFile moves up to max bytes of the body into f, as [Conn]'s body
+// does: by splice(2) from the socket where it can, else
+// errors.ErrUnsupported before anything is read.
+func (b *pooledBody) ReadFile(f *os.File, max int64) (int64, error) {
+	rb, ok := b.r.Body.(*body)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	n, err := rb.ReadFile(f, max)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return 0, err
+	}
+	return n, b.after(err)
+}
+
+// after returns the connection to the pool at the body's end, and stops
+// watching the request's context on an error.
+func (b *pooledBody) after(err error) error {
 	if err == io.EOF {
 		if len(b.r.Trailer.fields) > 0 {
 			b.resp.Trailer = b.r.Trailer.HTTP()
@@ -415,7 +437,7 @@ func (b *pooledBody) Read(p []byte) (int, error) {
 			err = fmt.Errorf("%w (%v)", cerr, err)
 		}
 	}
-	return n, err
+	return err
 }
 
 func (b *pooledBody) release() {
