@@ -1113,10 +1113,13 @@ type body struct {
 	resp  *Response
 	src   io.Reader
 	sized bool // a Content-Length body: read straight from c.br, want bytes
-	got   int64
-	want  int64
-	done  bool
-	err   error
+	// noSplice: the file given to ReadFile refused a splice; later calls
+	// return errors.ErrUnsupported, and the caller reads
+	noSplice bool
+	got      int64
+	want     int64
+	done     bool
+	err      error
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -1146,7 +1149,7 @@ func (b *body) Read(p []byte) (int, error) {
 // anything, and the caller reads. A failure to write f is a
 // *FileWriteError; the connection is then closed, as for any error.
 func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
-	if !b.sized || !b.c.canSplice() {
+	if !b.sized || b.noSplice || !b.c.canSplice() {
 		return 0, errors.ErrUnsupported
 	}
 	if b.done {
@@ -1169,6 +1172,9 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 	}
 	b.c.readDeadline()
 	n, err := b.c.splice(f, max)
+	if err == errSpliceRefused {
+		b.noSplice, err = true, nil // f took these by write: the rest is read
+	}
 	var fe *FileWriteError
 	if errors.As(err, &fe) {
 		b.got += n
@@ -1185,6 +1191,10 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 	}
 	return b.account(n, err)
 }
+
+// errSpliceRefused says the file refused a splice: the bytes taken from
+// the socket went to it by write instead.
+var errSpliceRefused = errors.New("conn: the file takes no splice")
 
 // A FileWriteError is a failure of [Conn]'s body to write the file it
 // was moving bytes to (a full disk), rather than one of the connection.

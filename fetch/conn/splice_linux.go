@@ -2,6 +2,7 @@ package conn
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -123,6 +124,14 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 		switch {
 		case werr == unix.EINTR:
 			continue
+		case werr == unix.EINVAL && done == 0:
+			// f takes no splice (a terminal, a file opened to append):
+			// the bytes in the pipe go by read and write, and the body
+			// reads from then on.
+			if err := drainPipe(p.r, f, n); err != nil {
+				return 0, err
+			}
+			return n, errSpliceRefused
 		case werr == nil && k == 0:
 			werr = errors.New("splice wrote nothing")
 		}
@@ -132,4 +141,38 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 		done += k
 	}
 	return n, nil
+}
+
+// drainPipe writes the n bytes waiting in the pipe r to f, through memory.
+func drainPipe(r, f *os.File, n int64) error {
+	rc, err := r.SyscallConn()
+	if err != nil {
+		return &FileWriteError{err}
+	}
+	var buf [32 << 10]byte
+	for n > 0 {
+		var k int
+		var rerr error
+		if cerr := rc.Control(func(fd uintptr) {
+			for {
+				k, rerr = unix.Read(int(fd), buf[:min(n, int64(len(buf)))])
+				if rerr != unix.EINTR {
+					break
+				}
+			}
+		}); cerr != nil {
+			rerr = cerr
+		}
+		if rerr == nil && k == 0 {
+			rerr = errors.New("the pipe ran dry")
+		}
+		if rerr != nil {
+			return &FileWriteError{fmt.Errorf("reading back the splice pipe: %w", rerr)}
+		}
+		if _, err := f.Write(buf[:k]); err != nil {
+			return &FileWriteError{err}
+		}
+		n -= int64(k)
+	}
+	return nil
 }

@@ -253,6 +253,36 @@ func TestReadFileFaults(t *testing.T) {
 		checkClosed(t, c)
 	})
 
+	t.Run("a file opened to append refuses splice", func(t *testing.T) {
+		c, r := open(t, serveBodies(1<<20, withLength(body)))
+		// Read what came with the head, so the next call splices.
+		first := make([]byte, c.br.Buffered())
+		if _, err := io.ReadFull(r.Body, first); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(t.TempDir(), "append")
+		os.WriteFile(name, first, 0o644)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fr := r.Body.(fileReader)
+		n, err := fr.ReadFile(f, 1<<30)
+		if err != nil || n == 0 {
+			t.Fatalf("first ReadFile = %d, %v; want bytes written the other way", n, err)
+		}
+		if n, err := fr.ReadFile(f, 1<<30); !errors.Is(err, errors.ErrUnsupported) || n != 0 {
+			t.Fatalf("second ReadFile = %d, %v; want 0, ErrUnsupported", n, err)
+		}
+		if _, err := io.Copy(f, r.Body); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(name); !bytes.Equal(got, body) {
+			t.Fatalf("the file holds %d bytes, not the body's %d", len(got), len(body))
+		}
+	})
+
 	t.Run("chunked is unsupported", func(t *testing.T) {
 		_, r := open(t, respondRaw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false))
 		if n, err := r.Body.(fileReader).ReadFile(tempFile(t), 100); !errors.Is(err, errors.ErrUnsupported) || n != 0 {
