@@ -572,9 +572,18 @@ type job struct {
 	name  string   // the final name (FromHeader may change it)
 	temp  string   // the name the part and sidecar are named after
 	sum   []byte   // the SHA-256 asked for, or nil
+
+	joined, joinedName string // path()'s last result and the name it joined
 }
 
-func (j *job) path() string { return filepath.Join(j.dir, j.name) }
+// path is the final file's path, joined once per name: it goes with every
+// progress event. Only the job's goroutine calls it.
+func (j *job) path() string {
+	if j.joined == "" || j.joinedName != j.name {
+		j.joined, j.joinedName = filepath.Join(j.dir, j.name), j.name
+	}
+	return j.joined
+}
 
 // prepare checks a Request and chooses its names.
 func (b *batch) prepare(i int, r Request) (*job, error) {

@@ -15,7 +15,11 @@ import (
 // closed with it. Its ends are *os.File so that a Close racing a splice
 // waits for the splice rather than freeing a descriptor in use.
 type splicePipe struct {
-	r, w *os.File
+	r, w   *os.File
+	rr, rw syscall.RawConn // of r and w, made once
+	sock   syscall.RawConn // the connection's socket
+	f      *os.File        // the last file written (kept alive here, so never
+	fc     syscall.RawConn // another at its address), and its RawConn
 }
 
 // pipeSize is the pipe's capacity asked for (as Go's own splice does): a
@@ -23,13 +27,25 @@ type splicePipe struct {
 // 64 KiB. A refusal leaves the default.
 const pipeSize = 1 << 20
 
-func newSplicePipe() (*splicePipe, error) {
+func newSplicePipe(nc net.Conn) (*splicePipe, error) {
+	sock, err := nc.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return nil, err
+	}
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return nil, err
 	}
 	unix.FcntlInt(uintptr(fds[0]), unix.F_SETPIPE_SZ, pipeSize)
-	return &splicePipe{r: os.NewFile(uintptr(fds[0]), "|0"), w: os.NewFile(uintptr(fds[1]), "|1")}, nil
+	p := &splicePipe{r: os.NewFile(uintptr(fds[0]), "|0"), w: os.NewFile(uintptr(fds[1]), "|1"), sock: sock}
+	if p.rr, err = p.r.SyscallConn(); err == nil {
+		p.rw, err = p.w.SyscallConn()
+	}
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
 }
 
 func (p *splicePipe) close() {
@@ -55,7 +71,7 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 	p := c.pipe.Load()
 	if p == nil {
 		var err error
-		if p, err = newSplicePipe(); err != nil {
+		if p, err = newSplicePipe(c.nc); err != nil {
 			return 0, err
 		}
 		c.pipe.Store(p)
@@ -65,14 +81,7 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 			return 0, net.ErrClosed
 		}
 	}
-	sc, err := c.nc.(syscall.Conn).SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	pw, err := p.w.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
+	sc, pw := p.sock, p.rw
 	// Socket to pipe: the socket is non-blocking; EAGAIN waits for it in
 	// the poller, under the connection's read deadline.
 	var n int64
@@ -98,14 +107,15 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 		return 0, os.NewSyscallError("splice", serr)
 	}
 	// Pipe to file: the pipe holds n bytes; a regular file takes them.
-	pr, err := p.r.SyscallConn()
-	if err != nil {
-		return 0, &FileWriteError{err}
+	pr := p.rr
+	if p.f != f {
+		fc, err := f.SyscallConn()
+		if err != nil {
+			return 0, &FileWriteError{err}
+		}
+		p.f, p.fc = f, fc
 	}
-	fc, err := f.SyscallConn()
-	if err != nil {
-		return 0, &FileWriteError{err}
-	}
+	fc := p.fc
 	done := int64(0)
 	for done < n {
 		var k int64
