@@ -214,14 +214,16 @@ func TestReadFileFaults(t *testing.T) {
 		checkClosed(t, c)
 	})
 
+	// stall sends the head and 1000 bytes of the body, then nothing until
+	// the client closes.
+	stall := func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		testkit.ReadHead(br)
+		io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"+string(body[:1000]))
+		io.Copy(io.Discard, br)
+	}
+
 	t.Run("inactivity timeout", func(t *testing.T) {
-		head := "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"
-		stall := func(nc net.Conn) {
-			br := bufio.NewReader(nc)
-			testkit.ReadHead(br)
-			io.WriteString(nc, head+string(body[:1000]))
-			io.Copy(io.Discard, br) // until the client closes
-		}
 		c, r := open(t, stall, WithTimeout(200*time.Millisecond))
 		start := time.Now()
 		n, err := readFileAll(t, r, tempFile(t), 0, 1<<30)
@@ -234,13 +236,6 @@ func TestReadFileFaults(t *testing.T) {
 	})
 
 	t.Run("Close during a splice", func(t *testing.T) {
-		head := "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"
-		stall := func(nc net.Conn) {
-			br := bufio.NewReader(nc)
-			testkit.ReadHead(br)
-			io.WriteString(nc, head+string(body[:1000]))
-			io.Copy(io.Discard, br)
-		}
 		c, r := open(t, stall)
 		timer := time.AfterFunc(100*time.Millisecond, func() { c.Close() })
 		defer timer.Stop()
