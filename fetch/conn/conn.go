@@ -1181,10 +1181,7 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 		return n, b.broken(err)
 	}
 	if err == nil && n == 0 {
-		err = io.EOF // the server closed the connection
-	}
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
+		err = io.ErrUnexpectedEOF // the server closed the connection early
 	}
 	if isTimeout(err) {
 		b.c.cr.timedOut = err
