@@ -52,6 +52,19 @@ func wantFile(t *testing.T, path string, want []byte) {
 	}
 }
 
+// hashModes runs case k of a table run twice (k < n hashing, the body
+// read through memory; k >= n not, moved by splice from the socket to the
+// file on Linux) as a parallel subtest, with a client set to match.
+func hashModes(t *testing.T, name string, k, n int, f func(t *testing.T, c *download.Client, noHash bool)) {
+	noHash := k >= n
+	t.Run(fmt.Sprintf("%s/nohash=%v", name, noHash), func(t *testing.T) {
+		t.Parallel()
+		c := client(t)
+		c.NoHash = noHash
+		f(t, c, noHash)
+	})
+}
+
 // listDir returns the names in dir, sorted.
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
@@ -141,15 +154,9 @@ func TestFaults(t *testing.T) {
 		{name: "retries spent", query: "mode=drop&after=1000&fail=0",
 			setup: func(c *download.Client) { c.Retries = 2 }, outcome: download.Failed, attempts: 3},
 	}
-	// Each runs hashing (the body read through memory) and not (moved by
-	// splice from the socket to the file, on Linux).
 	for k, tt := range slices.Concat(tests, tests) {
-		noHash := k >= len(tests)
-		t.Run(fmt.Sprintf("%s/nohash=%v", tt.name, noHash), func(t *testing.T) {
-			t.Parallel()
+		hashModes(t, tt.name, k, len(tests), func(t *testing.T, c *download.Client, noHash bool) {
 			dir := t.TempDir()
-			c := client(t)
-			c.NoHash = noHash
 			if tt.setup != nil {
 				tt.setup(c)
 			}
@@ -322,12 +329,8 @@ func TestLengths(t *testing.T) {
 		{name: "chunked body cut", url: "/fault/cut-chunked?send=1000", outcome: download.Failed, errIs: io.ErrUnexpectedEOF},
 	}
 	for k, tt := range slices.Concat(tests, tests) {
-		noHash := k >= len(tests)
-		t.Run(fmt.Sprintf("%s/nohash=%v", tt.name, noHash), func(t *testing.T) {
-			t.Parallel()
+		hashModes(t, tt.name, k, len(tests), func(t *testing.T, c *download.Client, _ bool) {
 			dir := t.TempDir()
-			c := client(t)
-			c.NoHash = noHash
 			c.Retries = 1
 			r := download.Request{URL: base + tt.url, Dir: dir, Name: "f"}
 			if tt.setup != nil {

@@ -454,7 +454,7 @@ func (t *transfer) link(f *os.File, res *Result) error {
 // goroutine: handing buffers to a hashing goroutine cost more CPU than it
 // hid (scheduler wake-ups) and lost time whenever the other core was
 // busy, as it is with two cores and a server.
-func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
+func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
 	b, j := t.b, t.j
 	stall := b.stall()
 	done := off
@@ -463,11 +463,11 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 		chunk = min(chunk, b.limiter.Burst())
 	}
 	speed := newSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime)
-	if fr, ok := r.(fileReader); ok && h == nil && b.limiter == nil && speed == nil {
+	if h == nil && b.limiter == nil && speed == nil {
 		// Nothing to see in the bytes: the transport moves them from the
 		// socket to the file (splice on Linux), if it can.
 		for {
-			n, err := fr.ReadFile(f, 1<<30)
+			n, err := r.ReadFile(f, 1<<30)
 			if errors.Is(err, errors.ErrUnsupported) {
 				break // nothing read: the loop below reads
 			}
@@ -531,12 +531,6 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r io.Reader, h hash.Has
 			return done, rerr
 		}
 	}
-}
-
-// fileReader is a body that moves its bytes into a file itself
-// (fetch.Response.ReadFile).
-type fileReader interface {
-	ReadFile(f *os.File, max int64) (int64, error)
 }
 
 // speedCheck measures a body's speed over windows of a set length, for
