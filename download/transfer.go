@@ -333,16 +333,16 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 
 	total := sc.Length
-	bufp := b.buffer()
-	defer b.put(bufp)
-	buf := bufp[:]
 	var h hash.Hash // nil: nothing needs the file's SHA-256
 	if !b.c.NoHash || j.sum != nil || b.c.Dedup {
 		h = sha256.New()
 	}
 	if off > 0 { // a file just opened is at offset 0
 		if h != nil {
-			if err := hashPrefix(h, f, off, buf); err != nil {
+			bufp := b.buffer()
+			err := hashPrefix(h, f, off, bufp[:])
+			b.put(bufp)
+			if err != nil {
 				return err
 			}
 		}
@@ -350,7 +350,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return fileErr(err)
 		}
 	}
-	done, err := t.copy(actx, f, resp, h, buf, off, total, watchdog, res.Attempts)
+	done, err := t.copy(actx, f, resp, h, off, total, watchdog, res.Attempts)
 	if err != nil {
 		return stalled(err)
 	}
@@ -449,19 +449,16 @@ func (t *transfer) link(f *os.File, res *Result) error {
 
 // copy streams the body into f from offset off, hashing it into h unless
 // h is nil, under the rate limit, resetting the stall watchdog, and
-// reports the file's size. Reads fill half of buf or more before a
-// write, so a fast body takes few writes. The hash runs on the transfer's
+// reports the file's size. Reads fill half of a copy buffer or more
+// before a write, so a fast body takes few writes; a body the transport
+// moves to the file itself (splice) takes no buffer. The hash runs on the transfer's
 // goroutine: handing buffers to a hashing goroutine cost more CPU than it
 // hid (scheduler wake-ups) and lost time whenever the other core was
 // busy, as it is with two cores and a server.
-func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h hash.Hash, buf []byte, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
+func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h hash.Hash, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
 	b, j := t.b, t.j
 	stall := b.stall()
 	done := off
-	chunk := len(buf)
-	if b.limiter != nil {
-		chunk = min(chunk, b.limiter.Burst())
-	}
 	speed := newSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime)
 	if h == nil && b.limiter == nil && speed == nil {
 		// Nothing to see in the bytes: the transport moves them from the
@@ -478,16 +475,26 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 				done += n
 				b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
 			}
+			if err == nil {
+				continue
+			}
 			var fe *conn.FileWriteError
 			switch {
 			case err == io.EOF:
 				return done, nil
 			case errors.As(err, &fe):
 				return done, fileErr(fe.Err)
-			case err != nil:
+			default:
 				return done, err
 			}
 		}
+	}
+	bufp := b.buffer()
+	defer b.put(bufp)
+	buf := bufp[:]
+	chunk := len(buf)
+	if b.limiter != nil {
+		chunk = min(chunk, b.limiter.Burst())
 	}
 	for {
 		n := 0

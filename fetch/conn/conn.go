@@ -1175,8 +1175,7 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 	if err == errSpliceRefused {
 		b.noSplice, err = true, nil // f took these by write: the rest is read
 	}
-	var fe *FileWriteError
-	if errors.As(err, &fe) {
+	if _, ok := err.(*FileWriteError); ok { // splice's own, unwrapped
 		b.got += n
 		return n, b.broken(err)
 	}

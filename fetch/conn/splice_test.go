@@ -148,6 +148,50 @@ func TestReadFile(t *testing.T) {
 	}
 }
 
+// TestReadFileAllocs: once a body is moving, a ReadFile call allocates
+// nothing, so a long download leaves the heap where it was (issue 8's
+// memory bound on a 2 GiB file).
+func TestReadFileAllocs(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("splice is Linux's")
+	}
+	body := bodyBytes(8 << 20)
+	srv := startRawTCP(t, serveBodies(1<<20, withLength(body)))
+	c, err := Dial(t.Context(), srv.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Request("GET", "/", nil, Header{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := r.Body.(fileReader)
+	f := tempFile(t)
+	var moved int64
+	var rerr error
+	call := func() {
+		n, err := fr.ReadFile(f, 16<<10)
+		moved += n
+		if err != nil && rerr == nil {
+			rerr = err
+		}
+	}
+	for range 3 { // the bytes that came with the head, then the pipe made
+		call()
+	}
+	allocs := testing.AllocsPerRun(100, call)
+	if rerr != nil {
+		t.Fatalf("after %d bytes: %v", moved, rerr)
+	}
+	if allocs != 0 {
+		t.Errorf("%.1f allocations a ReadFile call, want 0", allocs)
+	}
+}
+
 // TestReadFileFaults: a cut body is a TruncatedError, a file that refuses
 // bytes a FileWriteError, a silent server the inactivity timeout; each
 // closes the connection. Where splice cannot run, ErrUnsupported comes
