@@ -29,6 +29,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/urlx"
@@ -801,13 +802,45 @@ func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transf
 		return nil
 	}
 	start := cw.n
+	defer func() { t.size = cw.n - start }()
+	if of := outputFile(w); of != nil && cw.err == nil {
+		// Into a file (or a pipe): the transport moves the bytes itself
+		// where it can (splice from the socket), as grab download does.
+		for {
+			n, err := resp.ReadFile(of, 1<<30)
+			if errors.Is(err, errors.ErrUnsupported) {
+				break // nothing read: copied below
+			}
+			cw.n += n
+			var fe *conn.FileWriteError
+			switch {
+			case err == io.EOF:
+				return nil
+			case errors.As(err, &fe):
+				return fmt.Errorf("writing output: %w", fe.Err)
+			case err != nil:
+				return safeError{fmt.Errorf("reading the body: %w", err)}
+			}
+		}
+	}
 	_, err := io.Copy(cw, resp)
-	t.size = cw.n - start
 	switch {
 	case cw.err != nil:
 		return fmt.Errorf("writing output: %w", cw.err)
 	case err != nil:
 		return safeError{fmt.Errorf("reading the body: %w", err)}
+	}
+	return nil
+}
+
+// outputFile returns the *os.File under w (-o's file, or stdout when it
+// is one), or nil.
+func outputFile(w io.Writer) *os.File {
+	switch f := w.(type) {
+	case *os.File:
+		return f
+	case *atomicfile.File:
+		return f.File
 	}
 	return nil
 }

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net/http/httptest"
 	"os"
@@ -404,6 +407,67 @@ func TestGetFiles(t *testing.T) {
 	}
 	if want := "café menu.txt head.txt hello hello.txt made rel.txt"; strings.Join(names, " ") != want {
 		t.Errorf("files written: %q, want %q (no temporary or partial files)", names, want)
+	}
+}
+
+// TestGetFileBodies writes bodies larger than what comes with the head
+// to -o files, where the transport moves them by splice on Linux: the
+// file holds exactly the bytes stdout gets, after -i's head too, and a
+// body cut short leaves no file.
+func TestGetFileBodies(t *testing.T) {
+	base := getServer(t)
+	dir := t.TempDir()
+	const size = 3<<20 + 12345
+	want := make([]byte, size)
+	if _, err := testserver.DownloadContent("big", "", size).ReadAt(want, 0); err != nil {
+		t.Fatal(err)
+	}
+	u := fmt.Sprintf("%s/dl/%d/big", base, size)
+	get := func(t *testing.T, args ...string) (int, string, string) {
+		t.Helper()
+		var stdout, stderr syncBuffer
+		code := Run(t.Context(), append([]string{"get"}, args...), strings.NewReader(""), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+	t.Run("-o", func(t *testing.T) {
+		name := filepath.Join(dir, "big")
+		code, out, errOut := get(t, "-o", name, "-w", "%{size_download}", u)
+		if code != ExitOK || out != strconv.Itoa(size) {
+			t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and %d", code, out, errOut, size)
+		}
+		if got, _ := os.ReadFile(name); !bytes.Equal(got, want) {
+			t.Errorf("the file (%d bytes) differs from the body (%d)", len(got), size)
+		}
+	})
+	t.Run("-i -o", func(t *testing.T) {
+		name := filepath.Join(dir, "head+big")
+		if code, _, errOut := get(t, "-i", "-o", name, u); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		got, _ := os.ReadFile(name)
+		head, body, ok := bytes.Cut(got, []byte("\r\n\r\n"))
+		if !ok || !bytes.HasPrefix(head, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.Equal(body, want) {
+			t.Errorf("-i -o wrote %d bytes: want the head, then the %d of the body", len(got), size)
+		}
+	})
+	t.Run("stdout", func(t *testing.T) {
+		if code, out, errOut := get(t, u); code != ExitOK || out != string(want) {
+			t.Errorf("exit %d, %d bytes on stdout (%s); want the %d of the body", code, len(out), errOut, size)
+		}
+	})
+	t.Run("cut", func(t *testing.T) {
+		name := filepath.Join(dir, "cut")
+		code, _, errOut := get(t, "-o", name, base+"/fault/drop?after=1500000&length=3000000")
+		if code != ExitFailure || !strings.Contains(errOut, "truncated") {
+			t.Errorf("exit %d, stderr %q; want %d and a truncated body", code, errOut, ExitFailure)
+		}
+		if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a cut body left %s (%v)", name, err)
+		}
+	})
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("%d files in the directory, want 2 (no temporary files left)", len(entries))
 	}
 }
 
