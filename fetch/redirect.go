@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/grabhq/grab/urlx"
 )
@@ -123,7 +125,11 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 		return &RedirectError{Err: ErrTooManyRedirects, Reason: fmt.Sprintf("stopped after %d", max), Hops: s.history()}
 	}
 	// The Location itself (scheme, host, how it resolves) was checked by
-	// checkLocation in the exchange that received it.
+	// checkLocation in the exchange that received it; a Unicode host goes
+	// out in the ASCII form checked.
+	if u, err := asciiHost(req.URL); err == nil {
+		req.URL = u
+	}
 	if !sameOrigin(s.first, req.URL, s.policy.TrustSubdomains) {
 		s.stripped = true
 	}
@@ -187,6 +193,9 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 	// net/http's client resolves the Location itself: it must reach the
 	// same origin as the resolution checked here.
 	theirs, err := req.URL.Parse(loc)
+	if err == nil {
+		theirs, err = asciiHost(theirs)
+	}
 	if err != nil {
 		return refuse("Location %q: %v", loc, err)
 	}
@@ -197,6 +206,33 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 }
 
 func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }
+
+// asciiHost returns u with its host in the IDNA form fetch sends and
+// checks (parseURL's): net/url resolves a Location such as
+// "http://bücher.test/" to a Unicode host, which is followed as
+// xn--bcher-kva.test, the host checkLocation compared.
+func asciiHost(u *url.URL) (*url.URL, error) {
+	if !slices.ContainsFunc([]byte(u.Host), func(c byte) bool { return c >= utf8.RuneSelf }) {
+		return u, nil
+	}
+	sr, err := urlx.Split("//" + u.Host)
+	if err != nil {
+		return nil, urlxCause(err)
+	}
+	host, err := sr.ASCIIHostname()
+	if err != nil {
+		return nil, urlxCause(err)
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" {
+		host += ":" + p
+	}
+	v := *u
+	v.Host = host
+	return &v, nil
+}
 
 // origin returns scheme://host:port with the default port spelled out.
 func origin(u *url.URL) string {

@@ -243,6 +243,7 @@ func TestRedirectLimit(t *testing.T) {
 func TestRedirectLocation(t *testing.T) {
 	w := newWorld(t, []string{"a", "b"}, fakeHosts)
 	w.alias("other.test:80", "b")
+	w.alias("xn--bcher-kva.test:80", "b")
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, &fetch.Opener{AllowErrorStatus: true})
 		a := w.urls["a"]
@@ -257,6 +258,9 @@ func TestRedirectLocation(t *testing.T) {
 			{"/\\other.test/anything", a + "/%5Cother.test/anything", 400}, // the test server refuses a backslash (R5)
 			{"http:other.test", "", 0},
 			{"/anything/%zz", "", 0},
+			{"http://bücher.test/anything/idn", "http://xn--bcher-kva.test/anything/idn", 200}, // IDN: the ASCII host
+			{"http://ＯＴＨＥＲ.test/anything/fw", "http://other.test/anything/fw", 200},            // fullwidth maps to ASCII
+			{"http://bü cher.test/", "", 0},
 			{"/anything/" + strings.Repeat("x", 16<<10), a + "/anything/" + strings.Repeat("x", 16<<10), 200},
 		}
 		for _, tt := range tests {
@@ -266,6 +270,9 @@ func TestRedirectLocation(t *testing.T) {
 					if err == nil {
 						resp.Close()
 						t.Fatalf("followed to %s", resp.URL)
+					}
+					if !errors.Is(err, fetch.ErrRedirectRefused) {
+						t.Fatalf("%v, want ErrRedirectRefused", err)
 					}
 					return
 				}
