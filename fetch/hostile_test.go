@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -365,8 +367,8 @@ func TestRetry(t *testing.T) {
 		}
 		// G6: a refused connection is retried; attempts are capped.
 		before := w.g.Total()
-		if _, err := o.Open(t.Context(), "http://127.0.0.1:1/"); err == nil || w.g.Total()-before != 4 {
-			t.Errorf("refused: %v after %d dials", err, w.g.Total()-before)
+		if _, err := o.Open(t.Context(), "http://127.0.0.1:1/"); !errors.Is(err, syscall.ECONNREFUSED) || w.g.Total()-before != 4 {
+			t.Errorf("refused: %v after %d dials, want ECONNREFUSED after 4", err, w.g.Total()-before)
 		}
 		// A stuck 503 ends with the last answer after Attempts.
 		waits = nil
@@ -374,6 +376,97 @@ func TestRetry(t *testing.T) {
 			t.Errorf("stuck 503: %v after waits %v", err, waits)
 		}
 	})
+}
+
+// HOSTILE.md G6: the kinds of failure to connect stay apart, and only the
+// transient ones are retried: an unknown host and a TLS alert get one
+// dial each, a refused connection and a handshake stall all Attempts.
+func TestRetryKinds(t *testing.T) {
+	// A TLS 1.3-only server, for a client that stops at 1.2: the server
+	// answers the hello with a protocol_version alert.
+	modern := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	modern.Config.ErrorLog = log.New(io.Discard, "", 0)
+	modern.TLS = &tls.Config{MinVersion: tls.VersionTLS13}
+	modern.StartTLS()
+	t.Cleanup(modern.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(modern.Certificate())
+	// A listener that accepts and never answers a handshake.
+	stall, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stall.Close() })
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := stall.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	tests := []struct {
+		name  string
+		url   string
+		dial  func(ctx context.Context, network, addr string) (net.Conn, error) // nil: a plain dial
+		check func(error) bool
+		dials int
+	}{
+		{"unknown host", "http://nxdomain.test/", func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return nil, &net.DNSError{Err: "no such host", Name: "nxdomain.test", IsNotFound: true}
+		}, func(err error) bool { var de *net.DNSError; return errors.As(err, &de) && de.IsNotFound }, 1},
+		{"TLS alert", modern.URL + "/", nil, func(err error) bool {
+			var oe *net.OpError
+			return errors.As(err, &oe) && oe.Op == "remote error" && strings.Contains(err.Error(), "protocol version")
+		}, 1},
+		{"refused", "http://127.0.0.1:1/", nil, func(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }, 3},
+		{"handshake stall", "https://" + stall.Addr().String() + "/", nil, func(err error) bool {
+			var ne net.Error
+			var te *fetch.TimeoutError
+			return errors.As(err, &ne) && ne.Timeout() || errors.As(err, &te) || errors.Is(err, context.DeadlineExceeded)
+		}, 3},
+	}
+	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+		for _, tt := range tests {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				var dials atomic.Int32
+				var d net.Dialer
+				o := &fetch.Opener{
+					Engine:    engine,
+					TLSConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS12},
+					Timeouts:  fetch.Timeouts{Connect: 100 * time.Millisecond, TLS: 100 * time.Millisecond},
+					Handlers:  []fetch.Handler{&fetch.Retry{Attempts: 3, Sleep: func(context.Context, time.Duration) error { return nil }}},
+					Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+						dials.Add(1)
+						if tt.dial != nil {
+							return tt.dial(ctx, network, addr)
+						}
+						return d.DialContext(ctx, network, addr)
+					},
+				}
+				t.Cleanup(o.CloseIdleConnections)
+				_, err := o.Open(t.Context(), tt.url)
+				if err == nil || !tt.check(err) {
+					t.Errorf("%v: not the kind of error expected", err)
+				}
+				if n := dials.Load(); int(n) != tt.dials {
+					t.Errorf("%d dials, want %d (%v)", n, tt.dials, err)
+				}
+			})
+		}
+	}
 }
 
 // A real sleep honours the context (HOSTILE.md G9, retry sleep).

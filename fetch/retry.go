@@ -169,13 +169,17 @@ func retryable(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
-	var alert tls.AlertError
 	var recordErr tls.RecordHeaderError
+	var opErr *net.OpError
 	switch {
 	case errors.Is(err, context.Canceled),
 		errors.Is(err, ErrInvalidRequest),
 		errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &alert), errors.As(err, &recordErr):
+		errors.As(err, &recordErr):
+		return false
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		// A TLS alert from the server (crypto/tls's own type is unexported;
+		// tls.AlertError is QUIC's): it would refuse again.
 		return false
 	case errors.As(err, &dnsErr):
 		return dnsErr.IsTimeout || dnsErr.IsTemporary
