@@ -482,8 +482,9 @@ func TestRetrySleepCancel(t *testing.T) {
 	}
 }
 
-// HOSTILE.md H1, H2: TLS is verified; an insecure Opener's connections are
-// its own.
+// HOSTILE.md H1: TLS is verified (a self-signed server is refused; its
+// CA trusted, both engines serve it). TestTLSCertificates has the other
+// bad certificates, TestTLSInsecureThenVerified H2.
 func TestTLS(t *testing.T) {
 	w := newWorld(t, []string{"tls"})
 	o := &fetch.Opener{}
