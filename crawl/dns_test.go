@@ -16,6 +16,18 @@ import (
 // test never asks the real DNS.
 func fakeDNS(t *testing.T, names map[string]netip.Addr, def netip.Addr) *net.Resolver {
 	t.Helper()
+	return fakeDNSFunc(t, func(name string) netip.Addr {
+		if ip, ok := names[name]; ok {
+			return ip
+		}
+		return def
+	})
+}
+
+// fakeDNSFunc is fakeDNS answering each A query for name (lower case, no
+// final dot) with answer(name), called once a query, with TTL 0.
+func fakeDNSFunc(t *testing.T, answer func(name string) netip.Addr) *net.Resolver {
+	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -45,10 +57,7 @@ func fakeDNS(t *testing.T, names map[string]netip.Addr, def netip.Addr) *net.Res
 			b.Question(q)
 			b.StartAnswers()
 			if q.Type == dnsmessage.TypeA {
-				ip, ok := names[strings.TrimSuffix(strings.ToLower(q.Name.String()), ".")]
-				if !ok {
-					ip = def
-				}
+				ip := answer(strings.TrimSuffix(strings.ToLower(q.Name.String()), "."))
 				b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 0}, dnsmessage.AResource{A: ip.As4()})
 			}
 			if msg, err := b.Finish(); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,11 +13,13 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // publicIP is where the fake DNS puts public.example: a public address,
@@ -132,6 +135,82 @@ func publicSite(t *testing.T, h http.Handler) (target *site, res *net.Resolver, 
 	_, p, _ := net.SplitHostPort(strings.TrimPrefix(target.url, "http://"))
 	port, _ = strconv.Atoi(p)
 	return target, res, port
+}
+
+// TestPublicOnlyRebinding: a name that resolves to a public address and
+// then (TTL 0) to 127.0.0.1 is looked up once a dial, and the address
+// checked is the address dialled: the first request reaches the public
+// address, the second is blocked, and no loopback address reaches the
+// dialer (HOSTILE.md J4, DNS rebinding).
+func TestPublicOnlyRebinding(t *testing.T) {
+	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "public") }))
+	t.Cleanup(pub.Close)
+	g := testkit.NewGuard(t)
+	g.Alias(net.JoinHostPort(publicIP.String(), "80"), strings.TrimPrefix(pub.URL, "http://"))
+	var queries atomic.Int32
+	res := fakeDNSFunc(t, func(name string) netip.Addr {
+		if name == "rebind.example" && queries.Add(1) == 1 {
+			return publicIP
+		}
+		return netip.MustParseAddr("127.0.0.1")
+	})
+	o := &fetch.Opener{Dial: crawl.PublicOnlyDial(g.DialContext, res)}
+	t.Cleanup(o.CloseIdleConnections)
+	resp, err := o.Open(t.Context(), "http://rebind.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := resp.Text()
+	resp.Close()
+	if body != "public" {
+		t.Fatalf("first request: %q, want the public server's answer", body)
+	}
+	o.CloseIdleConnections() // the next request dials (and resolves) anew
+	resp, err = o.Open(t.Context(), "http://rebind.example/again")
+	if err == nil {
+		resp.Close()
+		t.Fatal("the rebound name was dialled")
+	}
+	if !errors.Is(err, crawl.ErrBlockedAddress) || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("second request: %v, want a blocked address (127.0.0.1)", err)
+	}
+	if n := queries.Load(); n != 2 {
+		t.Errorf("%d A queries for rebind.example, want 2 (one a dial)", n)
+	}
+	if n, pubDials := g.Total(), g.Dials(net.JoinHostPort(publicIP.String(), "80")); n != 1 || pubDials != 1 {
+		t.Errorf("%d dials, %d of them to the public address; want 1 and 1", n, pubDials)
+	}
+}
+
+// TestPublicOnlyDialAddresses: PublicOnlyDial refuses every address of
+// HOSTILE.md J1 at dial time, as a fetch.Opener's Dial, before the
+// dialer sees it: loopback, unspecified, private, link-local (with a
+// zone), shared, unique-local, IPv4-mapped, NAT64 and 6to4 forms.
+func TestPublicOnlyDialAddresses(t *testing.T) {
+	g := testkit.NewGuard(t)
+	o := &fetch.Opener{Dial: crawl.PublicOnlyDial(g.DialContext, nil, 8080)}
+	t.Cleanup(o.CloseIdleConnections)
+	for _, host := range []string{
+		"127.0.0.1", "127.255.255.254", "[::1]", "0.0.0.0", "[::]", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+		"169.254.169.254", "[fd00:ec2::254]", "[fe80::1%25lo]", "100.64.0.1", "[::ffff:127.0.0.1]",
+		"[64:ff9b::7f00:1]", "[2002:7f00:1::]",
+	} {
+		for _, port := range []string{"", ":8080"} {
+			u := "http://" + host + port + "/"
+			resp, err := o.Open(t.Context(), u)
+			if err == nil {
+				resp.Close()
+				t.Errorf("%s: dialled", u)
+				continue
+			}
+			if !errors.Is(err, crawl.ErrBlockedAddress) || !strings.Contains(err.Error(), "blocked address") {
+				t.Errorf("%s: %v, want a blocked address", u, err)
+			}
+		}
+	}
+	if n := g.Total(); n != 0 {
+		t.Errorf("%d dials reached the dialer", n)
+	}
 }
 
 // TestPublicOnlyOddForms: fullwidth digits and dots, the ideographic full
