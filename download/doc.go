@@ -104,9 +104,10 @@
 // # Concurrency and limits
 //
 // Do runs at most Concurrency transfers (8 by default), on as many
-// workers, and PerHost for one host, each with one 256 KiB buffer (kept
-// for the whole Do), so memory does not grow with file sizes (HOSTILE.md
-// L10). RateLimit caps the bytes a second of all
+// workers, and PerHost for one host, each reading through one 256 KiB
+// buffer (taken from the Do's free list when a body is read rather than
+// spliced), so memory does not grow with file sizes (HOSTILE.md L10); a
+// spliced 2 GiB file allocates nothing while it moves. RateLimit caps the bytes a second of all
 // transfers of a Do together (golang.org/x/time/rate). Cancelling the
 // context stops every transfer at once and leaves only partial files.
 // Client.Progress receives Events (queued, started, bytes, retrying, done,
