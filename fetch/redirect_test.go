@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
@@ -210,6 +213,41 @@ func TestRedirectMethod(t *testing.T) {
 	})
 }
 
+// HOSTILE.md B10: a chain of 10 hops that each stall 150 ms ends at the
+// Total deadline (500 ms), not at the sum of the hops' own limits.
+func TestRedirectChainTotal(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/hop/"))
+		select {
+		case <-time.After(150 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/hop/%d", n+1), http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+		t.Run(kind, func(t *testing.T) {
+			o := &fetch.Opener{Engine: engine, Timeouts: fetch.Timeouts{Total: 500 * time.Millisecond}}
+			t.Cleanup(o.CloseIdleConnections)
+			start := time.Now()
+			resp, err := o.Open(t.Context(), srv.URL+"/hop/0")
+			took := time.Since(start)
+			if err == nil {
+				resp.Close()
+				t.Fatalf("reached %s", resp.URL)
+			}
+			var te *fetch.TimeoutError
+			if !errors.As(err, &te) || te.Phase != "total" {
+				t.Errorf("%v, want the total timeout", err)
+			}
+			if took > 3*time.Second {
+				t.Errorf("ended after %v, want about 500ms", took)
+			}
+		})
+	}
+}
+
 // HOSTILE.md B10: loops and long chains stop at the limit, listing hops.
 func TestRedirectLimit(t *testing.T) {
 	w := newWorld(t, []string{"a"})
@@ -285,8 +323,15 @@ func TestRedirectLocation(t *testing.T) {
 				}
 			})
 		}
+		// An empty Location, as a missing one: the 3xx is the final response.
+		resp, err := o.Open(t.Context(), rawRedirect(a, 302, ""))
+		if err != nil || resp.StatusCode != 302 || len(resp.History) != 0 {
+			t.Errorf("empty Location: %v", err)
+		} else {
+			resp.Close()
+		}
 		// No Location: the 3xx is the final response.
-		resp, err := o.Open(t.Context(), w.urls["a"]+"/fault/raw?b64="+base64.URLEncoding.EncodeToString([]byte("HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n")))
+		resp, err = o.Open(t.Context(), w.urls["a"]+"/fault/raw?b64="+base64.URLEncoding.EncodeToString([]byte("HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n")))
 		if err != nil || resp.StatusCode != 302 {
 			t.Errorf("no Location: %v", err)
 		} else {
@@ -364,5 +409,20 @@ func TestRedirectReferer(t *testing.T) {
 		req.URL = to(w.urls["a"], w.urls["b"]+"/headers", 302)
 		read(t, o, req)
 		noLeaks(t, w, []string{token}, "a", "tls")
+		// https to http: the caller's Referer stays behind.
+		req = &fetch.Request{URL: w.urls["tls"] + "/redirect-to?url=" + url.QueryEscape(w.urls["a"]+"/headers"), Header: http.Header{"Referer": {ref}}}
+		if _, body := read(t, o, req); strings.Contains(body, "Referer") {
+			t.Errorf("https->http: Referer sent: %s", body)
+		}
+		// A Referer the Opener sets by default and the request clears is
+		// sent on no hop.
+		od := w.opener(kind, &fetch.Opener{Header: http.Header{"Referer": {ref}}})
+		req = &fetch.Request{URL: to(w.urls["a"], w.urls["a"]+"/headers", 302), Header: http.Header{"Referer": {""}}}
+		if _, body := read(t, od, req); strings.Contains(body, "Referer") {
+			t.Errorf("cleared Referer sent: %s", body)
+		}
+		if _, body := read(t, od, to(w.urls["a"], w.urls["a"]+"/headers", 302)); !strings.Contains(body, token) {
+			t.Errorf("the Opener's Referer not sent within its origin: %s", body)
+		}
 	})
 }
