@@ -191,3 +191,32 @@ func TestTLSInsecureThenVerified(t *testing.T) {
 		})
 	}
 }
+
+// HOSTILE.md H3: an IDN host's SNI (and the name verified) is its IDNA
+// ASCII form, on both engines.
+func TestTLSIDNServerName(t *testing.T) {
+	ca := newTestCA(t)
+	var sni atomic.Value
+	srv, _, _ := tlsServer(t, ca.leaf(t, []string{"xn--bcher-kva.test"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)))
+	srv.TLS.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		sni.Store(hello.ServerName)
+		return nil, nil
+	}
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+		t.Run(kind, func(t *testing.T) {
+			sni.Store("")
+			g := testkit.NewGuard(t)
+			g.Alias("xn--bcher-kva.test:"+port, srv.Listener.Addr().String())
+			o := &fetch.Opener{Engine: engine, Dial: g.DialContext, TLSConfig: &tls.Config{RootCAs: ca.pool}}
+			t.Cleanup(o.CloseIdleConnections)
+			resp, body := read(t, o, "https://bücher.test:"+port+"/")
+			if body != "ok" || resp.URL != "https://xn--bcher-kva.test:"+port+"/" {
+				t.Errorf("%s %q", resp.URL, body)
+			}
+			if got := sni.Load(); got != "xn--bcher-kva.test" {
+				t.Errorf("SNI %q, want xn--bcher-kva.test", got)
+			}
+		})
+	}
+}
