@@ -384,39 +384,8 @@ func TestRetry(t *testing.T) {
 func TestRetryKinds(t *testing.T) {
 	// A TLS 1.3-only server, for a client that stops at 1.2: the server
 	// answers the hello with a protocol_version alert.
-	modern := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	modern.Config.ErrorLog = log.New(io.Discard, "", 0)
-	modern.TLS = &tls.Config{MinVersion: tls.VersionTLS13}
-	modern.StartTLS()
-	t.Cleanup(modern.Close)
-	pool := x509.NewCertPool()
-	pool.AddCert(modern.Certificate())
-	// A listener that accepts and never answers a handshake.
-	stall, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stall.Close() })
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := stall.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
+	modern, pool := tlsVersionServer(t, &tls.Config{MinVersion: tls.VersionTLS13})
+	stall := silentListener(t)
 	tests := []struct {
 		name  string
 		url   string
@@ -427,7 +396,7 @@ func TestRetryKinds(t *testing.T) {
 		{"unknown host", "http://nxdomain.test/", func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return nil, &net.DNSError{Err: "no such host", Name: "nxdomain.test", IsNotFound: true}
 		}, func(err error) bool { var de *net.DNSError; return errors.As(err, &de) && de.IsNotFound }, 1},
-		{"TLS alert", modern.URL + "/", nil, func(err error) bool {
+		{"TLS alert", modern + "/", nil, func(err error) bool {
 			var oe *net.OpError
 			return errors.As(err, &oe) && oe.Op == "remote error" && strings.Contains(err.Error(), "protocol version")
 		}, 1},
@@ -500,33 +469,58 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// HOSTILE.md G6 (TLS handshake stall) and H3 (TLS below 1.2 refused).
-func TestTLSHandshake(t *testing.T) {
+// tlsVersionServer starts an empty TLS server with cfg's versions and
+// returns its URL and a pool trusting its certificate.
+func tlsVersionServer(t *testing.T, cfg *tls.Config) (string, *x509.CertPool) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = cfg
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	return srv.URL, pool
+}
+
+// silentListener accepts connections on loopback and never answers
+// (a TLS handshake that stalls); they are closed with the test.
+func silentListener(t *testing.T) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	var held []net.Conn
 	var mu sync.Mutex
+	var held []net.Conn
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			mu.Lock()
-			held = append(held, c) // accept, never answer the handshake
+			held = append(held, c)
 			mu.Unlock()
 		}
 	}()
 	t.Cleanup(func() {
+		ln.Close()
+		<-done
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range held {
 			c.Close()
 		}
 	})
+	return ln
+}
+
+// HOSTILE.md G6 (TLS handshake stall) and H3 (TLS below 1.2 refused).
+func TestTLSHandshake(t *testing.T) {
+	ln := silentListener(t)
 	w := newWorld(t, nil)
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, &fetch.Opener{Timeouts: fetch.Timeouts{Connect: 100 * time.Millisecond, TLS: 100 * time.Millisecond}})
@@ -536,16 +530,10 @@ func TestTLSHandshake(t *testing.T) {
 			t.Errorf("TLS stall: %v after %v", err, time.Since(start))
 		}
 	})
-	old := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	old.Config.ErrorLog = log.New(io.Discard, "", 0)
-	old.TLS = &tls.Config{MaxVersion: tls.VersionTLS11}
-	old.StartTLS()
-	t.Cleanup(old.Close)
-	pool := x509.NewCertPool()
-	pool.AddCert(old.Certificate())
+	old, pool := tlsVersionServer(t, &tls.Config{MaxVersion: tls.VersionTLS11})
 	for _, engine := range []fetch.Engine{fetch.EngineNetHTTP, fetch.EngineConn} {
 		o := &fetch.Opener{Engine: engine, TLSConfig: &tls.Config{RootCAs: pool}}
-		if _, err := o.Open(t.Context(), old.URL); err == nil || !strings.Contains(err.Error(), "version") {
+		if _, err := o.Open(t.Context(), old); err == nil || !strings.Contains(err.Error(), "version") {
 			t.Errorf("H3 TLS 1.1 server (Engine %v): %v", engine, err)
 		}
 		o.CloseIdleConnections()

@@ -148,16 +148,12 @@ func TestReadFile(t *testing.T) {
 	}
 }
 
-// TestReadFileAllocs: once a body is moving, a ReadFile call allocates
-// nothing, so a long download leaves the heap where it was (issue 8's
-// memory bound on a 2 GiB file).
-func TestReadFileAllocs(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("splice is Linux's")
-	}
-	body := bodyBytes(8 << 20)
-	srv := startRawTCP(t, serveBodies(1<<20, withLength(body)))
-	c, err := Dial(t.Context(), srv.addr())
+// getOne dials a raw TCP server running handle, sends a GET and returns
+// the connection (closed with the test) and the response's head.
+func getOne(t *testing.T, handle func(net.Conn), opts ...Option) (*Conn, *Response) {
+	t.Helper()
+	srv := startRawTCP(t, handle)
+	c, err := Dial(t.Context(), srv.addr(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +165,17 @@ func TestReadFileAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, r
+}
+
+// TestReadFileAllocs: once a body is moving, a ReadFile call allocates
+// nothing, so a long download leaves the heap where it was (issue 8's
+// memory bound on a 2 GiB file).
+func TestReadFileAllocs(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("splice is Linux's")
+	}
+	_, r := getOne(t, serveBodies(1<<20, withLength(bodyBytes(8<<20))))
 	fr := r.Body.(fileReader)
 	f := tempFile(t)
 	var moved int64
@@ -201,27 +208,10 @@ func TestReadFileFaults(t *testing.T) {
 		t.Skip("splice is Linux's")
 	}
 	body := bodyBytes(200000)
-	open := func(t *testing.T, handle func(net.Conn), opts ...Option) (*Conn, *Response) {
-		t.Helper()
-		srv := startRawTCP(t, handle)
-		c, err := Dial(t.Context(), srv.addr(), opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.Request("GET", "/", nil, Header{}); err != nil {
-			t.Fatal(err)
-		}
-		r, err := c.GetResponse()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c, r
-	}
 
 	t.Run("cut", func(t *testing.T) {
 		head := "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"
-		c, r := open(t, respondRaw(head+string(body[:90000]), true))
+		c, r := getOne(t, respondRaw(head+string(body[:90000]), true))
 		n, err := readFileAll(t, r, tempFile(t), 0, 1<<30)
 		var te *TruncatedError
 		if !errors.As(err, &te) || te.Got != 90000 || te.Want != 200000 || n != 90000 {
@@ -232,7 +222,7 @@ func TestReadFileFaults(t *testing.T) {
 
 	t.Run("file refuses", func(t *testing.T) {
 		// Past the bytes buffered with the head, so splice meets the file.
-		c, r := open(t, serveBodies(1<<20, withLength(body)))
+		c, r := getOne(t, serveBodies(1<<20, withLength(body)))
 		name := filepath.Join(t.TempDir(), "ro")
 		os.WriteFile(name, nil, 0o644)
 		f, err := os.Open(name) // read-only: writes fail
@@ -268,7 +258,7 @@ func TestReadFileFaults(t *testing.T) {
 	}
 
 	t.Run("inactivity timeout", func(t *testing.T) {
-		c, r := open(t, stall, WithTimeout(200*time.Millisecond))
+		c, r := getOne(t, stall, WithTimeout(200*time.Millisecond))
 		start := time.Now()
 		n, err := readFileAll(t, r, tempFile(t), 0, 1<<30)
 		var ne net.Error
@@ -280,7 +270,7 @@ func TestReadFileFaults(t *testing.T) {
 	})
 
 	t.Run("Close during a splice", func(t *testing.T) {
-		c, r := open(t, stall)
+		c, r := getOne(t, stall)
 		timer := time.AfterFunc(100*time.Millisecond, func() { c.Close() })
 		defer timer.Stop()
 		start := time.Now()
@@ -293,7 +283,7 @@ func TestReadFileFaults(t *testing.T) {
 	})
 
 	t.Run("a file opened to append refuses splice", func(t *testing.T) {
-		c, r := open(t, serveBodies(1<<20, withLength(body)))
+		c, r := getOne(t, serveBodies(1<<20, withLength(body)))
 		// Read what came with the head, so the next call splices.
 		first := make([]byte, c.br.Buffered())
 		if _, err := io.ReadFull(r.Body, first); err != nil {
@@ -323,7 +313,7 @@ func TestReadFileFaults(t *testing.T) {
 	})
 
 	t.Run("chunked is unsupported", func(t *testing.T) {
-		_, r := open(t, respondRaw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false))
+		_, r := getOne(t, respondRaw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false))
 		if n, err := r.Body.(fileReader).ReadFile(tempFile(t), 100); !errors.Is(err, errors.ErrUnsupported) || n != 0 {
 			t.Fatalf("ReadFile = %d, %v; want 0, ErrUnsupported", n, err)
 		}
