@@ -49,8 +49,10 @@ func ExampleDial() {
 // The stepwise form sends the head, pauses, then sends the body; the
 // server sees the pause.
 func ExampleConn_EndHeaders() {
+	headIn := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now() // the head has arrived
+		start := time.Now() // the head has arrived, without the body
+		close(headIn)
 		body, _ := io.ReadAll(r.Body)
 		paused := "no pause"
 		if time.Since(start) >= 200*time.Millisecond {
@@ -71,6 +73,7 @@ func ExampleConn_EndHeaders() {
 	if err := c.EndHeaders(); err != nil { // the head goes out now
 		log.Fatal(err)
 	}
+	<-headIn                           // the server has the head alone
 	time.Sleep(200 * time.Millisecond) // the pause between head and body
 	if err := c.Send([]byte("hello")); err != nil {
 		log.Fatal(err)
