@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -212,8 +211,8 @@ func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }
 // "http://bücher.test/" to a Unicode host, which is followed as
 // xn--bcher-kva.test, the host checkLocation compared.
 func asciiHost(u *url.URL) (*url.URL, error) {
-	if !slices.ContainsFunc([]byte(u.Host), func(c byte) bool { return c >= utf8.RuneSelf }) {
-		return u, nil
+	if strings.IndexFunc(u.Host, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+		return u, nil // ASCII already (the usual case)
 	}
 	sr, err := urlx.Split("//" + u.Host)
 	if err != nil {
