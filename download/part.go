@@ -69,8 +69,7 @@ func loadPart(root *os.Root, temp, rawURL string) (partState, error) {
 	part, side := temp+".part", temp+".part.json"
 	fi, err := root.Lstat(part)
 	if errors.Is(err, fs.ErrNotExist) {
-		removeIfRegular(root, side)
-		removeIfRegular(root, side+".new")
+		dropSidecar(root, temp)
 		return partState{}, nil
 	}
 	if err != nil {
@@ -163,6 +162,12 @@ func dropPart(root *os.Root, temp string) {
 	if fi, err := root.Lstat(temp + ".part"); err == nil && fi.Mode().IsRegular() {
 		root.Remove(temp + ".part")
 	}
+	dropSidecar(root, temp)
+}
+
+// dropSidecar removes temp's sidecar, and the new one a run killed while
+// replacing it may have left.
+func dropSidecar(root *os.Root, temp string) {
 	removeIfRegular(root, temp+".part.json")
 	removeIfRegular(root, temp+".part.json.new")
 }

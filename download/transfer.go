@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,9 +21,9 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/grabhq/grab/fetch"
-	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/filekind"
 	"github.com/grabhq/grab/internal/retryafter"
+	"github.com/grabhq/grab/internal/tlsfail"
 )
 
 // errRestart asks for the transfer to start again from the first byte at
@@ -121,9 +119,6 @@ func retryable(err error) bool {
 	var he *fetch.HTTPError
 	var fe *fileError
 	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
 	switch {
 	case errors.As(err, &he):
 		switch he.StatusCode {
@@ -136,7 +131,7 @@ func retryable(err error) bool {
 		errors.Is(err, fetch.ErrInvalidRequest), errors.Is(err, fetch.ErrTooManyRedirects),
 		errors.Is(err, fetch.ErrRedirectRefused), errors.Is(err, fetch.ErrDecodedTooLarge),
 		errors.Is(err, context.Canceled),
-		errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
+		tlsfail.Permanent(err):
 		return false
 	case errors.As(err, &dnsErr):
 		return !dnsErr.IsNotFound
@@ -412,8 +407,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := root.Rename(j.temp+".part", j.name); err != nil {
 		return fileErr(err)
 	}
-	removeIfRegular(root, j.temp+".part.json")
-	removeIfRegular(root, j.temp+".part.json.new") // left by a run killed while replacing the sidecar
+	dropSidecar(root, j.temp)
 	res.Outcome = Downloaded
 	if resumed {
 		res.Outcome = Resumed
@@ -478,7 +472,7 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 			if err == nil {
 				continue
 			}
-			var fe *conn.FileWriteError
+			var fe *fetch.FileWriteError
 			switch {
 			case err == io.EOF:
 				return done, nil

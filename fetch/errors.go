@@ -54,6 +54,11 @@ var (
 // one errors.As serves both transports.
 type TruncatedError = conn.TruncatedError
 
+// FileWriteError is a failure of Response.ReadFile (or WriteTo) to write
+// the file it was moving the body to (a full disk), rather than one of
+// the connection. It is fetch/conn's type.
+type FileWriteError = conn.FileWriteError
+
 // HTTPError reports a final response whose status code is not 2xx. Open
 // reads a bounded prefix of the body into Body and closes the response.
 type HTTPError struct {

@@ -126,7 +126,7 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 // to the file by splice(2). Anywhere else (TLS, chunked, decoded, net/http's
 // transport, other systems) it returns errors.ErrUnsupported before
 // reading anything, and the caller reads the body. A failure to write f
-// is a *conn.FileWriteError.
+// is a *FileWriteError.
 func (r *Response) ReadFile(f *os.File, max int64) (int64, error) {
 	fr, ok := r.Body.(fileReader)
 	if !ok {

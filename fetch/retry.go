@@ -2,8 +2,6 @@ package fetch
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -14,6 +12,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/grabhq/grab/internal/retryafter"
+	"github.com/grabhq/grab/internal/tlsfail"
 )
 
 // Defaults of Retry.
@@ -166,20 +165,10 @@ func idempotent(method string) bool {
 // context.
 func retryable(err error) bool {
 	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var recordErr tls.RecordHeaderError
-	var opErr *net.OpError
 	switch {
 	case errors.Is(err, context.Canceled),
 		errors.Is(err, ErrInvalidRequest),
-		errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &recordErr):
-		return false
-	case errors.As(err, &opErr) && opErr.Op == "remote error":
-		// A TLS alert from the server (crypto/tls's own type is unexported;
-		// tls.AlertError is QUIC's): it would refuse again.
+		tlsfail.Permanent(err):
 		return false
 	case errors.As(err, &dnsErr):
 		return dnsErr.IsTimeout || dnsErr.IsTemporary

@@ -28,7 +28,7 @@ func BenchmarkRun(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				dir := b.TempDir()
-				j := jobFileB(b, dir, text)
+				j := jobFile(b, dir, text)
 				r := new(jobs.Runner)
 				if mode == "unchanged" {
 					if _, err := r.Run(b.Context(), j); err != nil {

@@ -45,9 +45,7 @@ func (s *site) page(path string, v testserver.Validators, images, links []string
 }
 
 // jobFile writes a job file into dir and loads it.
-func jobFile(t *testing.T, dir, text string) *jobs.Job { return jobFileB(t, dir, text) }
-
-func jobFileB(t testing.TB, dir, text string) *jobs.Job {
+func jobFile(t testing.TB, dir, text string) *jobs.Job {
 	t.Helper()
 	path := filepath.Join(dir, "job.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

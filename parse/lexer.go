@@ -527,27 +527,18 @@ func scriptEnd(b []byte) int {
 		case scriptEscapedLT:
 			switch {
 			case isLetter(c):
-				// A "<script" opens the double-escaped state.
+				// A "<script" opens the double-escaped state; other
+				// letters are read again in the escaped state, where
+				// they change nothing.
 				i--
-				state = scriptEscaped
-				for k := range len("script") {
-					if i >= len(b) {
-						return -1
-					}
-					if c := b[i]; c != "script"[k] && c != "SCRIPT"[k] {
-						break
-					}
-					i++
-					if k == len("script")-1 {
-						if i >= len(b) {
-							return -1
-						}
-						switch b[i] {
-						case ' ', '\n', '\r', '\t', '\f', '/', '>':
-							i++
-							state = scriptDoubleEscaped
-						}
-					}
+				switch endTagAt(b, i, "script") {
+				case 1:
+					i += len("script") + 1
+					state = scriptDoubleEscaped
+				case -1:
+					return -1
+				default:
+					state = scriptEscaped
 				}
 			default:
 				i--

@@ -55,13 +55,10 @@ func (t *textStore) addString(s string) span {
 	return span{off, t.b.Len()}
 }
 
-// room makes room for n more bytes, doubling the buffer: append grows a
-// large buffer by a quarter, which would copy the text five times over.
-func (t *textStore) room(n int) {
-	if t.b.Cap()-t.b.Len() < n {
-		t.b.Grow(max(n, t.b.Cap(), 1024))
-	}
-}
+// room makes room for n more bytes (at least 1 KiB): strings.Builder.Grow
+// doubles the buffer, where WriteString's append would grow a large one by
+// a quarter and copy the text five times over.
+func (t *textStore) room(n int) { t.b.Grow(max(n, 1024)) }
 
 // sub returns the span of s[i:j], where s is the string of sp.
 func (t *textStore) sub(sp span, i, j int) span {

@@ -16,15 +16,6 @@ func validUTF8(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r != utf8.RuneError || size > 1 {
-			b.WriteString(s[i : i+size])
-			i += size
-			continue
-		}
-		b.WriteRune(utf8.RuneError)
-		i += utf8x.MaximalSubpart(s[i:])
-	}
+	utf8x.WriteValid(&b, []byte(s)) // a copy only for ill-formed text
 	return b.String()
 }

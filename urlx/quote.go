@@ -162,7 +162,7 @@ func Unquote(s string) string {
 	case !literal:
 		var b strings.Builder
 		b.Grow(len(buf) + 8)
-		writeUTF8Replace(&b, buf)
+		utf8x.WriteValid(&b, buf)
 		return b.String()
 	}
 	return unquoteRuns(s)
@@ -215,7 +215,7 @@ func unquoteRuns(s string) string {
 	var run []byte // decoded bytes of the current ASCII run
 	flush := func() {
 		if len(run) > 0 {
-			writeUTF8Replace(&b, run)
+			utf8x.WriteValid(&b, run)
 			run = run[:0]
 		}
 	}
@@ -259,28 +259,4 @@ func UnquotePlus(s string) string {
 		s = strings.ReplaceAll(s, "+", " ")
 	}
 	return Unquote(s)
-}
-
-// writeUTF8Replace writes p decoded as UTF-8, each maximal subpart of an
-// ill-formed sequence replaced by U+FFFD, as Python's
-// bytes.decode('utf-8', 'replace') and the Unicode Standard (§3.9, U+FFFD
-// substitution of maximal subparts) do. Go's own decoder replaces each
-// invalid byte instead, which gives more U+FFFDs for a truncated sequence.
-func writeUTF8Replace(b *strings.Builder, p []byte) {
-	for len(p) > 0 {
-		c := p[0]
-		if c < utf8.RuneSelf {
-			b.WriteByte(c)
-			p = p[1:]
-			continue
-		}
-		r, size := utf8.DecodeRune(p)
-		if r != utf8.RuneError || size > 1 {
-			b.Write(p[:size])
-			p = p[size:]
-			continue
-		}
-		b.WriteRune(utf8.RuneError)
-		p = p[utf8x.MaximalSubpart(p):]
-	}
 }

@@ -29,7 +29,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grabhq/grab/fetch"
-	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/urlx"
@@ -812,7 +811,7 @@ func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transf
 				break // nothing read: copied below
 			}
 			cw.n += n
-			var fe *conn.FileWriteError
+			var fe *fetch.FileWriteError
 			switch {
 			case err == io.EOF:
 				return nil

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -418,16 +419,11 @@ func TestGetFileBodies(t *testing.T) {
 	base := getServer(t)
 	dir := t.TempDir()
 	const size = 3<<20 + 12345
-	want := make([]byte, size)
-	if _, err := testserver.DownloadContent("big", "", size).ReadAt(want, 0); err != nil {
-		t.Fatal(err)
-	}
+	want := testkit.DownloadContent(t, "big", "", size)
 	u := fmt.Sprintf("%s/dl/%d/big", base, size)
 	get := func(t *testing.T, args ...string) (int, string, string) {
 		t.Helper()
-		var stdout, stderr syncBuffer
-		code := Run(t.Context(), append([]string{"get"}, args...), strings.NewReader(""), &stdout, &stderr)
-		return code, stdout.String(), stderr.String()
+		return runGrab(t, append([]string{"get"}, args...), "")
 	}
 	t.Run("-o", func(t *testing.T) {
 		name := filepath.Join(dir, "big")

@@ -4,7 +4,6 @@ package cli
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/grabhq/grab/internal/testkit"
@@ -16,9 +15,8 @@ import (
 func TestGetToFIFO(t *testing.T) {
 	base := getServer(t)
 	fifo, got := testkit.FIFO(t)
-	var stdout, stderr syncBuffer
-	if code := Run(t.Context(), []string{"get", "-o", fifo, base + "/hello"}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	if code, _, errOut := runGrab(t, []string{"get", "-o", fifo, base + "/hello"}, ""); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if g := <-got; g != "Hello World" {
 		t.Errorf("read from the FIFO: %q", g)

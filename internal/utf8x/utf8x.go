@@ -1,12 +1,42 @@
 // Package utf8x holds what grab's packages share about ill-formed UTF-8.
 package utf8x
 
-// MaximalSubpart returns the length of the maximal subpart of the
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// WriteValid writes p to b decoded as UTF-8, each maximal subpart of an
+// ill-formed sequence replaced by one U+FFFD, as Python's
+// bytes.decode('utf-8', 'replace'), the WHATWG decoder (and so a browser)
+// and the Unicode Standard (§3.9, U+FFFD substitution of maximal
+// subparts) do. Go's own decoder replaces each invalid byte instead,
+// which gives more U+FFFDs for a truncated sequence.
+func WriteValid(b *strings.Builder, p []byte) {
+	for len(p) > 0 {
+		c := p[0]
+		if c < utf8.RuneSelf {
+			b.WriteByte(c)
+			p = p[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(p)
+		if r != utf8.RuneError || size > 1 {
+			b.Write(p[:size])
+			p = p[size:]
+			continue
+		}
+		b.WriteRune(utf8.RuneError)
+		p = p[maximalSubpart(p):]
+	}
+}
+
+// maximalSubpart returns the length of the maximal subpart of the
 // ill-formed UTF-8 sequence at the start of s (Unicode 15, table 3-7): a
 // valid lead byte and the continuation bytes that may follow it, at least
 // one byte. Replacing each maximal subpart with one U+FFFD is what Python's
 // errors="replace" and the WHATWG decoder do. s must not be empty.
-func MaximalSubpart[T string | []byte](s T) int {
+func maximalSubpart(s []byte) int {
 	lead := s[0]
 	var n int
 	lo, hi := byte(0x80), byte(0xBF) // range of the second byte
