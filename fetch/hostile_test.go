@@ -407,7 +407,8 @@ func TestRetryKinds(t *testing.T) {
 			return errors.As(err, &ne) && ne.Timeout() || errors.As(err, &te) || errors.Is(err, context.DeadlineExceeded)
 		}, 3},
 	}
-	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+	for _, kind := range transports {
+		engine := engineOf(kind)
 		for _, tt := range tests {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
 				var dials atomic.Int32

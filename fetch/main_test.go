@@ -67,6 +67,14 @@ func (w *world) alias(hostport, name string) {
 // the guard. EngineAuto, which splits by scheme, has TestEngineAuto.
 var transports = []string{"nethttp", "conn"}
 
+// engineOf returns the Opener Engine of a transport kind.
+func engineOf(kind string) fetch.Engine {
+	if kind == "conn" {
+		return fetch.EngineConn
+	}
+	return fetch.EngineNetHTTP
+}
+
 // transport returns a transport of kind made by hand, for BuildOpener.
 func (w *world) transport(kind string) http.RoundTripper {
 	cfg := &tls.Config{RootCAs: w.certs}
@@ -82,10 +90,7 @@ func (w *world) opener(kind string, o *fetch.Opener) *fetch.Opener {
 	if o == nil {
 		o = &fetch.Opener{}
 	}
-	o.Engine = fetch.EngineNetHTTP
-	if kind == "conn" {
-		o.Engine = fetch.EngineConn
-	}
+	o.Engine = engineOf(kind)
 	o.Dial = w.g.DialContext
 	o.TLSConfig = &tls.Config{RootCAs: w.certs}
 	w.t.Cleanup(o.CloseIdleConnections)

@@ -226,7 +226,8 @@ func TestRedirectChainTotal(t *testing.T) {
 		http.Redirect(w, r, fmt.Sprintf("/hop/%d", n+1), http.StatusFound)
 	}))
 	t.Cleanup(srv.Close)
-	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+	for _, kind := range transports {
+		engine := engineOf(kind)
 		t.Run(kind, func(t *testing.T) {
 			o := &fetch.Opener{Engine: engine, Timeouts: fetch.Timeouts{Total: 500 * time.Millisecond}}
 			t.Cleanup(o.CloseIdleConnections)

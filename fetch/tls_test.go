@@ -136,7 +136,8 @@ func TestTLSCertificates(t *testing.T) {
 		{"unknown CA", ca.leaf(t, []string{"good.test"}, now.Add(-time.Hour), now.Add(time.Hour)), "good.test", nil,
 			func(err error) bool { var ue x509.UnknownAuthorityError; return errors.As(err, &ue) }, "unknown authority"},
 	}
-	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+	for _, kind := range transports {
+		engine := engineOf(kind)
 		for _, tt := range tests {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
 				srv, conns, requests := tlsServer(t, tt.cert)
@@ -167,7 +168,8 @@ func TestTLSCertificates(t *testing.T) {
 func TestTLSInsecureThenVerified(t *testing.T) {
 	ca := newTestCA(t)
 	srv, conns, requests := tlsServer(t, ca.leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)))
-	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+	for _, kind := range transports {
+		engine := engineOf(kind)
 		t.Run(kind, func(t *testing.T) {
 			conns.Store(0)
 			requests.Store(0)
@@ -203,7 +205,8 @@ func TestTLSIDNServerName(t *testing.T) {
 		return nil, nil
 	}
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	for kind, engine := range map[string]fetch.Engine{"nethttp": fetch.EngineNetHTTP, "conn": fetch.EngineConn} {
+	for _, kind := range transports {
+		engine := engineOf(kind)
 		t.Run(kind, func(t *testing.T) {
 			sni.Store("")
 			g := testkit.NewGuard(t)

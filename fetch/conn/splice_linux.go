@@ -43,12 +43,11 @@ func newSplicePipe(nc net.Conn) (*splicePipe, error) {
 	if err != nil {
 		return nil, err
 	}
-	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+	r, w, err := os.Pipe() // non-blocking, in the poller, close-on-exec
+	if err != nil {
 		return nil, err
 	}
-	unix.FcntlInt(uintptr(fds[0]), unix.F_SETPIPE_SZ, pipeSize)
-	p := &splicePipe{r: os.NewFile(uintptr(fds[0]), "|0"), w: os.NewFile(uintptr(fds[1]), "|1"), sock: sock}
+	p := &splicePipe{r: r, w: w, sock: sock}
 	p.fromSocketFn, p.toPipeFn, p.fromPipeFn, p.toFileFn = p.fromSocket, p.toPipe, p.fromPipe, p.toFile
 	if p.rr, err = p.r.SyscallConn(); err == nil {
 		p.rw, err = p.w.SyscallConn()
@@ -57,6 +56,7 @@ func newSplicePipe(nc net.Conn) (*splicePipe, error) {
 		p.close()
 		return nil, err
 	}
+	p.rr.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize) })
 	return p, nil
 }
 
@@ -157,7 +157,7 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 			// f takes no splice (a terminal, a file opened to append):
 			// the bytes in the pipe go by read and write, and the body
 			// reads from then on.
-			if err := drainPipe(p.r, f, n); err != nil {
+			if err := drainPipe(p.rr, f, n); err != nil {
 				return 0, err
 			}
 			return n, errSpliceRefused
@@ -172,12 +172,9 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 	return n, nil
 }
 
-// drainPipe writes the n bytes waiting in the pipe r to f, through memory.
-func drainPipe(r, f *os.File, n int64) error {
-	rc, err := r.SyscallConn()
-	if err != nil {
-		return &FileWriteError{err}
-	}
+// drainPipe writes the n bytes waiting in the pipe (rc, its read end) to
+// f, through memory.
+func drainPipe(rc syscall.RawConn, f *os.File, n int64) error {
 	var buf [32 << 10]byte
 	for n > 0 {
 		var k int
