@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"mime"
@@ -803,24 +804,22 @@ func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transf
 	start := cw.n
 	defer func() { t.size = cw.n - start }()
 	if of := outputFile(w); of != nil && cw.err == nil {
-		// Into a file (or a pipe): the transport moves the bytes itself
-		// where it can (splice from the socket), as grab download does.
-		for {
-			n, err := resp.ReadFile(of, 1<<30)
-			if errors.Is(err, errors.ErrUnsupported) {
-				break // nothing read: copied below
-			}
-			cw.n += n
-			var fe *fetch.FileWriteError
-			switch {
-			case err == io.EOF:
-				return nil
-			case errors.As(err, &fe):
-				return fmt.Errorf("writing output: %w", fe.Err)
-			case err != nil:
-				return safeError{fmt.Errorf("reading the body: %w", err)}
-			}
+		// Into a file (or a pipe): Response.WriteTo lets the transport
+		// move the bytes itself where it can (splice from the socket), as
+		// grab download does.
+		n, err := resp.WriteTo(of)
+		cw.n += n
+		var fe *fetch.FileWriteError
+		var pe *fs.PathError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &fe):
+			return fmt.Errorf("writing output: %w", fe.Err)
+		case errors.As(err, &pe) && pe.Op == "write":
+			return fmt.Errorf("writing output: %w", err)
 		}
+		return safeError{fmt.Errorf("reading the body: %w", err)}
 	}
 	_, err := io.Copy(cw, resp)
 	switch {
