@@ -88,7 +88,7 @@
 // for Stall, 30s by default, detected by a watchdog of the attempt), a
 // body slower than MinSpeed over MinSpeedTime (when set: a slow but steady
 // body otherwise completes, HOSTILE.md G5), a timeout, or status 408, 425, 429, 500, 502, 503 or 504. Other statuses,
-// TLS certificate errors, unknown hosts, refused redirects, local file
+// TLS certificate errors and alerts, unknown hosts, refused redirects, local file
 // errors (a full disk, a read-only directory), a checksum mismatch
 // (ErrChecksum: the part is removed, HOSTILE.md L8) and a cancelled context
 // are final. A directory that cannot be written (a read-only file system,
