@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -357,8 +358,8 @@ func (e *eofReader) Read(p []byte) (int, error) {
 
 // tunnelConn is a connection through a proxy. Bytes read with the reply
 // head come first; an end of the stream before the target sent a single
-// byte is reported as ErrProxyClosed (the proxy accepted, then hung up),
-// still matching io.EOF.
+// byte, or a reset then, is reported as ErrProxyClosed (the proxy
+// accepted, then hung up), still matching io.EOF or syscall.ECONNRESET.
 type tunnelConn struct {
 	net.Conn
 	pending       []byte
@@ -377,9 +378,15 @@ func (t *tunnelConn) Read(p []byte) (int, error) {
 	if n > 0 {
 		t.got = true
 	}
-	if err == io.EOF && !t.got {
+	if t.got || err == nil {
+		return n, err
+	}
+	// A proxy that hangs up while our first bytes (a TLS ClientHello, a
+	// request) sit unread in its socket resets the connection instead of
+	// closing it: the same fault, seen as ECONNRESET.
+	if err == io.EOF || errors.Is(err, syscall.ECONNRESET) {
 		return n, &ProxyError{Proxy: t.proxy, Target: t.target,
-			Err: fmt.Errorf("%w: the tunnel ended before the target sent anything (%w)", ErrProxyClosed, io.EOF)}
+			Err: fmt.Errorf("%w: the tunnel ended before the target sent anything (%w)", ErrProxyClosed, err)}
 	}
 	return n, err
 }

@@ -125,7 +125,9 @@
 // status) matching [ErrProxyAuth], [ErrProxyRefused], [ErrProxyClosed] or
 // [ErrProxyProtocol], or wrapping the dial, TLS or context error. A tunnel
 // the proxy closes before the target sent a byte (CONNECT 200, then
-// close) reads as [ErrProxyClosed], still matching io.EOF.
+// close) reads as [ErrProxyClosed], still matching io.EOF; a proxy that
+// hangs up with our first bytes unread resets the connection instead,
+// and that reads as [ErrProxyClosed] too, matching syscall.ECONNRESET.
 //
 // The package never logs, prints or panics on its input, and keeps no
 // state between calls but the Selector's.

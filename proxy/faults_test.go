@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -140,6 +141,29 @@ func TestDialTunnelClosed(t *testing.T) {
 	tc.Close()
 	if !errors.Is(err, proxy.ErrProxyClosed) {
 		t.Errorf("TLS handshake over a closed tunnel: error = %v, want ErrProxyClosed", err)
+	}
+}
+
+// TestDialTunnelReset: a proxy that answers 200 and hangs up with the
+// client's first bytes unread resets the connection; that reads as
+// ErrProxyClosed too, still matching ECONNRESET (C6).
+func TestDialTunnelReset(t *testing.T) {
+	f, _ := hostileProxy(t, func(c net.Conn, _ int) bool {
+		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+		io.ReadFull(c, make([]byte, 1)) // the rest stays unread: close sends RST
+		return false
+	})
+	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", testkit.NewGuard(t).DialContext, nil)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, strings.Repeat("x", 4096)); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	_, err = c.Read(make([]byte, 10))
+	if !errors.Is(err, proxy.ErrProxyClosed) || !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("Read after a reset = %v, want ErrProxyClosed and ECONNRESET", err)
 	}
 }
 
