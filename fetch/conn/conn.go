@@ -125,6 +125,7 @@ type config struct {
 	max1xx        int
 	expectTimeout time.Duration
 	timeout       time.Duration
+	spinWait      time.Duration
 }
 
 // WithTLS makes the connection TLS. cfg may be nil; an empty ServerName is
@@ -141,6 +142,18 @@ func WithDialTimeout(d time.Duration) Option { return func(c *config) { c.dialTi
 // WithDialer dials through d (a proxy or SOCKS dialer, or a test's guard)
 // instead of net.Dialer. The DNS phase is then not timed.
 func WithDialer(d ContextDialer) Option { return func(c *config) { c.dialer = d } }
+
+// DefaultSpinWait is how long the first read of a response polls the
+// socket before the goroutine sleeps in the poller (see [WithSpinWait]).
+const DefaultSpinWait = 200 * time.Microsecond
+
+// WithSpinWait sets how long the first read of a response may poll a plain
+// TCP socket (Linux) before it waits in the poller: 0 means
+// [DefaultSpinWait], a negative value never. A connection polls only while
+// its server answers within that time: after two longer waits in a row
+// only one response in 16 polls, until one comes within the time again. A
+// [Transport] polls only for its one exchange in flight.
+func WithSpinWait(d time.Duration) Option { return func(c *config) { c.spinWait = d } }
 
 // WithRaw turns off validation: methods, targets and header fields are
 // sent exactly as given, Host is not added, and framing headers are not
@@ -222,6 +235,12 @@ type Conn struct {
 	pending    *Response
 	readReq    http.Request // what ReadResponse is told of the request
 	readBy     time.Time    // a read deadline the inactivity timeout must not extend
+
+	// polling for a response (spin_linux.go)
+	spin  *spinner      // nil: never (not plain TCP, not Linux, or switched off)
+	slow  int           // the last responses' waits in a row longer than spinWait()
+	since int           // waits in the poller since the last poll, while slow
+	gate  *atomic.Int32 // a Transport's exchanges in flight: poll only when alone
 }
 
 // Dial connects to addr, a "host:port" (not a URL), as HTTPConnection(host,
@@ -280,6 +299,9 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		nc = tc
 	}
 	c.nc = nc
+	if c.cfg.spinWait >= 0 {
+		c.spin = newSpinner(nc)
+	}
 	c.cr = &capReader{r: nc, c: c}
 	c.br = bufio.NewReaderSize(c.cr, 32<<10)
 	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 32<<10)
@@ -1010,7 +1032,24 @@ func (r *capReader) Read(p []byte) (int, error) {
 		}
 	}
 	r.c.readDeadline()
-	n, err := r.r.Read(p)
+	var n int
+	var err error
+	if r.recording && r.got == 0 { // the wait for a response's first bytes
+		done := false
+		if d := r.c.spinFor(); d > 0 {
+			n, done, err = r.c.spin.read(r.c.nc, p, d)
+			if done && n > 0 {
+				r.c.slow = 0
+			} else {
+				r.c.slow = min(r.c.slow+1, maxSlow)
+			}
+		}
+		if !done {
+			n, err = r.r.Read(p)
+		}
+	} else {
+		n, err = r.r.Read(p)
+	}
 	if isTimeout(err) {
 		r.timedOut = err
 	}
@@ -1022,6 +1061,38 @@ func (r *capReader) Read(p []byte) (int, error) {
 		r.record(p[:n])
 	}
 	return n, err
+}
+
+// Polling adapts to the server: maxSlow waits in a row longer than the
+// spin time switch it off (one slow answer, a server's pause, does not),
+// and then every probeEvery-th wait polls again, to see whether the server
+// has become fast. A wait in the poller cannot tell: the wake-up alone can
+// take longer than the spin time.
+const (
+	maxSlow    = 2
+	probeEvery = 16
+)
+
+// spinFor is how long the wait for a response may poll the socket: 0
+// when it may not (see WithSpinWait).
+func (c *Conn) spinFor() time.Duration {
+	if c.spin == nil || c.gate != nil && c.gate.Load() > 1 {
+		return 0
+	}
+	if c.slow >= maxSlow {
+		if c.since++; c.since < probeEvery {
+			return 0
+		}
+		c.since = 0
+	}
+	return c.spinWait()
+}
+
+func (c *Conn) spinWait() time.Duration {
+	if c.cfg.spinWait == 0 {
+		return DefaultSpinWait
+	}
+	return c.cfg.spinWait
 }
 
 // readDeadline applies the inactivity timeout to the next read.

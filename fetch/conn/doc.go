@@ -53,6 +53,20 @@
 // Each Response carries the Timings of its exchange: DNS, connect, TLS,
 // head written, body written, first byte, done.
 //
+// Waiting for a response, a Conn on plain TCP (Linux) first polls the
+// socket for up to 200µs ([DefaultSpinWait], [WithSpinWait],
+// Transport.SpinWait) before its goroutine sleeps in the runtime's poller.
+// A server on the same machine or a rack away answers within that time,
+// and a sleeping thread's wake-up (two context switches and an
+// inter-processor interrupt, more in a virtual machine) costs more than
+// the wait: sequential requests to such a server go about 30% faster for
+// about the same CPU time. The poll adapts: after two answers slower than
+// the spin time in a row only one wait in 16 polls, until an answer comes
+// within it again; a [Transport] polls only for its one exchange in
+// flight, since with more another goroutine has a better use for the
+// processor. The poll is a bounded loop of non-blocking reads; deadlines,
+// Close and cancellation take effect when it ends.
+//
 // A body bound for a file need not pass through memory: Response.Body's
 // ReadFile moves it from the socket to the file with splice(2) on Linux
 // (for a Content-Length body on a plain TCP connection), one kernel copy

@@ -61,9 +61,16 @@ type Transport struct {
 	// (grab's proxy.Dial does CONNECT and SOCKS5); needed when Proxy
 	// returns a proxy for an https target or a socks5 proxy.
 	DialProxy func(ctx context.Context, proxy *url.URL, addr string) (net.Conn, error)
+	// SpinWait is how long the wait for a response may poll the socket
+	// before sleeping in the poller, as [WithSpinWait]; 0 means
+	// DefaultSpinWait, a negative value never. A connection polls only
+	// while it carries the Transport's one exchange in flight: with more,
+	// another goroutine has a better use for the processor.
+	SpinWait time.Duration
 
-	mu   sync.Mutex
-	idle map[poolKey][]idleConn
+	mu     sync.Mutex
+	idle   map[poolKey][]idleConn
+	active atomic.Int32 // exchanges between sending a request and its response head
 }
 
 // A poolKey names the connections that can carry a request: to one
@@ -195,7 +202,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.GotConn != nil {
 			trace.GotConn(httptrace.GotConnInfo{Conn: c.nc, Reused: reused})
 		}
+		t.active.Add(1)
 		resp, err := t.exchange(req, c, r)
+		t.active.Add(-1)
 		if err == nil {
 			return resp, nil
 		}
@@ -345,7 +354,8 @@ func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
 		return ic.c, true, nil
 	}
 	t.mu.Unlock()
-	opts := []Option{WithDialTimeout(t.DialTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes), WithExpectTimeout(t.ExpectContinueTimeout)}
+	opts := []Option{WithDialTimeout(t.DialTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes),
+		WithExpectTimeout(t.ExpectContinueTimeout), WithSpinWait(t.SpinWait)}
 	switch {
 	case r.tunnel != nil:
 		opts = append(opts, WithDialer(tunnelDialer{t, r.tunnel}))
@@ -356,7 +366,11 @@ func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
 		opts = append(opts, WithTLS(t.TLSClientConfig))
 	}
 	c, err := Dial(ctx, net.JoinHostPort(r.host, r.port), opts...)
-	return c, false, err
+	if err != nil {
+		return nil, false, err
+	}
+	c.gate = &t.active
+	return c, false, nil
 }
 
 // put returns c to the pool if it can carry another request.

@@ -1,0 +1,282 @@
+package conn
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/internal/testkit"
+)
+
+// tcpPair returns the two ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (client, server *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan net.Conn, 1)
+	go func() {
+		nc, _ := ln.Accept()
+		got <- nc
+	}()
+	cc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := <-got
+	if sc == nil {
+		cc.Close()
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { cc.Close(); sc.Close() })
+	return cc.(*net.TCPConn), sc.(*net.TCPConn)
+}
+
+// TestSpinnerRead: a poll reports bytes, an end and a reset as a read of
+// the connection would, and nothing (done false) when the time is up.
+func TestSpinnerRead(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("polling is Linux's")
+	}
+	p := make([]byte, 64)
+	t.Run("bytes", func(t *testing.T) {
+		cc, sc := tcpPair(t)
+		s := newSpinner(cc)
+		sc.Write([]byte("HTTP/1.1"))
+		n, done, err := s.read(cc, p, 5*time.Second)
+		if !done || err != nil || string(p[:n]) != "HTTP/1.1" {
+			t.Errorf("read = %q, %v, %v; want \"HTTP/1.1\", true, nil", p[:n], done, err)
+		}
+	})
+	t.Run("end", func(t *testing.T) {
+		cc, sc := tcpPair(t)
+		s := newSpinner(cc)
+		sc.Close()
+		n, done, err := s.read(cc, p, 5*time.Second)
+		if !done || n != 0 || err != io.EOF {
+			t.Errorf("read = %d, %v, %v; want 0, true, io.EOF", n, done, err)
+		}
+	})
+	t.Run("reset", func(t *testing.T) {
+		cc, sc := tcpPair(t)
+		s := newSpinner(cc)
+		sc.SetLinger(0)
+		sc.Close() // RST
+		_, done, err := s.read(cc, p, 5*time.Second)
+		var op *net.OpError
+		if !done || !errors.Is(err, syscall.ECONNRESET) || !errors.As(err, &op) || op.Op != "read" {
+			t.Errorf("read = %v, %v; want a read *net.OpError matching ECONNRESET", done, err)
+		}
+	})
+	t.Run("nothing", func(t *testing.T) {
+		cc, _ := tcpPair(t)
+		s := newSpinner(cc)
+		start := time.Now()
+		n, done, err := s.read(cc, p, 2*time.Millisecond)
+		if done || n != 0 || err != nil {
+			t.Errorf("read = %d, %v, %v; want 0, false, nil", n, done, err)
+		}
+		if d := time.Since(start); d < 2*time.Millisecond {
+			t.Errorf("gave up after %v, before its 2ms", d)
+		}
+	})
+	t.Run("allocations", func(t *testing.T) {
+		cc, sc := tcpPair(t)
+		s := newSpinner(cc)
+		var rerr error
+		x := []byte("x")
+		allocs := testing.AllocsPerRun(100, func() {
+			sc.Write(x)
+			if _, done, err := s.read(cc, p[:1], 5*time.Second); !done || err != nil {
+				rerr = errors.Join(rerr, err, errors.New("no byte"))
+			}
+		})
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		if allocs != 0 {
+			t.Errorf("%.1f allocations a poll, want 0", allocs)
+		}
+	})
+}
+
+// TestSpinExchanges: with polling (a long spin time, so the poll sees
+// what the server does) and without it, a Conn on TCP gets the same
+// answers and the same errors: a response in two pieces, a close and a
+// reset before the answer.
+func TestSpinExchanges(t *testing.T) {
+	head := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"
+	tests := []struct {
+		name   string
+		serve  func(nc net.Conn)
+		want   string // body, or ""
+		wantIs error
+	}{
+		{"whole", respondRaw(head+"ok", false), "ok", nil},
+		{"in two pieces", func(nc net.Conn) {
+			if _, err := testkit.ReadHead(bufio.NewReader(nc)); err != nil {
+				return
+			}
+			io.WriteString(nc, head[:9])
+			time.Sleep(20 * time.Millisecond)
+			io.WriteString(nc, head[9:]+"ok")
+			io.Copy(io.Discard, nc)
+		}, "ok", nil},
+		{"closed", func(nc net.Conn) { testkit.ReadHead(bufio.NewReader(nc)) }, "", ErrClosed},
+		{"reset", func(nc net.Conn) {
+			testkit.ReadHead(bufio.NewReader(nc))
+			nc.(*net.TCPConn).SetLinger(0)
+		}, "", syscall.ECONNRESET},
+	}
+	for _, tt := range tests {
+		for _, spin := range []time.Duration{time.Second, -1} {
+			t.Run(tt.name+map[bool]string{true: " polling", false: " poller"}[spin > 0], func(t *testing.T) {
+				srv := startRawTCP(t, tt.serve)
+				c, err := Dial(t.Context(), srv.addr(), WithSpinWait(spin))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if (c.spin != nil) != (spin > 0 && runtime.GOOS == "linux") {
+					t.Fatalf("spinner %v with WithSpinWait(%v)", c.spin != nil, spin)
+				}
+				r, body, err := tryExchange(c, "GET", "/", nil, Header{})
+				switch {
+				case tt.wantIs != nil:
+					if !errors.Is(err, tt.wantIs) {
+						t.Errorf("error = %v, want one matching %v", err, tt.wantIs)
+					}
+				case err != nil:
+					t.Fatalf("exchange: %v", err)
+				case r.StatusCode != 200 || string(body) != tt.want:
+					t.Errorf("got %d %q, want 200 %q", r.StatusCode, body, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// TestSpinAdapts: two answers slower than the spin time in a row switch
+// polling off; then one wait in probeEvery polls, and a fast answer to it
+// switches polling on again.
+func TestSpinAdapts(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("polling is Linux's")
+	}
+	const spin, slowAnswer = 100 * time.Millisecond, 300 * time.Millisecond
+	delays := []time.Duration{0, slowAnswer, slowAnswer}
+	for range probeEvery {
+		delays = append(delays, 0)
+	}
+	srv := startRawTCP(t, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for _, d := range delays {
+			if _, err := testkit.ReadHead(br); err != nil {
+				return
+			}
+			time.Sleep(d)
+			if _, err := io.WriteString(nc, "HTTP/1.1 204 No Content\r\n\r\n"); err != nil {
+				return
+			}
+		}
+	})
+	c, err := Dial(t.Context(), srv.addr(), WithSpinWait(spin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// slow after each exchange: on after the fast one, one strike, off;
+	// then off through probeEvery-1 waits in the poller, and on again
+	// after the probe's fast answer.
+	want := []int{0, 1, 2}
+	for range probeEvery - 1 {
+		want = append(want, 2)
+	}
+	want = append(want, 0)
+	for i, w := range want {
+		mustExchange(t, c, "GET", "/", nil, Header{})
+		if c.slow != w {
+			t.Fatalf("after exchange %d (answer delayed %v): slow = %d, want %d", i+1, delays[i], c.slow, w)
+		}
+	}
+}
+
+// TestSpinTransportAlone: a Transport's connection polls only while its
+// exchange is the Transport's one in flight, and the count of exchanges
+// goes back to zero after each.
+func TestSpinTransportAlone(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("polling is Linux's")
+	}
+	tr := &Transport{}
+	defer tr.CloseIdleConnections()
+	during := make(chan int32, 2)
+	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		during <- tr.active.Load()
+	}), nil)
+	for i := range 2 {
+		resp, err := tr.RoundTrip(testRequest(t, srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if n, after := <-during, tr.active.Load(); n != 1 || after != 0 {
+			t.Errorf("request %d: %d exchanges in flight during it, %d after, want 1 and 0", i+1, n, after)
+		}
+	}
+	tr.mu.Lock()
+	var c *Conn
+	for _, list := range tr.idle {
+		c = list[0].c
+	}
+	tr.mu.Unlock()
+	if c == nil || c.gate != &tr.active {
+		t.Fatal("the pooled connection does not count the Transport's exchanges")
+	}
+	c.slow = 0 // as if the server had answered fast
+	for _, tt := range []struct {
+		active int32
+		want   time.Duration
+	}{{1, DefaultSpinWait}, {2, 0}, {32, 0}} {
+		tr.active.Store(tt.active)
+		if got := c.spinFor(); got != tt.want {
+			t.Errorf("with %d exchanges in flight: spinFor = %v, want %v", tt.active, got, tt.want)
+		}
+	}
+	tr.active.Store(0)
+
+	off := &Transport{SpinWait: -1}
+	defer off.CloseIdleConnections()
+	resp, err := off.RoundTrip(testRequest(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	<-during
+	if len(off.idle) != 1 {
+		t.Fatalf("%d pools after one request, want 1", len(off.idle))
+	}
+	for _, list := range off.idle {
+		if list[0].c.spin != nil {
+			t.Error("SpinWait -1: the connection polls")
+		}
+	}
+}
+
+func testRequest(t *testing.T, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", strings.TrimSuffix(url, "/")+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
