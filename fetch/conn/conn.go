@@ -1076,7 +1076,7 @@ const (
 // spinFor is how long the wait for a response may poll the socket: 0
 // when it may not (see WithSpinWait).
 func (c *Conn) spinFor() time.Duration {
-	if c.spin == nil || c.gate != nil && c.gate.Load() > 1 {
+	if !c.alone() {
 		return 0
 	}
 	if c.slow >= maxSlow {
@@ -1086,6 +1086,13 @@ func (c *Conn) spinFor() time.Duration {
 		c.since = 0
 	}
 	return c.spinWait()
+}
+
+// alone reports whether c may take the fast path of a lone exchange:
+// it can (plain TCP, Linux, not switched off) and its Transport, if any,
+// has no other exchange in flight.
+func (c *Conn) alone() bool {
+	return c.spin != nil && (c.gate == nil || c.gate.Load() <= 1)
 }
 
 func (c *Conn) spinWait() time.Duration {
@@ -1113,8 +1120,21 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 	if t := w.c.cfg.timeout; t > 0 {
 		w.c.nc.SetWriteDeadline(time.Now().Add(t))
 	}
+	if c := w.c; len(p) <= maxDirectWrite && c.alone() {
+		n := c.spin.write(p)
+		if n == len(p) {
+			return n, nil
+		}
+		m, err := c.nc.Write(p[n:])
+		return n + m, err
+	}
 	return w.c.nc.Write(p)
 }
+
+// maxDirectWrite is the most a lone exchange writes by a direct system
+// call (spinner.write): a head, a small body. More goes through the
+// poller, which can wait for room.
+const maxDirectWrite = 16 << 10
 
 // newResponse builds a Response from net/http's reading of the head, and
 // refuses ambiguous framing unless in raw mode.

@@ -3,6 +3,7 @@ package conn
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -109,6 +110,46 @@ func TestSpinnerRead(t *testing.T) {
 	})
 }
 
+// TestSpinnerWrite: a direct write takes what the socket takes at once,
+// and nothing from a socket the peer reset.
+func TestSpinnerWrite(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("direct writes are Linux's")
+	}
+	t.Run("whole", func(t *testing.T) {
+		cc, sc := tcpPair(t)
+		if n := newSpinner(cc).write([]byte("GET / HTTP/1.1\r\n\r\n")); n != 18 {
+			t.Fatalf("wrote %d bytes, want 18", n)
+		}
+		b := make([]byte, 18)
+		if _, err := io.ReadFull(sc, b); err != nil || string(b) != "GET / HTTP/1.1\r\n\r\n" {
+			t.Errorf("peer read %q, %v", b, err)
+		}
+	})
+	t.Run("more than the socket takes", func(t *testing.T) {
+		cc, _ := tcpPair(t)
+		big := make([]byte, 64<<20)
+		if n := newSpinner(cc).write(big); n <= 0 || n >= len(big) {
+			t.Errorf("wrote %d of %d bytes to a peer that reads nothing, want part", n, len(big))
+		}
+	})
+	t.Run("reset", func(t *testing.T) {
+		cc, sc := tcpPair(t)
+		sc.SetLinger(0)
+		sc.Close()
+		s := newSpinner(cc)
+		if _, done, err := s.read(cc, make([]byte, 1), 5*time.Second); !done || !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("read after the reset = %v, %v", done, err)
+		}
+		if n := s.write([]byte("x")); n != 0 {
+			t.Errorf("wrote %d bytes to a reset connection, want 0", n)
+		}
+		if _, err := cc.Write([]byte("x")); !errors.Is(err, syscall.EPIPE) {
+			t.Errorf("the poller's write after it: %v, want EPIPE", err)
+		}
+	})
+}
+
 // TestSpinExchanges: with polling (a long spin time, so the poll sees
 // what the server does) and without it, a Conn on TCP gets the same
 // answers and the same errors: a response in two pieces, a close and a
@@ -136,6 +177,41 @@ func TestSpinExchanges(t *testing.T) {
 			testkit.ReadHead(bufio.NewReader(nc))
 			nc.(*net.TCPConn).SetLinger(0)
 		}, "", syscall.ECONNRESET},
+	}
+	// The second request goes to a connection the server reset after the
+	// first answer: the write fails, directly or through the poller.
+	resetAfterOne := func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		testkit.ReadHead(br)
+		io.WriteString(nc, head+"ok")
+		nc.(*net.TCPConn).SetLinger(0)
+		nc.Close()
+	}
+	for _, spin := range []time.Duration{time.Second, -1} {
+		t.Run(fmt.Sprintf("write after a reset, spin %v", spin), func(t *testing.T) {
+			srv := startRawTCP(t, resetAfterOne)
+			c, err := Dial(t.Context(), srv.addr(), WithSpinWait(spin))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			mustExchange(t, c, "GET", "/", nil, Header{})
+			// The reset has arrived once a read says so; the poller's read
+			// does not spin, so it is the same for both.
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				var b [1]byte
+				c.nc.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+				if _, err := c.nc.Read(b[:]); err != nil && !isTimeout(err) {
+					break
+				}
+			}
+			c.nc.SetReadDeadline(time.Time{})
+			err = c.Request("GET", "/", nil, Header{})
+			if !errors.Is(err, ErrClosed) || !errors.Is(err, syscall.EPIPE) {
+				t.Errorf("request on a reset connection: %v, want ErrClosed matching EPIPE", err)
+			}
+		})
 	}
 	for _, tt := range tests {
 		for _, spin := range []time.Duration{time.Second, -1} {
