@@ -11,7 +11,8 @@
 // zero value is ready) opens it over an http.Client. Its default
 // transport ([EngineAuto]) sends plain http on fetch/conn's
 // [conn.Transport] (HTTP/1.1 either way, and a sequential request costs
-// fewer goroutine hand-offs there) and https on net/http's (HTTP/2);
+// fewer goroutine hand-offs there, and polls for a fast server's answer
+// rather than sleep: see fetch/conn) and https on net/http's (HTTP/2);
 // [Opener.Engine] puts everything on one of them, and any
 // http.RoundTripper can be given instead. [BuildOpener] makes an
 // Opener from pieces in any order (a transport, a cookie jar, Handlers
