@@ -136,6 +136,13 @@ type Opener struct {
 	// instead of an *HTTPError, as curl does without -f.
 	AllowErrorStatus bool
 
+	// ReadBufferSize is how much the default transport reads from a
+	// connection at once (conn.Transport.ReadBufferSize,
+	// http.Transport.ReadBufferSize); 0 means each one's default, 32 KiB on
+	// fetch/conn and 4 KiB on net/http. A response that fits, head and body,
+	// arrives in one read: download sets 128 KiB.
+	ReadBufferSize int
+
 	// Trace records every phase of each exchange over net/http's transport
 	// (DNS, connect, TLS, request written, with httptrace hooks, at some
 	// cost per request); without it Response.Timings holds Start,
@@ -390,6 +397,7 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 			DialTimeout:     dialTimeout,
 			MaxIdlePerHost:  64,
 			MaxHeaderBytes:  headerBytes,
+			ReadBufferSize:  o.ReadBufferSize,
 		}
 		if o.Engine == EngineConn {
 			return plain
@@ -408,6 +416,7 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 		IdleConnTimeout:        90 * time.Second,
 		ExpectContinueTimeout:  time.Second,
 		ForceAttemptHTTP2:      true,
+		ReadBufferSize:         o.ReadBufferSize,
 	}
 	if plain == nil {
 		return std

@@ -3,6 +3,7 @@ package conn
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -126,6 +127,7 @@ type config struct {
 	expectTimeout time.Duration
 	timeout       time.Duration
 	spinWait      time.Duration
+	readBuffer    int
 }
 
 // WithTLS makes the connection TLS. cfg may be nil; an empty ServerName is
@@ -142,6 +144,16 @@ func WithDialTimeout(d time.Duration) Option { return func(c *config) { c.dialTi
 // WithDialer dials through d (a proxy or SOCKS dialer, or a test's guard)
 // instead of net.Dialer. The DNS phase is then not timed.
 func WithDialer(d ContextDialer) Option { return func(c *config) { c.dialer = d } }
+
+// DefaultReadBufferSize is how much a connection reads at once unless
+// [WithReadBufferSize] says otherwise.
+const DefaultReadBufferSize = 32 << 10
+
+// WithReadBufferSize sets how much the connection reads from its socket
+// at once (the buffer a response head is parsed from); 0 means
+// [DefaultReadBufferSize]. A response that fits, head and body, arrives in
+// one read: a downloader of many small files sets more.
+func WithReadBufferSize(n int) Option { return func(c *config) { c.readBuffer = n } }
 
 // DefaultSpinWait is how long the first read of a response polls the
 // socket before the goroutine sleeps in the poller (see [WithSpinWait]).
@@ -303,7 +315,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		c.spin = newSpinner(nc)
 	}
 	c.cr = &capReader{r: nc, c: c}
-	c.br = bufio.NewReaderSize(c.cr, 32<<10)
+	c.br = bufio.NewReaderSize(c.cr, cmp.Or(max(c.cfg.readBuffer, 0), DefaultReadBufferSize))
 	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 32<<10)
 	return c, nil
 }

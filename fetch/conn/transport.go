@@ -67,6 +67,9 @@ type Transport struct {
 	// while it carries the Transport's one exchange in flight: with more,
 	// another goroutine has a better use for the processor.
 	SpinWait time.Duration
+	// ReadBufferSize is how much a connection reads at once, as
+	// [WithReadBufferSize]; 0 means DefaultReadBufferSize.
+	ReadBufferSize int
 
 	mu     sync.Mutex
 	idle   map[poolKey][]idleConn
@@ -355,7 +358,7 @@ func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
 	}
 	t.mu.Unlock()
 	opts := []Option{WithDialTimeout(t.DialTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes),
-		WithExpectTimeout(t.ExpectContinueTimeout), WithSpinWait(t.SpinWait)}
+		WithExpectTimeout(t.ExpectContinueTimeout), WithSpinWait(t.SpinWait), WithReadBufferSize(t.ReadBufferSize)}
 	switch {
 	case r.tunnel != nil:
 		opts = append(opts, WithDialer(tunnelDialer{t, r.tunnel}))

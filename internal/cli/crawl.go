@@ -373,6 +373,7 @@ func (e *env) crawlDownload(ctx context.Context, f *crawlFlags, o *fetch.Opener,
 	slices.Sort(urls)
 	dl := &fetch.Opener{
 		Proxy: o.Proxy, Handlers: o.Handlers, Jar: o.Jar, UserAgent: o.UserAgent, Dial: o.Dial,
+		ReadBufferSize: download.ReadBufferSize,
 	}
 	if f.publicOnly {
 		var ports []int

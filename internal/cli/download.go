@@ -323,7 +323,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		}
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	o := &fetch.Opener{UserAgent: cmp.Or(f.userAgent, userAgent())}
+	o := &fetch.Opener{UserAgent: cmp.Or(f.userAgent, userAgent()), ReadBufferSize: download.ReadBufferSize}
 	if f.timeout > 0 {
 		o.Timeouts.Connect = time.Duration(f.timeout)
 	}

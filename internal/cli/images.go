@@ -230,8 +230,9 @@ func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.H
 		return f.o, f.header, nil
 	}
 	o := &fetch.Opener{
-		UserAgent: cmp.Or(f.userAgent, userAgent()),
-		Timeouts:  fetch.Timeouts{Total: time.Duration(f.timeout)},
+		UserAgent:      cmp.Or(f.userAgent, userAgent()),
+		Timeouts:       fetch.Timeouts{Total: time.Duration(f.timeout)},
+		ReadBufferSize: download.ReadBufferSize,
 	}
 	if f.insecure {
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}

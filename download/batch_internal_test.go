@@ -1,0 +1,17 @@
+package download
+
+import "testing"
+
+// TestOwnOpener: a Client without an Opener makes one that reads
+// ReadBufferSize at once, and closes it at the end; a given one is used
+// as it is.
+func TestOwnOpener(t *testing.T) {
+	b := (&Client{}).newBatch()
+	if !b.own || b.opener.ReadBufferSize != ReadBufferSize {
+		t.Errorf("own Opener: own %v, ReadBufferSize %d; want true, %d", b.own, b.opener.ReadBufferSize, ReadBufferSize)
+	}
+	c := &Client{Opener: b.opener}
+	if b2 := c.newBatch(); b2.own || b2.opener != b.opener {
+		t.Error("a given Opener was not used as it is")
+	}
+}
