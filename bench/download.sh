@@ -7,7 +7,8 @@
 # generated as sent (in 32 KiB writes, a core's worth of server CPU at
 # these rates, which compresses every ratio):
 #   small: SMALL_N files of 64 KiB, J at once: grab download -j J,
-#     curl --parallel --parallel-max J, aria2c -j J;
+#     curl --parallel --parallel-max J, aria2c -j J, and bench/dlfloor
+#     (the least a Go program does: the floor for grab, not a peer);
 #   large: LARGE_N files of LARGE_SIZE, J at once: the same, and curl one
 #     file after the other;
 #   huge: one file of HUGE_SIZE: grab download, curl -o, aria2c, with the
@@ -92,6 +93,7 @@ if [[ -n ${GRAB:-} ]]; then
 else
 	cp "$tmp/grab" "$tmp/grab-measured"
 fi
+go build -o "$tmp/dlfloor" ./bench/dlfloor
 
 # lists: one URL a line, and the same as a curl config
 list() { # NAME COUNT SIZE
@@ -114,6 +116,7 @@ cmd() {
 	curl-seq) echo curl -Sf --no-progress-meter --remote-name-all --output-dir "$out" -K "$tmp/$1.curlrc" ;;
 	curl-one) echo curl -Sf --no-progress-meter -o "$out/huge" "$(cat "$tmp/huge.list")" ;;
 	aria2c) echo aria2c -q -j "$J" --file-allocation=none -d "$out" -i "$tmp/$1.list" ;;
+	go-floor) echo "$tmp/dlfloor" -j "$J" -d "$out" -i "$tmp/$1.list" ;;
 	esac
 }
 
@@ -158,7 +161,7 @@ limit() {
 }
 
 sets=(small large huge)
-declare -A tools=([small]="grab curl-par" [large]="grab curl-par curl-seq" [huge]="grab curl-one")
+declare -A tools=([small]="grab curl-par go-floor" [large]="grab curl-par curl-seq" [huge]="grab curl-one")
 if ((have_aria)); then
 	tools[small]+=" aria2c" tools[large]+=" aria2c" tools[huge]+=" aria2c"
 fi
@@ -194,13 +197,14 @@ for line in open(path):
     rows.setdefault((s, t), []).append((tb[s] / 1e6 / float(secs), int(rss) / 1024))
 title = {"small": f"{sn} x 64 KiB", "large": f"{ln} x {lsz}", "huge": f"1 x {hsz}", "limit": f"1 x {limsz} to /dev/null (the limit)"}
 name = {"grab": f"grab download -j {j}", "curl-par": f"curl --parallel --parallel-max {j}", "curl-seq": "curl, one file after the other",
-        "curl-one": "curl -o", "aria2c": f"aria2c -j {j}", "curl-null": "curl -o /dev/null"}
+        "curl-one": "curl -o", "aria2c": f"aria2c -j {j}", "curl-null": "curl -o /dev/null",
+        "go-floor": f"bare Go loop, {j} connections (bench/dlfloor: the floor, not a downloader)"}
 med = {}
 print(f"Loopback ({source}), downloads to tmpfs; {runs} rounds; load before: {load0}\n")
 print("| workload | tool | MB/s median (min-max) | peak RSS MB (max) |")
 print("| --- | --- | --- | --- |")
 for s in ("small", "large", "huge", "limit"):
-    for t in ("grab", "curl-par", "curl-seq", "curl-one", "aria2c", "curl-null"):
+    for t in ("grab", "curl-par", "curl-seq", "curl-one", "aria2c", "go-floor", "curl-null"):
         if (s, t) in failed and (s, t) not in rows:
             print(f"| {title[s]} | {name[t]} | FAILED | |")
             continue
@@ -218,10 +222,16 @@ print("| --- | --- | --- |")
 def target(label, r, want):
     if r is None:
         print(f"| {label} | not measured | - |")
+    elif want == 0:
+        print(f"| {label} | {r:.2f}x | - |")
     else:
         print(f"| {label} | {r:.2f}x | {'yes' if r >= want else 'NO'} |")
 target(f"{title['small']}: grab >= 1.1x curl --parallel", ratio("small", "curl-par"), 1.1)
 target(f"{title['small']}: grab >= 2.5x aria2c", ratio("small", "aria2c"), 2.5)
+target(f"{title['small']}: grab vs the bare Go loop (no target)", ratio("small", "go-floor"), 0)
+fl, cp = med.get(("small", "go-floor")), med.get(("small", "curl-par"))
+if fl and cp:
+    print(f"| {title['small']}: the bare Go loop vs curl --parallel (no target) | {fl / cp:.2f}x | - |")
 target(f"{title['large']}: grab >= 1.4x curl --parallel", ratio("large", "curl-par"), 1.4)
 target(f"{title['large']}: grab vs curl one file after the other (no target)", ratio("large", "curl-seq"), 0)
 target(f"{title['huge']}: grab >= 1.0x curl", ratio("huge", "curl-one"), 1.0)
