@@ -3,7 +3,6 @@ package conn
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -150,7 +149,7 @@ func WithDialer(d ContextDialer) Option { return func(c *config) { c.dialer = d 
 const DefaultReadBufferSize = 32 << 10
 
 // WithReadBufferSize sets how much the connection reads from its socket
-// at once (the buffer a response head is parsed from); 0 means
+// at once (the buffer a response head is parsed from); 0 or less means
 // [DefaultReadBufferSize]. A response that fits, head and body, arrives in
 // one read: a downloader of many small files sets more.
 func WithReadBufferSize(n int) Option { return func(c *config) { c.readBuffer = n } }
@@ -164,7 +163,9 @@ const DefaultSpinWait = 200 * time.Microsecond
 // [DefaultSpinWait], a negative value never. A connection polls only while
 // its server answers within that time: after two longer waits in a row
 // only one response in 16 polls, until one comes within the time again. A
-// [Transport] polls only for its one exchange in flight.
+// [Transport] polls only for its one exchange in flight. A deadline
+// (SetDeadline, a shorter [WithTimeout], Expect's wait) is kept by the
+// poller: then nothing polls.
 func WithSpinWait(d time.Duration) Option { return func(c *config) { c.spinWait = d } }
 
 // WithRaw turns off validation: methods, targets and header fields are
@@ -249,10 +250,11 @@ type Conn struct {
 	readBy     time.Time    // a read deadline the inactivity timeout must not extend
 
 	// polling for a response (spin_linux.go)
-	spin  *spinner      // nil: never (not plain TCP, not Linux, or switched off)
-	slow  int           // the last responses' waits in a row longer than spinWait()
-	since int           // waits in the poller since the last poll, while slow
-	gate  *atomic.Int32 // a Transport's exchanges in flight: poll only when alone
+	spin     *spinner      // nil: never (not plain TCP, not Linux, or switched off)
+	slow     int           // polls in a row that got no bytes in time (or an end)
+	since    int           // waits in the poller since the last poll, while slow
+	gate     *atomic.Int32 // a Transport's exchanges in flight: poll only when alone
+	deadline atomic.Bool   // SetDeadline set one: every read and write goes through the poller
 }
 
 // Dial connects to addr, a "host:port" (not a URL), as HTTPConnection(host,
@@ -311,11 +313,17 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		nc = tc
 	}
 	c.nc = nc
-	if c.cfg.spinWait >= 0 {
-		c.spin = newSpinner(nc)
+	if c.cfg.spinWait == 0 {
+		c.cfg.spinWait = DefaultSpinWait
+	}
+	if c.cfg.spinWait > 0 {
+		c.spin = newSpinner(nc, &c.closed)
+	}
+	if c.cfg.readBuffer <= 0 {
+		c.cfg.readBuffer = DefaultReadBufferSize
 	}
 	c.cr = &capReader{r: nc, c: c}
-	c.br = bufio.NewReaderSize(c.cr, cmp.Or(max(c.cfg.readBuffer, 0), DefaultReadBufferSize))
+	c.br = bufio.NewReaderSize(c.cr, c.cfg.readBuffer)
 	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 32<<10)
 	return c, nil
 }
@@ -396,7 +404,10 @@ func (c *Conn) TLS() *tls.ConnectionState {
 }
 
 // SetDeadline sets a deadline for all reads and writes, as net.Conn's.
-func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.deadline.Store(!t.IsZero())
+	return c.nc.SetDeadline(t)
+}
 
 // Close closes the connection. It may be called at any time, also
 // concurrently with a request to abort it.
@@ -901,6 +912,9 @@ func (c *Conn) readResponse(stopAt100 bool) (*Response, []Interim, error) {
 // budget, and returns it with the raw head bytes.
 func (c *Conn) readOne() (*http.Response, []byte, error) {
 	c.cr.startHead(c.br.Buffered(), c.cfg.maxHeader, c.br)
+	// The first read of an exchange's first head is its wait for the
+	// server, which may poll (not a 1xx's successor, not trailers).
+	c.cr.await = c.br.Buffered() == 0 && c.timings != nil && c.timings.firstByteSeen.IsZero()
 	c.readReq.Method = c.method
 	resp, err := http.ReadResponse(c.br, &c.readReq)
 	head := c.cr.endHead(c.br.Buffered())
@@ -969,6 +983,7 @@ type capReader struct {
 	got       int  // bytes since startHead, recorded or not
 	rec       []byte
 	timedOut  error // a read that timed out, returned again rather than waited for anew
+	await     bool  // the next read waits for a response's first bytes: it may poll
 }
 
 func (r *capReader) startHead(buffered, max int, br *bufio.Reader) {
@@ -1046,20 +1061,19 @@ func (r *capReader) Read(p []byte) (int, error) {
 	r.c.readDeadline()
 	var n int
 	var err error
-	if r.recording && r.got == 0 { // the wait for a response's first bytes
-		done := false
+	done := false
+	if r.await {
+		r.await = false
 		if d := r.c.spinFor(); d > 0 {
-			n, done, err = r.c.spin.read(r.c.nc, p, d)
+			n, done, err = r.c.spin.read(p, d)
 			if done && n > 0 {
 				r.c.slow = 0
 			} else {
 				r.c.slow = min(r.c.slow+1, maxSlow)
 			}
 		}
-		if !done {
-			n, err = r.r.Read(p)
-		}
-	} else {
+	}
+	if !done {
 		n, err = r.r.Read(p)
 	}
 	if isTimeout(err) {
@@ -1088,7 +1102,10 @@ const (
 // spinFor is how long the wait for a response may poll the socket: 0
 // when it may not (see WithSpinWait).
 func (c *Conn) spinFor() time.Duration {
-	if !c.alone() {
+	d := c.cfg.spinWait
+	// A deadline (the inactivity timeout's, Expect's) is the poller's to
+	// keep: a poll would read past it.
+	if !c.fast() || !c.readBy.IsZero() || c.cfg.timeout > 0 && c.cfg.timeout < d {
 		return 0
 	}
 	if c.slow >= maxSlow {
@@ -1097,21 +1114,15 @@ func (c *Conn) spinFor() time.Duration {
 		}
 		c.since = 0
 	}
-	return c.spinWait()
+	return d
 }
 
-// alone reports whether c may take the fast path of a lone exchange:
-// it can (plain TCP, Linux, not switched off) and its Transport, if any,
-// has no other exchange in flight.
-func (c *Conn) alone() bool {
-	return c.spin != nil && (c.gate == nil || c.gate.Load() <= 1)
-}
-
-func (c *Conn) spinWait() time.Duration {
-	if c.cfg.spinWait == 0 {
-		return DefaultSpinWait
-	}
-	return c.cfg.spinWait
+// fast reports whether c may take the fast path of a lone exchange (a
+// poll for the answer, a direct write): it can (plain TCP, Linux, not
+// switched off), no deadline of the caller's is set, and its Transport,
+// if any, has no other exchange in flight.
+func (c *Conn) fast() bool {
+	return c.spin != nil && !c.deadline.Load() && (c.gate == nil || c.gate.Load() <= 1)
 }
 
 // readDeadline applies the inactivity timeout to the next read.
@@ -1132,10 +1143,10 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 	if t := w.c.cfg.timeout; t > 0 {
 		w.c.nc.SetWriteDeadline(time.Now().Add(t))
 	}
-	if c := w.c; len(p) <= maxDirectWrite && c.alone() {
-		n := c.spin.write(p)
-		if n == len(p) {
-			return n, nil
+	if c := w.c; len(p) <= maxDirectWrite && c.fast() {
+		n, err := c.spin.write(p)
+		if err != nil || n == len(p) {
+			return n, err
 		}
 		m, err := c.nc.Write(p[n:])
 		return n + m, err

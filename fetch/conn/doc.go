@@ -64,8 +64,11 @@
 // the spin time in a row only one wait in 16 polls, until an answer comes
 // within it again; a [Transport] polls only for its one exchange in
 // flight, since with more another goroutine has a better use for the
-// processor. The poll is a bounded loop of non-blocking reads; deadlines,
-// Close and cancellation take effect when it ends. Such a lone exchange
+// processor (the count runs from a request to its response's head). The
+// poll is a bounded loop of non-blocking reads that Close (and so a
+// Transport's cancellation) ends at once; with a deadline set
+// (SetDeadline, an inactivity timeout shorter than the spin time,
+// Expect's wait) nothing polls. Such a lone exchange
 // also writes a small request (up to 16 KiB) by one direct system call,
 // which spares the runtime's bookkeeping of a call that could block; what
 // the socket does not take at once goes through the poller.

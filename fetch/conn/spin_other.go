@@ -4,15 +4,16 @@ package conn
 
 import (
 	"net"
+	"sync/atomic"
 	"time"
 )
 
 // spinner is Linux's; elsewhere a response is always waited for in the
-// poller.
+// poller, and every write goes through it.
 type spinner struct{}
 
-func newSpinner(net.Conn) *spinner { return nil }
+func newSpinner(net.Conn, *atomic.Bool) *spinner { return nil }
 
-func (*spinner) read(net.Conn, []byte, time.Duration) (int, bool, error) { return 0, false, nil }
+func (*spinner) read([]byte, time.Duration) (int, bool, error) { return 0, false, nil }
 
-func (*spinner) write([]byte) int { return 0 }
+func (*spinner) write([]byte) (int, error) { return 0, nil }

@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/grabhq/grab/internal/testkit"
 )
@@ -51,28 +54,28 @@ func TestSpinnerRead(t *testing.T) {
 	p := make([]byte, 64)
 	t.Run("bytes", func(t *testing.T) {
 		cc, sc := tcpPair(t)
-		s := newSpinner(cc)
+		s := newSpinner(cc, new(atomic.Bool))
 		sc.Write([]byte("HTTP/1.1"))
-		n, done, err := s.read(cc, p, 5*time.Second)
+		n, done, err := s.read(p, 5*time.Second)
 		if !done || err != nil || string(p[:n]) != "HTTP/1.1" {
 			t.Errorf("read = %q, %v, %v; want \"HTTP/1.1\", true, nil", p[:n], done, err)
 		}
 	})
 	t.Run("end", func(t *testing.T) {
 		cc, sc := tcpPair(t)
-		s := newSpinner(cc)
+		s := newSpinner(cc, new(atomic.Bool))
 		sc.Close()
-		n, done, err := s.read(cc, p, 5*time.Second)
+		n, done, err := s.read(p, 5*time.Second)
 		if !done || n != 0 || err != io.EOF {
 			t.Errorf("read = %d, %v, %v; want 0, true, io.EOF", n, done, err)
 		}
 	})
 	t.Run("reset", func(t *testing.T) {
 		cc, sc := tcpPair(t)
-		s := newSpinner(cc)
+		s := newSpinner(cc, new(atomic.Bool))
 		sc.SetLinger(0)
 		sc.Close() // RST
-		_, done, err := s.read(cc, p, 5*time.Second)
+		_, done, err := s.read(p, 5*time.Second)
 		var op *net.OpError
 		if !done || !errors.Is(err, syscall.ECONNRESET) || !errors.As(err, &op) || op.Op != "read" {
 			t.Errorf("read = %v, %v; want a read *net.OpError matching ECONNRESET", done, err)
@@ -80,9 +83,9 @@ func TestSpinnerRead(t *testing.T) {
 	})
 	t.Run("nothing", func(t *testing.T) {
 		cc, _ := tcpPair(t)
-		s := newSpinner(cc)
+		s := newSpinner(cc, new(atomic.Bool))
 		start := time.Now()
-		n, done, err := s.read(cc, p, 2*time.Millisecond)
+		n, done, err := s.read(p, 2*time.Millisecond)
 		if done || n != 0 || err != nil {
 			t.Errorf("read = %d, %v, %v; want 0, false, nil", n, done, err)
 		}
@@ -90,14 +93,28 @@ func TestSpinnerRead(t *testing.T) {
 			t.Errorf("gave up after %v, before its 2ms", d)
 		}
 	})
+	t.Run("closed", func(t *testing.T) {
+		cc, _ := tcpPair(t)
+		var closed atomic.Bool
+		s := newSpinner(cc, &closed)
+		time.AfterFunc(20*time.Millisecond, func() { closed.Store(true) })
+		start := time.Now()
+		n, done, err := s.read(p, 10*time.Second)
+		if done || n != 0 || err != nil {
+			t.Errorf("read = %d, %v, %v; want 0, false, nil (the poller reports the Close)", n, done, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("a Close took %v to end the poll", d)
+		}
+	})
 	t.Run("allocations", func(t *testing.T) {
 		cc, sc := tcpPair(t)
-		s := newSpinner(cc)
+		s := newSpinner(cc, new(atomic.Bool))
 		var rerr error
 		x := []byte("x")
 		allocs := testing.AllocsPerRun(100, func() {
 			sc.Write(x)
-			if _, done, err := s.read(cc, p[:1], 5*time.Second); !done || err != nil {
+			if _, done, err := s.read(p[:1], 5*time.Second); !done || err != nil {
 				rerr = errors.Join(rerr, err, errors.New("no byte"))
 			}
 		})
@@ -110,16 +127,39 @@ func TestSpinnerRead(t *testing.T) {
 	})
 }
 
+// waitReset waits until c has taken a reset from its peer, without
+// reading it (the kernel reports it to one read or write only).
+func waitReset(t *testing.T, c *net.TCPConn) {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 500 {
+		var state uint8
+		rc.Control(func(fd uintptr) {
+			if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+				state = info.State
+			}
+		})
+		if state == 7 { // TCP_CLOSE
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no reset arrived in 5s")
+}
+
 // TestSpinnerWrite: a direct write takes what the socket takes at once,
-// and nothing from a socket the peer reset.
+// and reports a reset as a write of the connection would.
 func TestSpinnerWrite(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("direct writes are Linux's")
 	}
 	t.Run("whole", func(t *testing.T) {
 		cc, sc := tcpPair(t)
-		if n := newSpinner(cc).write([]byte("GET / HTTP/1.1\r\n\r\n")); n != 18 {
-			t.Fatalf("wrote %d bytes, want 18", n)
+		if n, err := newSpinner(cc, new(atomic.Bool)).write([]byte("GET / HTTP/1.1\r\n\r\n")); n != 18 || err != nil {
+			t.Fatalf("wrote %d bytes, %v; want 18, nil", n, err)
 		}
 		b := make([]byte, 18)
 		if _, err := io.ReadFull(sc, b); err != nil || string(b) != "GET / HTTP/1.1\r\n\r\n" {
@@ -127,25 +167,24 @@ func TestSpinnerWrite(t *testing.T) {
 		}
 	})
 	t.Run("more than the socket takes", func(t *testing.T) {
-		cc, _ := tcpPair(t)
-		big := make([]byte, 64<<20)
-		if n := newSpinner(cc).write(big); n <= 0 || n >= len(big) {
-			t.Errorf("wrote %d of %d bytes to a peer that reads nothing, want part", n, len(big))
+		cc, sc := tcpPair(t)
+		cc.SetWriteBuffer(64 << 10)
+		sc.SetReadBuffer(64 << 10)
+		big := make([]byte, 8<<20)
+		if n, err := newSpinner(cc, new(atomic.Bool)).write(big); n <= 0 || n >= len(big) || err != nil {
+			t.Errorf("wrote %d of %d bytes to a peer that reads nothing, %v; want part, nil", n, len(big), err)
 		}
 	})
 	t.Run("reset", func(t *testing.T) {
 		cc, sc := tcpPair(t)
 		sc.SetLinger(0)
 		sc.Close()
-		s := newSpinner(cc)
-		if _, done, err := s.read(cc, make([]byte, 1), 5*time.Second); !done || !errors.Is(err, syscall.ECONNRESET) {
-			t.Fatalf("read after the reset = %v, %v", done, err)
-		}
-		if n := s.write([]byte("x")); n != 0 {
-			t.Errorf("wrote %d bytes to a reset connection, want 0", n)
-		}
-		if _, err := cc.Write([]byte("x")); !errors.Is(err, syscall.EPIPE) {
-			t.Errorf("the poller's write after it: %v, want EPIPE", err)
+		waitReset(t, cc)
+		s := newSpinner(cc, new(atomic.Bool))
+		n, err := s.write([]byte("x"))
+		var op *net.OpError
+		if n != 0 || !errors.Is(err, syscall.ECONNRESET) || !errors.As(err, &op) || op.Op != "write" {
+			t.Errorf("write to a reset connection = %d, %v; want 0 and a write *net.OpError matching ECONNRESET", n, err)
 		}
 	})
 }
@@ -196,20 +235,10 @@ func TestSpinExchanges(t *testing.T) {
 			}
 			defer c.Close()
 			mustExchange(t, c, "GET", "/", nil, Header{})
-			// The reset has arrived once a read says so; the poller's read
-			// does not spin, so it is the same for both.
-			deadline := time.Now().Add(5 * time.Second)
-			for time.Now().Before(deadline) {
-				var b [1]byte
-				c.nc.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-				if _, err := c.nc.Read(b[:]); err != nil && !isTimeout(err) {
-					break
-				}
-			}
-			c.nc.SetReadDeadline(time.Time{})
+			waitReset(t, c.nc.(*net.TCPConn))
 			err = c.Request("GET", "/", nil, Header{})
-			if !errors.Is(err, ErrClosed) || !errors.Is(err, syscall.EPIPE) {
-				t.Errorf("request on a reset connection: %v, want ErrClosed matching EPIPE", err)
+			if !errors.Is(err, ErrClosed) || !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("request on a reset connection: %v, want ErrClosed matching ECONNRESET", err)
 			}
 		})
 	}
@@ -235,6 +264,8 @@ func TestSpinExchanges(t *testing.T) {
 					t.Fatalf("exchange: %v", err)
 				case r.StatusCode != 200 || string(body) != tt.want:
 					t.Errorf("got %d %q, want 200 %q", r.StatusCode, body, tt.want)
+				case spin > 0 && c.spin != nil && c.slow != 0:
+					t.Errorf("the poll did not take the answer's first bytes (slow = %d)", c.slow)
 				}
 			})
 		}
@@ -243,16 +274,19 @@ func TestSpinExchanges(t *testing.T) {
 
 // TestSpinAdapts: two answers slower than the spin time in a row switch
 // polling off; then one wait in probeEvery polls, and a fast answer to it
-// switches polling on again.
+// switches polling on again. A fast answer is in the socket before the
+// client waits (the server says when it wrote it); a slow one comes a
+// second after the request, twenty times the spin time.
 func TestSpinAdapts(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("polling is Linux's")
 	}
-	const spin, slowAnswer = 100 * time.Millisecond, 300 * time.Millisecond
+	const spin, slowAnswer = 50 * time.Millisecond, time.Second
 	delays := []time.Duration{0, slowAnswer, slowAnswer}
 	for range probeEvery {
 		delays = append(delays, 0)
 	}
+	answered := make(chan struct{}, len(delays))
 	srv := startRawTCP(t, func(nc net.Conn) {
 		br := bufio.NewReader(nc)
 		for _, d := range delays {
@@ -263,6 +297,7 @@ func TestSpinAdapts(t *testing.T) {
 			if _, err := io.WriteString(nc, "HTTP/1.1 204 No Content\r\n\r\n"); err != nil {
 				return
 			}
+			answered <- struct{}{}
 		}
 	})
 	c, err := Dial(t.Context(), srv.addr(), WithSpinWait(spin))
@@ -279,9 +314,55 @@ func TestSpinAdapts(t *testing.T) {
 	}
 	want = append(want, 0)
 	for i, w := range want {
-		mustExchange(t, c, "GET", "/", nil, Header{})
+		if err := c.Request("GET", "/", nil, Header{}); err != nil {
+			t.Fatal(err)
+		}
+		if delays[i] == 0 {
+			<-answered
+		}
+		r, err := c.GetResponse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if delays[i] != 0 {
+			<-answered
+		}
 		if c.slow != w {
 			t.Fatalf("after exchange %d (answer delayed %v): slow = %d, want %d", i+1, delays[i], c.slow, w)
+		}
+	}
+}
+
+// TestSpinDeadlines: a deadline of the caller's, or an inactivity timeout
+// shorter than the spin time, leaves the wait to the poller.
+func TestSpinDeadlines(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("polling is Linux's")
+	}
+	srv := startRawTCP(t, respondRaw("HTTP/1.1 204 No Content\r\n\r\n", false))
+	for _, tt := range []struct {
+		timeout time.Duration
+		want    time.Duration
+	}{{0, DefaultSpinWait}, {time.Second, DefaultSpinWait}, {100 * time.Microsecond, 0}} {
+		c, err := Dial(t.Context(), srv.addr(), WithTimeout(tt.timeout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if got := c.spinFor(); got != tt.want {
+			t.Errorf("WithTimeout(%v): spinFor = %v, want %v", tt.timeout, got, tt.want)
+		}
+		if tt.timeout != 0 {
+			continue
+		}
+		c.SetDeadline(time.Now().Add(time.Hour))
+		if got := c.spinFor(); got != 0 {
+			t.Errorf("with a deadline: spinFor = %v, want 0", got)
+		}
+		c.SetDeadline(time.Time{})
+		if got := c.spinFor(); got != DefaultSpinWait {
+			t.Errorf("deadline cleared: spinFor = %v, want %v", got, DefaultSpinWait)
 		}
 	}
 }

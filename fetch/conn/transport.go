@@ -68,7 +68,7 @@ type Transport struct {
 	// another goroutine has a better use for the processor.
 	SpinWait time.Duration
 	// ReadBufferSize is how much a connection reads at once, as
-	// [WithReadBufferSize]; 0 means DefaultReadBufferSize.
+	// [WithReadBufferSize]; 0 or less means DefaultReadBufferSize.
 	ReadBufferSize int
 
 	mu     sync.Mutex
