@@ -2,9 +2,9 @@ package download
 
 import "testing"
 
-// TestOwnOpener: a Client without an Opener makes one that reads
-// ReadBufferSize at once, and closes it at the end; a given one is used
-// as it is.
+// TestOwnOpener: a Client without an Opener makes its own (own: its
+// connections are closed at the end), one that reads ReadBufferSize at
+// once; a given one is used as it is.
 func TestOwnOpener(t *testing.T) {
 	b := (&Client{}).newBatch()
 	if !b.own || b.opener.ReadBufferSize != ReadBufferSize {

@@ -136,11 +136,12 @@ type Opener struct {
 	// instead of an *HTTPError, as curl does without -f.
 	AllowErrorStatus bool
 
-	// ReadBufferSize is how much the default transport reads from a
-	// connection at once (conn.Transport.ReadBufferSize,
-	// http.Transport.ReadBufferSize); 0 means each one's default, 32 KiB on
-	// fetch/conn and 4 KiB on net/http. A response that fits, head and body,
-	// arrives in one read: download sets 128 KiB.
+	// ReadBufferSize is how much the default transport reads from an
+	// HTTP/1.1 connection at once (conn.Transport.ReadBufferSize,
+	// http.Transport.ReadBufferSize; net/http's HTTP/2 keeps its own); 0
+	// means each one's default, 32 KiB on fetch/conn and 4 KiB on net/http.
+	// A response that fits, head and body, arrives in one read: download
+	// sets 128 KiB.
 	ReadBufferSize int
 
 	// Trace records every phase of each exchange over net/http's transport
@@ -430,9 +431,9 @@ type Engine int
 const (
 	// EngineAuto runs plain http on fetch/conn's conn.Transport and https
 	// on net/http's Transport. Plain http is HTTP/1.1 on either, and conn
-	// answers a sequential request with fewer goroutine hand-offs (about
-	// 1.3x the rate on loopback, bench/urlopen.sh); https keeps net/http's
-	// HTTP/2.
+	// answers a sequential request with fewer goroutine hand-offs and polls
+	// for a fast server's answer (about 1.5x the rate on loopback,
+	// bench/urlopen.sh); https keeps net/http's HTTP/2.
 	EngineAuto Engine = iota
 	// EngineNetHTTP runs every request on net/http's Transport.
 	EngineNetHTTP

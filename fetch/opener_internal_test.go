@@ -11,9 +11,10 @@ import (
 func TestReadBufferSizeEngines(t *testing.T) {
 	for _, size := range []int{0, 128 << 10} {
 		o := &Opener{ReadBufferSize: size}
-		s, ok := o.defaultTransport().(*split)
+		tr := o.defaultTransport()
+		s, ok := tr.(*split)
 		if !ok {
-			t.Fatalf("EngineAuto's transport is %T, want *split", o.defaultTransport())
+			t.Fatalf("EngineAuto's transport is %T, want *split", tr)
 		}
 		if got := s.plain.ReadBufferSize; got != size {
 			t.Errorf("ReadBufferSize %d: conn.Transport has %d", size, got)

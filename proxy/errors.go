@@ -24,8 +24,8 @@ var (
 	// could not reach it, ...), or a SOCKS5 reply other than success.
 	ErrProxyRefused = errors.New("proxy refused the connection")
 	// ErrProxyClosed reports a proxy that closed the connection before its
-	// reply was complete, or a tunnel that ended before the target sent a
-	// single byte (a CONNECT answered 200, then closed).
+	// reply was complete, or a tunnel that ended (closed or reset) before
+	// the target sent a single byte (a CONNECT answered 200, then closed).
 	ErrProxyClosed = errors.New("proxy closed the connection")
 	// ErrProxyProtocol reports a reply that is not one: bytes that are not
 	// an HTTP response or a SOCKS5 reply, or a CONNECT reply head longer

@@ -165,6 +165,18 @@ func TestDialTunnelReset(t *testing.T) {
 	if !errors.Is(err, proxy.ErrProxyClosed) || !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("Read after a reset = %v, want ErrProxyClosed and ECONNRESET", err)
 	}
+
+	// What CI met: a TLS handshake whose ClientHello the proxy left unread.
+	c, err = proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", testkit.NewGuard(t).DialContext, nil)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	tc := tls.Client(c, &tls.Config{ServerName: "127.0.0.1"})
+	err = tc.HandshakeContext(t.Context())
+	tc.Close()
+	if !errors.Is(err, proxy.ErrProxyClosed) {
+		t.Errorf("TLS handshake over a reset tunnel: error = %v, want ErrProxyClosed", err)
+	}
 }
 
 // TestDialEarlyBytes: bytes the proxy sends right after its head belong

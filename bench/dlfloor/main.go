@@ -105,7 +105,8 @@ func (w *worker) get(u, dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.CopyBuffer(f, io.LimitReader(w.br, n), w.buf); err != nil {
+	// Hiding f's ReadFrom makes CopyBuffer use w.buf, not a new buffer.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(w.br, n), w.buf); err != nil {
 		f.Close()
 		return err
 	}
