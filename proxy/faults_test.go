@@ -132,16 +132,22 @@ func TestDialTunnelClosed(t *testing.T) {
 		t.Errorf("first Read error = %v, want ErrProxyClosed and io.EOF", err)
 	}
 
-	c, err = proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", g.DialContext, nil)
+	if err := handshakeThrough(t, f, g); !errors.Is(err, proxy.ErrProxyClosed) {
+		t.Errorf("TLS handshake over a closed tunnel: error = %v, want ErrProxyClosed", err)
+	}
+}
+
+// handshakeThrough opens a tunnel through f to 127.0.0.1:443 and returns
+// the error of a TLS handshake over it.
+func handshakeThrough(t *testing.T, f *fake, g *testkit.Guard) error {
+	t.Helper()
+	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", g.DialContext, nil)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	tc := tls.Client(c, &tls.Config{ServerName: "127.0.0.1"})
-	err = tc.HandshakeContext(t.Context())
-	tc.Close()
-	if !errors.Is(err, proxy.ErrProxyClosed) {
-		t.Errorf("TLS handshake over a closed tunnel: error = %v, want ErrProxyClosed", err)
-	}
+	defer tc.Close()
+	return tc.HandshakeContext(t.Context())
 }
 
 // TestDialTunnelReset: a proxy that answers 200 and hangs up with the
@@ -153,7 +159,8 @@ func TestDialTunnelReset(t *testing.T) {
 		io.ReadFull(c, make([]byte, 1)) // the rest stays unread: close sends RST
 		return false
 	})
-	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", testkit.NewGuard(t).DialContext, nil)
+	g := testkit.NewGuard(t)
+	c, err := proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", g.DialContext, nil)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -167,14 +174,7 @@ func TestDialTunnelReset(t *testing.T) {
 	}
 
 	// What CI met: a TLS handshake whose ClientHello the proxy left unread.
-	c, err = proxy.Dial(t.Context(), f.url("http"), "127.0.0.1:443", testkit.NewGuard(t).DialContext, nil)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	tc := tls.Client(c, &tls.Config{ServerName: "127.0.0.1"})
-	err = tc.HandshakeContext(t.Context())
-	tc.Close()
-	if !errors.Is(err, proxy.ErrProxyClosed) {
+	if err := handshakeThrough(t, f, g); !errors.Is(err, proxy.ErrProxyClosed) {
 		t.Errorf("TLS handshake over a reset tunnel: error = %v, want ErrProxyClosed", err)
 	}
 }
