@@ -330,21 +330,19 @@ func (j *Jar) Save(path string, opts *SaveOptions) error {
 }
 
 // writeFileAtomic writes path through a temporary file in its directory
-// and a rename (HOSTILE.md D10).
+// and a rename (HOSTILE.md D10); a new file is 0600, an existing one keeps
+// its permissions.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	perm := os.FileMode(0o600)
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
 		return errors.New("is a symbolic link; not writing through it")
 	case err == nil && !fi.Mode().IsRegular():
 		return errors.New("not a regular file")
-	case err == nil:
-		perm = fi.Mode().Perm()
-	case !errors.Is(err, fs.ErrNotExist):
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return err
 	}
-	return atomicfile.WriteFile(path, perm, write)
+	return atomicfile.WriteFile(path, 0o600, write)
 }
 
 // sameSiteName and parseSameSite convert SameSite for the JSON format.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/grabhq/grab/internal/atomicfile"
 )
 
 // Kinds of items.
@@ -168,7 +170,7 @@ func publish(dir string, r *Report) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, r.Run.ID()+".jsonl")
-	err := writeAtomic(path, 0o644, r.WriteJSONL)
+	err := atomicfile.WriteFile(path, 0o644, r.WriteJSONL)
 	return path, err
 }
 

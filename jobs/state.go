@@ -270,7 +270,7 @@ func (s *store) resumable() bool {
 // backup writes a consistent copy of the state to path.bak, atomically.
 func (s *store) backup() error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		return writeAtomic(s.path+".bak", 0o600, func(w io.Writer) error {
+		return atomicfile.WriteFile(s.path+".bak", 0o600, func(w io.Writer) error {
 			_, err := tx.WriteTo(w)
 			return err
 		})
@@ -348,17 +348,8 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	return writeAtomic(dst, 0o600, func(w io.Writer) error {
+	return atomicfile.WriteFile(dst, 0o600, func(w io.Writer) error {
 		_, err := io.Copy(w, in)
 		return err
 	})
-}
-
-// writeAtomic writes a file through a temporary file beside it, synced
-// and renamed over it only once complete; an existing file keeps its mode.
-func writeAtomic(path string, mode os.FileMode, write func(io.Writer) error) error {
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	return atomicfile.WriteFile(path, mode, write)
 }

@@ -106,12 +106,15 @@ func (f *File) Abort() {
 
 // WriteFile writes path through write, for files that must survive a
 // crash of the machine (a cookie jar, a job's state and reports): a
-// temporary file ".NAME.tmp-*" beside it, made exclusively with perm,
-// synced, renamed over path only once complete, and the directory synced
-// so that the rename holds too. On an error nothing is left but what path
-// was. The caller checks what path may be: WriteFile replaces whatever
-// entry has the name.
+// temporary file ".NAME.tmp-*" beside it, made exclusively, synced,
+// renamed over path only once complete, and the directory synced so that
+// the rename holds too. An existing file keeps its permissions; a new one
+// gets perm. On an error nothing is left but what path was. The caller
+// checks what path may be: WriteFile replaces whatever entry has the name.
 func WriteFile(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm()
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
