@@ -34,13 +34,12 @@ import (
 type lexer struct {
 	r      io.Reader
 	buf    []byte
-	n      int   // buf[:n] holds the bytes read
-	start  int   // the current token is buf[start:end]
-	end    int   // the current token is buf[start:end]
-	base   int64 // the offset in the input of buf[0]
-	max    int   // the longest token allowed; 0: no limit
-	err    error // the read error (io.EOF at the end), once seen
-	tt     html.TokenType
+	n      int    // buf[:n] holds the bytes read
+	start  int    // the current token is buf[start:end]
+	end    int    // the current token is buf[start:end]
+	base   int64  // the offset in the input of buf[0]
+	max    int    // the longest token allowed; 0: no limit
+	err    error  // the read error (io.EOF at the end), once seen
 	done   bool   // ErrorToken returned: every later call returns it too
 	raw    string // the raw-text element whose text comes next, lower-cased
 	newRaw string // what raw becomes after the token scan decided on
@@ -92,13 +91,13 @@ func (l *lexer) next() html.TokenType {
 			return l.stop()
 		}
 		l.end = l.start + size
-		l.tt, l.raw = tt, l.newRaw
+		l.raw = l.newRaw
 		return tt
 	}
 }
 
 func (l *lexer) stop() html.TokenType {
-	l.done, l.tt, l.end = true, html.ErrorToken, l.start
+	l.done, l.end = true, l.start
 	return html.ErrorToken
 }
 
@@ -416,8 +415,7 @@ func endTagAt(b []byte, j int, tag string) int {
 	if j+len(tag) >= len(b) {
 		return -1
 	}
-	switch b[j+len(tag)] {
-	case ' ', '\n', '\r', '\t', '\f', '/', '>':
+	if nameEnd[b[j+len(tag)]] {
 		return 1
 	}
 	return 0
