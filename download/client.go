@@ -386,23 +386,25 @@ type batch struct {
 	limiter     *rate.Limiter
 	bufs        chan *[bufSize]byte // free copy buffers, made as needed
 
-	mu     sync.Mutex
-	roots  map[string]*os.Root
-	dirs   map[string]*os.File // each root's directory, open (nil if it cannot be)
-	hosts  map[string]*semaphore.Weighted
-	claims map[string]bool   // dir NUL folded name: names taken in this Do
-	seen   map[string]string // Dedup: SHA-256 (hex) to the first file saved with it
+	mu       sync.Mutex
+	roots    map[string]*os.Root
+	rootErrs map[string]error    // directories that cannot be used, and why
+	dirs     map[string]*os.File // each root's directory, open (nil if it cannot be)
+	hosts    map[string]*semaphore.Weighted
+	claims   map[string]bool   // dir NUL folded name: names taken in this Do
+	seen     map[string]string // Dedup: SHA-256 (hex) to the first file saved with it
 }
 
 func (c *Client) newBatch() *batch {
 	b := &batch{
-		c:      c,
-		opener: c.Opener,
-		roots:  map[string]*os.Root{},
-		dirs:   map[string]*os.File{},
-		hosts:  map[string]*semaphore.Weighted{},
-		claims: map[string]bool{},
-		seen:   map[string]string{},
+		c:        c,
+		opener:   c.Opener,
+		roots:    map[string]*os.Root{},
+		rootErrs: map[string]error{},
+		dirs:     map[string]*os.File{},
+		hosts:    map[string]*semaphore.Weighted{},
+		claims:   map[string]bool{},
+		seen:     map[string]string{},
 	}
 	if b.opener == nil {
 		b.opener, b.own = &fetch.Opener{ReadBufferSize: ReadBufferSize}, true
@@ -494,6 +496,22 @@ func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 	if r, ok := b.roots[dir]; ok {
 		return r, b.dirs[dir], nil
 	}
+	if err, ok := b.rootErrs[dir]; ok { // once per Do, not once per file
+		return nil, nil, err
+	}
+	r, d, err := openDir(dir)
+	if err != nil {
+		b.rootErrs[dir] = err
+		return nil, nil, err
+	}
+	b.roots[dir], b.dirs[dir] = r, d
+	return r, d, nil
+}
+
+// openDir creates dir when missing and opens it as an os.Root, with the
+// directory itself open through it (nil if that fails), after checking
+// that it can be written.
+func openDir(dir string) (*os.Root, *os.File, error) {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, nil, err
 	}
@@ -506,13 +524,10 @@ func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 		d = nil
 	}
 	if err := writable(d); err != nil {
-		if d != nil {
-			d.Close()
-		}
+		d.Close() // writable(nil) is nil: d is open here
 		r.Close()
 		return nil, nil, &fs.PathError{Op: "write in", Path: dir, Err: err}
 	}
-	b.roots[dir], b.dirs[dir] = r, d
 	return r, d, nil
 }
 

@@ -1296,10 +1296,7 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 	if err == nil && n == 0 {
 		err = io.ErrUnexpectedEOF // the server closed the connection early
 	}
-	if isTimeout(err) {
-		b.c.cr.timedOut = err
-	}
-	return b.account(n, err)
+	return b.account(n, err) // an error (a timeout too) ends the body and the connection
 }
 
 // errSpliceRefused says the file refused a splice: the bytes taken from
