@@ -83,18 +83,17 @@ func Query(q string) string {
 
 // Secret reports whether a query parameter named name (raw, as in the
 // query) holds a secret: one of the usual names, or one ending in
-// "token", "secret", "password" or "_key", in any case.
+// "token", "secret", "password", "_key" or "-key", in any case.
 func Secret(name string) bool {
 	if n, err := url.QueryUnescape(name); err == nil {
 		name = n
 	}
 	name = strings.ToLower(strings.TrimSpace(name))
 	switch name {
-	case "access_token", "api_key", "apikey", "auth", "authorization", "client_secret", "code",
-		"id_token", "key", "passwd", "password", "pwd", "refresh_token", "secret", "session",
-		"sessionid", "sid", "sig", "signature", "token", "x-amz-credential",
-		"x-amz-security-token", "x-amz-signature", "x-goog-credential", "x-goog-signature":
-		return true
+	case "apikey", "auth", "authorization", "code", "key", "passwd", "pwd", "session", "sessionid",
+		"sid", "sig", "signature", "x-amz-credential", "x-amz-signature", "x-goog-credential",
+		"x-goog-signature":
+		return true // the suffixes below catch the rest (access_token, api_key, ...)
 	}
 	for _, suffix := range []string{"token", "secret", "password", "_key", "-key"} {
 		if strings.HasSuffix(name, suffix) {
