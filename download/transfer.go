@@ -153,8 +153,16 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	b, j := t.b, t.j
 	root := j.root
 
+	// The first attempt of a name the directory's listing did not show
+	// looks nothing up: there is no final file, part or sidecar.
+	fresh := res.Attempts == 1 && j.unlisted
+
 	// An existing final file, per the policy.
-	final, ferr := root.Lstat(j.name)
+	var final fs.FileInfo
+	ferr := fs.ErrNotExist
+	if !fresh {
+		final, ferr = root.Lstat(j.name)
+	}
 	if err := notFile(final, ferr, j.path()); err != nil {
 		return err
 	}
@@ -175,9 +183,11 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 
 	ps := partState{}
-	if t.noResume {
+	switch {
+	case fresh:
+	case t.noResume:
 		dropPart(root, j.temp)
-	} else {
+	default:
 		var err error
 		if ps, err = loadPart(root, j.temp, j.req.URL); err != nil {
 			return err
