@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -351,12 +352,33 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 	return err
 }
 
+// downloadGC returns the GOGC a download of n files runs with, or 0 to
+// keep the process's: 400 unless GOGC is set or n is over 50,000. A
+// download's live heap is a few MiB (its connections' read buffers), so at
+// the default 100 it collected every few MiB allocated, two or three
+// times for 500 small files, and the collector's idle workers took CPU
+// the server on the same cores wanted: 500 x 64 KiB took 122 ms against
+// 108.5 at 400 (median of 11 interleaved runs), with the same peak RSS
+// (19.2 MB for a 1 GiB file, 25 against 27 MB for the 500). A long list
+// is the live heap itself (a request, its job and its result take a few
+// hundred bytes), which the default keeps within twice its size
+// rather than five.
+func downloadGC(n int, getenv func(string) string) int {
+	if getenv("GOGC") != "" || n > 50000 {
+		return 0
+	}
+	return 400
+}
+
 // downloadAll runs c on reqs as grab download does, for it, grab images
 // --download and grab demo: progress on stderr (bars, lines or none with
 // quiet), a JSON line per file on stdout with jsonOut, each failure on
 // stderr, and a summary line unless quiet. It returns the results, and
 // errSilentFailure when a file failed.
 func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) ([]download.Result, error) {
+	if p := downloadGC(len(reqs), os.Getenv); p > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(p))
+	}
 	// A directory that is a file is one error, not one a file.
 	seen := map[string]bool{}
 	for _, r := range reqs {

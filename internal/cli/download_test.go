@@ -5,14 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -267,5 +272,49 @@ func TestDownloadKill9(t *testing.T) {
 func TestDownloadHelpNameBytes(t *testing.T) {
 	if want := fmt.Sprintf("at most %d bytes", download.MaxNameBytes); !strings.Contains(strings.Join(strings.Fields(downloadLong), " "), want) {
 		t.Errorf("grab download's help does not say %q", want)
+	}
+}
+
+func TestDownloadGC(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		gogc string
+		want int
+	}{
+		{1, "", 400},
+		{50000, "", 400},
+		{50001, "", 0},
+		{1, "100", 0},
+		{1, "off", 0},
+	} {
+		env := map[string]string{"GOGC": tc.gogc}
+		if got := downloadGC(tc.n, func(k string) string { return env[k] }); got != tc.want {
+			t.Errorf("downloadGC(%d, GOGC=%q) = %d; want %d", tc.n, tc.gogc, got, tc.want)
+		}
+	}
+
+	// grab download runs at 400 and gives back the GOGC it found.
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(77))
+	gogc := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	var during atomic.Uint64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		during.Store(gogc())
+		io.WriteString(w, "x")
+	}))
+	defer srv.Close()
+	var stdout, stderr bytes.Buffer
+	if code := Run(t.Context(), []string{"download", "-q", "-d", t.TempDir(), srv.URL + "/f"}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if got := during.Load(); got != 400 {
+		t.Errorf("GOGC during the download = %d; want 400", got)
+	}
+	if got := gogc(); got != 77 {
+		t.Errorf("GOGC after the download = %d; want 77, as before", got)
 	}
 }
