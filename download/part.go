@@ -111,16 +111,18 @@ func readSidecar(root *os.Root, name string) (*sidecar, error) {
 	return &sc, nil
 }
 
-// writeSidecar replaces temp.part.json with sc: through a new file and a
-// rename when replace is set (the part then holds data the old sidecar
-// describes), directly otherwise. Neither follows a link planted at the
-// names.
-func writeSidecar(root *os.Root, temp string, sc *sidecar, replace bool) error {
+// writeSidecar replaces j's temp.part.json with sc, naming j's URL (its
+// hash and origin, made only here: most files never get a sidecar):
+// through a new file and a rename when replace is set (the part then holds
+// data the old sidecar describes), directly otherwise. Neither follows a
+// link planted at the names.
+func writeSidecar(root *os.Root, j *job, sc *sidecar, replace bool) error {
+	sc.URLHash, sc.Origin = urlHash(j.req.URL), origin(j.url)
 	b, err := json.Marshal(sc)
 	if err != nil {
 		return err
 	}
-	name := temp + ".part.json"
+	name := j.temp + ".part.json"
 	target := name
 	if replace {
 		target = name + ".new"

@@ -259,8 +259,6 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 
 	sc := &sidecar{
 		Grab:         1,
-		URLHash:      urlHash(j.req.URL),
-		Origin:       origin(j.url),
 		ETag:         resp.Header.Get("Etag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 		Length:       -1,
@@ -305,7 +303,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			if err := f.Truncate(0); err != nil {
 				return fileErr(err)
 			}
-			if err := writeSidecar(root, j.temp, sc, true); err != nil {
+			if err := writeSidecar(root, j, sc, true); err != nil {
 				return err
 			}
 			off = 0
@@ -319,7 +317,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 				anon = f != nil
 			}
 			if !anon {
-				if err := writeSidecar(root, j.temp, sc, false); err != nil {
+				if err := writeSidecar(root, j, sc, false); err != nil {
 					return err
 				}
 				if f, err = openPart(root, j.temp, true); err != nil {
