@@ -125,11 +125,13 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		return errors.New("no jobs to schedule")
 	}
 	names, states := map[string]bool{}, map[string]bool{}
-	for _, j := range jobs {
+	parsed := make([]*schedule, len(jobs))
+	for i, j := range jobs {
 		if j.Schedule == "" {
 			return fmt.Errorf("job %s: no schedule", j.Name)
 		}
-		if _, err := parseSchedule(j.Schedule, j.location()); err != nil {
+		var err error
+		if parsed[i], err = parseSchedule(j.Schedule, j.location()); err != nil {
 			return fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		if names[j.Name] {
@@ -203,7 +205,7 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	}
 	gjobs := make([]gocron.Job, len(jobs))
 	for i, j := range jobs {
-		all[i] = newSlots(j, start)
+		all[i] = newSlots(parsed[i], j.location(), start)
 		def, err := definition(j)
 		if err != nil {
 			shutdown()
@@ -235,7 +237,7 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	for i, j := range jobs {
 		next, _ := gjobs[i].NextRun()
 		log.Info("scheduled", "job", j.Name, "schedule", j.Schedule, "next", next.UTC())
-		if s.missed(j, start) {
+		if missed(j, parsed[i], start) {
 			if s.CatchUp == CatchUpOnce {
 				log.Info("catching up a missed run", "job", j.Name)
 				if begin(i) {
@@ -348,9 +350,9 @@ func (s *Scheduler) jitter(n time.Duration) time.Duration {
 	return rand.N(n)
 }
 
-// missed reports whether a slot of j's schedule passed between its last
-// run's start and now, or an interrupted run waits.
-func (s *Scheduler) missed(j *Job, now time.Time) bool {
+// missed reports whether a slot of j's schedule, sched, passed between its
+// last run's start and now, or an interrupted run waits.
+func missed(j *Job, sched *schedule, now time.Time) bool {
 	st, err := ReadHistory(j, 0)
 	if err != nil || len(st.Runs) == 0 {
 		return false
@@ -358,10 +360,6 @@ func (s *Scheduler) missed(j *Job, now time.Time) bool {
 	last := st.Runs[len(st.Runs)-1]
 	if last.Status == Running || last.Status == Interrupted {
 		return true
-	}
-	sched, err := parseSchedule(j.Schedule, j.location())
-	if err != nil {
-		return false
 	}
 	next := sched.next(last.Started.In(j.location()))
 	return !next.IsZero() && !next.After(now)
@@ -401,14 +399,13 @@ type slots struct {
 // seconds claims the slots up to now as one without counting them.
 const maxDue = 10000
 
-// newSlots returns the slots of j from start, or nil for an "@every"
-// schedule, which counts monotonic time only.
-func newSlots(j *Job, start time.Time) *slots {
-	sched, err := parseSchedule(j.Schedule, j.location())
-	if err != nil || sched.every > 0 {
+// newSlots returns the slots of sched, a schedule in loc, from start, or
+// nil for an "@every" schedule, which counts monotonic time only.
+func newSlots(sched *schedule, loc *time.Location, start time.Time) *slots {
+	if sched.every > 0 {
 		return nil
 	}
-	return &slots{sched: sched, loc: j.location(), last: start.In(j.location())}
+	return &slots{sched: sched, loc: loc, last: start.In(loc)}
 }
 
 // next returns the first slot after the last one run.
