@@ -1,7 +1,6 @@
 package download
 
 import (
-	"errors"
 	"os"
 	"strconv"
 
@@ -16,23 +15,31 @@ func openAnon(dir *os.File) *os.File {
 		return nil
 	}
 	var fd int
-	err := errors.ErrUnsupported
-	rc, cerr := dir.SyscallConn()
-	if cerr != nil {
-		return nil
-	}
-	rc.Control(func(d uintptr) {
-		for {
-			fd, err = unix.Openat(int(d), ".", unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o666)
-			if err != unix.EINTR {
-				break
-			}
-		}
+	err := atDir(dir, func(d int) (err error) {
+		fd, err = unix.Openat(d, ".", unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o666)
+		return err
 	})
 	if err != nil {
 		return nil
 	}
 	return os.NewFile(uintptr(fd), "")
+}
+
+// atDir calls f with the descriptor of the open directory dir, again while
+// it fails with EINTR, and returns its error.
+func atDir(dir *os.File, f func(d int) error) error {
+	rc, err := dir.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(d uintptr) {
+		for ferr = f(int(d)); ferr == unix.EINTR; ferr = f(int(d)) {
+		}
+	}); err != nil {
+		return err
+	}
+	return ferr
 }
 
 // linkAnon gives the anonymous file f the name name in dir. It never

@@ -14,18 +14,5 @@ func writable(dir *os.File) error {
 	if dir == nil {
 		return nil
 	}
-	rc, err := dir.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	var aerr error
-	rc.Control(func(d uintptr) {
-		for {
-			aerr = unix.Faccessat(int(d), ".", unix.W_OK, unix.AT_EACCESS)
-			if aerr != unix.EINTR {
-				break
-			}
-		}
-	})
-	return aerr
+	return atDir(dir, func(d int) error { return unix.Faccessat(d, ".", unix.W_OK, unix.AT_EACCESS) })
 }
