@@ -222,15 +222,22 @@ func asciiHost(u *url.URL) (*url.URL, error) {
 	if err != nil {
 		return nil, urlxCause(err)
 	}
+	v := *u
+	v.Host = hostWithPort(host, u.Port())
+	return &v, nil
+}
+
+// hostWithPort is host (in brackets when it holds a colon: IPv6, whose
+// zone url.URL.Host keeps unescaped) with ":port" unless port is empty:
+// the form of url.URL.Host.
+func hostWithPort(host, port string) string {
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
-	if p := u.Port(); p != "" {
-		host += ":" + p
+	if port != "" {
+		host += ":" + port
 	}
-	v := *u
-	v.Host = host
-	return &v, nil
+	return host
 }
 
 // origin returns scheme://host:port with the default port spelled out.

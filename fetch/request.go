@@ -155,13 +155,7 @@ func checkURL(raw string) (*url.URL, error) {
 	}
 	// Send the host in the one form every transport dials: IDNA-mapped
 	// ASCII ("straße.de" is xn--strae-oqa.de, fullwidth digits are digits).
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // url.URL.Host keeps a zone unescaped
-	}
-	if p := u.Port(); p != "" {
-		host += ":" + p
-	}
-	u.Host = host
+	u.Host = hostWithPort(host, u.Port())
 	u.Scheme = scheme
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
