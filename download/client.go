@@ -518,11 +518,8 @@ func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 // unlisted reports whether the listing of dir, read when this Do opened
 // it, shows no file of name's: neither name nor its part, sidecar or new
 // sidecar (any case). A job whose name is unlisted skips those four
-// lookups on its first attempt: one listing of a new or small directory
-// costs less than four failed Lstats a file, a sixth of the CPU of a small
-// file's transfer. A file another process makes there meanwhile is found
-// no later than the final link, which never replaces a name (the transfer
-// then starts again through NAME.part, looking everything up).
+// lookups on its first attempt; the package doc says what a file another
+// process makes meanwhile meets.
 func (b *batch) unlisted(dir, name string) bool {
 	k, ok := listKey(name)
 	if !ok {
