@@ -2,11 +2,13 @@ package download
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/grabhq/grab/testserver"
@@ -26,46 +28,25 @@ func TestOwnOpener(t *testing.T) {
 	}
 }
 
-func TestListKey(t *testing.T) {
-	for _, tc := range []struct {
-		name, key string
-		ok        bool
-	}{
-		{"a.bin", "a.bin", true},
-		{"A.BIN", "a.bin", true},
-		{"a.bin.part", "a.bin", true},
-		{"a.bin.PART.json", "a.bin", true},
-		{"a.bin.part.json.new", "a.bin", true},
-		{"a.part.part", "a.part", true},
-		{".part", "", true},
-		{"café", "", false},
-		{"\u212a", "", false}, // the Kelvin sign, which folds onto k
-	} {
-		key, ok := listKey(tc.name)
-		if key != tc.key || ok != tc.ok {
-			t.Errorf("listKey(%q) = %q, %v; want %q, %v", tc.name, key, ok, tc.key, tc.ok)
-		}
-	}
-}
-
 // TestUnlisted: a job is unlisted only when the listing of its directory,
 // read once per Do, shows none of its files in any case, and only for an
 // ASCII name; a directory with more names than listMax, or with a name
 // that is not ASCII, is not listed at all.
 func TestUnlisted(t *testing.T) {
 	dir := t.TempDir()
-	for _, n := range []string{"a", "b.part", "C.part.json", "d.part.json.new", "E"} {
+	for _, n := range []string{"a", "b.part", "C.part.json", "d.part.json.new", "E", "x.part.part", "x.part.part.json"} {
 		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o666); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := map[string]bool{"a": false, "b": false, "c": false, "d": false, "e": false, "f": true, "f.part.x": true, "é": false}
+	want := map[string]bool{"a": false, "b": false, "c": false, "d": false, "e": false, "x.part": false,
+		"f": true, "f.part.x": true, "f.part": true, "é": false, "\u212a": false}
 	unlisted := func(max int) map[string]bool {
 		b := (&Client{}).newBatch()
 		t.Cleanup(b.close)
 		b.listMax = max
 		got := map[string]bool{}
-		for i, name := range []string{"a", "b", "c", "d", "e", "f", "f.part.x", "é"} {
+		for i, name := range slices.Sorted(maps.Keys(want)) {
 			j, err := b.prepare(i, Request{URL: "http://127.0.0.1:1/x", Dir: dir, Name: name})
 			if err != nil {
 				t.Fatal(err)
@@ -77,7 +58,7 @@ func TestUnlisted(t *testing.T) {
 	if got := unlisted(100); !maps.Equal(got, want) {
 		t.Errorf("unlisted = %v; want %v", got, want)
 	}
-	for name, u := range unlisted(4) { // five names: more than max
+	for name, u := range unlisted(4) { // seven names: more than max
 		if u {
 			t.Errorf("%s unlisted in a directory too large to list", name)
 		}
@@ -93,30 +74,33 @@ func TestUnlisted(t *testing.T) {
 }
 
 // TestFileAfterListing: a file another process puts under the final name
-// after the listing is never replaced by the anonymous file's link: the
-// transfer starts again through NAME.part, looks everything up, and treats
-// the file as one there from the start: kept by Update (the server has
-// nothing newer), replaced by Overwrite with the server's content.
+// after the listing is never replaced on the strength of the listing. A
+// small file's link fails on it, a large file's lookup before its part
+// finds it, and the transfer starts again looking everything up: IfExists
+// decides, as for a file there from the start (Update keeps it, the
+// server having nothing newer; Skip keeps it; Overwrite replaces it).
 func TestFileAfterListing(t *testing.T) {
 	srv := httptest.NewServer(testserver.New())
 	t.Cleanup(srv.Close)
-	server, err := io.ReadAll(testserver.DownloadContent("x", "", 3000))
-	if err != nil {
-		t.Fatal(err)
-	}
 	other := []byte("another process's file")
 	for _, tc := range []struct {
 		policy  Policy
+		size    int64 // 3000: an anonymous file (on Linux); 100000: NAME.part
 		outcome Outcome
-		want    []byte
+		kept    bool
 	}{
-		{Update, NotModified, other},
-		{Overwrite, Downloaded, server},
+		{Update, 3000, NotModified, true},
+		{Skip, 3000, Skipped, true},
+		{Overwrite, 3000, Downloaded, false},
+		{Update, 100000, NotModified, true},
+		{Skip, 100000, Skipped, true},
+		{Overwrite, 100000, Downloaded, false},
 	} {
+		name := fmt.Sprintf("%v, %d bytes", tc.policy, tc.size)
 		dir := t.TempDir()
 		b := (&Client{IfExists: tc.policy, NoSync: true}).newBatch()
 		b.listMax = 100
-		j, err := b.prepare(0, Request{URL: srv.URL + "/dl/3000/x", Dir: dir})
+		j, err := b.prepare(0, Request{URL: fmt.Sprintf("%s/dl/%d/x", srv.URL, tc.size), Dir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,17 +114,23 @@ func TestFileAfterListing(t *testing.T) {
 		res := b.run(t.Context(), j)
 		b.close()
 		if res.Err != nil || res.Outcome != tc.outcome || res.Attempts != 2 {
-			t.Errorf("%v: %v, %v after %d attempts; want %v after 2", tc.policy, res.Outcome, res.Err, res.Attempts, tc.outcome)
+			t.Errorf("%s: %v, %v after %d attempts; want %v after 2", name, res.Outcome, res.Err, res.Attempts, tc.outcome)
+		}
+		want := other
+		if !tc.kept {
+			if want, err = io.ReadAll(testserver.DownloadContent("x", "", tc.size)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, tc.want) {
-			t.Errorf("%v: x holds %d bytes %.20q; want %d", tc.policy, len(got), got, len(tc.want))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: x holds %d bytes %.20q; want %d", name, len(got), got, len(want))
 		}
 		if names, _ := filepath.Glob(filepath.Join(dir, "x.*")); len(names) > 0 {
-			t.Errorf("%v: left behind: %v", tc.policy, names)
+			t.Errorf("%s: left behind: %v", name, names)
 		}
 	}
 }

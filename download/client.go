@@ -322,7 +322,7 @@ func (c *Client) Retrieve(ctx context.Context, rawURL, path string) (Result, err
 func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 	b := c.newBatch()
 	defer b.close()
-	b.listMax = 1024 + 16*len(reqs)
+	b.listMax = min(256+16*len(reqs), 1<<16)
 	results := make([]Result, len(reqs))
 	fail := func(i int, url, path string, err error) {
 		results[i] = Result{URL: url, Path: path, Outcome: Failed, Err: err}
@@ -521,20 +521,20 @@ func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 // lookups on its first attempt; the package doc says what a file another
 // process makes meanwhile meets.
 func (b *batch) unlisted(dir, name string) bool {
-	k, ok := listKey(name)
-	if !ok {
+	if !ascii(name) {
 		return false
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	set := b.listed[dir]
-	return set != nil && !set[k]
+	return set != nil && !set[strings.ToLower(name)]
 }
 
-// listDir returns the listKeys of the names in root's directory; nil when
-// it holds more than max names, when one is not ASCII (a file system may
-// fold it onto an ASCII name) or when it cannot be read: then every name
-// is looked up.
+// listDir returns the names in root's directory in lower case, each also
+// without the suffix of a part, sidecar or new sidecar when it has one (so
+// "a.part" stands for a file of "a"'s too); nil when it holds more than max
+// names, when one is not ASCII (a file system may fold it onto an ASCII
+// name) or when it cannot be read: then every name is looked up.
 func listDir(root *os.Root, max int) map[string]bool {
 	d, err := root.Open(".")
 	if err != nil {
@@ -545,11 +545,17 @@ func listDir(root *os.Root, max int) map[string]bool {
 	for seen := 0; seen <= max; {
 		names, err := d.Readdirnames(256)
 		for _, n := range names {
-			k, ok := listKey(n)
-			if !ok {
+			if !ascii(n) {
 				return nil
 			}
-			set[k] = true
+			n = strings.ToLower(n)
+			set[n] = true
+			for _, suffix := range [...]string{".part.json.new", ".part.json", ".part"} {
+				if stem, ok := strings.CutSuffix(n, suffix); ok {
+					set[stem] = true
+					break
+				}
+			}
 		}
 		seen += len(names)
 		switch {
@@ -562,23 +568,13 @@ func listDir(root *os.Root, max int) map[string]bool {
 	return nil
 }
 
-// listKey is the key under which a listing holds name: in lower case,
-// without the suffixes of grab's own files (so "a.part" is listed as "a";
-// a name that merely ends so is then looked up, never missed). ok is false
-// for a name that is not ASCII.
-func listKey(name string) (key string, ok bool) {
-	for i := 0; i < len(name); i++ {
-		if name[i] >= utf8.RuneSelf {
-			return "", false
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	key = strings.ToLower(name)
-	for _, suffix := range [...]string{".part.json.new", ".part.json", ".part"} {
-		if k, cut := strings.CutSuffix(key, suffix); cut {
-			return k, true
-		}
-	}
-	return key, true
+	return true
 }
 
 // openDir creates dir when missing and opens it as an os.Root, with the

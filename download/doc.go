@@ -37,18 +37,17 @@
 // again: resuming 64 KiB would save less than the request costs. This
 // halves the system calls of a small file (14 instead of 28).
 //
-// Do lists each directory once, when it opens it (at most 1024 names and
-// 16 a request; a directory with a name not in ASCII is not listed, as a
-// file system may fold such a name onto another). A name the listing does
-// not show, in any case and with or without .part, .part.json or
-// .part.json.new, is not looked up on its first attempt: no final file,
-// part or sidecar to stat, four failed Lstats a file saved. The listing is
-// trusted for that attempt only. A file another process makes under the
-// name after the listing is one made during the transfer, as after a
-// lookup: the anonymous file's link never replaces it (the transfer starts
-// again, looking everything up, and applies IfExists), a part created
-// exclusively fails on it (ErrNotOurs), and the rename of a complete
-// NAME.part replaces it.
+// Do lists each directory once, when it opens it (at most 256 names and
+// 16 a request, 65,536 in all; a directory with a name not in ASCII is not
+// listed, as a file system may fold such a name onto another). A name the
+// listing does not show, in any case, nor with .part, .part.json or
+// .part.json.new, is not looked up on its first attempt when its file goes
+// to an anonymous file: no final file, part or sidecar to stat, four
+// failed Lstats a small file saved. A file another process made under the
+// name after the listing then takes the name first: the link never
+// replaces it, and the transfer starts again looking everything up, so
+// IfExists decides. A file that goes to NAME.part is looked up before the
+// part is written, and again from the start if anything is there.
 //
 // Files are synced (fsync) before they get their final name, so that a
 // power loss cannot leave a final name on missing bytes; curl and wget do

@@ -149,6 +149,17 @@ func writeSidecar(root *os.Root, j *job, sc *sidecar, replace bool) error {
 	return fileErr(err)
 }
 
+// anyFile reports whether root holds name, or temp's part, sidecar or new
+// sidecar (anything but "does not exist" counts).
+func anyFile(root *os.Root, name, temp string) bool {
+	for _, n := range [...]string{name, temp + ".part", temp + ".part.json", temp + ".part.json.new"} {
+		if _, err := root.Lstat(n); !errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+	}
+	return false
+}
+
 // removeIfRegular removes name if it is a regular file or a link (the link
 // itself, never its target).
 func removeIfRegular(root *os.Root, name string) {

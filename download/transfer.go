@@ -30,6 +30,11 @@ import (
 // once: the server ignored or mangled a resume.
 var errRestart = errors.New("download: resume refused, restarting")
 
+// errRelook asks for the transfer to start again looking everything up,
+// keeping what it finds: the directory's listing, trusted by a first
+// attempt, no longer held (another process made a file of the name).
+var errRelook = errors.New("download: a file of the name appeared, looking again")
+
 // retryLater carries a server's Retry-After.
 type retryLater struct {
 	err  error
@@ -67,7 +72,7 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 	bo.Reset()
 
 	t := &transfer{b: b, j: j, noResume: b.c.NoResume}
-	failures, restarts := 0, 0
+	failures, restarts, relooks := 0, 0, 0
 	for {
 		res.Attempts++
 		err := t.attempt(ctx, &res)
@@ -79,6 +84,10 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		if errors.Is(err, errRestart) && restarts < 3 {
 			restarts++
 			t.noResume = true
+			continue
+		}
+		if errors.Is(err, errRelook) && relooks < 2 {
+			relooks++
 			continue
 		}
 		if ctx.Err() != nil {
@@ -167,7 +176,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		return err
 	}
 	haveFinal := ferr == nil && final.Mode().IsRegular() && b.c.Names == FromURL
-	if haveFinal && res.Attempts == 1 {
+	if haveFinal {
 		switch b.c.IfExists {
 		case Skip:
 			res.Outcome, res.Size = Skipped, final.Size()
@@ -317,6 +326,11 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 				anon = f != nil
 			}
 			if !anon {
+				// The listing may be old by now: a part is never written
+				// beside files it did not show.
+				if fresh && anyFile(root, j.name, j.temp) {
+					return errRelook
+				}
 				if err := writeSidecar(root, j, sc, false); err != nil {
 					return err
 				}
@@ -425,7 +439,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 
 // link gives the complete anonymous file f its final name, unless Dedup
 // finds its content saved already, and closes it. A name taken meanwhile
-// restarts the transfer through NAME.part, which replaces it.
+// starts the transfer again through NAME.part, looking everything up, so
+// that IfExists decides.
 func (t *transfer) link(f *os.File, res *Result) error {
 	b, j := t.b, t.j
 	if b.c.Dedup {
@@ -441,7 +456,7 @@ func (t *transfer) link(f *os.File, res *Result) error {
 	switch {
 	case errors.Is(err, fs.ErrExist):
 		t.noAnon = true
-		return errRestart
+		return errRelook
 	case err != nil:
 		return fileErr(err)
 	}

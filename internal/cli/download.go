@@ -358,7 +358,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 // the default 100 it collected every few MiB allocated, two or three
 // times for 500 small files, and the collector's idle workers took CPU
 // the server on the same cores wanted: 500 x 64 KiB took 122 ms against
-// 108.5 at 400 (median of 11 interleaved runs), with the same peak RSS
+// 108.5 at 400 (median of 11 interleaved runs), with no higher peak RSS
 // (19.2 MB for a 1 GiB file, 25 against 27 MB for the 500). A long list
 // is the live heap itself (a request, its job and its result take a few
 // hundred bytes), which the default keeps within twice its size
