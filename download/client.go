@@ -14,13 +14,13 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/redact"
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // Defaults of the Client's fields.
@@ -521,7 +521,7 @@ func (b *batch) root(dir string) (*os.Root, *os.File, error) {
 // lookups on its first attempt; the package doc says what a file another
 // process makes meanwhile meets.
 func (b *batch) unlisted(dir, name string) bool {
-	if !ascii(name) {
+	if !utf8x.ASCII(name) {
 		return false
 	}
 	b.mu.Lock()
@@ -545,7 +545,7 @@ func listDir(root *os.Root, max int) map[string]bool {
 	for seen := 0; seen <= max; {
 		names, err := d.Readdirnames(256)
 		for _, n := range names {
-			if !ascii(n) {
+			if !utf8x.ASCII(n) {
 				return nil
 			}
 			n = strings.ToLower(n)
@@ -566,15 +566,6 @@ func listDir(root *os.Root, max int) map[string]bool {
 		}
 	}
 	return nil
-}
-
-func ascii(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // openDir creates dir when missing and opens it as an os.Root, with the

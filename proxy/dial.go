@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/idna"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // Limits of a [Dialer]; each has a field to change it.
@@ -248,7 +250,7 @@ func splitTarget(addr string) (host, port string, err error) {
 		}
 		return host, port, nil
 	}
-	if !isASCII(host) {
+	if !utf8x.ASCII(host) {
 		a, err := idna.Lookup.ToASCII(host)
 		if err != nil {
 			return "", "", fmt.Errorf("invalid target host name: %w", err)

@@ -4,9 +4,10 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // noProxyList is a parsed NO_PROXY value. Its rules are those of
@@ -138,7 +139,7 @@ func normalizeHost(host string) hostInfo {
 // when it is not ASCII (as net/http does before dialing; the name is kept
 // if it has none) and removes one trailing dot.
 func normalizeName(s string) string {
-	if !isASCII(s) {
+	if !utf8x.ASCII(s) {
 		if a, err := idna.Lookup.ToASCII(s); err == nil {
 			s = a
 		}
@@ -157,15 +158,6 @@ func nameOK(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // ASCIIHostname returns the host a Go client dials for r: [SplitResult.Hostname]
@@ -37,7 +39,7 @@ func asciiHostname(netloc, rawurl string) (string, error) {
 		}
 		return host, nil
 	}
-	if isASCII(host) {
+	if utf8x.ASCII(host) {
 		for label := range strings.SplitSeq(host, ".") {
 			if strings.HasPrefix(label, "xn--") {
 				if _, err := idna.Lookup.ToUnicode(label); err != nil {
@@ -102,7 +104,7 @@ func joinParams(path, params string) string {
 // lookup when it is not ASCII.
 func dialHost(u *url.URL) (string, error) {
 	h := u.Hostname()
-	if isASCII(h) {
+	if utf8x.ASCII(h) {
 		return h, nil
 	}
 	return idna.Lookup.ToASCII(h)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // pyLower lower-cases s as Python's str.lower does, which differs from
@@ -16,7 +18,7 @@ import (
 // characters added in 15.0 that have case properties are treated as CPython
 // treats them, as unassigned (see notInCPython).
 func pyLower(s string) string {
-	if isASCII(s) {
+	if utf8x.ASCII(s) {
 		return strings.ToLower(s)
 	}
 	var b strings.Builder

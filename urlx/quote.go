@@ -143,7 +143,7 @@ func Unquote(s string) string {
 	// holds literal non-ASCII text does the per-run decoding matter.
 	buf := make([]byte, 0, len(s))
 	buf = append(buf, s[:i]...)
-	high, literal := false, !isASCII(s[:i])
+	high, literal := false, !utf8x.ASCII(s[:i])
 	for i < len(s) {
 		c := s[i]
 		if b, ok := escapeAt(s, i); ok {

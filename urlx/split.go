@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // MaxLength is the longest URL, in bytes, that [Split], [Parse], [Join] and
@@ -392,7 +394,7 @@ func parseIPv6(s string) error {
 // resolve) gains a character that splits URLs, such as U+2100 becoming
 // "a/c": CPython's _checknetloc (CVE-2019-9636).
 func checkNFKC(netloc string) error {
-	if netloc == "" || isASCII(netloc) {
+	if netloc == "" || utf8x.ASCII(netloc) {
 		return nil
 	}
 	n := strings.NewReplacer("@", "", ":", "", "#", "", "?", "").Replace(netloc)
@@ -404,15 +406,6 @@ func checkNFKC(netloc string) error {
 		return fmt.Errorf("netloc %q contains invalid characters under NFKC normalization", netloc)
 	}
 	return nil
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // Unsplit joins the parts of r into a URL as CPython 3.11's urlunsplit does.

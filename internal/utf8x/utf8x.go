@@ -1,4 +1,5 @@
-// Package utf8x holds what grab's packages share about ill-formed UTF-8.
+// Package utf8x holds what grab's packages share about UTF-8: ill-formed
+// input, and telling ASCII apart.
 package utf8x
 
 import (
@@ -66,4 +67,14 @@ func maximalSubpart(s []byte) int {
 		}
 	}
 	return i
+}
+
+// ASCII reports whether s is all ASCII (no byte of 0x80 or more).
+func ASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
