@@ -276,6 +276,12 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	if c.cfg.dialTimeout == 0 {
 		c.cfg.dialTimeout = DefaultDialTimeout
 	}
+	if c.cfg.spinWait == 0 {
+		c.cfg.spinWait = DefaultSpinWait
+	}
+	if c.cfg.readBuffer <= 0 {
+		c.cfg.readBuffer = DefaultReadBufferSize
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("conn: dial %q: want host:port: %w", addr, err)
@@ -313,14 +319,8 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		nc = tc
 	}
 	c.nc = nc
-	if c.cfg.spinWait == 0 {
-		c.cfg.spinWait = DefaultSpinWait
-	}
 	if c.cfg.spinWait > 0 {
 		c.spin = newSpinner(nc, &c.closed)
-	}
-	if c.cfg.readBuffer <= 0 {
-		c.cfg.readBuffer = DefaultReadBufferSize
 	}
 	c.cr = &capReader{r: nc, c: c}
 	c.br = bufio.NewReaderSize(c.cr, c.cfg.readBuffer)
@@ -1279,19 +1279,14 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 		n, err := f.Write(p)
 		b.c.br.Discard(n)
 		if err != nil {
-			b.got += int64(n)
-			return int64(n), b.broken(&FileWriteError{err})
+			err = &FileWriteError{err}
 		}
-		return b.account(int64(n), nil)
+		return b.account(int64(n), err)
 	}
 	b.c.readDeadline()
 	n, err := b.c.splice(f, max)
 	if err == errSpliceRefused {
 		b.noSplice, err = true, nil // f took these by write: the rest is read
-	}
-	if _, ok := err.(*FileWriteError); ok { // splice's own, unwrapped
-		b.got += n
-		return n, b.broken(err)
 	}
 	if err == nil && n == 0 {
 		err = io.ErrUnexpectedEOF // the server closed the connection early
@@ -1309,6 +1304,11 @@ type FileWriteError struct{ Err error }
 
 func (e *FileWriteError) Error() string { return "conn: writing the body to a file: " + e.Err.Error() }
 func (e *FileWriteError) Unwrap() error { return e.Err }
+
+func isFileWriteError(err error) bool {
+	_, ok := err.(*FileWriteError) // ReadFile's own, unwrapped
+	return ok
+}
 
 func (b *body) doneErr() error {
 	if b.err != nil {
@@ -1344,16 +1344,12 @@ func (b *body) account(n int64, err error) (int64, error) {
 		}
 		b.finish()
 		return n, io.EOF
+	case isFileWriteError(err): // the file's fault, as it is
+		return n, b.broken(err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || (err != nil && isClosedErr(err) && (b.want >= 0 || b.resp.Chunked)):
-		b.err = &TruncatedError{Got: b.got, Want: b.want}
-		b.done = true
-		b.c.fail(b.err)
-		return n, b.err
+		return n, b.broken(&TruncatedError{Got: b.got, Want: b.want})
 	case err != nil:
-		b.err = fmt.Errorf("conn: reading the response body: %w", err)
-		b.done = true
-		b.c.fail(b.err)
-		return n, b.err
+		return n, b.broken(fmt.Errorf("conn: reading the response body: %w", err))
 	}
 	return n, nil
 }
