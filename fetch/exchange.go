@@ -305,6 +305,16 @@ type fileReader interface {
 	ReadFile(f *os.File, max int64) (int64, error)
 }
 
+// readFile calls r's ReadFile, or returns errors.ErrUnsupported when r has
+// none.
+func readFile(r io.Reader, f *os.File, max int64) (int64, error) {
+	fr, ok := r.(fileReader)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	return fr.ReadFile(f, max)
+}
+
 func (b *exchangeBody) Close() error {
 	err := b.rc.Close()
 	b.finish()

@@ -8,10 +8,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -470,15 +468,11 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// tlsVersionServer starts an empty TLS server with cfg's versions and
+// tlsVersionServer starts a TLS server with cfg's versions and
 // returns its URL and a pool trusting its certificate.
 func tlsVersionServer(t *testing.T, cfg *tls.Config) (string, *x509.CertPool) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.TLS = cfg
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, _, _ := tlsServer(t, cfg)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
 	return srv.URL, pool

@@ -674,11 +674,7 @@ func (b *doneBody) Read(p []byte) (int, error) {
 }
 
 func (b *doneBody) ReadFile(f *os.File, max int64) (int64, error) {
-	fr, ok := b.rc.(fileReader)
-	if !ok {
-		return 0, errors.ErrUnsupported
-	}
-	n, err := fr.ReadFile(f, max)
+	n, err := readFile(b.rc, f, max)
 	if err == io.EOF {
 		b.once.Do(b.st.end)
 	}

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/grabhq/grab/internal/utf8x"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -211,7 +211,7 @@ func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }
 // "http://bücher.test/" to a Unicode host, which is followed as
 // xn--bcher-kva.test, the host checkLocation compared.
 func asciiHost(u *url.URL) (*url.URL, error) {
-	if strings.IndexFunc(u.Host, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+	if utf8x.ASCII(u.Host) {
 		return u, nil // ASCII already (the usual case)
 	}
 	sr, err := urlx.Split("//" + u.Host)

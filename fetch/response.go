@@ -128,11 +128,7 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 // reading anything, and the caller reads the body. A failure to write f
 // is a *FileWriteError.
 func (r *Response) ReadFile(f *os.File, max int64) (int64, error) {
-	fr, ok := r.Body.(fileReader)
-	if !ok {
-		return 0, errors.ErrUnsupported
-	}
-	return fr.ReadFile(f, max)
+	return readFile(r.Body, f, max)
 }
 
 // Close closes the body; the connection is reused when the body was read to

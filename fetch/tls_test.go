@@ -88,9 +88,10 @@ func (ca *testCA) leaf(t *testing.T, names []string, notBefore, notAfter time.Ti
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
-// tlsServer serves "ok" over TLS with cert, counting the connections made
-// to it and the requests that got through.
-func tlsServer(t *testing.T, cert tls.Certificate) (srv *httptest.Server, conns, requests *atomic.Int32) {
+// tlsServer serves "ok" over TLS with cfg (httptest's own certificate
+// when cfg has none), counting the connections made to it and the
+// requests that got through.
+func tlsServer(t *testing.T, cfg *tls.Config) (srv *httptest.Server, conns, requests *atomic.Int32) {
 	t.Helper()
 	conns, requests = new(atomic.Int32), new(atomic.Int32)
 	srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -103,10 +104,14 @@ func tlsServer(t *testing.T, cert tls.Certificate) (srv *httptest.Server, conns,
 			conns.Add(1)
 		}
 	}
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.TLS = cfg
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv, conns, requests
+}
+
+func certConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
 // HOSTILE.md H1: an expired certificate, one for another name, one for
@@ -140,7 +145,7 @@ func TestTLSCertificates(t *testing.T) {
 		engine := engineOf(kind)
 		for _, tt := range tests {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
-				srv, conns, requests := tlsServer(t, tt.cert)
+				srv, conns, requests := tlsServer(t, certConfig(tt.cert))
 				_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 				g := testkit.NewGuard(t)
 				g.Alias("good.test:"+port, srv.Listener.Addr().String())
@@ -167,7 +172,7 @@ func TestTLSCertificates(t *testing.T) {
 // the certificate, even right after the insecure one succeeded.
 func TestTLSInsecureThenVerified(t *testing.T) {
 	ca := newTestCA(t)
-	srv, conns, requests := tlsServer(t, ca.leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)))
+	srv, conns, requests := tlsServer(t, certConfig(ca.leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))))
 	for _, kind := range transports {
 		engine := engineOf(kind)
 		t.Run(kind, func(t *testing.T) {
@@ -199,7 +204,7 @@ func TestTLSInsecureThenVerified(t *testing.T) {
 func TestTLSIDNServerName(t *testing.T) {
 	ca := newTestCA(t)
 	var sni atomic.Value
-	srv, _, _ := tlsServer(t, ca.leaf(t, []string{"xn--bcher-kva.test"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)))
+	srv, _, _ := tlsServer(t, certConfig(ca.leaf(t, []string{"xn--bcher-kva.test"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))))
 	srv.TLS.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		sni.Store(hello.ServerName)
 		return nil, nil
