@@ -3,15 +3,13 @@ package download
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"maps"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/grabhq/grab/testserver"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // TestOwnOpener: a Client without an Opener makes its own (own: its
@@ -80,8 +78,7 @@ func TestUnlisted(t *testing.T) {
 // decides, as for a file there from the start (Update keeps it, the
 // server having nothing newer; Skip keeps it; Overwrite replaces it).
 func TestFileAfterListing(t *testing.T) {
-	srv := httptest.NewServer(testserver.New())
-	t.Cleanup(srv.Close)
+	base := testkit.DownloadServer(t)
 	other := []byte("another process's file")
 	for _, tc := range []struct {
 		policy  Policy
@@ -100,7 +97,7 @@ func TestFileAfterListing(t *testing.T) {
 		dir := t.TempDir()
 		b := (&Client{IfExists: tc.policy, NoSync: true}).newBatch()
 		b.listMax = 100
-		j, err := b.prepare(0, Request{URL: fmt.Sprintf("%s/dl/%d/x", srv.URL, tc.size), Dir: dir})
+		j, err := b.prepare(0, Request{URL: fmt.Sprintf("%s/dl/%d/x", base, tc.size), Dir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,9 +115,7 @@ func TestFileAfterListing(t *testing.T) {
 		}
 		want := other
 		if !tc.kept {
-			if want, err = io.ReadAll(testserver.DownloadContent("x", "", tc.size)); err != nil {
-				t.Fatal(err)
-			}
+			want = testkit.DownloadContent(t, "x", "", tc.size)
 		}
 		got, err := os.ReadFile(path)
 		if err != nil {

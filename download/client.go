@@ -390,27 +390,21 @@ type batch struct {
 	bufs        chan *[bufSize]byte // free copy buffers, made as needed
 	listMax     int                 // the most names a directory's listing reads
 
-	mu       sync.Mutex
-	roots    map[string]*os.Root
-	listed   map[string]map[string]bool // each root's listing (listDir), or nil
-	rootErrs map[string]error           // directories that cannot be used, and why
-	dirs     map[string]*os.File        // each root's directory, open (nil if it cannot be)
-	hosts    map[string]*semaphore.Weighted
-	claims   map[string]bool   // dir NUL folded name: names taken in this Do
-	seen     map[string]string // Dedup: SHA-256 (hex) to the first file saved with it
+	mu     sync.Mutex
+	dirs   map[string]*dirState
+	hosts  map[string]*semaphore.Weighted
+	claims map[string]bool   // dir NUL folded name: names taken in this Do
+	seen   map[string]string // Dedup: SHA-256 (hex) to the first file saved with it
 }
 
 func (c *Client) newBatch() *batch {
 	b := &batch{
-		c:        c,
-		opener:   c.Opener,
-		roots:    map[string]*os.Root{},
-		listed:   map[string]map[string]bool{},
-		rootErrs: map[string]error{},
-		dirs:     map[string]*os.File{},
-		hosts:    map[string]*semaphore.Weighted{},
-		claims:   map[string]bool{},
-		seen:     map[string]string{},
+		c:      c,
+		opener: c.Opener,
+		dirs:   map[string]*dirState{},
+		hosts:  map[string]*semaphore.Weighted{},
+		claims: map[string]bool{},
+		seen:   map[string]string{},
 	}
 	if b.opener == nil {
 		b.opener, b.own = &fetch.Opener{ReadBufferSize: ReadBufferSize}, true
@@ -453,12 +447,12 @@ func (b *batch) put(p *[bufSize]byte) {
 func (b *batch) close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, r := range b.roots {
-		r.Close()
-	}
 	for _, d := range b.dirs {
-		if d != nil {
-			d.Close()
+		if d.file != nil {
+			d.file.Close()
+		}
+		if d.root != nil {
+			d.root.Close()
 		}
 	}
 	if b.own {
@@ -492,55 +486,51 @@ func (b *batch) stall() time.Duration {
 	return b.c.Stall
 }
 
-// root returns the os.Root of dir, opened once per Do, and its directory
-// open through it (nil if that fails: anonymous files are not used); dir
-// is created when missing. A directory that cannot be written is an error
-// before anything is fetched.
-func (b *batch) root(dir string) (*os.Root, *os.File, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if r, ok := b.roots[dir]; ok {
-		return r, b.dirs[dir], nil
-	}
-	if err, ok := b.rootErrs[dir]; ok { // once per Do, not once per file
-		return nil, nil, err
-	}
-	r, d, err := openDir(dir)
-	if err != nil {
-		b.rootErrs[dir] = err
-		return nil, nil, err
-	}
-	b.roots[dir], b.dirs[dir] = r, d
-	b.listed[dir] = listDir(r, b.listMax)
-	return r, d, nil
+// dirState is a directory of a Do, opened once.
+type dirState struct {
+	root   *os.Root
+	file   *os.File        // the directory open through root (nil if it cannot be: no anonymous files)
+	listed map[string]bool // its listing (listDir), or nil; never changed once made
+	err    error           // why it cannot be used (then the rest is nil)
 }
 
-// unlisted reports whether the listing of dir, read when this Do opened
-// it, shows no file of name's: neither name nor its part, sidecar or new
-// sidecar (any case). A job whose name is unlisted skips those four
-// lookups on its first attempt; the package doc says what a file another
-// process makes meanwhile meets.
-func (b *batch) unlisted(dir, name string) bool {
-	if !utf8x.ASCII(name) {
-		return false
-	}
+// dir returns dir's state, opened once per Do: the directory is created
+// when missing, opened as an os.Root and through it, and listed. A
+// directory that cannot be written is an error before anything is fetched
+// (once per Do, not once per file).
+func (b *batch) dir(dir string) (*dirState, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	set := b.listed[dir]
-	return set != nil && !set[strings.ToLower(name)]
+	if d, ok := b.dirs[dir]; ok {
+		return d, d.err
+	}
+	d := &dirState{}
+	if d.root, d.file, d.err = openDir(dir); d.err == nil {
+		d.listed = listDir(d.file, b.listMax)
+	}
+	b.dirs[dir] = d
+	return d, d.err
 }
 
-// listDir returns the names in root's directory in lower case, each also
-// without the suffix of a part, sidecar or new sidecar when it has one (so
-// "a.part" stands for a file of "a"'s too); nil when it holds more than max
-// names, when one is not ASCII (a file system may fold it onto an ASCII
-// name) or when it cannot be read: then every name is looked up.
-func listDir(root *os.Root, max int) map[string]bool {
-	d, err := root.Open(".")
-	if err != nil {
+// unlisted reports whether the listing of the directory, read when this
+// Do opened it, shows no file of name's: neither name nor its part,
+// sidecar or new sidecar (any case). A job whose name is unlisted skips
+// those four lookups on its first attempt; the package doc says what a
+// file another process makes meanwhile meets.
+func (d *dirState) unlisted(name string) bool {
+	return d.listed != nil && utf8x.ASCII(name) && !d.listed[strings.ToLower(name)]
+}
+
+// listDir returns the names in the open directory d in lower case, each
+// also without the suffix of a part, sidecar or new sidecar when it has
+// one (so "a.part" stands for a file of "a"'s too); nil when it holds more
+// than max names, when one is not ASCII (a file system may fold it onto an
+// ASCII name), or when d is nil or cannot be read: then every name is
+// looked up.
+func listDir(d *os.File, max int) map[string]bool {
+	if d == nil {
 		return nil
 	}
-	defer d.Close()
 	set := map[string]bool{}
 	for seen := 0; seen <= max; {
 		names, err := d.Readdirnames(256)
@@ -550,7 +540,7 @@ func listDir(root *os.Root, max int) map[string]bool {
 			}
 			n = strings.ToLower(n)
 			set[n] = true
-			for _, suffix := range [...]string{".part.json.new", ".part.json", ".part"} {
+			for _, suffix := range ownSuffixes() {
 				if stem, ok := strings.CutSuffix(n, suffix); ok {
 					set[stem] = true
 					break
@@ -655,7 +645,7 @@ type job struct {
 	temp  string   // the name the part and sidecar are named after
 	sum   []byte   // the SHA-256 asked for, or nil
 	// unlisted: the directory's listing showed no file of name's (see
-	// batch.unlisted); trusted on the first attempt only.
+	// dirState.unlisted); trusted on the first attempt only.
 	unlisted bool
 
 	joined, joinedName string // path()'s last result and the name it joined
@@ -696,12 +686,14 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 	} else {
 		name = NameFromURL(r.URL, b.c.Portable)
 	}
-	if j.root, j.dirf, err = b.root(j.dir); err != nil {
+	d, err := b.dir(j.dir)
+	if err != nil {
 		return nil, fmt.Errorf("download: %w", err)
 	}
+	j.root, j.dirf = d.root, d.file
 	j.name = b.claim(j.root, j.dir, name, b.c.IfExists == Number)
 	j.temp = j.name
-	j.unlisted = b.unlisted(j.dir, j.name)
+	j.unlisted = d.unlisted(j.name)
 	return j, nil
 }
 

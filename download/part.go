@@ -152,13 +152,20 @@ func writeSidecar(root *os.Root, j *job, sc *sidecar, replace bool) error {
 // anyFile reports whether root holds name, or temp's part, sidecar or new
 // sidecar (anything but "does not exist" counts).
 func anyFile(root *os.Root, name, temp string) bool {
-	for _, n := range [...]string{name, temp + ".part", temp + ".part.json", temp + ".part.json.new"} {
-		if _, err := root.Lstat(n); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := root.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	for _, suffix := range ownSuffixes() {
+		if _, err := root.Lstat(temp + suffix); !errors.Is(err, fs.ErrNotExist) {
 			return true
 		}
 	}
 	return false
 }
+
+// ownSuffixes are the endings of a file's new sidecar, sidecar and part,
+// the longest first.
+func ownSuffixes() [3]string { return [...]string{".part.json.new", ".part.json", ".part"} }
 
 // removeIfRegular removes name if it is a regular file or a link (the link
 // itself, never its target).
