@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -206,11 +205,7 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	gjobs := make([]gocron.Job, len(jobs))
 	for i, j := range jobs {
 		all[i] = newSlots(parsed[i], j.location(), start)
-		def, err := definition(j)
-		if err != nil {
-			shutdown()
-			return err
-		}
+		def := parsed[i].definition()
 		sched, err := gocron.NewScheduler(gocron.WithClock(clock), gocron.WithLocation(j.location()),
 			gocron.WithStopTimeout(grace+10*time.Second))
 		if err != nil {
@@ -365,17 +360,12 @@ func missed(j *Job, sched *schedule, now time.Time) bool {
 	return !next.IsZero() && !next.After(now)
 }
 
-// definition returns the gocron definition of j's schedule.
-func definition(j *Job) (gocron.JobDefinition, error) {
-	spec := strings.TrimSpace(j.Schedule)
-	if rest, ok := strings.CutPrefix(spec, "@every"); ok {
-		d, err := time.ParseDuration(strings.TrimSpace(rest))
-		if err != nil {
-			return nil, err
-		}
-		return gocron.DurationJob(d), nil
+// definition returns the gocron definition of the schedule.
+func (s *schedule) definition() gocron.JobDefinition {
+	if s.every > 0 {
+		return gocron.DurationJob(s.every)
 	}
-	return gocron.CronJob(spec, true), nil
+	return gocron.CronJob(s.spec, true)
 }
 
 // slots keeps, for a cron job, the last slot run: the Scheduler's wall
