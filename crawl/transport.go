@@ -171,11 +171,19 @@ func publicIP(ip netip.Addr) bool {
 	return ip.IsValid()
 }
 
-// guardDial returns a dial function that resolves the host once, refuses
-// unless every address is public and the port allowed, and dials the
+// PublicOnlyDial returns a dial function for fetch.Opener.Dial that
+// refuses what Crawler.PublicOnly refuses: every address that is not
+// public unicast, and every port but 80, 443 and ports. It resolves the
+// host once, refuses unless every address is public, and dials the
 // address it checked (so a DNS answer that changes between the check and
-// the dial cannot slip through, HOSTILE.md J4).
-func guardDial(base func(context.Context, string, string) (net.Conn, error), resolver *net.Resolver, ports map[string]bool) func(context.Context, string, string) (net.Conn, error) {
+// the dial cannot slip through, HOSTILE.md J4). base dials the checked
+// address (nil means a net.Dialer), resolver resolves (nil means
+// net.DefaultResolver).
+func PublicOnlyDial(base func(context.Context, string, string) (net.Conn, error), resolver *net.Resolver, ports ...int) func(context.Context, string, string) (net.Conn, error) {
+	allowed := map[string]bool{"80": true, "443": true}
+	for _, p := range ports {
+		allowed[strconv.Itoa(p)] = true
+	}
 	if base == nil {
 		base = (&net.Dialer{Timeout: fetch.DefaultConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	}
@@ -187,7 +195,7 @@ func guardDial(base func(context.Context, string, string) (net.Conn, error), res
 		if err != nil {
 			return nil, err
 		}
-		if !ports[port] {
+		if !allowed[port] {
 			return nil, fmt.Errorf("dial %s: %w (port %s not allowed)", addr, ErrBlockedAddress, port)
 		}
 		var ips []netip.Addr
@@ -219,18 +227,4 @@ func guardDial(base func(context.Context, string, string) (net.Conn, error), res
 		}
 		return nil, first
 	}
-}
-
-// PublicOnlyDial returns a dial function for fetch.Opener.Dial that
-// refuses what Crawler.PublicOnly refuses: every address that is not
-// public unicast, and every port but 80, 443 and ports. It resolves a host
-// once and dials the address it checked. base dials the checked address
-// (nil means a net.Dialer), resolver resolves (nil means
-// net.DefaultResolver).
-func PublicOnlyDial(base func(context.Context, string, string) (net.Conn, error), resolver *net.Resolver, ports ...int) func(context.Context, string, string) (net.Conn, error) {
-	allowed := map[string]bool{"80": true, "443": true}
-	for _, p := range ports {
-		allowed[strconv.Itoa(p)] = true
-	}
-	return guardDial(base, resolver, allowed)
 }
