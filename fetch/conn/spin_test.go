@@ -419,14 +419,24 @@ func TestSpinTransportAlone(t *testing.T) {
 	}
 	resp.Body.Close()
 	<-during
-	if len(off.idle) != 1 {
-		t.Fatalf("%d pools after one request, want 1", len(off.idle))
+	if onlyIdle(t, off).spin != nil {
+		t.Error("SpinWait -1: the connection polls")
 	}
-	for _, list := range off.idle {
-		if list[0].c.spin != nil {
-			t.Error("SpinWait -1: the connection polls")
-		}
+}
+
+// onlyIdle returns the idle connection of tr's one pool, failing the test
+// unless there is exactly one pool.
+func onlyIdle(t *testing.T, tr *Transport) *Conn {
+	t.Helper()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.idle) != 1 {
+		t.Fatalf("%d pools after one request, want 1", len(tr.idle))
 	}
+	for _, list := range tr.idle {
+		return list[0].c
+	}
+	return nil
 }
 
 func testRequest(t *testing.T, url string) *http.Request {
@@ -468,12 +478,7 @@ func TestReadBufferSize(t *testing.T) {
 		t.Errorf("through Transport: %d bytes, %v", len(b), err)
 	}
 	resp.Body.Close()
-	if len(tr.idle) != 1 {
-		t.Fatalf("%d pools after one request, want 1", len(tr.idle))
-	}
-	for _, list := range tr.idle {
-		if got := list[0].c.br.Size(); got != 128<<10 {
-			t.Errorf("Transport.ReadBufferSize 128 KiB: the connection's buffer is %d bytes", got)
-		}
+	if got := onlyIdle(t, tr).br.Size(); got != 128<<10 {
+		t.Errorf("Transport.ReadBufferSize 128 KiB: the connection's buffer is %d bytes", got)
 	}
 }
