@@ -14,15 +14,13 @@ import (
 	"github.com/grabhq/grab/parse"
 )
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // check adds the problems of the decoded job to v.
 func (j *Job) check(v *validator) {
 	switch {
 	case v.touched("name"):
 	case j.Name == "":
 		v.at("name", "required: a name for reports, logs and file names")
-	case !nameRE.MatchString(j.Name):
+	case !validName(j.Name):
 		v.at("name", "%q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", j.Name)
 	}
 	loc := time.Local
@@ -83,7 +81,7 @@ func (j *Job) check(v *validator) {
 	}
 	for name, f := range j.Extract.Fields {
 		p := "extract.fields." + name
-		if !nameRE.MatchString(name) {
+		if !validName(name) {
 			v.at(p, "field name %q: use letters, digits, '.', '_' or '-'", name)
 		}
 		if strings.TrimSpace(f.Selector) == "" {
@@ -439,4 +437,22 @@ func (j *Job) downloadsKind(kind string) bool {
 		}
 	}
 	return false
+}
+
+// validName reports whether s is 1 to 64 ASCII letters, digits, '.', '_'
+// or '-', starting with a letter or digit: a job or field name.
+func validName(s string) bool {
+	if s == "" || len(s) > 64 || !alnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !alnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }

@@ -289,19 +289,21 @@ var sizeUnits = map[string]int64{
 	"g": 1 << 30, "gib": 1 << 30, "gb": 1000 * 1000 * 1000,
 }
 
-var sizeRE = regexp.MustCompile(`^\s*([0-9]+)\s*([a-zA-Z]*)\s*$`)
-
-// ParseSize reads a Size.
+// ParseSize reads a Size: digits, then optional spaces and a unit of
+// letters, with spaces allowed around both.
 func ParseSize(s string) (Size, error) {
-	m := sizeRE.FindStringSubmatch(s)
-	if m == nil {
+	const space = " \t\n\f\r"
+	t := strings.Trim(s, space)
+	num := t[:len(t)-len(strings.TrimLeft(t, "0123456789"))]
+	unitText := strings.TrimLeft(t[len(num):], space)
+	if num == "" || strings.TrimLeft(unitText, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
 		return 0, fmt.Errorf("%q is not a size (write 8MiB, 512KiB, 1GiB)", s)
 	}
-	unit, ok := sizeUnits[strings.ToLower(m[2])]
+	unit, ok := sizeUnits[strings.ToLower(unitText)]
 	if !ok {
-		return 0, fmt.Errorf("%q: unknown unit %q (use B, KiB, MiB, GiB, KB, MB, GB)", s, m[2])
+		return 0, fmt.Errorf("%q: unknown unit %q (use B, KiB, MiB, GiB, KB, MB, GB)", s, unitText)
 	}
-	n, err := strconv.ParseInt(m[1], 10, 64)
+	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n > (1<<62)/unit {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
@@ -657,11 +659,11 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)`)
-
-// lineOf finds the "line N" in a yaml error message.
+// lineOf finds the "line N" in a yaml error message. Its expressions
+// (here and in trimLine and cleanTypeError) are compiled on these error
+// paths rather than at start-up, which every grab command would pay.
 func lineOf(msg string) int {
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
+	if m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return n
 	}
@@ -677,11 +679,9 @@ func trimLine(msg string) string {
 	return msg
 }
 
-var goTypeRE = regexp.MustCompile(`cannot unmarshal (!!\w+) (.*) into (\S+)$`)
-
 // cleanTypeError rewrites yaml's Go-typed message in the job file's terms.
 func cleanTypeError(msg string) string {
-	m := goTypeRE.FindStringSubmatch(msg)
+	m := regexp.MustCompile(`cannot unmarshal (!!\w+) (.*) into (\S+)$`).FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}

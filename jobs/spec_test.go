@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,6 +110,25 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+func TestNames(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for name, ok := range map[string]bool{
+		"a": true, "9.b_c-d": true, long: true, "Job-1": true,
+		"-a": false, ".a": false, long + "a": false, "a b": false, "a/b": false, "é": false, "a\x00": false,
+	} {
+		file := fmt.Sprintf("name: %q\ntargets: {urls: [http://h/]}\nextract:\n  fields:\n    %q: h1\n", name, name)
+		_, err := jobs.Parse([]byte(file), "job.yaml")
+		var ve *jobs.ValidationError
+		if errors.As(err, &ve) != !ok {
+			t.Errorf("name %q: Parse = %v; want valid %v", name, err, ok)
+			continue
+		}
+		if !ok && len(ve.Problems) != 2 {
+			t.Errorf("name %q: %d problems, want one for the job's name and one for the field's: %v", name, len(ve.Problems), err)
+		}
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -118,6 +138,8 @@ func TestParseSize(t *testing.T) {
 		{"100", 100, true}, {"100B", 100, true}, {"8MiB", 8 << 20, true}, {"8 mb", 8e6, true},
 		{"1GiB", 1 << 30, true}, {"2k", 2048, true}, {"", 0, false}, {"-1", 0, false},
 		{"1.5MiB", 0, false}, {"9999999999999GiB", 0, false}, {"3 parsecs", 0, false},
+		{" 8 \tKiB\n", 8 << 10, true}, {"MiB", 0, false}, {"8 Mi B", 0, false}, {"8MiB2", 0, false},
+		{"8é", 0, false}, {"0", 0, true}, {"+8", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := jobs.ParseSize(tt.in)
