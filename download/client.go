@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -338,33 +339,27 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 		jobs[i] = j
 		b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
 	}
-	// A fixed pool of workers reading a channel, rather than a goroutine
-	// per file: a worker's stack, grown once by the first transfer, serves
-	// the next ones.
-	work := make(chan *job)
+	// A fixed pool of workers taking the jobs in order, rather than a
+	// goroutine per file: a worker's stack, grown once by the first
+	// transfer, serves the next ones, and a worker done with one file
+	// takes the next itself, with no hand-over to wake it.
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(b.concurrency, len(jobs)) {
 		wg.Go(func() {
-			for j := range work {
-				results[j.index] = b.run(ctx, j)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				// A job that comes after the context's end fails in
+				// run, at its host's semaphore, without starting.
+				if j := jobs[i]; j != nil {
+					results[i] = b.run(ctx, j)
+				}
 			}
 		})
 	}
-	for i, j := range jobs {
-		if j == nil {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			fail(i, j.url, j.path(), err)
-			continue
-		}
-		select {
-		case work <- j:
-		case <-ctx.Done():
-			fail(i, j.url, j.path(), ctx.Err())
-		}
-	}
-	close(work)
 	wg.Wait()
 	var errs []error
 	for _, r := range results {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -566,6 +567,45 @@ func TestCancel(t *testing.T) {
 		if !strings.HasSuffix(n, ".part") && !strings.HasSuffix(n, ".part.json") {
 			t.Errorf("cancel left %s", n)
 		}
+	}
+}
+
+// TestCancelQueued: with one worker, files not yet started when the
+// context ends fail with its error, and none of them starts.
+func TestCancelQueued(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	c := client(t)
+	c.Concurrency = 1
+	var mu sync.Mutex
+	started := map[int]bool{}
+	c.Progress = func(e download.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e.Kind == download.Started {
+			started[e.Index] = true
+		}
+		if e.Kind == download.Bytes && e.Done >= 20000 {
+			cancel()
+		}
+	}
+	res, err := c.Do(ctx, download.Into(dir, base+"/dl/1000000/a.bin?rate=200000", base+"/dl/10/b.bin", base+"/dl/10/c.bin")...)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Do err = %v, want context.Canceled", err)
+	}
+	for i, r := range res {
+		if r.Outcome != download.Failed || !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("result %d: %v, %v; want Failed, context.Canceled", i, r.Outcome, r.Err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !maps.Equal(started, map[int]bool{0: true}) {
+		t.Errorf("started %v, want only the first", started)
+	}
+	if got := listDir(t, dir); slices.Contains(got, "b.bin") || slices.Contains(got, "c.bin") {
+		t.Errorf("dir holds %q", got)
 	}
 }
 
