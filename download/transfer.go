@@ -389,7 +389,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 	// The server's date, set through the descriptor while the file is
 	// open (after the last write, which would change it again).
-	if lm, err := http.ParseTime(sc.LastModified); err == nil {
+	if lm, ok := parseHTTPDate(sc.LastModified); ok {
 		setModTime(f, root, j.temp+".part", lm)
 	}
 	if !b.c.NoSync {
