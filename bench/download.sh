@@ -115,6 +115,7 @@ cmd() {
 	curl-par) echo curl -Sf --no-progress-meter --parallel --parallel-max "$J" --remote-name-all --output-dir "$out" -K "$tmp/$1.curlrc" ;;
 	curl-seq) echo curl -Sf --no-progress-meter --remote-name-all --output-dir "$out" -K "$tmp/$1.curlrc" ;;
 	curl-one) echo curl -Sf --no-progress-meter -o "$out/huge" "$(cat "$tmp/huge.list")" ;;
+	curl-null) echo curl -Sf --no-progress-meter -o /dev/null "$(cat "$tmp/limit.list")" ;; # curl fails a short stream
 	aria2c) echo aria2c -q -j "$J" --file-allocation=none -d "$out" -i "$tmp/$1.list" ;;
 	go-floor) echo "$tmp/dlfloor" -j "$J" -d "$out" -i "$tmp/$1.list" ;;
 	esac
@@ -145,21 +146,6 @@ one() {
 	echo "$1 $2 $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}') $(tail -1 "$tmp/time.out")" >>"$tmp/results"
 }
 
-# limit: one timed stream to /dev/null; appends "limit curl-null seconds rss_kb".
-limit() {
-	local t0 t1 got
-	t0=$EPOCHREALTIME
-	if ! got=$(/usr/bin/time -f '%M' -o "$tmp/time.out" timeout 600 curl -Sf --no-progress-meter \
-		-o /dev/null -w '%{size_download}' "$(cat "$tmp/limit.list")" 2>"$tmp/err") || [[ $got != "$LIMIT_BYTES" ]]; then
-		echo "bench/download.sh: the limit stream failed (got ${got:-nothing} bytes):" >&2
-		tail -3 "$tmp/err" >&2
-		echo "limit curl-null FAIL 0" >>"$tmp/results"
-		return
-	fi
-	t1=$EPOCHREALTIME
-	echo "limit curl-null $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}') $(tail -1 "$tmp/time.out")" >>"$tmp/results"
-}
-
 sets=(small large huge)
 declare -A tools=([small]="grab curl-par go-floor" [large]="grab curl-par curl-seq" [huge]="grab curl-one")
 if ((have_aria)); then
@@ -179,7 +165,7 @@ for run in $(seq "$RUNS"); do
 		done
 	done
 	echo "round $run: limit" >&2
-	limit
+	one limit curl-null 0 0
 done
 
 # The table: median MB/s (min-max), peak RSS, and the ratios.
