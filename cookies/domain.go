@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // maxHostBytes bounds a canonical host name: DNS allows 253 bytes, and
@@ -42,14 +44,7 @@ func canonHost(h string) (string, error) {
 	if a, err := netip.ParseAddr(h); err == nil {
 		return a.String(), nil
 	}
-	ascii := true
-	for i := 0; i < len(h); i++ {
-		if h[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if utf8x.ASCII(h) {
 		h = strings.ToLower(h)
 		if strings.Contains(h, "xn--") {
 			// Punycode labels must decode.
