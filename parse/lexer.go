@@ -404,15 +404,11 @@ func equalFoldASCII(b []byte, s string) bool {
 // element tag after its "</": the name in any case, then a space, "/" or
 // ">". It returns 1 if so, 0 if not, and -1 when b ends first.
 func endTagAt(b []byte, j int, tag string) int {
-	for k := range len(tag) {
-		if j+k >= len(b) {
-			return -1
-		}
-		if c := b[j+k]; c != tag[k] && c != tag[k]-('a'-'A') {
-			return 0
-		}
+	n := min(len(tag), len(b)-j)
+	if !equalFoldASCII(b[j:j+n], tag[:n]) {
+		return 0
 	}
-	if j+len(tag) >= len(b) {
+	if n < len(tag) || j+len(tag) >= len(b) {
 		return -1
 	}
 	if nameEnd[b[j+len(tag)]] {
