@@ -256,10 +256,7 @@ func hostPort(u *url.URL) string {
 			port = "443"
 		}
 	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return host + ":" + port
+	return hostWithPort(host, "") + ":" + port
 }
 
 // sameOrigin reports whether b has a's scheme, host and port, or, with
