@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -659,11 +660,17 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// lineOf finds the "line N" in a yaml error message. Its expressions
-// (here and in trimLine and cleanTypeError) are compiled on these error
-// paths rather than at start-up, which every grab command would pay.
+// The expressions that read yaml's error messages, compiled on the first
+// error rather than at start-up, which every grab command would pay.
+var (
+	lineRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
+	linePrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line \d+: `) })
+	goTypeRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`cannot unmarshal (!!\w+) (.*) into (\S+)$`) })
+)
+
+// lineOf finds the "line N" in a yaml error message.
 func lineOf(msg string) int {
-	if m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(msg); m != nil {
+	if m := lineRE().FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return n
 	}
@@ -673,7 +680,7 @@ func lineOf(msg string) int {
 // trimLine removes a leading "yaml: line N: " or "line N: ".
 func trimLine(msg string) string {
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	if m := regexp.MustCompile(`^line \d+: `).FindString(msg); m != "" {
+	if m := linePrefix().FindString(msg); m != "" {
 		msg = msg[len(m):]
 	}
 	return msg
@@ -681,7 +688,7 @@ func trimLine(msg string) string {
 
 // cleanTypeError rewrites yaml's Go-typed message in the job file's terms.
 func cleanTypeError(msg string) string {
-	m := regexp.MustCompile(`cannot unmarshal (!!\w+) (.*) into (\S+)$`).FindStringSubmatch(msg)
+	m := goTypeRE().FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}
