@@ -8,8 +8,9 @@ import (
 
 // writable reports, through dir (an open descriptor of an os.Root's
 // directory; nil skips the check), why files cannot be made in it: a
-// read-only file system (EROFS) or no write permission (EACCES). A
-// download checks it before it sends a request (HOSTILE.md L9).
+// read-only file system (EROFS) or no write permission (EACCES), or, from
+// atDir, a descriptor that cannot be reached (a closed one). A download
+// checks it before it sends a request (HOSTILE.md L9).
 func writable(dir *os.File) error {
 	if dir == nil {
 		return nil
