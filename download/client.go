@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -329,37 +328,36 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 		results[i] = Result{URL: url, Path: path, Outcome: Failed, Err: err}
 		b.emit(Event{Kind: Failure, Index: i, URL: url, Total: -1, Result: &results[i]})
 	}
-	jobs := make([]*job, len(reqs))
+	// A fixed pool of workers taking the jobs in order, rather than a
+	// goroutine per file: a worker's stack, grown once by the first
+	// transfer, serves the next ones. The workers start before the
+	// requests are prepared and take each job as soon as it is queued, so
+	// the first transfers overlap the naming of the rest; once all are
+	// queued, a worker done with one file takes the next from the
+	// channel's buffer, with no hand-over to wake it.
+	queue := make(chan *job, len(reqs))
+	var wg sync.WaitGroup
+	for range min(b.concurrency, len(reqs)) {
+		wg.Go(func() {
+			// A job that comes after the context's end fails in run, at
+			// its host's semaphore, without starting.
+			for j := range queue {
+				results[j.index] = b.run(ctx, j)
+			}
+		})
+	}
+	b.preparing.Add(1)
 	for i, r := range reqs {
 		j, err := b.prepare(i, r)
 		if err != nil {
 			fail(i, redact.String(r.URL), "", err)
 			continue
 		}
-		jobs[i] = j
 		b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
+		queue <- j
 	}
-	// A fixed pool of workers taking the jobs in order, rather than a
-	// goroutine per file: a worker's stack, grown once by the first
-	// transfer, serves the next ones, and a worker done with one file
-	// takes the next itself, with no hand-over to wake it.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(b.concurrency, len(jobs)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
-					return
-				}
-				// A job that comes after the context's end fails in
-				// run, at its host's semaphore, without starting.
-				if j := jobs[i]; j != nil {
-					results[i] = b.run(ctx, j)
-				}
-			}
-		})
-	}
+	close(queue)
+	b.preparing.Done()
 	wg.Wait()
 	var errs []error
 	for _, r := range results {
@@ -384,6 +382,11 @@ type batch struct {
 	limiter     *rate.Limiter
 	bufs        chan *[bufSize]byte // free copy buffers, made as needed
 	listMax     int                 // the most names a directory's listing reads
+
+	// preparing is held while Do prepares its requests: a name from
+	// Content-Disposition is claimed after every request's name from its
+	// URL, as if none had started, whatever the timing.
+	preparing sync.WaitGroup
 
 	mu     sync.Mutex
 	dirs   map[string]*dirState
@@ -664,7 +667,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact.String(r.URL))
 	}
-	j := &job{index: i, req: r, url: redact.String(r.URL), host: u.Host, dir: r.Dir}
+	j := &job{index: i, req: r, url: redact.Parsed(r.URL, u), host: u.Host, dir: r.Dir}
 	if j.dir == "" {
 		j.dir = "."
 	}
@@ -679,7 +682,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 			return nil, fmt.Errorf("download: name %q: want a single path element", name)
 		}
 	} else {
-		name = NameFromURL(r.URL, b.c.Portable)
+		name = nameFromURL(u, b.c.Portable)
 	}
 	d, err := b.dir(j.dir)
 	if err != nil {

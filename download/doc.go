@@ -123,7 +123,12 @@
 // transfers of a Do together (golang.org/x/time/rate). Cancelling the
 // context stops every transfer at once and leaves only partial files.
 // Client.Progress receives Events (queued, started, bytes, retrying, done,
-// failed) from the workers, for progress bars.
+// failed) from the workers, for progress bars. The workers start at once:
+// the first transfers run while Do still names the later requests (a
+// request's Queued event comes before its own Started, not before every
+// other's), and a name from Content-Disposition is claimed only after
+// every request's name from its URL, so the names a Do chooses do not
+// depend on timing.
 //
 // Each file's SHA-256 is computed as it is written, on the transfer's
 // goroutine (the prefix of a resumed file is read back), and Dedup removes

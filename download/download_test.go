@@ -483,6 +483,37 @@ func TestNames(t *testing.T) {
 			wantFile(t, r.Path, testkit.DownloadContent(t, "same.txt", fmt.Sprint(i+1), int64(10*(i+1))))
 		}
 	})
+	t.Run("L5 a name from a header comes after every name from a URL", func(t *testing.T) {
+		// The last request is prepared only once the first has finished
+		// (or, when the first waits for the preparing to end, as it
+		// should, after 300 ms): the first's name from Content-Disposition
+		// still yields to the last's name from its URL.
+		dir := t.TempDir()
+		c := client(t)
+		c.Names = download.FromHeader
+		first := make(chan struct{})
+		c.Progress = func(e download.Event) {
+			switch {
+			case e.Index == 0 && (e.Kind == download.Finished || e.Kind == download.Failure):
+				close(first)
+			case e.Index == 1 && e.Kind == download.Queued:
+				select {
+				case <-first:
+				case <-time.After(300 * time.Millisecond):
+				}
+			}
+		}
+		res, err := c.Do(t.Context(), download.Into(dir,
+			base+"/dl/10/a.bin?cd="+url.QueryEscape(`attachment; filename="z.bin"`),
+			base+"/dl/15/m.bin",
+			base+"/dl/20/z.bin")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := filepath.Base(res[0].Path), filepath.Base(res[2].Path); a != "z (1).bin" || b != "z.bin" {
+			t.Fatalf("names %q and %q, want %q and %q", a, b, "z (1).bin", "z.bin")
+		}
+	})
 	t.Run("bad explicit name", func(t *testing.T) {
 		res, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/10/a", Dir: t.TempDir(), Name: "../x"})
 		if err == nil || !strings.Contains(err.Error(), "single path element") || res[0].Outcome != download.Failed {

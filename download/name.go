@@ -31,6 +31,11 @@ func NameFromURL(rawURL string, portable bool) string {
 	if err != nil {
 		return DefaultName
 	}
+	return nameFromURL(u, portable)
+}
+
+// nameFromURL is NameFromURL for a URL already parsed.
+func nameFromURL(u *url.URL, portable bool) string {
 	p := u.EscapedPath()
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	if dec, err := url.PathUnescape(seg); err == nil {

@@ -33,7 +33,17 @@ func URL(u *url.URL) string {
 // first ':' of the userinfo and its '@'; a bare "user:pass@host:port"
 // too) and its query's secrets masked.
 func String(s string) string {
-	if u, err := url.Parse(s); err == nil && u.Opaque == "" && (u.Scheme != "" || u.User != nil) {
+	u, err := url.Parse(s)
+	if err != nil {
+		u = nil
+	}
+	return Parsed(s, u)
+}
+
+// Parsed is String for s already parsed as u (nil: s does not parse),
+// without parsing it again.
+func Parsed(s string, u *url.URL) string {
+	if u != nil && u.Opaque == "" && (u.Scheme != "" || u.User != nil) {
 		return URL(u)
 	}
 	rest, scheme := s, ""

@@ -32,6 +32,13 @@ func TestString(t *testing.T) {
 		if got := redact.String(tt.in); got != tt.want {
 			t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+		u, err := url.Parse(tt.in)
+		if err != nil {
+			u = nil
+		}
+		if got := redact.Parsed(tt.in, u); got != tt.want {
+			t.Errorf("Parsed(%q, %v) = %q, want %q", tt.in, u, got, tt.want)
+		}
 	}
 }
 
