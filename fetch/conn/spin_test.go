@@ -390,13 +390,8 @@ func TestSpinTransportAlone(t *testing.T) {
 			t.Errorf("request %d: %d exchanges in flight during it, %d after, want 1 and 0", i+1, n, after)
 		}
 	}
-	tr.mu.Lock()
-	var c *Conn
-	for _, list := range tr.idle {
-		c = list[0].c
-	}
-	tr.mu.Unlock()
-	if c == nil || c.gate != &tr.active {
+	c := onlyIdle(t, tr) // one pool of one connection, reused by both requests
+	if c.gate != &tr.active {
 		t.Fatal("the pooled connection does not count the Transport's exchanges")
 	}
 	c.slow = 0 // as if the server had answered fast
