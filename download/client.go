@@ -346,18 +346,22 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 			}
 		})
 	}
-	b.preparing.Add(1)
-	for i, r := range reqs {
-		j, err := b.prepare(i, r)
-		if err != nil {
-			fail(i, redact.String(r.URL), "", err)
-			continue
+	func() {
+		// Deferred, so that workers end even when Progress panics.
+		defer func() {
+			close(queue)
+			close(b.prepared)
+		}()
+		for i, r := range reqs {
+			j, err := b.prepare(i, r)
+			if err != nil {
+				fail(i, redact.String(r.URL), "", err)
+				continue
+			}
+			b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
+			queue <- j
 		}
-		b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
-		queue <- j
-	}
-	close(queue)
-	b.preparing.Done()
+	}()
 	wg.Wait()
 	var errs []error
 	for _, r := range results {
@@ -383,10 +387,10 @@ type batch struct {
 	bufs        chan *[bufSize]byte // free copy buffers, made as needed
 	listMax     int                 // the most names a directory's listing reads
 
-	// preparing is held while Do prepares its requests: a name from
+	// prepared is closed once Do has prepared every request: a name from
 	// Content-Disposition is claimed after every request's name from its
-	// URL, as if none had started, whatever the timing.
-	preparing sync.WaitGroup
+	// URL, as if no transfer had started, whatever the timing.
+	prepared chan struct{}
 
 	mu     sync.Mutex
 	dirs   map[string]*dirState
@@ -401,8 +405,9 @@ func (c *Client) newBatch() *batch {
 		opener: c.Opener,
 		dirs:   map[string]*dirState{},
 		hosts:  map[string]*semaphore.Weighted{},
-		claims: map[string]bool{},
-		seen:   map[string]string{},
+		claims:   map[string]bool{},
+		seen:     map[string]string{},
+		prepared: make(chan struct{}),
 	}
 	if b.opener == nil {
 		b.opener, b.own = &fetch.Opener{ReadBufferSize: ReadBufferSize}, true
@@ -458,6 +463,27 @@ func (b *batch) close() {
 	}
 }
 
+// waitPrepared waits until Do has prepared every request, or ctx ends,
+// with the stall watchdog (nil: none) stopped meanwhile: the wait is no
+// server's fault.
+func (b *batch) waitPrepared(ctx context.Context, watchdog *time.Timer) error {
+	select {
+	case <-b.prepared:
+		return nil
+	default:
+	}
+	if watchdog != nil {
+		watchdog.Stop()
+		defer watchdog.Reset(b.stall())
+	}
+	select {
+	case <-b.prepared:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err() // as a transfer cut by ctx reports it
+	}
+}
+
 func (b *batch) emit(e Event) {
 	if b.c.Progress != nil {
 		b.c.Progress(e)
@@ -495,7 +521,7 @@ type dirState struct {
 // dir returns dir's state, opened once per Do: the directory is created
 // when missing, opened as an os.Root and through it, and listed. A
 // directory that cannot be written is an error before anything is fetched
-// (once per Do, not once per file).
+// into it (once per Do, not once per file).
 func (b *batch) dir(dir string) (*dirState, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -665,7 +691,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 		return nil, fmt.Errorf("download: bad URL: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact.String(r.URL))
+		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact.Parsed(r.URL, u))
 	}
 	j := &job{index: i, req: r, url: redact.Parsed(r.URL, u), host: u.Host, dir: r.Dir}
 	if j.dir == "" {

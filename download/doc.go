@@ -123,7 +123,7 @@
 // transfers of a Do together (golang.org/x/time/rate). Cancelling the
 // context stops every transfer at once and leaves only partial files.
 // Client.Progress receives Events (queued, started, bytes, retrying, done,
-// failed) from the workers, for progress bars. The workers start at once:
+// failed) from Do and its workers, for progress bars. The workers start at once:
 // the first transfers run while Do still names the later requests (a
 // request's Queued event comes before its own Started, not before every
 // other's), and a name from Content-Disposition is claimed only after

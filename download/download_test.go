@@ -486,11 +486,13 @@ func TestNames(t *testing.T) {
 	t.Run("L5 a name from a header comes after every name from a URL", func(t *testing.T) {
 		// The last request is prepared only once the first has finished
 		// (or, when the first waits for the preparing to end, as it
-		// should, after 300 ms): the first's name from Content-Disposition
-		// still yields to the last's name from its URL.
+		// should, after 400 ms): the first's name from Content-Disposition
+		// still yields to the last's name from its URL, and its wait is
+		// not a stall.
 		dir := t.TempDir()
 		c := client(t)
 		c.Names = download.FromHeader
+		c.Stall, c.Retries = 150*time.Millisecond, -1
 		first := make(chan struct{})
 		c.Progress = func(e download.Event) {
 			switch {
@@ -499,7 +501,7 @@ func TestNames(t *testing.T) {
 			case e.Index == 1 && e.Kind == download.Queued:
 				select {
 				case <-first:
-				case <-time.After(300 * time.Millisecond):
+				case <-time.After(400 * time.Millisecond):
 				}
 			}
 		}

@@ -345,7 +345,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	// The name from Content-Disposition, once per job.
 	if b.c.Names == FromHeader && j.req.Name == "" && j.name == j.temp {
 		if n := NameFromDisposition(resp.Header.Get("Content-Disposition"), b.c.Portable); n != "" && n != j.temp {
-			b.preparing.Wait()
+			if err := b.waitPrepared(actx, watchdog); err != nil {
+				return stalled(err)
+			}
 			j.name = b.claim(root, j.dir, n, b.c.IfExists == Number)
 		}
 	}
