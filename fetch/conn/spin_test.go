@@ -390,7 +390,7 @@ func TestSpinTransportAlone(t *testing.T) {
 			t.Errorf("request %d: %d exchanges in flight during it, %d after, want 1 and 0", i+1, n, after)
 		}
 	}
-	c := onlyIdle(t, tr) // one pool of one connection, reused by both requests
+	c := onlyIdle(t, tr) // the one pool's connection
 	if c.gate != &tr.active {
 		t.Fatal("the pooled connection does not count the Transport's exchanges")
 	}
