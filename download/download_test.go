@@ -530,6 +530,25 @@ func TestNames(t *testing.T) {
 	})
 }
 
+// TestProgressPanic: a Progress that panics while Do queues its requests
+// ends that Do, and its workers end too (goleak in TestMain).
+func TestProgressPanic(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	c := client(t)
+	c.Progress = func(e download.Event) {
+		if e.Kind == download.Queued && e.Index == 1 {
+			panic("progress")
+		}
+	}
+	defer func() {
+		if r := recover(); r != "progress" {
+			t.Fatalf("recovered %v, want the Progress panic", r)
+		}
+	}()
+	c.Do(t.Context(), download.Into(t.TempDir(), base+"/dl/10/a", base+"/dl/10/b", base+"/dl/10/c")...)
+	t.Fatal("Do returned")
+}
+
 // TestSymlinks plants links where download writes (HOSTILE.md L4): nothing
 // is written outside the directory.
 func TestSymlinks(t *testing.T) {
