@@ -401,10 +401,10 @@ type batch struct {
 
 func (c *Client) newBatch() *batch {
 	b := &batch{
-		c:      c,
-		opener: c.Opener,
-		dirs:   map[string]*dirState{},
-		hosts:  map[string]*semaphore.Weighted{},
+		c:        c,
+		opener:   c.Opener,
+		dirs:     map[string]*dirState{},
+		hosts:    map[string]*semaphore.Weighted{},
 		claims:   map[string]bool{},
 		seen:     map[string]string{},
 		prepared: make(chan struct{}),
