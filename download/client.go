@@ -324,10 +324,6 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 	defer b.close()
 	b.listMax = min(256+16*len(reqs), 1<<16)
 	results := make([]Result, len(reqs))
-	fail := func(i int, url, path string, err error) {
-		results[i] = Result{URL: url, Path: path, Outcome: Failed, Err: err}
-		b.emit(Event{Kind: Failure, Index: i, URL: url, Total: -1, Result: &results[i]})
-	}
 	// A fixed pool of workers taking the jobs in order, rather than a
 	// goroutine per file: a worker's stack, grown once by the first
 	// transfer, serves the next ones. The workers start before the
@@ -355,7 +351,9 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 		for i, r := range reqs {
 			j, err := b.prepare(i, r)
 			if err != nil {
-				fail(i, redact.String(r.URL), "", err)
+				url := redact.String(r.URL)
+				results[i] = Result{URL: url, Outcome: Failed, Err: err}
+				b.emit(Event{Kind: Failure, Index: i, URL: url, Total: -1, Result: &results[i]})
 				continue
 			}
 			b.emit(Event{Kind: Queued, Index: i, URL: j.url, Path: j.path(), Total: -1})
@@ -672,17 +670,16 @@ type job struct {
 	// dirState.unlisted); trusted on the first attempt only.
 	unlisted bool
 
-	joined, joinedName string // path()'s last result and the name it joined
+	joined string // dir and name joined, by setName: it goes with every progress event
 }
 
-// path is the final file's path, joined once per name: it goes with every
-// progress event. Only the job's goroutine calls it.
-func (j *job) path() string {
-	if j.joined == "" || j.joinedName != j.name {
-		j.joined, j.joinedName = filepath.Join(j.dir, j.name), j.name
-	}
-	return j.joined
+// setName sets the final name and the path joined from it.
+func (j *job) setName(name string) {
+	j.name, j.joined = name, filepath.Join(j.dir, name)
 }
+
+// path is the final file's path.
+func (j *job) path() string { return j.joined }
 
 // prepare checks a Request and chooses its names.
 func (b *batch) prepare(i int, r Request) (*job, error) {
@@ -715,7 +712,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 		return nil, fmt.Errorf("download: %w", err)
 	}
 	j.root, j.dirf = d.root, d.file
-	j.name = b.claim(j.root, j.dir, name, b.c.IfExists == Number)
+	j.setName(b.claim(j.root, j.dir, name, b.c.IfExists == Number))
 	j.temp = j.name
 	j.unlisted = d.unlisted(j.name)
 	return j, nil

@@ -348,7 +348,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			if err := b.waitPrepared(actx, watchdog); err != nil {
 				return stalled(err)
 			}
-			j.name = b.claim(root, j.dir, n, b.c.IfExists == Number)
+			j.setName(b.claim(root, j.dir, n, b.c.IfExists == Number))
 		}
 	}
 
