@@ -33,10 +33,7 @@ func URL(u *url.URL) string {
 // first ':' of the userinfo and its '@'; a bare "user:pass@host:port"
 // too) and its query's secrets masked.
 func String(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		u = nil
-	}
+	u, _ := url.Parse(s) // nil when s does not parse
 	return Parsed(s, u)
 }
 
