@@ -307,9 +307,8 @@ func TestDownloadGC(t *testing.T) {
 		io.WriteString(w, "x")
 	}))
 	defer srv.Close()
-	var stdout, stderr bytes.Buffer
-	if code := Run(t.Context(), []string{"download", "-q", "-d", t.TempDir(), srv.URL + "/f"}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	if code, _, errOut := runGrab(t, []string{"download", "-q", "-d", t.TempDir(), srv.URL + "/f"}, ""); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if got := during.Load(); got != 400 {
 		t.Errorf("GOGC during the download = %d; want 400", got)
