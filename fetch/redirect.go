@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -256,7 +257,7 @@ func hostPort(u *url.URL) string {
 			port = "443"
 		}
 	}
-	return hostWithPort(host, "") + ":" + port
+	return net.JoinHostPort(host, port)
 }
 
 // sameOrigin reports whether b has a's scheme, host and port, or, with
