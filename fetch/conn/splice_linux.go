@@ -94,7 +94,12 @@ func (p *splicePipe) fromPipe(rfd uintptr) {
 }
 
 func (p *splicePipe) toFile(ffd uintptr) {
-	p.k, p.err = unix.Splice(int(p.rfd), nil, int(ffd), nil, int(p.max), unix.SPLICE_F_MOVE)
+	for {
+		p.k, p.err = unix.Splice(int(p.rfd), nil, int(ffd), nil, int(p.max), unix.SPLICE_F_MOVE)
+		if p.err != unix.EINTR {
+			return
+		}
+	}
 }
 
 // canSplice reports whether the connection is a socket splice(2) reads.
@@ -151,8 +156,6 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 		}
 		k, werr := p.k, p.err
 		switch {
-		case werr == unix.EINTR:
-			continue
 		case werr == unix.EINVAL && done == 0:
 			// f takes no splice (a terminal, a file opened to append):
 			// the bytes in the pipe go by read and write, and the body
