@@ -16,8 +16,6 @@ import (
 	"net/url"
 	"sync"
 	"time"
-
-	"golang.org/x/net/netutil"
 )
 
 // Server limits (HOSTILE.md R10, R12): what one slow or greedy client can
@@ -92,7 +90,7 @@ func (s *Server) Start() error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          discardLog(),
 	}
-	ln = netutil.LimitListener(ln, maxConns)
+	ln = newLimitListener(ln, maxConns)
 	pool := x509.NewCertPool()
 	tr := &http.Transport{Proxy: nil, ForceAttemptHTTP2: true}
 	if s.TLS {
