@@ -203,6 +203,58 @@ func TestCopy(t *testing.T) {
 	})
 }
 
+// TestWriteToFileError: a failure to write the file WriteTo copies into
+// is a *fetch.FileWriteError on every path a body takes (splice, the
+// buffer, a file: body's own WriteTo), so a caller can tell a full disk
+// from a broken connection.
+func TestWriteToFileError(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.WriteFile(src, make([]byte, 70000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for _, target := range []string{
+			w.urls["a"] + "/fault/lie?length=70000&actual=70000", // sized: splice on conn
+			w.urls["a"] + "/stream-bytes/70000",                  // chunked: the buffer
+			"file://" + filepath.ToSlash(src),                    // the file's WriteTo
+		} {
+			resp, err := o.Open(t.Context(), target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ro, err := os.Open(src) // read-only: every write fails
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = resp.WriteTo(ro)
+			ro.Close()
+			resp.Close()
+			var fe *fetch.FileWriteError
+			if !errors.As(err, &fe) {
+				t.Errorf("%s: WriteTo a read-only file = %T %v, want a *FileWriteError", target, err, err)
+			}
+		}
+		// A writer that is not a file gets its own error back, unwrapped.
+		resp, err := o.Open(t.Context(), w.urls["a"]+"/stream-bytes/70000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := errors.New("mine")
+		_, err = resp.WriteTo(failWriter{mine})
+		resp.Close()
+		if err != mine {
+			t.Errorf("WriteTo a failing writer = %v, want its own error", err)
+		}
+	})
+}
+
+type failWriter struct{ err error }
+
+func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
+
 // TestCopyToFile: io.Copy(f, resp) into a file moves the body without a
 // copy through memory where the transport can (fetch/conn over plain
 // HTTP, on Linux: Response.ReadFile), and reads it otherwise; either way

@@ -81,10 +81,18 @@ const copyBufferSize = 32 << 10
 // WriteTo writes the body to w until its end or an error, as io.Copy
 // does, so io.Copy(w, resp) uses it: through a buffer the Opener keeps
 // for the next Response, instead of the 32 KiB io.Copy (or an *os.File's
-// ReadFrom) makes for each call.
+// ReadFrom) makes for each call. When w is an *os.File, a failure to write
+// it (a full disk, a closed pipe) is a *FileWriteError, as in ReadFile.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if wt, ok := r.Body.(io.WriterTo); ok {
-		return wt.WriteTo(w) // as io.Copy(w, r.Body): a file: body's sendfile
+		n, err := wt.WriteTo(w) // as io.Copy(w, r.Body): a file: body's sendfile
+		if f, ok := w.(*os.File); ok && err != nil {
+			// The os package names the file it failed to write.
+			if pe := (*os.PathError)(nil); errors.As(err, &pe) && pe.Op == "write" && pe.Path == f.Name() {
+				err = &FileWriteError{Err: err}
+			}
+		}
+		return n, err
 	}
 	var total int64
 	if f, ok := w.(*os.File); ok {
@@ -109,14 +117,29 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if buf == nil {
 		buf = new([copyBufferSize]byte)
 	}
-	if _, ok := w.(io.ReaderFrom); ok {
-		w = struct{ io.Writer }{w} // hidden, so io.CopyBuffer copies through buf
-	}
-	n, err := io.CopyBuffer(w, r.Body, buf[:])
+	// Through rw, which has no ReadFrom, io.CopyBuffer copies through buf.
+	rw := &writeRecorder{w: w}
+	n, err := io.CopyBuffer(rw, r.Body, buf[:])
 	if r.buffers != nil {
 		r.buffers.Put(buf)
 	}
+	if _, ok := w.(*os.File); ok && err != nil && err == rw.err {
+		err = &FileWriteError{Err: err}
+	}
 	return total + n, err
+}
+
+// writeRecorder keeps the error of w's last Write, so a copy can tell the
+// writer's failure from the body's.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (r *writeRecorder) Write(p []byte) (int, error) {
+	n, err := r.w.Write(p)
+	r.err = err
+	return n, err
 }
 
 // ReadFile moves up to max bytes of the body into f, at its offset, as

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"math"
 	"mime"
@@ -810,14 +809,11 @@ func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transf
 		n, err := resp.WriteTo(of)
 		cw.n += n
 		var fe *fetch.FileWriteError
-		var pe *fs.PathError
 		switch {
 		case err == nil:
 			return nil
 		case errors.As(err, &fe):
 			return fmt.Errorf("writing output: %w", fe.Err)
-		case errors.As(err, &pe) && pe.Op == "write":
-			return fmt.Errorf("writing output: %w", err)
 		}
 		return safeError{fmt.Errorf("reading the body: %w", err)}
 	}

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/grabhq/grab/internal/testkit"
@@ -23,5 +24,21 @@ func TestGetToFIFO(t *testing.T) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the FIFO was replaced: %v, %v", fi, err)
+	}
+}
+
+// TestGetToFullDisk: a body that cannot be written (/dev/full) fails with
+// "writing output" and the device's error, not as a failure to read the
+// body, whether it is spliced (sized) or copied through a buffer (chunked).
+func TestGetToFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full:", err)
+	}
+	base := getServer(t)
+	for _, p := range []string{"/bytes/70000", "/stream-bytes/70000"} {
+		code, _, errOut := runGrab(t, []string{"get", "-o", "/dev/full", base + p}, "")
+		if code != ExitFailure || !strings.Contains(errOut, "grab: writing output: ") || !strings.Contains(errOut, "no space left on device") {
+			t.Errorf("%s: exit %d: %s", p, code, errOut)
+		}
 	}
 }
