@@ -1048,6 +1048,7 @@ func TestFraming(t *testing.T) {
 		{name: "E4 Content-Length in hex", raw: "HTTP/1.1 200 OK\r\nContent-Length: 0x4" + ok},
 		{name: "E4 Content-Length 4 4", raw: "HTTP/1.1 200 OK\r\nContent-Length: 4 4" + ok},
 		{name: "E4 TE then CL", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nokok\r\n0\r\n\r\n", framing: true},
+		{name: "E4 two Content-Lengths in any case", raw: "HTTP/1.1 200 OK\r\ncontent-length: 4\r\nCONTENT-LENGTH: 4" + ok, framing: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1068,6 +1069,18 @@ func TestFraming(t *testing.T) {
 				t.Errorf("error = %v, want ErrFraming", err)
 			}
 			checkClosed(t, c)
+			// Transport reads the head once, for net/http's Header, and
+			// checks its framing all the same.
+			tr := &Transport{}
+			defer tr.CloseIdleConnections()
+			resp, err := (&http.Client{Transport: tr}).Get("http://" + addr + target)
+			switch {
+			case err == nil:
+				resp.Body.Close()
+				t.Fatalf("Transport: response %s read without an error", resp.Status)
+			case tt.framing && !errors.Is(err, ErrFraming):
+				t.Errorf("Transport: error = %v, want ErrFraming", err)
+			}
 		})
 	}
 	// Raw mode adds no Host; the test server wants one.

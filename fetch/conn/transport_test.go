@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -48,6 +49,36 @@ func keyOf(rawURL string) poolKey {
 		panic(err)
 	}
 	return poolKey{scheme: u.Scheme, host: u.Hostname(), port: u.Port()}
+}
+
+// TestTransportHeader: a response's Header, TransferEncoding and Trailer
+// from Transport are what net/http's own transport makes of the same
+// bytes: names canonical, values in order, chunked framing fields gone,
+// Pragma: no-cache also as Cache-Control.
+func TestTransportHeader(t *testing.T) {
+	for _, raw := range []string{
+		"HTTP/1.1 200 OK\r\nX-A: 1\r\nx-a: 2\r\ncontent-type: text/plain\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nok",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\nPragma: no-cache\r\nX-Empty:\r\n\r\n2\r\nok\r\n0\r\nX-T: done\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nX-Old: 1\r\n\r\nok",
+	} {
+		url := "http://" + startRawTCP(t, respondRaw(raw, true)).addr() + "/"
+		var want, got *http.Response
+		var wantBody, gotBody string
+		for _, rt := range []http.RoundTripper{&http.Transport{DisableCompression: true}, &Transport{}} {
+			resp, body := get(t, &http.Client{Transport: rt}, url)
+			if _, ok := rt.(*Transport); ok {
+				got, gotBody = resp, body
+			} else {
+				want, wantBody = resp, body
+			}
+			rt.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+		}
+		if !reflect.DeepEqual(got.Header, want.Header) || !slices.Equal(got.TransferEncoding, want.TransferEncoding) ||
+			!reflect.DeepEqual(got.Trailer, want.Trailer) || gotBody != wantBody {
+			t.Errorf("%q:\nTransport:         %v %v %v %q\nnet/http's:        %v %v %v %q", raw,
+				got.Header, got.TransferEncoding, got.Trailer, gotBody, want.Header, want.TransferEncoding, want.Trailer, wantBody)
+		}
+	}
 }
 
 // TestTransportReuse: sequential requests share one connection, whatever
