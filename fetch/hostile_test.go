@@ -405,10 +405,10 @@ func TestRetryKinds(t *testing.T) {
 			return errors.As(err, &ne) && ne.Timeout() || errors.As(err, &te) || errors.Is(err, context.DeadlineExceeded)
 		}, 3},
 	}
-	for _, kind := range transports {
+	each(t, func(t *testing.T, kind string) {
 		engine := engineOf(kind)
 		for _, tt := range tests {
-			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+			t.Run(tt.name, func(t *testing.T) {
 				var dials atomic.Int32
 				var d net.Dialer
 				o := &fetch.Opener{
@@ -434,7 +434,7 @@ func TestRetryKinds(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 }
 
 // A real sleep honours the context (HOSTILE.md G9, retry sleep).
@@ -460,12 +460,12 @@ func TestTLS(t *testing.T) {
 	if _, err := o.Open(t.Context(), w.urls["tls"]+"/hello"); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("H1 self-signed: %v", err)
 	}
-	for _, kind := range transports {
+	each(t, func(t *testing.T, kind string) {
 		resp, _ := read(t, w.opener(kind, nil), w.urls["tls"]+"/hello")
 		if resp.TLS == nil {
-			t.Errorf("%s: no TLS state", kind)
+			t.Error("no TLS state")
 		}
-	}
+	})
 }
 
 // tlsVersionServer starts a TLS server with cfg's versions and

@@ -226,27 +226,25 @@ func TestRedirectChainTotal(t *testing.T) {
 		http.Redirect(w, r, fmt.Sprintf("/hop/%d", n+1), http.StatusFound)
 	}))
 	t.Cleanup(srv.Close)
-	for _, kind := range transports {
+	each(t, func(t *testing.T, kind string) {
 		engine := engineOf(kind)
-		t.Run(kind, func(t *testing.T) {
-			o := &fetch.Opener{Engine: engine, Timeouts: fetch.Timeouts{Total: 500 * time.Millisecond}}
-			t.Cleanup(o.CloseIdleConnections)
-			start := time.Now()
-			resp, err := o.Open(t.Context(), srv.URL+"/hop/0")
-			took := time.Since(start)
-			if err == nil {
-				resp.Close()
-				t.Fatalf("reached %s", resp.URL)
-			}
-			var te *fetch.TimeoutError
-			if !errors.As(err, &te) || te.Phase != "total" {
-				t.Errorf("%v, want the total timeout", err)
-			}
-			if took > 3*time.Second {
-				t.Errorf("ended after %v, want about 500ms", took)
-			}
-		})
-	}
+		o := &fetch.Opener{Engine: engine, Timeouts: fetch.Timeouts{Total: 500 * time.Millisecond}}
+		t.Cleanup(o.CloseIdleConnections)
+		start := time.Now()
+		resp, err := o.Open(t.Context(), srv.URL+"/hop/0")
+		took := time.Since(start)
+		if err == nil {
+			resp.Close()
+			t.Fatalf("reached %s", resp.URL)
+		}
+		var te *fetch.TimeoutError
+		if !errors.As(err, &te) || te.Phase != "total" {
+			t.Errorf("%v, want the total timeout", err)
+		}
+		if took > 3*time.Second {
+			t.Errorf("ended after %v, want about 500ms", took)
+		}
+	})
 }
 
 // HOSTILE.md B10: loops and long chains stop at the limit, listing hops.

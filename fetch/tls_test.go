@@ -141,10 +141,10 @@ func TestTLSCertificates(t *testing.T) {
 		{"unknown CA", ca.leaf(t, []string{"good.test"}, now.Add(-time.Hour), now.Add(time.Hour)), "good.test", nil,
 			func(err error) bool { var ue x509.UnknownAuthorityError; return errors.As(err, &ue) }, "unknown authority"},
 	}
-	for _, kind := range transports {
+	each(t, func(t *testing.T, kind string) {
 		engine := engineOf(kind)
 		for _, tt := range tests {
-			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+			t.Run(tt.name, func(t *testing.T) {
 				srv, conns, requests := tlsServer(t, certConfig(tt.cert))
 				_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 				g := testkit.NewGuard(t)
@@ -164,7 +164,7 @@ func TestTLSCertificates(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 }
 
 // HOSTILE.md H2: an Opener that skips verification keeps its connections
@@ -173,30 +173,28 @@ func TestTLSCertificates(t *testing.T) {
 func TestTLSInsecureThenVerified(t *testing.T) {
 	ca := newTestCA(t)
 	srv, conns, requests := tlsServer(t, certConfig(ca.leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))))
-	for _, kind := range transports {
+	each(t, func(t *testing.T, kind string) {
 		engine := engineOf(kind)
-		t.Run(kind, func(t *testing.T) {
-			conns.Store(0)
-			requests.Store(0)
-			insecure := &fetch.Opener{Engine: engine, TLSConfig: &tls.Config{InsecureSkipVerify: true}}
-			t.Cleanup(insecure.CloseIdleConnections)
-			resp, body := read(t, insecure, srv.URL+"/")
-			if resp.StatusCode != 200 || body != "ok" {
-				t.Fatalf("insecure: %d %q", resp.StatusCode, body)
-			}
-			verified := &fetch.Opener{Engine: engine}
-			t.Cleanup(verified.CloseIdleConnections)
-			if resp, err := verified.Open(t.Context(), srv.URL+"/"); err == nil {
-				resp.Close()
-				t.Fatal("the verifying Opener accepted an unknown CA's certificate")
-			} else if ue := (x509.UnknownAuthorityError{}); !errors.As(err, &ue) {
-				t.Errorf("verified: %v, want x509.UnknownAuthorityError", err)
-			}
-			if conns.Load() != 2 || requests.Load() != 1 {
-				t.Errorf("%d connections, %d requests; want 2 (a new one to verify) and 1", conns.Load(), requests.Load())
-			}
-		})
-	}
+		conns.Store(0)
+		requests.Store(0)
+		insecure := &fetch.Opener{Engine: engine, TLSConfig: &tls.Config{InsecureSkipVerify: true}}
+		t.Cleanup(insecure.CloseIdleConnections)
+		resp, body := read(t, insecure, srv.URL+"/")
+		if resp.StatusCode != 200 || body != "ok" {
+			t.Fatalf("insecure: %d %q", resp.StatusCode, body)
+		}
+		verified := &fetch.Opener{Engine: engine}
+		t.Cleanup(verified.CloseIdleConnections)
+		if resp, err := verified.Open(t.Context(), srv.URL+"/"); err == nil {
+			resp.Close()
+			t.Fatal("the verifying Opener accepted an unknown CA's certificate")
+		} else if ue := (x509.UnknownAuthorityError{}); !errors.As(err, &ue) {
+			t.Errorf("verified: %v, want x509.UnknownAuthorityError", err)
+		}
+		if conns.Load() != 2 || requests.Load() != 1 {
+			t.Errorf("%d connections, %d requests; want 2 (a new one to verify) and 1", conns.Load(), requests.Load())
+		}
+	})
 }
 
 // HOSTILE.md H3: an IDN host's SNI (and the name verified) is its IDNA
@@ -210,21 +208,19 @@ func TestTLSIDNServerName(t *testing.T) {
 		return nil, nil
 	}
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	for _, kind := range transports {
+	each(t, func(t *testing.T, kind string) {
 		engine := engineOf(kind)
-		t.Run(kind, func(t *testing.T) {
-			sni.Store("")
-			g := testkit.NewGuard(t)
-			g.Alias("xn--bcher-kva.test:"+port, srv.Listener.Addr().String())
-			o := &fetch.Opener{Engine: engine, Dial: g.DialContext, TLSConfig: &tls.Config{RootCAs: ca.pool}}
-			t.Cleanup(o.CloseIdleConnections)
-			resp, body := read(t, o, "https://bücher.test:"+port+"/")
-			if body != "ok" || resp.URL != "https://xn--bcher-kva.test:"+port+"/" {
-				t.Errorf("%s %q", resp.URL, body)
-			}
-			if got := sni.Load(); got != "xn--bcher-kva.test" {
-				t.Errorf("SNI %q, want xn--bcher-kva.test", got)
-			}
-		})
-	}
+		sni.Store("")
+		g := testkit.NewGuard(t)
+		g.Alias("xn--bcher-kva.test:"+port, srv.Listener.Addr().String())
+		o := &fetch.Opener{Engine: engine, Dial: g.DialContext, TLSConfig: &tls.Config{RootCAs: ca.pool}}
+		t.Cleanup(o.CloseIdleConnections)
+		resp, body := read(t, o, "https://bücher.test:"+port+"/")
+		if body != "ok" || resp.URL != "https://xn--bcher-kva.test:"+port+"/" {
+			t.Errorf("%s %q", resp.URL, body)
+		}
+		if got := sni.Load(); got != "xn--bcher-kva.test" {
+			t.Errorf("SNI %q, want xn--bcher-kva.test", got)
+		}
+	})
 }
