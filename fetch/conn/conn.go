@@ -127,12 +127,7 @@ type config struct {
 	timeout       time.Duration
 	spinWait      time.Duration
 	readBuffer    int
-	handOn        bool // Transport's: responses keep net/http's Header only
 }
-
-// handOnHeader is [Transport]'s option: its responses carry net/http's
-// parsed Header on, so Response.Header and RawHead stay empty.
-func handOnHeader(c *config) { c.handOn = true }
 
 // WithTLS makes the connection TLS. cfg may be nil; an empty ServerName is
 // set from the dialled host. The certificate is verified unless cfg says
@@ -1167,23 +1162,11 @@ const maxDirectWrite = 16 << 10
 // newResponse builds a Response from net/http's reading of the head, and
 // refuses ambiguous framing unless in raw mode.
 func (c *Conn) newResponse(resp *http.Response, head []byte) (*Response, error) {
-	var raw string
-	var fields Header
-	var n int
-	var hasTE bool
-	if c.cfg.handOn {
-		// Transport hands on resp.Header: the head is not read again
-		// for its fields, only counted for its framing.
-		n, hasTE = headFraming(head)
-	} else {
-		raw = string(head)
-		fields = parseHead(raw)
-		n, hasTE = fields.count("Content-Length"), fields.Has("Transfer-Encoding")
-	}
-	if n > 1 || (n == 1 && hasTE) {
+	raw := string(head)
+	fields := parseHead(raw)
+	if n := fields.count("Content-Length"); n > 1 || (n == 1 && fields.Has("Transfer-Encoding")) {
 		if !c.cfg.raw {
-			te := parseHead(string(head)).Get("Transfer-Encoding")
-			return nil, c.fail(fmt.Errorf("%w: %d Content-Length fields and Transfer-Encoding %q", ErrFraming, n, te))
+			return nil, c.fail(fmt.Errorf("%w: %d Content-Length fields and Transfer-Encoding %q", ErrFraming, n, fields.Get("Transfer-Encoding")))
 		}
 		c.reusable = false
 	}
@@ -1430,29 +1413,6 @@ func (c *Conn) readTrailers(r *Response, got int64) error {
 		}
 		tr.Add(k, strings.TrimSpace(v))
 	}
-}
-
-// headFraming counts the Content-Length fields of a raw response head and
-// tells whether it has a Transfer-Encoding, as parseHead's fields would,
-// without building them.
-func headFraming(head []byte) (cls int, hasTE bool) {
-	_, rest, _ := bytes.Cut(head, []byte("\n")) // the status line
-	for len(rest) > 0 {
-		var line []byte
-		line, rest, _ = bytes.Cut(rest, []byte("\n"))
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
-			break
-		}
-		k, _, _ := bytes.Cut(line, []byte(":"))
-		switch {
-		case bytes.EqualFold(k, []byte("Content-Length")):
-			cls++
-		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
-			hasTE = true
-		}
-	}
-	return cls, hasTE
 }
 
 // parseHead splits a raw response head into its fields, in order and case

@@ -29,10 +29,7 @@ import (
 // It sends what the request holds and no more: no Accept-Encoding is
 // added and no body is decompressed (the caller decides, with its own
 // limits), and redirects and cookies are left to the http.Client, as a
-// RoundTripper should. A response's Header is the one net/http's parser
-// makes of the head, as http.Transport returns it (chunked framing in
-// TransferEncoding, not in Header), read once; the head's framing is still
-// checked as [Conn] checks it.
+// RoundTripper should.
 //
 // With Proxy set, a plain-http request goes to an http or https proxy in
 // absolute form ("GET http://host/path"), with Proxy-Authorization from the
@@ -324,7 +321,7 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 		Proto:         r.Proto,
 		ProtoMajor:    r.ProtoMajor,
 		ProtoMinor:    r.ProtoMinor,
-		Header:        r.raw.Header, // net/http's, as its transport gives it
+		Header:        r.Header.HTTP(),
 		ContentLength: r.ContentLength,
 		Close:         r.Close,
 		Request:       req,
@@ -361,7 +358,7 @@ func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
 	}
 	t.mu.Unlock()
 	opts := []Option{WithDialTimeout(t.DialTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes),
-		WithExpectTimeout(t.ExpectContinueTimeout), WithSpinWait(t.SpinWait), WithReadBufferSize(t.ReadBufferSize), handOnHeader}
+		WithExpectTimeout(t.ExpectContinueTimeout), WithSpinWait(t.SpinWait), WithReadBufferSize(t.ReadBufferSize)}
 	switch {
 	case r.tunnel != nil:
 		opts = append(opts, WithDialer(tunnelDialer{t, r.tunnel}))
