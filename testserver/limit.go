@@ -7,10 +7,11 @@ import (
 )
 
 // limitListener accepts at most n connections at a time (HOSTILE.md R12),
-// as golang.org/x/net/netutil.LimitListener does. Unlike that one, its
-// connections keep the accepted connection's ReadFrom, so net/http still
-// sends a file with sendfile(2) rather than copying it through a buffer:
-// without it `grab serve` spent as much CPU as the client fetching from it.
+// as golang.org/x/net/netutil.LimitListener does. Unlike that one, its TCP
+// connections keep their ReadFrom, so net/http sends a file with
+// sendfile(2) rather than copying it through a buffer (without it `grab
+// serve` spent as much CPU as the client fetching from it), and their
+// CloseWrite, which net/http's graceful close uses.
 type limitListener struct {
 	net.Listener
 	sem       chan struct{}
@@ -35,8 +36,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	lc := &limitConn{Conn: c, release: func() { <-l.sem }}
-	if rf, ok := c.(io.ReaderFrom); ok {
-		return &limitReaderFromConn{lc, rf}, nil
+	if tc, ok := c.(*net.TCPConn); ok {
+		return &limitTCPConn{lc, tc}, nil
 	}
 	return lc, nil
 }
@@ -61,11 +62,12 @@ func (c *limitConn) Close() error {
 	return err
 }
 
-// limitReaderFromConn is a limitConn whose connection has a ReadFrom (a
-// *net.TCPConn: sendfile and splice).
-type limitReaderFromConn struct {
+// limitTCPConn is a limitConn over a TCP connection, whose ReadFrom
+// (sendfile, splice) and CloseWrite (net/http's graceful close) it keeps.
+type limitTCPConn struct {
 	*limitConn
-	rf io.ReaderFrom
+	tc *net.TCPConn
 }
 
-func (c *limitReaderFromConn) ReadFrom(r io.Reader) (int64, error) { return c.rf.ReadFrom(r) }
+func (c *limitTCPConn) ReadFrom(r io.Reader) (int64, error) { return c.tc.ReadFrom(r) }
+func (c *limitTCPConn) CloseWrite() error                   { return c.tc.CloseWrite() }

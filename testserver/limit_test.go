@@ -10,7 +10,7 @@ import (
 
 // TestLimitListener checks the connection cap (HOSTILE.md R12) and that
 // an accepted TCP connection keeps its ReadFrom, which is what lets
-// net/http serve a file with sendfile.
+// net/http serve a file with sendfile, and its CloseWrite.
 func TestLimitListener(t *testing.T) {
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -50,6 +50,9 @@ func TestLimitListener(t *testing.T) {
 		}
 		if _, ok := a.c.(io.ReaderFrom); !ok {
 			t.Errorf("accepted %T has no ReadFrom: net/http cannot sendfile", a.c)
+		}
+		if _, ok := a.c.(interface{ CloseWrite() error }); !ok {
+			t.Errorf("accepted %T has no CloseWrite: net/http cannot close gracefully", a.c)
 		}
 		conns = append(conns, a.c)
 	}
