@@ -217,7 +217,7 @@ func TestWriteToFileError(t *testing.T) {
 	each(t, func(t *testing.T, kind string) {
 		o := w.opener(kind, nil)
 		for _, target := range []string{
-			w.urls["a"] + "/fault/lie?length=70000&actual=70000", // sized: splice on conn
+			w.urls["a"] + "/fault/lie?length=70000&actual=70000", // sized: ReadFile on conn
 			w.urls["a"] + "/stream-bytes/70000",                  // chunked: the buffer
 			"file://" + filepath.ToSlash(src),                    // the file's WriteTo
 		} {
@@ -235,6 +235,28 @@ func TestWriteToFileError(t *testing.T) {
 			var fe *fetch.FileWriteError
 			if !errors.As(err, &fe) {
 				t.Errorf("%s: WriteTo a read-only file = %T %v, want a *FileWriteError", target, err, err)
+			}
+		}
+		// A body cut short while it goes into a file is the body's fault.
+		f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, target := range []string{
+			w.urls["a"] + "/fault/lie?length=70000&actual=50000",
+			w.urls["a"] + "/fault/cut-chunked?send=50000",
+		} {
+			resp, err := o.Open(t.Context(), target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = resp.WriteTo(f)
+			resp.Close()
+			var te *fetch.TruncatedError
+			var fe *fetch.FileWriteError
+			if !errors.As(err, &te) || errors.As(err, &fe) {
+				t.Errorf("%s: WriteTo a file = %T %v, want a *TruncatedError only", target, err, err)
 			}
 		}
 		// A writer that is not a file gets its own error back, unwrapped.

@@ -86,13 +86,7 @@ const copyBufferSize = 32 << 10
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if wt, ok := r.Body.(io.WriterTo); ok {
 		n, err := wt.WriteTo(w) // as io.Copy(w, r.Body): a file: body's sendfile
-		if f, ok := w.(*os.File); ok && err != nil {
-			// The os package names the file it failed to write.
-			if pe := (*os.PathError)(nil); errors.As(err, &pe) && pe.Op == "write" && pe.Path == f.Name() {
-				err = &FileWriteError{Err: err}
-			}
-		}
-		return n, err
+		return n, fileWriteError(err, w)
 	}
 	var total int64
 	if f, ok := w.(*os.File); ok {
@@ -117,29 +111,26 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if buf == nil {
 		buf = new([copyBufferSize]byte)
 	}
-	// Through rw, which has no ReadFrom, io.CopyBuffer copies through buf.
-	rw := &writeRecorder{w: w}
-	n, err := io.CopyBuffer(rw, r.Body, buf[:])
+	dst := w
+	if _, ok := w.(io.ReaderFrom); ok {
+		dst = struct{ io.Writer }{w} // hidden, so io.CopyBuffer copies through buf
+	}
+	n, err := io.CopyBuffer(dst, r.Body, buf[:])
 	if r.buffers != nil {
 		r.buffers.Put(buf)
 	}
-	if _, ok := w.(*os.File); ok && err != nil && err == rw.err {
-		err = &FileWriteError{Err: err}
+	return total + n, fileWriteError(err, w)
+}
+
+// fileWriteError returns err as a *FileWriteError when it is the failure
+// of a write to w, an *os.File (which names itself in the error), and
+// otherwise as it is.
+func fileWriteError(err error, w io.Writer) error {
+	f, ok := w.(*os.File)
+	if pe := (*os.PathError)(nil); ok && errors.As(err, &pe) && pe.Op == "write" && pe.Path == f.Name() {
+		return &FileWriteError{Err: err}
 	}
-	return total + n, err
-}
-
-// writeRecorder keeps the error of w's last Write, so a copy can tell the
-// writer's failure from the body's.
-type writeRecorder struct {
-	w   io.Writer
-	err error
-}
-
-func (r *writeRecorder) Write(p []byte) (int, error) {
-	n, err := r.w.Write(p)
-	r.err = err
-	return n, err
+	return err
 }
 
 // ReadFile moves up to max bytes of the body into f, at its offset, as
