@@ -408,7 +408,7 @@ func endTagAt(b []byte, j int, tag string) int {
 	if !equalFoldASCII(b[j:j+n], tag[:n]) {
 		return 0
 	}
-	if n < len(tag) || j+len(tag) >= len(b) {
+	if j+len(tag) >= len(b) { // also when b ended inside the name
 		return -1
 	}
 	if nameEnd[b[j+len(tag)]] {
