@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"strings"
 	"unicode/utf8"
 
 	"github.com/grabhq/grab/internal/utf8x"
@@ -14,8 +13,5 @@ func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	utf8x.WriteValid(&b, []byte(s)) // a copy only for ill-formed text
-	return b.String()
+	return utf8x.Valid([]byte(s)) // a copy only for ill-formed text
 }

@@ -160,10 +160,7 @@ func Unquote(s string) string {
 	case !high || (!literal && utf8.Valid(buf)):
 		return unsafeString(buf)
 	case !literal:
-		var b strings.Builder
-		b.Grow(len(buf) + 8)
-		utf8x.WriteValid(&b, buf)
-		return b.String()
+		return utf8x.Valid(buf)
 	}
 	return unquoteRuns(s)
 }

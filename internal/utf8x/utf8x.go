@@ -7,6 +7,14 @@ import (
 	"unicode/utf8"
 )
 
+// Valid returns p decoded as UTF-8 as WriteValid writes it.
+func Valid(p []byte) string {
+	var b strings.Builder
+	b.Grow(len(p) + 8)
+	WriteValid(&b, p)
+	return b.String()
+}
+
 // WriteValid writes p to b decoded as UTF-8, each maximal subpart of an
 // ill-formed sequence replaced by one U+FFFD, as Python's
 // bytes.decode('utf-8', 'replace'), the WHATWG decoder (and so a browser)
