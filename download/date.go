@@ -35,11 +35,14 @@ func fixdate(s string) (time.Time, bool) {
 	hour, ok3 := digits(s[17:19])
 	minute, ok4 := digits(s[20:22])
 	sec, ok5 := digits(s[23:25])
-	if month == 0 || !(ok1 && ok2 && ok3 && ok4 && ok5) || hour > 23 || minute > 59 || sec > 59 ||
-		day < 1 || day > time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+	if month == 0 || !(ok1 && ok2 && ok3 && ok4 && ok5) || hour > 23 || minute > 59 || sec > 59 || day < 1 {
 		return time.Time{}, false
 	}
-	return time.Date(year, month, day, hour, minute, sec, 0, time.UTC), true
+	t := time.Date(year, month, day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // past the month's end: time.Date rolled it over
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func weekday(s string) bool {
