@@ -801,23 +801,21 @@ func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transf
 		return nil
 	}
 	start := cw.n
-	defer func() { t.size = cw.n - start }()
+	var err error
 	if of := outputFile(w); of != nil && cw.err == nil {
 		// Into a file (or a pipe): Response.WriteTo lets the transport
 		// move the bytes itself where it can (splice from the socket), as
 		// grab download does.
-		n, err := resp.WriteTo(of)
+		var n int64
+		n, err = resp.WriteTo(of)
 		cw.n += n
-		var fe *fetch.FileWriteError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &fe):
-			return fmt.Errorf("writing output: %w", fe.Err)
+		if fe := (*fetch.FileWriteError)(nil); errors.As(err, &fe) {
+			cw.err = fe.Err
 		}
-		return safeError{fmt.Errorf("reading the body: %w", err)}
+	} else {
+		_, err = io.Copy(cw, resp)
 	}
-	_, err := io.Copy(cw, resp)
+	t.size = cw.n - start
 	switch {
 	case cw.err != nil:
 		return fmt.Errorf("writing output: %w", cw.err)
