@@ -251,6 +251,7 @@ type schedule struct {
 	cron  gocron.Cron
 	utc   gocron.Cron // the expression in UTC
 	spec  string
+	loc   *time.Location // the time zone it was read in
 }
 
 // parseSchedule reads a Schedule in loc.
@@ -261,7 +262,7 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 		if err != nil || d < time.Second {
 			return nil, fmt.Errorf("%q: want @every DURATION of 1s or more (@every 30m, @every 1h)", s)
 		}
-		return &schedule{every: d, spec: s}, nil
+		return &schedule{every: d, spec: s, loc: loc}, nil
 	}
 	if n := len(strings.Fields(s)); !strings.HasPrefix(s, "@") && !strings.Contains(s, "TZ=") && n != 5 && n != 6 {
 		return nil, fmt.Errorf("%q: a cron expression has 5 fields (minute hour day month weekday), or 6 with seconds first; or use @every DURATION", s)
@@ -284,7 +285,7 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	if err := u.IsValid("CRON_TZ=UTC "+strings.TrimSpace(expr), time.UTC, time.Now()); err != nil {
 		return nil, fmt.Errorf("%q is not a valid cron expression: %w", s, err)
 	}
-	return &schedule{cron: c, utc: u, spec: s}, nil
+	return &schedule{cron: c, utc: u, spec: s, loc: loc}, nil
 }
 
 // next returns the first slot strictly after t, by the wall clock of the

@@ -204,9 +204,9 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	}
 	gjobs := make([]gocron.Job, len(jobs))
 	for i, j := range jobs {
-		all[i] = newSlots(parsed[i], j.location(), start)
+		all[i] = newSlots(parsed[i], start)
 		def := parsed[i].definition()
-		sched, err := gocron.NewScheduler(gocron.WithClock(clock), gocron.WithLocation(j.location()),
+		sched, err := gocron.NewScheduler(gocron.WithClock(clock), gocron.WithLocation(parsed[i].loc),
 			gocron.WithStopTimeout(grace+10*time.Second))
 		if err != nil {
 			shutdown()
@@ -356,7 +356,7 @@ func missed(j *Job, sched *schedule, now time.Time) bool {
 	if last.Status == Running || last.Status == Interrupted {
 		return true
 	}
-	next := sched.next(last.Started.In(j.location()))
+	next := sched.next(last.Started.In(sched.loc))
 	return !next.IsZero() && !next.After(now)
 }
 
@@ -380,7 +380,6 @@ func (s *schedule) definition() gocron.JobDefinition {
 // and not fired.
 type slots struct {
 	sched *schedule
-	loc   *time.Location
 	mu    sync.Mutex
 	last  time.Time // the last slot run, or the start
 }
@@ -389,13 +388,13 @@ type slots struct {
 // seconds claims the slots up to now as one without counting them.
 const maxDue = 10000
 
-// newSlots returns the slots of sched, a schedule in loc, from start, or
-// nil for an "@every" schedule, which counts monotonic time only.
-func newSlots(sched *schedule, loc *time.Location, start time.Time) *slots {
+// newSlots returns the slots of sched from start, or nil for an "@every"
+// schedule, which counts monotonic time only.
+func newSlots(sched *schedule, start time.Time) *slots {
 	if sched.every > 0 {
 		return nil
 	}
-	return &slots{sched: sched, loc: loc, last: start.In(loc)}
+	return &slots{sched: sched, last: start.In(sched.loc)}
 }
 
 // next returns the first slot after the last one run.
@@ -407,7 +406,7 @@ func (s *slots) next() time.Time {
 
 // after returns the first slot after t.
 func (s *slots) after(t time.Time) time.Time {
-	return s.sched.next(t.In(s.loc))
+	return s.sched.next(t.In(s.sched.loc))
 }
 
 // claim reports whether a slot is due at now, and if so takes the latest
@@ -416,7 +415,7 @@ func (s *slots) after(t time.Time) time.Time {
 func (s *slots) claim(now time.Time) (slot time.Time, n int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now = now.In(s.loc)
+	now = now.In(s.sched.loc)
 	for next := s.sched.next(s.last); !next.IsZero() && !next.After(now); next = s.sched.next(next) {
 		slot, n = next, n+1
 		if n == maxDue {
