@@ -381,11 +381,7 @@ func TestSpinTransportAlone(t *testing.T) {
 		during <- tr.active.Load()
 	}), nil)
 	for i := range 2 {
-		resp, err := tr.RoundTrip(testRequest(t, srv.URL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		get(t, &http.Client{Transport: tr}, srv.URL+"/")
 		if n, after := <-during, tr.active.Load(); n != 1 || after != 0 {
 			t.Errorf("request %d: %d exchanges in flight during it, %d after, want 1 and 0", i+1, n, after)
 		}
@@ -408,11 +404,7 @@ func TestSpinTransportAlone(t *testing.T) {
 
 	off := &Transport{SpinWait: -1}
 	defer off.CloseIdleConnections()
-	resp, err := off.RoundTrip(testRequest(t, srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	get(t, &http.Client{Transport: off}, srv.URL+"/")
 	<-during
 	if onlyIdle(t, off).spin != nil {
 		t.Error("SpinWait -1: the connection polls")
@@ -432,15 +424,6 @@ func onlyIdle(t *testing.T, tr *Transport) *Conn {
 		return list[0].c
 	}
 	return nil
-}
-
-func testRequest(t *testing.T, url string) *http.Request {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", strings.TrimSuffix(url, "/")+"/", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }
 
 // TestReadBufferSize: the read buffer has the size asked for (0 means
@@ -465,7 +448,7 @@ func TestReadBufferSize(t *testing.T) {
 
 	tr := &Transport{ReadBufferSize: 128 << 10}
 	defer tr.CloseIdleConnections()
-	resp, err := tr.RoundTrip(testRequest(t, "http://"+srv.addr()))
+	resp, err := (&http.Client{Transport: tr}).Get("http://" + srv.addr() + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
