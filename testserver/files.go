@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 )
 
 // maxListing is how many entries one page of a directory listing shows;
@@ -37,18 +40,50 @@ func rootName(p string) (name string, ok bool) {
 	return name, true
 }
 
+// liveRoot holds the served directory open (an os.Root) across requests
+// while its path still names that directory: one stat a request instead
+// of an open, a stat and a close. Removed or replaced by another directory,
+// it is opened again, so the server follows the path, as Python's
+// http.server does. A root let go is not closed here (requests may still be
+// using it); os.Root's finalizer closes it.
+type liveRoot struct {
+	path string
+	mu   sync.Mutex
+	root *os.Root
+	fi   fs.FileInfo // of the directory root holds
+}
+
+func (l *liveRoot) get() (*os.Root, error) {
+	fi, err := os.Stat(l.path)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// While root is open its directory cannot be freed, so an inode
+	// number the path shows again is that directory's, not a new one's.
+	if l.root != nil && os.SameFile(fi, l.fi) {
+		return l.root, nil
+	}
+	root, err := os.OpenRoot(l.path)
+	if err != nil {
+		return nil, err
+	}
+	l.root, l.fi = root, fi
+	return root, nil
+}
+
 // serveFile serves the file or directory under the root that r names, as
 // SimpleHTTPRequestHandler does, and reports whether it answered; it does
 // not answer for a name that does not exist, so httpbin can. Hidden names
 // (a segment starting with "."), symlinks out of the root, and anything
 // that is not a regular file or a directory are refused with 404.
 func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
-	root, err := os.OpenRoot(h.cfg.root)
+	root, err := h.files.get()
 	if err != nil {
 		http.Error(w, "file root unavailable", http.StatusInternalServerError)
 		return true
 	}
-	defer root.Close()
 	name, ok := rootName(r.URL.Path)
 	if !ok {
 		http.NotFound(w, r)
@@ -92,13 +127,25 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (h *handler) serveRegular(w http.ResponseWriter, r *http.Request, root *os.Root, name string, fi fs.FileInfo) {
-	f, err := root.OpenFile(name, os.O_RDONLY, 0)
+	// O_NONBLOCK, which a regular file ignores, spares os.File's four
+	// fcntl calls (to try the poller and back); and should the name have
+	// become a FIFO since the Stat, the open does not wait for a writer.
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
 	defer f.Close()
-	w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+	hd := w.Header()
+	hd.Set("ETag", `"`+strconv.FormatInt(fi.ModTime().UnixNano(), 16)+"-"+strconv.FormatInt(fi.Size(), 16)+`"`)
+	// The type by extension, else application/octet-stream, as
+	// SimpleHTTPRequestHandler's guess_type: no guess from the content
+	// (which ServeContent would read for).
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	hd.Set("Content-Type", ctype)
 	// ServeContent handles HEAD, Range (ignoring overlapping ranges that
 	// add up to more than the file), If-Range, If-None-Match and
 	// If-Modified-Since.

@@ -48,8 +48,11 @@ type mount struct {
 
 // WithRoot serves the files under dir at "/", with directory listings,
 // HEAD, Range, ETag and Last-Modified, as Python's SimpleHTTPRequestHandler
-// does (python -m http.server). Paths are resolved through os.Root, so
-// nothing outside dir is ever served.
+// does (python -m http.server), with the type by extension, else
+// application/octet-stream (no guess from the content). Paths are resolved
+// through os.Root, so nothing outside dir is ever served. dir is held open
+// between requests and opened again when its path names another directory
+// (removed, made again, renamed over).
 func WithRoot(dir string) Option { return func(c *config) { c.root = dir } }
 
 // WithCGIDir runs the executable files in dir as CGI scripts under
@@ -108,6 +111,7 @@ type handler struct {
 	mux    *http.ServeMux
 	bin    http.Handler
 	routes []string // for the index page
+	files  liveRoot // cfg.root, open
 
 	mu    sync.Mutex
 	state map[string]int // per-key counters for endpoints that change between requests
@@ -132,6 +136,7 @@ func New(opts ...Option) http.Handler {
 	if c.cgiTimeout == 0 {
 		c.cgiTimeout = DefaultCGITimeout
 	}
+	h.files.path = c.root
 	h.bin = safeEcho(httpbin.New(
 		httpbin.WithMaxDuration(c.maxDelay),
 		httpbin.WithMaxBodySize(DefaultMaxBody),

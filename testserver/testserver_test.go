@@ -214,6 +214,66 @@ func TestOverlappingRanges(t *testing.T) {
 
 // TestTraversal is HOSTILE.md R1, R2 and R3: nothing outside the root,
 // nothing hidden, no special files.
+// TestRootFollowsPath checks that the files served are those the root's
+// path names now: after the directory is removed (500), made again, or
+// swapped for another by rename, as Python's http.server does, though the
+// handler holds the directory open between requests.
+func TestRootFollowsPath(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "www")
+	fill := func(d, content string) {
+		t.Helper()
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "f.txt"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill(dir, "one")
+	srv := start(t, New(WithRoot(dir)))
+	want := func(wantCode int, wantBody string) {
+		t.Helper()
+		code, _, body := get(t, srv, "GET", "/f.txt", nil)
+		if code != wantCode || (wantCode == 200 && body != wantBody) {
+			t.Fatalf("GET /f.txt = %d %q, want %d %q", code, body, wantCode, wantBody)
+		}
+	}
+	want(200, "one")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	want(500, "")
+	fill(dir, "two")
+	want(200, "two")
+	fill(filepath.Join(parent, "next"), "three")
+	if err := os.Rename(dir, filepath.Join(parent, "old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(parent, "next"), dir); err != nil {
+		t.Fatal(err)
+	}
+	want(200, "three")
+}
+
+// TestFileType checks the Content-Type of served files: by extension, else
+// application/octet-stream (SimpleHTTPRequestHandler's default), never a
+// guess from the content.
+func TestFileType(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{"page.html": "x", "plain": "<html><body>not sniffed</body></html>", "a.json": "{}"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := start(t, New(WithRoot(dir)))
+	for name, want := range map[string]string{"page.html": "text/html; charset=utf-8", "plain": "application/octet-stream", "a.json": "application/json"} {
+		if _, h, _ := get(t, srv, "GET", "/"+name, nil); h.Get("Content-Type") != want {
+			t.Errorf("GET /%s: Content-Type %q, want %q", name, h.Get("Content-Type"), want)
+		}
+	}
+}
+
 func TestTraversal(t *testing.T) {
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("SECRET"), 0o644); err != nil {
