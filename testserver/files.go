@@ -44,33 +44,64 @@ func rootName(p string) (name string, ok bool) {
 // while its path still names that directory: one stat a request instead
 // of an open, a stat and a close. Removed or replaced by another directory,
 // it is opened again, so the server follows the path, as Python's
-// http.server does. A root let go is not closed here (requests may still be
-// using it); os.Root's finalizer closes it.
+// http.server does. A root let go is closed when the last request using
+// it is done.
 type liveRoot struct {
 	path string
 	mu   sync.Mutex
-	root *os.Root
-	fi   fs.FileInfo // of the directory root holds
+	cur  *heldRoot // nil until the first request, or after a failed open
 }
 
-func (l *liveRoot) get() (*os.Root, error) {
+// A heldRoot is an open root, the FileInfo of the directory it holds (taken
+// through it, so the two always agree), and its users: the requests
+// holding it, and liveRoot while it is current.
+type heldRoot struct {
+	*os.Root
+	fi   fs.FileInfo
+	refs int
+}
+
+// get returns the root the path names now, held for the caller until it
+// calls put.
+func (l *liveRoot) get() (*heldRoot, error) {
 	fi, err := os.Stat(l.path)
 	if err != nil {
 		return nil, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	// While root is open its directory cannot be freed, so an inode
+	// While a root is open its directory cannot be freed, so an inode
 	// number the path shows again is that directory's, not a new one's.
-	if l.root != nil && os.SameFile(fi, l.fi) {
-		return l.root, nil
+	if l.cur != nil && os.SameFile(fi, l.cur.fi) {
+		l.cur.refs++
+		return l.cur, nil
 	}
 	root, err := os.OpenRoot(l.path)
 	if err != nil {
 		return nil, err
 	}
-	l.root, l.fi = root, fi
-	return root, nil
+	if fi, err = root.Stat("."); err != nil {
+		root.Close()
+		return nil, err
+	}
+	if l.cur != nil {
+		l.release(l.cur)
+	}
+	l.cur = &heldRoot{Root: root, fi: fi, refs: 2}
+	return l.cur, nil
+}
+
+// put ends the caller's hold on h.
+func (l *liveRoot) put(h *heldRoot) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.release(h)
+}
+
+func (l *liveRoot) release(h *heldRoot) {
+	if h.refs--; h.refs == 0 {
+		h.Close()
+	}
 }
 
 // serveFile serves the file or directory under the root that r names, as
@@ -79,11 +110,13 @@ func (l *liveRoot) get() (*os.Root, error) {
 // (a segment starting with "."), symlinks out of the root, and anything
 // that is not a regular file or a directory are refused with 404.
 func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
-	root, err := h.files.get()
+	held, err := h.files.get()
 	if err != nil {
 		http.Error(w, "file root unavailable", http.StatusInternalServerError)
 		return true
 	}
+	defer h.files.put(held)
+	root := held.Root
 	name, ok := rootName(r.URL.Path)
 	if !ok {
 		http.NotFound(w, r)

@@ -212,8 +212,6 @@ func TestOverlappingRanges(t *testing.T) {
 	}
 }
 
-// TestTraversal is HOSTILE.md R1, R2 and R3: nothing outside the root,
-// nothing hidden, no special files.
 // TestRootFollowsPath checks that the files served are those the root's
 // path names now: after the directory is removed (500), made again, or
 // swapped for another by rename, as Python's http.server does, though the
@@ -274,6 +272,51 @@ func TestFileType(t *testing.T) {
 	}
 }
 
+// TestLiveRootRelease checks that a root the path no longer names is
+// closed once the last request holding it is done, not before.
+func TestLiveRootRelease(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "www")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l := &liveRoot{path: dir}
+	open := func(h *heldRoot) bool { _, err := h.Stat("."); return err == nil }
+	first, err := l.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := l.get()
+	if err != nil || again != first {
+		t.Fatalf("second get = %p, %v; want the same root %p", again, err, first)
+	}
+	l.put(again)
+	// The path now names another directory.
+	if err := os.Rename(dir, filepath.Join(parent, "old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	next, err := l.get()
+	if err != nil || next == first {
+		t.Fatalf("get after the swap = %p, %v; want a new root", next, err)
+	}
+	if !open(first) {
+		t.Fatal("the old root was closed while a request held it")
+	}
+	l.put(first)
+	if open(first) {
+		t.Error("the old root is still open after its last request")
+	}
+	l.put(next)
+	if !open(next) {
+		t.Error("the current root was closed with no request holding it")
+	}
+}
+
+// TestTraversal is HOSTILE.md R1, R2 and R3: nothing outside the root,
+// nothing hidden, no special files.
 func TestTraversal(t *testing.T) {
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("SECRET"), 0o644); err != nil {
