@@ -363,8 +363,8 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 // is the live heap itself (a request, its job and its result take a few
 // hundred bytes), which the default keeps within twice its size
 // rather than five.
-func downloadGC(n int, getenv func(string) string) int {
-	if getenv("GOGC") != "" || n > 50000 {
+func downloadGC(n int) int {
+	if os.Getenv("GOGC") != "" || n > 50000 {
 		return 0
 	}
 	return 400
@@ -376,7 +376,7 @@ func downloadGC(n int, getenv func(string) string) int {
 // stderr, and a summary line unless quiet. It returns the results, and
 // errSilentFailure when a file failed.
 func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []download.Request, jsonOut, quiet bool) ([]download.Result, error) {
-	if p := downloadGC(len(reqs), os.Getenv); p > 0 {
+	if p := downloadGC(len(reqs)); p > 0 {
 		defer debug.SetGCPercent(debug.SetGCPercent(p))
 	}
 	// A directory that is a file is one error, not one a file.

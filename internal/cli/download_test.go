@@ -287,8 +287,8 @@ func TestDownloadGC(t *testing.T) {
 		{1, "100", 0},
 		{1, "off", 0},
 	} {
-		env := map[string]string{"GOGC": tc.gogc}
-		if got := downloadGC(tc.n, func(k string) string { return env[k] }); got != tc.want {
+		t.Setenv("GOGC", tc.gogc)
+		if got := downloadGC(tc.n); got != tc.want {
 			t.Errorf("downloadGC(%d, GOGC=%q) = %d; want %d", tc.n, tc.gogc, got, tc.want)
 		}
 	}
