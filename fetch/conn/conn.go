@@ -1064,14 +1064,7 @@ func (r *capReader) Read(p []byte) (int, error) {
 	done := false
 	if r.await {
 		r.await = false
-		if d := r.c.spinFor(); d > 0 {
-			n, done, err = r.c.spin.read(p, d)
-			if done && n > 0 {
-				r.c.slow = 0
-			} else {
-				r.c.slow = min(r.c.slow+1, maxSlow)
-			}
-		}
+		n, done, err = r.c.poll(p)
 	}
 	if !done {
 		n, err = r.r.Read(p)
@@ -1115,6 +1108,24 @@ func (c *Conn) spinFor() time.Duration {
 		c.since = 0
 	}
 	return d
+}
+
+// poll reads the awaited response into p by polling the socket, when
+// spinFor allows, and counts a wait that got no bytes in time towards
+// switching polling off. done is false when the caller must read through
+// the poller instead.
+func (c *Conn) poll(p []byte) (n int, done bool, err error) {
+	d := c.spinFor()
+	if d == 0 {
+		return 0, false, nil
+	}
+	n, done, err = c.spin.read(p, d)
+	if done && n > 0 {
+		c.slow = 0
+	} else {
+		c.slow = min(c.slow+1, maxSlow)
+	}
+	return n, done, err
 }
 
 // fast reports whether c may take the fast path of a lone exchange (a

@@ -1069,8 +1069,7 @@ func TestFraming(t *testing.T) {
 				t.Errorf("error = %v, want ErrFraming", err)
 			}
 			checkClosed(t, c)
-			// Transport reads the head once, for net/http's Header, and
-			// checks its framing all the same.
+			// Transport refuses the same framing.
 			tr := &Transport{}
 			defer tr.CloseIdleConnections()
 			resp, err := (&http.Client{Transport: tr}).Get("http://" + addr + target)
