@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -408,55 +407,5 @@ func TestSpinTransportAlone(t *testing.T) {
 	<-during
 	if onlyIdle(t, off).spin != nil {
 		t.Error("SpinWait -1: the connection polls")
-	}
-}
-
-// onlyIdle returns the idle connection of tr's one pool, failing the test
-// unless there is exactly one pool.
-func onlyIdle(t *testing.T, tr *Transport) *Conn {
-	t.Helper()
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if len(tr.idle) != 1 {
-		t.Fatalf("%d pools after one request, want 1", len(tr.idle))
-	}
-	for _, list := range tr.idle {
-		return list[0].c
-	}
-	return nil
-}
-
-// TestReadBufferSize: the read buffer has the size asked for (0 means
-// DefaultReadBufferSize), a body larger than the head's read comes whole
-// either way, and Transport passes its ReadBufferSize on.
-func TestReadBufferSize(t *testing.T) {
-	body := strings.Repeat("0123456789abcdef", 100<<10/16)
-	srv := startRawTCP(t, respondRaw("HTTP/1.1 200 OK\r\nContent-Length: 102400\r\n\r\n"+body, false))
-	for _, tt := range []struct{ size, want int }{{0, DefaultReadBufferSize}, {-1, DefaultReadBufferSize}, {128 << 10, 128 << 10}} {
-		c, err := Dial(t.Context(), srv.addr(), WithReadBufferSize(tt.size))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := c.br.Size(); got != tt.want {
-			t.Errorf("WithReadBufferSize(%d): a buffer of %d bytes, want %d", tt.size, got, tt.want)
-		}
-		if _, got := mustExchange(t, c, "GET", "/", nil, Header{}); got != body {
-			t.Errorf("WithReadBufferSize(%d): body of %d bytes, want the 102400 sent", tt.size, len(got))
-		}
-		c.Close()
-	}
-
-	tr := &Transport{ReadBufferSize: 128 << 10}
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr}).Get("http://" + srv.addr() + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := io.ReadAll(resp.Body); err != nil || string(b) != body {
-		t.Errorf("through Transport: %d bytes, %v", len(b), err)
-	}
-	resp.Body.Close()
-	if got := onlyIdle(t, tr).br.Size(); got != 128<<10 {
-		t.Errorf("Transport.ReadBufferSize 128 KiB: the connection's buffer is %d bytes", got)
 	}
 }
