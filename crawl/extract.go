@@ -47,7 +47,8 @@ func extract(body []byte, contentType, pageURL string, images bool) (extracted, 
 		}
 	}
 	if cs == "utf-8" && !utf8.Valid(body) {
-		// As a decoder would: each invalid byte becomes U+FFFD.
+		// Each maximal subpart of an ill-formed sequence becomes one
+		// U+FFFD, as utf8x.WriteValid does.
 		if b, err := unicode.UTF8.NewDecoder().Bytes(body); err == nil {
 			body = b
 		}

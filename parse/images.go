@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // Image is one image reference of a page.
@@ -464,7 +466,7 @@ func (e *imageExtractor) store(p []byte) span {
 	if utf8.Valid(p) {
 		return e.text.add(p)
 	}
-	return e.text.addString(validUTF8(string(p)))
+	return e.text.addString(utf8x.Valid(p))
 }
 
 // full reports whether collecting must go through addSlow: the limit of
