@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html"
@@ -49,7 +50,7 @@ func rootName(p string) (name string, ok bool) {
 type liveRoot struct {
 	path string
 	mu   sync.Mutex
-	cur  *heldRoot // nil until the first request, or after a failed open
+	cur  *heldRoot // nil until the first open; kept while the path names nothing
 }
 
 // A heldRoot is an open root, the FileInfo of the directory it holds (taken
@@ -174,11 +175,7 @@ func (h *handler) serveRegular(w http.ResponseWriter, r *http.Request, root *os.
 	// The type by extension, else application/octet-stream, as
 	// SimpleHTTPRequestHandler's guess_type: no guess from the content
 	// (which ServeContent would read for).
-	ctype := mime.TypeByExtension(path.Ext(name))
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	hd.Set("Content-Type", ctype)
+	hd.Set("Content-Type", cmp.Or(mime.TypeByExtension(path.Ext(name)), "application/octet-stream"))
 	// ServeContent handles HEAD, Range (ignoring overlapping ranges that
 	// add up to more than the file), If-Range, If-None-Match and
 	// If-Modified-Since.

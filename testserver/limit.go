@@ -1,26 +1,25 @@
 package testserver
 
 import (
-	"io"
 	"net"
 	"sync"
 )
 
 // limitListener accepts at most n connections at a time (HOSTILE.md R12),
-// as golang.org/x/net/netutil.LimitListener does. Unlike that one, its TCP
-// connections keep their ReadFrom, so net/http sends a file with
-// sendfile(2) rather than copying it through a buffer (without it `grab
-// serve` spent as much CPU as the client fetching from it), and their
-// CloseWrite, which net/http's graceful close uses.
+// as golang.org/x/net/netutil.LimitListener does. Unlike that one, its
+// connections are *net.TCPConn underneath and keep its ReadFrom, so
+// net/http sends a file with sendfile(2) rather than copying it through a
+// buffer (without it `grab serve` spent as much CPU as the client fetching
+// from it), and its CloseWrite, which net/http's graceful close uses.
 type limitListener struct {
-	net.Listener
+	*net.TCPListener
 	sem       chan struct{}
 	closeOnce sync.Once
 	done      chan struct{}
 }
 
-func newLimitListener(l net.Listener, n int) *limitListener {
-	return &limitListener{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
+func newLimitListener(l *net.TCPListener, n int) *limitListener {
+	return &limitListener{TCPListener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
 }
 
 // Accept waits for a free slot, then for a connection.
@@ -30,44 +29,30 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	case <-l.done:
 		return nil, net.ErrClosed
 	}
-	c, err := l.Listener.Accept()
+	c, err := l.AcceptTCP()
 	if err != nil {
 		<-l.sem
 		return nil, err
 	}
-	lc := &limitConn{Conn: c, release: func() { <-l.sem }}
-	if tc, ok := c.(*net.TCPConn); ok {
-		return &limitTCPConn{lc, tc}, nil
-	}
-	return lc, nil
+	return &limitConn{TCPConn: c, sem: l.sem}, nil
 }
 
 // Close stops Accept, also one waiting for a slot.
 func (l *limitListener) Close() error {
-	err := l.Listener.Close()
+	err := l.TCPListener.Close()
 	l.closeOnce.Do(func() { close(l.done) })
 	return err
 }
 
 // limitConn gives its slot back when it is closed, once.
 type limitConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
+	*net.TCPConn
+	once sync.Once
+	sem  chan struct{}
 }
 
 func (c *limitConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
+	err := c.TCPConn.Close()
+	c.once.Do(func() { <-c.sem })
 	return err
 }
-
-// limitTCPConn is a limitConn over a TCP connection, whose ReadFrom
-// (sendfile, splice) and CloseWrite (net/http's graceful close) it keeps.
-type limitTCPConn struct {
-	*limitConn
-	tc *net.TCPConn
-}
-
-func (c *limitTCPConn) ReadFrom(r io.Reader) (int64, error) { return c.tc.ReadFrom(r) }
-func (c *limitTCPConn) CloseWrite() error                   { return c.tc.CloseWrite() }

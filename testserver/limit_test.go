@@ -16,7 +16,7 @@ func TestLimitListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := newLimitListener(inner, 2)
+	ln := newLimitListener(inner.(*net.TCPListener), 2)
 	t.Cleanup(func() { ln.Close() })
 	dial := func() net.Conn {
 		t.Helper()

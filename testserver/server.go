@@ -90,7 +90,7 @@ func (s *Server) Start() error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          discardLog(),
 	}
-	ln = newLimitListener(ln, maxConns)
+	ln = newLimitListener(ln.(*net.TCPListener), maxConns) // what Listen("tcp") makes
 	pool := x509.NewCertPool()
 	tr := &http.Transport{Proxy: nil, ForceAttemptHTTP2: true}
 	if s.TLS {
