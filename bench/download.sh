@@ -5,7 +5,10 @@
 # under DL_PARENT, sent with sendfile, so the server costs every tool
 # little); SOURCE=dl uses the test server's /dl/{size}/{name} instead,
 # generated as sent (in 32 KiB writes, a core's worth of server CPU at
-# these rates, which compresses every ratio):
+# these rates, which compresses every ratio); SOURCE=nginx serves the same
+# files with nginx (sendfile, one worker a core, no access log: a server
+# that costs a request about 40% of what grab serve does, so the client's
+# own cost shows; apt-get install nginx-light):
 #   small: SMALL_N files of 64 KiB, J at once: grab download -j J,
 #     curl --parallel --parallel-max J, aria2c -j J, and bench/dlfloor
 #     (the least a Go program does: the floor for grab, not a peer);
@@ -22,7 +25,7 @@
 # Markdown table of medians (min-max) over RUNS rounds, the ratios, and the
 # targets of issue 8 met or missed.
 # Usage: [RUNS=3] [J=16] [SMALL_N=500] [LARGE_N=20] [LARGE_SIZE=50MiB]
-#        [HUGE_SIZE=2GiB] [LIMIT_SIZE=1GiB] [SOURCE=files|dl] [GRAB=BINARY] bench/download.sh [--quick]
+#        [HUGE_SIZE=2GiB] [LIMIT_SIZE=1GiB] [SOURCE=files|dl|nginx] [GRAB=BINARY] bench/download.sh [--quick]
 # GRAB=BINARY measures that grab rather than one built from the tree (for
 # before and after figures).
 # --quick: 100 small, 4 x 8 MiB, 256 MiB, one round (checks the script).
@@ -58,18 +61,28 @@ if ! command -v aria2c >/dev/null; then
 fi
 
 SOURCE=${SOURCE:-files}
+case $SOURCE in
+files | dl) ;;
+nginx)
+	if ! command -v nginx >/dev/null; then
+		echo "bench/download.sh: SOURCE=nginx needs nginx (apt-get install nginx-light)" >&2
+		exit 2
+	fi
+	;;
+*)
+	echo "bench/download.sh: SOURCE is files, dl or nginx, not \"$SOURCE\"" >&2
+	exit 2
+	;;
+esac
 tmp=$(mktemp -d)
 DL_PARENT=${DL_PARENT:-/dev/shm}
 [[ -d $DL_PARENT && -w $DL_PARENT ]] || DL_PARENT=${TMPDIR:-/tmp}
 dl=$(mktemp -d "$DL_PARENT/grab-bench-dl.XXXXXX")
-if [[ $SOURCE == dl ]]; then
-	source bench/lib.sh
-	serve_grab
-else
-	# Files of random bytes (dd from /dev/urandom), served by grab serve DIR.
-	pid=
-	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" "$dl"' EXIT
-	go build -o "$tmp/grab" ./cmd/grab
+source bench/lib.sh
+trap 'rm -rf "$tmp" "$dl"' EXIT
+if [[ $SOURCE != dl ]]; then
+	# Files of random bytes (dd from /dev/urandom), served by grab serve DIR
+	# or nginx.
 	src=$dl/src
 	mkdir -p "$src/small" "$src/large"
 	echo "bench/download.sh: making the files to serve in $src" >&2
@@ -77,17 +90,15 @@ else
 	for k in $(seq "$LARGE_N"); do dd if=/dev/urandom of="$src/large/$k" bs=1M count=$((LARGE_BYTES >> 20)) status=none; done
 	dd if=/dev/urandom of="$src/huge" bs=1M count=$((HUGE_BYTES >> 20)) status=none
 	dd if=/dev/urandom of="$src/limit" bs=1M count=$((LIMIT_BYTES >> 20)) status=none
-	"$tmp/grab" serve -q --addr 127.0.0.1:0 "$src" >"$tmp/serve.out" 2>&1 &
-	pid=$!
-	base=
-	for _ in $(seq 50); do
-		base=$(sed -n 's/.*(\(http:[^ ]*\)\/).*/\1/p' "$tmp/serve.out" | head -1)
-		[[ -n $base ]] && break
-		sleep 0.1
-	done
-	[[ -n $base ]] || { echo "grab serve did not start" >&2; exit 1; }
 fi
-trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" "$dl"' EXIT
+case $SOURCE in
+dl) serve_grab ;;
+files) serve_grab "$src" ;;
+nginx)
+	go build -o "$tmp/grab" ./cmd/grab
+	serve_nginx "$src"
+	;;
+esac
 if [[ -n ${GRAB:-} ]]; then
 	cp "$GRAB" "$tmp/grab-measured"
 else
@@ -169,7 +180,7 @@ for run in $(seq "$RUNS"); do
 done
 
 # The table: median MB/s (min-max), peak RSS, and the ratios.
-python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$LIMIT_BYTES" "$LIMIT_SIZE" "$RUNS" "$load0" "$([[ $SOURCE == dl ]] && echo "grab serve /dl/, generated" || echo "grab serve DIR, files with sendfile")" <<'EOF'
+python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$LIMIT_BYTES" "$LIMIT_SIZE" "$RUNS" "$load0" "$(case $SOURCE in dl) echo "grab serve /dl/, generated" ;; nginx) echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), files with sendfile" ;; *) echo "grab serve DIR, files with sendfile" ;; esac)" <<'EOF'
 import sys, statistics
 path, sn, ln, lsz, hsz, j, tb_s, tb_l, tb_h, tb_lim, limsz, runs, load0, source = sys.argv[1:]
 tb = {"small": int(tb_s), "large": int(tb_l), "huge": int(tb_h), "limit": int(tb_lim)}

@@ -1,13 +1,14 @@
 # shellcheck shell=bash
-# bench/lib.sh: sourced by the bench scripts. serve_grab builds grab into
-# $tmp (which the script made), starts "grab serve" on a free loopback
-# port, sets $pid and $base (http://127.0.0.1:PORT), and arranges for the
-# server to be stopped by PID and $tmp removed on exit.
+# bench/lib.sh: sourced by the bench scripts. serve_grab [DIR] builds grab
+# into $tmp (which the script made), starts "grab serve [DIR]" on a free
+# loopback port, sets $pid and $base (http://127.0.0.1:PORT), and arranges
+# for the server to be stopped by PID and $tmp (and $dl, if set) removed on
+# exit. serve_nginx DIR starts nginx on DIR instead.
 serve_grab() {
 	pid=
-	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" ${dl:+"$dl"}' EXIT
 	go build -o "$tmp/grab" ./cmd/grab
-	"$tmp/grab" serve -q --addr 127.0.0.1:0 >"$tmp/serve.out" 2>&1 &
+	"$tmp/grab" serve -q --addr 127.0.0.1:0 "$@" >"$tmp/serve.out" 2>&1 &
 	pid=$!
 	base=
 	for _ in $(seq 50); do
@@ -16,5 +17,55 @@ serve_grab() {
 		sleep 0.1
 	done
 	echo "grab serve did not start" >&2
+	exit 1
+}
+
+# serve_nginx DIR: nginx (in the foreground, its master's PID in $pid)
+# serving DIR on a free loopback port, as a production server is set up for
+# static files: sendfile, one worker a core, keep-alive, no access log.
+# Everything it writes stays in $tmp/nginx. Sets $pid and $base, with the
+# same trap as serve_grab.
+serve_nginx() {
+	local n=$tmp/nginx port
+	pid=
+	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" ${dl:+"$dl"}' EXIT
+	mkdir -p "$n"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# As root, nginx's workers run as nobody: they must be able to read DIR.
+	chmod a+rx "$1" "$(dirname "$1")"
+	find "$1" -type d -exec chmod a+rx {} +
+	cat >"$n/nginx.conf" <<-EOF
+		daemon off;
+		worker_processes auto;
+		pid $n/nginx.pid;
+		error_log $n/error.log;
+		events { worker_connections 1024; }
+		http {
+			access_log off;
+			sendfile on;
+			tcp_nopush on;
+			keepalive_requests 100000;
+			default_type application/octet-stream;
+			client_body_temp_path $n/body;
+			proxy_temp_path $n/proxy;
+			fastcgi_temp_path $n/fastcgi;
+			uwsgi_temp_path $n/uwsgi;
+			scgi_temp_path $n/scgi;
+			server {
+				listen 127.0.0.1:$port;
+				root $1;
+			}
+		}
+	EOF
+	nginx -p "$n" -e "$n/error.log" -c "$n/nginx.conf" &
+	pid=$!
+	base=http://127.0.0.1:$port
+	for _ in $(seq 50); do
+		# 000: nothing listens yet (the directory itself may be a 403).
+		[[ $(curl -s -o /dev/null -w '%{http_code}' "$base/") != 000 ]] && return 0
+		sleep 0.1
+	done
+	echo "nginx did not start:" >&2
+	tail -3 "$n/error.log" >&2
 	exit 1
 }
