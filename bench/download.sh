@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/download.sh: grab download side by side with curl and aria2c, in
-# one run against one grab serve on loopback. By default it serves real
+# one run against one server on loopback. By default it serves real
 # files (SOURCE=files: "grab serve DIR" over files of random bytes made
 # under DL_PARENT, sent with sendfile, so the server costs every tool
 # little); SOURCE=dl uses the test server's /dl/{size}/{name} instead,
@@ -79,7 +79,7 @@ DL_PARENT=${DL_PARENT:-/dev/shm}
 [[ -d $DL_PARENT && -w $DL_PARENT ]] || DL_PARENT=${TMPDIR:-/tmp}
 dl=$(mktemp -d "$DL_PARENT/grab-bench-dl.XXXXXX")
 source bench/lib.sh
-trap 'rm -rf "$tmp" "$dl"' EXIT
+bench_dirs+=("$dl")
 if [[ $SOURCE != dl ]]; then
 	# Files of random bytes (dd from /dev/urandom), served by grab serve DIR
 	# or nginx.

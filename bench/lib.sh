@@ -1,12 +1,20 @@
 # shellcheck shell=bash
-# bench/lib.sh: sourced by the bench scripts. serve_grab [DIR] builds grab
-# into $tmp (which the script made), starts "grab serve [DIR]" on a free
-# loopback port, sets $pid and $base (http://127.0.0.1:PORT), and arranges
-# for the server to be stopped by PID and $tmp (and $dl, if set) removed on
-# exit. serve_nginx DIR starts nginx on DIR instead.
+# bench/lib.sh: sourced by the bench scripts right after they make $tmp.
+# Sourcing it arranges for the server a script starts ($pid) to be stopped
+# by PID and for $tmp, and any directory the script adds to bench_dirs, to
+# be removed on exit. serve_grab [DIR] builds grab into $tmp, starts "grab
+# serve [DIR]" on a free loopback port and sets $pid and $base
+# (http://127.0.0.1:PORT); serve_nginx DIR starts nginx on DIR instead.
+pid=
+bench_dirs=("$tmp")
+bench_cleanup() {
+	if [[ -n $pid ]]; then kill "$pid" 2>/dev/null; fi
+	wait 2>/dev/null
+	rm -rf "${bench_dirs[@]}"
+}
+trap bench_cleanup EXIT
+
 serve_grab() {
-	pid=
-	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" ${dl:+"$dl"}' EXIT
 	go build -o "$tmp/grab" ./cmd/grab
 	"$tmp/grab" serve -q --addr 127.0.0.1:0 "$@" >"$tmp/serve.out" 2>&1 &
 	pid=$!
@@ -23,17 +31,15 @@ serve_grab() {
 # serve_nginx DIR: nginx (in the foreground, its master's PID in $pid)
 # serving DIR on a free loopback port, as a production server is set up for
 # static files: sendfile, one worker a core, keep-alive, no access log.
-# Everything it writes stays in $tmp/nginx. Sets $pid and $base, with the
-# same trap as serve_grab.
+# Everything it writes stays in $tmp/nginx. Sets $pid and $base.
 serve_nginx() {
 	local n=$tmp/nginx port
-	pid=
-	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" ${dl:+"$dl"}' EXIT
 	mkdir -p "$n"
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	# As root, nginx's workers run as nobody: they must be able to read DIR.
-	chmod a+rx "$1" "$(dirname "$1")"
-	find "$1" -type d -exec chmod a+rx {} +
+	# As root, nginx's workers run as nobody: they must be able to read DIR
+	# (and get through its parent, made mode 700 by mktemp).
+	chmod a+x "$(dirname "$1")"
+	chmod -R a+rX "$1"
 	cat >"$n/nginx.conf" <<-EOF
 		daemon off;
 		worker_processes auto;
@@ -61,8 +67,8 @@ serve_nginx() {
 	pid=$!
 	base=http://127.0.0.1:$port
 	for _ in $(seq 50); do
-		# 000: nothing listens yet (the directory itself may be a 403).
-		[[ $(curl -s -o /dev/null -w '%{http_code}' "$base/") != 000 ]] && return 0
+		# nginx writes its pid file once it listens.
+		[[ -s $n/nginx.pid ]] && return 0
 		sleep 0.1
 	done
 	echo "nginx did not start:" >&2
