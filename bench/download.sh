@@ -92,16 +92,23 @@ if [[ $SOURCE != dl ]]; then
 	dd if=/dev/urandom of="$src/limit" bs=1M count=$((LIMIT_BYTES >> 20)) status=none
 fi
 case $SOURCE in
-dl) serve_grab ;;
-files) serve_grab "$src" ;;
+dl)
+	serve_grab
+	label="grab serve /dl/, generated"
+	;;
+files)
+	serve_grab "$src"
+	label="grab serve DIR, files with sendfile"
+	;;
 nginx)
-	go build -o "$tmp/grab" ./cmd/grab
 	serve_nginx "$src"
+	label="nginx $(nginx -v 2>&1 | sed 's|.*/||'), files with sendfile"
 	;;
 esac
 if [[ -n ${GRAB:-} ]]; then
 	cp "$GRAB" "$tmp/grab-measured"
 else
+	[[ -x $tmp/grab ]] || go build -o "$tmp/grab" ./cmd/grab # nginx needs none
 	cp "$tmp/grab" "$tmp/grab-measured"
 fi
 go build -o "$tmp/dlfloor" ./bench/dlfloor
@@ -180,7 +187,7 @@ for run in $(seq "$RUNS"); do
 done
 
 # The table: median MB/s (min-max), peak RSS, and the ratios.
-python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$LIMIT_BYTES" "$LIMIT_SIZE" "$RUNS" "$load0" "$(case $SOURCE in dl) echo "grab serve /dl/, generated" ;; nginx) echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), files with sendfile" ;; *) echo "grab serve DIR, files with sendfile" ;; esac)" <<'EOF'
+python3 - "$tmp/results" "$SMALL_N" "$LARGE_N" "$LARGE_SIZE" "$HUGE_SIZE" "$J" "${total[small]}" "${total[large]}" "${total[huge]}" "$LIMIT_BYTES" "$LIMIT_SIZE" "$RUNS" "$load0" "$label" <<'EOF'
 import sys, statistics
 path, sn, ln, lsz, hsz, j, tb_s, tb_l, tb_h, tb_lim, limsz, runs, load0, source = sys.argv[1:]
 tb = {"small": int(tb_s), "large": int(tb_l), "huge": int(tb_h), "limit": int(tb_lim)}
