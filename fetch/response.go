@@ -84,12 +84,13 @@ const copyBufferSize = 32 << 10
 // ReadFrom) makes for each call. When w is an *os.File, a failure to write
 // it (a full disk, a closed pipe) is a *FileWriteError, as in ReadFile.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
+	f, _ := w.(*os.File)
 	if wt, ok := r.Body.(io.WriterTo); ok {
 		n, err := wt.WriteTo(w) // as io.Copy(w, r.Body): a file: body's sendfile
-		return n, fileWriteError(err, w)
+		return n, fileWriteError(err, f)
 	}
 	var total int64
-	if f, ok := w.(*os.File); ok {
+	if f != nil {
 		for {
 			n, err := r.ReadFile(f, 1<<30)
 			if errors.Is(err, errors.ErrUnsupported) {
@@ -111,23 +112,21 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if buf == nil {
 		buf = new([copyBufferSize]byte)
 	}
-	dst := w
 	if _, ok := w.(io.ReaderFrom); ok {
-		dst = struct{ io.Writer }{w} // hidden, so io.CopyBuffer copies through buf
+		w = struct{ io.Writer }{w} // hidden, so io.CopyBuffer copies through buf
 	}
-	n, err := io.CopyBuffer(dst, r.Body, buf[:])
+	n, err := io.CopyBuffer(w, r.Body, buf[:])
 	if r.buffers != nil {
 		r.buffers.Put(buf)
 	}
-	return total + n, fileWriteError(err, w)
+	return total + n, fileWriteError(err, f)
 }
 
 // fileWriteError returns err as a *FileWriteError when it is the failure
-// of a write to w, an *os.File (which names itself in the error), and
-// otherwise as it is.
-func fileWriteError(err error, w io.Writer) error {
-	f, ok := w.(*os.File)
-	if pe := (*os.PathError)(nil); ok && errors.As(err, &pe) && pe.Op == "write" && pe.Path == f.Name() {
+// of a write to f (which names itself in the error), and otherwise, or
+// when f is nil, as it is.
+func fileWriteError(err error, f *os.File) error {
+	if pe := (*os.PathError)(nil); f != nil && errors.As(err, &pe) && pe.Op == "write" && pe.Path == f.Name() {
 		return &FileWriteError{Err: err}
 	}
 	return err
