@@ -42,7 +42,9 @@ import (
 //	          after bytes, wait for (the maximum delay by default), close;
 //	          status: answer status (429 or 503, default 503) with
 //	          Retry-After: retry-after seconds (default 1); norange: ignore
-//	          Range and If-Range (200 with the whole body)
+//	          Range and If-Range (200 with the whole body); noifrange: honour
+//	          Range but ignore If-Range (a 206 of the version served now,
+//	          whatever version the client holds)
 //	          A list ("drop,norange,ok") gives the mode of each request in
 //	          turn, "ok" for none; requests past the list are served normally
 //	key, fail a single mode applies to the first fail requests (default 1; 0
@@ -166,10 +168,10 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 	if q.Has("mode") {
 		for m := range strings.SplitSeq(q.Get("mode"), ",") {
 			switch m {
-			case "drop", "stall", "status", "norange", "ok":
+			case "drop", "stall", "status", "norange", "noifrange", "ok":
 				modes = append(modes, m)
 			default:
-				p.fail("mode", "drop, stall, status, norange or ok, or a list of them", q.Get("mode"))
+				p.fail("mode", "drop, stall, status, norange, noifrange or ok, or a list of them", q.Get("mode"))
 			}
 		}
 		if len(modes) > faultMaxCount {
@@ -247,6 +249,9 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		case "norange":
 			r = r.Clone(r.Context())
 			r.Header.Del("Range")
+			r.Header.Del("If-Range")
+		case "noifrange":
+			r = r.Clone(r.Context())
 			r.Header.Del("If-Range")
 		}
 	}
