@@ -2,14 +2,18 @@ package download
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/internal/testkit"
+	"github.com/grabhq/grab/testserver"
 )
 
 // TestOwnOpener: a Client without an Opener makes its own (own: its
@@ -85,17 +89,19 @@ func TestFileAfterListing(t *testing.T) {
 		size    int64 // 3000: an anonymous file (on Linux); 100000: NAME.part
 		outcome Outcome
 		kept    bool
+		dedup   bool // the link that failed recorded nothing: no duplicate of itself
 	}{
-		{Update, 3000, NotModified, true},
-		{Skip, 3000, Skipped, true},
-		{Overwrite, 3000, Downloaded, false},
-		{Update, 100000, NotModified, true},
-		{Skip, 100000, Skipped, true},
-		{Overwrite, 100000, Downloaded, false},
+		{Update, 3000, NotModified, true, false},
+		{Skip, 3000, Skipped, true, false},
+		{Overwrite, 3000, Downloaded, false, false},
+		{Overwrite, 3000, Downloaded, false, true},
+		{Update, 100000, NotModified, true, false},
+		{Skip, 100000, Skipped, true, false},
+		{Overwrite, 100000, Downloaded, false, false},
 	} {
-		name := fmt.Sprintf("%v, %d bytes", tc.policy, tc.size)
+		name := fmt.Sprintf("%v, %d bytes, dedup %v", tc.policy, tc.size, tc.dedup)
 		dir := t.TempDir()
-		b := (&Client{IfExists: tc.policy, NoSync: true}).newBatch()
+		b := (&Client{IfExists: tc.policy, NoSync: true, Dedup: tc.dedup}).newBatch()
 		b.listMax = 100
 		j, err := b.prepare(0, Request{URL: fmt.Sprintf("%s/dl/%d/x", base, tc.size), Dir: dir})
 		if err != nil {
@@ -110,8 +116,8 @@ func TestFileAfterListing(t *testing.T) {
 		}
 		res := b.run(t.Context(), j)
 		b.close()
-		if res.Err != nil || res.Outcome != tc.outcome || res.Attempts != 2 {
-			t.Errorf("%s: %v, %v after %d attempts; want %v after 2", name, res.Outcome, res.Err, res.Attempts, tc.outcome)
+		if res.Err != nil || res.Outcome != tc.outcome || res.Attempts != 2 || res.DuplicateOf != "" {
+			t.Errorf("%s: %v (duplicate of %q), %v after %d attempts; want %v after 2", name, res.Outcome, res.DuplicateOf, res.Err, res.Attempts, tc.outcome)
 		}
 		want := other
 		if !tc.kept {
@@ -127,5 +133,43 @@ func TestFileAfterListing(t *testing.T) {
 		if names, _ := filepath.Glob(filepath.Join(dir, "x.*")); len(names) > 0 {
 			t.Errorf("%s: left behind: %v", name, names)
 		}
+	}
+}
+
+// TestResumeHashBeforeRequest: the prefix of a resumed part is read back
+// for its SHA-256 before the request, so a long read (here 256 MiB of a
+// sparse part) is not taken for the server's silence by a stall watchdog
+// shorter than it (the 8 MiB still to come do not fit in what the
+// connection holds when the watchdog would fire).
+func TestResumeHashBeforeRequest(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	const have, size = 256 << 20, 264 << 20
+	u := fmt.Sprintf("%s/dl/%d/big", base, size)
+	resp, err := http.Head(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	dir := t.TempDir()
+	// A part of zeros (a hole) but for its last byte, which the overlap
+	// check compares with the server's.
+	f, err := os.Create(filepath.Join(dir, "big.part"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last [1]byte
+	testserver.DownloadContent("big", "", size).ReadAt(last[:], have-1)
+	if _, err := f.WriteAt(last[:], have-1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	sc, _ := json.Marshal(sidecar{Grab: 1, URLHash: urlHash(u), ETag: resp.Header.Get("Etag"), LastModified: resp.Header.Get("Last-Modified"), Length: size})
+	if err := os.WriteFile(filepath.Join(dir, "big.part.json"), sc, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Stall: 25 * time.Millisecond, Retries: 3, RetryWait: 10 * time.Millisecond, NoSync: true}
+	res, err := c.Do(t.Context(), Request{URL: u, Dir: dir})
+	if err != nil || res[0].Outcome != Resumed || res[0].Size != size {
+		t.Fatalf("Do = %v, %d bytes, %v; want resumed, %d bytes", res[0].Outcome, res[0].Size, err, size)
 	}
 }

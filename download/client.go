@@ -135,7 +135,8 @@ type Client struct {
 	// IfExists says what to do with a file already under the final name.
 	IfExists Policy
 	// NoResume restarts every transfer from its first byte, discarding
-	// partial files.
+	// grab's partial files (a NAME.part without its sidecar is not grab's
+	// and is still left alone: ErrNotOurs).
 	NoResume bool
 	// RequireLength fails a transfer whose length the server does not give
 	// (a body that ends when the connection closes), unless a checksum
@@ -614,7 +615,7 @@ func (b *batch) claim(root *os.Root, dir, name string, number bool) string {
 			cand = numbered(name, n)
 		}
 		key := dir + "\x00" + strings.ToLower(cand)
-		if b.claims[key] {
+		if b.taken(key) {
 			continue
 		}
 		if number && exists(root, cand) {
@@ -624,6 +625,25 @@ func (b *batch) claim(root *os.Root, dir, name string, number bool) string {
 		return cand
 	}
 	return name
+}
+
+// taken reports whether the claim key (dir NUL folded name) shares a file
+// with one claimed before: the name itself, or one is the other's part,
+// sidecar or new sidecar ("a.part" is taken once "a" is, and "a" once
+// "a.part" is), so that no request's final name is another's part.
+func (b *batch) taken(key string) bool {
+	if b.claims[key] {
+		return true
+	}
+	for _, suffix := range ownSuffixes() {
+		if b.claims[key+suffix] {
+			return true
+		}
+		if stem, ok := strings.CutSuffix(key, suffix); ok && b.claims[stem] {
+			return true
+		}
+	}
+	return false
 }
 
 func exists(root *os.Root, name string) bool {
@@ -640,6 +660,16 @@ func (b *batch) saved(sum, path string) (first string, dup bool) {
 		b.seen[sum] = path
 	}
 	return first, dup
+}
+
+// unsave forgets that path holds the content of sum, when saved recorded
+// it and the file did not get its name after all.
+func (b *batch) unsave(sum, path string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen[sum] == path {
+		delete(b.seen, sum)
+	}
 }
 
 // host returns the semaphore of a host.
@@ -663,6 +693,7 @@ type job struct {
 	dir   string
 	root  *os.Root
 	dirf  *os.File // root's directory, for anonymous files; may be nil
+	asked string   // the name asked for, before claim numbered it
 	name  string   // the final name (FromHeader may change it)
 	temp  string   // the name the part and sidecar are named after
 	sum   []byte   // the SHA-256 asked for, or nil
@@ -712,6 +743,7 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 		return nil, fmt.Errorf("download: %w", err)
 	}
 	j.root, j.dirf = d.root, d.file
+	j.asked = name
 	j.setName(b.claim(j.root, j.dir, name, b.c.IfExists == Number))
 	j.temp = j.name
 	j.unlisted = d.unlisted(j.name)

@@ -63,8 +63,14 @@
 // from the first byte, never appending, when the server answers 200 (it
 // ignored the range, or the file changed), 416, a Content-Range that does
 // not start at N-1 or run to the recorded length, a multipart answer,
-// another content coding, or a different overlap byte (HOSTILE.md L7). A
-// part with neither validator nor recorded length is restarted. Requests
+// another content coding, an ETag or Last-Modified other than the ones
+// recorded (a server that ignores If-Range sends a range of the version it
+// has now), or a different overlap byte (HOSTILE.md L7). A part with
+// neither validator nor recorded length is restarted. NoResume restarts
+// too, removing grab's own part only: a NAME.part without its sidecar is
+// still left alone (ErrNotOurs). The part's prefix is read back for the
+// file's SHA-256 before the request is sent, so that time counts neither
+// as the server's silence nor as a pause in reading its answer. Requests
 // send "Accept-Encoding: identity", so files are stored as served and
 // ranges refer to the stored bytes (F6).
 //
@@ -72,11 +78,20 @@
 //
 // Client.IfExists chooses: Update (the default) sends If-Modified-Since
 // the file's modification time, as curl -z and wget -N do, and keeps the
-// file on 304; a file whose checksum is given and matches is kept without a
-// request. Skip keeps it without a request, Overwrite replaces it, Number
-// saves "name (1).ext". Within one Do, requests that map to one name get
-// "name (1).ext", "name (2).ext" in request order (compared without case,
-// so case-insensitive file systems agree).
+// file on 304; a file whose checksum is given is kept without a request
+// when it matches, and replaced whatever its date when it does not. Skip
+// keeps it without a request, Overwrite replaces it, Number saves
+// "name (1).ext". With Names set to FromHeader the final name is known
+// only from the answer, so the policy applies once the answer's head is
+// in, before the body is saved: Skip keeps the file (a request, but no
+// download), and Update keeps it when the answer's Last-Modified is not
+// newer than the file's date (what the server would answer to
+// If-Modified-Since; without a Last-Modified the file is replaced). Within
+// one Do, requests that map to one name get "name (1).ext", "name
+// (2).ext" in request order (compared without case, so case-insensitive
+// file systems agree), and so does a name that is another's part or
+// sidecar ("a.part" beside "a" becomes "a (1).part"), so that no file is
+// ever renamed onto another's part.
 //
 // # Names
 //
@@ -131,8 +146,9 @@
 // depend on timing.
 //
 // Each file's SHA-256 is computed as it is written, on the transfer's
-// goroutine (the prefix of a resumed file is read back), and Dedup removes
-// a file whose content was already saved by the same Do. With SHA-NI it
+// goroutine (the prefix of a resumed file is read back first), and Dedup
+// removes a file whose content was already saved by the same Do (a file is
+// counted as saved once it has its name). With SHA-NI it
 // is about a third of the CPU of a loopback transfer; hashing on a
 // goroutine of its own was measured slower on two busy cores (scheduler
 // wake-ups, and no idle core to hide it on). Client.NoHash skips the hash

@@ -129,6 +129,14 @@ func TestFaults(t *testing.T) {
 	base := testkit.DownloadServer(t)
 	const size = 300000
 	plain := testkit.DownloadContent(t, "x.bin", "", size)
+	// A cut after which versions "~1" and "~2" hold the same byte: a range
+	// of "~2" resuming there passes the overlap check, and only its
+	// validator tells it from "~1".
+	v1, v2 := testkit.DownloadContent(t, "x.bin", "~1", size), testkit.DownloadContent(t, "x.bin", "~2", size)
+	same := 100000
+	for v1[same-1] != v2[same-1] {
+		same++
+	}
 	tests := []struct {
 		name     string
 		query    string // on /dl/300000/x.bin
@@ -144,6 +152,8 @@ func TestFaults(t *testing.T) {
 		{name: "L7 server ignores Range", query: "mode=drop,norange&after=100000", outcome: download.Downloaded, attempts: 2},
 		{name: "L7 validator changes between attempts", query: "mode=drop&after=100000&change=1", outcome: download.Downloaded, attempts: 2,
 			want: func(t *testing.T) []byte { return testkit.DownloadContent(t, "x.bin", "~2", size) }},
+		{name: "L7 If-Range ignored, a range of a new version", query: fmt.Sprintf("mode=drop,noifrange&after=%d&change=1", same), outcome: download.Downloaded, attempts: 3,
+			want: func(t *testing.T) []byte { return testkit.DownloadContent(t, "x.bin", "~3", size) }},
 		{name: "resume by Last-Modified", query: "mode=drop&after=100000&etag=0", outcome: download.Resumed, attempts: 2},
 		{name: "weak ETag falls back on Last-Modified", query: "mode=drop&after=100000&weak=1", outcome: download.Resumed, attempts: 2},
 		{name: "no validator: restart", query: "mode=drop&after=100000&etag=0&lastmod=0", outcome: download.Resumed, attempts: 2},
@@ -363,6 +373,12 @@ func TestPolicies(t *testing.T) {
 	base := testkit.DownloadServer(t)
 	want := testkit.DownloadContent(t, "p.bin", "", 5000)
 	u := base + "/dl/5000/p.bin"
+	resp, err := http.Head(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	serverDate, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
 	old := []byte("an older copy")
 	tests := []struct {
 		policy  download.Policy
@@ -378,36 +394,69 @@ func TestPolicies(t *testing.T) {
 		{download.Number, download.Downloaded, []string{"p (1).bin", "p.bin"}, old, false},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%v/current=%v", tt.policy, tt.update), func(t *testing.T) {
-			dir := t.TempDir()
-			p := filepath.Join(dir, "p.bin")
-			os.WriteFile(p, old, 0o644)
-			past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-			os.Chtimes(p, past, past)
-			if tt.update {
-				resp, err := http.Head(u)
-				if err != nil {
-					t.Fatal(err)
+		// Names from the header (here the URL's name again): the policy
+		// applies once the answer's head is in, with the same outcomes.
+		for _, names := range []download.NameSource{download.FromURL, download.FromHeader} {
+			t.Run(fmt.Sprintf("%v/current=%v/names=%d", tt.policy, tt.update, names), func(t *testing.T) {
+				dir := t.TempDir()
+				p := filepath.Join(dir, "p.bin")
+				os.WriteFile(p, old, 0o644)
+				date := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+				if tt.update {
+					date = serverDate
 				}
-				resp.Body.Close()
-				lm, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
-				os.Chtimes(p, lm, lm)
-			}
-			c := client(t)
-			c.IfExists = tt.policy
-			res, err := c.Do(t.Context(), download.Request{URL: u, Dir: dir})
-			if err != nil || res[0].Outcome != tt.outcome {
-				t.Fatalf("Do = %v, %v; want %v", res[0].Outcome, err, tt.outcome)
-			}
-			if got := listDir(t, dir); !slices.Equal(got, tt.files) {
-				t.Errorf("dir holds %q, want %q", got, tt.files)
-			}
-			wantFile(t, p, tt.pFile)
-			if tt.policy == download.Number {
-				wantFile(t, filepath.Join(dir, "p (1).bin"), want)
-			}
-		})
+				os.Chtimes(p, date, date)
+				c := client(t)
+				c.IfExists, c.Names = tt.policy, names
+				res, err := c.Do(t.Context(), download.Request{URL: u + "?filename=p.bin", Dir: dir})
+				if err != nil || res[0].Outcome != tt.outcome {
+					t.Fatalf("Do = %v, %v; want %v", res[0].Outcome, err, tt.outcome)
+				}
+				if got := listDir(t, dir); !slices.Equal(got, tt.files) {
+					t.Errorf("dir holds %q, want %q", got, tt.files)
+				}
+				wantFile(t, p, tt.pFile)
+				if tt.policy == download.Number {
+					wantFile(t, filepath.Join(dir, "p (1).bin"), want)
+				}
+			})
+		}
 	}
+	t.Run("header names an existing file", func(t *testing.T) {
+		for _, tc := range []struct {
+			policy  download.Policy
+			current bool
+			outcome download.Outcome
+			kept    bool
+		}{
+			{download.Skip, false, download.Skipped, true},
+			{download.Update, true, download.NotModified, true},
+			{download.Update, false, download.Downloaded, false},
+		} {
+			dir := t.TempDir()
+			h := filepath.Join(dir, "h.bin")
+			os.WriteFile(h, old, 0o644)
+			date := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+			if tc.current {
+				date = serverDate
+			}
+			os.Chtimes(h, date, date)
+			c := client(t)
+			c.IfExists, c.Names = tc.policy, download.FromHeader
+			res, err := c.Do(t.Context(), download.Request{URL: u + "?filename=h.bin", Dir: dir})
+			if err != nil || res[0].Outcome != tc.outcome || res[0].Path != h {
+				t.Fatalf("%v: Do = %v %s, %v; want %v %s", tc.policy, res[0].Outcome, res[0].Path, err, tc.outcome, h)
+			}
+			if tc.kept {
+				wantFile(t, h, old)
+			} else {
+				wantFile(t, h, want)
+			}
+			if got := listDir(t, dir); !slices.Equal(got, []string{"h.bin"}) {
+				t.Errorf("%v: dir holds %q, want only h.bin", tc.policy, got)
+			}
+		}
+	})
 	t.Run("update/checksum matches", func(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "p.bin"), want, 0o644)
@@ -416,6 +465,19 @@ func TestPolicies(t *testing.T) {
 		if err != nil || res[0].Outcome != download.Skipped || res[0].Attempts != 1 {
 			t.Fatalf("Do = %+v, %v; want skipped without a request", res[0], err)
 		}
+	})
+	t.Run("update/checksum does not match", func(t *testing.T) {
+		// The file has the server's date, so If-Modified-Since would get
+		// a 304: with a checksum that does not match it is not asked.
+		dir := t.TempDir()
+		p := filepath.Join(dir, "p.bin")
+		os.WriteFile(p, old, 0o644)
+		os.Chtimes(p, serverDate, serverDate)
+		res, err := client(t).Do(t.Context(), download.Request{URL: u, Dir: dir, Checksum: "sha256=" + testkit.SHA256(want)})
+		if err != nil || res[0].Outcome != download.Downloaded {
+			t.Fatalf("Do = %v, %v; want downloaded", res[0].Outcome, err)
+		}
+		wantFile(t, p, want)
 	})
 }
 
@@ -444,6 +506,7 @@ func TestNames(t *testing.T) {
 		{"L1 backslashes", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="a\..\..\win.ini"`), download.FromHeader, "win.ini"},
 		{"L1 duplicate filename falls back", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="x"; filename="y"`), download.FromHeader, "a.bin"},
 		{"L1 continuations", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename*0="re"; filename*1="port.pdf"`), download.FromHeader, "report.pdf"},
+		{"L5 filename that is the URL name's part", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="a.bin.part"`), download.FromHeader, "a.bin (1).part"},
 		{"L1 header ignored by default", "/dl/10/a.bin?cd=" + url.QueryEscape(`attachment; filename="evil.sh"`), download.FromURL, "a.bin"},
 		{"L2 encoded slashes in the URL", "/dl/10/..%2F..%2Fevil", download.FromURL, "evil"},
 		{"L2 encoded dots", "/dl/10/%2e%2e", download.FromURL, "index.html"},
@@ -481,6 +544,24 @@ func TestNames(t *testing.T) {
 		}
 		for i, r := range res {
 			wantFile(t, r.Path, testkit.DownloadContent(t, "same.txt", fmt.Sprint(i+1), int64(10*(i+1))))
+		}
+	})
+	t.Run("L5 a name that is another's part", func(t *testing.T) {
+		// foo's part would be foo.part: the request named foo.part gets
+		// another name, in either order, so neither file can end up
+		// under the other's name.
+		for _, order := range [][2]string{{"foo", "foo.part"}, {"foo.part", "foo"}} {
+			dir := t.TempDir()
+			res, err := client(t).Do(t.Context(), download.Into(dir, base+"/dl/100000/"+order[0], base+"/dl/200/"+order[1])...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			numbered := map[string]string{"foo": "foo (1)", "foo.part": "foo (1).part"}[order[1]]
+			if a, b := filepath.Base(res[0].Path), filepath.Base(res[1].Path); a != order[0] || b != numbered {
+				t.Fatalf("names %q and %q, want %q and %q", a, b, order[0], numbered)
+			}
+			wantFile(t, res[0].Path, testkit.DownloadContent(t, order[0], "", 100000))
+			wantFile(t, res[1].Path, testkit.DownloadContent(t, order[1], "", 200))
 		}
 	})
 	t.Run("L5 a name from a header comes after every name from a URL", func(t *testing.T) {
@@ -581,13 +662,17 @@ func TestSymlinks(t *testing.T) {
 		wantFile(t, victim, []byte("keep"))
 	})
 	t.Run("part without sidecar is left alone", func(t *testing.T) {
-		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "s.bin.part"), []byte("someone's"), 0o644)
-		_, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/100/s.bin", Dir: dir})
-		if !errors.Is(err, download.ErrNotOurs) {
-			t.Fatalf("err = %v, want ErrNotOurs", err)
+		for _, noResume := range []bool{false, true} {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "s.bin.part"), []byte("someone's"), 0o644)
+			c := client(t)
+			c.NoResume = noResume
+			_, err := c.Do(t.Context(), download.Request{URL: base + "/dl/100/s.bin", Dir: dir})
+			if !errors.Is(err, download.ErrNotOurs) {
+				t.Fatalf("NoResume %v: err = %v, want ErrNotOurs", noResume, err)
+			}
+			wantFile(t, filepath.Join(dir, "s.bin.part"), []byte("someone's"))
 		}
-		wantFile(t, filepath.Join(dir, "s.bin.part"), []byte("someone's"))
 	})
 }
 

@@ -175,31 +175,26 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := notFile(final, ferr, j.path()); err != nil {
 		return err
 	}
-	haveFinal := ferr == nil && final.Mode().IsRegular() && b.c.Names == FromURL
-	if haveFinal {
-		switch b.c.IfExists {
-		case Skip:
-			res.Outcome, res.Size = Skipped, final.Size()
-			return nil
-		case Update:
-			if j.sum != nil {
-				if sum, err := fileSum(root, j.name); err == nil && bytes.Equal(sum, j.sum) {
-					res.Outcome, res.Size, res.SHA256 = Skipped, final.Size(), hex.EncodeToString(sum)
-					return nil
-				}
-			}
-		}
+	// A name that may come from the answer's Content-Disposition is known,
+	// and IfExists applied, only once the answer's head is in.
+	late := b.c.Names == FromHeader && j.req.Name == ""
+	haveFinal := ferr == nil && final.Mode().IsRegular() && !late
+	if haveFinal && t.keep(final, "", res) {
+		return nil
 	}
 
 	ps := partState{}
-	switch {
-	case fresh:
-	case t.noResume:
-		dropPart(root, j.temp)
-	default:
+	if !fresh {
+		// loadPart removes a stale pair and refuses a part that is not
+		// grab's (ErrNotOurs), with or without NoResume: only a part of
+		// this URL's is dropped to start again.
 		var err error
 		if ps, err = loadPart(root, j.temp, j.req.URL); err != nil {
 			return err
+		}
+		if t.noResume && ps.sc != nil {
+			dropPart(root, j.temp)
+			ps = partState{}
 		}
 	}
 	off := int64(0)
@@ -215,6 +210,30 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		}
 	}
 
+	var h hash.Hash // nil: nothing needs the file's SHA-256
+	if !b.c.NoHash || j.sum != nil || b.c.Dedup {
+		h = sha256.New()
+	}
+	// The part to resume, opened and its prefix hashed before the request:
+	// reading back a large prefix takes time that is neither the server's
+	// silence (the stall watchdog) nor a pause in reading its answer.
+	var f *os.File
+	if off > 0 {
+		var err error
+		if f, err = openPart(root, j.temp, false); err != nil {
+			return err
+		}
+		defer f.Close()
+		if h != nil {
+			bufp := b.buffer()
+			err := hashPrefix(h, f, off, bufp[:])
+			b.put(bufp)
+			if err != nil {
+				return err
+			}
+		}
+	}
+
 	req := &fetch.Request{URL: j.req.URL, Header: http.Header{}}
 	for k, v := range j.req.Header {
 		req.Header[k] = append([]string(nil), v...)
@@ -227,9 +246,13 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		if ifRange != "" {
 			req.Header.Set("If-Range", ifRange)
 		}
-	} else if haveFinal && b.c.IfExists == Update {
+	} else if haveFinal && b.c.IfExists == Update && j.sum == nil {
+		// A file whose checksum is given and did not match (above) is
+		// replaced whatever its date.
 		req.Header.Set("If-Modified-Since", final.ModTime().UTC().Format(http.TimeFormat))
 	}
+	conditional := haveFinal && j.sum == nil &&
+		(req.Header.Get("If-Modified-Since") != "" || req.Header.Get("If-None-Match") != "")
 
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -251,7 +274,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		var he *fetch.HTTPError
 		if errors.As(err, &he) {
 			switch {
-			case he.StatusCode == http.StatusNotModified && haveFinal:
+			case he.StatusCode == http.StatusNotModified && conditional:
 				res.Outcome, res.Size = NotModified, final.Size()
 				return nil
 			case he.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
@@ -274,7 +297,6 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		Encoding:     resp.Header.Get("Content-Encoding"),
 	}
 	resumed, anon := false, false
-	var f *os.File
 	if resp.StatusCode == http.StatusPartialContent {
 		if off == 0 {
 			return errRestart // a range nobody asked for
@@ -284,10 +306,6 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return errRestart
 		}
 		sc.Length = total
-		if f, err = openPart(root, j.temp, false); err != nil {
-			return err
-		}
-		defer f.Close()
 		var first [1]byte
 		var have [1]byte
 		if _, err := io.ReadFull(resp, first[:]); err != nil {
@@ -305,12 +323,17 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			// A 200 to a resume: the server ignored Range or the file
 			// changed. Truncate first, then describe the new content, so the
 			// old bytes are never taken for the new ones.
-			if f, err = openPart(root, j.temp, false); err != nil {
-				return err
+			if f == nil {
+				if f, err = openPart(root, j.temp, false); err != nil {
+					return err
+				}
+				defer f.Close()
 			}
-			defer f.Close()
 			if err := f.Truncate(0); err != nil {
 				return fileErr(err)
+			}
+			if h != nil {
+				h.Reset() // the prefix hashed is gone
 			}
 			if err := writeSidecar(root, j, sc, true); err != nil {
 				return err
@@ -321,7 +344,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			// linked under its name once complete: no part, no sidecar,
 			// nothing left by a kill (a cut transfer starts again).
 			if !t.noAnon && resp.ContentLength >= 0 && resp.ContentLength <= anonMax &&
-				b.c.Names == FromURL && errors.Is(ferr, fs.ErrNotExist) {
+				!late && errors.Is(ferr, fs.ErrNotExist) {
 				f = openAnon(j.dirf)
 				anon = f != nil
 			}
@@ -342,30 +365,32 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		}
 	}
 
-	// The name from Content-Disposition, once per job.
-	if b.c.Names == FromHeader && j.req.Name == "" && j.name == j.temp {
-		if n := NameFromDisposition(resp.Header.Get("Content-Disposition"), b.c.Portable); n != "" && n != j.temp {
-			if err := b.waitPrepared(actx, watchdog); err != nil {
-				return stalled(err)
+	if late {
+		// The name from Content-Disposition, once per job.
+		if j.name == j.temp {
+			// The URL's name again keeps the name claimed for it.
+			if n := NameFromDisposition(resp.Header.Get("Content-Disposition"), b.c.Portable); n != "" && n != j.asked {
+				if err := b.waitPrepared(actx, watchdog); err != nil {
+					return stalled(err)
+				}
+				j.setName(b.claim(root, j.dir, n, b.c.IfExists == Number))
 			}
-			j.setName(b.claim(root, j.dir, n, b.c.IfExists == Number))
+		}
+		// The name is known now (the header's, or the URL's when it gave
+		// none), and so is the file under it: the policy applies before
+		// the body is saved.
+		fi, err := root.Lstat(j.name)
+		if err := notFile(fi, err, j.path()); err != nil {
+			return err
+		}
+		if err == nil && fi.Mode().IsRegular() && t.keep(fi, sc.LastModified, res) {
+			dropPart(root, j.temp)
+			return nil
 		}
 	}
 
 	total := sc.Length
-	var h hash.Hash // nil: nothing needs the file's SHA-256
-	if !b.c.NoHash || j.sum != nil || b.c.Dedup {
-		h = sha256.New()
-	}
 	if off > 0 { // a file just opened is at offset 0
-		if h != nil {
-			bufp := b.buffer()
-			err := hashPrefix(h, f, off, bufp[:])
-			b.put(bufp)
-			if err != nil {
-				return err
-			}
-		}
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
 			return fileErr(err)
 		}
@@ -384,7 +409,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	res.LengthUnknown = resp.LengthUnknown && j.sum == nil
 	if j.sum != nil && !bytes.Equal(sum, j.sum) {
 		f.Close()
-		dropPart(root, j.temp)
+		if !anon { // an anonymous file goes with its descriptor; a part of the name is not ours
+			dropPart(root, j.temp)
+		}
 		return fmt.Errorf("%w: got sha256=%x, want sha256=%x", ErrChecksum, sum, j.sum)
 	}
 	if res.LengthUnknown && b.c.RequireLength {
@@ -417,19 +444,10 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return nil
 		}
 	}
-	if j.name != j.temp {
-		// A name from the header: the policy applies now.
-		fi, err := root.Lstat(j.name)
-		if err := notFile(fi, err, j.path()); err != nil {
-			return err
-		}
-		if err == nil && b.c.IfExists == Skip {
-			dropPart(root, j.temp)
-			res.Outcome, res.Size, res.SHA256 = Skipped, fi.Size(), ""
-			return nil
-		}
-	}
 	if err := root.Rename(j.temp+".part", j.name); err != nil {
+		if b.c.Dedup {
+			b.unsave(res.SHA256, j.path())
+		}
 		return fileErr(err)
 	}
 	dropSidecar(root, j.temp)
@@ -438,6 +456,33 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		res.Outcome = Resumed
 	}
 	return nil
+}
+
+// keep applies IfExists to fi, the regular file under the final name, and
+// reports whether it is kept, res filled: Skip keeps it; Update keeps it
+// when its checksum is given and matches, or, given the answer's
+// Last-Modified (a name known only from the answer), when that is not
+// newer than the file's date, as the server would answer If-Modified-Since.
+func (t *transfer) keep(fi fs.FileInfo, lastModified string, res *Result) bool {
+	switch t.b.c.IfExists {
+	case Skip:
+		res.Outcome, res.Size = Skipped, fi.Size()
+		return true
+	case Update:
+		if t.j.sum != nil {
+			sum, err := fileSum(t.j.root, t.j.name)
+			if err == nil && bytes.Equal(sum, t.j.sum) {
+				res.Outcome, res.Size, res.SHA256 = Skipped, fi.Size(), hex.EncodeToString(sum)
+				return true
+			}
+			return false
+		}
+		if lm, ok := parseHTTPDate(lastModified); ok && !lm.After(fi.ModTime()) {
+			res.Outcome, res.Size = NotModified, fi.Size()
+			return true
+		}
+	}
+	return false
 }
 
 // link gives the complete anonymous file f its final name, unless Dedup
@@ -455,6 +500,11 @@ func (t *transfer) link(f *os.File, res *Result) error {
 	err := linkAnon(f, j.dirf, j.name)
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err != nil && b.c.Dedup {
+		// Not saved after all: the next attempt, or another file of the
+		// content, is not a duplicate of this one.
+		b.unsave(res.SHA256, j.path())
 	}
 	switch {
 	case errors.Is(err, fs.ErrExist):
@@ -608,12 +658,20 @@ func validator(sc *sidecar) string {
 
 // checkContentRange checks a 206 to "Range: bytes=start-": one range,
 // beginning at start, to the end of a known total that matches what the
-// sidecar recorded, in the same content coding. It returns the total.
+// sidecar recorded, in the same content coding, of the same version (an
+// ETag or Last-Modified it carries equals the one recorded: a server that
+// ignores If-Range may send a range of a newer one). It returns the total.
 func checkContentRange(resp *fetch.Response, start int64, sc *sidecar) (int64, bool) {
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
 		return 0, false
 	}
 	if resp.Header.Get("Content-Encoding") != sc.Encoding {
+		return 0, false
+	}
+	if etag := resp.Header.Get("Etag"); etag != "" && sc.ETag != "" && etag != sc.ETag {
+		return 0, false
+	}
+	if lm := resp.Header.Get("Last-Modified"); lm != "" && sc.LastModified != "" && lm != sc.LastModified {
 		return 0, false
 	}
 	first, last, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
