@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,7 @@ func newDemo(e *env) *cobra.Command {
 	}
 	fl := c.Flags()
 	fl.StringVarP(&f.dir, "dir", "d", defaultDownloadDir, "save the images into `DIR`")
-	fl.IntVar(&f.gallery, "gallery", 24, fmt.Sprintf("the gallery page's size: `N` images, 0 to %d", testserver.MaxGalleryImages))
+	fl.IntVar(&f.gallery, "gallery", 24, fmt.Sprintf("the gallery page /gallery/`N`.html, 0 to %d: N items of one to three images each, and the page's own (24: 49 images)", testserver.MaxGalleryImages))
 	fl.IntVarP(&f.jobs, "jobs", "j", 8, "download `N` files at once")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "show no progress (the summary is still printed)")
 	return c
@@ -91,6 +92,9 @@ func (e *env) demo(ctx context.Context, f *demoFlags) error {
 	results, err := e.downloadImages(ctx, page, imgs, im)
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if err != nil && !errors.Is(err, errSilentFailure) {
+		return err // nothing downloaded (-d names a file): no summary
 	}
 
 	kinds := map[parse.Kind]int{}

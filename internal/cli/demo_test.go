@@ -40,10 +40,15 @@ func TestDemo(t *testing.T) {
 			t.Errorf("left behind: %s", e.Name())
 		}
 	}
+	file := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	runStdinTests(t, []stdinTest{
 		{runTest{"-q", []string{"demo", "-q", "--gallery", "3", "-d", t.TempDir()}, ExitOK, contains("files   6 downloaded"), empty}, ""},
 		{runTest{"bad --gallery", []string{"demo", "--gallery", "-1"}, ExitUsage, empty, contains("--gallery -1: want 0 to")}, ""},
 		{runTest{"bad -j", []string{"demo", "-j", "0"}, ExitUsage, empty, contains("-j 0: want 1 or more")}, ""},
 		{runTest{"arguments", []string{"demo", "extra"}, ExitUsage, empty, contains("unknown command")}, ""},
+		{runTest{"-d names a file: no summary", []string{"demo", "-q", "-d", file}, ExitFailure, empty, contains("is not a directory")}, ""},
 	})
 }

@@ -145,7 +145,7 @@ func newDownload(e *env) *cobra.Command {
 	n := &f.net
 	fl.StringVarP(&n.user, "user", "u", "", "credentials `USER:PASSWORD` for the first URL's origin (Basic)")
 	fl.StringVar(&n.bearer, "oauth2-bearer", "", "send `TOKEN` as a Bearer token to the first URL's origin")
-	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...'")
+	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...' to the first URL's origin")
 	fl.StringVar(&n.cookieJar, "cookie-jar", "", "save the cookies to `FILE` after the transfers")
 	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h)")
 	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
@@ -332,7 +332,10 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	defer o.CloseIdleConnections()
-	sess, err := e.applyNet(&f.net, o, list[0].url, header, false)
+	// -H fields go with every request, as curl's; literal -b cookies, like
+	// -u's credentials, only to the first URL's origin.
+	cookies := http.Header{}
+	sess, err := e.applyNet(&f.net, o, list[0].url, cookies, false)
 	if err != nil {
 		return err
 	}
@@ -345,6 +348,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 	for i, l := range list {
 		reqs[i] = download.Request{URL: l.url, Dir: f.dir, Checksum: l.checksum}
 	}
+	originCookies(reqs, list[0].url, cookies.Values("Cookie"))
 	_, err = e.downloadAll(ctx, c, reqs, f.jsonOut, f.quiet)
 	if serr := sess.finish(e.stdout); serr != nil {
 		e.errorf("%v", serr)
@@ -414,7 +418,7 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 	results, _ := c.Do(ctx, reqs...)
 	pr.close()
 	if ctx.Err() != nil {
-		return results, ctx.Err()
+		return results, context.Cause(ctx) // grab images -m: its *fetch.TimeoutError
 	}
 	counts := map[download.Outcome]int{}
 	var total int64
@@ -447,6 +451,20 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 		return results, errSilentFailure
 	}
 	return results, nil
+}
+
+// originCookies gives the requests to target's origin the literal -b
+// cookies (none to another origin: a list may name other hosts).
+func originCookies(reqs []download.Request, target string, cookie []string) {
+	origin, err := originOf(target)
+	if len(cookie) == 0 || err != nil {
+		return
+	}
+	for i := range reqs {
+		if ro, err := originOf(reqs[i].URL); err == nil && ro == origin {
+			reqs[i].Header = http.Header{"Cookie": cookie}
+		}
+	}
 }
 
 // outcomeSummary lists the outcomes counted, in a fixed order: "3

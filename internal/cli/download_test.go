@@ -94,6 +94,26 @@ func TestDownloadCommand(t *testing.T) {
 	if es, _ := os.ReadDir(out("4")); len(es) != 0 {
 		t.Errorf("checksum mismatch left %d files", len(es))
 	}
+	// Literal -b cookies, like -u, go to the first URL's origin only; -H
+	// fields go to every URL, as curl's.
+	one, other := httptest.NewServer(testserver.New()), httptest.NewServer(testserver.New())
+	t.Cleanup(one.Close)
+	t.Cleanup(other.Close)
+	cdir := filepath.Join(dir, "cookies")
+	if code, _, stderr := runGrab(t, []string{"download", "-q", "-b", "sid=c00k1e", "-H", "X-Field: f1eld", "-d", cdir,
+		one.URL + "/anything/first", other.URL + "/anything/second"}, ""); code != ExitOK {
+		t.Fatalf("-b: exit %d, stderr %q", code, stderr)
+	}
+	for name, want := range map[string]bool{"first": true, "second": false} {
+		echo, err := os.ReadFile(filepath.Join(cdir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(echo, []byte("sid=c00k1e")); got != want || !bytes.Contains(echo, []byte("f1eld")) {
+			t.Errorf("%s: cookie sent %v, want %v; -H sent %v", name, got, want, bytes.Contains(echo, []byte("f1eld")))
+		}
+	}
+
 	// A rerun asks the server and keeps the current files.
 	runStdinTests(t, []stdinTest{{runTest: runTest{"rerun", []string{"download", "--json", "-d", out("1"), "-i", listFile}, ExitOK,
 		jsonHas(2, "not-modified", "skipped"), contains("1 not-modified, 1 skipped")}}})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"slices"
@@ -102,7 +103,12 @@ func newImages(e *env) *cobra.Command {
 		Short:   "List the images of a page: URL, file or - (parse_image.py)",
 		Long:    imagesLong,
 		Example: imagesExample,
-		Args:    cobra.RangeArgs(1, 2),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 || len(args) > 2 {
+				return usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", len(args))
+			}
+			return nil // two: --download's DIR and the TARGET, sorted out below
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.net.given(cmd.Flags())
 			target, err := e.downloadDirArg(cmd, args, &f.download)
@@ -138,11 +144,20 @@ const defaultDownloadDir = "DOWNLOAD"
 // DIR" the flag parser sees DIR as a second argument: it is --download's
 // when --download was given without "=".
 func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (string, error) {
+	bare := cmd.Flags().Changed("download") && *dir == defaultDownloadDir
 	if len(args) == 1 {
-		return args[0], nil
+		// "grab images --download out" reads out as the page; when there
+		// is no such file, the page was more likely forgotten.
+		a := args[0]
+		if bare && a != "-" && !strings.Contains(a, "://") && slices.Index(e.args, a) == slices.Index(e.args, "--download")+1 {
+			if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
+				return "", usageErrorf("%q after --download is no page to read (no such file): for a directory, give the page too, as in 'grab images --download %s URL'", a, a)
+			}
+		}
+		return a, nil
 	}
-	if !cmd.Flags().Changed("download") || *dir != defaultDownloadDir {
-		return "", usageErrorf("want one TARGET, got %d arguments", len(args))
+	if !bare {
+		return "", usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", len(args))
 	}
 	// The flag parser keeps positional arguments in order; a bare
 	// --download takes the one right after it.
@@ -164,6 +179,13 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
 	if f.download != "" && f.jobs < 1 {
 		return usageErrorf("-j %d: want 1 or more", f.jobs)
+	}
+	if d := time.Duration(f.timeout); d > 0 && f.download != "" {
+		// "In all": the page and the images together, not each request
+		// (an Opener's total timeout would restart with every attempt).
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &fetch.TimeoutError{Phase: "total", Limit: d})
+		defer cancel()
 	}
 	defer f.done(e)
 	imgs, err := e.pageImages(ctx, target, f)
@@ -210,15 +232,8 @@ func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Im
 		}
 		return nil, nil
 	}
-	origin, _ := originOf(target)
 	reqs := download.Into(f.download, urls...)
-	if cookie := header.Values("Cookie"); len(cookie) > 0 {
-		for i := range reqs {
-			if ro, err := originOf(reqs[i].URL); err == nil && ro == origin {
-				reqs[i].Header = http.Header{"Cookie": cookie}
-			}
-		}
-	}
+	originCookies(reqs, target, header.Values("Cookie"))
 	return e.downloadAll(ctx, &download.Client{Opener: o, Concurrency: f.jobs}, reqs, f.json, f.quiet)
 }
 
@@ -231,8 +246,11 @@ func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.H
 	}
 	o := &fetch.Opener{
 		UserAgent:      cmp.Or(f.userAgent, userAgent()),
-		Timeouts:       fetch.Timeouts{Total: time.Duration(f.timeout)},
 		ReadBufferSize: download.ReadBufferSize,
+	}
+	if f.download == "" {
+		// With --download, -m is the images' deadline too (images).
+		o.Timeouts.Total = time.Duration(f.timeout)
 	}
 	if f.insecure {
 		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -102,8 +106,8 @@ func TestImages(t *testing.T) {
 			contains(`grab: --kinds: unknown image kind "pics"`)}, ""},
 		{runTest{"bad --page-url", []string{"images", "--page-url", "gallery.html", "-"}, ExitUsage, empty, contains("--page-url", "absolute")}, ""},
 		{runTest{"other scheme", []string{"images", "ftp://example.com/"}, ExitUsage, empty, contains("want an http, https or file: URL")}, ""},
-		{runTest{"no target", []string{"images"}, ExitUsage, empty, contains("accepts between 1 and 2 arg(s)")}, ""},
-		{runTest{"two targets", []string{"images", base + "/gallery/24.html", base + "/gallery/3.html"}, ExitUsage, empty, contains("want one TARGET, got 2 arguments")}, ""},
+		{runTest{"no target", []string{"images"}, ExitUsage, empty, contains("want one TARGET", "got 0 arguments")}, ""},
+		{runTest{"two targets", []string{"images", base + "/gallery/24.html", base + "/gallery/3.html"}, ExitUsage, empty, contains("want one TARGET", "got 2 arguments")}, ""},
 	}
 	runStdinTests(t, tests)
 }
@@ -181,6 +185,30 @@ func TestImagesDownload(t *testing.T) {
 	code, _, stderr = runGrab(t, []string{"images", "--download", dir, srv.URL + "/hello"}, "")
 	if code != ExitOK || !strings.Contains(stderr, "no image to download") {
 		t.Errorf("no images: exit %d, stderr %q", code, stderr)
+	}
+	runStdinTests(t, []stdinTest{
+		{runTest: runTest{"three arguments", []string{"images", page, "a", "b"}, ExitUsage, empty, contains("want one TARGET", "got 3 arguments")}},
+		{runTest: runTest{"--download DIR without a page", []string{"images", "--download", "no-such-out"}, ExitUsage, empty,
+			contains(`"no-such-out" after --download is no page to read`)}},
+	})
+}
+
+// TestImagesDownloadTimeout: -m bounds the page and its images together, not
+// each request: an image that takes 1.5 s fails under -m 1 rather than
+// finishing on a retry that gets a second of its own.
+func TestImagesDownloadTimeout(t *testing.T) {
+	dl := testkit.DownloadServer(t)
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<img src="%s/dl/150000/slow.png?rate=100000">`, dl)
+	}))
+	t.Cleanup(page.Close)
+	dir := t.TempDir()
+	code, _, stderr := runGrab(t, []string{"images", "-q", "-m", "1", "--download", dir, page.URL}, "")
+	if code != ExitFailure || !strings.Contains(stderr, "total timeout (1s)") {
+		t.Fatalf("exit %d, stderr %q; want 1 and the total timeout", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "slow.png")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("slow.png saved (%v): the timeout did not hold for the images", err)
 	}
 }
 
