@@ -67,7 +67,10 @@ func Normalize(raw string) (*url.URL, error) {
 	}
 	u.Host = hp
 	u.Fragment, u.RawFragment = "", ""
-	p := normEscapes(removeDots(u.EscapedPath()))
+	// Escapes first, so that an escaped dot segment ("%2e%2e") is removed
+	// too: left in, it would pass the scope and robots.txt checks made on
+	// this path and be resolved by the server (HOSTILE.md M2).
+	p := removeDots(normEscapes(u.EscapedPath()))
 	if p == "" {
 		p = "/"
 	}

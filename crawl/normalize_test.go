@@ -20,6 +20,9 @@ func TestNormalize(t *testing.T) {
 		{"  http://h/\tx\n", "http://h/x"},
 		{"http://straße.de/", "http://xn--strae-oqa.de/"},
 		{"http://[::1]:80/", "http://[::1]/"},
+		{"http://h/docs/%2e%2e/private/x", "http://h/private/x"},
+		{"http://h/docs/%2E%2e/%2e/x", "http://h/x"},
+		{"http://h/a/.%2E/b", "http://h/b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
