@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -224,6 +225,51 @@ func TestInterruptResumes(t *testing.T) {
 	}
 	b.Release()
 	d.check(t, 1)
+}
+
+// TestInterruptTruncatedResumes: a run that limits.max_items cut short and
+// that is then interrupted resumes still cut short: the item past the cap
+// is not called gone (and forgotten), and the run is partial, as it would
+// have been uninterrupted.
+func TestInterruptTruncatedResumes(t *testing.T) {
+	s := newSite(t)
+	for _, p := range []string{"a", "b", "c", "d"} {
+		s.Set("/img/"+p+".png", "image/png", []byte("\x89PNG\r\n\x1a\n"+p), 0)
+	}
+	s.page("/p/1.html", 0, []string{"/img/a.png"}, nil)
+	s.page("/p/2.html", 0, []string{"/img/c.png", "/img/d.png"}, nil)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf(`
+name: capped
+targets: {urls: [%[1]s/p/1.html, %[1]s/p/2.html]}
+extract: {images: true}
+download: {dir: files, concurrency: 1}
+limits: {max_items: 5, concurrency: 1}
+`, s.URL))
+	if rep, err := runner(t).Run(t.Context(), j); err != nil || rep.Run.Status != jobs.OK {
+		t.Fatalf("run 1: %v, %v", rep.Run.Status, err)
+	}
+	// Six items now: the last found (d) is past the cap.
+	s.page("/p/1.html", 0, []string{"/img/a.png", "/img/b.png"}, nil)
+	b := s.Block("/img/c.png")
+	ctx, cancel := contextWithCancel(t)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := runner(t).Run(ctx, j)
+		errc <- err
+	}()
+	waitArrived(t, b)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("run 2: %v, want it interrupted", err)
+	}
+	b.Release()
+	rep, err := runner(t).Run(t.Context(), j)
+	if err != nil || rep.Run.Status != jobs.Partial || !rep.Run.Truncated {
+		t.Fatalf("resumed run: %v (truncated %v), %v; want partial and truncated", rep.Run.Status, rep.Run.Truncated, err)
+	}
+	if st := statuses(rep, s.URL)["image /img/d.png"]; st == jobs.Gone {
+		t.Errorf("d.png, cut by max_items only, is reported %s", st)
+	}
 }
 
 // TestCorruptState damages the state file (HOSTILE.md Q4): the backup of

@@ -285,6 +285,9 @@ func (e *engine) load() error {
 			return err
 		}
 		rb := tx.Bucket(runBucketName(e.seq))
+		// Cut short by max_items before an interruption: the items never
+		// looked at are not gone (finish).
+		e.truncated = rb.Get(keyTruncated) != nil
 		for _, name := range [][]byte{bucketDone, bucketQueue} {
 			err := rb.Bucket(name).ForEach(func(k, v []byte) error {
 				var d struct {
@@ -464,6 +467,9 @@ func (e *engine) do(ctx context.Context, t task) error {
 				if e.count >= e.j.maxItems() {
 					e.truncated = true
 					e.mu.Unlock()
+					if err := rb.Put(keyTruncated, []byte{1}); err != nil {
+						return err
+					}
 					continue
 				}
 				e.count++

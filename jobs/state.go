@@ -35,6 +35,9 @@ var (
 	bucketRuns  = []byte("runs")  // run history, by sequence number
 	bucketDone  = []byte("done")  // in a run's bucket: the items done
 	bucketQueue = []byte("queue") // in a run's bucket: the items to do
+	// keyTruncated, in a run's bucket, records that limits.max_items cut
+	// the run short, so that a resumed run still knows it.
+	keyTruncated = []byte("truncated")
 
 	keyVersion = []byte("version")
 	keyJob     = []byte("job")
