@@ -700,6 +700,12 @@ func (c *Conn) EndHeaders() error {
 func (c *Conn) endHeaders(check bool) error {
 	if check {
 		if err := validFraming(c.cls, c.tes); err != nil {
+			if c.bw.Buffered() < c.headBytes {
+				// Part of the head has gone out (a long head is sent in
+				// pieces): it cannot be taken back, and the next request
+				// would be read as its rest.
+				return c.fail(err)
+			}
 			c.state = stIdle
 			c.bw.Reset(deadlineWriter{c})
 			return err

@@ -517,6 +517,33 @@ func TestRefusedStepwiseLongHead(t *testing.T) {
 	}
 }
 
+// TestRefusedFramingAfterLongHead: EndHeaders refuses two Content-Lengths;
+// when part of a long head has gone out by then, the connection is closed
+// rather than left idle, where the next request would be read as the rest
+// of the refused one (A4, E3).
+func TestRefusedFramingAfterLongHead(t *testing.T) {
+	for _, size := range []int{100, 40 << 10} { // all buffered; partly sent
+		rec := new(wireLog)
+		c := pipeConn(t, okPipeServer(rec))
+		if err := c.PutRequest("POST", "/refused"); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []Field{{"X-Big", strings.Repeat("a", size)}, {"Content-Length", "1"}, {"Content-Length", "2"}} {
+			if err := c.PutHeader(f.Name, f.Value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.EndHeaders(); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("%d bytes: EndHeaders = %v, want ErrInvalid", size, err)
+		}
+		err := c.Request("GET", "/next", nil, Header{})
+		if sent := size > 32<<10; sent != errors.Is(err, ErrClosed) {
+			t.Errorf("%d bytes: next Request = %v; want ErrClosed only when part of the head had gone out", size, err)
+		}
+		c.Close()
+	}
+}
+
 // TestTargetPercentCRLF: a percent-encoded CRLF is a valid target and goes
 // out as written, not decoded (A1).
 func TestTargetPercentCRLF(t *testing.T) {
