@@ -48,7 +48,11 @@
 // in an unknown state, is [ErrClosed]: Conn never reconnects or retries by
 // itself. [Transport] is an http.RoundTripper over Conn with a pool of idle
 // connections per host, so an http.Client (and grab's fetch) can run on
-// this layer.
+// this layer. A request sent on a pooled connection the server then closes
+// without an answer is sent again only when the server cannot have acted
+// on it, as net/http decides: an idempotent method (or an Idempotency-Key),
+// or a head that had not all gone out; a POST first peeks at a pooled
+// connection's socket and passes over one the server has closed.
 //
 // Each Response carries the Timings of its exchange: DNS, connect, TLS,
 // head written, body written, first byte, done.

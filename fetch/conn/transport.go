@@ -188,7 +188,13 @@ func (d tunnelDialer) DialContext(ctx context.Context, network, addr string) (ne
 // connection goes back to the pool when the body has been read to its end.
 // A request that fails on a reused connection before any response byte
 // arrived (the server closed it while idle) is sent once more on a new
-// connection when it is replayable: no body, or a GetBody. Of the
+// connection when it can be replayed (no body, or a GetBody) and the
+// server cannot have acted on it: an idempotent request (GET, HEAD,
+// OPTIONS, TRACE, or one with an Idempotency-Key field, as net/http), or
+// one whose head had not all gone out. A request that is not idempotent
+// takes a pooled connection only once a peek at its socket finds it still
+// open, so that the usual case, a connection the server closed while it
+// was idle, is left for a new one rather than failing. Of the
 // httptrace.ClientTrace hooks in req's context, GotConn is called.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r, err := t.route(req)
@@ -196,8 +202,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	safe := idempotent(req)
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.get(req.Context(), r)
+		c, reused, err := t.get(req.Context(), r, !safe)
 		if err != nil {
 			closeBody(req)
 			return nil, err
@@ -211,7 +218,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		if !reused || attempt > 0 || !replayable(req) || c.timings == nil || !c.timings.firstByteSeen.IsZero() || req.Context().Err() != nil {
+		if !reused || attempt > 0 || !replayable(req) || c.timings == nil || !c.timings.firstByteSeen.IsZero() || req.Context().Err() != nil ||
+			!safe && !c.timings.HeadWritten.IsZero() {
 			closeBody(req)
 			return nil, err
 		}
@@ -235,6 +243,16 @@ func closeBody(req *http.Request) {
 
 func replayable(req *http.Request) bool {
 	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// idempotent reports whether sending req twice does what sending it once
+// does, as net/http decides it may retry one.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
 }
 
 // exchange sends req on c and wraps the response.
@@ -342,8 +360,9 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 // neverStarted is the stop function of a watch never set up.
 func neverStarted() bool { return true }
 
-// get returns an idle connection for the route or dials one.
-func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
+// get returns an idle connection for the route, or dials one; with check,
+// an idle one the server has closed is passed over (RoundTrip).
+func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, error) {
 	key := r.key
 	t.mu.Lock()
 	for list := t.idle[key]; len(list) > 0; list = t.idle[key] {
@@ -354,6 +373,11 @@ func (t *Transport) get(ctx context.Context, r route) (*Conn, bool, error) {
 			continue
 		}
 		t.mu.Unlock()
+		if check && (ic.c.br.Buffered() > 0 || peerClosed(ic.c.nc)) {
+			ic.c.Close()
+			t.mu.Lock()
+			continue
+		}
 		return ic.c, true, nil
 	}
 	t.mu.Unlock()

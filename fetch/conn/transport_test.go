@@ -1,12 +1,14 @@
 package conn
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -14,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,17 +261,85 @@ func TestTransportStaleRetry(t *testing.T) {
 			t.Errorf("%d connections, want 2", n)
 		}
 	})
-	t.Run("POST without GetBody is not replayed", func(t *testing.T) {
-		client, url, _ := setup(t)
+	t.Run("POST without GetBody", func(t *testing.T) {
+		// Nothing to replay: the closed connection is passed over before
+		// the request is sent (a peek at its socket).
+		client, url, conns := setup(t)
 		req, _ := http.NewRequestWithContext(t.Context(), "POST", url, io.NopCloser(strings.NewReader("payload")))
 		req.ContentLength = 7
 		resp, err := client.Do(req)
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			t.Fatalf("POST without GetBody on a stale connection = %s %q, want an error", resp.Status, b)
+		if err != nil {
+			t.Fatalf("POST without GetBody after the server closed the idle connection: %v", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "POST payload" || conns() != 2 {
+			t.Errorf("POST = %q on %d connections, want it on a second one", b, conns())
 		}
 	})
+}
+
+// TestTransportNoReplayAfterSent: a server that reads a request on a reused
+// connection and closes it without an answer may have acted on it: a GET is
+// sent again, a POST (replayable all the same) is not, unless it carries an
+// Idempotency-Key (G7).
+func TestTransportNoReplayAfterSent(t *testing.T) {
+	for _, tc := range []struct {
+		method, key string
+		replayed    bool
+	}{
+		{"GET", "", true},
+		{"POST", "", false},
+		{"POST", "k-1", true},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got atomic.Int32 // requests of tc.method read
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				nc, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				br := bufio.NewReader(nc)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						break
+					}
+					io.Copy(io.Discard, req.Body)
+					if req.URL.Path == "/act" && got.Add(1) == 1 {
+						break // acted on, then the connection drops
+					}
+					io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+				nc.Close()
+			}
+		}()
+		tr := &Transport{}
+		client := &http.Client{Transport: tr}
+		url := "http://" + ln.Addr().String()
+		get(t, client, url+"/warm")
+		req, _ := http.NewRequestWithContext(t.Context(), tc.method, url+"/act", strings.NewReader("amount=100"))
+		if tc.key != "" {
+			req.Header.Set("Idempotency-Key", tc.key)
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if n := got.Load(); (n == 2) != tc.replayed || (err == nil) != tc.replayed {
+			t.Errorf("%s (key %q): the server read it %d times, error %v; want replayed %v", tc.method, tc.key, n, err, tc.replayed)
+		}
+		tr.CloseIdleConnections()
+		ln.Close()
+		<-done
+	}
 }
 
 // TestTransportBrokenNotReused: after an error mid-body, the next request
