@@ -418,7 +418,9 @@ func Unsplit(r SplitResult) string { return unsplit(r, "") }
 func unsplit(r SplitResult, params string) string {
 	path := r.Path
 	netloc := r.Netloc != "" || (r.Scheme != "" && usesNetloc[r.Scheme] && !strings.HasPrefix(path, "//"))
-	slash := netloc && path != "" && path[0] != '/'
+	// CPython tests path and params joined ("p;x", or ";x" for no path):
+	// a netloc is followed by "/" unless that starts with one.
+	slash := netloc && (path != "" && path[0] != '/' || path == "" && params != "")
 	if !netloc && r.Scheme == "" && r.Query == "" && r.Fragment == "" && params == "" {
 		return path
 	}

@@ -503,6 +503,34 @@ func TestDefrag(t *testing.T) {
 	}
 }
 
+// TestUnparseParams: params after an empty path are preceded by "/" when
+// there is a netloc, as CPython 3.11 tests the path and params joined
+// (urlunparse(("http", "a", "", "p", "", "")) == "http://a/;p").
+func TestUnparseParams(t *testing.T) {
+	tests := []struct {
+		in   ParseResult
+		want string
+	}{
+		{ParseResult{Scheme: "http", Netloc: "a", Params: "p"}, "http://a/;p"},
+		{ParseResult{Netloc: "h", Params: ";"}, "//h/;;"},
+		{ParseResult{Scheme: "http", Params: "p"}, "http:///;p"},
+		{ParseResult{Params: "p"}, ";p"},
+		{ParseResult{Scheme: "http", Netloc: "a", Path: "x", Params: "p"}, "http://a/x;p"},
+		{ParseResult{Scheme: "http", Netloc: "a"}, "http://a"},
+	}
+	for _, tt := range tests {
+		if got := Unparse(tt.in); got != tt.want {
+			t.Errorf("Unparse(%#v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if u, f, err := Defrag("http:;p#f"); u != "http:///;p" || f != "f" || err != nil {
+		t.Errorf("Defrag(%q) = %q, %q, %v, want %q, %q", "http:;p#f", u, f, err, "http:///;p", "f")
+	}
+	if got, err := Join("http:;p", "?q"); got != "http:///;p?q" || err != nil {
+		t.Errorf("Join(%q, %q) = %q, %v, want %q", "http:;p", "?q", got, err, "http:///;p?q")
+	}
+}
+
 func TestUnquoteBytes(t *testing.T) {
 	// Expected values from CPython 3.11's urllib.parse.unquote_to_bytes.
 	tests := []struct{ in, want string }{
