@@ -304,8 +304,13 @@ func (s *schedule) next(t time.Time) time.Time {
 		return next
 	}
 	t = t.In(next.Location())
-	if sameDay(t, next) && clockOf(next) <= clockOf(t) {
-		return s.next(next) // the wall clock went back within the day: a repeat
+	for sameDay(t, next) && clockOf(next) <= clockOf(t) {
+		// The wall clock went back within the day: a repeat of a slot t
+		// has passed, measured against t itself (a schedule more often
+		// than hourly repeats several).
+		if next = s.cron.Next(next); next.IsZero() {
+			return next
+		}
 	}
 	// A day between t and next whose slot fell in a gap, which the
 	// expression's parser skips.

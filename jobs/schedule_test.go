@@ -246,6 +246,9 @@ func TestScheduleDST(t *testing.T) {
 		// Hourly across the fall-back: 01:00 happens twice and runs once.
 		{"hourly fall back", "0 * * * *", time.Date(2025, 11, 2, 4, 30, 0, 0, time.UTC), 0,
 			[]string{"2025-11-02 01:00 EDT", "2025-11-02 02:00 EST", "2025-11-02 03:00 EST"}},
+		// Every 30 minutes: 01:00 and 01:30 both happen twice, each runs once.
+		{"half-hourly fall back", "*/30 * * * *", time.Date(2025, 11, 2, 4, 45, 0, 0, time.UTC), 0,
+			[]string{"2025-11-02 01:00 EDT", "2025-11-02 01:30 EDT", "2025-11-02 02:00 EST", "2025-11-02 02:30 EST", "2025-11-02 03:00 EST", "2025-11-02 03:30 EST"}},
 		{"leap day", "0 12 29 2 *", time.Date(2028, 2, 27, 0, 0, 0, 0, time.UTC), 3,
 			[]string{"2028-02-29 12:00 EST"}},
 	}
