@@ -107,7 +107,8 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	}
 	if t := j.Timeouts.Run; t > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(t))
+		ctx, cancel = context.WithTimeoutCause(ctx, time.Duration(t),
+			fmt.Errorf("jobs: %s reached timeouts.run (%v): %w", j.Name, time.Duration(t), context.DeadlineExceeded))
 		defer cancel()
 	}
 	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log}
@@ -136,6 +137,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	}
 	werr := e.work(ctx)
 	if werr != nil && ctx.Err() != nil {
+		werr = context.Cause(ctx) // timeouts.run names itself
 		run, err := e.interrupt(werr)
 		rep.Run = run
 		log.Warn("run interrupted; the next run resumes it", "err", werr)

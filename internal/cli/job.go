@@ -164,6 +164,8 @@ Exit status:
 			if err != nil {
 				if rep != nil && rep.Run.Status == jobs.Interrupted {
 					e.errorf("%s %s interrupted after %s; the next run resumes it", j.Name, rep.Run.ID(), counts(rep.Run.Counts))
+					// timeouts.run (a signal is reported as one by Run)
+					return &exitError{code: ExitInterrupted, err: err}
 				}
 				return err
 			}

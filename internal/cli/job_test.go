@@ -150,6 +150,15 @@ func TestJobRunOutcomes(t *testing.T) {
 	gate.Release()
 	code, stdout, stderr = runJob(t, t.Context(), "job", "run", path)
 	runTest{name: "resumed", code: ExitOK, stdout: empty, stderr: contains("run-000004 ok: ")}.verify(t, code, stdout, stderr)
+
+	// timeouts.run interrupts a run as a signal does (130), and says so.
+	gate = c.Block("/b.html")
+	defer gate.Release()
+	slow := filepath.Join(t.TempDir(), "slow.yaml")
+	os.WriteFile(slow, []byte(fmt.Sprintf("name: slow\ntargets: {urls: [%s/b.html]}\ntimeouts: {run: 300ms}\n", srv.URL)), 0o644)
+	code, stdout, stderr = runJob(t, t.Context(), "job", "run", slow)
+	runTest{name: "timeouts.run", code: ExitInterrupted, stdout: empty,
+		stderr: contains("run-000001 interrupted after ", "grab: jobs: slow reached timeouts.run (300ms)")}.verify(t, code, stdout, stderr)
 }
 
 func TestJobSchedule(t *testing.T) {
