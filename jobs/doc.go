@@ -39,8 +39,10 @@
 // queue kept in the state file:
 //
 //   - a page is fetched with If-None-Match and If-Modified-Since from the
-//     validators the last run stored. 304 makes it unchanged, and the items
-//     it gave last time are queued again; otherwise its SHA-256 tells new,
+//     validators the last run stored (without them when the job file's
+//     extract changed since, so that the page is read under the new one).
+//     304 makes it unchanged, and the items it gave last time are queued
+//     again; otherwise its SHA-256 tells new,
 //     changed or unchanged (servers without validators are still compared by
 //     content), and its items are taken with the parse package: images
 //     (parse's default kinds), links (<a href>, <area href>) and named fields

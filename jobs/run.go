@@ -111,7 +111,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 			fmt.Errorf("jobs: %s reached timeouts.run (%v): %w", j.Name, time.Duration(t), context.DeadlineExceeded))
 		defer cancel()
 	}
-	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log}
+	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log, extract: extractKey(j.Extract)}
 	if j.Download != nil {
 		// download wants 304 and 404 as errors, and retries by itself.
 		do, err := j.opener(r.Base, r.Getenv)
@@ -256,6 +256,7 @@ type engine struct {
 	log *slog.Logger
 
 	seenValidators *validatorLog
+	extract        string // extractKey of the job's extract
 
 	mu        sync.Mutex
 	baseline  map[string]*itemState // the last finished run's items
@@ -489,6 +490,14 @@ func (e *engine) do(ctx context.Context, t task) error {
 	})
 }
 
+// extractKey names what x takes from a page (a SHA-256 of it, short): a
+// page read under another extract is read again whole.
+func extractKey(x Extract) string {
+	b, _ := json.Marshal(x) // map keys sorted: the same x, the same key
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
 // conditional returns a GET for u carrying the validators of s.
 func conditional(u string, s *itemState) *fetch.Request {
 	req := &fetch.Request{URL: u, Header: http.Header{}}
@@ -518,7 +527,13 @@ func carry(out outcome, base *itemState) outcome {
 
 // page fetches a target page conditionally, hashes it and takes its items.
 func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
-	resp, err := e.o.Open(ctx, conditional(t.URL, base))
+	req := conditional(t.URL, base)
+	if base != nil && base.Extract != e.extract {
+		// The job's extract changed since the page was read: a 304 would
+		// give back the children the old one took.
+		req = conditional(t.URL, nil)
+	}
+	resp, err := e.o.Open(ctx, req)
 	if err != nil {
 		return carry(failed(t, 0, err), base)
 	}
@@ -545,7 +560,7 @@ func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
 	s := &itemState{
 		Kind: KindPage, URL: t.URL,
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
-		Hash: hex.EncodeToString(sum[:]), Size: int64(len(body)),
+		Hash: hex.EncodeToString(sum[:]), Size: int64(len(body)), Extract: e.extract,
 	}
 	it.SHA256, it.Size = s.Hash, s.Size
 	it.Status = classify(base, s.Hash)

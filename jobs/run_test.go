@@ -405,6 +405,32 @@ extract:
 	}
 }
 
+// TestRunExtractChange: a page read under another extract is read again
+// whole, not asked with its validators: a 304 would give back what the old
+// extract took (links enabled in the job file would never be seen).
+func TestRunExtractChange(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, []string{"/img/a.png"}, []string{"/x.html"})
+	s.Set("/img/a.png", "image/png", []byte("\x89PNG\r\n\x1a\na"), 0)
+	dir := t.TempDir()
+	spec := "name: ex\ntargets: {urls: [%s/p.html]}\nextract: {images: true%s}\n"
+	r := runner(t)
+	for run, tc := range []struct {
+		extract string
+		want    map[string]jobs.Status
+	}{
+		{"", map[string]jobs.Status{"page /p.html": jobs.New, "image /img/a.png": jobs.New}},
+		{", links: true", map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged, "link /x.html": jobs.New}},
+		{", links: true", map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged, "link /x.html": jobs.Unchanged}},
+	} {
+		rep, err := r.Run(t.Context(), jobFile(t, dir, fmt.Sprintf(spec, s.URL, tc.extract)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatuses(t, run+1, rep, s.URL, tc.want)
+	}
+}
+
 // TestRunStateLost: with the state file gone but the downloaded files
 // still there, download's own If-Modified-Since gets a 304, and the item
 // is taken from its file as new, not failed.

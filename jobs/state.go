@@ -56,6 +56,7 @@ type itemState struct {
 	Size         int64          `json:"size,omitempty"`
 	File         string         `json:"file,omitempty"`
 	Children     []string       `json:"children,omitempty"` // keys of a page's items
+	Extract      string         `json:"extract,omitempty"`  // a page's: extractKey of the job's extract when it was read
 	Fields       map[string]any `json:"fields,omitempty"`   // a record's values
 	Run          uint64         `json:"run"`                // the last run that saw it
 }
