@@ -97,9 +97,13 @@ func decoder(coding string, r io.Reader) (io.Reader, error) {
 		// RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
 		br := bufio.NewReader(r)
 		if h, err := br.Peek(2); err == nil && h[0]&0x0f == 8 && (uint16(h[0])<<8|uint16(h[1]))%31 == 0 {
-			return zlib.NewReader(br)
+			z, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, err
+			}
+			return &deflateEnd{z, br}, nil
 		}
-		return flate.NewReader(br), nil
+		return &deflateEnd{flate.NewReader(br), br}, nil
 	case "br":
 		return brotli.NewReader(r), nil
 	case "zstd":
@@ -110,6 +114,23 @@ func decoder(coding string, r io.Reader) (io.Reader, error) {
 		return zstdCloser{z}, nil
 	}
 	return nil, fmt.Errorf("unsupported content coding %q", coding)
+}
+
+// deflateEnd refuses bytes after a deflate stream's end, as gzip, br and
+// zstd's readers do (flate and zlib stop reading at the end).
+type deflateEnd struct {
+	io.ReadCloser
+	br *bufio.Reader // under the decoder
+}
+
+func (d *deflateEnd) Read(p []byte) (int, error) {
+	n, err := d.ReadCloser.Read(p)
+	if err == io.EOF {
+		if _, perr := d.br.Peek(1); perr == nil {
+			return n, errors.New("deflate: data after the end of the stream")
+		}
+	}
+	return n, err
 }
 
 type zstdCloser struct{ *zstd.Decoder }

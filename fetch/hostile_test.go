@@ -2,6 +2,8 @@ package fetch_test
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/zlib"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,7 +12,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -226,6 +230,43 @@ func TestDecoding(t *testing.T) {
 			t.Errorf("DisableCompression: %v %v", resp.Decoded, resp.Header)
 		}
 	})
+}
+
+// TestDeflateTrailingGarbage (F5): bytes after a deflate stream's end, zlib
+// wrapped or raw, are an error, as after a gzip member; the stream alone
+// decodes.
+func TestDeflateTrailingGarbage(t *testing.T) {
+	var zb, fb bytes.Buffer
+	zw := zlib.NewWriter(&zb)
+	io.WriteString(zw, "hello")
+	zw.Close()
+	fw, _ := flate.NewWriter(&fb, flate.DefaultCompression)
+	io.WriteString(fw, "hello")
+	fw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := zb.Bytes()
+		if r.URL.Query().Has("raw") {
+			body = fb.Bytes()
+		}
+		if r.URL.Query().Has("garbage") {
+			body = append(slices.Clip(body), "garbage"...)
+		}
+		w.Header().Set("Content-Encoding", "deflate")
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	o := new(fetch.Opener)
+	t.Cleanup(o.CloseIdleConnections)
+	for _, q := range []string{"", "raw", "garbage", "raw&garbage"} {
+		resp, err := o.Open(t.Context(), srv.URL+"/?"+q)
+		var body []byte
+		if err == nil {
+			body, err = resp.Bytes()
+		}
+		if bad := strings.Contains(q, "garbage"); bad != errors.Is(err, fetch.ErrBadEncoding) || !bad && string(body) != "hello" {
+			t.Errorf("?%s: %q, %v; want ErrBadEncoding %v", q, body, err, bad)
+		}
+	}
 }
 
 // HOSTILE.md G1, G2, G9 and the total timeout: each names its phase.
