@@ -68,10 +68,17 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), tr.hooks()))
 	}
 	if x.headerTimeout > 0 {
-		b.arm(x.headerTimeout)
+		if req.Body == nil || req.Body == http.NoBody {
+			b.arm(x.headerTimeout)
+		} else {
+			// The wait for the head starts once the request has gone out,
+			// as net/http's ResponseHeaderTimeout: an upload takes the
+			// time it takes.
+			req = sentAt(req, b)
+		}
 	}
 	resp, err := x.base.RoundTrip(req)
-	if !b.disarm() && err == nil {
+	if !b.answer() && err == nil {
 		// The timer fired as the response arrived: the request is cancelled.
 		resp.Body.Close()
 		resp, err = nil, context.Cause(b.ctx)
@@ -147,14 +154,58 @@ type exchangeBody struct {
 	mu      sync.Mutex   // guards w, armed, fired, done: Close may race a Read and the timer
 	w       *watch
 	armed   bool
-	done    bool // released: the timer is not used again
-	fired   bool // the timer's function may be running: never reuse it
-	phase   atomic.Int32
-	timings *Timings // set when fetch records them (not fetch/conn): set Done
-	t       Timings  // fetch's record without Trace
-	got     int64
-	want    int64
-	once    sync.Once
+	// answered: the response head arrived (or the exchange failed) before
+	// the request's body ended, which then starts no timer
+	answered bool
+	done     bool // released: the timer is not used again
+	fired    bool // the timer's function may be running: never reuse it
+	phase    atomic.Int32
+	timings  *Timings // set when fetch records them (not fetch/conn): set Done
+	t        Timings  // fetch's record without Trace
+	got      int64
+	want     int64
+	once     sync.Once
+}
+
+// sentAt returns a copy of req whose body, and those GetBody makes for a
+// replay, start b's response-header timer when the transport has read them
+// to their end (or to the declared length).
+func sentAt(req *http.Request, b *exchangeBody) *http.Request {
+	r := *req
+	left := req.ContentLength
+	if left <= 0 {
+		left = -1 // unknown: to the end
+	}
+	r.Body = &sentBody{ReadCloser: req.Body, b: b, left: left}
+	if get := req.GetBody; get != nil {
+		r.GetBody = func() (io.ReadCloser, error) {
+			rc, err := get()
+			if err != nil {
+				return nil, err
+			}
+			return &sentBody{ReadCloser: rc, b: b, left: left}, nil
+		}
+	}
+	return &r
+}
+
+// sentBody starts the response-header timer at the request body's end.
+type sentBody struct {
+	io.ReadCloser
+	b    *exchangeBody
+	left int64 // bytes to the declared length; -1: to the end
+	once sync.Once
+}
+
+func (s *sentBody) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	if s.left > 0 {
+		s.left -= int64(min(int64(n), s.left))
+	}
+	if err == io.EOF || s.left == 0 {
+		s.once.Do(s.b.armHead)
+	}
+	return n, err
 }
 
 // alarm runs when the timer fires: in the head phase the response head
@@ -186,6 +237,10 @@ func (b *exchangeBody) alarm() {
 func (b *exchangeBody) arm(d time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.armLocked(d)
+}
+
+func (b *exchangeBody) armLocked(d time.Duration) {
 	if b.done || b.fired {
 		return
 	}
@@ -201,6 +256,25 @@ func (b *exchangeBody) arm(d time.Duration) {
 	}
 	b.armed = true
 	b.w.t.Reset(d)
+}
+
+// armHead starts the response-header timer, unless the answer is in.
+func (b *exchangeBody) armHead() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.answered {
+		b.armLocked(b.header)
+	}
+}
+
+// answer stops the timer as the answer arrives (or the exchange fails) and
+// reports whether it had not run out; a request body ending later starts
+// it no more.
+func (b *exchangeBody) answer() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.answered = true
+	return b.disarmLocked()
 }
 
 // disarm stops the timer and reports whether it had not run out.

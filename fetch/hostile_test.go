@@ -320,6 +320,21 @@ func TestTimeouts(t *testing.T) {
 		if _, err := resp.Bytes(); err != nil {
 			t.Errorf("reader pausing between Reads: %v", err)
 		}
+		// An upload slower than the head timeout is not one: the wait for
+		// the head starts once the request has gone out (a streamed body
+		// of unknown length, and one of a declared length), and then runs.
+		for _, length := range []int64{0, 60} {
+			resp, err = o.Open(t.Context(), &fetch.Request{URL: w.urls["a"] + "/put", Method: "PUT", Body: &paced{n: 6, every: short / 2}, ContentLength: length})
+			if err != nil {
+				t.Errorf("upload of %v (length %d) with a %v head timeout: %v", 3*short, length, short, err)
+				continue
+			}
+			resp.Close()
+		}
+		_, err = o.Open(t.Context(), &fetch.Request{URL: w.urls["a"] + "/delay/3", Method: "POST", Body: &paced{n: 2, every: short / 2}})
+		if p := phase(err); p != "response header" {
+			t.Errorf("head timeout after an upload: %v", err)
+		}
 		// The total, from the Opener or the Request.
 		ot := w.opener(kind, &fetch.Opener{Timeouts: fetch.Timeouts{Total: short}})
 		for _, target := range []any{w.urls["a"] + "/delay/3", &fetch.Request{URL: w.urls["a"] + "/delay/3", Timeout: short}} {
@@ -348,6 +363,21 @@ func TestTimeouts(t *testing.T) {
 			t.Errorf("G9 body: %v", err)
 		}
 	})
+}
+
+// paced yields n pieces of 10 bytes, one every every.
+type paced struct {
+	n     int
+	every time.Duration
+}
+
+func (p *paced) Read(b []byte) (int, error) {
+	if p.n == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(p.every)
+	p.n--
+	return copy(b, "0123456789"), nil
 }
 
 // HOSTILE.md G8: a connection broken mid-body is not reused.

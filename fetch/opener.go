@@ -47,8 +47,10 @@ type Timeouts struct {
 	Connect time.Duration
 	// TLS bounds the TLS handshake (DefaultTLSTimeout).
 	TLS time.Duration
-	// ResponseHeader bounds each exchange from sending the request to the
-	// end of the response head (DefaultHeaderTimeout).
+	// ResponseHeader bounds each exchange from the end of the request
+	// (its body sent, when it has one: an upload takes the time it takes,
+	// as with net/http's ResponseHeaderTimeout) to the end of the response
+	// head (DefaultHeaderTimeout).
 	ResponseHeader time.Duration
 	// Stall fails a body read that waits this long for a byte
 	// (DefaultStallTimeout): a slow but moving body is never cut.
