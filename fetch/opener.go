@@ -382,9 +382,14 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 	}
 	var plain *conn.Transport
 	if o.Engine != EngineNetHTTP {
-		dialTimeout := connect + handshake
-		if connect == 0 || handshake == 0 {
-			dialTimeout = 24 * time.Hour // "none": conn reads 0 as its default
+		// Each its own bound, as net/http's; "none" is a day (conn reads 0
+		// as its default).
+		dialTimeout, tlsTimeout := connect, handshake
+		if connect == 0 {
+			dialTimeout = 24 * time.Hour
+		}
+		if handshake == 0 {
+			tlsTimeout = 24 * time.Hour
 		}
 		headerBytes := int(pick(o.Limits.HeaderBytes, DefaultMaxHeaderBytes))
 		if headerBytes == 0 {
@@ -395,12 +400,13 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 			DialProxy: func(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
 				return proxy.Dial(ctx, p, addr, dial, cfg)
 			},
-			TLSClientConfig: cfg,
-			Dialer:          dialFunc(dial),
-			DialTimeout:     dialTimeout,
-			MaxIdlePerHost:  64,
-			MaxHeaderBytes:  headerBytes,
-			ReadBufferSize:  o.ReadBufferSize,
+			TLSClientConfig:     cfg,
+			Dialer:              dialFunc(dial),
+			DialTimeout:         dialTimeout,
+			TLSHandshakeTimeout: tlsTimeout,
+			MaxIdlePerHost:      64,
+			MaxHeaderBytes:      headerBytes,
+			ReadBufferSize:      o.ReadBufferSize,
 		}
 		if o.Engine == EngineConn {
 			return plain

@@ -224,3 +224,37 @@ func TestTLSIDNServerName(t *testing.T) {
 		}
 	})
 }
+
+// TestTLSTimeout: Timeouts.TLS bounds the handshake on its own on either
+// engine (HOSTILE.md G1), not within the connect timeout.
+func TestTLSTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, nc); nc.Close() }() // never answers the ClientHello
+		}
+	}()
+	for _, tc := range []struct {
+		engine fetch.Engine
+		says   string
+	}{
+		{fetch.EngineConn, "no answer within 100ms"},
+		{fetch.EngineNetHTTP, "TLS handshake timeout"},
+	} {
+		o := &fetch.Opener{Engine: tc.engine, Timeouts: fetch.Timeouts{TLS: 100 * time.Millisecond, Connect: 5 * time.Second}}
+		_, err := o.Open(t.Context(), "https://"+ln.Addr().String()+"/")
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("engine %d: %v; want a timeout saying %q", tc.engine, err, tc.says)
+		}
+		o.CloseIdleConnections()
+	}
+}

@@ -119,6 +119,7 @@ type config struct {
 	tls           *tls.Config
 	useTLS        bool
 	dialTimeout   time.Duration
+	tlsTimeout    time.Duration
 	dialer        ContextDialer
 	raw           bool
 	maxHeader     int
@@ -139,6 +140,11 @@ func WithTLS(cfg *tls.Config) Option {
 // WithDialTimeout bounds connecting and the TLS handshake; 0 means
 // [DefaultDialTimeout].
 func WithDialTimeout(d time.Duration) Option { return func(c *config) { c.dialTimeout = d } }
+
+// WithTLSTimeout bounds the TLS handshake on its own, the dial timeout
+// then bounding the connect alone (net/http's TLSHandshakeTimeout); 0
+// leaves the handshake within the dial timeout.
+func WithTLSTimeout(d time.Duration) Option { return func(c *config) { c.tlsTimeout = d } }
 
 // WithDialer dials through d (a proxy or SOCKS dialer, or a test's guard)
 // instead of net.Dialer. The DNS phase is then not timed.
@@ -292,11 +298,17 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	c.host = hostHeader(host, port, c.cfg.useTLS)
 	t := &Timings{}
 	c.connPhases = t
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.dialTimeout)
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.dialTimeout)
 	defer cancel()
-	nc, err := c.dial(ctx, host, port, t)
+	nc, err := c.dial(dctx, host, port, t)
 	if err != nil {
 		return nil, err
+	}
+	hctx := dctx
+	if c.cfg.tlsTimeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, c.cfg.tlsTimeout)
+		defer cancel()
 	}
 	if c.cfg.useTLS {
 		cfg := c.cfg.tls.Clone()
@@ -311,8 +323,11 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		}
 		t.TLSStart = time.Now()
 		tc := tls.Client(nc, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		if err := tc.HandshakeContext(hctx); err != nil {
 			nc.Close()
+			if c.cfg.tlsTimeout > 0 && hctx.Err() != nil && ctx.Err() == nil {
+				return nil, &handshakeTimeout{addr: addr, limit: c.cfg.tlsTimeout, err: err}
+			}
 			return nil, fmt.Errorf("conn: TLS handshake with %s: %w", addr, err)
 		}
 		t.TLSDone = time.Now()
@@ -327,6 +342,22 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 32<<10)
 	return c, nil
 }
+
+// handshakeTimeout reports a TLS handshake that WithTLSTimeout ended: a
+// net.Error whose Timeout is true (as net/http's), matching
+// context.DeadlineExceeded.
+type handshakeTimeout struct {
+	addr  string
+	limit time.Duration
+	err   error
+}
+
+func (e *handshakeTimeout) Error() string {
+	return fmt.Sprintf("conn: TLS handshake with %s: no answer within %v", e.addr, e.limit)
+}
+func (e *handshakeTimeout) Unwrap() error   { return e.err }
+func (e *handshakeTimeout) Timeout() bool   { return true }
+func (e *handshakeTimeout) Temporary() bool { return false }
 
 // hostHeader is the Host header for host and port: the port is left out
 // when it is the scheme's default, as http.client does.

@@ -1362,6 +1362,15 @@ func TestCancel(t *testing.T) {
 		}
 		checkFast(t, start, time.Second, "the cancelled handshake")
 	})
+	t.Run("G1 a handshake with no answer, bounded on its own", func(t *testing.T) {
+		raw := startRawTCP(t, func(nc net.Conn) {
+			io.Copy(io.Discard, nc) // never answers the ClientHello
+		})
+		_, err := Dial(t.Context(), raw.addr(), WithTLS(&tls.Config{}), WithDialTimeout(time.Minute), WithTLSTimeout(100*time.Millisecond))
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within 100ms") {
+			t.Fatalf("Dial error = %v, want the TLS timeout named", err)
+		}
+	})
 	t.Run("G9 Close while waiting for the response", func(t *testing.T) {
 		srv, _ := newServer(t)
 		c := dial(t, srv)

@@ -44,6 +44,9 @@ type Transport struct {
 	// DialTimeout bounds connecting and the TLS handshake; 0 means
 	// DefaultDialTimeout.
 	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds the TLS handshake on its own, DialTimeout
+	// then bounding the connect alone; 0 leaves it within DialTimeout.
+	TLSHandshakeTimeout time.Duration
 	// MaxIdlePerHost is how many idle connections are kept per host; 0
 	// means 2, a negative value none.
 	MaxIdlePerHost int
@@ -381,7 +384,7 @@ func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, 
 		return ic.c, true, nil
 	}
 	t.mu.Unlock()
-	opts := []Option{WithDialTimeout(t.DialTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes),
+	opts := []Option{WithDialTimeout(t.DialTimeout), WithTLSTimeout(t.TLSHandshakeTimeout), WithMaxHeaderBytes(t.MaxHeaderBytes),
 		WithExpectTimeout(t.ExpectContinueTimeout), WithSpinWait(t.SpinWait), WithReadBufferSize(t.ReadBufferSize)}
 	switch {
 	case r.tunnel != nil:
