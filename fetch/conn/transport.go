@@ -76,6 +76,7 @@ type Transport struct {
 
 	mu     sync.Mutex
 	idle   map[poolKey][]idleConn
+	sweep  *time.Timer  // closes connections idle past IdleTimeout; nil when none waits
 	active atomic.Int32 // exchanges between sending a request and its response head
 }
 
@@ -419,6 +420,47 @@ func (t *Transport) put(key poolKey, c *Conn) {
 		return
 	}
 	t.idle[key] = append(t.idle[key], idleConn{c, time.Now()})
+	if t.sweep == nil {
+		t.sweep = time.AfterFunc(t.idleTimeout(), t.sweepIdle)
+	}
+}
+
+// sweepIdle closes the connections idle past IdleTimeout, so that a
+// server's closed end is not held open until the pool is next used, and
+// runs again when the next one will be.
+func (t *Transport) sweepIdle() {
+	var old []*Conn
+	t.mu.Lock()
+	now, limit, next := time.Now(), t.idleTimeout(), time.Duration(0)
+	for key, list := range t.idle {
+		kept := list[:0]
+		for _, ic := range list {
+			if idle := now.Sub(ic.since); idle >= limit {
+				old = append(old, ic.c)
+			} else {
+				kept = append(kept, ic)
+				if next == 0 || limit-idle < next {
+					next = limit - idle
+				}
+			}
+		}
+		if len(kept) == 0 {
+			delete(t.idle, key)
+		} else {
+			t.idle[key] = kept
+		}
+	}
+	switch {
+	case t.sweep == nil:
+	case next > 0:
+		t.sweep.Reset(next)
+	default:
+		t.sweep = nil
+	}
+	t.mu.Unlock()
+	for _, c := range old {
+		c.Close()
+	}
 }
 
 // CloseIdleConnections closes the pooled connections.
@@ -426,6 +468,10 @@ func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle := t.idle
 	t.idle = nil
+	if t.sweep != nil {
+		t.sweep.Stop()
+		t.sweep = nil
+	}
 	t.mu.Unlock()
 	for _, list := range idle {
 		for _, ic := range list {
