@@ -153,6 +153,11 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			err = s.jar.LoadFrom(stdin)
 		default:
 			err = s.jar.Load(c)
+			if errors.Is(err, fs.ErrNotExist) {
+				// Not there yet: the first run of "-b jar -c jar", which
+				// curl runs with an empty jar too.
+				err = nil
+			}
 		}
 		if err != nil {
 			var le *cookies.LoadError

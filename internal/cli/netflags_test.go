@@ -53,7 +53,10 @@ func TestGetCookies(t *testing.T) {
 		{runTest{"-b literal", []string{"get", "-b", "a=1; b=2", base + "/cookies"}, ExitOK, contains(`"a": "1"`, `"b": "2"`), empty}, ""},
 		{runTest{"-c saves", []string{"get", "-c", jar, base + "/cookies/set?session=abc"}, ExitOK, contains(`"session": "abc"`), empty}, ""},
 		{runTest{"-b loads", []string{"get", "-b", jar, base + "/cookies"}, ExitOK, contains(`"session": "abc"`), empty}, ""},
-		{runTest{"-b missing file", []string{"get", "-b", filepath.Join(dir, "none.txt"), base + "/cookies"}, ExitFailure, empty, contains("-b")}, ""},
+		// A file not there yet loads nothing, as curl's: "-b jar -c jar"
+		// works from the first run.
+		{runTest{"-b missing file, -c the same", []string{"get", "-b", filepath.Join(dir, "new.txt"), "-c", filepath.Join(dir, "new.txt"), base + "/cookies/set?first=1"}, ExitOK, contains(`"first": "1"`), empty}, ""},
+		{runTest{"-b the file -c made", []string{"get", "-b", filepath.Join(dir, "new.txt"), base + "/cookies"}, ExitOK, contains(`"first": "1"`), empty}, ""},
 		{runTest{"-c - writes the jar to stdout", []string{"get", "-o", filepath.Join(dir, "body"), "-c", "-", base + "/cookies/set?k=v"}, ExitOK, contains("# Netscape HTTP Cookie File", "\tk\tv"), empty}, ""},
 		// The special names (HOSTILE.md D11): "-" and "" only.
 		{runTest{"-b - reads the jar from stdin", []string{"get", "-b", "-", base + "/cookies"}, ExitOK, contains(`"fromstdin": "1"`), empty},
@@ -61,7 +64,7 @@ func TestGetCookies(t *testing.T) {
 		{runTest{`-b "" keeps the server's cookies`, []string{"get", "-b", "", base + "/cookies/set?k=v"}, ExitOK, contains(`"k": "v"`), empty}, ""},
 		{runTest{"without -b the redirect carries none", []string{"get", base + "/cookies/set?k=v"}, ExitOK, lacks(`"k": "v"`), empty}, ""},
 		{runTest{`-c ""`, []string{"get", "-c", "", base + "/cookies"}, ExitUsage, empty, contains(`-c "": want a file name`)}, ""},
-		{runTest{"-b none is a file", []string{"get", "-b", "none", base + "/cookies"}, ExitFailure, empty, contains("none: no such file")}, ""},
+		{runTest{"-b none is a file (none here: nothing loaded)", []string{"get", "-b", "none", base + "/cookies/set?k=v"}, ExitOK, contains(`"k": "v"`), empty}, ""},
 	}
 	runStdinTests(t, tests)
 	b, err := os.ReadFile(jar)
