@@ -29,10 +29,12 @@ type File struct {
 }
 
 // Create starts writing path. The temporary file, ".NAME.RANDOM.part" in
-// path's directory, gets the permissions a plain create would give (0666
-// less the umask) and is made exclusively, never through a link.
+// path's directory, is made exclusively, never through a link, with the
+// permissions of the file it will replace (as curl -o keeps them), or for
+// a new file those a plain create would give (0666 less the umask).
 func Create(path string) (*File, error) {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+	fi, serr := os.Stat(path)
+	if serr == nil && !fi.Mode().IsRegular() {
 		if fi.IsDir() {
 			return nil, fmt.Errorf("%s is a directory", path)
 		}
@@ -53,6 +55,13 @@ func Create(path string) (*File, error) {
 		var r [6]byte
 		rand.Read(r[:])
 		f, err := os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil && serr == nil {
+			if err = f.Chmod(fi.Mode().Perm()); err != nil {
+				f.Close()
+				os.Remove(f.Name())
+				return nil, fmt.Errorf("cannot write %s: %w", path, err)
+			}
+		}
 		if err == nil {
 			return &File{File: f, path: path}, nil
 		}

@@ -69,6 +69,19 @@ func TestCreate(t *testing.T) {
 	if got := read(t, p); got != "three" {
 		t.Errorf("through the link: %q", got)
 	}
+	// The file replaced keeps its permissions (as curl -o's), through the
+	// link too.
+	for _, perm := range []os.FileMode{0o600, 0o755} {
+		os.Chmod(p, perm)
+		for _, name := range []string{p, link} {
+			if err := write(t, name, "four", true); err != nil {
+				t.Fatal(err)
+			}
+			if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != perm {
+				t.Errorf("%s, mode %v before: %v after, %v", name, perm, fi.Mode().Perm(), err)
+			}
+		}
+	}
 	// Errors name the path.
 	if err := write(t, dir, "x", true); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("a directory: %v", err)
