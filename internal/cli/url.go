@@ -66,13 +66,19 @@ func newOutput(w io.Writer, asJSON bool) *output {
 	return &output{w: bufio.NewWriter(w), json: asJSON}
 }
 
-// value writes v as one JSON line, or s as one plain line.
-func (o *output) value(v any, s string) {
+// value writes v as one JSON line, or the plain fields on one line, each
+// made safe for a terminal (printable) and joined by tabs.
+func (o *output) value(v any, fields ...string) {
 	if o.json {
 		o.jsonLine(v)
 		return
 	}
-	o.w.WriteString(s)
+	for i, f := range fields {
+		if i > 0 {
+			o.w.WriteByte('\t')
+		}
+		o.w.WriteString(printable(f))
+	}
 	o.w.WriteByte('\n')
 }
 
@@ -417,7 +423,7 @@ the URL, a tab and the fragment (empty when there was none); --json writes
 				if err != nil {
 					return err
 				}
-				out.value(map[string]string{"url": u, "fragment": frag}, u+"\t"+frag)
+				out.value(map[string]string{"url": u, "fragment": frag}, u, frag)
 				return nil
 			})
 		},
@@ -446,7 +452,8 @@ except ASCII letters, digits, "_.-~" and the characters of --safe (default
 defaults to "".`,
 			true: `Decode the %XX escapes of each TEXT as CPython's unquote does: as UTF-8, with
 an invalid sequence replaced by U+FFFD. With --plus, unquote_plus: "+" is a
-space first. The result is written as it is, control characters included.`,
+space first. A result holding a control character is written Go-quoted, as
+every plain output field is; --json gives the string itself (jq -r).`,
 		}[unquote],
 		Example: map[bool]string{false: "  grab url quote 'a b/c'\n  grab url quote --plus --safe '' 'python web'", true: "  grab url unquote 'caf%C3%A9'\n  grab url unquote --plus 'a+b%2B'"}[unquote],
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -54,6 +54,11 @@ func TestURL(t *testing.T) {
 		{runTest{"quote --plus --safe /", []string{"url", "quote", "--plus", "--safe", "/", "a b/c"}, ExitOK, equals("a+b/c\n"), empty}, ""},
 		{runTest{"unquote", []string{"url", "unquote", "caf%C3%A9", "%E9"}, ExitOK, equals("café\n\ufffd\n"), empty}, ""},
 		{runTest{"unquote --plus --json", []string{"url", "unquote", "--plus", "--json", "a+b%0A"}, ExitOK, equals(`"a b\n"` + "\n"), empty}, ""},
+		// Every plain field holding a control character is quoted (P2).
+		{runTest{"unquote escapes controls", []string{"url", "unquote", "%1B[31mred"}, ExitOK, equals(`"\x1b[31mred"` + "\n"), empty}, ""},
+		{runTest{"join escapes controls", []string{"url", "join", "http://a/", "x\x1b[31mRED"}, ExitOK, equals(`"http://a/x\x1b[31mRED"` + "\n"), empty}, ""},
+		{runTest{"defrag escapes each field", []string{"url", "defrag", "http://a/\x07#f\x1b"}, ExitOK, equals(`"http://a/\a"` + "\t" + `"f\x1b"` + "\n"), empty}, ""},
+		{runTest{"unsplit escapes controls", []string{"url", "unsplit", "http", "a", "/\x1b", "", ""}, ExitOK, equals(`"http://a/\x1b"` + "\n"), empty}, ""},
 		{runTest{"encode", []string{"url", "encode", "query=python web", "lang=c++", "lang=go", "flag"}, ExitOK,
 			equals("query=python+web&lang=c%2B%2B&lang=go&flag=\n"), empty}, ""},
 		{runTest{"encode stdin JSON", []string{"url", "encode"}, ExitOK, equals("q=web+scraping&tag=go&tag=py\na=1&a=2\n"), empty},
