@@ -284,7 +284,7 @@ Exit status:
 	fl.BoolVarP(&f.silent, "silent", "s", false, "hide warnings (errors are still printed)")
 	fl.BoolVarP(&f.showError, "show-error", "S", false, "accepted for curl compatibility: errors are always printed")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
-	fl.BoolVar(&f.compressed, "compressed", false, "accepted for curl compatibility: bodies are always decoded")
+	fl.BoolVar(&f.compressed, "compressed", false, "accepted for curl compatibility: bodies are decoded unless -H sets Accept-Encoding")
 	fl.BoolVar(&f.rawEncoding, "raw", false, "send no Accept-Encoding and decode nothing")
 	fl.BoolVar(&f.lowLevel, "low-level", false, "run https on fetch/conn's transport (HTTP/1.1) too, not only http")
 	c.MarkFlagsMutuallyExclusive("output", "remote-name")
