@@ -1282,11 +1282,45 @@ type body struct {
 	want     int64
 	done     bool
 	err      error
+
+	// Close may come from another goroutine while a Read waits (how a
+	// caller aborts a transfer): mu guards done and err against it, and
+	// the flags below, held by a read only around its accounting.
+	mu      sync.Mutex
+	reading bool // a Read or ReadFile is under way
+	aborted bool // Close came during it and closed the connection under it
+}
+
+// errClosedBody is what a read of a body closed before its end returns.
+var errClosedBody = errors.New("conn: read on a closed body")
+
+// begin starts a read, or returns what ended the body.
+func (b *body) begin() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return b.doneErr()
+	}
+	b.reading = true
+	return nil
+}
+
+// end accounts a read begun, unless Close came during it: the body then
+// ends as closed, not as cut short by the server.
+func (b *body) end(n int64, err error) (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reading = false
+	if b.aborted {
+		b.got += n
+		return n, b.broken(errClosedBody)
+	}
+	return b.account(n, err)
 }
 
 func (b *body) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, b.doneErr()
+	if err := b.begin(); err != nil {
+		return 0, err
 	}
 	var n int
 	var err error
@@ -1298,7 +1332,7 @@ func (b *body) Read(p []byte) (int, error) {
 	} else {
 		n, err = b.src.Read(p)
 	}
-	k, err := b.account(int64(n), err)
+	k, err := b.end(int64(n), err)
 	return int(k), err
 }
 
@@ -1314,12 +1348,12 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 	if !b.sized || b.noSplice || !b.c.canSplice() {
 		return 0, errors.ErrUnsupported
 	}
-	if b.done {
-		return 0, b.doneErr()
+	if err := b.begin(); err != nil {
+		return 0, err
 	}
 	max = min(max, b.want-b.got)
 	if max <= 0 {
-		return 0, nil
+		return b.end(0, nil)
 	}
 	if k := b.c.br.Buffered(); k > 0 {
 		// What the head's read brought along goes first, by write.
@@ -1329,7 +1363,7 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 		if err != nil {
 			err = &FileWriteError{err}
 		}
-		return b.account(int64(n), err)
+		return b.end(int64(n), err)
 	}
 	b.c.readDeadline()
 	n, err := b.c.splice(f, max)
@@ -1339,7 +1373,7 @@ func (b *body) ReadFile(f *os.File, max int64) (int64, error) {
 	if err == nil && n == 0 {
 		err = io.ErrUnexpectedEOF // the server closed the connection early
 	}
-	return b.account(n, err) // an error (a timeout too) ends the body and the connection
+	return b.end(n, err) // an error (a timeout too) ends the body and the connection
 }
 
 // errSpliceRefused says the file refused a splice: the bytes taken from
@@ -1426,14 +1460,30 @@ func (b *body) finish() {
 }
 
 // Close ends the body. Before its end, it closes the connection: what is
-// left unread cannot be skipped safely.
+// left unread cannot be skipped safely. It may come while a Read waits on
+// another goroutine: the Read then returns at once, with errClosedBody.
 func (b *body) Close() error {
+	b.shut()
+	return nil
+}
+
+// shut is Close, reporting whether a read was under way: the connection
+// was then closed under it, and that read ends the body.
+func (b *body) shut() bool {
+	b.mu.Lock()
+	if b.reading {
+		b.aborted = true
+		b.mu.Unlock()
+		b.c.Close() // safe from any goroutine: the read returns
+		return true
+	}
+	defer b.mu.Unlock()
 	if !b.done {
 		b.done = true
-		b.err = errors.New("conn: read on a closed body")
+		b.err = errClosedBody
 		b.c.fail(fmt.Errorf("%w: a response body was closed before its end", ErrClosed))
 	}
-	return nil
+	return false
 }
 
 // readTrailers reads the trailer section after the last chunk, within the

@@ -546,8 +546,14 @@ func (b *pooledBody) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	// Once released, the connection may be carrying another request.
-	if !b.released.Load() && b.c.state == stResponse {
-		b.r.Body.Close() // closes the connection: the rest is unread
+	if !b.released.Load() {
+		// Before the end the connection is closed: the rest is unread. A
+		// Read under way on another goroutine returns at once and ends
+		// the body itself; the connection is then never pooled.
+		if rb, ok := b.r.Body.(*body); ok && rb.shut() {
+			b.stop()
+			return nil
+		}
 	}
 	b.release()
 	return nil

@@ -655,3 +655,57 @@ func TestReadBufferSize(t *testing.T) {
 		t.Errorf("Transport.ReadBufferSize 128 KiB: the connection's buffer is %d bytes", got)
 	}
 }
+
+// TestTransportCloseDuringRead: closing a response body while another
+// goroutine reads it (how a caller aborts a transfer) returns that Read at
+// once, as a closed body rather than one the server cut short, with no
+// data race (go test -race) and no connection pooled.
+func TestTransportCloseDuringRead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		http.ReadRequest(bufio.NewReader(nc))
+		io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+		select { // the rest never comes while the test runs
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+	}()
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	url := "http://" + ln.Addr().String() + "/"
+	resp, err := (&http.Client{Transport: tr}).Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(resp.Body)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the reader waits for the rest
+	resp.Body.Close()
+	select {
+	case err := <-done:
+		var te *TruncatedError
+		if err == nil || errors.As(err, &te) || !strings.Contains(err.Error(), "closed body") {
+			t.Errorf("Read after Close = %v, want the closed body named", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read still waiting 5 s after Close")
+	}
+	resp.Body.Close() // twice is fine
+	if n := idleCount(tr, url); n != 0 {
+		t.Errorf("%d idle connections after an aborted body, want 0", n)
+	}
+}
