@@ -182,8 +182,22 @@ func target(u *url.URL) (prefix, bool) {
 	case scheme != "http" && scheme != "https":
 		return prefix{}, false
 	}
-	p := path.Clean("/" + u.Path)
-	return prefix{scheme, host, port, p}, true
+	return prefix{scheme, host, port, cleanPath(u)}, true
+}
+
+// dotEscapes decodes an escaped dot, which a server may resolve as one.
+var dotEscapes = strings.NewReplacer("%2e", ".", "%2E", ".")
+
+// cleanPath is u's path as the server may resolve it, for matching
+// prefixes: escaped, so that an escaped "/" stays inside its segment
+// ("/admin%2F..%2Fv1" is not under "/v1"), with escaped dots decoded and
+// dot segments removed ("/v1/%2e%2e/admin" is "/admin").
+func cleanPath(u *url.URL) string {
+	p := u.EscapedPath()
+	if strings.Contains(p, "%2") {
+		p = dotEscapes.Replace(p)
+	}
+	return path.Clean("/" + p)
 }
 
 // match reports whether t (a target) lies under p.

@@ -211,6 +211,13 @@ func TestPasswords(t *testing.T) {
 		{"", "https://H.EXAMPLE:443/api/x", "default-api"},
 		{"", "https://h.example/apix", "default-root"},
 		{"", "https://h.example/api/../other", "default-root"},
+		// An escaped "/" is not a separator a ".." could climb over, and
+		// an escaped dot is a dot: neither takes a path under the prefix
+		// it is not under.
+		{"r1", "https://h.example/x%2F..%2Fapi/v1/y", "default-root"},
+		{"r1", "https://h.example/x/..%2F..%2Fapi/v1/y", "default-root"},
+		{"r1", "https://h.example/api/v1/%2e%2e/other", "default-api"},
+		{"r1", "https://h.example/api/v1/%2E%2E/%2e%2e/z", "default-root"},
 		{"r1", "https://h.example/api/v1/x", "r1-v1-replaced"},
 		{"r1", "https://h.example/api/v1", "r1-v1-replaced"},
 		{"r1", "https://h.example/api/v10", "default-api"},
