@@ -40,9 +40,10 @@ func (f Format) String() string {
 // SaveOptions says what [Jar.Save] and [Jar.SaveTo] write. The zero value
 // (or nil) writes the persistent cookies in the Netscape format.
 type SaveOptions struct {
-	// Session writes session cookies too (with expiry 0), as curl -c
-	// does and Python's save(ignore_discard=True). Expired cookies are
-	// never written.
+	// Session writes session cookies too, with expiry 0 as curl -c
+	// does; Python's save(ignore_discard=True) saves them too but with an
+	// empty expiry, and its load takes 0 for expired (the package doc's
+	// differences). Expired cookies are never written.
 	Session bool
 	// Format is the file format; the default is Netscape.
 	Format Format
