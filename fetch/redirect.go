@@ -15,7 +15,9 @@ import (
 // Redirects is the redirect policy (urllib's HTTPRedirectHandler).
 //
 // Redirects are followed up to Max (0 means DefaultMaxRedirects). 301, 302
-// and 303 turn a POST into a GET without its body or Content-* fields;
+// and 303 turn any method but GET and HEAD (a POST, and a PUT or DELETE
+// too, as net/http's client does; curl keeps those, and urllib refuses to
+// follow them) into a GET without its body or Content-* fields;
 // 307 and 308 keep the method and send the body again, but never to another
 // origin when the request carried credentials. A redirect to a scheme other
 // than http and https (file:, data:, ftp:, javascript:, ...) is refused,
