@@ -76,6 +76,8 @@ func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 		return usageErrorf("--proxy-user needs --proxy-addr")
 	case cmd.Flags().Changed("max-upload") && f.uploadDir == "":
 		return usageErrorf("--max-upload needs --upload-dir")
+	case f.maxUpload < 1:
+		return usageErrorf("--max-upload %d: want 1 byte or more", f.maxUpload)
 	}
 	for _, d := range []struct{ flag, path string }{{"DIR", dir}, {"--cgi-dir", f.cgiDir}, {"--upload-dir", f.uploadDir}} {
 		if d.path == "" {

@@ -139,6 +139,8 @@ func TestServeUsage(t *testing.T) {
 		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, ExitFailure, empty, contains("not a loopback address; add --public")},
 		{"--proxy-user alone", []string{"serve", "--addr", "127.0.0.1:0", "--proxy-user", "a:b"}, ExitUsage, empty, hasPrefix("grab: --proxy-user needs --proxy-addr")},
 		{"--max-upload alone", []string{"serve", "--addr", "127.0.0.1:0", "--max-upload", "5"}, ExitUsage, empty, hasPrefix("grab: --max-upload needs --upload-dir")},
+		{"--max-upload 0", []string{"serve", "--addr", "127.0.0.1:0", "--upload-dir", ".", "--max-upload", "0"}, ExitUsage, empty, hasPrefix("grab: --max-upload 0: want 1 byte or more")},
+		{"--max-upload -1", []string{"serve", "--addr", "127.0.0.1:0", "--upload-dir", ".", "--max-upload", "-1"}, ExitUsage, empty, hasPrefix("grab: --max-upload -1: want 1 byte or more")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -598,6 +598,10 @@ parse_qs's object of names to lists of values. At most --max-fields fields
 are read (default 10000; -1 for no limit).`,
 		Example: "  grab url qs 'a=1&a=2&b=x+y'\n  grab url qs --map --keep-blank 'a=1&b='",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.MaxFields == 0 || o.MaxFields < -1 {
+				// urlx reads 0 as its default: say so rather than use it.
+				return usageErrorf("--max-fields %d: want 1 or more, or -1 for no limit", o.MaxFields)
+			}
 			out := newOutput(e.stdout, asJSON || asMap)
 			first := true
 			return e.each(cmd, args, out, func(qs string) error {
