@@ -380,6 +380,19 @@ func TestPolicies(t *testing.T) {
 	resp.Body.Close()
 	serverDate, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
 	old := []byte("an older copy")
+	// existing writes old as name in a new directory, dated the server's
+	// Last-Modified when current, else long before it.
+	existing := func(t *testing.T, name string, current bool) (dir, path string) {
+		dir = t.TempDir()
+		path = filepath.Join(dir, name)
+		os.WriteFile(path, old, 0o644)
+		date := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+		if current {
+			date = serverDate
+		}
+		os.Chtimes(path, date, date)
+		return dir, path
+	}
 	tests := []struct {
 		policy  download.Policy
 		outcome download.Outcome
@@ -398,14 +411,7 @@ func TestPolicies(t *testing.T) {
 		// applies once the answer's head is in, with the same outcomes.
 		for _, names := range []download.NameSource{download.FromURL, download.FromHeader} {
 			t.Run(fmt.Sprintf("%v/current=%v/names=%d", tt.policy, tt.update, names), func(t *testing.T) {
-				dir := t.TempDir()
-				p := filepath.Join(dir, "p.bin")
-				os.WriteFile(p, old, 0o644)
-				date := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-				if tt.update {
-					date = serverDate
-				}
-				os.Chtimes(p, date, date)
+				dir, p := existing(t, "p.bin", tt.update)
 				c := client(t)
 				c.IfExists, c.Names = tt.policy, names
 				res, err := c.Do(t.Context(), download.Request{URL: u + "?filename=p.bin", Dir: dir})
@@ -433,14 +439,7 @@ func TestPolicies(t *testing.T) {
 			{download.Update, true, download.NotModified, true},
 			{download.Update, false, download.Downloaded, false},
 		} {
-			dir := t.TempDir()
-			h := filepath.Join(dir, "h.bin")
-			os.WriteFile(h, old, 0o644)
-			date := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-			if tc.current {
-				date = serverDate
-			}
-			os.Chtimes(h, date, date)
+			dir, h := existing(t, "h.bin", tc.current)
 			c := client(t)
 			c.IfExists, c.Names = tc.policy, download.FromHeader
 			res, err := c.Do(t.Context(), download.Request{URL: u + "?filename=h.bin", Dir: dir})
@@ -469,10 +468,7 @@ func TestPolicies(t *testing.T) {
 	t.Run("update/checksum does not match", func(t *testing.T) {
 		// The file has the server's date, so If-Modified-Since would get
 		// a 304: with a checksum that does not match it is not asked.
-		dir := t.TempDir()
-		p := filepath.Join(dir, "p.bin")
-		os.WriteFile(p, old, 0o644)
-		os.Chtimes(p, serverDate, serverDate)
+		dir, p := existing(t, "p.bin", true)
 		res, err := client(t).Do(t.Context(), download.Request{URL: u, Dir: dir, Checksum: "sha256=" + testkit.SHA256(want)})
 		if err != nil || res[0].Outcome != download.Downloaded {
 			t.Fatalf("Do = %v, %v; want downloaded", res[0].Outcome, err)
