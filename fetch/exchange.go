@@ -277,13 +277,6 @@ func (b *exchangeBody) answer() bool {
 	return b.disarmLocked()
 }
 
-// disarm stops the timer and reports whether it had not run out.
-func (b *exchangeBody) disarm() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.disarmLocked()
-}
-
 func (b *exchangeBody) disarmLocked() bool {
 	if !b.armed {
 		return !b.fired

@@ -228,20 +228,7 @@ func TestTLSIDNServerName(t *testing.T) {
 // TestTLSTimeout: Timeouts.TLS bounds the handshake on its own on either
 // engine (HOSTILE.md G1), not within the connect timeout.
 func TestTLSTimeout(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, nc); nc.Close() }() // never answers the ClientHello
-		}
-	}()
+	ln := silentListener(t) // never answers the ClientHello
 	for _, tc := range []struct {
 		engine fetch.Engine
 		says   string

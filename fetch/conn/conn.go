@@ -304,13 +304,13 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	hctx := dctx
-	if c.cfg.tlsTimeout > 0 {
-		var cancel context.CancelFunc
-		hctx, cancel = context.WithTimeout(ctx, c.cfg.tlsTimeout)
-		defer cancel()
-	}
 	if c.cfg.useTLS {
+		hctx := dctx
+		if c.cfg.tlsTimeout > 0 {
+			var cancel context.CancelFunc
+			hctx, cancel = context.WithTimeout(ctx, c.cfg.tlsTimeout)
+			defer cancel()
+		}
 		cfg := c.cfg.tls.Clone()
 		if cfg == nil {
 			cfg = &tls.Config{}
@@ -690,7 +690,7 @@ func (c *Conn) PutHeader(name string, values ...string) error {
 	}
 	if n := c.headBytes + len(name) + len(value) + 4; !c.cfg.raw && n > maxRequestHead {
 		err := fmt.Errorf("%w: request head longer than %d bytes at header %q", ErrInvalid, maxRequestHead, name)
-		if c.bw.Buffered() < c.headBytes {
+		if c.headPartlySent() {
 			// Part of the head has gone out: it cannot be taken back.
 			return c.fail(err)
 		}
@@ -699,6 +699,10 @@ func (c *Conn) PutHeader(name string, values ...string) error {
 	c.putHeader(name, value)
 	return nil
 }
+
+// headPartlySent reports whether part of the head being put has gone out
+// (a head is sent in pieces of 32 KiB).
+func (c *Conn) headPartlySent() bool { return c.bw.Buffered() < c.headBytes }
 
 func (c *Conn) putHeader(name, value string) {
 	c.headBytes += len(name) + len(value) + 4
@@ -731,7 +735,7 @@ func (c *Conn) EndHeaders() error {
 func (c *Conn) endHeaders(check bool) error {
 	if check {
 		if err := validFraming(c.cls, c.tes); err != nil {
-			if c.bw.Buffered() < c.headBytes {
+			if c.headPartlySent() {
 				// Part of the head has gone out (a long head is sent in
 				// pieces): it cannot be taken back, and the next request
 				// would be read as its rest.

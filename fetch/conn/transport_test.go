@@ -300,37 +300,24 @@ func TestTransportNoReplayAfterSent(t *testing.T) {
 		{"POST", "", false},
 		{"POST", "k-1", true},
 	} {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got atomic.Int32 // requests of tc.method read
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
+		var got atomic.Int32 // requests to /act read
+		srv := startRawTCP(t, func(nc net.Conn) {
+			br := bufio.NewReader(nc)
 			for {
-				nc, err := ln.Accept()
+				req, err := http.ReadRequest(br)
 				if err != nil {
 					return
 				}
-				br := bufio.NewReader(nc)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						break
-					}
-					io.Copy(io.Discard, req.Body)
-					if req.URL.Path == "/act" && got.Add(1) == 1 {
-						break // acted on, then the connection drops
-					}
-					io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				io.Copy(io.Discard, req.Body)
+				if req.URL.Path == "/act" && got.Add(1) == 1 {
+					return // acted on, then the connection drops
 				}
-				nc.Close()
+				io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 			}
-		}()
+		})
 		tr := &Transport{}
 		client := &http.Client{Transport: tr}
-		url := "http://" + ln.Addr().String()
+		url := "http://" + srv.addr()
 		get(t, client, url+"/warm")
 		req, _ := http.NewRequestWithContext(t.Context(), tc.method, url+"/act", strings.NewReader("amount=100"))
 		if tc.key != "" {
@@ -345,8 +332,6 @@ func TestTransportNoReplayAfterSent(t *testing.T) {
 			t.Errorf("%s (key %q): the server read it %d times, error %v; want replayed %v", tc.method, tc.key, n, err, tc.replayed)
 		}
 		tr.CloseIdleConnections()
-		ln.Close()
-		<-done
 	}
 }
 
@@ -661,29 +646,19 @@ func TestReadBufferSize(t *testing.T) {
 // once, as a closed body rather than one the server cut short, with no
 // data race (go test -race) and no connection pooled.
 func TestTransportCloseDuringRead(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer nc.Close()
+	srv := startRawTCP(t, func(nc net.Conn) {
 		http.ReadRequest(bufio.NewReader(nc))
 		io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
 		select { // the rest never comes while the test runs
 		case <-release:
 		case <-time.After(10 * time.Second):
 		}
-	}()
+	})
+	t.Cleanup(func() { close(release) }) // before the server's own cleanup waits
 	tr := &Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	url := "http://" + ln.Addr().String() + "/"
+	url := "http://" + srv.addr() + "/"
 	resp, err := (&http.Client{Transport: tr}).Get(url)
 	if err != nil {
 		t.Fatal(err)
