@@ -9,9 +9,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-	"golang.org/x/text/encoding/unicode"
 
 	"github.com/grabhq/grab/internal/htmlcharset"
+	"github.com/grabhq/grab/internal/utf8x"
 	"github.com/grabhq/grab/parse"
 )
 
@@ -48,10 +48,8 @@ func extract(body []byte, contentType, pageURL string, images bool) (extracted, 
 	}
 	if cs == "utf-8" && !utf8.Valid(body) {
 		// Each maximal subpart of an ill-formed sequence becomes one
-		// U+FFFD, as utf8x.WriteValid does.
-		if b, err := unicode.UTF8.NewDecoder().Bytes(body); err == nil {
-			body = b
-		}
+		// U+FFFD.
+		body = []byte(utf8x.Valid(body))
 	}
 	x.title, x.nofollow = head(body)
 	opts := parse.Options{Charset: cs, MaxBytes: -1, MaxURLs: MaxLinksPerPage}

@@ -563,11 +563,8 @@ func listDir(d *os.File, max int) map[string]bool {
 			}
 			n = strings.ToLower(n)
 			set[n] = true
-			for _, suffix := range ownSuffixes() {
-				if stem, ok := strings.CutSuffix(n, suffix); ok {
-					set[stem] = true
-					break
-				}
+			if stem, ok := ownStem(n); ok {
+				set[stem] = true
 			}
 		}
 		seen += len(names)
@@ -635,11 +632,11 @@ func (b *batch) taken(key string) bool {
 	if b.claims[key] {
 		return true
 	}
+	if stem, ok := ownStem(key); ok && b.claims[stem] {
+		return true
+	}
 	for _, suffix := range ownSuffixes() {
 		if b.claims[key+suffix] {
-			return true
-		}
-		if stem, ok := strings.CutSuffix(key, suffix); ok && b.claims[stem] {
 			return true
 		}
 	}

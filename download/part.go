@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 )
 
 // sidecar is what NAME.part.json holds: enough to resume NAME.part safely.
@@ -166,6 +167,17 @@ func anyFile(root *os.Root, name, temp string) bool {
 // ownSuffixes are the endings of a file's new sidecar, sidecar and part,
 // the longest first.
 func ownSuffixes() [3]string { return [...]string{".part.json.new", ".part.json", ".part"} }
+
+// ownStem returns name without the suffix of a part, sidecar or new
+// sidecar, and whether it had one.
+func ownStem(name string) (string, bool) {
+	for _, suffix := range ownSuffixes() {
+		if stem, ok := strings.CutSuffix(name, suffix); ok {
+			return stem, true
+		}
+	}
+	return "", false
+}
 
 // removeIfRegular removes name if it is a regular file or a link (the link
 // itself, never its target).

@@ -527,13 +527,13 @@ func carry(out outcome, base *itemState) outcome {
 
 // page fetches a target page conditionally, hashes it and takes its items.
 func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
-	req := conditional(t.URL, base)
+	validators := base
 	if base != nil && base.Extract != e.extract {
 		// The job's extract changed since the page was read: a 304 would
 		// give back the children the old one took.
-		req = conditional(t.URL, nil)
+		validators = nil
 	}
-	resp, err := e.o.Open(ctx, req)
+	resp, err := e.o.Open(ctx, conditional(t.URL, validators))
 	if err != nil {
 		return carry(failed(t, 0, err), base)
 	}

@@ -105,7 +105,7 @@ func newImages(e *env) *cobra.Command {
 		Example: imagesExample,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 || len(args) > 2 {
-				return usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", len(args))
+				return targetCountError(len(args))
 			}
 			return nil // two: --download's DIR and the TARGET, sorted out below
 		},
@@ -145,20 +145,6 @@ const defaultDownloadDir = "DOWNLOAD"
 // when --download was given without "=".
 func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (string, error) {
 	bare := cmd.Flags().Changed("download") && *dir == defaultDownloadDir
-	if len(args) == 1 {
-		// "grab images --download out" reads out as the page; when there
-		// is no such file, the page was more likely forgotten.
-		a := args[0]
-		if bare && a != "-" && !strings.Contains(a, "://") && slices.Index(e.args, a) == slices.Index(e.args, "--download")+1 {
-			if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
-				return "", usageErrorf("%q after --download is no page to read (no such file): for a directory, give the page too, as in 'grab images --download %s URL'", a, a)
-			}
-		}
-		return a, nil
-	}
-	if !bare {
-		return "", usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", len(args))
-	}
 	// The flag parser keeps positional arguments in order; a bare
 	// --download takes the one right after it.
 	at := -1
@@ -167,12 +153,32 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 			at = i
 		}
 	}
-	if at >= 0 && at+1 < len(e.args) && e.args[at+1] == args[0] {
+	follows := func(a string) bool { return at >= 0 && at+1 < len(e.args) && e.args[at+1] == a }
+	if len(args) == 1 {
+		// "grab images --download out" reads out as the page; when there
+		// is no such file, the page was more likely forgotten.
+		a := args[0]
+		if bare && a != "-" && !strings.Contains(a, "://") && follows(a) {
+			if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
+				return "", usageErrorf("%q after --download is no page to read (no such file): for a directory, give the page too, as in 'grab images --download %s URL'", a, a)
+			}
+		}
+		return a, nil
+	}
+	if !bare {
+		return "", targetCountError(len(args))
+	}
+	if follows(args[0]) {
 		*dir = args[0]
 		return args[1], nil
 	}
 	*dir = args[1]
 	return args[0], nil
+}
+
+// targetCountError is grab images' usage error for n arguments.
+func targetCountError(n int) error {
+	return usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", n)
 }
 
 // images runs grab images.
