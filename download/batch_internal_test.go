@@ -173,3 +173,27 @@ func TestResumeHashBeforeRequest(t *testing.T) {
 		t.Fatalf("Do = %v, %d bytes, %v; want resumed, %d bytes", res[0].Outcome, res[0].Size, err, size)
 	}
 }
+
+// TestKeepReadsNotStall: with names from the header, Update with a
+// checksum reads the existing file back once the answer names it; a long
+// read (a 256 MiB sparse file that does not match) is not taken for the
+// server's silence by a stall watchdog shorter than it.
+func TestKeepReadsNotStall(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	const size = 8 << 20 // more than the connection holds when the watchdog would fire
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(256 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	want := testkit.DownloadContent(t, "big", "", size)
+	c := &Client{Names: FromHeader, Stall: 25 * time.Millisecond, Retries: 3, RetryWait: 10 * time.Millisecond, NoSync: true}
+	res, err := c.Do(t.Context(), Request{URL: fmt.Sprintf("%s/dl/%d/big", base, size), Dir: dir, Checksum: "sha256=" + testkit.SHA256(want)})
+	if err != nil || res[0].Outcome != Downloaded || res[0].Size != size {
+		t.Fatalf("Do = %v, %d bytes, %v; want downloaded, %d bytes", res[0].Outcome, res[0].Size, err, size)
+	}
+}

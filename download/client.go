@@ -471,16 +471,26 @@ func (b *batch) waitPrepared(ctx context.Context, watchdog *time.Timer) error {
 		return nil
 	default:
 	}
+	var err error
+	b.paused(watchdog, func() {
+		select {
+		case <-b.prepared:
+		case <-ctx.Done():
+			err = ctx.Err() // as a transfer cut by ctx reports it
+		}
+	})
+	return err
+}
+
+// paused runs f with the stall watchdog stopped: waiting on this process
+// (the naming of other requests, a file read back) is no silence of the
+// server's.
+func (b *batch) paused(watchdog *time.Timer, f func()) {
 	if watchdog != nil {
 		watchdog.Stop()
 		defer watchdog.Reset(b.stall())
 	}
-	select {
-	case <-b.prepared:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err() // as a transfer cut by ctx reports it
-	}
+	f()
 }
 
 func (b *batch) emit(e Event) {

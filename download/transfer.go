@@ -383,7 +383,12 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		if err := notFile(fi, err, j.path()); err != nil {
 			return err
 		}
-		if err == nil && fi.Mode().IsRegular() && t.keep(fi, sc.LastModified, res) {
+		kept := false
+		if err == nil && fi.Mode().IsRegular() {
+			// Update with a checksum reads the file back.
+			b.paused(watchdog, func() { kept = t.keep(fi, sc.LastModified, res) })
+		}
+		if kept {
 			dropPart(root, j.temp)
 			return nil
 		}
