@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/grabhq/grab/internal/redact"
+	"github.com/grabhq/grab/internal/urlpath"
 )
 
 // ErrAuthFailed is wrapped by every [*Error]: the server refused the
@@ -185,19 +186,13 @@ func target(u *url.URL) (prefix, bool) {
 	return prefix{scheme, host, port, cleanPath(u)}, true
 }
 
-// dotEscapes decodes an escaped dot, which a server may resolve as one.
-var dotEscapes = strings.NewReplacer("%2e", ".", "%2E", ".")
-
 // cleanPath is u's path as the server may resolve it, for matching
 // prefixes: escaped, so that an escaped "/" stays inside its segment
-// ("/admin%2F..%2Fv1" is not under "/v1"), with escaped dots decoded and
-// dot segments removed ("/v1/%2e%2e/admin" is "/admin").
+// ("/admin%2F..%2Fv1" is not under "/v1"), with the escapes of unreserved
+// characters decoded ("%7E" is "~", "%2e%2e" is "..") and dot segments
+// removed ("/v1/%2e%2e/admin" is "/admin").
 func cleanPath(u *url.URL) string {
-	p := u.EscapedPath()
-	if strings.Contains(p, "%2") {
-		p = dotEscapes.Replace(p)
-	}
-	return path.Clean("/" + p)
+	return path.Clean("/" + urlpath.NormEscapes(u.EscapedPath()))
 }
 
 // match reports whether t (a target) lies under p.

@@ -218,6 +218,7 @@ func TestPasswords(t *testing.T) {
 		{"r1", "https://h.example/x/..%2F..%2Fapi/v1/y", "default-root"},
 		{"r1", "https://h.example/api/v1/%2e%2e/other", "default-api"},
 		{"r1", "https://h.example/api/v1/%2E%2E/%2e%2e/z", "default-root"},
+		{"r1", "https://h.example/%61pi/v1/x", "r1-v1-replaced"}, // an unreserved escape is its character
 		{"r1", "https://h.example/api/v1/x", "r1-v1-replaced"},
 		{"r1", "https://h.example/api/v1", "r1-v1-replaced"},
 		{"r1", "https://h.example/api/v10", "default-api"},

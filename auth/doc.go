@@ -85,9 +85,9 @@
 //     challenge's realm before the default realm (""), as
 //     HTTPPasswordMgrWithDefaultRealm; matching is by scheme, host and
 //     port, and path prefix at segment boundaries on the cleaned path
-//     (escaped, so "%2F" is not a separator; escaped dots decoded, so
-//     "%2e%2e" climbs as ".." does: stricter than Python's is_suburi,
-//     which does not resolve dot segments at all).
+//     (escaped, so "%2F" is not a separator; unreserved escapes decoded,
+//     so "%2e%2e" climbs as ".." does and "%7E" is "~": stricter than
+//     Python's is_suburi, which does not resolve dot segments at all).
 //   - https through a proxy: net/http sends the CONNECT itself, from the
 //     proxy URL's userinfo or Transport.ProxyConnectHeader; no
 //     RoundTripper can answer that 407. ProxyBasic and ProxyDigest cover

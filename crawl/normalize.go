@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -70,7 +71,7 @@ func Normalize(raw string) (*url.URL, error) {
 	// Escapes first, so that an escaped dot segment ("%2e%2e") is removed
 	// too: left in, it would pass the scope and robots.txt checks made on
 	// this path and be resolved by the server (HOSTILE.md M2).
-	p := removeDots(normEscapes(u.EscapedPath()))
+	p := removeDots(urlpath.NormEscapes(u.EscapedPath()))
 	if p == "" {
 		p = "/"
 	}
@@ -142,50 +143,6 @@ func hasDotSegment(p string) bool {
 		}
 	}
 	return false
-}
-
-// normEscapes upper-cases percent-escapes and decodes those of unreserved
-// characters (RFC 3986 §6.2.2.2).
-func normEscapes(p string) string {
-	if !strings.Contains(p, "%") {
-		return p
-	}
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c == '%' && i+2 < len(p) && ishex(p[i+1]) && ishex(p[i+2]) {
-			v := unhex(p[i+1])<<4 | unhex(p[i+2])
-			if unreserved(v) {
-				b.WriteByte(v)
-			} else {
-				b.WriteByte('%')
-				b.WriteString(strings.ToUpper(p[i+1 : i+3]))
-			}
-			i += 2
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
-}
-
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 // Scope says which URLs a crawl may follow, relative to its seeds.

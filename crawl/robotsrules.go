@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+
+	"github.com/grabhq/grab/internal/urlpath"
 )
 
 // Rule matching is the crawl's own: temoto/robotstxt (which picks the
@@ -102,7 +104,7 @@ func normPattern(p string) string {
 			b.WriteByte(c)
 		}
 	}
-	return normEscapes(b.String())
+	return urlpath.NormEscapes(b.String())
 }
 
 // allowed applies the rules to path (path and query, as requested): the

@@ -1,0 +1,17 @@
+package urlpath
+
+import "testing"
+
+func TestNormEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"/a/b":                  "/a/b",
+		"/%7euser/%2e%2e/a%2fb": "/~user/../a%2Fb",
+		"/%41%2D%5f%7E":         "/A-_~",
+		"/%zz%4":                "/%zz%4", // not escapes: as they are
+		"/%20%3f":               "/%20%3F",
+	} {
+		if got := NormEscapes(in); got != want {
+			t.Errorf("NormEscapes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
