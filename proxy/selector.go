@@ -326,9 +326,12 @@ func defaultPort(scheme string) string {
 // parseProxyURL reads a proxy URL: scheme http, https, socks5 or socks5h,
 // a host, an optional port and userinfo, nothing else (a path of "/" is
 // allowed). A string without "://" is read as http://s, as httpproxy and
-// curl do. Errors name the value with its password redacted.
+// curl do. Errors name the value with its password redacted, read as
+// text: a proxy URL has no path, so a '/', '?' or '#' before its last
+// '@' belongs to the password ("kim:1234/S3cr@proxy" parses as host
+// "kim:1234" and would show it all).
 func parseProxyURL(raw string) (*url.URL, error) {
-	shown := strconv.Quote(redact.String(raw))
+	shown := strconv.Quote(redact.Parsed(raw, nil))
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw
 	}
@@ -370,6 +373,9 @@ func parseDetail(err error) string {
 	var he url.InvalidHostError
 	if errors.As(err, &he) {
 		return "invalid character in host"
+	}
+	if strings.HasPrefix(err.Error(), "invalid port") {
+		return "invalid port" // net/url quotes it: the start of a password with a '#'
 	}
 	return err.Error()
 }

@@ -89,6 +89,12 @@ func TestNewErrors(t *testing.T) {
 		{"query", map[string]string{"http": "http://p:1/?x=1"}, `no path, query or fragment`},
 		{"escape in password", map[string]string{"http": "http://u:se%zzcret@p:1"}, `invalid percent-encoding`},
 		{"space in host", map[string]string{"http": "http://u:secret@p q:1"}, `invalid`},
+		// A password with a raw '#', '/' or '?', or digits before a '/'
+		// (which parse as a port and a path), is masked all the same.
+		{"hash in password", map[string]string{"http": "http://u:secret#x@p:1"}, `invalid port`},
+		{"slash in password", map[string]string{"all": "u:secret/x@p:1"}, `"u:xxxxx@p:1"`},
+		{"question mark in password", map[string]string{"https": "socks5://u:secret?x@p:1"}, `invalid`},
+		{"digits and slash in password", map[string]string{"http": "http://u:1234/secret@p:1"}, `"http://u:xxxxx@p:1"`},
 		{"both all and star", map[string]string{"all": "http://a:1", "*": "http://b:1"}, `both`},
 	}
 	for _, tt := range tests {

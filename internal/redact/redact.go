@@ -29,9 +29,9 @@ func URL(u *url.URL) string {
 }
 
 // String is URL for a URL given as text. Text that does not parse as a
-// URL has the password of its userinfo masked (the text between the
-// first ':' of the userinfo and its '@'; a bare "user:pass@host:port"
-// too) and its query's secrets masked.
+// URL has its query's secrets masked, and the password of its userinfo
+// (the text between the first ':' after the scheme and the last '@',
+// whatever it holds; a bare "user:pass@host:port" too).
 func String(s string) string {
 	u, _ := url.Parse(s) // nil when s does not parse
 	return Parsed(s, u)
@@ -47,24 +47,23 @@ func Parsed(s string, u *url.URL) string {
 	if i := strings.Index(s, "://"); i >= 0 {
 		scheme, rest = s[:i+3], s[i+3:]
 	}
-	auth, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		auth, tail = rest[:i], rest[i:]
-	}
-	if at := strings.LastIndex(auth, "@"); at >= 0 {
-		if colon := strings.Index(auth[:at], ":"); colon >= 0 {
-			auth = auth[:colon+1] + Mask + auth[at:]
-		}
-	}
-	if q := strings.IndexByte(tail, '?'); q >= 0 {
-		query, frag, hasFrag := strings.Cut(tail[q+1:], "#")
-		masked := tail[:q+1] + Query(query)
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		query, frag, hasFrag := strings.Cut(rest[q+1:], "#")
+		rest = rest[:q+1] + Query(query)
 		if hasFrag {
-			masked += "#" + frag
+			rest += "#" + frag
 		}
-		tail = masked
 	}
-	return scheme + auth + tail
+	// Text that does not parse may hold a password with a raw '/', '?'
+	// or '#' ("kim:S3cr#t@proxy"): the password runs from the first ':'
+	// to the last '@', whatever lies between (the query's secrets are
+	// masked already, should an '@' of the query make this take more).
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+			rest = rest[:colon+1] + Mask + rest[at:]
+		}
+	}
+	return scheme + rest
 }
 
 // Query masks the values of the secret parameters of a raw query,

@@ -26,6 +26,12 @@ func TestString(t *testing.T) {
 		{"kim:pw@proxy:3128", "kim:xxxxx@proxy:3128"},
 		{"http://kim:p@ss@h:bad/", "http://kim:xxxxx@h:bad/"},
 		{"/rel?sig=S#f", "/rel?sig=xxxxx#f"},
+		// A password with a raw '#', '/' or '?' runs to the last '@'.
+		{"http://kim:S3cr#t@proxy:3128", "http://kim:xxxxx@proxy:3128"},
+		{"kim:S3cr/t@proxy:3128", "kim:xxxxx@proxy:3128"},
+		{"socks5://kim:S3cr?t@proxy:1080", "socks5://kim:xxxxx@proxy:1080"},
+		// An '@' in the query takes more, never less.
+		{"http://kim:pw@h/%zz?email=a@b&token=T", "http://kim:xxxxx@b&token=xxxxx"},
 		{"", ""},
 	}
 	for _, tt := range tests {
