@@ -156,12 +156,14 @@ func (c *Conn) splice(f *os.File, max int64) (int64, error) {
 		}
 		k, werr := p.k, p.err
 		switch {
-		case werr == unix.EINVAL && done == 0:
-			// f takes no splice (a terminal, a file opened to append):
-			// the bytes in the pipe go by read and write, and the body
-			// reads from then on.
-			if err := drainPipe(p.rr, f, n); err != nil {
-				return 0, err
+		case werr == unix.EINVAL && done == 0, werr == unix.EAGAIN:
+			// f takes no splice (a terminal, a file opened to append), or
+			// is a pipe or FIFO that is full: splice from our non-blocking
+			// pipe does not wait for its reader (the kernel makes the
+			// whole call non-blocking). The bytes in the pipe go by read
+			// and write, which wait, and the body reads from then on.
+			if err := drainPipe(p.rr, f, n-done); err != nil {
+				return done, err
 			}
 			return n, errSpliceRefused
 		case werr == nil && k == 0:
