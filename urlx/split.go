@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/internal/utf8x"
 )
 
@@ -34,7 +35,19 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return "urlx: " + e.Err.Error() + " in " + quoteInput(e.Input)
+	shown := e.Input
+	if e.Op == "parse query" {
+		shown = redact.Query(shown)
+	} else if strings.Contains(shown, "//") {
+		shown = redact.Parsed(shown, nil)
+	}
+	return "urlx: " + e.Err.Error() + " in " + quoteInput(shown)
+}
+
+// shownNetloc is netloc for an error message, its password masked as
+// Error masks the input's: errors name the netloc they refuse.
+func shownNetloc(netloc string) string {
+	return strconv.Quote(redact.Parsed("//"+netloc, nil)[2:])
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -227,7 +240,7 @@ func checkBrackets(netloc string) error {
 	open := strings.IndexByte(netloc, '[') >= 0
 	closed := strings.IndexByte(netloc, ']') >= 0
 	if open != closed {
-		return errors.New("invalid IPv6 URL: unbalanced brackets in netloc " + strconv.Quote(netloc))
+		return errors.New("invalid IPv6 URL: unbalanced brackets in netloc " + shownNetloc(netloc))
 	}
 	if !open {
 		return nil
@@ -236,18 +249,18 @@ func checkBrackets(netloc string) error {
 	var host string
 	if before, bracketed, ok := strings.Cut(hostport, "["); ok {
 		if before != "" {
-			return fmt.Errorf("invalid IPv6 URL: text %q before '[' in netloc %q", before, netloc)
+			return fmt.Errorf("invalid IPv6 URL: text %q before '[' in netloc %s", before, shownNetloc(netloc))
 		}
 		var port string
 		host, port, _ = strings.Cut(bracketed, "]")
 		if port != "" && port[0] != ':' {
-			return fmt.Errorf("invalid IPv6 URL: text %q after ']' in netloc %q", port, netloc)
+			return fmt.Errorf("invalid IPv6 URL: text %q after ']' in netloc %s", port, shownNetloc(netloc))
 		}
 	} else {
 		host, _, _ = strings.Cut(hostport, ":")
 	}
 	if err := checkBracketedHost(host); err != nil {
-		return fmt.Errorf("invalid bracketed host %q in netloc %q: %w", host, netloc, err)
+		return fmt.Errorf("invalid bracketed host %q in netloc %s: %w", host, shownNetloc(netloc), err)
 	}
 	return nil
 }
@@ -403,7 +416,7 @@ func checkNFKC(netloc string) error {
 		return nil
 	}
 	if strings.ContainsAny(n2, "/?#@:") {
-		return fmt.Errorf("netloc %q contains invalid characters under NFKC normalization", netloc)
+		return fmt.Errorf("netloc %s contains invalid characters under NFKC normalization", shownNetloc(netloc))
 	}
 	return nil
 }
@@ -571,18 +584,24 @@ func portOf(netloc, url string) (int, bool, error) {
 	if port == "" {
 		return 0, false, nil
 	}
+	shown := strconv.Quote(port)
+	if !strings.Contains(netloc, "@") && strings.Contains(url, "@") {
+		// "http://kim:S3cr#t@h": the "port" is the start of a password
+		// with a '#' (or '/', '?') in it.
+		shown = strconv.Quote(redact.Mask)
+	}
 	n := 0
 	for i := 0; i < len(port); i++ {
 		c := port[i]
 		if c < '0' || c > '9' {
-			return 0, false, &Error{"port", url, fmt.Errorf("invalid port %q (not a decimal number)", port)}
+			return 0, false, &Error{"port", url, fmt.Errorf("invalid port %s (not a decimal number)", shown)}
 		}
 		if n <= 65535 {
 			n = n*10 + int(c-'0')
 		}
 	}
 	if n > 65535 {
-		return 0, false, &Error{"port", url, fmt.Errorf("invalid port %q (out of range 0-65535)", port)}
+		return 0, false, &Error{"port", url, fmt.Errorf("invalid port %s (out of range 0-65535)", shown)}
 	}
 	return n, true, nil
 }

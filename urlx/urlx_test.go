@@ -547,3 +547,49 @@ func TestUnquoteBytes(t *testing.T) {
 		}
 	}
 }
+
+// An error names the URL and the netloc it refuses with the password
+// masked (HOSTILE P1, C7): the CLI and fetch print these.
+func TestErrorMasksPassword(t *testing.T) {
+	for _, raw := range []string{
+		"http://kim:s3cretpw@[::1/",
+		"http://kim:s3cretpw@x[::1]/",
+		"http://kim:s3cretpw@[::1]x/",
+		"http://kim:s3cretpw@[zz]/",
+		"http://kim:s3cretpw@ex\uff0fample.com/",
+	} {
+		_, err := Split(raw)
+		if err == nil {
+			t.Errorf("Split(%q): no error", raw)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "s3cr") {
+			t.Errorf("Split(%q) error = %q shows the password", raw, msg)
+		} else if !strings.Contains(msg, "kim:xxxxx@") {
+			t.Errorf("Split(%q) error = %q, want it to name the URL with the password masked", raw, msg)
+		}
+	}
+}
+
+// A "port" that may be the start of a password ("kim:S3cr#t@h" splits
+// there, as CPython splits it) is not shown.
+func TestPortErrorMasksPassword(t *testing.T) {
+	for _, raw := range []string{"http://kim:s3cr#et@h/", "http://kim:123456/s3cr@h/"} {
+		r, err := Split(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = r.Port()
+		if err == nil || strings.Contains(err.Error(), "s3cr") || strings.Contains(err.Error(), "123456") {
+			t.Errorf("Split(%q).Port() error = %v, want one that does not show the password", raw, err)
+		}
+	}
+	r, err := Split("http://h:65536/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = r.Port()
+	if err == nil || !strings.Contains(err.Error(), `invalid port "65536"`) {
+		t.Errorf("Port() error = %v, want it to name the port", err)
+	}
+}
