@@ -151,7 +151,7 @@ func parsePrefix(s string) (prefix, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return prefix{}, fmt.Errorf("auth: bad URI %q: %w", redact.String(raw), err)
+		return prefix{}, fmt.Errorf("auth: bad URI %q: %s", redact.String(raw), redact.ParseError(err))
 	}
 	if u.User != nil {
 		return prefix{}, fmt.Errorf("auth: URI %q has user information", redact.String(raw))

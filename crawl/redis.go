@@ -11,6 +11,8 @@ import (
 	"github.com/gocolly/colly/v2/queue"
 	"github.com/gocolly/colly/v2/storage"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // DefaultLease is how long a page popped from a Redis store stays leased
@@ -60,13 +62,17 @@ func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix}
 }
 
+// ErrBadRedisURL reports a URL OpenRedis cannot read; the error names it
+// with its password masked.
+var ErrBadRedisURL = errors.New("crawl: bad Redis URL")
+
 // OpenRedis connects to the server at rawURL (redis://[user:password@]host:port/db,
 // or rediss:// for TLS) and checks that it answers. Close closes the
 // connection.
 func OpenRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("crawl: redis URL: %w", err)
+		return nil, fmt.Errorf("%w %q: %s", ErrBadRedisURL, redact.String(rawURL), redact.ParseError(err))
 	}
 	c := redis.NewClient(opt)
 	if err := c.Ping(ctx).Err(); err != nil {

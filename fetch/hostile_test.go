@@ -61,6 +61,8 @@ func TestInvalidRequests(t *testing.T) {
 		{"A4 non-ASCII name", &fetch.Request{URL: a, Header: http.Header{"X-É": {"1"}}}, "X-É"},
 		{"no scheme", &fetch.Request{URL: "127.0.0.1/x"}, "no scheme"},
 		{"no host", &fetch.Request{URL: "http:///x"}, "no host"},
+		{"no scheme, password masked", &fetch.Request{URL: "//u:s3cret@127.0.0.1:1/"}, `"//u:xxxxx@127.0.0.1:1/" has no scheme`},
+		{"no host, password masked", &fetch.Request{URL: `http:\\u:s3cret@127.0.0.1:1/`}, `xxxxx@127.0.0.1:1/" has no host`},
 		{"ftp", &fetch.Request{URL: "ftp://127.0.0.1/"}, `unsupported scheme "ftp"`},
 	}
 	each(t, func(t *testing.T, kind string) {
@@ -70,6 +72,9 @@ func TestInvalidRequests(t *testing.T) {
 			_, err := o.Open(t.Context(), tt.req)
 			if !errors.Is(err, fetch.ErrInvalidRequest) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: Open = %v, want ErrInvalidRequest naming %q", tt.name, err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") { // P1
+				t.Errorf("%s: Open = %v shows the password", tt.name, err)
 			}
 		}
 		if n := w.g.Total() - before; n != 0 {

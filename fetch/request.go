@@ -130,7 +130,7 @@ func checkURL(raw string) (*url.URL, error) {
 	scheme := strings.ToLower(sr.Scheme)
 	switch {
 	case scheme == "":
-		return nil, invalid("URL %q has no scheme (want http, https, file or data)", raw)
+		return nil, invalid("URL %q has no scheme (want http, https, file or data)", redact.String(raw))
 	case !schemes[scheme]:
 		return nil, invalid("unsupported scheme %q (want http, https, file or data)", sr.Scheme)
 	case scheme == "data":
@@ -139,7 +139,7 @@ func checkURL(raw string) (*url.URL, error) {
 		return fileURL(raw)
 	}
 	if sr.Netloc == "" {
-		return nil, invalid("URL %q has no host", raw)
+		return nil, invalid("URL %q has no host", redact.String(raw))
 	}
 	if _, _, err := sr.Port(); err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))

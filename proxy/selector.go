@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -337,7 +336,7 @@ func parseProxyURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid proxy URL %s: %s", shown, parseDetail(err))
+		return nil, fmt.Errorf("invalid proxy URL %s: %s", shown, redact.ParseError(err))
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if _, ok := proxySchemes[scheme]; !ok {
@@ -355,27 +354,4 @@ func parseProxyURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("proxy URL %s: a proxy URL has no path, query or fragment", shown)
 	}
 	return &url.URL{Scheme: scheme, User: u.User, Host: u.Host}, nil
-}
-
-// parseDetail returns the reason net/url gives for refusing a URL without
-// the URL itself (it holds the password); an escape error quotes part of
-// the text it could not read, which may be part of a password, so it is
-// described instead.
-func parseDetail(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ee url.EscapeError
-	if errors.As(err, &ee) {
-		return "invalid percent-encoding"
-	}
-	var he url.InvalidHostError
-	if errors.As(err, &he) {
-		return "invalid character in host"
-	}
-	if strings.HasPrefix(err.Error(), "invalid port") {
-		return "invalid port" // net/url quotes it: the start of a password with a '#'
-	}
-	return err.Error()
 }

@@ -278,6 +278,9 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 		store, persistent = b, true
 	case f.redis != "":
 		r, err := crawl.OpenRedis(ctx, f.redis, f.redisPrefix)
+		if errors.Is(err, crawl.ErrBadRedisURL) {
+			return usageErrorf("--redis: %v", strings.TrimPrefix(err.Error(), "crawl: "))
+		}
 		if err != nil {
 			return err
 		}

@@ -106,6 +106,7 @@ func TestCrawlCommand(t *testing.T) {
 		{name: "download without images", args: []string{"crawl", "--download", t.TempDir(), seed}, code: ExitUsage, stdout: empty, stderr: contains("--download needs --images")},
 		{name: "bad seed", args: []string{"crawl", "ftp://x/"}, code: ExitUsage, stdout: empty, stderr: contains("not an http or https URL")},
 		{name: "state and redis", args: []string{"crawl", "--state", "x", "--redis", "redis://127.0.0.1:1/", seed}, code: ExitUsage, stdout: empty, stderr: contains("none of the others can be")},
+		{name: "bad redis URL", args: []string{"crawl", "--redis", "redis://:s3cret@127.0.0.1:notaport/0", seed}, code: ExitUsage, stdout: empty, stderr: contains(`grab: --redis: bad Redis URL "redis://:xxxxx@127.0.0.1:notaport/0": invalid port`)},
 		{name: "max per host", args: []string{"crawl", "-q", "--max-crawl-delay", "1ms", "--max-per-host", "3", seed}, code: ExitOK,
 			stdout: func(got string) string {
 				if n := len(strings.Fields(got)); n != 3 {

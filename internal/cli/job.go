@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/jobs"
 )
 
@@ -229,7 +230,7 @@ func partialReason(rep *jobs.Report) string {
 func firstError(rep *jobs.Report) string {
 	for _, it := range rep.Items {
 		if it.Status == jobs.Failed {
-			return escapeControl(it.URL + ": " + it.Error)
+			return escapeControl(redact.String(it.URL) + ": " + it.Error)
 		}
 	}
 	return "no item"

@@ -109,7 +109,7 @@ func TestJobRunOutcomes(t *testing.T) {
 	c.Set("/b.html", "text/html", []byte("b"), testserver.ETag)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "job.yaml")
-	os.WriteFile(path, []byte(fmt.Sprintf("name: outcomes\ntargets: {urls: [%[1]s/a.html, %[1]s/b.html]}\nextract: {links: true}\nretries: 0\n", srv.URL)), 0o644)
+	os.WriteFile(path, []byte(fmt.Sprintf("name: outcomes\ntargets: {urls: [%[1]s/a.html, \"%[1]s/b.html?access_token=S3CRET\"]}\nextract: {links: true}\nretries: 0\n", srv.URL)), 0o644)
 
 	code, stdout, stderr := runJob(t, t.Context(), "job", "run", "-q", path)
 	runTest{name: "quiet ok", code: ExitOK, stdout: empty, stderr: empty}.verify(t, code, stdout, stderr)
@@ -117,7 +117,7 @@ func TestJobRunOutcomes(t *testing.T) {
 	c.Fail("/b.html", 500)
 	code, stdout, stderr = runJob(t, t.Context(), "job", "run", path)
 	runTest{name: "partial", code: ExitPartial, stdout: empty,
-		stderr: contains("run-000002 partial: 0 new, 0 changed, 2 unchanged, 0 gone, 1 failed", "grab: partial run: 1 items failed; first: "+srv.URL+"/b.html: HTTP 500")}.verify(t, code, stdout, stderr)
+		stderr: contains("run-000002 partial: 0 new, 0 changed, 2 unchanged, 0 gone, 1 failed", "grab: partial run: 1 items failed; first: "+srv.URL+"/b.html?access_token=xxxxx: HTTP 500")}.verify(t, code, stdout, stderr)
 
 	c.Fail("/a.html", 503)
 	code, stdout, stderr = runJob(t, t.Context(), "job", "run", path)

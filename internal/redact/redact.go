@@ -8,6 +8,7 @@
 package redact
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 )
@@ -107,4 +108,29 @@ func Secret(name string) bool {
 		}
 	}
 	return false
+}
+
+// ParseError returns the reason net/url gives for refusing a URL, without
+// the URL (it holds the password) or any part of it: an escape error
+// quotes the text it could not read and a port error the port, either of
+// which may be part of a password ("kim:S3cr#t@h" has the port "S3cr"),
+// so these are described instead. Errors that wrap a parse error (go-redis's
+// ParseURL) are unwrapped to it.
+func ParseError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ee url.EscapeError
+	if errors.As(err, &ee) {
+		return "invalid percent-encoding"
+	}
+	var he url.InvalidHostError
+	if errors.As(err, &he) {
+		return "invalid character in host"
+	}
+	if strings.HasPrefix(err.Error(), "invalid port") {
+		return "invalid port"
+	}
+	return err.Error()
 }
