@@ -2,6 +2,7 @@ package parse_test
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -84,5 +85,34 @@ func bareTokenizer(page []byte) []string {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkHostileTags is HOSTILE N1's shapes that once cost quadratic
+// time: one tag with 20,000 attributes, and an unclosed <picture> with
+// 10,000 sources each followed by an <img alt>.
+func BenchmarkHostileTags(b *testing.B) {
+	var attrs, picture bytes.Buffer
+	attrs.WriteString("<img")
+	for i := range 20000 {
+		fmt.Fprintf(&attrs, " a%d=1", i)
+	}
+	attrs.WriteString(" src=a.png>")
+	picture.WriteString("<picture>")
+	for i := range 10000 {
+		fmt.Fprintf(&picture, "<source srcset=s%d.png><img alt=x src=i%d.png>", i, i)
+	}
+	for _, page := range []struct {
+		name string
+		html []byte
+	}{{"attributes", attrs.Bytes()}, {"picture", picture.Bytes()}} {
+		b.Run(page.name, func(b *testing.B) {
+			b.SetBytes(int64(len(page.html)))
+			for b.Loop() {
+				if _, err := parse.Images(bytes.NewReader(page.html), benchOrigin+"/", parse.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -78,7 +78,7 @@ type imageExtractor struct {
 	seen map[string]struct{}
 
 	pictures  int // depth of <picture>
-	pictureAt int // index in items of the first image of the current <picture>
+	pictureAt int // index in items of the first image of the current <picture> an <img alt> has not given its alt to
 	styleText bool
 
 	cands []candidate
@@ -190,6 +190,10 @@ func (e *imageExtractor) img(tag nameID) bool {
 				it.alt = alt
 			}
 		}
+		// Those sources have their alt: a later <img alt> in the same
+		// picture (an unclosed one holds thousands, HOSTILE N1) has
+		// nothing before it to give its alt to.
+		e.pictureAt = e.items.n
 	}
 	for _, a := range attrs {
 		k, v := a.key, a.val

@@ -185,7 +185,16 @@ type tagReader struct {
 	name  [maxName]byte
 	keys  []byte // the keys that had upper-case letters, lowered, back to back
 	attrs []attr
+	// set holds the keys of a tag with more than linearKeys attributes,
+	// so that one with thousands (HOSTILE N1) costs linear time, not
+	// quadratic; probes counts seen's comparisons, for a test.
+	set    map[string]struct{}
+	probes int
 }
+
+// linearKeys is how many attributes seen compares one by one before it
+// keeps a set of their keys.
+const linearKeys = 16
 
 // tagName returns the lower-cased name of the start or end tag in raw
 // ("<img ...>" or "</img>"), or nil when it is longer than maxName.
@@ -233,6 +242,7 @@ func (t *tagReader) attributes(raw []byte) (attrs []attr, ok bool) {
 		i++
 	}
 	t.keys, t.attrs = t.keys[:0], t.attrs[:0]
+	clear(t.set)
 	for {
 		for i < len(raw) && isSpace(raw[i]) {
 			i++
@@ -332,11 +342,30 @@ func (t *tagReader) lower(key []byte) []byte {
 
 // seen reports whether key (lower-cased) is among the keys read so far,
 // as the tokenizer compares them: byte for byte after ASCII lower-casing.
+// A key it reports unseen counts as seen from then on: the caller keeps
+// it, or drops the whole tag.
 func (t *tagReader) seen(key []byte) bool {
-	for _, a := range t.attrs {
-		if string(a.key) == string(key) {
-			return true
+	if len(t.attrs) < linearKeys {
+		for _, a := range t.attrs {
+			t.probes++
+			if string(a.key) == string(key) {
+				return true
+			}
+		}
+		return false
+	}
+	if t.set == nil {
+		t.set = make(map[string]struct{})
+	}
+	if len(t.set) == 0 {
+		for _, a := range t.attrs {
+			t.set[string(a.key)] = struct{}{}
 		}
 	}
+	t.probes++
+	if _, ok := t.set[string(key)]; ok {
+		return true
+	}
+	t.set[string(key)] = struct{}{}
 	return false
 }

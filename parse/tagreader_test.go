@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -73,4 +74,32 @@ func FuzzTagReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestManyAttributes: a tag with thousands of attributes (HOSTILE N1)
+// keeps the first of each key, as the tokenizer does, in linear work.
+func TestManyAttributes(t *testing.T) {
+	const n = 20000
+	var b strings.Builder
+	b.WriteString("<img")
+	for i := range n {
+		fmt.Fprintf(&b, " a%d=%d", i, i)
+	}
+	b.WriteString(" A7=again src=x.png a19999=again>")
+	var tr tagReader
+	attrs, ok := tr.attributes([]byte(b.String()))
+	if !ok || len(attrs) != n+1 {
+		t.Fatalf("attributes = %d, %v; want %d", len(attrs), ok, n+1)
+	}
+	if string(attrs[7].val) != "7" || string(attrs[n-1].val) != "19999" || string(attrs[n].key) != "src" {
+		t.Errorf("attrs[7] = %q=%q, attrs[%d] = %q=%q, attrs[%d] = %q; want the first of each key kept and src last", attrs[7].key, attrs[7].val, n-1, attrs[n-1].key, attrs[n-1].val, n, attrs[n].key)
+	}
+	if limit := (n + 3) * 2 * linearKeys; tr.probes > limit {
+		t.Errorf("%d comparisons for %d attributes, want at most %d", tr.probes, n+3, limit)
+	}
+	// The next tag starts afresh.
+	attrs, ok = tr.attributes([]byte(`<img a7=1 src=y.png>`))
+	if !ok || len(attrs) != 2 || string(attrs[1].val) != "y.png" {
+		t.Errorf("the next tag = %q, %v", attrs, ok)
+	}
 }
