@@ -174,30 +174,18 @@ func (j *Jar) load(r io.Reader) error {
 		return fmt.Errorf("jar file longer than %d bytes", max)
 	}
 	data = bytes.TrimPrefix(data, bom)
-	var recs []record
-	var bad []LineError
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		recs, bad, err = readJSON(data)
-		if err != nil {
-			return err
-		}
-	} else {
-		recs, bad = readNetscape(data)
-	}
 	le := &LoadError{}
-	addBad := func(b LineError) {
+	// Skipped lines are counted, and only the first MaxLineErrors kept,
+	// as the readers find them: a file of millions of bad lines costs no
+	// more memory than one of a hundred.
+	skip := func(b LineError) {
 		le.Skipped++
 		if len(le.Lines) < MaxLineErrors {
 			le.Lines = append(le.Lines, b)
 		}
 	}
 	now := wallNow()
-	j.mu.Lock()
-	for _, rec := range recs {
-		for len(bad) > 0 && bad[0].Line < rec.line {
-			addBad(bad[0])
-			bad = bad[1:]
-		}
+	add := func(rec record) {
 		e, expired, err := j.fromRecord(&rec.Cookie, now)
 		if err == nil && !expired {
 			var n int
@@ -205,12 +193,18 @@ func (j *Jar) load(r io.Reader) error {
 			le.Evicted += n
 		}
 		if err != nil {
-			addBad(LineError{Line: rec.line, Err: err})
+			skip(LineError{Line: rec.line, Err: err})
 		}
 	}
+	j.mu.Lock()
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		err = readJSON(data, add, skip)
+	} else {
+		readNetscape(data, add, skip)
+	}
 	j.mu.Unlock()
-	for _, b := range bad {
-		addBad(b)
+	if err != nil {
+		return err
 	}
 	if le.Skipped > 0 || le.Evicted > 0 {
 		return le

@@ -570,3 +570,51 @@ func TestConcurrentSaves(t *testing.T) {
 		t.Errorf("merged file: %v, %d cookies, want 41", err, j2.Len())
 	}
 }
+
+// TestLoadJSONFormatLast: a file that turns out not to be a grab-cookies
+// file (its format key after its cookies) loads nothing, though its
+// cookies came first; and a file of many objects numbers their lines.
+func TestLoadJSONFormatLast(t *testing.T) {
+	j := new(cookies.Jar)
+	err := j.LoadFrom(strings.NewReader(`{"cookies": [{"name": "a", "value": "1", "domain": "example.com", "host_only": true, "path": "/"}], "format": "other", "version": 1}`))
+	if err == nil || !strings.Contains(err.Error(), `not a grab-cookies version 1 file (format "other"`) || j.Len() != 0 {
+		t.Errorf("err = %v, jar %q; want the file refused and nothing loaded", err, dump(j))
+	}
+	var b strings.Builder
+	b.WriteString("{\"format\": \"grab-cookies\", \"version\": 1, \"cookies\": [\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "{\"name\": \"c%d\", \"value\": %d},\n", i, i) // a number: each a bad object
+	}
+	b.WriteString("{}]}\n")
+	err = j.LoadFrom(strings.NewReader(b.String()))
+	var le *cookies.LoadError
+	if !errors.As(err, &le) || le.Skipped != 5001 || len(le.Lines) != cookies.MaxLineErrors || le.Lines[99].Line != 101 {
+		t.Errorf("err = %v; want 5001 skipped, the 100th on line 101", err)
+	}
+}
+
+// BenchmarkLoadJSON loads a JSON jar of 100,000 cookie objects (once
+// quadratic: every object counted the lines from the file's start).
+func BenchmarkLoadJSON(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("{\"format\": \"grab-cookies\", \"version\": 1, \"cookies\": [\n")
+	for i := range 100000 {
+		if i > 0 {
+			sb.WriteString(",\n")
+		}
+		fmt.Fprintf(&sb, `{"name": "c%d", "value": "1", "domain": "h%d.example.com", "host_only": true, "path": "/"}`, i, i%1000)
+	}
+	sb.WriteString("]}\n")
+	file := sb.String()
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		j := new(cookies.Jar)
+		if err := j.LoadFrom(strings.NewReader(file)); err != nil {
+			var le *cookies.LoadError
+			if !errors.As(err, &le) || le.Skipped != 0 {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -54,31 +54,50 @@ func writeJSON(w io.Writer, cs []Cookie) error {
 	return enc.Encode(f)
 }
 
-// readJSON parses a JSON jar file. A cookie object that does not decode
-// (a wrong type, a bad time, an unknown SameSite) is a line error; a
-// syntax error, or a file that is not a grab-cookies version 1 object,
-// is an error for the whole file.
-func readJSON(data []byte) (recs []record, bad []LineError, err error) {
+// readJSON parses a JSON jar file, handing each cookie to add and each
+// cookie object that does not decode (a wrong type, a bad time, an unknown
+// SameSite) to skip, in the file's order. A syntax error, or a file that
+// is not a grab-cookies version 1 object, is an error for the whole file,
+// found by a first pass that hands nothing on: add and skip run only for
+// a file that loads, and nothing of the file is kept in between, so a
+// file of millions of objects costs no more memory than a short one.
+func readJSON(data []byte, add func(record), skip func(LineError)) error {
+	if err := walkJSON(data, nil, nil); err != nil {
+		return err
+	}
+	return walkJSON(data, add, skip)
+}
+
+// walkJSON is one pass of readJSON; nil add and skip only check the file.
+func walkJSON(data []byte, add func(record), skip func(LineError)) error {
 	var f struct {
 		format  string
 		version int
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	// lineAt counts lines from the last offset asked for: the offsets of a
+	// pass only grow, so the whole pass counts each byte once.
+	lastOff, lastLine := int64(0), 1
 	lineAt := func(off int64) int {
 		for off < int64(len(data)) && (data[off] == ' ' || data[off] == '\t' || data[off] == '\r' || data[off] == '\n' || data[off] == ',') {
 			off++
 		}
-		return 1 + bytes.Count(data[:off], []byte("\n"))
+		if off < lastOff {
+			lastOff, lastLine = 0, 1
+		}
+		lastLine += bytes.Count(data[lastOff:off], []byte("\n"))
+		lastOff = off
+		return lastLine
 	}
-	fatal := func(err error) ([]record, []LineError, error) {
+	fatal := func(err error) error {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, nil, fmt.Errorf("JSON syntax error on line %d: %v", lineAt(se.Offset), err)
+			return fmt.Errorf("JSON syntax error on line %d: %v", lineAt(se.Offset), err)
 		}
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, nil, fmt.Errorf("JSON: %w", err)
+		return fmt.Errorf("JSON: %w", err)
 	}
 	if err := expectDelim(dec, '{'); err != nil {
 		return fatal(err)
@@ -99,21 +118,28 @@ func readJSON(data []byte) (recs []record, bad []LineError, err error) {
 				return fatal(err)
 			}
 			for dec.More() {
+				if add == nil {
+					var skip json.RawMessage
+					if err := dec.Decode(&skip); err != nil {
+						return fatal(err)
+					}
+					continue
+				}
 				line := lineAt(dec.InputOffset())
 				var jc jsonCookie
 				if err := dec.Decode(&jc); err != nil {
 					if isSyntax(err) {
 						return fatal(err)
 					}
-					bad = append(bad, LineError{line, fmt.Errorf("cookie object: %v", err)})
+					skip(LineError{line, fmt.Errorf("cookie object: %v", err)})
 					continue
 				}
 				ss, ok := parseSameSite(jc.SameSite)
 				if !ok {
-					bad = append(bad, LineError{line, fmt.Errorf("same_site %q is not Strict, Lax, None or empty", clip(jc.SameSite))})
+					skip(LineError{line, fmt.Errorf("same_site %q is not Strict, Lax, None or empty", clip(jc.SameSite))})
 					continue
 				}
-				recs = append(recs, record{Cookie{
+				add(record{Cookie{
 					Name: jc.Name, Value: jc.Value, Quoted: jc.Quoted,
 					Domain: jc.Domain, HostOnly: jc.HostOnly, Path: jc.Path,
 					Secure: jc.Secure, HttpOnly: jc.HttpOnly, SameSite: ss,
@@ -129,19 +155,19 @@ func readJSON(data []byte) (recs []record, bad []LineError, err error) {
 			if isSyntax(err) {
 				return fatal(err)
 			}
-			return nil, nil, fmt.Errorf("JSON: field %q: %v", key, err)
+			return fmt.Errorf("JSON: field %q: %v", key, err)
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
 		return fatal(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, errors.New("JSON: data after the top-level object")
+		return errors.New("JSON: data after the top-level object")
 	}
 	if f.format != jsonFormat || f.version != jsonVersion {
-		return nil, nil, fmt.Errorf("JSON: not a %s version %d file (format %q, version %d)", jsonFormat, jsonVersion, clip(f.format), f.version)
+		return fmt.Errorf("JSON: not a %s version %d file (format %q, version %d)", jsonFormat, jsonVersion, clip(f.format), f.version)
 	}
-	return recs, bad, nil
+	return nil
 }
 
 func isSyntax(err error) bool {

@@ -19,13 +19,14 @@ const netscapeHeader = "# Netscape HTTP Cookie File\n" +
 
 const httpOnlyPrefix = "#HttpOnly_"
 
-// readNetscape parses a Netscape cookies.txt file (BOM already removed)
-// into records and the errors of the lines it could not parse. Lines end
-// in LF or CRLF; blank lines and lines starting with "#" (other than the
-// "#HttpOnly_" prefix) or "$" are comments. The magic line is not
-// required. The whole file is in memory, so a long line is measured and
-// skipped, never mistaken for the end of the file.
-func readNetscape(data []byte) (recs []record, bad []LineError) {
+// readNetscape parses a Netscape cookies.txt file (BOM already removed),
+// handing each cookie to add and each line it could not parse to skip, in
+// the file's order. Lines end in LF or CRLF; blank lines and lines
+// starting with "#" (other than the "#HttpOnly_" prefix) or "$" are
+// comments. The magic line is not required. The whole file is in memory,
+// so a long line is measured and skipped, never mistaken for the end of
+// the file.
+func readNetscape(data []byte, add func(record), skip func(LineError)) {
 	for n := 1; len(data) > 0; n++ {
 		var line []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -34,18 +35,17 @@ func readNetscape(data []byte) (recs []record, bad []LineError) {
 			line, data = data, nil
 		}
 		if len(line) > MaxLineBytes {
-			bad = append(bad, LineError{n, fmt.Errorf("line is %d bytes, more than %d", len(line), MaxLineBytes)})
+			skip(LineError{n, fmt.Errorf("line is %d bytes, more than %d", len(line), MaxLineBytes)})
 			continue
 		}
 		c, ok, err := parseNetscapeLine(string(line))
 		switch {
 		case err != nil:
-			bad = append(bad, LineError{n, err})
+			skip(LineError{n, err})
 		case ok:
-			recs = append(recs, record{c, n})
+			add(record{c, n})
 		}
 	}
-	return recs, bad
 }
 
 // parseNetscapeLine reads one line: ok is false for a comment or a blank
