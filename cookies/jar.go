@@ -487,8 +487,8 @@ func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 		return nil
 	}
 	out := make([]*http.Cookie, len(es))
-	for i, e := range es {
-		out[i] = &http.Cookie{Name: e.Name, Value: e.Value, Quoted: e.Quoted}
+	for i := range es {
+		out[i] = &http.Cookie{Name: es[i].Name, Value: es[i].Value, Quoted: es[i].Quoted}
 	}
 	return out
 }
@@ -496,17 +496,13 @@ func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 // For returns the cookies [Jar.Cookies] would send to u, in that order,
 // with their attributes, without marking them used.
 func (j *Jar) For(u *url.URL) []Cookie {
-	es := j.match(u, false)
-	out := make([]Cookie, len(es))
-	for i, e := range es {
-		out[i] = e.Cookie
-	}
-	return out
+	return j.match(u, false)
 }
 
-// match returns the cookies to send to u, in order, touched (LastAccess
-// set) when touch is true.
-func (j *Jar) match(u *url.URL, touch bool) []*entry {
+// match returns copies of the cookies to send to u, in order, made under
+// the lock (another match may be setting the entries' LastAccess), after
+// touching the entries (LastAccess set) when touch is true.
+func (j *Jar) match(u *url.URL, touch bool) []Cookie {
 	o, ok := originOf(u)
 	if !ok || !j.pol.allowed(o.host) {
 		return nil
@@ -555,12 +551,14 @@ func (j *Jar) match(u *url.URL, touch bool) []*entry {
 		}
 		size += n
 	}
-	if touch {
-		for _, e := range sel {
+	out := make([]Cookie, len(sel))
+	for i, e := range sel {
+		if touch {
 			e.LastAccess = now
 		}
+		out[i] = e.Cookie
 	}
-	return sel
+	return out
 }
 
 // headerLen is the length of name=value as net/http writes it in a

@@ -617,3 +617,25 @@ func TestConcurrent(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestForWhileCookies: For copies the cookies while Cookies marks them
+// used, in other goroutines, without a data race (go test -race).
+func TestForWhileCookies(t *testing.T) {
+	j := new(cookies.Jar)
+	setCookie(t, j, "https://example.com/", "a=1")
+	u := mustURL(t, "https://example.com/")
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Go(func() {
+			for range 500 {
+				if g == 0 {
+					j.Cookies(u)
+				} else if got := j.For(u); len(got) != 1 || got[0].Name != "a" {
+					t.Errorf("For = %v", got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
