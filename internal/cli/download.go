@@ -147,7 +147,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.StringVar(&n.bearer, "oauth2-bearer", "", "send `TOKEN` as a Bearer token to the first URL's origin")
 	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...' to the first URL's origin")
 	fl.StringVar(&n.cookieJar, "cookie-jar", "", "save the cookies to `FILE` after the transfers")
-	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h)")
+	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h; \"\" for none, whatever the environment says)")
 	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
 	fl.StringVar(&n.noProxy, "noproxy", "", "comma-separated `HOSTS` to reach without a proxy")
 	c.MarkFlagsMutuallyExclusive("skip-existing", "overwrite", "no-clobber")

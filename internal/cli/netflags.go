@@ -36,11 +36,12 @@ type netFlags struct {
 	noProxy    string
 	noProxySet bool // --noproxy was given, maybe empty
 	jarSet     bool // -c was given, maybe empty
+	proxySet   bool // -x was given, maybe empty
 }
 
 // given notes which flags were given empty on purpose, once parsed.
 func (n *netFlags) given(fl *pflag.FlagSet) {
-	n.noProxySet, n.jarSet = fl.Changed("noproxy"), fl.Changed("cookie-jar")
+	n.noProxySet, n.jarSet, n.proxySet = fl.Changed("noproxy"), fl.Changed("cookie-jar"), fl.Changed("proxy")
 }
 
 const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
@@ -74,7 +75,7 @@ func (n *netFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&n.netrcFile, "netrc-file", "", "read credentials from the netrc `FILE`")
 	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...'")
 	fl.StringVarP(&n.cookieJar, "cookie-jar", "c", "", "save the cookies to `FILE` after the transfer")
-	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h)")
+	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h; \"\" for none, whatever the environment says)")
 	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
 	fl.StringVar(&n.noProxy, "noproxy", "", "comma-separated `HOSTS` to reach without a proxy")
 }
@@ -161,10 +162,11 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		}
 		if err != nil {
 			var le *cookies.LoadError
-			if !errors.As(err, &le) || len(le.Lines) == 0 && le.Skipped == 0 {
+			if !errors.As(err, &le) {
 				return nil, fmt.Errorf("-b: %w", err)
 			}
-			// Bad lines are skipped and named; the good ones are kept.
+			// Bad lines are skipped and named, cookies the jar's limits
+			// evicted counted; the good ones are kept.
 			s.warn = append(s.warn, err.Error())
 		}
 	}
@@ -197,6 +199,8 @@ func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error
 			}
 			return usageErrorf("-x: %v", err)
 		}
+	} else if n.proxySet {
+		sel = new(proxy.Selector) // -x "": no proxy, whatever the environment says (curl's)
 	} else {
 		if sel, err = proxy.FromEnvironment(getenv); err != nil {
 			return fmt.Errorf("proxy from the environment: %w", err)

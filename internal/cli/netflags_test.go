@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -47,6 +50,10 @@ func TestGetCredentials(t *testing.T) {
 // 2-5 from the shell, and a jar that curl can read.
 func TestGetCookies(t *testing.T) {
 	base := getServer(t)
+	var manyCookies string
+	for i := range 60 {
+		manyCookies += fmt.Sprintf("127.0.0.1\tFALSE\t/\tFALSE\t0\tc%d\t1\n", i)
+	}
 	dir := t.TempDir()
 	jar := filepath.Join(dir, "jar.txt")
 	tests := []stdinTest{
@@ -65,6 +72,10 @@ func TestGetCookies(t *testing.T) {
 		{runTest{"without -b the redirect carries none", []string{"get", base + "/cookies/set?k=v"}, ExitOK, lacks(`"k": "v"`), empty}, ""},
 		{runTest{`-c ""`, []string{"get", "-c", "", base + "/cookies"}, ExitUsage, empty, contains(`-c "": want a file name`)}, ""},
 		{runTest{"-b none is a file (none here: nothing loaded)", []string{"get", "-b", "none", base + "/cookies/set?k=v"}, ExitOK, contains(`"k": "v"`), empty}, ""},
+		// More cookies for one site than the jar keeps (a browser's
+		// export): the rest are kept, with a warning.
+		{runTest{"-b over the jar's limits", []string{"get", "-b", "-", base + "/cookies"}, ExitOK, contains(`"c59": "1"`),
+			equals("grab: warning: cookies: load: 10 cookies evicted by the jar's limits\n")}, manyCookies},
 	}
 	runStdinTests(t, tests)
 	b, err := os.ReadFile(jar)
@@ -104,6 +115,38 @@ func TestGetProxy(t *testing.T) {
 	recs := px.Records()
 	if len(recs) != 3 || !recs[0].Authorized || recs[1].Authorized || !recs[2].Authorized {
 		t.Errorf("proxy records: %+v", recs)
+	}
+}
+
+// TestProxyEmpty: -x "" sends direct whatever the environment says, as
+// curl's; without -x the environment's proxy is used.
+func TestProxyEmpty(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "HTTP_PROXY" || k == "http_proxy" {
+			return "http://127.0.0.1:1"
+		}
+		return ""
+	}
+	req, _ := http.NewRequest("GET", "http://example.test/", nil)
+	for _, tt := range []struct {
+		n    netFlags
+		want string
+	}{
+		{netFlags{}, "http://127.0.0.1:1"},
+		{netFlags{proxySet: true}, ""},
+	} {
+		var o fetch.Opener
+		if _, err := tt.n.apply(&o, "", nil, getenv, strings.NewReader("")); err != nil {
+			t.Fatal(err)
+		}
+		u, err := o.Proxy(req)
+		got := ""
+		if u != nil {
+			got = u.String()
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("proxySet %v: proxy %v, %v; want %q", tt.n.proxySet, u, err, tt.want)
+		}
 	}
 }
 
