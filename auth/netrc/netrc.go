@@ -7,8 +7,8 @@
 //
 // A file is a list of tokens separated by white space: "machine NAME"
 // starts an entry for a host, "default" an entry for every host that has
-// no machine entry; "login", "password" and "account" (kept, unused) give
-// its fields; "macdef NAME" defines a macro, whose body, from the next
+// no machine entry; "login" (or "user", as Python reads it), "password"
+// and "account" (kept, unused) give its fields; "macdef NAME" defines a macro, whose body, from the next
 // line up to a blank line, is skipped. A token may be quoted as curl
 // allows ("a b", with \" \\ \n \r \t escapes, on one line). A token
 // starting with "#" where a keyword is expected begins a comment to the
@@ -225,7 +225,7 @@ func parse(s string) (*File, error) {
 		case "default":
 			f.Entries = append(f.Entries, Entry{Default: true})
 			cur = len(f.Entries) - 1
-		case "login", "password", "account":
+		case "login", "user", "password", "account":
 			if cur < 0 {
 				return nil, &SyntaxError{line, fmt.Sprintf("%q before any machine or default", tok)}
 			}
@@ -235,7 +235,7 @@ func parse(s string) (*File, error) {
 			}
 			e := &f.Entries[cur]
 			switch kw {
-			case "login":
+			case "login", "user": // "user" is Python's other spelling
 				e.Login = v
 			case "password":
 				e.Password = v

@@ -31,6 +31,7 @@ func TestParse(t *testing.T) {
 			{Default: true, Login: "anon", Password: "guest"},
 		}},
 		{"keywords case-insensitive", "MACHINE a LOGIN u PASSWORD p", []netrc.Entry{{Machine: "a", Login: "u", Password: "p"}}},
+		{"user for login, as Python", "machine h user alice password pw", []netrc.Entry{{Machine: "h", Login: "alice", Password: "pw"}}},
 		{"quoted tokens", `machine a login "user name" password "p\"w\\d\n\tx" account ""`, []netrc.Entry{{Machine: "a", Login: "user name", Password: "p\"w\\d\n\tx"}}},
 		{"comments", "# a comment machine evil\nmachine a # another\nlogin u password #notacomment\n", []netrc.Entry{{Machine: "a", Login: "u", Password: "#notacomment"}}},
 		{"no password", "machine a login u", []netrc.Entry{{Machine: "a", Login: "u"}}},

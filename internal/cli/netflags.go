@@ -130,6 +130,10 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		case errors.Is(err, fs.ErrNotExist) && n.netrcFile == "":
 			// -n without a file: nothing to send, as curl.
 		case err != nil:
+			var se *netrc.SyntaxError
+			if errors.As(err, &se) || errors.Is(err, netrc.ErrTooLarge) {
+				return nil, err // "FILE: netrc: line N: ..."
+			}
 			return nil, fmt.Errorf("netrc: %w", err)
 		default:
 			o.Handlers = append(o.Handlers, &auth.Basic{Passwords: f})

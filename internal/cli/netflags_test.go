@@ -19,6 +19,10 @@ func TestGetCredentials(t *testing.T) {
 	host := strings.TrimPrefix(base, "http://")
 	netrcFile := filepath.Join(t.TempDir(), "netrc")
 	netrcHost, _, _ := strings.Cut(host, ":")
+	badNetrc := filepath.Join(t.TempDir(), "bad")
+	if err := os.WriteFile(badNetrc, []byte("machine h\npasswrd x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(netrcFile, []byte("machine "+netrcHost+" login kim password s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +37,7 @@ func TestGetCredentials(t *testing.T) {
 		{runTest{"--oauth2-bearer", []string{"get", "--oauth2-bearer", "tok-123", base + "/bearer"}, ExitOK, contains(`"token": "tok-123"`), empty}, ""},
 		{runTest{"--netrc-file", []string{"get", "--netrc-file", netrcFile, base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file missing", []string{"get", "--netrc-file", netrcFile + ".missing", base + "/hello"}, ExitFailure, empty, contains("netrc")}, ""},
+		{runTest{"--netrc-file bad", []string{"get", "--netrc-file", badNetrc, base + "/hello"}, ExitFailure, empty, equals("grab: " + badNetrc + ": netrc: line 2: unknown token \"passwrd\"\n")}, ""},
 		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u")}, ""},
 		{runTest{"-u without a colon", []string{"get", "-u", "kim", base + "/hello"}, ExitUsage, empty, contains("USER:PASSWORD")}, ""},
 		{runTest{"-u not sent to another origin", []string{"get", "-u", "kim:s3cret", base + "/redirect-to?url=" + strings.Replace(base, "127.0.0.1", "localhost", 1) + "/headers"}, ExitOK,
