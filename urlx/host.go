@@ -75,6 +75,11 @@ func (r SplitResult) URL() (*url.URL, error) {
 		return nil, &Error{"url", s, fmt.Errorf("net/url refuses it: %w", errors.Unwrap(err))}
 	}
 	if r.Netloc == "" {
+		// "http:////evil.example/x" has no netloc and the path
+		// "//evil.example/x", which Unsplit writes back as a netloc.
+		if u.Host != "" || u.User != nil {
+			return nil, &Error{"url", s, fmt.Errorf("net/url would dial host %q, and the URL has none", u.Host)}
+		}
 		return u, nil
 	}
 	want, err := r.ASCIIHostname()
@@ -146,7 +151,7 @@ func FromURL(u *url.URL) SplitResult {
 // decoded: they stay escaped on the wire.
 func Validate(rawurl string) error {
 	if len(rawurl) > MaxLength {
-		return &Error{"validate", rawurl, fmt.Errorf("URL of %d bytes is %w of %d bytes", len(rawurl), ErrTooLong, MaxLength)}
+		return tooLong("validate", rawurl)
 	}
 	for i := 0; i < len(rawurl); i++ {
 		if c := rawurl[i]; c <= ' ' || c == 0x7f {

@@ -20,11 +20,13 @@ func Join(base, ref string) (string, error) { return Options{}.Join(base, ref) }
 // Join is [Join] with the options o: o.NoFragments is allow_fragments=False;
 // o.Scheme is ignored (urljoin has no scheme argument).
 func (o Options) Join(base, ref string) (string, error) {
-	if base == "" {
-		return ref, nil
-	}
-	if ref == "" {
-		return base, nil
+	if base == "" || ref == "" {
+		// The one that is not empty, as it is; but not past MaxLength,
+		// which the other case's Parse refuses.
+		if s := base + ref; len(s) > MaxLength {
+			return "", tooLong("join", s)
+		}
+		return base + ref, nil
 	}
 	split := Options{NoFragments: o.NoFragments}
 	b, err := split.Parse(base)

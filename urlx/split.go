@@ -20,6 +20,11 @@ import (
 // browsers keep and far more than any server accepts in a request line.
 const MaxLength = 1 << 20
 
+// tooLong is the error of op for a URL longer than MaxLength.
+func tooLong(op, rawurl string) *Error {
+	return &Error{op, rawurl, fmt.Errorf("URL of %d bytes is %w of %d bytes", len(rawurl), ErrTooLong, MaxLength)}
+}
+
 // ErrTooLong is matched (with [errors.Is]) by the error for a URL longer than
 // [MaxLength].
 var ErrTooLong = errors.New("longer than the limit")
@@ -145,7 +150,7 @@ func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <
 // Split is [Split] with the options o.
 func (o Options) Split(rawurl string) (SplitResult, error) {
 	if len(rawurl) > MaxLength {
-		return SplitResult{}, &Error{"split", rawurl, fmt.Errorf("URL of %d bytes is %w of %d bytes", len(rawurl), ErrTooLong, MaxLength)}
+		return SplitResult{}, tooLong("split", rawurl)
 	}
 	// Only the start is stripped: CPython keeps trailing spaces, which some
 	// applications rely on.
@@ -478,7 +483,7 @@ func Unparse(r ParseResult) string {
 func Defrag(rawurl string) (url, fragment string, err error) {
 	if strings.IndexByte(rawurl, '#') < 0 {
 		if len(rawurl) > MaxLength {
-			return "", "", &Error{"defrag", rawurl, fmt.Errorf("URL of %d bytes is %w of %d bytes", len(rawurl), ErrTooLong, MaxLength)}
+			return "", "", tooLong("defrag", rawurl)
 		}
 		return rawurl, "", nil
 	}

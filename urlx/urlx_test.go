@@ -198,6 +198,9 @@ func TestDifferential(t *testing.T) {
 		{"http://\uff45xample.com/", "\uff45xample.com", false}, // fullwidth e: NFKC has no delimiter
 		{"http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/", "\uff11\uff12\uff17.\uff10.\uff10.\uff11", false},
 		{"http://a\u2488com/", "a\u2488com", true}, // ⒈ is disallowed by IDNA
+		{"http:////evil.example/x", "", true},      // no netloc, but Unsplit writes one back
+		{"////evil.example/x", "", true},           // the same without a scheme
+		{"http:/x", "", false},                     // no netloc, none written
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -232,7 +235,13 @@ func TestDifferential(t *testing.T) {
 func checkSameHost(t *testing.T, r SplitResult) {
 	t.Helper()
 	u, err := url.Parse(r.String())
-	if err != nil || r.Netloc == "" {
+	if err != nil {
+		return
+	}
+	if r.Netloc == "" {
+		if _, uerr := r.URL(); uerr == nil && (u.Host != "" || u.User != nil) {
+			t.Errorf("URL() accepted %q, with no netloc: net/url dials %q", r.String(), u.Host)
+		}
 		return
 	}
 	goHost, gerr := dialHost(u)
@@ -393,12 +402,14 @@ func TestJoinVectors(t *testing.T) {
 func TestLimits(t *testing.T) {
 	long := "http://a/" + strings.Repeat("x", 2<<20)
 	for name, f := range map[string]func() error{
-		"Split":    func() error { _, err := Split(long); return err },
-		"Parse":    func() error { _, err := Parse(long); return err },
-		"Join":     func() error { _, err := Join(long, "g"); return err },
-		"JoinRef":  func() error { _, err := Join("http://a/", long); return err },
-		"Defrag":   func() error { _, _, err := Defrag(long); return err },
-		"Validate": func() error { return Validate(long) },
+		"Split":         func() error { _, err := Split(long); return err },
+		"Parse":         func() error { _, err := Parse(long); return err },
+		"Join":          func() error { _, err := Join(long, "g"); return err },
+		"JoinRef":       func() error { _, err := Join("http://a/", long); return err },
+		"JoinEmptyRef":  func() error { _, err := Join(long, ""); return err },
+		"JoinEmptyBase": func() error { _, err := Join("", long); return err },
+		"Defrag":        func() error { _, _, err := Defrag(long); return err },
+		"Validate":      func() error { return Validate(long) },
 	} {
 		err := f()
 		if !errors.Is(err, ErrTooLong) || !strings.Contains(err.Error(), "longer than the limit") {
