@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,7 +27,11 @@ type exchange struct {
 	stall         time.Duration // <= 0: none
 	trace         bool          // record every phase with httptrace hooks
 	separate      bool          // handlers above may repeat an exchange: give each its own context
-	watches       sync.Pool     // of *watch: timers are costly to make, cheap to reset
+	// via is the proxy the base transport chooses for a request, when
+	// known: a Proxy-Authorization a handler added for a proxy the
+	// request does not go through is dropped here (HOSTILE.md B6).
+	via     func(*http.Request) (*url.URL, error)
+	watches sync.Pool // of *watch: timers are costly to make, cheap to reset
 }
 
 // A watch is a reusable timer for the timeouts of one exchange at a time.
@@ -48,6 +54,10 @@ const (
 
 func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
+	if x.via != nil && req.Header.Get("Proxy-Authorization") != "" && !viaHTTPProxy(req, x.via) {
+		req = req.Clone(req.Context())
+		req.Header.Del("Proxy-Authorization")
+	}
 	st := stateOf(req.Context())
 	b := &exchangeBody{x: x, stall: x.stall, header: x.headerTimeout, start: start}
 	if st == nil || x.separate {
@@ -455,4 +465,21 @@ func (tr *tracer) hooks() *httptrace.ClientTrace {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { tr.mark(func(t *Timings) { t.BodyWritten = time.Now() }) },
 		GotFirstResponseByte: func() { tr.mark(func(t *Timings) { t.FirstByte = time.Now() }) },
 	}
+}
+
+// viaHTTPProxy reports whether req goes to an http or https proxy in the
+// absolute form, the only way a Proxy-Authorization field reaches a
+// proxy: a plain-http request through such a proxy. Anything else (direct,
+// SOCKS, an https request tunnelled by CONNECT) would hand it to the
+// origin.
+func viaHTTPProxy(req *http.Request, via func(*http.Request) (*url.URL, error)) bool {
+	if !strings.EqualFold(req.URL.Scheme, "http") {
+		return false
+	}
+	u, err := via(req)
+	if err != nil || u == nil {
+		return false
+	}
+	s := strings.ToLower(u.Scheme)
+	return s == "http" || s == "https"
 }

@@ -316,9 +316,10 @@ func (o *Opener) open(ctx context.Context, req *Request) (*Response, error) {
 
 func (o *Opener) setup() {
 	o.once.Do(func() {
+		via := o.via()
 		o.base = o.Transport
 		if o.base == nil {
-			o.base = o.defaultTransport()
+			o.base = o.defaultTransport(via)
 		}
 		_, isConn := o.base.(*conn.Transport)
 		var rt http.RoundTripper = &exchange{
@@ -327,6 +328,7 @@ func (o *Opener) setup() {
 			stall:         pick(o.Timeouts.Stall, DefaultStallTimeout),
 			trace:         o.Trace && !isConn,
 			separate:      len(o.Handlers) > 0,
+			via:           via,
 		}
 		hs := slices.Clone(o.Handlers)
 		slices.SortStableFunc(hs, func(a, b Handler) int { return cmp.Compare(order(a), order(b)) })
@@ -357,7 +359,45 @@ func pick[T int | int64 | time.Duration](v, def T) T {
 	return v
 }
 
-func (o *Opener) defaultTransport() http.RoundTripper {
+// proxyFunc is the default transport's choice of proxy: o.Proxy, or the
+// environment's.
+func (o *Opener) proxyFunc() func(*http.Request) (*url.URL, error) {
+	if o.Proxy != nil {
+		return o.Proxy
+	}
+	sel, err := proxy.FromEnvironment(nil)
+	if err != nil {
+		return func(*http.Request) (*url.URL, error) { return nil, err }
+	}
+	return sel.Proxy
+}
+
+// via returns the function o.base chooses a request's proxy with, when
+// fetch knows it: the default transport's, or that of an *http.Transport
+// or a *conn.Transport given as o.Transport (nil, no proxy, for either
+// without one); nil for any other transport.
+func (o *Opener) via() func(*http.Request) (*url.URL, error) {
+	direct := func(*http.Request) (*url.URL, error) { return nil, nil }
+	var f func(*http.Request) (*url.URL, error)
+	switch t := o.Transport.(type) {
+	case nil:
+		return o.proxyFunc()
+	case *http.Transport:
+		f = t.Proxy
+	case *conn.Transport:
+		f = t.Proxy
+	default:
+		return nil
+	}
+	if f == nil {
+		return direct
+	}
+	return f
+}
+
+// defaultTransport is the transport fetch makes when o.Transport is nil;
+// proxyFor is o.proxyFunc().
+func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)) http.RoundTripper {
 	connect := pick(o.Timeouts.Connect, DefaultConnectTimeout)
 	dial := o.Dial
 	if dial == nil {
@@ -371,15 +411,6 @@ func (o *Opener) defaultTransport() http.RoundTripper {
 		cfg.MinVersion = tls.VersionTLS12
 	}
 	handshake := pick(o.Timeouts.TLS, DefaultTLSTimeout)
-	proxyFor := o.Proxy
-	if proxyFor == nil {
-		sel, err := proxy.FromEnvironment(nil)
-		if err != nil {
-			proxyFor = func(*http.Request) (*url.URL, error) { return nil, err }
-		} else {
-			proxyFor = sel.Proxy
-		}
-	}
 	var plain *conn.Transport
 	if o.Engine != EngineNetHTTP {
 		// Each its own bound, as net/http's; "none" is a day (conn reads 0

@@ -11,7 +11,7 @@ import (
 func TestReadBufferSizeEngines(t *testing.T) {
 	for _, size := range []int{0, 128 << 10} {
 		o := &Opener{ReadBufferSize: size}
-		tr := o.defaultTransport()
+		tr := o.defaultTransport(o.proxyFunc())
 		s, ok := tr.(*split)
 		if !ok {
 			t.Fatalf("EngineAuto's transport is %T, want *split", tr)
@@ -22,7 +22,7 @@ func TestReadBufferSizeEngines(t *testing.T) {
 		if got := s.std.ReadBufferSize; got != size {
 			t.Errorf("ReadBufferSize %d: http.Transport has %d", size, got)
 		}
-		c := (&Opener{ReadBufferSize: size, Engine: EngineConn}).defaultTransport().(*conn.Transport)
+		c := (&Opener{ReadBufferSize: size, Engine: EngineConn}).defaultTransport(nil).(*conn.Transport)
 		if c.ReadBufferSize != size {
 			t.Errorf("ReadBufferSize %d, EngineConn: conn.Transport has %d", size, c.ReadBufferSize)
 		}

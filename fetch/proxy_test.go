@@ -91,6 +91,17 @@ func TestOpenerProxyBasic(t *testing.T) {
 		if _, body := read(t, o, w.urls["a"]+"/hello"); body != "Hello World" {
 			t.Errorf("through the proxy: %q", body)
 		}
+		// A handler whose Proxy disagrees with the Opener's, which sends
+		// direct (README's old example did this): the credentials it adds
+		// are dropped before the origin (B6).
+		direct, err := fetch.BuildOpener(&auth.ProxyBasic{URL: px.URL().String(), User: "kim", Password: secret, Proxy: sel.Proxy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct = w.opener(kind, direct)
+		if _, body := read(t, direct, w.urls["a"]+"/headers"); strings.Contains(body, "Proxy-Authorization") {
+			t.Errorf("origin reached directly saw: %s", body)
+		}
 		noLeaks(t, w, []string{secret})
 	})
 }
