@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -414,8 +415,12 @@ func (h *handler) hijack(w http.ResponseWriter, r *http.Request, p *faultParams,
 	if err := script(f); err == nil {
 		switch end {
 		case "reset":
-			if tc, ok := conn.(*net.TCPConn); ok {
-				tc.SetLinger(0)
+			c := conn
+			if tc, ok := c.(*tls.Conn); ok {
+				c = tc.NetConn() // an RST under TLS too, without close_notify
+			}
+			if l, ok := c.(interface{ SetLinger(int) error }); ok { // *net.TCPConn, or Server's limitConn
+				l.SetLinger(0)
 			}
 		case "half":
 			if cw, ok := conn.(interface{ CloseWrite() error }); ok {

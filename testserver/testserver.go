@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -276,8 +277,30 @@ func safeEcho(bin http.Handler) http.Handler {
 		if r.URL.Path == "/response-headers" || strings.HasPrefix(r.URL.Path, "/base64/") {
 			w = &echoWriter{ResponseWriter: w}
 		}
+		if r.URL.Path == "/redirect-to" && !plainRedirect(r.URL.Query().Get("url")) {
+			http.Error(w, "Forbidden redirect URL: it holds a backslash, a space or a control byte, or a scheme without \"//\"", http.StatusForbidden)
+			return
+		}
 		bin.ServeHTTP(w, r)
 	})
+}
+
+// plainRedirect reports whether a /redirect-to target says where it goes
+// the same way to httpbin's host check (net/url) and to a browser (WHATWG,
+// HOSTILE.md R5): "http:\\evil.example/" is an opaque URL with no host to
+// net/url but http://evil.example/ to a browser, and "http:evil.example/"
+// is evil.example to a browser on an https page.
+func plainRedirect(target string) bool {
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c <= ' ' || c == '\\' || c == 0x7f {
+			return false
+		}
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return false
+	}
+	return u.Scheme == "" || strings.HasPrefix(target[len(u.Scheme)+1:], "//")
 }
 
 type echoWriter struct {
@@ -289,7 +312,11 @@ func (w *echoWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.wrote = true
 		h := w.Header()
-		mt, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+		ct := h.Values("Content-Type")
+		mt := ""
+		if len(ct) == 1 { // of two, a browser takes the last (HOSTILE.md R6): one only
+			mt, _, _ = strings.Cut(ct[0], ";")
+		}
 		if !echoTypes[strings.ToLower(strings.TrimSpace(mt))] {
 			h.Set("Content-Type", "text/plain; charset=utf-8")
 		}

@@ -110,6 +110,12 @@ func TestRedirectToLoopbackOnly(t *testing.T) {
 	if code != 302 || h.Get("Location") != "http://127.0.0.1:1/x" {
 		t.Errorf("redirect-to loopback = %d %q", code, h.Get("Location"))
 	}
+	// A target net/url and a browser read differently: refused.
+	for _, target := range []string{`http:\\evil.example/`, `https:\\evil.example/`, "http:evil.example/", "http:/\\evil.example/", "/\\evil.example/", "http://127.0.0.1:1/\tx"} {
+		if code, h, _ := get(t, srv, "GET", "/redirect-to?url="+url.QueryEscape(target), nil); code != 403 {
+			t.Errorf("redirect-to %q = %d (Location %q), want 403", target, code, h.Get("Location"))
+		}
+	}
 	srv2 := start(t, New(WithRedirectHosts("example.org")))
 	if code, _, _ := get(t, srv2, "GET", "/redirect-to?url="+url.QueryEscape("http://example.org/"), nil); code != 302 {
 		t.Errorf("redirect-to configured host = %d, want 302", code)
@@ -126,6 +132,36 @@ func TestEchoContentType(t *testing.T) {
 	}
 	if h.Get("Set-Cookie") != "" {
 		t.Errorf("response splitting: Set-Cookie = %q", h.Get("Set-Cookie")) // R15
+	}
+}
+
+// TestEchoTwoContentTypes: of two Content-Type fields a browser takes the
+// last, so an allowed first one does not let an HTML second one through.
+func TestEchoTwoContentTypes(t *testing.T) {
+	srv := start(t, New())
+	_, h, _ := get(t, srv, "GET", "/response-headers?Content-Type=text/plain&Content-Type=text/html", nil)
+	if ct := h.Values("Content-Type"); len(ct) != 1 || strings.Contains(ct[0], "html") {
+		t.Errorf("response-headers Content-Type fields = %q, want one, not HTML", ct)
+	}
+}
+
+// TestFaultResetUnderServer: end=reset resets the connection under Server
+// (whose listener wraps each connection) as under httptest.
+func TestFaultResetUnderServer(t *testing.T) {
+	s := &Server{Handler: New(WithFaults())}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(s.URL(), "http://"), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	io.WriteString(conn, "GET /fault/raw/reset HTTP/1.1\r\nHost: x\r\n\r\n")
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(conn); err == nil || !strings.Contains(err.Error(), "reset") {
+		t.Errorf("read error = %v, want connection reset", err)
 	}
 }
 
