@@ -431,6 +431,9 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	// Requests get a grace period after ctx ends.
 	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelReq()
+	if r.robots != nil {
+		r.robots.stop = reqCtx
+	}
 	stopWatch := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancelReq) })
 	defer stopWatch()
 

@@ -483,3 +483,36 @@ func TestGzipNotInflated(t *testing.T) {
 		}
 	}
 }
+
+// TestStopWhileRobotsHangs: a crawl stopped while a robots.txt does not
+// answer returns after the grace given to pages in flight, not after the
+// whole RobotsTimeout.
+func TestStopWhileRobotsHangs(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write([]byte("<title>x</title>"))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithCancel(t.Context())
+	cr := &crawl.Crawler{Opener: &fetch.Opener{}, RobotsTimeout: time.Hour}
+	done := make(chan error, 1)
+	go func() {
+		_, err := cr.Run(ctx, srv.URL+"/")
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run still running 30 s after the stop (grace 3 s): it waits for the robots.txt")
+	}
+}

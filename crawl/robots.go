@@ -53,6 +53,10 @@ type robots struct {
 	retry    time.Duration
 	timeout  time.Duration
 	warn     func(string)
+	// stop, when set, ends a fetch in progress: the run's request context,
+	// cancelled once a stopped crawl's grace is over. A page's own context
+	// does not end one (others may wait on it).
+	stop context.Context
 
 	mu sync.Mutex
 	m  map[string]*robotsEntry // origin -> rules
@@ -162,14 +166,22 @@ func (r *robots) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
 // whole origin disallowed for r.retry; more than MaxRobotsRedirects
 // redirects no rules.
 func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
+	parent := r.stop
+	if parent == nil {
+		parent = context.WithoutCancel(ctx)
+	}
+	ctx, cancel := context.WithTimeout(parent, r.timeout)
 	defer cancel()
 	target := o + "/robots.txt"
 	// unavailable keeps the origin disallowed for r.retry; the error
-	// wraps the cause too (a blocked address, a deadline).
+	// wraps the cause too (a blocked address, a deadline). A fetch the
+	// stop ended says nothing of the origin: it is asked again next time.
 	unavailable := func(cause error) {
 		e.err = fmt.Errorf("%w (%w)", ErrRobotsUnavailable, cause)
 		e.expires = time.Now().Add(r.retry)
+		if parent.Err() != nil {
+			e.expires = time.Now()
+		}
 	}
 	for hop := 0; ; hop++ {
 		resp, err := r.open(ctx, &fetch.Request{URL: target, Header: http.Header{"User-Agent": {r.ua}}, NoRedirect: true})
