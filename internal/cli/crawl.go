@@ -344,26 +344,37 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	if ferr := out.Flush(); ferr != nil && outErr == nil {
 		outErr = ferr
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	// -c saves the jar however the command ends (a stopped --state crawl
+	// goes on later with the cookies it had), after the downloads.
+	saveJar := func(err error) error {
+		if serr := sess.finish(e.stdout); serr != nil {
+			if err == nil {
+				return serr
+			}
+			e.errorf("%v", serr)
 		}
 		return err
 	}
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return saveJar(err)
+	}
 	if outErr != nil {
-		return fmt.Errorf("writing records: %w", outErr)
+		return saveJar(fmt.Errorf("writing records: %w", outErr))
 	}
 	if !f.quiet {
 		e.errorf("crawled %d pages (%d failed) in %.1fs; %d links followed, %d not",
 			st.Pages, st.Errors, time.Since(start).Seconds(), st.Links, st.Skipped)
 	}
-	if err := sess.finish(e.stdout); err != nil {
-		return err
-	}
 	if f.download != "" && len(imageList) > 0 {
 		if err := e.crawlDownload(ctx, f, o, cr, seeds, imageList); err != nil {
-			return err
+			return saveJar(err)
 		}
+	}
+	if err := saveJar(nil); err != nil {
+		return err
 	}
 	if failed > 0 {
 		return errSilentFailure

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -294,5 +295,33 @@ func TestCrawlRedisTwoProcesses(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d distinct pages recorded, want %d", len(seen), n)
+	}
+}
+
+// TestCrawlInterruptedSavesJar: grab crawl -c JAR stopped (Ctrl-C, as a
+// --state crawl is meant to be) saves the cookies gathered so far, as
+// grab get saves them when its transfer fails.
+func TestCrawlInterruptedSavesJar(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/":
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "login1", MaxAge: 3600})
+			fmt.Fprint(w, `<a href="/slow">s</a>`)
+		case "/slow":
+			cancel()
+			<-r.Context().Done() // the crawl's grace ends it
+		}
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	jar := filepath.Join(dir, "jar.txt")
+	var stdout, stderr syncBuffer
+	code := Run(ctx, []string{"crawl", "-q", "--state", filepath.Join(dir, "state.db"), "-c", jar, srv.URL + "/"}, strings.NewReader(""), &stdout, &stderr)
+	b, err := os.ReadFile(jar)
+	if code != ExitInterrupted || err != nil || !strings.Contains(string(b), "login1") {
+		t.Errorf("exit %d, stderr %q; jar after the interrupt: %q, %v", code, stderr.String(), b, err)
 	}
 }
