@@ -4,8 +4,11 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/internal/testkit"
 )
@@ -41,4 +44,37 @@ func TestGetToFullDisk(t *testing.T) {
 			t.Errorf("%s: exit %d: %s", p, code, errOut)
 		}
 	}
+}
+
+// TestSecondInterrupt: a command blocked reading a stdin that never ends
+// (a terminal) is ended by a second Ctrl-C, as a process without signal
+// handling would be by the first.
+func TestSecondInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds grab")
+	}
+	bin := buildGrab(t)
+	cmd := exec.Command(bin, "url", "split")
+	stdin, err := cmd.StdinPipe() // held open: the read never ends by itself
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close() })
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for range 20 {
+		time.Sleep(100 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+			return
+		default:
+		}
+	}
+	cmd.Process.Kill()
+	<-exited
+	t.Fatal("still running after 20 Ctrl-C")
 }
