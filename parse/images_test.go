@@ -415,6 +415,14 @@ func TestLinks(t *testing.T) {
 			t.Errorf("link %d = %+v, want %+v", i, links[i], want[i])
 		}
 	}
+	// MaxURLs counts distinct references: repeats, fragments of one
+	// page and schemes never reported (Data: too, KeepData or not) do
+	// not fill it.
+	repeats := strings.Repeat(`<a href="x">x</a><a href="y#s1"><a href="y#s2"><a href="javascript:1"><a href="mailto:a@b"><a href="Data:text/html,hi">`, 20)
+	links, err = parse.Links(strings.NewReader(repeats+`<a href="z">`), page, parse.Options{MaxURLs: 3, KeepData: true})
+	if err != nil || len(links) != 3 || links[2].Raw != "z" {
+		t.Errorf("Links of 3 distinct among 121 with MaxURLs 3 = %+v, %v; want x, y and z", links, err)
+	}
 	links, err = parse.Links(strings.NewReader(strings.Repeat(`<a href="x">`, 20)), page, parse.Options{MaxURLs: 5, KeepDuplicates: true})
 	if !errors.Is(err, parse.ErrTruncated) || len(links) != 5 {
 		t.Errorf("Links with MaxURLs 5 = %d, %v; want 5 and ErrTruncated", len(links), err)

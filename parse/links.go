@@ -48,6 +48,10 @@ type linkExtractor struct {
 	*scanner
 	max   int
 	links []Link
+	// raws holds the references collected, unless KeepDuplicates: a
+	// repeat resolves to a URL already reported and does not count
+	// against max (Options.MaxURLs counts distinct references).
+	raws map[string]struct{}
 }
 
 func (e *linkExtractor) run() error {
@@ -107,6 +111,19 @@ func (e *linkExtractor) link(tag, attrKey string) bool {
 	if !found || raw == "" || raw[0] == '#' {
 		return true
 	}
+	if sch := schemeOf(cleanRef(raw)); sch != "" && sch != "http" && sch != "https" {
+		return true // javascript:, mailto:, data: (any case), ...: never reported
+	}
+	if !e.o.KeepDuplicates {
+		if e.raws == nil {
+			e.raws = make(map[string]struct{})
+		}
+		key, _, _ := strings.Cut(raw, "#") // URLs are reported without their fragment
+		if _, dup := e.raws[key]; dup {
+			return true
+		}
+		e.raws[key] = struct{}{}
+	}
 	if e.max >= 0 && len(e.links) >= e.max {
 		return false
 	}
@@ -135,7 +152,7 @@ func (e *linkExtractor) resolve(pageURL string) []Link {
 	out := e.links[:0]
 	for _, l := range e.links {
 		u, ok := res.resolve(l.Raw)
-		if !ok || strings.HasPrefix(u, "data:") {
+		if !ok {
 			continue
 		}
 		if seen != nil {
