@@ -62,6 +62,8 @@ func TestImagesHostile(t *testing.T) {
 		{"several bases, first wins", `<base href="/one/"><base href="/two/"><img src="a.png">`, parse.Options{}, lines("http://example.com/one/a.png")},
 		{"base without href skipped", `<base target="_blank"><base href="/two/"><img src="a.png">`, parse.Options{}, lines("http://example.com/two/a.png")},
 		{"base after the images", `<img src="a.png"><base href="/late/">`, parse.Options{}, lines("http://example.com/late/a.png")},
+		{"base that does not parse", `<base href="http://exa mple.com/x/"><img src="a.png">`, parse.Options{}, lines("http://example.com/dir/a.png")},
+		{"base with a bad port", `<base href="http://x.com:99999/"><img src="a.png">`, parse.Options{}, lines("http://example.com/dir/a.png")},
 		{"base javascript", `<base href="javascript:alert(1)"><img src="a.png"><img src="http://h/b.png">`, parse.Options{}, lines("http://h/b.png")},
 		{"base file", `<base href="file:///etc/"><img src="passwd"><img src="//h/b.png">`, parse.Options{}, lines()},
 		{"base in a comment", `<!-- <base href="/no/"> --><img src="a.png">`, parse.Options{}, lines("http://example.com/dir/a.png")},

@@ -73,10 +73,16 @@ func newResolver(pageURL, baseHref string, o *Options) *resolver {
 	r.base = fallback
 	if b := cleanRef(trimSpace(baseHref)); b != "" {
 		if j, err := urlx.Join(fallback, b); err == nil && j != "" && schemeOf(j) != "" {
-			r.base = j
-			if u, ok := r.normalize(j); ok {
+			u, ok := r.normalize(j)
+			switch {
+			case ok:
 				r.base = u
+			case schemeOf(j) != "http" && schemeOf(j) != "https":
+				r.base = j // another scheme: relative references resolve to nothing, as documented
 			}
+			// An http(s) base that does not parse ("http://exa mple.com/",
+			// a port past 65535) fails the base URL algorithm: a browser
+			// keeps the page's URL as the base.
 		}
 	}
 	s := schemeOf(r.base)
