@@ -49,7 +49,7 @@ func (h *handler) cgi(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/cgi-bin/")
-	escName, escInfo, _ := strings.Cut(rest, "/")
+	escName, _, hasInfo := strings.Cut(rest, "/")
 	name := escName
 	if strings.Contains(escName, "%") || !validScriptName(name) {
 		http.NotFound(w, r)
@@ -76,7 +76,7 @@ func (h *handler) cgi(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pathInfo := ""
-	if escInfo != "" {
+	if hasInfo { // "/cgi-bin/script/" has the PATH_INFO "/", as CPython's
 		pathInfo = strings.TrimPrefix(r.URL.Path, "/cgi-bin/"+name)
 	}
 
@@ -227,7 +227,14 @@ func cgiEnv(r *http.Request, name, pathInfo string) []string {
 		case "PROXY", "AUTHORIZATION", "CONTENT_TYPE", "CONTENT_LENGTH":
 			continue
 		}
-		env = append(env, "HTTP_"+k+"="+strings.Join(vs, ", "))
+		sep := ", "
+		if k == "COOKIE" {
+			sep = "; " // cookie fields join as one Cookie header's pairs (net/http/cgi)
+		}
+		env = append(env, "HTTP_"+k+"="+strings.Join(vs, sep))
+	}
+	if r.Host != "" {
+		env = append(env, "HTTP_HOST="+r.Host) // net/http keeps Host out of r.Header
 	}
 	return env
 }

@@ -37,7 +37,7 @@ func get(t *testing.T, srv *httptest.Server, method, path string, body io.Reader
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+		req.Header.Add(hdr[i], hdr[i+1]) // a name given twice: two fields
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
@@ -552,6 +552,14 @@ func TestCGIHostile(t *testing.T) {
 	for _, want := range []string{"PATH_INFO=/extra/path", "QUERY_STRING=q=1", "SCRIPT_NAME=/cgi-bin/env", "HTTP_X_BAR=ok", "REQUEST_METHOD=GET", "PATH=/usr/bin:/bin"} {
 		if !strings.Contains(env, want+"\n") {
 			t.Errorf("CGI env lacks %q:\n%s", want, env)
+		}
+	}
+	// A trailing slash is PATH_INFO "/"; cookie fields join as one
+	// header's pairs; the Host is there (net/http keeps it out of Header).
+	_, _, env2 := get(t, srv, "GET", "/cgi-bin/env/", nil, "Cookie", "a=1", "Cookie", "b=2")
+	for _, want := range []string{"PATH_INFO=/", "HTTP_COOKIE=a=1; b=2", "HTTP_HOST=127.0.0.1:"} {
+		if !strings.Contains(env2, "\n"+want) {
+			t.Errorf("CGI env lacks %q:\n%s", want, env2)
 		}
 	}
 	for _, bad := range []string{"HTTP_PROXY", "HTTP_X_FOO", "smuggled", "HTTP_AUTHORIZATION", "HOME=", "GOPATH", "GOFLAGS"} {

@@ -101,12 +101,19 @@ func prescan(head []byte) string {
 					break
 				}
 			}
+			// A label that names no encoding is a failure, after which
+			// the prescan goes on to the next <meta> (WHATWG).
 			if cs != "" {
-				return cs
+				if e, _ := charset.Lookup(cs); e != nil {
+					return cs
+				}
+				continue
 			}
 			if httpEquiv {
 				if label := fromContent(content); label != "" {
-					return label
+					if e, _ := charset.Lookup(label); e != nil {
+						return label
+					}
 				}
 			}
 		}
