@@ -272,6 +272,8 @@ var echoTypes = map[string]bool{
 // response (/response-headers, /base64) from choosing an active content
 // type such as text/html (HOSTILE.md R6): another type becomes text/plain,
 // and nosniff is set. httpbin's fixed pages (/html, /xml) are untouched.
+// It also refuses the /redirect-to targets httpbin's host check and a
+// browser read differently (plainRedirect, R5).
 func safeEcho(bin http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/response-headers" || strings.HasPrefix(r.URL.Path, "/base64/") {
@@ -300,7 +302,12 @@ func plainRedirect(target string) bool {
 	if err != nil {
 		return false
 	}
-	return u.Scheme == "" || strings.HasPrefix(target[len(u.Scheme)+1:], "//")
+	if u.Scheme != "" && !strings.HasPrefix(target[len(u.Scheme)+1:], "//") {
+		return false
+	}
+	// "http:///evil.example/" and "///evil.example/" have no host to
+	// net/url; a browser skips the extra slashes and finds one.
+	return u.Host != "" || u.Scheme == "" && !strings.HasPrefix(target, "//")
 }
 
 type echoWriter struct {
@@ -314,7 +321,9 @@ func (w *echoWriter) WriteHeader(code int) {
 		h := w.Header()
 		ct := h.Values("Content-Type")
 		mt := ""
-		if len(ct) == 1 { // of two, a browser takes the last (HOSTILE.md R6): one only
+		if len(ct) == 1 && !strings.Contains(ct[0], ",") {
+			// Of two types, in two fields or split by a comma, a browser
+			// takes the last (HOSTILE.md R6): one only.
 			mt, _, _ = strings.Cut(ct[0], ";")
 		}
 		if !echoTypes[strings.ToLower(strings.TrimSpace(mt))] {

@@ -111,7 +111,7 @@ func TestRedirectToLoopbackOnly(t *testing.T) {
 		t.Errorf("redirect-to loopback = %d %q", code, h.Get("Location"))
 	}
 	// A target net/url and a browser read differently: refused.
-	for _, target := range []string{`http:\\evil.example/`, `https:\\evil.example/`, "http:evil.example/", "http:/\\evil.example/", "/\\evil.example/", "http://127.0.0.1:1/\tx"} {
+	for _, target := range []string{`http:\\evil.example/`, `https:\\evil.example/`, "http:evil.example/", "http:/\\evil.example/", "/\\evil.example/", "http://127.0.0.1:1/\tx", "http:///evil.example/", "///evil.example/"} {
 		if code, h, _ := get(t, srv, "GET", "/redirect-to?url="+url.QueryEscape(target), nil); code != 403 {
 			t.Errorf("redirect-to %q = %d (Location %q), want 403", target, code, h.Get("Location"))
 		}
@@ -139,9 +139,11 @@ func TestEchoContentType(t *testing.T) {
 // last, so an allowed first one does not let an HTML second one through.
 func TestEchoTwoContentTypes(t *testing.T) {
 	srv := start(t, New())
-	_, h, _ := get(t, srv, "GET", "/response-headers?Content-Type=text/plain&Content-Type=text/html", nil)
-	if ct := h.Values("Content-Type"); len(ct) != 1 || strings.Contains(ct[0], "html") {
-		t.Errorf("response-headers Content-Type fields = %q, want one, not HTML", ct)
+	for _, q := range []string{"Content-Type=text/plain&Content-Type=text/html", "Content-Type=" + url.QueryEscape("text/plain;charset=utf-8,text/html")} {
+		_, h, _ := get(t, srv, "GET", "/response-headers?"+q, nil)
+		if ct := h.Values("Content-Type"); len(ct) != 1 || strings.Contains(ct[0], "html") {
+			t.Errorf("response-headers?%s: Content-Type fields = %q, want one, not HTML", q, ct)
+		}
 	}
 }
 
