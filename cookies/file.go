@@ -189,22 +189,24 @@ func (j *Jar) load(r io.Reader) error {
 		e, expired, err := j.fromRecord(&rec.Cookie, now)
 		if err == nil && !expired {
 			var n int
+			j.mu.Lock()
 			n, err = j.insert(e, false, true, now)
+			j.mu.Unlock()
 			le.Evicted += n
 		}
 		if err != nil {
 			skip(LineError{Line: rec.line, Err: err})
 		}
 	}
-	j.mu.Lock()
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		err = readJSON(data, add, skip)
+		if err := checkJSON(data); err != nil {
+			return err
+		}
+		if err := readJSON(data, add, skip); err != nil {
+			return err
+		}
 	} else {
 		readNetscape(data, add, skip)
-	}
-	j.mu.Unlock()
-	if err != nil {
-		return err
 	}
 	if le.Skipped > 0 || le.Evicted > 0 {
 		return le

@@ -54,17 +54,16 @@ func writeJSON(w io.Writer, cs []Cookie) error {
 	return enc.Encode(f)
 }
 
-// readJSON parses a JSON jar file, handing each cookie to add and each
-// cookie object that does not decode (a wrong type, a bad time, an unknown
-// SameSite) to skip, in the file's order. A syntax error, or a file that
-// is not a grab-cookies version 1 object, is an error for the whole file,
-// found by a first pass that hands nothing on: add and skip run only for
-// a file that loads, and nothing of the file is kept in between, so a
-// file of millions of objects costs no more memory than a short one.
+// checkJSON reports whether data is a JSON jar file that loads: a syntax
+// error, or a file that is not a grab-cookies version 1 object, is an
+// error for the whole file. It keeps nothing, so that readJSON, run after
+// it, can hand each cookie on as it reads it.
+func checkJSON(data []byte) error { return walkJSON(data, nil, nil) }
+
+// readJSON reads a JSON jar file that checkJSON accepted, handing each
+// cookie to add and each cookie object that does not decode (a wrong type,
+// a bad time, an unknown SameSite) to skip, in the file's order.
 func readJSON(data []byte, add func(record), skip func(LineError)) error {
-	if err := walkJSON(data, nil, nil); err != nil {
-		return err
-	}
 	return walkJSON(data, add, skip)
 }
 
@@ -75,8 +74,9 @@ func walkJSON(data []byte, add func(record), skip func(LineError)) error {
 		version int
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	// lineAt counts lines from the last offset asked for: the offsets of a
-	// pass only grow, so the whole pass counts each byte once.
+	// lineAt counts lines from the last offset asked for: the cookies'
+	// offsets only grow, so a pass counts each byte once (a syntax error's
+	// offset may lie before the last: it counts from the start again).
 	lastOff, lastLine := int64(0), 1
 	lineAt := func(off int64) int {
 		for off < int64(len(data)) && (data[off] == ' ' || data[off] == '\t' || data[off] == '\r' || data[off] == '\n' || data[off] == ',') {
@@ -119,8 +119,8 @@ func walkJSON(data []byte, add func(record), skip func(LineError)) error {
 			}
 			for dec.More() {
 				if add == nil {
-					var skip json.RawMessage
-					if err := dec.Decode(&skip); err != nil {
+					var raw json.RawMessage
+					if err := dec.Decode(&raw); err != nil {
 						return fatal(err)
 					}
 					continue
@@ -148,8 +148,8 @@ func walkJSON(data []byte, add func(record), skip func(LineError)) error {
 			}
 			err = expectDelim(dec, ']')
 		default:
-			var skip json.RawMessage
-			err = dec.Decode(&skip)
+			var raw json.RawMessage
+			err = dec.Decode(&raw)
 		}
 		if err != nil {
 			if isSyntax(err) {
