@@ -86,12 +86,12 @@ func prescan(head []byte) string {
 				continue
 			}
 			var content, cs string
-			httpEquiv := false
+			httpEquiv, hasCharset := false, false
 			for {
 				k, v, more := z.TagAttr()
 				switch string(k) {
 				case "charset":
-					cs = string(v)
+					cs, hasCharset = string(v), true
 				case "content":
 					content = string(v)
 				case "http-equiv":
@@ -103,7 +103,7 @@ func prescan(head []byte) string {
 			}
 			// A label that names no encoding is a failure, after which
 			// the prescan goes on to the next <meta> (WHATWG).
-			if cs != "" {
+			if hasCharset { // charset="" too
 				if e, _ := charset.Lookup(cs); e != nil {
 					return cs
 				}

@@ -10,6 +10,7 @@ func TestDetectMeta(t *testing.T) {
 		{`<meta charset="no-such-label"><meta charset="koi8-r">`, "koi8-r"},
 		{`<meta http-equiv="Content-Type" content="text/html; charset=bogus"><meta charset="iso-8859-2">`, "iso-8859-2"},
 		{`<meta charset="no-such-label">`, "utf-8"},
+		{`<meta charset="" http-equiv="Content-Type" content="text/html; charset=koi8-r"><meta charset="iso-8859-2">`, "iso-8859-2"},
 	}
 	for _, tt := range tests {
 		if got := Detect([]byte(tt.head), "text/html").Name; got != tt.want {
