@@ -72,7 +72,15 @@ var ErrBadRedisURL = errors.New("crawl: bad Redis URL")
 func OpenRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w %q: %s", ErrBadRedisURL, redact.String(rawURL), redact.ParseError(err))
+		// Shown as text, as a proxy URL is: "redis://u:1234/S3cr@h" parses
+		// with the host "u:1234" and the password in the path, which
+		// go-redis quotes as the database; its reasons are not passed on.
+		reason := "want redis://[user:password@]host:port/db or rediss://..."
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			reason = redact.ParseError(err)
+		}
+		return nil, fmt.Errorf("%w %q: %s", ErrBadRedisURL, redact.Parsed(rawURL, nil), reason)
 	}
 	c := redis.NewClient(opt)
 	if err := c.Ping(ctx).Err(); err != nil {

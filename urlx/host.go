@@ -67,7 +67,10 @@ func asciiHostname(netloc, rawurl string) (string, error) {
 //     not written "%25", invalid escapes such as "%zz" in the path;
 //   - net/url decodes percent-escapes of non-ASCII bytes in the host
 //     ("%C3%A9" dials "é") where CPython keeps them: URL refuses such a host;
-//   - net/url keeps the host's case (DNS ignores it); urlx lower-cases it.
+//   - net/url keeps the host's case (DNS ignores it); urlx lower-cases it;
+//   - a URL with no netloc whose path starts with "//" ("http:////h/x")
+//     is written back with "h" as its netloc, which net/url dials: URL
+//     refuses it.
 func (r SplitResult) URL() (*url.URL, error) {
 	s := r.String()
 	u, err := url.Parse(s)
@@ -78,7 +81,7 @@ func (r SplitResult) URL() (*url.URL, error) {
 		// "http:////evil.example/x" has no netloc and the path
 		// "//evil.example/x", which Unsplit writes back as a netloc.
 		if u.Host != "" || u.User != nil {
-			return nil, &Error{"url", s, fmt.Errorf("net/url would dial host %q, and the URL has none", u.Host)}
+			return nil, &Error{"url", s, fmt.Errorf("the URL has no netloc, but net/url reads one (host %q) in its path", u.Host)}
 		}
 		return u, nil
 	}

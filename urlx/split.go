@@ -40,11 +40,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	shown := e.Input
+	shown := redact.Parsed(e.Input, nil)
 	if e.Op == "parse query" {
-		shown = redact.Query(shown)
-	} else if strings.Contains(shown, "//") {
-		shown = redact.Parsed(shown, nil)
+		shown = redact.Query(e.Input)
 	}
 	return "urlx: " + e.Err.Error() + " in " + quoteInput(shown)
 }
@@ -52,7 +50,7 @@ func (e *Error) Error() string {
 // shownNetloc is netloc for an error message, its password masked as
 // Error masks the input's: errors name the netloc they refuse.
 func shownNetloc(netloc string) string {
-	return strconv.Quote(redact.Parsed("//"+netloc, nil)[2:])
+	return strconv.Quote(redact.Parsed(netloc, nil))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -591,9 +589,9 @@ func portOf(netloc, url string) (int, bool, error) {
 	}
 	shown := strconv.Quote(port)
 	if !strings.Contains(netloc, "@") && strings.Contains(url, "@") {
-		// "http://kim:S3cr#t@h": the "port" is the start of a password
-		// with a '#' (or '/', '?') in it.
-		shown = strconv.Quote(redact.Mask)
+		// "http://kim:S3cr#t@h": the "port" may be the start of a
+		// password with a '#' (or '/', '?') in it.
+		shown = "(not shown: a '#', '/' or '?' in a password ends the host early; percent-encode it)"
 	}
 	n := 0
 	for i := 0; i < len(port); i++ {

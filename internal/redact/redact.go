@@ -4,7 +4,8 @@
 // [url.URL.Redacted] does, and so does the value of each query parameter
 // named like a secret (token, access_token, api_key, sig, X-Amz-Signature
 // and the like); everything else is kept byte for byte, so the URL still
-// says which page it was.
+// says which page it was (text that does not parse may lose more, see
+// [String]).
 package redact
 
 import (
@@ -30,9 +31,11 @@ func URL(u *url.URL) string {
 }
 
 // String is URL for a URL given as text. Text that does not parse as a
-// URL has its query's secrets masked, and the password of its userinfo
-// (the text between the first ':' after the scheme and the last '@',
-// whatever it holds; a bare "user:pass@host:port" too).
+// URL has its query's secrets masked, and the password of its userinfo:
+// the text between the first ':' after "scheme://" (or from the start,
+// for text without one: a bare "user:pass@host:port" too) and the last
+// '@', whatever it holds, which may take more than the password, never
+// less.
 func String(s string) string {
 	u, _ := url.Parse(s) // nil when s does not parse
 	return Parsed(s, u)
@@ -45,7 +48,7 @@ func Parsed(s string, u *url.URL) string {
 		return URL(u)
 	}
 	rest, scheme := s, ""
-	if i := strings.Index(s, "://"); i >= 0 {
+	if i := strings.Index(s, "://"); i >= 0 && isScheme(s[:i]) { // not a "://" in a query
 		scheme, rest = s[:i+3], s[i+3:]
 	}
 	if q := strings.IndexByte(rest, '?'); q >= 0 {
@@ -65,6 +68,19 @@ func Parsed(s string, u *url.URL) string {
 		}
 	}
 	return scheme + rest
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, '+', '-' and '.'.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !letter && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Query masks the values of the secret parameters of a raw query,
@@ -114,8 +130,8 @@ func Secret(name string) bool {
 // the URL (it holds the password) or any part of it: an escape error
 // quotes the text it could not read and a port error the port, either of
 // which may be part of a password ("kim:S3cr#t@h" has the port "S3cr"),
-// so these are described instead. Errors that wrap a parse error (go-redis's
-// ParseURL) are unwrapped to it.
+// so these are described instead. An error that is not net/url's is
+// returned as it is: the caller answers for what it says.
 func ParseError(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {

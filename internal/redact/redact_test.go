@@ -32,6 +32,8 @@ func TestString(t *testing.T) {
 		{"socks5://kim:S3cr?t@proxy:1080", "socks5://kim:xxxxx@proxy:1080"},
 		// An '@' in the query takes more, never less.
 		{"http://kim:pw@h/%zz?email=a@b&token=T", "http://kim:xxxxx@b&token=xxxxx"},
+		// A "://" in the query is not the scheme's.
+		{"/%zz?token=S3CRET&next=http://x", "/%zz?token=xxxxx&next=http://x"},
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -62,4 +64,19 @@ func TestURL(t *testing.T) {
 func ExampleString() {
 	fmt.Println(redact.String("https://kim:secret@example.com/feed?page=2&token=abc123"))
 	// Output: https://kim:xxxxx@example.com/feed?page=2&token=xxxxx
+}
+
+// TestParseError: net/url's reason, without the parts of the URL it
+// quotes.
+func TestParseError(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http://kim:S3cr#t@h/": "invalid port",
+		"http://h/%zzS3cr":     "invalid percent-encoding",
+		"http://h S3cr/":       "invalid character in host",
+	} {
+		_, err := url.Parse(raw)
+		if got := redact.ParseError(err); got != want {
+			t.Errorf("ParseError(url.Parse(%q)) = %q, want %q", raw, got, want)
+		}
+	}
 }
