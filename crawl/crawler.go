@@ -416,6 +416,9 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		ua = fetch.DefaultUserAgent()
 	}
 	o.UserAgent = ua
+	// Requests get a grace period after ctx ends.
+	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReq()
 	if !cr.IgnoreRobots {
 		r.robots = &robots{
 			open:     func(ctx context.Context, req *fetch.Request) (*fetch.Response, error) { return o.Open(ctx, req) },
@@ -425,15 +428,10 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 			retry:    cmp.Or(cr.RobotsRetry, DefaultRobotsRetry),
 			timeout:  cmp.Or(cr.RobotsTimeout, DefaultRobotsTimeout),
 			warn:     r.warn,
+			stop:     reqCtx,
 		}
 	}
 
-	// Requests get a grace period after ctx ends.
-	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelReq()
-	if r.robots != nil {
-		r.robots.stop = reqCtx
-	}
 	stopWatch := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancelReq) })
 	defer stopWatch()
 

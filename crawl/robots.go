@@ -53,9 +53,9 @@ type robots struct {
 	retry    time.Duration
 	timeout  time.Duration
 	warn     func(string)
-	// stop, when set, ends a fetch in progress: the run's request context,
-	// cancelled once a stopped crawl's grace is over. A page's own context
-	// does not end one (others may wait on it).
+	// stop ends a fetch in progress: the run's request context, cancelled
+	// once a stopped crawl's grace is over. A page's own context does not
+	// end one (others may wait on it).
 	stop context.Context
 
 	mu sync.Mutex
@@ -155,7 +155,7 @@ func (r *robots) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
 		e = &robotsEntry{ready: make(chan struct{})}
 		r.m[o] = e
 		r.mu.Unlock()
-		r.load(ctx, o, e)
+		r.load(o, e)
 		close(e.ready)
 		return e, nil
 	}
@@ -165,12 +165,8 @@ func (r *robots) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
 // does: 2xx rules; 4xx (but 429) no rules; 429, 5xx and no answer the
 // whole origin disallowed for r.retry; more than MaxRobotsRedirects
 // redirects no rules.
-func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
-	parent := r.stop
-	if parent == nil {
-		parent = context.WithoutCancel(ctx)
-	}
-	ctx, cancel := context.WithTimeout(parent, r.timeout)
+func (r *robots) load(o string, e *robotsEntry) {
+	ctx, cancel := context.WithTimeout(r.stop, r.timeout)
 	defer cancel()
 	target := o + "/robots.txt"
 	// unavailable keeps the origin disallowed for r.retry; the error
@@ -178,9 +174,9 @@ func (r *robots) load(ctx context.Context, o string, e *robotsEntry) {
 	// stop ended says nothing of the origin: it is asked again next time.
 	unavailable := func(cause error) {
 		e.err = fmt.Errorf("%w (%w)", ErrRobotsUnavailable, cause)
-		e.expires = time.Now().Add(r.retry)
-		if parent.Err() != nil {
-			e.expires = time.Now()
+		e.expires = time.Now()
+		if r.stop.Err() == nil {
+			e.expires = e.expires.Add(r.retry)
 		}
 	}
 	for hop := 0; ; hop++ {

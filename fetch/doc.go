@@ -38,7 +38,10 @@
 //     http and https; credentials (Authorization, Cookie, userinfo, and
 //     fields named sensitive) dropped once the chain leaves the first
 //     origin and never restored; Proxy-Authorization is never sent to an
-//     origin. No automatic Referer.
+//     origin (a handler's is dropped unless the transport's own proxy
+//     choice takes the request to an http(s) proxy; for a Transport fetch
+//     does not know, one that is not an *http.Transport or a
+//     *conn.Transport, that choice is the transport's). No automatic Referer.
 //   - Timeouts ([Timeouts]): connect 30s, TLS handshake 10s, response head
 //     60s per exchange, stall 60s (a read that waits that long for a byte),
 //     no total unless set.

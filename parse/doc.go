@@ -61,7 +61,9 @@
 // wherever it stands (the document's base URL is that element's, so a
 // <base> after the images applies to them too; a browser that has already
 // requested an image by then does not go back), itself resolved against
-// pageURL; or pageURL when the page has no <base href>. The result is
+// pageURL; or pageURL when the page has no <base href>, or one that does
+// not parse as an http(s) URL (a browser's base URL algorithm fails and
+// keeps the page's). The result is
 // written as a browser requests it: scheme and host lower-cased, the host
 // in its IDNA ASCII form, a default port dropped, dot segments removed
 // ("%2e" counts as "."), backslashes read as slashes, the characters a

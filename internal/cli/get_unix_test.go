@@ -65,16 +65,25 @@ func TestSecondInterrupt(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	ended := false
 	for range 20 {
 		time.Sleep(100 * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGINT)
 		select {
 		case <-exited:
-			return
+			ended = true
 		default:
 		}
+		if ended {
+			break
+		}
 	}
-	cmd.Process.Kill()
-	<-exited
-	t.Fatal("still running after 20 Ctrl-C")
+	if !ended {
+		cmd.Process.Kill()
+		<-exited
+		t.Fatal("still running after 20 Ctrl-C")
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("ended with %v, want killed by the second SIGINT", cmd.ProcessState)
+	}
 }

@@ -60,7 +60,8 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   file), -c - writes it to stdout. No other name is special ("none" is a
   file named none).
   -x URL uses a proxy (http, https, socks5, socks5h; also for loopback
-  targets), -U USER:PASSWORD its credentials; without -x the environment's
+  targets; -x "" none, whatever the environment says), -U USER:PASSWORD its
+  credentials; without -x the environment's
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY apply (never to loopback,
   and HTTP_PROXY not in a CGI process). --noproxy LIST names hosts to reach
   directly ("*" for all).`
