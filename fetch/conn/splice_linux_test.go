@@ -16,19 +16,7 @@ import (
 // the bytes taken from the socket.
 func TestReadFileSlowPipe(t *testing.T) {
 	want := bodyBytes(2 << 20)
-	srv := startRawTCP(t, serveBodies(1<<20, withLength(want)))
-	c, err := Dial(t.Context(), srv.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Request("GET", "/", nil, Header{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.GetResponse()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, r := getOne(t, serveBodies(1<<20, withLength(want)))
 	var fds [2]int
 	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil { // blocking, as a shell's
 		t.Fatal(err)
