@@ -346,23 +346,14 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	}
 	// -c saves the jar however the command ends (a stopped --state crawl
 	// goes on later with the cookies it had), after the downloads.
-	saveJar := func(err error) error {
-		if serr := sess.finish(e.stdout); serr != nil {
-			if err == nil {
-				return serr
-			}
-			e.errorf("%v", serr)
-		}
-		return err
-	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return saveJar(err)
+		return sess.finishAfter(e, err)
 	}
 	if outErr != nil {
-		return saveJar(fmt.Errorf("writing records: %w", outErr))
+		return sess.finishAfter(e, fmt.Errorf("writing records: %w", outErr))
 	}
 	if !f.quiet {
 		e.errorf("crawled %d pages (%d failed) in %.1fs; %d links followed, %d not",
@@ -370,10 +361,10 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	}
 	if f.download != "" && len(imageList) > 0 {
 		if err := e.crawlDownload(ctx, f, o, cr, seeds, imageList); err != nil {
-			return saveJar(err)
+			return sess.finishAfter(e, err)
 		}
 	}
-	if err := saveJar(nil); err != nil {
+	if err := sess.finishAfter(e, nil); err != nil {
 		return err
 	}
 	if failed > 0 {

@@ -333,10 +333,7 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	if err != nil {
 		t.end = time.Now()
 		e.writeOut(format, t, f.silent)
-		if serr := sess.finish(e.stdout); serr != nil {
-			e.errorf("%v", serr)
-		}
-		return safeError{err}
+		return safeError{sess.finishAfter(e, err)}
 	}
 	defer resp.Close()
 	t.resp = resp

@@ -241,6 +241,18 @@ func (e *env) applyNet(n *netFlags, o *fetch.Opener, target string, header http.
 	return s, nil
 }
 
+// finishAfter is finish for a command that ends with err: a failure to
+// save is its error when err is nil, and is printed otherwise.
+func (s *session) finishAfter(e *env, err error) error {
+	if serr := s.finish(e.stdout); serr != nil {
+		if err == nil {
+			return serr
+		}
+		e.errorf("%v", serr)
+	}
+	return err
+}
+
 // finish saves the cookie jar when -c asked, to stdout for "-".
 func (s *session) finish(stdout io.Writer) error {
 	if s == nil || s.save == "" {
