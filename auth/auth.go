@@ -158,7 +158,7 @@ func parsePrefix(s string) (prefix, error) {
 	}
 	p, ok := target(u)
 	if !ok {
-		return prefix{}, fmt.Errorf("auth: URI %q is not an http or https URI with a host", raw)
+		return prefix{}, fmt.Errorf("auth: URI %q is not an http or https URI with a host", redact.String(raw))
 	}
 	return p, nil
 }

@@ -184,6 +184,7 @@ func TestBadSettings(t *testing.T) {
 		{"Basic bad URL", &auth.Basic{URL: "http://[::1", User: "u"}, "bad URI"},
 		{"Basic bad URL with a password", &auth.Basic{URL: "https://u:secret@h%zz/", User: "u"}, `bad URI "https://u:xxxxx@h%zz/": invalid percent-encoding`},
 		{"Basic URL with userinfo", &auth.Basic{URL: "http://x:secret@h/", User: "u"}, "user information"},
+		{"Basic URL without a host", &auth.Basic{URL: "http:///p?token=secret", User: "u"}, "not an http or https URI with a host"},
 		{"Basic colon in user", &auth.Basic{URL: base, User: "a:b", Password: "p"}, "colon"},
 		{"Digest without URL", &auth.Digest{User: "u", Password: "p"}, "Digest has a User or Password but no URL"},
 		{"Bearer without URL", &auth.Bearer{Token: "t"}, "Bearer has a Token but no URL"},
