@@ -210,7 +210,7 @@ type sentBody struct {
 func (s *sentBody) Read(p []byte) (int, error) {
 	n, err := s.ReadCloser.Read(p)
 	if s.left > 0 {
-		s.left -= int64(min(int64(n), s.left))
+		s.left -= min(int64(n), s.left)
 	}
 	if err == io.EOF || s.left == 0 {
 		s.once.Do(s.b.armHead)

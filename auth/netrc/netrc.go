@@ -8,8 +8,8 @@
 // A file is a list of tokens separated by white space: "machine NAME"
 // starts an entry for a host, "default" an entry for every host that has
 // no machine entry; "login" (or "user", as Python reads it), "password"
-// and "account" (kept, unused) give its fields; "macdef NAME" defines a macro, whose body, from the next
-// line up to a blank line, is skipped. A token may be quoted as curl
+// and "account" (kept, unused) give its fields; "macdef NAME" defines a
+// macro, whose body, from the next line up to a blank line, is skipped. A token may be quoted as curl
 // allows ("a b", with \" \\ \n \r \t escapes, on one line). A token
 // starting with "#" where a keyword is expected begins a comment to the
 // end of the line. Keywords are case-insensitive. Parse refuses an unknown
