@@ -3,7 +3,8 @@ package auth
 import (
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/grabhq/grab/proxy"
 )
 
 // ProxyOrder is the Order of ProxyBasic and ProxyDigest: inside the other
@@ -156,24 +157,17 @@ func (p *ProxyDigest) RoundTrip(req *http.Request) (*http.Response, error) {
 // goes through, or nil: for an https request (tunnelled by CONNECT inside
 // the transport), when no proxy is known or chosen, or when the proxy URL
 // carries credentials of its own.
-func proxyInUse(req *http.Request, proxy func(*http.Request) (*url.URL, error), base http.RoundTripper) *url.URL {
-	if !strings.EqualFold(req.URL.Scheme, "http") {
-		return nil
-	}
-	if proxy == nil {
+func proxyInUse(req *http.Request, choose func(*http.Request) (*url.URL, error), base http.RoundTripper) *url.URL {
+	if choose == nil {
 		if t, ok := base.(*http.Transport); ok {
-			proxy = t.Proxy
+			choose = t.Proxy
 		}
 	}
-	if proxy == nil {
+	if choose == nil {
 		return nil
 	}
-	u, err := proxy(req)
-	if err != nil || u == nil || u.User != nil {
-		return nil
+	if u := proxy.Forwarding(req, choose); u != nil && u.User == nil {
+		return u
 	}
-	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
-		return nil
-	}
-	return u
+	return nil
 }

@@ -9,12 +9,12 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/proxy"
 )
 
 // exchange is the innermost RoundTripper of an Opener: one request and its
@@ -54,7 +54,7 @@ const (
 
 func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
-	if x.via != nil && req.Header.Get("Proxy-Authorization") != "" && !viaHTTPProxy(req, x.via) {
+	if x.via != nil && req.Header.Get("Proxy-Authorization") != "" && proxy.Forwarding(req, x.via) == nil {
 		req = req.Clone(req.Context())
 		req.Header.Del("Proxy-Authorization")
 	}
@@ -465,21 +465,4 @@ func (tr *tracer) hooks() *httptrace.ClientTrace {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { tr.mark(func(t *Timings) { t.BodyWritten = time.Now() }) },
 		GotFirstResponseByte: func() { tr.mark(func(t *Timings) { t.FirstByte = time.Now() }) },
 	}
-}
-
-// viaHTTPProxy reports whether req goes to an http or https proxy in the
-// absolute form, the only way a Proxy-Authorization field reaches a
-// proxy: a plain-http request through such a proxy. Anything else (direct,
-// SOCKS, an https request tunnelled by CONNECT) would hand it to the
-// origin.
-func viaHTTPProxy(req *http.Request, via func(*http.Request) (*url.URL, error)) bool {
-	if !strings.EqualFold(req.URL.Scheme, "http") {
-		return false
-	}
-	u, err := via(req)
-	if err != nil || u == nil {
-		return false
-	}
-	s := strings.ToLower(u.Scheme)
-	return s == "http" || s == "https"
 }

@@ -355,3 +355,23 @@ func parseProxyURL(raw string) (*url.URL, error) {
 	}
 	return &url.URL{Scheme: scheme, User: u.User, Host: u.Host}, nil
 }
+
+// Forwarding returns the http or https proxy that choose (an
+// [http.Transport.Proxy] function) sends the plain-http request req
+// through in the absolute form, or nil: for an https request (tunnelled
+// by CONNECT), a SOCKS proxy, no proxy or an error. Only such a request
+// carries a Proxy-Authorization field to the proxy; on any other it would
+// reach the origin.
+func Forwarding(req *http.Request, choose func(*http.Request) (*url.URL, error)) *url.URL {
+	if !strings.EqualFold(req.URL.Scheme, "http") {
+		return nil
+	}
+	u, err := choose(req)
+	if err != nil || u == nil {
+		return nil
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return nil
+	}
+	return u
+}
