@@ -138,12 +138,12 @@ func New(opts ...Option) http.Handler {
 		c.cgiTimeout = DefaultCGITimeout
 	}
 	h.files.path = c.root
-	h.bin = safeEcho(httpbin.New(
+	h.bin = safeEcho(safeRedirect(httpbin.New(
 		httpbin.WithMaxDuration(c.maxDelay),
 		httpbin.WithMaxBodySize(DefaultMaxBody),
 		httpbin.WithAllowedRedirectDomains(append([]string{"127.0.0.1", "localhost", "[::1]", "::1"}, c.redirectTo...)),
 		httpbin.WithHostname("testserver"),
-	))
+	)))
 	h.handle("GET /hello", "Hello World (myhttpserver.py)", http.HandlerFunc(h.hello))
 	h.handle("/wsgi/", "the sample WSGI application (mywsgiserver.py)", http.StripPrefix("/wsgi", SampleApp()))
 	for _, m := range c.mounts {
@@ -272,13 +272,19 @@ var echoTypes = map[string]bool{
 // response (/response-headers, /base64) from choosing an active content
 // type such as text/html (HOSTILE.md R6): another type becomes text/plain,
 // and nosniff is set. httpbin's fixed pages (/html, /xml) are untouched.
-// It also refuses the /redirect-to targets httpbin's host check and a
-// browser read differently (plainRedirect, R5).
 func safeEcho(bin http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/response-headers" || strings.HasPrefix(r.URL.Path, "/base64/") {
 			w = &echoWriter{ResponseWriter: w}
 		}
+		bin.ServeHTTP(w, r)
+	})
+}
+
+// safeRedirect refuses the /redirect-to targets httpbin's host check and
+// a browser read differently (plainRedirect, HOSTILE.md R5).
+func safeRedirect(bin http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/redirect-to" && !plainRedirect(r.URL.Query().Get("url")) {
 			http.Error(w, "Forbidden redirect URL: it holds a backslash, a space or a control byte, or a scheme without \"//\"", http.StatusForbidden)
 			return

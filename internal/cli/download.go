@@ -456,12 +456,12 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 // originCookies gives the requests to target's origin the literal -b
 // cookies (none to another origin: a list may name other hosts).
 func originCookies(reqs []download.Request, target string, cookie []string) {
-	origin, err := originOf(target)
-	if len(cookie) == 0 || err != nil {
+	if len(cookie) == 0 {
 		return
 	}
+	origin := originOf(target)
 	for i := range reqs {
-		if ro, err := originOf(reqs[i].URL); err == nil && ro == origin {
+		if originOf(reqs[i].URL) == origin {
 			reqs[i].Header = http.Header{"Cookie": cookie}
 		}
 	}

@@ -66,16 +66,13 @@ func TestSecondInterrupt(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	ended := false
-	for range 20 {
+	for i := 0; i < 20 && !ended; i++ {
 		time.Sleep(100 * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGINT)
 		select {
 		case <-exited:
 			ended = true
 		default:
-		}
-		if ended {
-			break
 		}
 	}
 	if !ended {

@@ -93,10 +93,7 @@ type session struct {
 // target, and adds literal -b cookies to header.
 func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string, stdin io.Reader) (*session, error) {
 	s := &session{}
-	origin, err := originOf(target)
-	if err != nil {
-		return nil, err
-	}
+	origin := originOf(target)
 	if n.user != "" {
 		user, pass, ok := strings.Cut(n.user, ":")
 		if !ok {
@@ -270,12 +267,12 @@ func (s *session) finish(stdout io.Writer) error {
 
 // originOf returns scheme://host[:port]/ of a URL, the prefix credentials
 // given for it are limited to.
-func originOf(raw string) (string, error) {
+func originOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return raw, nil // fetch reports the URL itself
+		return raw // fetch reports the URL itself
 	}
-	return u.Scheme + "://" + u.Host + "/", nil
+	return u.Scheme + "://" + u.Host + "/"
 }
 
 func validCookieHeader(s string) bool {

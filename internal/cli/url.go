@@ -628,7 +628,7 @@ are read (default 10000; -1 for no limit).`,
 					}
 					first = false
 					for _, p := range pairs {
-						out.w.WriteString(printable(p.Key) + "\t" + printable(p.Value) + "\n")
+						out.value(nil, p.Key, p.Value)
 					}
 				}
 				return nil
