@@ -228,6 +228,23 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestImagesUnencodableQuery checks that a character the page's encoding
+// cannot encode goes into a query as the WHATWG URL parser writes it: an
+// HTML numeric character reference, percent-encoded whole.
+func TestImagesUnencodableQuery(t *testing.T) {
+	for _, tt := range []struct{ charset, src, want string }{
+		{"windows-1252", "/a.png?q=&#26085;x", "http://example.com/a.png?q=%26%2326085%3Bx"},
+		{"windows-1252", "/a.png?q=&#233;&#26085;&#233;", "http://example.com/a.png?q=%E9%26%2326085%3B%E9"},
+		{"shift_jis", "/a.png?q=&#26085;&#54620;", "http://example.com/a.png?q=%93%FA%26%2354620%3B"},
+		{"windows-1252", "/&#26085;.png", "http://example.com/%E6%97%A5.png"},
+	} {
+		imgs, err := parse.Images(strings.NewReader(`<img src="`+tt.src+`">`), page, parse.Options{Charset: tt.charset})
+		if err != nil || len(imgs) != 1 || imgs[0].URL != tt.want {
+			t.Errorf("Images(%q in %s) = %+v, %v; want %q", tt.src, tt.charset, imgs, err, tt.want)
+		}
+	}
+}
+
 // TestDecodeInvalid checks that invalid bytes become U+FFFD in URLs
 // deterministically, as in a browser (HOSTILE.md N4).
 func TestDecodeInvalid(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/grabhq/grab/urlx"
-	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // maxDirCache bounds the directories a resolver remembers.
@@ -61,9 +61,13 @@ func checkPageURL(pageURL string) error {
 func newResolver(pageURL, baseHref string, o *Options) *resolver {
 	r := &resolver{keepData: o.KeepData, dirs: make(map[string]dirEntry)}
 	if o.Charset != "" {
-		if e, name := charset.Lookup(o.Charset); e != nil && name != "utf-8" && !strings.HasPrefix(name, "utf-16") {
+		// htmlindex, not x/net/html/charset, whose encoders write what
+		// they cannot encode as "&#N;" unescaped; escape writes it.
+		if e, err := htmlindex.Get(o.Charset); err == nil {
 			// A UTF-16 page's URLs are encoded as UTF-8, as browsers do.
-			r.enc = e
+			if name, _ := htmlindex.Name(e); name != "utf-8" && !strings.HasPrefix(name, "utf-16") {
+				r.enc = e
+			}
 		}
 	}
 	fallback := pageURL
@@ -283,11 +287,11 @@ func byteSet(in func(c byte) bool) *[256]bool {
 }
 
 // escape writes s to b with the bytes of set percent-encoded. Non-ASCII
-// text is encoded with enc first when enc is not nil (characters enc
-// cannot encode become HTML numeric character references, as browsers
-// send them).
+// text is encoded with enc first when enc is not nil; a character enc
+// cannot encode becomes "%26%23" its decimal code point "%3B", an HTML
+// numeric character reference percent-encoded whole, as the WHATWG URL
+// parser's "percent-encode after encoding" writes it.
 func escape(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding) {
-	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); {
 		c := s[i]
 		if !set[c] {
@@ -300,26 +304,53 @@ func escape(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding)
 			for j < len(s) && s[j] >= 0x80 {
 				j++
 			}
-			out, err := encoding.HTMLEscapeUnsupported(enc.NewEncoder()).String(s[i:j])
-			if err == nil {
-				for k := 0; k < len(out); k++ {
-					if o := out[k]; o < 0x80 && !set[o] {
-						b.WriteByte(o)
-					} else {
-						b.WriteByte('%')
-						b.WriteByte(hex[o>>4])
-						b.WriteByte(hex[o&15])
-					}
-				}
-				i = j
-				continue
-			}
+			escapeEncoded(b, s[i:j], set, enc)
+			i = j
+			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
+		percent(b, c)
 		i++
 	}
+}
+
+// escapeEncoded writes the non-ASCII run s encoded with enc, the bytes
+// of set percent-encoded, a character at a time when the run as a whole
+// does not encode.
+func escapeEncoded(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding) {
+	out, err := enc.NewEncoder().String(s)
+	if err != nil {
+		for _, r := range s {
+			if out, err = enc.NewEncoder().String(string(r)); err != nil {
+				b.WriteString("%26%23")
+				b.WriteString(strconv.Itoa(int(r)))
+				b.WriteString("%3B")
+				continue
+			}
+			writeEncoded(b, out, set)
+		}
+		return
+	}
+	writeEncoded(b, out, set)
+}
+
+// writeEncoded writes the encoded bytes out, those of set and those
+// outside ASCII percent-encoded.
+func writeEncoded(b *strings.Builder, out string, set *[256]bool) {
+	for k := 0; k < len(out); k++ {
+		if o := out[k]; o < 0x80 && !set[o] {
+			b.WriteByte(o)
+		} else {
+			percent(b, o)
+		}
+	}
+}
+
+// percent writes c to b as %XX.
+func percent(b *strings.Builder, c byte) {
+	const hex = "0123456789ABCDEF"
+	b.WriteByte('%')
+	b.WriteByte(hex[c>>4])
+	b.WriteByte(hex[c&15])
 }
 
 // isDot reports whether a path segment is "." (1) or ".." (2), percent-
