@@ -15,7 +15,6 @@ package htmlcharset
 
 import (
 	"bytes"
-	"mime"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -47,8 +46,8 @@ func Detect(head []byte, contentType string) Result {
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		return Result{unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le", "bom", 2}
 	}
-	mediatype, params, _ := mime.ParseMediaType(contentType)
-	if label := params["charset"]; label != "" {
+	mediatype, label := parseMIME(contentType)
+	if label != "" {
 		if e, name := charset.Lookup(label); e != nil {
 			return Result{e, name, "header", 0}
 		}
@@ -147,4 +146,99 @@ func fromContent(s string) string {
 		}
 		return s
 	}
+}
+
+// parseMIME returns the lower-cased type/subtype of a Content-Type value and
+// its first charset parameter, read as the WHATWG "parse a MIME type"
+// algorithm reads them: a parameter without "=", one with an invalid name
+// or value, a repeated one and an unclosed quote do not lose the charset
+// (mime.ParseMediaType refuses the whole value for any of them). An
+// invalid type/subtype gives "" and "", as it does in a browser.
+func parseMIME(s string) (mediatype, charsetLabel string) {
+	s = strings.Trim(s, httpSpace)
+	slash := strings.IndexByte(s, '/')
+	if slash < 0 || !isToken(s[:slash]) {
+		return "", ""
+	}
+	end := slash + 1 + strings.IndexByte(s[slash+1:]+";", ';')
+	sub := strings.TrimRight(s[slash+1:end], httpSpace)
+	if !isToken(sub) {
+		return "", ""
+	}
+	mediatype = strings.ToLower(s[:slash] + "/" + sub)
+	seen := make(map[string]bool)
+	for i := end; i < len(s); {
+		i++ // the ';'
+		for i < len(s) && strings.IndexByte(httpSpace, s[i]) >= 0 {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ';' && s[j] != '=' {
+			j++
+		}
+		name := strings.ToLower(s[i:j])
+		if i = j; i == len(s) || s[i] == ';' {
+			continue
+		}
+		i++ // the '='
+		var value string
+		if i < len(s) && s[i] == '"' {
+			value, i = quoted(s, i)
+			for i < len(s) && s[i] != ';' {
+				i++
+			}
+		} else {
+			j = i
+			for j < len(s) && s[j] != ';' {
+				j++
+			}
+			value, i = strings.TrimRight(s[i:j], httpSpace), j
+			if value == "" {
+				continue
+			}
+		}
+		if name != "" && isToken(name) && !seen[name] {
+			seen[name] = true
+			if name == "charset" {
+				return mediatype, value
+			}
+		}
+	}
+	return mediatype, ""
+}
+
+// httpSpace is the WHATWG's HTTP whitespace.
+const httpSpace = " \t\n\r"
+
+// quoted returns the value of the quoted string starting at s[i] ('"'),
+// backslash escapes removed, an unclosed one running to the end, and the
+// index after it.
+func quoted(s string, i int) (string, int) {
+	var b strings.Builder
+	for i++; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			return b.String(), i + 1
+		case '\\':
+			if i+1 < len(s) {
+				i++
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), i
+}
+
+// isToken reports whether s is a non-empty HTTP token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }

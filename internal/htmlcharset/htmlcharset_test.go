@@ -18,3 +18,31 @@ func TestDetectMeta(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectHeader: the Content-Type's charset is read as a browser reads
+// it, from values mime.ParseMediaType refuses whole.
+func TestDetectHeader(t *testing.T) {
+	const meta = `<meta charset="koi8-r">`
+	tests := []struct{ ctype, want string }{
+		{"text/html; charset=shift_jis", "shift_jis"},
+		{"text/html; charset=shift_jis; x", "shift_jis"},
+		{"text/html; x; charset=shift_jis", "shift_jis"},
+		{"text/html; charset=shift_jis; charset=euc-kr", "shift_jis"},
+		{"text/html; charset=shift_jis; charset=euc-kr; a=b; a=c", "shift_jis"},
+		{`text/html; charset="shift_jis`, "shift_jis"},
+		{`text/html; charset="shift\_jis"; q`, "shift_jis"},
+		{"TEXT/HTML ;CHARSET=EUC-KR  ", "euc-kr"},
+		{"text/html; (x)=1; charset=euc-kr", "euc-kr"},
+		{"text/html; charset=; charset=euc-kr", "euc-kr"},
+		{"text/plain; charset=euc-kr", "euc-kr"},
+		{"text/plain", "utf-8"},
+		{"text /html; charset=euc-kr", "koi8-r"},
+		{"text; charset=euc-kr", "koi8-r"},
+		{"", "koi8-r"},
+	}
+	for _, tt := range tests {
+		if got := Detect([]byte(meta), tt.ctype).Name; got != tt.want {
+			t.Errorf("Detect(%q, %q) = %q, want %q", meta, tt.ctype, got, tt.want)
+		}
+	}
+}
