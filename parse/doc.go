@@ -65,11 +65,15 @@
 // not parse as an http(s) URL (a browser's base URL algorithm fails and
 // keeps the page's). The result is
 // written as a browser requests it: scheme and host lower-cased, the host
-// in its IDNA ASCII form, a default port dropped, dot segments removed
-// ("%2e" counts as "."), backslashes read as slashes, the characters a
-// browser percent-encodes percent-encoded (non-ASCII text as UTF-8 in the
-// path, in the page's encoding in the query, given by Options.Charset), and
-// the fragment dropped (a browser never sends it). Only http and https URLs
+// in its IDNA ASCII form, an IP address host in its canonical form (an
+// IPv4 host written in hex, octal or fewer parts, "0x7f.1", is
+// http://127.0.0.1/; a host ending in a number that is no IPv4 address,
+// "1.2.3.09", is no URL; IPv6 compressed, RFC 5952), a default port
+// dropped, dot segments removed ("%2e" counts as "."), backslashes read as
+// slashes, the characters a browser percent-encodes percent-encoded
+// (non-ASCII text as UTF-8 in the path, in the page's encoding in the
+// query, given by Options.Charset; a character that encoding lacks as
+// "%26%23" its decimal number "%3B"), and the fragment dropped (a browser never sends it). Only http and https URLs
 // are reported: javascript: never; data: only with Options.KeepData
 // (reported, never to be fetched); file:, mailto: and the rest never. A
 // <base href> of another scheme (javascript:, file:) makes every relative

@@ -228,6 +228,41 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestImagesIPHosts checks that IP address hosts come out as a browser
+// writes them, and that a host ending in a number that is no IPv4 address
+// gives no URL.
+func TestImagesIPHosts(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"http://0x7f.1/a.png", "http://127.0.0.1/a.png"},
+		{"http://0177.0.0.1/a.png", "http://127.0.0.1/a.png"},
+		{"http://2130706433/a.png", "http://127.0.0.1/a.png"},
+		{"http://192.168.257/a.png", "http://192.168.1.1/a.png"},
+		{"http://1.2.3.4./a.png", "http://1.2.3.4/a.png"},
+		{"http://0x/a.png", "http://0.0.0.0/a.png"},
+		{"http://example.0x1g/a.png", "http://example.0x1g/a.png"},
+		{"http://1.2.3.09/a.png", ""},
+		{"http://256.0.0.1/a.png", ""},
+		{"http://1.2.3.4.5/a.png", ""},
+		{"http://4294967296/a.png", ""},
+		{"http://99999999999999999999999/a.png", ""},
+		{"http://example.1/a.png", ""},
+		{"http://[0:0:0:0:0:0:0:1]/a.png", "http://[::1]/a.png"},
+		{"http://[2001:DB8:0:0:1:0:0:1]:8080/a.png", "http://[2001:db8::1:0:0:1]:8080/a.png"},
+		{"http://[::ffff:192.168.0.1]/a.png", "http://[::ffff:c0a8:1]/a.png"},
+		{"http://[1:0::]/a.png", "http://[1::]/a.png"},
+		{"http://[1:0:2::3]/a.png", "http://[1:0:2::3]/a.png"},
+	} {
+		imgs, err := parse.Images(strings.NewReader(`<img src="`+tt.src+`">`), page, parse.Options{})
+		var got string
+		if len(imgs) == 1 {
+			got = imgs[0].URL
+		}
+		if err != nil || len(imgs) > 1 || got != tt.want {
+			t.Errorf("Images(%q) = %+v, %v; want %q", tt.src, imgs, err, tt.want)
+		}
+	}
+}
+
 // TestImagesUnencodableQuery checks that a character the page's encoding
 // cannot encode goes into a query as the WHATWG URL parser writes it: an
 // HTML numeric character reference, percent-encoded whole.

@@ -1,7 +1,10 @@
 package parse
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -16,9 +19,9 @@ const maxDirCache = 4096
 // resolver turns the references of one page into the absolute URLs a
 // browser requests: resolved with urlx.Join against the document base URL,
 // then normalised as the WHATWG URL parser does for http and https (scheme
-// and host lower-cased, IDNA host, default port dropped, dot segments
-// removed, the characters a browser escapes percent-encoded, the fragment
-// dropped).
+// and host lower-cased, IDNA host, IP hosts canonical, default port
+// dropped, dot segments removed, the characters a browser escapes
+// percent-encoded, the fragment dropped).
 type resolver struct {
 	base     string            // document base URL; "" when there is none
 	httpBase bool              // base is http(s), so relative references resolve
@@ -202,7 +205,7 @@ func (r *resolver) slow(s string) (string, bool) {
 }
 
 // normalize returns the http(s) URL u as a browser requests it.
-func (r *resolver) normalize(u string) (string, bool) {
+func (r *resolver) normalize(u string) (_ string, ok bool) {
 	sr, err := urlx.Split(u)
 	if err != nil {
 		return "", false
@@ -215,8 +218,8 @@ func (r *resolver) normalize(u string) (string, bool) {
 	if err != nil || !validHost(host) {
 		return "", false
 	}
-	if strings.IndexByte(host, ':') >= 0 {
-		host = "[" + host + "]"
+	if host, ok = canonHost(host); !ok {
+		return "", false
 	}
 	port, hasPort, err := sr.Port()
 	if err != nil {
@@ -265,6 +268,107 @@ func validHost(host string) bool {
 		}
 	}
 	return true
+}
+
+// canonHost returns an IP address host as the WHATWG URL parser writes
+// it: a host whose last label is a number is an IPv4 address, each part
+// decimal, octal ("0" first) or hex ("0x" first), the last filling the
+// bytes left ("0x7f.1" is 127.0.0.1), written as a dotted quad, or no URL
+// (false) when a part is not a number or too large; an IPv6 address is
+// written in brackets, lower-case, its longest run of zero pieces as "::"
+// and no dotted IPv4 tail. Other hosts come back as they are.
+func canonHost(host string) (string, bool) {
+	if strings.IndexByte(host, ':') >= 0 {
+		a, err := netip.ParseAddr(host)
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return "", false
+		}
+		return "[" + ipv6String(a.As16()) + "]", true
+	}
+	labels := strings.Split(host, ".")
+	if len(labels) > 1 && labels[len(labels)-1] == "" {
+		labels = labels[:len(labels)-1]
+	}
+	last := labels[len(labels)-1]
+	if _, ok := ipv4Number(last); !ok && strings.Trim(last, "0123456789") != "" {
+		return host, true // not an IPv4 address
+	}
+	if len(labels) > 4 {
+		return "", false
+	}
+	var addr uint64
+	for i, l := range labels {
+		n, ok := ipv4Number(l)
+		if !ok || i < len(labels)-1 && n > 255 {
+			return "", false
+		}
+		if i < len(labels)-1 {
+			addr |= n << (8 * (3 - i))
+		} else if n >= 1<<(8*(5-len(labels))) {
+			return "", false
+		} else {
+			addr |= n
+		}
+	}
+	return fmt.Sprintf("%d.%d.%d.%d", byte(addr>>24), byte(addr>>16), byte(addr>>8), byte(addr)), true
+}
+
+// ipv4Number reads one part of a WHATWG IPv4 host: decimal, octal with a
+// leading "0", hex with a leading "0x" or "0X" (which may have no digits).
+func ipv4Number(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	base := 10
+	switch {
+	case len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		s, base = s[2:], 16
+	case len(s) >= 2 && s[0] == '0':
+		s, base = s[1:], 8
+	}
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseUint(s, base, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return math.MaxUint64, true // a number, too large for any part
+		}
+		return 0, false
+	}
+	return n, true
+}
+
+// ipv6String writes an IPv6 address as WHATWG's serializer does.
+func ipv6String(a [16]byte) string {
+	var p [8]uint16
+	for i := range p {
+		p[i] = uint16(a[2*i])<<8 | uint16(a[2*i+1])
+	}
+	start, n := -1, 1 // the longest run of zero pieces longer than one
+	for i := 0; i < 8; {
+		j := i
+		for j < 8 && p[j] == 0 {
+			j++
+		}
+		if j-i > n {
+			start, n = i, j-i
+		}
+		i = max(j, i+1)
+	}
+	var b strings.Builder
+	for i := 0; i < 8; i++ {
+		if i == start {
+			b.WriteString("::")
+			i += n - 1
+			continue
+		}
+		if i > 0 && i != start+n {
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.FormatUint(uint64(p[i]), 16))
+	}
+	return b.String()
 }
 
 // Sets of bytes: those no step of resolution changes, and those a browser
