@@ -486,8 +486,9 @@ func (e *imageExtractor) full() bool {
 // duplicates of raw are dropped and, from then on, not collected, so that
 // a page of a million copies of one image does not fill the limit.
 func (e *imageExtractor) addSlow(raw, desc string, it item) bool {
+	key := refKey(raw)
 	if e.seen != nil {
-		if _, dup := e.seen[raw]; dup {
+		if _, dup := e.seen[key]; dup {
 			return true
 		}
 	}
@@ -496,7 +497,7 @@ func (e *imageExtractor) addSlow(raw, desc string, it item) bool {
 			return false
 		}
 		e.compact()
-		if _, dup := e.seen[raw]; dup {
+		if _, dup := e.seen[key]; dup {
 			return true
 		}
 		if e.items.n >= e.max {
@@ -505,22 +506,22 @@ func (e *imageExtractor) addSlow(raw, desc string, it item) bool {
 	}
 	it.raw, it.desc = e.text.addString(raw), e.text.addString(desc)
 	if e.seen != nil {
-		e.seen[e.text.get(it.raw)] = struct{}{}
+		e.seen[refKey(e.text.get(it.raw))] = struct{}{}
 	}
 	e.items.append(it)
 	return true
 }
 
-// compact drops the items whose raw reference came before and starts
-// e.seen.
+// compact drops the items whose raw reference (its fragment aside) came
+// before and starts e.seen.
 func (e *imageExtractor) compact() {
 	e.seen = make(map[string]struct{}, e.items.n)
 	var out itemList
 	for i := range e.items.n {
 		it := e.items.at(i)
-		raw := e.text.get(it.raw)
-		if _, dup := e.seen[raw]; !dup {
-			e.seen[raw] = struct{}{}
+		key := refKey(e.text.get(it.raw))
+		if _, dup := e.seen[key]; !dup {
+			e.seen[key] = struct{}{}
 			out.append(*it)
 		}
 	}

@@ -321,6 +321,15 @@ func TestImagesLimits(t *testing.T) {
 		if err != nil || len(imgs) != 2 {
 			t.Errorf("Images of 100,000 copies = %d images, %v; want 2, nil", len(imgs), err)
 		}
+		var b strings.Builder
+		for i := range 2000 {
+			fmt.Fprintf(&b, `<img src="/same.png#%d">`, i)
+		}
+		b.WriteString(`<img src="/last.png">`)
+		imgs, err = parse.Images(strings.NewReader(b.String()), page, parse.Options{MaxURLs: 1000})
+		if err != nil || len(imgs) != 2 {
+			t.Errorf("Images of 2,000 fragments of one image = %d images, %v; want 2, nil (as Links counts them)", len(imgs), err)
+		}
 	})
 	t.Run("srcset candidates", func(t *testing.T) {
 		var b strings.Builder

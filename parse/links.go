@@ -118,7 +118,7 @@ func (e *linkExtractor) link(tag, attrKey string) bool {
 		if e.raws == nil {
 			e.raws = make(map[string]struct{})
 		}
-		key, _, _ := strings.Cut(raw, "#") // URLs are reported without their fragment
+		key := refKey(raw)
 		if _, dup := e.raws[key]; dup {
 			return true
 		}
@@ -169,4 +169,11 @@ func (e *linkExtractor) resolve(pageURL string) []Link {
 		return nil
 	}
 	return out
+}
+
+// refKey is what tells two raw references apart when counting distinct
+// ones: the reference without its fragment, as URLs are reported.
+func refKey(raw string) string {
+	key, _, _ := strings.Cut(raw, "#")
+	return key
 }
