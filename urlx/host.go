@@ -17,7 +17,9 @@ import (
 // fullwidth "１２７.０.０.１" gives "127.0.0.1". An IPv6 literal comes back
 // without brackets, its RFC 6874 zone ("%25eth0") unescaped ("%eth0"). An
 // ASCII host is returned lower-cased as it is, as net/http dials it, except
-// that an "xn--" label must be valid punycode. A host IDNA refuses (a
+// that an "xn--" label must be valid punycode. An IPvFuture literal
+// ("[v1.example.com]", whose Hostname is "v1.example.com" as CPython
+// has it) is an error, not a name to look up. A host IDNA refuses (a
 // disallowed character such as "%", "⒈" or a space, invalid punycode) is an
 // error: no client should dial it.
 func (r SplitResult) ASCIIHostname() (string, error) { return asciiHostname(r.Netloc, r.String()) }
@@ -29,6 +31,9 @@ func asciiHostname(netloc, rawurl string) (string, error) {
 	host, ok := hostname(netloc)
 	if !ok {
 		return "", &Error{"hostname", rawurl, errors.New("no host")}
+	}
+	if _, hostport, _ := userinfo(netloc); strings.IndexByte(host, ':') < 0 && strings.IndexByte(hostport, '[') >= 0 {
+		return "", &Error{"hostname", rawurl, fmt.Errorf("host [%s] is an IPvFuture address, which no client can dial", host)}
 	}
 	if strings.IndexByte(host, ':') >= 0 { // an IPv6 literal; checked by Split
 		if addr, zone, ok := strings.Cut(host, "%"); ok {
@@ -119,8 +124,11 @@ func dialHost(u *url.URL) (string, error) {
 }
 
 // FromURL returns the parts of u as [Split] would find them in u.String(),
-// taking the escaped forms of the path and fragment. An opaque URL
-// ("mailto:a@b") keeps its opaque part as the path.
+// taking the escaped forms of the path and fragment, but the host as u
+// holds it: net/url decodes a host's percent-escapes ("caf%C3%A9.example"
+// is "café.example", which u.String() escapes again), and the decoded host
+// is the one net/http dials, and whose [SplitResult.ASCIIHostname] is its
+// IDNA form. An opaque URL ("mailto:a@b") keeps its opaque part as the path.
 func FromURL(u *url.URL) SplitResult {
 	r := SplitResult{Scheme: u.Scheme, Query: u.RawQuery, Fragment: u.EscapedFragment()}
 	if u.Opaque != "" {

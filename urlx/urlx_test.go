@@ -333,6 +333,8 @@ func TestIDNA(t *testing.T) {
 		{"http://a\u2488com/", "", "no IDNA form"},
 		{"http://[::1]/", "::1", ""},
 		{"http://[fe80::1%25eth0]/", "fe80::1%eth0", ""},
+		{"http://[v1.example.com]/", "", "[v1.example.com] is an IPvFuture address"},
+		{"http://u@[v7.X]:80/", "", "[v7.x] is an IPvFuture address"},
 		{"http://_dmarc.example.com/", "_dmarc.example.com", ""},
 		{"file:///etc/passwd", "", "no host"},
 	}
@@ -495,6 +497,15 @@ func TestFromURL(t *testing.T) {
 		if r != want {
 			t.Errorf("FromURL(%q) = %#v, Split gives %#v", s, r, want)
 		}
+	}
+	// net/url decodes a host's escapes; FromURL keeps the host it dials.
+	u, err := url.Parse("http://caf%C3%A9.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := FromURL(u)
+	if h, err := r.ASCIIHostname(); r.Netloc != "café.example" || h != "xn--caf-dma.example" || err != nil {
+		t.Errorf("FromURL(caf%%C3%%A9.example) netloc %q, ASCIIHostname %q, %v; want café.example, xn--caf-dma.example", r.Netloc, h, err)
 	}
 }
 
