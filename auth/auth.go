@@ -249,11 +249,23 @@ func (c creds) find(realm string, u *url.URL, challenged bool) (user, password s
 			return c.user, c.password, true, nil
 		}
 	}
-	if c.mgr != nil {
+	if c.mgr != nil && !ownPassword(u) {
+		// A URL's own password wins over a password manager's (curl's
+		// order: -u, then the URL, then netrc); a login alone in the URL
+		// is for the manager to look up.
 		user, password, ok = c.mgr.FindUserPassword(realm, u)
 		return user, password, ok, nil
 	}
 	return "", "", false, nil
+}
+
+// ownPassword reports whether URL u carries a password in its userinfo.
+func ownPassword(u *url.URL) bool {
+	if u == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
 }
 
 // transport returns rt, or http.DefaultTransport for nil.

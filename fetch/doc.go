@@ -62,7 +62,11 @@
 // # Choices where urllib, curl and Go differ
 //
 //   - URL userinfo ("http://user:pass@host/") becomes Basic credentials for
-//     that origin, as curl does (urllib refuses such URLs).
+//     that origin, as curl does (urllib refuses such URLs); a login alone
+//     is sent as "user:". A handler's credentials win over them (curl's -u
+//     over the URL); handlers see the userinfo, so that a password manager
+//     (auth/netrc's File) finds the entry of the login the URL names, and
+//     a password in the URL wins over the manager's (curl's URL over -n).
 //   - A redirect keeps the request's explicit Referer only within its
 //     origin and adds none (curl and urllib add none; Go's client does).
 //   - An unknown Content-Encoding is left as it is, with its header.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -331,9 +330,15 @@ func (o *Opener) setup() {
 			via:           via,
 		}
 		hs := slices.Clone(o.Handlers)
+		if len(hs) > 0 {
+			hs = append(hs, userinfoBasic{})
+		}
 		slices.SortStableFunc(hs, func(a, b Handler) int { return cmp.Compare(order(a), order(b)) })
 		for i := len(hs) - 1; i >= 0; i-- {
 			rt = hs[i].Wrap(rt)
+		}
+		if len(hs) > 0 {
+			rt = withUserinfo{rt}
 		}
 		o.client = &http.Client{Transport: rt, Jar: o.Jar, CheckRedirect: checkRedirect}
 		o.ua = []string{cmp.Or(o.UserAgent, DefaultUserAgent())}
@@ -546,12 +551,13 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	// Proxy credentials are for a proxy, set up in the transport; never
 	// for an origin (HOSTILE.md B6).
 	h.Del("Proxy-Authorization")
-	if u.User != nil {
-		if h.Get("Authorization") == "" {
-			pw, _ := u.User.Password()
-			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
-		}
-		u.User = nil // no userinfo on the wire or in a relative redirect
+	// URL userinfo: Basic credentials for the first origin, unless a
+	// handler sends its own; the handlers see it (see withUserinfo).
+	user := u.User
+	u.User = nil // none in the http.Client's request or a relative redirect
+	if user != nil && len(o.Handlers) == 0 && h.Get("Authorization") == "" {
+		h.Set("Authorization", basicAuth(user))
+		user = nil
 	}
 	if suppressed["User-Agent"] {
 		h["User-Agent"] = []string{""} // net/http's way to send none
@@ -566,8 +572,8 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	if decode {
 		h["Accept-Encoding"] = o.ae // shared, never changed
 	}
-	st := &state{first: u, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
-	st.creds = h.Get("Authorization") != "" || h.Get("Cookie") != ""
+	st := &state{first: u, user: user, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
+	st.creds = user != nil || h.Get("Authorization") != "" || h.Get("Cookie") != ""
 	for _, f := range o.Redirects.Sensitive {
 		st.creds = st.creds || h.Get(f) != ""
 	}

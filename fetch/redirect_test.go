@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grabhq/grab/auth"
+	"github.com/grabhq/grab/auth/netrc"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
@@ -160,20 +162,56 @@ func TestRedirectSensitiveDefaults(t *testing.T) {
 func TestRedirectUserinfo(t *testing.T) {
 	w := newWorld(t, []string{"a", "b"})
 	each(t, func(t *testing.T, kind string) {
-		o := w.opener(kind, nil)
-		pw := testkit.Canary("pw")
-		withUser := strings.Replace(w.urls["a"], "://", "://kim:"+pw+"@", 1)
-		basic := base64.StdEncoding.EncodeToString([]byte("kim:" + pw))
-		resp, body := read(t, o, withUser+"/redirect-to?url=/headers")
-		if !strings.Contains(body, basic) || resp.URL != w.urls["a"]+"/headers" {
-			t.Errorf("relative redirect: final %s, body %s", resp.URL, body)
-		}
-		read(t, o, withUser+"/redirect-to?url="+url.QueryEscape(w.urls["b"]+"/headers"))
-		noLeaks(t, w, []string{basic, pw}, "a")
-		for _, s := range w.rec.All() {
-			if strings.Contains(s.Host, "kim") || strings.Contains(s.URI, pw) {
-				t.Errorf("userinfo on the wire: %+v", s)
+		// Without handlers the userinfo goes into the header up front;
+		// with one it goes through withUserinfo and the exchange.
+		for _, o := range []*fetch.Opener{w.opener(kind, nil), w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{&auth.Bearer{URL: "http://elsewhere.test/", Token: "t"}}})} {
+			pw := testkit.Canary("pw")
+			withUser := strings.Replace(w.urls["a"], "://", "://kim:"+pw+"@", 1)
+			basic := base64.StdEncoding.EncodeToString([]byte("kim:" + pw))
+			resp, body := read(t, o, withUser+"/redirect-to?url=/headers")
+			if !strings.Contains(body, basic) || resp.URL != w.urls["a"]+"/headers" {
+				t.Errorf("relative redirect: final %s, body %s", resp.URL, body)
 			}
+			read(t, o, withUser+"/redirect-to?url="+url.QueryEscape(w.urls["b"]+"/headers"))
+			noLeaks(t, w, []string{basic, pw}, "a")
+			for _, s := range w.rec.All() {
+				if strings.Contains(s.Host, "kim") || strings.Contains(s.URI, pw) {
+					t.Errorf("userinfo on the wire: %+v", s)
+				}
+			}
+		}
+	})
+}
+
+// A handler's credentials win over the URL's userinfo (curl: -u over the
+// URL); a password manager finds the entry of the login the URL names,
+// and gives way to a password the URL holds (curl: the URL over netrc).
+func TestUserinfoAndHandlers(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		a := w.urls["a"]
+		at := func(user string) string { return strings.Replace(a, "://", "://"+user+"@", 1) }
+		fixed := w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{&auth.Basic{URL: a + "/", User: "kim", Password: "s3cret"}}})
+		host, _, _ := strings.Cut(a[strings.Index(a, "://")+3:], ":")
+		nf, err := netrc.Parse(strings.NewReader("machine " + host + " login kim password s3cret\nmachine " + host + " login alice password wonder\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mgr := w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{&auth.Basic{Passwords: nf}}})
+		for _, tt := range []struct {
+			o      *fetch.Opener
+			target string
+		}{
+			{fixed, at("kim:wrong") + "/basic-auth/kim/s3cret"},
+			{mgr, at("alice") + "/basic-auth/alice/wonder"},
+			{mgr, at("kim:other") + "/basic-auth/kim/other"},
+		} {
+			resp, err := tt.o.Open(t.Context(), tt.target)
+			if err != nil {
+				t.Errorf("%s: %v", tt.target, err)
+				continue
+			}
+			resp.Body.Close()
 		}
 	})
 }

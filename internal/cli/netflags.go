@@ -50,7 +50,9 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   challenge (--digest), or whichever the server asks for (--anyauth, never
   Basic when Digest is offered). --oauth2-bearer TOKEN sends a Bearer token to
   the URL's origin. -n reads $NETRC or ~/.netrc (--netrc-file FILE another
-  file) for the credentials of each host visited. No credential follows a
+  file) for the credentials of each host visited (the entry of the URL's
+  login when it names one: http://alice@host/), sent as -u's are. -u wins
+  over the URL's USER:PASSWORD, which wins over -n. No credential follows a
   redirect to another origin.
   -b FILE loads cookies from a cookies.txt (curl -c, wget, browser exports)
   or JSON file and keeps those the server sets; -b - reads that file from
@@ -94,30 +96,24 @@ type session struct {
 func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string, stdin io.Reader) (*session, error) {
 	s := &session{}
 	origin := originOf(target)
+	if n.basic && (n.digest || n.anyauth) || n.digest && n.anyauth {
+		return nil, usageErrorf("--basic, --digest and --anyauth: give one")
+	}
+	netrcOn := n.netrc || n.netrcFile != ""
+	if (n.basic || n.digest || n.anyauth) && n.user == "" && !netrcOn {
+		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD or -n")
+	}
 	if n.user != "" {
 		user, pass, ok := strings.Cut(n.user, ":")
 		if !ok {
 			return nil, usageErrorf("-u: want USER:PASSWORD")
 		}
-		switch {
-		case n.basic && (n.digest || n.anyauth), n.digest && n.anyauth:
-			return nil, usageErrorf("--basic, --digest and --anyauth: give one")
-		case n.digest:
-			o.Handlers = append(o.Handlers, &auth.Digest{URL: origin, User: user, Password: pass})
-		case n.anyauth:
-			o.Handlers = append(o.Handlers,
-				&auth.Digest{URL: origin, User: user, Password: pass},
-				&auth.Basic{URL: origin, User: user, Password: pass, Challenge: true})
-		default:
-			o.Handlers = append(o.Handlers, &auth.Basic{URL: origin, User: user, Password: pass})
-		}
-	} else if n.basic || n.digest || n.anyauth {
-		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD")
+		o.Handlers = append(o.Handlers, n.authHandlers(origin, user, pass, nil)...)
 	}
 	if n.bearer != "" {
 		o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: n.bearer})
 	}
-	if n.netrc || n.netrcFile != "" {
+	if netrcOn {
 		path := n.netrcFile
 		if path == "" {
 			home, _ := os.UserHomeDir()
@@ -134,7 +130,7 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			}
 			return nil, fmt.Errorf("netrc: %w", err)
 		default:
-			o.Handlers = append(o.Handlers, &auth.Basic{Passwords: f})
+			o.Handlers = append(o.Handlers, n.authHandlers("", "", "", f)...)
 		}
 	}
 	for _, c := range n.cookie {
@@ -188,6 +184,22 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		return nil, err
 	}
 	return s, nil
+}
+
+// authHandlers returns the handlers of the scheme --basic, --digest or
+// --anyauth chose for the fixed credentials user and pass at origin, or
+// (origin "") for those the password manager pw finds.
+func (n *netFlags) authHandlers(origin, user, pass string, pw auth.PasswordManager) []fetch.Handler {
+	switch {
+	case n.digest:
+		return []fetch.Handler{&auth.Digest{URL: origin, User: user, Password: pass, Passwords: pw}}
+	case n.anyauth:
+		return []fetch.Handler{
+			&auth.Digest{URL: origin, User: user, Password: pass, Passwords: pw},
+			&auth.Basic{URL: origin, User: user, Password: pass, Passwords: pw, Challenge: true},
+		}
+	}
+	return []fetch.Handler{&auth.Basic{URL: origin, User: user, Password: pass, Passwords: pw}}
 }
 
 // applyProxy sets o's proxy from -x, -U and --noproxy, or the environment.

@@ -23,7 +23,7 @@ func TestGetCredentials(t *testing.T) {
 	if err := os.WriteFile(badNetrc, []byte("machine h\npasswrd x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(netrcFile, []byte("machine "+netrcHost+" login kim password s3cret\n"), 0o600); err != nil {
+	if err := os.WriteFile(netrcFile, []byte("machine "+netrcHost+" login kim password s3cret\nmachine "+netrcHost+" login alice password wonder\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	authed := contains(`"authorized": true`)
@@ -38,7 +38,13 @@ func TestGetCredentials(t *testing.T) {
 		{runTest{"--netrc-file", []string{"get", "--netrc-file", netrcFile, base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file missing", []string{"get", "--netrc-file", netrcFile + ".missing", base + "/hello"}, ExitFailure, empty, contains("netrc")}, ""},
 		{runTest{"--netrc-file bad", []string{"get", "--netrc-file", badNetrc, base + "/hello"}, ExitFailure, empty, equals("grab: " + badNetrc + ": netrc: line 2: unknown token \"passwrd\"\n")}, ""},
-		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u")}, ""},
+		{runTest{"--netrc-file, the URL's login", []string{"get", "--netrc-file", netrcFile, "http://alice@" + host + "/basic-auth/alice/wonder"}, ExitOK, authed, empty}, ""},
+		{runTest{"--netrc-file --digest", []string{"get", "--netrc-file", netrcFile, "--digest", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
+		{runTest{"--netrc-file --anyauth", []string{"get", "--netrc-file", netrcFile, "--anyauth", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
+		{runTest{"the URL's password over --netrc-file", []string{"get", "--netrc-file", netrcFile, "http://kim:other@" + host + "/basic-auth/kim/other"}, ExitOK, authed, empty}, ""},
+		{runTest{"-u over the URL's password", []string{"get", "-u", "kim:s3cret", "http://kim:wrong@" + host + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
+		{runTest{"a URL's login alone is sent with no password", []string{"get", "http://bob@" + host + "/headers"}, ExitOK, contains(`"Basic Ym9iOg=="`), empty}, ""},
+		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u USER:PASSWORD or -n")}, ""},
 		{runTest{"-u without a colon", []string{"get", "-u", "kim", base + "/hello"}, ExitUsage, empty, contains("USER:PASSWORD")}, ""},
 		{runTest{"-u not sent to another origin", []string{"get", "-u", "kim:s3cret", base + "/redirect-to?url=" + strings.Replace(base, "127.0.0.1", "localhost", 1) + "/headers"}, ExitOK,
 			func(got string) string {
