@@ -11,8 +11,11 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/net/idna"
+
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/internal/urlpath"
+	"github.com/grabhq/grab/internal/utf8x"
 )
 
 // ErrAuthFailed is wrapped by every [*Error]: the server refused the
@@ -172,6 +175,15 @@ func target(u *url.URL) (prefix, bool) {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
+	if !utf8x.ASCII(host) {
+		// The ASCII form fetch and net/http dial: "bücher.test" and
+		// "xn--bcher-kva.test" are one host.
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return prefix{}, false
+		}
+		host = a
+	}
 	port := u.Port()
 	switch {
 	case host == "":

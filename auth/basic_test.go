@@ -283,3 +283,36 @@ func TestRefusedWithoutChallenge(t *testing.T) {
 		t.Errorf("Digest session: %v after %d requests, want ErrAuthFailed after 3", err, n)
 	}
 }
+
+// TestIDNHost: a prefix and a request naming one host, one in Unicode and
+// one in its IDNA ASCII form (the form fetch sends), match.
+func TestIDNHost(t *testing.T) {
+	for _, tt := range []struct{ prefix, target string }{
+		{"http://bücher.test/", "http://xn--bcher-kva.test/x"},
+		{"http://xn--bcher-kva.test/", "http://BÜCHER.test/x"},
+		{"bücher.test", "https://xn--bcher-kva.test/x"},
+	} {
+		var got string
+		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			got = r.Header.Get("Authorization")
+			return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+		})
+		rt := &auth.Basic{URL: tt.prefix, User: "u", Password: "p", Base: base}
+		req, err := http.NewRequestWithContext(t.Context(), "GET", tt.target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got == "" {
+			t.Errorf("Basic{URL: %q} sent nothing to %s", tt.prefix, tt.target)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
