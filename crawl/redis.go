@@ -2,10 +2,12 @@ package crawl
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gocolly/colly/v2/queue"
@@ -30,21 +32,32 @@ const DefaultRedisPrefix = "grab:crawl:"
 // is fetched once across all of them. Every step is one Lua script, so
 // processes never see half of another's step.
 //
-// A popped page is leased for Lease; a process that dies leaves its leases
-// to expire, and another process takes them over when it finds the queue
-// empty. A lease outliving Lease on a live process (a page slower than
-// that) can be fetched twice: keep Lease above Crawler.PageTimeout plus
-// the longest Crawl-delay.
+// A popped page is leased for Lease to the Redis value that popped it
+// (each has its own owner token), which renews its leases every third of
+// Lease until it finishes or releases them, or is closed. A process that
+// dies, or cannot reach the server for Lease, leaves its leases to expire,
+// and the next Pop anywhere takes an expired page over before the queue.
+// A page taken over is the new owner's: the old owner's Release no longer
+// queues it again, and its Done queues the page's links but leaves the
+// page itself to the new owner to finish.
 //
 // Keys: PREFIX seen (set), queue (list), entries (hash), leases (sorted
-// set of deadlines), started (counter), visited (colly's ids), cookies
-// (hash by host).
+// set of deadlines), owners (hash: URL to owner token), started (counter),
+// visited (colly's ids), cookies (hash by host).
 type Redis struct {
 	client redis.UniversalClient
 	prefix string
 	owned  bool
-	// Lease is how long a popped page stays leased; 0 means DefaultLease.
+	token  string // owner of the leases this value takes
+	// Lease is how long a popped page stays leased without renewal; 0
+	// means DefaultLease. Set it before the first Pop.
 	Lease time.Duration
+
+	mu      sync.Mutex
+	held    map[string]struct{} // URLs leased here, renewed by renewLoop
+	stop    context.CancelFunc  // ends renewLoop; nil until it starts
+	stopped chan struct{}       // closed when renewLoop returns
+	closed  bool
 }
 
 var (
@@ -59,7 +72,7 @@ func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	if prefix == "" {
 		prefix = DefaultRedisPrefix
 	}
-	return &Redis{client: client, prefix: prefix}
+	return &Redis{client: client, prefix: prefix, token: rand.Text()}
 }
 
 // ErrBadRedisURL reports a URL OpenRedis cannot read; the error names it
@@ -113,20 +126,24 @@ end
 return n
 `)
 
-// KEYS: queue, entries, leases, started. ARGV: limit, lease ms.
-// Returns {0, entry}, {1} empty, {2} limit.
+// KEYS: queue, entries, leases, started, owners. ARGV: limit, lease ms,
+// owner token. Returns {0, entry}, {1} empty, {2} limit.
 var popScript = redis.NewScript(`
 local limit = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local deadline = now + tonumber(ARGV[2])
--- an expired lease (its process died) is taken over first
+-- an expired lease (its owner died or stopped renewing) is taken over first
 local ex = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)
 if #ex > 0 then
   local e = redis.call('HGET', KEYS[2], ex[1])
-  redis.call('ZADD', KEYS[3], deadline, ex[1])
-  if e then return {0, e} end
+  if e then
+    redis.call('ZADD', KEYS[3], deadline, ex[1])
+    redis.call('HSET', KEYS[5], ex[1], ARGV[3])
+    return {0, e}
+  end
   redis.call('ZREM', KEYS[3], ex[1])
+  redis.call('HDEL', KEYS[5], ex[1])
 end
 if limit > 0 and tonumber(redis.call('GET', KEYS[4]) or '0') >= limit then return {2} end
 while true do
@@ -135,20 +152,42 @@ while true do
   local e = redis.call('HGET', KEYS[2], u)
   if e then
     redis.call('ZADD', KEYS[3], deadline, u)
+    redis.call('HSET', KEYS[5], u, ARGV[3])
     redis.call('INCR', KEYS[4])
     return {0, e}
   end
 end
 `)
 
-// KEYS: leases, entries, seen, queue. ARGV: url, final, then url, entry pairs.
-var doneScript = redis.NewScript(`
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
-  redis.call('LREM', KEYS[4], 0, ARGV[1]) -- taken back after its lease expired: finished now
+// KEYS: leases, owners. ARGV: lease ms, owner token, then URLs. Extends
+// the leases of the URLs the token still owns.
+var renewScript = redis.NewScript(`
+local t = redis.call('TIME')
+local deadline = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+local n = 0
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+    redis.call('ZADD', KEYS[1], 'XX', deadline, ARGV[i])
+    n = n + 1
+  end
 end
-redis.call('HDEL', KEYS[2], ARGV[1])
+return n
+`)
+
+// KEYS: leases, entries, seen, queue, owners. ARGV: url, final, owner
+// token, then url, entry pairs. A page another owner took over is left
+// to it; its links are queued all the same.
+var doneScript = redis.NewScript(`
+local owner = redis.call('HGET', KEYS[5], ARGV[1])
+if not owner or owner == ARGV[3] then
+  if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
+    redis.call('LREM', KEYS[4], 0, ARGV[1]) -- queued again: finished now
+  end
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[5], ARGV[1])
+end
 if ARGV[2] ~= '' then redis.call('SADD', KEYS[3], ARGV[2]) end
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   if redis.call('SADD', KEYS[3], ARGV[i]) == 1 then
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+1])
     redis.call('RPUSH', KEYS[4], ARGV[i])
@@ -157,8 +196,11 @@ end
 return 0
 `)
 
-// KEYS: leases, queue, started. ARGV: url.
+// KEYS: leases, queue, started, owners. ARGV: url, owner token. A page
+// another owner took over stays its.
 var releaseScript = redis.NewScript(`
+if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[4], ARGV[1])
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
   redis.call('LPUSH', KEYS[2], ARGV[1])
   redis.call('DECR', KEYS[3])
@@ -184,8 +226,8 @@ func (r *Redis) Push(ctx context.Context, entries ...Entry) (int, error) {
 
 // Pop implements [Store].
 func (r *Redis) Pop(ctx context.Context, limit int) (Entry, PopState, error) {
-	v, err := popScript.Run(ctx, r.client, []string{r.key("queue"), r.key("entries"), r.key("leases"), r.key("started")},
-		limit, r.lease().Milliseconds()).Slice()
+	v, err := popScript.Run(ctx, r.client, []string{r.key("queue"), r.key("entries"), r.key("leases"), r.key("started"), r.key("owners")},
+		limit, r.lease().Milliseconds(), r.token).Slice()
 	if err != nil {
 		return Entry{}, Empty, wrapRedis(err)
 	}
@@ -201,20 +243,77 @@ func (r *Redis) Pop(ctx context.Context, limit int) (Entry, PopState, error) {
 	if err != nil {
 		return Entry{}, Empty, err
 	}
+	r.hold(e.URL)
 	return e, Popped, nil
 }
 
 // Done implements [Store].
 func (r *Redis) Done(ctx context.Context, e Entry, final string, children []Entry) error {
-	args := pairs(children, []any{e.URL, final})
-	err := doneScript.Run(ctx, r.client, []string{r.key("leases"), r.key("entries"), r.key("seen"), r.key("queue")}, args...).Err()
+	args := pairs(children, []any{e.URL, final, r.token})
+	err := doneScript.Run(ctx, r.client, []string{r.key("leases"), r.key("entries"), r.key("seen"), r.key("queue"), r.key("owners")}, args...).Err()
+	if err == nil {
+		r.unhold(e.URL)
+	}
 	return wrapRedis(err)
 }
 
 // Release implements [Store].
 func (r *Redis) Release(ctx context.Context, e Entry) error {
-	err := releaseScript.Run(ctx, r.client, []string{r.key("leases"), r.key("queue"), r.key("started")}, e.URL).Err()
+	err := releaseScript.Run(ctx, r.client, []string{r.key("leases"), r.key("queue"), r.key("started"), r.key("owners")}, e.URL, r.token).Err()
+	if err == nil {
+		r.unhold(e.URL)
+	}
 	return wrapRedis(err)
+}
+
+// hold records a lease taken here, and starts renewing leases.
+func (r *Redis) hold(u string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.held == nil {
+		r.held = make(map[string]struct{})
+	}
+	r.held[u] = struct{}{}
+	if r.stop == nil && !r.closed {
+		var ctx context.Context
+		ctx, r.stop = context.WithCancel(context.Background())
+		r.stopped = make(chan struct{})
+		go r.renewLoop(ctx, r.lease())
+	}
+}
+
+func (r *Redis) unhold(u string) {
+	r.mu.Lock()
+	delete(r.held, u)
+	r.mu.Unlock()
+}
+
+// renewLoop extends the leases held here every third of lease until
+// Close. A failed renewal is tried again at the next tick; a lease that
+// cannot be renewed for lease expires, as its process's would.
+func (r *Redis) renewLoop(ctx context.Context, lease time.Duration) {
+	defer close(r.stopped)
+	tick := time.NewTicker(lease / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		r.mu.Lock()
+		args := make([]any, 0, 2+len(r.held))
+		args = append(args, lease.Milliseconds(), r.token)
+		for u := range r.held {
+			args = append(args, u)
+		}
+		r.mu.Unlock()
+		if len(args) > 2 {
+			rctx, cancel := context.WithTimeout(ctx, lease/3)
+			renewScript.Run(rctx, r.client, []string{r.key("leases"), r.key("owners")}, args...)
+			cancel()
+		}
+	}
 }
 
 // Seen implements [Store].
@@ -250,14 +349,26 @@ func (r *Redis) Started(ctx context.Context) (int, error) {
 // from nothing.
 func (r *Redis) Clear(ctx context.Context) error {
 	var keys []string
-	for _, k := range []string{"seen", "queue", "entries", "leases", "started", "visited", "cookies"} {
+	for _, k := range []string{"seen", "queue", "entries", "leases", "owners", "started", "visited", "cookies"} {
 		keys = append(keys, r.key(k))
 	}
 	return wrapRedis(r.client.Del(ctx, keys...).Err())
 }
 
-// Close implements [Store]: it closes the connection OpenRedis made.
+// Close implements [Store]: it stops renewing this value's leases (those
+// not finished expire after Lease) and closes the connection OpenRedis
+// made.
 func (r *Redis) Close() error {
+	r.mu.Lock()
+	stop, stopped := r.stop, r.stopped
+	r.closed = true
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if stopped != nil {
+		<-stopped
+	}
 	if r.owned {
 		return r.client.Close()
 	}

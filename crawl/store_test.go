@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/internal/testkit"
@@ -183,5 +184,77 @@ func TestBoltReopen(t *testing.T) {
 	}
 	if got, _, _ := b.Pop(ctx, 0); got != e2 {
 		t.Errorf("first Pop after reopen = %+v, want the lost lease %+v", got, e2)
+	}
+}
+
+// TestRedisLeases: a live owner renews its leases, so another process
+// never takes its pages; a page taken over after its owner stopped
+// renewing is the new owner's, and the old owner's Release or Done leaves
+// it alone (no page fetched a third time).
+func TestRedisLeases(t *testing.T) {
+	ctx := t.Context()
+	u := testkit.StartRedis(t)
+	shared, err := crawl.OpenRedis(ctx, u, "leases:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shared.Close() })
+	const lease = 600 * time.Millisecond
+	open := func() *crawl.Redis {
+		r, err := crawl.OpenRedis(ctx, u, "leases:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Lease = lease
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	a, b := open(), open()
+	if _, err := a.Push(ctx, crawl.Entry{URL: "http://h/1"}); err != nil {
+		t.Fatal(err)
+	}
+	e, st, err := a.Pop(ctx, 0)
+	if err != nil || st != crawl.Popped {
+		t.Fatalf("a.Pop = %v, %v", st, err)
+	}
+	// Four times the lease, in steps, with a renewing: b finds nothing.
+	for range 8 {
+		time.Sleep(lease / 2)
+		if got, st, err := b.Pop(ctx, 0); st != crawl.Empty || err != nil {
+			t.Fatalf("b.Pop while a renews = %+v, %v, %v; want Empty", got, st, err)
+		}
+	}
+	// a stops renewing (as a process cut off from the server): b takes
+	// the page over once the lease runs out.
+	crawl.StopRenewing(a)
+	deadline := time.Now().Add(20 * lease)
+	var taken crawl.Entry
+	for time.Now().Before(deadline) {
+		var st crawl.PopState
+		if taken, st, err = b.Pop(ctx, 0); err != nil || st == crawl.Popped {
+			break
+		}
+		time.Sleep(lease / 4)
+	}
+	if taken != e {
+		t.Fatalf("b.Pop after a's lease ran out = %+v, %v; want %+v", taken, err, e)
+	}
+	if err := a.Release(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if q, l, _ := shared.Pending(ctx); q != 0 || l != 1 {
+		t.Errorf("after a's Release of b's page: %d queued, %d leased; want 0, 1", q, l)
+	}
+	if err := a.Done(ctx, e, "", []crawl.Entry{{URL: "http://h/2", Depth: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if q, l, _ := shared.Pending(ctx); q != 1 || l != 1 {
+		t.Errorf("after a's Done of b's page: %d queued, %d leased; want 1 (its link), 1 (b's)", q, l)
+	}
+	if err := b.Done(ctx, taken, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if q, l, _ := shared.Pending(ctx); q != 1 || l != 0 {
+		t.Errorf("after b's Done: %d queued, %d leased; want 1, 0", q, l)
 	}
 }
