@@ -90,7 +90,9 @@
 // (a bbolt file: a crawl stopped by Ctrl-C, kill -9 or a crash continues
 // when run again) and Redis (one crawl shared by several processes or
 // machines: each URL fetched once across them all) implement it, and each
-// also implements colly's storage.Storage and queue.Storage. A page is
+// also implements colly's storage.Storage and queue.Storage (GET requests
+// by URL and depth: a request with another method, a body, header fields,
+// a Host or context values is refused, not stored in part). A page is
 // finished after its record is delivered, in one step with its links
 // queued, so after a kill -9 the pages in flight (at most Parallelism) are
 // fetched and delivered again; after a cancelled context they are given

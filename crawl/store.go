@@ -8,11 +8,15 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gocolly/colly/v2/queue"
 	"github.com/gocolly/colly/v2/storage"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Entry is one URL in a crawl's frontier.
@@ -104,11 +108,45 @@ func decodeEntry(b []byte) (Entry, error) {
 }
 
 // fromColly reads a request colly's queue serialized and returns its entry,
-// its URL normalized.
+// its URL normalized. A store keeps a GET's URL, depth and parent only; a
+// request with more (another method, a body, header fields, a Host,
+// context values) is refused with an error naming what would be lost.
 func fromColly(b []byte) (Entry, error) {
 	e, err := decodeEntry(b)
 	if err != nil {
 		return e, err
+	}
+	var more struct {
+		Method  string
+		Body    []byte
+		Headers http.Header
+		Host    string
+		Ctx     map[string]any
+	}
+	if err := json.Unmarshal(b, &more); err != nil {
+		return e, fmt.Errorf("crawl: stored entry: %w", err)
+	}
+	var lost []string
+	if more.Method != "" && more.Method != http.MethodGet {
+		lost = append(lost, "method "+strconv.Quote(more.Method))
+	}
+	if len(more.Body) > 0 {
+		lost = append(lost, "a body")
+	}
+	if len(more.Headers) > 0 {
+		lost = append(lost, "header fields")
+	}
+	if more.Host != "" {
+		lost = append(lost, "a Host")
+	}
+	for k := range more.Ctx {
+		if k != "parent" {
+			lost = append(lost, "context values")
+			break
+		}
+	}
+	if len(lost) > 0 {
+		return e, fmt.Errorf("crawl: a store queues GET requests by URL and depth only; the request for %s has %s, which it would lose (use colly's in-memory queue for it)", redact.String(e.URL), strings.Join(lost, ", "))
 	}
 	n, err := Normalize(e.URL)
 	if err != nil {

@@ -3,11 +3,16 @@ package crawl_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gocolly/colly/v2"
+	"github.com/gocolly/colly/v2/queue"
 
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/internal/testkit"
@@ -256,5 +261,50 @@ func TestRedisLeases(t *testing.T) {
 	}
 	if q, l, _ := shared.Pending(ctx); q != 1 || l != 0 {
 		t.Errorf("after b's Done: %d queued, %d leased; want 1, 0", q, l)
+	}
+}
+
+// TestStoreCollyQueue: each store serves colly's queue: URLs queued once,
+// taken in order; a request the store cannot keep whole (a POST, a body,
+// header fields) is refused with an error saying so, never stored as a
+// plain GET.
+func TestStoreCollyQueue(t *testing.T) {
+	for name, mk := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := mk()
+			q, err := queue.New(1, s.(queue.Storage))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range []string{"http://h/a", "http://H/a", "http://h/b"} {
+				if err := q.AddURL(u); err != nil {
+					t.Fatalf("AddURL(%s): %v", u, err)
+				}
+			}
+			if n, err := q.Size(); n != 2 || err != nil {
+				t.Errorf("Size = %d, %v; want 2", n, err)
+			}
+			u, _ := url.Parse("http://h/form")
+			h := http.Header{"X-Token": {"t"}}
+			for _, tt := range []struct {
+				req  *colly.Request
+				want string
+			}{
+				{&colly.Request{URL: u, Method: "POST", Body: strings.NewReader("k=v")}, `method "POST", a body`},
+				{&colly.Request{URL: u, Method: "GET", Headers: &h}, "header fields"},
+			} {
+				err := q.AddRequest(tt.req)
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("AddRequest(%s with %s) = %v; want an error naming %s", tt.req.Method, tt.want, err, tt.want)
+				}
+			}
+			if n, _ := q.Size(); n != 2 {
+				t.Errorf("Size after refused requests = %d, want 2", n)
+			}
+			b, err := s.(queue.Storage).GetRequest()
+			if err != nil || !strings.Contains(string(b), `"http://h/a"`) {
+				t.Errorf("GetRequest = %s, %v; want http://h/a", b, err)
+			}
+		})
 	}
 }
