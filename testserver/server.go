@@ -52,6 +52,8 @@ type Server struct {
 	cert   *x509.Certificate
 	client *http.Client
 	done   chan struct{}
+	stop   context.CancelFunc // cancels every request's context, at Close
+	active sync.WaitGroup     // handlers running, hijacked ones included
 }
 
 // Start listens and serves in the background.
@@ -82,8 +84,11 @@ func (s *Server) Start() error {
 	if wt == 0 {
 		wt = 5 * time.Minute
 	}
+	base, stop := context.WithCancel(context.Background())
+	s.stop = stop
 	s.srv = &http.Server{
-		Handler:           h,
+		Handler:           tracked{h, &s.active},
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: readHeaderTimeout,
 		WriteTimeout:      wt,
 		IdleTimeout:       idleTimeout,
@@ -96,6 +101,7 @@ func (s *Server) Start() error {
 	if s.TLS {
 		cert, leaf, err := selfSigned()
 		if err != nil {
+			stop()
 			ln.Close()
 			return err
 		}
@@ -162,11 +168,14 @@ func (s *Server) Certificate() *x509.Certificate {
 }
 
 // Close stops the server: it stops accepting, lets requests in flight
-// finish for up to five seconds, then closes every connection, and returns
-// when the serving goroutine has ended.
+// finish for up to five seconds, then closes every connection and cancels
+// every request's context, which ends the connections fault endpoints took
+// over (net/http's Shutdown does not track them), and returns when the
+// serving goroutine and the handlers have ended (a handler that ignores
+// its context is waited for five seconds more).
 func (s *Server) Close() error {
 	s.mu.Lock()
-	srv, done, client := s.srv, s.done, s.client
+	srv, done, client, stop := s.srv, s.done, s.client, s.stop
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
@@ -178,6 +187,16 @@ func (s *Server) Close() error {
 		err = srv.Close()
 	}
 	<-done
+	stop()
+	ended := make(chan struct{})
+	go func() {
+		s.active.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(shutdownGrace):
+	}
 	if client != nil {
 		client.CloseIdleConnections()
 	}
@@ -214,4 +233,16 @@ func selfSigned() (tls.Certificate, *x509.Certificate, error) {
 		return tls.Certificate{}, nil, fmt.Errorf("testserver: parsing certificate: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
+}
+
+// tracked counts the handlers running in a WaitGroup, for Close.
+type tracked struct {
+	h      http.Handler
+	active *sync.WaitGroup
+}
+
+func (t tracked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.active.Add(1)
+	defer t.active.Done()
+	t.h.ServeHTTP(w, r)
 }

@@ -167,6 +167,32 @@ func TestFaultResetUnderServer(t *testing.T) {
 	}
 }
 
+// TestCloseEndsFaults: Close ends a connection a fault endpoint took over
+// (net/http's Shutdown does not track it) instead of leaving its stall to
+// run out.
+func TestCloseEndsFaults(t *testing.T) {
+	s := &Server{Handler: New(WithFaults(), WithMaxDelay(time.Minute))}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(s.URL(), "http://"), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	io.WriteString(conn, "GET /fault/stall?after=10&for=60s HTTP/1.1\r\nHost: x\r\n\r\n")
+	conn.SetDeadline(time.Now().Add(15 * time.Second))
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
+		t.Fatalf("status line %q, %v", line, err)
+	}
+	s.Close()
+	if _, err := io.ReadAll(br); err != nil {
+		t.Errorf("after Close the stalled response ended with %v, want its end", err)
+	}
+}
+
 func makeTree(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
