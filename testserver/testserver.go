@@ -61,7 +61,10 @@ func WithRoot(dir string) Option { return func(c *config) { c.root = dir } }
 func WithCGIDir(dir string) Option { return func(c *config) { c.cgiDir = dir } }
 
 // WithUploadDir lets PUT write a request body to the file of the same path
-// under dir, and DELETE remove it (the textbook's PUT /file example).
+// under dir, and DELETE remove it (the textbook's PUT /file example), for
+// the paths no other route serves: a PUT to /wsgi/, a mount or httpbin's
+// /put goes to that route. A body cut short is answered 400, one the
+// server cannot write 500; a failed upload leaves no file or directory.
 func WithUploadDir(dir string) Option { return func(c *config) { c.uploadDir = dir } }
 
 // WithMaxUpload caps the size of a PUT body; 0 means [DefaultMaxUpload].
@@ -161,7 +164,7 @@ func New(opts ...Option) http.Handler {
 	if c.uploadDir != "" {
 		// PUT and DELETE reach the fallback: a method-only "PUT /" pattern
 		// would conflict with every mount.
-		h.routes = append(h.routes, fmt.Sprintf("%-28s %s", "PUT /{path}", "store the body under the upload directory"),
+		h.routes = append(h.routes, fmt.Sprintf("%-28s %s", "PUT /{path}", "store the body under the upload directory (paths no other route serves)"),
 			fmt.Sprintf("%-28s %s", "DELETE /{path}", "remove a file from the upload directory"))
 	}
 	if c.root == "" {

@@ -481,6 +481,11 @@ func TestUploadHostile(t *testing.T) {
 	if code != 413 {
 		t.Errorf("chunked PUT over the limit = %d", code)
 	}
+	// ... and no directory made for it left behind.
+	code, _, _ = get(t, srv, "PUT", "/new/deep/big", io.MultiReader(strings.NewReader(strings.Repeat("x", 3000))))
+	if _, err := os.Lstat(filepath.Join(up, "new")); code != 413 || err == nil {
+		t.Errorf("chunked PUT over the limit to /new/deep/big = %d, and new/ left: %v", code, err == nil)
+	}
 	// Cut short: the client promises 500 bytes and hangs up after 10.
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {

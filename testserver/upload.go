@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -82,11 +83,18 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	}
 	defer root.Close()
 	dir := path.Dir(name)
-	if dir != "." {
-		if err := root.MkdirAll(dir, 0o755); err != nil {
-			http.Error(w, "cannot create directory "+dir, http.StatusForbidden)
-			return
+	made, err := mkdirs(root, dir)
+	stored := false
+	defer func() {
+		if !stored { // a failed upload leaves no directory it made
+			for i := len(made) - 1; i >= 0; i-- {
+				root.Remove(made[i]) // fails, as it should, once another upload put a file in it
+			}
 		}
+	}()
+	if err != nil {
+		http.Error(w, "cannot create directory "+dir, http.StatusForbidden)
+		return
 	}
 	fi, statErr := root.Lstat(name)
 	if statErr == nil && !fi.Mode().IsRegular() {
@@ -101,12 +109,17 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot create file under "+dir, http.StatusForbidden)
 		return
 	}
-	n, err := io.Copy(f, io.LimitReader(r.Body, h.cfg.maxUpload+1))
+	body := &readErr{r: io.LimitReader(r.Body, h.cfg.maxUpload+1)}
+	n, err := io.Copy(f, body)
 	cerr := f.Close()
 	switch {
-	case err != nil || cerr != nil:
+	case body.err != nil:
 		root.Remove(tmp)
 		http.Error(w, "upload cut short", http.StatusBadRequest)
+		return
+	case err != nil || cerr != nil: // the server's disk, not the client
+		root.Remove(tmp)
+		http.Error(w, "cannot write file under "+dir, http.StatusInternalServerError)
 		return
 	case n > h.cfg.maxUpload:
 		root.Remove(tmp)
@@ -119,6 +132,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot store file", http.StatusConflict)
 		return
 	}
+	stored = true
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	status := http.StatusOK
 	if errors.Is(statErr, fs.ErrNotExist) {
@@ -127,6 +141,39 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "stored %d bytes at /%s\n", n, name)
+}
+
+// mkdirs makes dir and its missing parents under root, and returns the
+// ones it made (or tried to), outermost first.
+func mkdirs(root *os.Root, dir string) (made []string, err error) {
+	for d := dir; d != "."; d = path.Dir(d) {
+		if _, err := root.Lstat(d); err == nil {
+			break
+		}
+		made = append(made, d)
+	}
+	slices.Reverse(made)
+	for _, d := range made {
+		if err := root.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return made, err
+		}
+	}
+	return made, nil
+}
+
+// readErr remembers the error reading r gave, to tell a client's cut
+// body from the server's failure to write it.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // del removes a file under the upload directory: 204, or 404 when there is
