@@ -602,6 +602,10 @@ are read (default 10000; -1 for no limit).`,
 				// urlx reads 0 as its default: say so rather than use it.
 				return usageErrorf("--max-fields %d: want 1 or more, or -1 for no limit", o.MaxFields)
 			}
+			if o.Separator == "" {
+				// urlx reads "" as "&"; CPython refuses it (ValueError).
+				return usageErrorf(`--separator "": want one or more characters, such as "&" or ";"`)
+			}
 			out := newOutput(e.stdout, asJSON || asMap)
 			first := true
 			return e.each(cmd, args, out, func(qs string) error {

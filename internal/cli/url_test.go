@@ -66,6 +66,8 @@ func TestURL(t *testing.T) {
 		{runTest{"encode bad JSON", []string{"url", "encode"}, ExitFailure, empty, hasPrefix("grab: url encode: want a JSON object or array")}, "42\n"},
 		{runTest{"qs", []string{"url", "qs", "a=1&a=2&b=x+y&c="}, ExitOK, equals("a\t1\na\t2\nb\tx y\n"), empty}, ""},
 		{runTest{"qs --max-fields 0", []string{"url", "qs", "--max-fields", "0", "a=1"}, ExitUsage, empty, contains("--max-fields 0: want 1 or more, or -1")}, ""},
+		{runTest{`qs --separator ""`, []string{"url", "qs", "--separator", "", "a=1;b=2"}, ExitUsage, empty, contains(`--separator "": want one or more characters`)}, ""},
+		{runTest{"qs --separator ;", []string{"url", "qs", "--separator", ";", "a=1;b=2&c"}, ExitOK, equals("a\t1\nb\t2&c\n"), empty}, ""},
 		{runTest{"qs --max-fields -1", []string{"url", "qs", "--max-fields", "-1", "a=1&b=2"}, ExitOK, equals("a\t1\nb\t2\n"), empty}, ""},
 		{runTest{"qs --keep-blank --json", []string{"url", "qs", "--keep-blank", "--json", "a=1&c="}, ExitOK, equals(`[["a","1"],["c",""]]` + "\n"), empty}, ""},
 		{runTest{"qs --map", []string{"url", "qs", "--map", "a=1&a=2"}, ExitOK, equals(`{"a":["1","2"]}` + "\n"), empty}, ""},
