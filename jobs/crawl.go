@@ -22,7 +22,7 @@ func (r *Runner) discover(ctx context.Context, j *Job) ([]string, error) {
 	if c == nil {
 		return j.Targets.URLs, nil
 	}
-	o, err := j.opener(r.Base, r.Getenv)
+	o, err := j.opener(r.Base, r.Getenv, nil) // Run's opener warned
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (j *Job) origins() []string {
 // credentials for the targets' origins, cookies and proxy, with secrets
 // read through getenv and from files. base supplies the transport and
 // dialer, if set.
-func (j *Job) opener(base *fetch.Opener, getenv func(string) string) (*fetch.Opener, error) {
+func (j *Job) opener(base *fetch.Opener, getenv func(string) string, warn func(msg string)) (*fetch.Opener, error) {
 	o := &fetch.Opener{
 		DisableFile:      true,
 		AllowErrorStatus: true, // 304, 404 and 410 mean something here
@@ -162,6 +162,11 @@ func (j *Job) opener(base *fetch.Opener, getenv func(string) string) (*fetch.Ope
 				var le *cookies.LoadError
 				if !errors.As(err, &le) {
 					return nil, fmt.Errorf("cookies: %w", err)
+				}
+				if warn != nil {
+					// Bad lines skipped, or cookies over the jar's
+					// limits evicted: the rest loaded.
+					warn("cookies.file: " + err.Error())
 				}
 			}
 			o.Jar = jar

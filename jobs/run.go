@@ -83,7 +83,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	if err := r.publishPending(j, st); err != nil {
 		return rep, err
 	}
-	o, err := j.opener(r.Base, r.Getenv)
+	o, err := j.opener(r.Base, r.Getenv, func(msg string) { r.log().Warn(msg, "job", j.Name) })
 	if err != nil {
 		return rep, err
 	}
@@ -114,7 +114,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log, extract: extractKey(j.Extract)}
 	if j.Download != nil {
 		// download wants 304 and 404 as errors, and retries by itself.
-		do, err := j.opener(r.Base, r.Getenv)
+		do, err := j.opener(r.Base, r.Getenv, nil) // warned above
 		if err != nil {
 			return rep, err
 		}

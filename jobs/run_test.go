@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -456,5 +457,31 @@ func TestRunStateLost(t *testing.T) {
 		}
 		os.Remove(j.StatePath())
 		os.Remove(j.StatePath() + ".bak")
+	}
+}
+
+// TestRunCookiesFileWarns: a cookies.file with a line it cannot read
+// loads the rest, and the run's log says what was skipped.
+func TestRunCookiesFileWarns(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, nil, nil)
+	dir := t.TempDir()
+	jar := "127.0.0.1\tFALSE\t/\tFALSE\t0\tgood\t1\nnot a cookie line\n"
+	if err := os.WriteFile(filepath.Join(dir, "jar.txt"), []byte(jar), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := jobFile(t, dir, fmt.Sprintf(`
+name: cookies
+targets: {urls: [%s/p.html]}
+cookies: {file: jar.txt}
+`, s.URL))
+	r := runner(t)
+	var log strings.Builder
+	r.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	if _, err := r.Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "level=WARN msg=\"cookies.file: ") || !strings.Contains(log.String(), "line 2") {
+		t.Errorf("log lacks the cookies.file warning naming line 2:\n%s", log.String())
 	}
 }

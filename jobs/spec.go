@@ -230,7 +230,8 @@ type Credentials struct {
 
 // Cookies are sent with the requests.
 type Cookies struct {
-	// File is a cookies.txt or JSON jar file to load (never written).
+	// File is a cookies.txt or JSON jar file to load (never written); lines
+	// it cannot read are skipped with a warning in the run's log.
 	File string `yaml:"file"`
 	// Header is a literal "NAME=VALUE; N2=V2" Cookie field from a secret,
 	// sent to the targets' origins.
