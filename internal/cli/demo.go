@@ -84,7 +84,7 @@ func (e *env) demo(ctx context.Context, f *demoFlags) error {
 	}
 
 	im := &imagesFlags{kinds: "default", download: f.dir, jobs: f.jobs, quiet: f.quiet}
-	defer im.done(e)
+	defer im.done(e, nil) // no -c here
 	imgs, err := e.pageImages(ctx, page, im)
 	if err != nil {
 		return err

@@ -350,10 +350,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 	}
 	originCookies(reqs, list[0].url, cookies.Values("Cookie"))
 	_, err = e.downloadAll(ctx, c, reqs, f.jsonOut, f.quiet)
-	if serr := sess.finish(e.stdout); serr != nil {
-		e.errorf("%v", serr)
-	}
-	return err
+	return sess.finishAfter(e, err)
 }
 
 // downloadGC returns the GOGC a download of n files runs with, or 0 to

@@ -339,9 +339,7 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	t.resp = resp
 	err = e.receive(resp, dest, f, t)
 	t.end = time.Now()
-	if serr := sess.finish(e.stdout); err == nil {
-		err = serr
-	}
+	err = sess.finishAfter(e, err)
 	if werr := e.writeOut(format, t, f.silent); err == nil {
 		err = werr
 	}

@@ -182,7 +182,7 @@ func targetCountError(n int) error {
 }
 
 // images runs grab images.
-func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
+func (e *env) images(ctx context.Context, target string, f *imagesFlags) (err error) {
 	if f.download != "" && f.jobs < 1 {
 		return usageErrorf("-j %d: want 1 or more", f.jobs)
 	}
@@ -193,7 +193,7 @@ func (e *env) images(ctx context.Context, target string, f *imagesFlags) error {
 		ctx, cancel = context.WithTimeoutCause(ctx, d, &fetch.TimeoutError{Phase: "total", Limit: d})
 		defer cancel()
 	}
-	defer f.done(e)
+	defer func() { err = f.done(e, err) }()
 	imgs, err := e.pageImages(ctx, target, f)
 	if err != nil && !errors.Is(err, parse.ErrTruncated) {
 		return err
@@ -270,15 +270,14 @@ func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.H
 	return o, header, nil
 }
 
-// done closes the Opener's connections and saves the -c jar.
-func (f *imagesFlags) done(e *env) {
+// done closes the Opener's connections and saves the -c jar, for a
+// command ending with err (see session.finishAfter).
+func (f *imagesFlags) done(e *env, err error) error {
 	if f.o == nil {
-		return
+		return err
 	}
 	f.o.CloseIdleConnections()
-	if err := f.sess.finish(e.stdout); err != nil {
-		e.errorf("%v", err)
-	}
+	return f.sess.finishAfter(e, err)
 }
 
 // pageImages fetches or reads target as grab images does and returns its

@@ -59,7 +59,8 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   stdin, -b "" keeps the server's cookies with none loaded; -b 'NAME=VALUE;
   N2=V2' sends those cookies to the URL's origin. -c FILE saves the jar
   after the transfer, session cookies included (atomic; mode 0600 for a new
-  file), -c - writes it to stdout. No other name is special ("none" is a
+  file), -c - writes it to stdout; a jar that cannot be saved fails the
+  command (exit 1) or is printed beside a failed transfer's error. No other name is special ("none" is a
   file named none).
   -x URL uses a proxy (http, https, socks5, socks5h; also for loopback
   targets; -x "" none, whatever the environment says), -U USER:PASSWORD its

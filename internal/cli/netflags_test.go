@@ -57,6 +57,23 @@ func TestGetCredentials(t *testing.T) {
 	runStdinTests(t, tests)
 }
 
+// TestCookieJarSaveFails: a -c jar that cannot be saved is an error of
+// every command: exit 1 after a transfer that went well, printed beside
+// the transfer's own error (and its exit code) after one that did not.
+func TestCookieJarSaveFails(t *testing.T) {
+	base := getServer(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "no-such-dir", "jar.txt")
+	saveErr := contains("grab: -c: ", "no-such-dir")
+	tests := []stdinTest{
+		{runTest{"get", []string{"get", "-c", bad, base + "/hello"}, ExitFailure, contains("Hello"), saveErr}, ""},
+		{runTest{"get, failed transfer", []string{"get", "-f", "-c", bad, base + "/status/404"}, ExitHTTPError, empty, contains("404", "grab: -c: ")}, ""},
+		{runTest{"download", []string{"download", "-q", "-d", dir, "--cookie-jar", bad, base + "/hello"}, ExitFailure, empty, saveErr}, ""},
+		{runTest{"images", []string{"images", "-c", bad, base + "/gallery/1.html"}, ExitFailure, contains("http"), saveErr}, ""},
+	}
+	runStdinTests(t, tests)
+}
+
 // TestGetCookies covers -b NAME=VALUE, -b FILE and -c FILE: the textbook's
 // 2-5 from the shell, and a jar that curl can read.
 func TestGetCookies(t *testing.T) {
