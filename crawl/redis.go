@@ -18,9 +18,13 @@ import (
 )
 
 // DefaultLease is how long a page popped from a Redis store stays leased
-// to the process that took it; a lease not finished by then (its process
-// died) goes to the next process that finds the queue empty.
+// to the process that took it without renewal: a lease its process has
+// not renewed for that long (it died, or lost the server) goes to the next
+// Pop of any process, before the queue.
 const DefaultLease = 5 * time.Minute
+
+// minLease is the shortest Lease a Redis store uses.
+const minLease = 100 * time.Millisecond
 
 // DefaultRedisPrefix starts the names of a Redis store's keys.
 const DefaultRedisPrefix = "grab:crawl:"
@@ -39,7 +43,9 @@ const DefaultRedisPrefix = "grab:crawl:"
 // and the next Pop anywhere takes an expired page over before the queue.
 // A page taken over is the new owner's: the old owner's Release no longer
 // queues it again, and its Done queues the page's links but leaves the
-// page itself to the new owner to finish.
+// page itself to the new owner to finish. Processes sharing a store must
+// all run a grab with owners (this one or later): an older one's Done or
+// Release ignores them.
 //
 // Keys: PREFIX seen (set), queue (list), entries (hash), leases (sorted
 // set of deadlines), owners (hash: URL to owner token), started (counter),
@@ -50,7 +56,8 @@ type Redis struct {
 	owned  bool
 	token  string // owner of the leases this value takes
 	// Lease is how long a popped page stays leased without renewal; 0
-	// means DefaultLease. Set it before the first Pop.
+	// means DefaultLease, and less than 100 ms means 100 ms. Set it
+	// before the first Pop.
 	Lease time.Duration
 
 	mu      sync.Mutex
@@ -109,7 +116,7 @@ func (r *Redis) key(name string) string { return r.prefix + name }
 
 func (r *Redis) lease() time.Duration {
 	if r.Lease > 0 {
-		return r.Lease
+		return max(r.Lease, minLease)
 	}
 	return DefaultLease
 }
@@ -224,8 +231,15 @@ func (r *Redis) Push(ctx context.Context, entries ...Entry) (int, error) {
 	return n, wrapRedis(err)
 }
 
-// Pop implements [Store].
+// Pop implements [Store]. After Close it fails with ErrStoreClosed: a
+// page popped then would not be renewed.
 func (r *Redis) Pop(ctx context.Context, limit int) (Entry, PopState, error) {
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return Entry{}, Empty, ErrStoreClosed
+	}
 	v, err := popScript.Run(ctx, r.client, []string{r.key("queue"), r.key("entries"), r.key("leases"), r.key("started"), r.key("owners")},
 		limit, r.lease().Milliseconds(), r.token).Slice()
 	if err != nil {
@@ -251,18 +265,14 @@ func (r *Redis) Pop(ctx context.Context, limit int) (Entry, PopState, error) {
 func (r *Redis) Done(ctx context.Context, e Entry, final string, children []Entry) error {
 	args := pairs(children, []any{e.URL, final, r.token})
 	err := doneScript.Run(ctx, r.client, []string{r.key("leases"), r.key("entries"), r.key("seen"), r.key("queue"), r.key("owners")}, args...).Err()
-	if err == nil {
-		r.unhold(e.URL)
-	}
+	r.unhold(e.URL) // done or not, no longer renewed: a lease not finished expires
 	return wrapRedis(err)
 }
 
 // Release implements [Store].
 func (r *Redis) Release(ctx context.Context, e Entry) error {
 	err := releaseScript.Run(ctx, r.client, []string{r.key("leases"), r.key("queue"), r.key("started"), r.key("owners")}, e.URL, r.token).Err()
-	if err == nil {
-		r.unhold(e.URL)
-	}
+	r.unhold(e.URL) // released or not, no longer renewed
 	return wrapRedis(err)
 }
 
@@ -357,7 +367,8 @@ func (r *Redis) Clear(ctx context.Context) error {
 
 // Close implements [Store]: it stops renewing this value's leases (those
 // not finished expire after Lease) and closes the connection OpenRedis
-// made.
+// made. A store from NewRedis must be closed too, to stop the renewal
+// (even when colly's queue is its only user).
 func (r *Redis) Close() error {
 	r.mu.Lock()
 	stop, stopped := r.stop, r.stopped

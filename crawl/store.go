@@ -97,6 +97,11 @@ func decodeEntry(b []byte) (Entry, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Entry{}, fmt.Errorf("crawl: stored entry: %w", err)
 	}
+	return w.entry()
+}
+
+// entry is the Entry w holds.
+func (w *wireEntry) entry() (Entry, error) {
 	if w.URL == "" {
 		return Entry{}, errors.New("crawl: stored entry: no URL")
 	}
@@ -112,35 +117,39 @@ func decodeEntry(b []byte) (Entry, error) {
 // request with more (another method, a body, header fields, a Host,
 // context values) is refused with an error naming what would be lost.
 func fromColly(b []byte) (Entry, error) {
-	e, err := decodeEntry(b)
-	if err != nil {
-		return e, err
-	}
-	var more struct {
-		Method  string
+	var w struct {
+		wireEntry
 		Body    []byte
 		Headers http.Header
 		Host    string
-		Ctx     map[string]any
 	}
-	if err := json.Unmarshal(b, &more); err != nil {
-		return e, fmt.Errorf("crawl: stored entry: %w", err)
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Entry{}, fmt.Errorf("crawl: stored entry: %w", err)
+	}
+	e, err := w.entry()
+	if err != nil {
+		return e, err
 	}
 	var lost []string
-	if more.Method != "" && more.Method != http.MethodGet {
-		lost = append(lost, "method "+strconv.Quote(more.Method))
+	if w.Method != "" && w.Method != http.MethodGet {
+		lost = append(lost, "method "+strconv.Quote(w.Method))
 	}
-	if len(more.Body) > 0 {
+	if len(w.Body) > 0 {
 		lost = append(lost, "a body")
 	}
-	if len(more.Headers) > 0 {
-		lost = append(lost, "header fields")
+	// colly gives every request it made its User-Agent (and sets it again
+	// when it sends one) and the URL's host as Host: neither is lost.
+	for k := range w.Headers {
+		if http.CanonicalHeaderKey(k) != "User-Agent" {
+			lost = append(lost, "header fields")
+			break
+		}
 	}
-	if more.Host != "" {
+	if u, err := url.Parse(e.URL); w.Host != "" && (err != nil || !strings.EqualFold(w.Host, u.Host)) {
 		lost = append(lost, "a Host")
 	}
-	for k := range more.Ctx {
-		if k != "parent" {
+	for k, v := range w.Ctx {
+		if _, ok := v.(string); k != "parent" || !ok {
 			lost = append(lost, "context values")
 			break
 		}

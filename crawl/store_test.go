@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -204,7 +205,7 @@ func TestRedisLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { shared.Close() })
-	const lease = 600 * time.Millisecond
+	const lease = 1500 * time.Millisecond // renewed every 500 ms: a second of slack
 	open := func() *crawl.Redis {
 		r, err := crawl.OpenRedis(ctx, u, "leases:")
 		if err != nil {
@@ -222,8 +223,8 @@ func TestRedisLeases(t *testing.T) {
 	if err != nil || st != crawl.Popped {
 		t.Fatalf("a.Pop = %v, %v", st, err)
 	}
-	// Four times the lease, in steps, with a renewing: b finds nothing.
-	for range 8 {
+	// Twice the lease, in steps, with a renewing: b finds nothing.
+	for range 4 {
 		time.Sleep(lease / 2)
 		if got, st, err := b.Pop(ctx, 0); st != crawl.Empty || err != nil {
 			t.Fatalf("b.Pop while a renews = %+v, %v, %v; want Empty", got, st, err)
@@ -262,6 +263,10 @@ func TestRedisLeases(t *testing.T) {
 	if q, l, _ := shared.Pending(ctx); q != 1 || l != 0 {
 		t.Errorf("after b's Done: %d queued, %d leased; want 1, 0", q, l)
 	}
+	b.Close()
+	if _, _, err := b.Pop(ctx, 0); !errors.Is(err, crawl.ErrStoreClosed) {
+		t.Errorf("Pop after Close = %v, want ErrStoreClosed (its lease would not be renewed)", err)
+	}
 }
 
 // TestStoreCollyQueue: each store serves colly's queue: URLs queued once,
@@ -284,22 +289,30 @@ func TestStoreCollyQueue(t *testing.T) {
 			if n, err := q.Size(); n != 2 || err != nil {
 				t.Errorf("Size = %d, %v; want 2", n, err)
 			}
+			want := 3 // and http://h/form, below
 			u, _ := url.Parse("http://h/form")
 			h := http.Header{"X-Token": {"t"}}
+			// What colly gives a callback: its User-Agent, the URL's
+			// host as Host; nothing a store loses.
+			ua := http.Header{"User-Agent": {"colly"}}
+			if err := q.AddRequest(&colly.Request{URL: u, Method: "GET", Headers: &ua, Host: "h"}); err != nil {
+				t.Errorf("AddRequest of a request as colly makes it: %v", err)
+			}
 			for _, tt := range []struct {
 				req  *colly.Request
 				want string
 			}{
 				{&colly.Request{URL: u, Method: "POST", Body: strings.NewReader("k=v")}, `method "POST", a body`},
 				{&colly.Request{URL: u, Method: "GET", Headers: &h}, "header fields"},
+				{&colly.Request{URL: u, Method: "GET", Host: "other.example"}, "a Host"},
 			} {
 				err := q.AddRequest(tt.req)
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Errorf("AddRequest(%s with %s) = %v; want an error naming %s", tt.req.Method, tt.want, err, tt.want)
 				}
 			}
-			if n, _ := q.Size(); n != 2 {
-				t.Errorf("Size after refused requests = %d, want 2", n)
+			if n, _ := q.Size(); n != want {
+				t.Errorf("Size after refused requests = %d, want %d", n, want)
 			}
 			b, err := s.(queue.Storage).GetRequest()
 			if err != nil || !strings.Contains(string(b), `"http://h/a"`) {

@@ -403,9 +403,10 @@ func (h *handler) hijack(w http.ResponseWriter, r *http.Request, p *faultParams,
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	// A cancelled request (Server.Close) ends the connection, even in the
-	// middle of a write to a client that does not read.
-	defer context.AfterFunc(ctx, func() { conn.Close() })()
+	// Server.Close (the request's context, not the watcher's end: a
+	// client may half-close after its request) ends the connection, even
+	// in the middle of a write to a client that does not read.
+	defer context.AfterFunc(r.Context(), func() { conn.Close() })()
 	// The watcher reads (and drops) what the client sends; it ends when the
 	// client closes the connection or when we do.
 	watched := make(chan struct{})

@@ -53,7 +53,7 @@ type Server struct {
 	client *http.Client
 	done   chan struct{}
 	stop   context.CancelFunc // cancels every request's context, at Close
-	active sync.WaitGroup     // handlers running, hijacked ones included
+	active tracker            // handlers running, hijacked ones included
 }
 
 // Start listens and serves in the background.
@@ -87,7 +87,7 @@ func (s *Server) Start() error {
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.srv = &http.Server{
-		Handler:           tracked{h, &s.active},
+		Handler:           s.active.wrap(h),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: readHeaderTimeout,
 		WriteTimeout:      wt,
@@ -188,15 +188,7 @@ func (s *Server) Close() error {
 	}
 	<-done
 	stop()
-	ended := make(chan struct{})
-	go func() {
-		s.active.Wait()
-		close(ended)
-	}()
-	select {
-	case <-ended:
-	case <-time.After(shutdownGrace):
-	}
+	s.active.wait(shutdownGrace)
 	if client != nil {
 		client.CloseIdleConnections()
 	}
@@ -235,14 +227,44 @@ func selfSigned() (tls.Certificate, *x509.Certificate, error) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
 }
 
-// tracked counts the handlers running in a WaitGroup, for Close.
-type tracked struct {
-	h      http.Handler
-	active *sync.WaitGroup
+// tracker counts the handlers running, for Close to wait for them. Once
+// it waits, a handler that starts (one srv.Close did not stop in time) is
+// answered 503 instead, so no Add races with the Wait.
+type tracker struct {
+	mu      sync.RWMutex
+	closing bool
+	wg      sync.WaitGroup
 }
 
-func (t tracked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t.active.Add(1)
-	defer t.active.Done()
-	t.h.ServeHTTP(w, r)
+func (t *tracker) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.mu.RLock()
+		if t.closing {
+			t.mu.RUnlock()
+			http.Error(w, "server closing", http.StatusServiceUnavailable)
+			return
+		}
+		t.wg.Add(1)
+		t.mu.RUnlock()
+		defer t.wg.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// wait waits for the handlers running to return, for at most d (a handler
+// that ignores its context is left running, with the goroutine waiting
+// for it).
+func (t *tracker) wait(d time.Duration) {
+	t.mu.Lock()
+	t.closing = true
+	t.mu.Unlock()
+	ended := make(chan struct{})
+	go func() {
+		t.wg.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(d):
+	}
 }

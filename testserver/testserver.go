@@ -117,6 +117,8 @@ type handler struct {
 	routes []string // for the index page
 	files  liveRoot // cfg.root, open
 
+	dirMu sync.Mutex // upload directories made and removed (see put)
+
 	mu    sync.Mutex
 	state map[string]int // per-key counters for endpoints that change between requests
 }

@@ -83,21 +83,29 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	}
 	defer root.Close()
 	dir := path.Dir(name)
+	// Directories are made and the temporary file created under dirMu, and
+	// a failed upload removes the directories it made under it too, so
+	// that it never removes one another upload is about to use.
+	h.dirMu.Lock()
 	made, err := mkdirs(root, dir)
 	stored := false
 	defer func() {
-		if !stored { // a failed upload leaves no directory it made
+		if !stored && len(made) > 0 { // a failed upload leaves no directory it made
+			h.dirMu.Lock()
 			for i := len(made) - 1; i >= 0; i-- {
 				root.Remove(made[i]) // fails, as it should, once another upload put a file in it
 			}
+			h.dirMu.Unlock()
 		}
 	}()
 	if err != nil {
+		h.dirMu.Unlock()
 		http.Error(w, "cannot create directory "+dir, http.StatusForbidden)
 		return
 	}
 	fi, statErr := root.Lstat(name)
 	if statErr == nil && !fi.Mode().IsRegular() {
+		h.dirMu.Unlock()
 		http.Error(w, "target exists and is not a regular file", http.StatusConflict)
 		return
 	}
@@ -105,6 +113,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	rand.Read(rnd[:])
 	tmp := path.Join(dir, ".upload-"+hex.EncodeToString(rnd[:])+".part")
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	h.dirMu.Unlock()
 	if err != nil {
 		http.Error(w, "cannot create file under "+dir, http.StatusForbidden)
 		return
@@ -144,19 +153,20 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 }
 
 // mkdirs makes dir and its missing parents under root, and returns the
-// ones it made (or tried to), outermost first.
+// ones it made, outermost first.
 func mkdirs(root *os.Root, dir string) (made []string, err error) {
+	var missing []string
 	for d := dir; d != "."; d = path.Dir(d) {
 		if _, err := root.Lstat(d); err == nil {
 			break
 		}
-		made = append(made, d)
+		missing = append(missing, d)
 	}
-	slices.Reverse(made)
-	for _, d := range made {
-		if err := root.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+	for _, d := range slices.Backward(missing) {
+		if err := root.Mkdir(d, 0o755); err != nil {
 			return made, err
 		}
+		made = append(made, d)
 	}
 	return made, nil
 }
