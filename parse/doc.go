@@ -68,7 +68,8 @@
 // in its IDNA ASCII form, an IP address host in its canonical form (an
 // IPv4 host written in hex, octal or fewer parts, "0x7f.1", is
 // http://127.0.0.1/; a host ending in a number that is no IPv4 address,
-// "1.2.3.09", is no URL; IPv6 compressed, RFC 5952), a default port
+// "1.2.3.09", is no URL; IPv6 as the WHATWG serializer writes it,
+// compressed, without a dotted IPv4 tail), a default port
 // dropped, dot segments removed ("%2e" counts as "."), backslashes read as
 // slashes, the characters a browser percent-encodes percent-encoded
 // (non-ASCII text as UTF-8 in the path, in the page's encoding in the

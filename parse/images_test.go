@@ -246,6 +246,9 @@ func TestImagesIPHosts(t *testing.T) {
 		{"http://4294967296/a.png", ""},
 		{"http://99999999999999999999999/a.png", ""},
 		{"http://example.1/a.png", ""},
+		{"http://a../a.png", "http://a../a.png"},
+		{"http://99999999999999999999a/a.png", "http://99999999999999999999a/a.png"},
+		{"http://0x1ffffffffffffffffg/a.png", "http://0x1ffffffffffffffffg/a.png"},
 		{"http://[0:0:0:0:0:0:0:1]/a.png", "http://[::1]/a.png"},
 		{"http://[2001:DB8:0:0:1:0:0:1]:8080/a.png", "http://[2001:db8::1:0:0:1]:8080/a.png"},
 		{"http://[::ffff:192.168.0.1]/a.png", "http://[::ffff:c0a8:1]/a.png"},
@@ -272,6 +275,8 @@ func TestImagesUnencodableQuery(t *testing.T) {
 		{"windows-1252", "/a.png?q=&#233;&#26085;&#233;", "http://example.com/a.png?q=%E9%26%2326085%3B%E9"},
 		{"shift_jis", "/a.png?q=&#26085;&#54620;", "http://example.com/a.png?q=%93%FA%26%2354620%3B"},
 		{"windows-1252", "/&#26085;.png", "http://example.com/%E6%97%A5.png"},
+		// One switch to JIS X 0208 and back for 日本, as a browser writes it.
+		{"iso-2022-jp", "/a.png?q=&#26085;&#26412;&#9731;", `http://example.com/a.png?q=%1B$BF|K\%1B(B%26%239731%3B`},
 	} {
 		imgs, err := parse.Images(strings.NewReader(`<img src="`+tt.src+`">`), page, parse.Options{Charset: tt.charset})
 		if err != nil || len(imgs) != 1 || imgs[0].URL != tt.want {

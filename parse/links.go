@@ -172,8 +172,12 @@ func (e *linkExtractor) resolve(pageURL string) []Link {
 }
 
 // refKey is what tells two raw references apart when counting distinct
-// ones: the reference without its fragment, as URLs are reported.
+// ones: the reference without its fragment, as URLs are reported; a data:
+// URI whole, as it is reported ("#" may be part of its data).
 func refKey(raw string) string {
+	if t := strings.TrimLeft(raw, " \t\n\f\r"); len(t) >= 5 && strings.EqualFold(t[:5], "data:") {
+		return raw
+	}
 	key, _, _ := strings.Cut(raw, "#")
 	return key
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/grabhq/grab/urlx"
 	"golang.org/x/text/encoding"
@@ -276,21 +277,21 @@ func validHost(host string) bool {
 // bytes left ("0x7f.1" is 127.0.0.1), written as a dotted quad, or no URL
 // (false) when a part is not a number or too large; an IPv6 address is
 // written in brackets, lower-case, its longest run of zero pieces as "::"
-// and no dotted IPv4 tail. Other hosts come back as they are.
+// and no dotted IPv4 tail, as the WHATWG serializer writes it. Other hosts come back as they are.
 func canonHost(host string) (string, bool) {
 	if strings.IndexByte(host, ':') >= 0 {
 		a, err := netip.ParseAddr(host)
 		if err != nil || !a.Is6() || a.Zone() != "" {
 			return "", false
 		}
-		return "[" + ipv6String(a.As16()) + "]", true
+		return "[" + ipv6String(a) + "]", true
 	}
 	labels := strings.Split(host, ".")
 	if len(labels) > 1 && labels[len(labels)-1] == "" {
 		labels = labels[:len(labels)-1]
 	}
 	last := labels[len(labels)-1]
-	if _, ok := ipv4Number(last); !ok && strings.Trim(last, "0123456789") != "" {
+	if _, ok := ipv4Number(last); last == "" || !ok && strings.Trim(last, "0123456789") != "" {
 		return host, true // not an IPv4 address
 	}
 	if len(labels) > 4 {
@@ -330,45 +331,23 @@ func ipv4Number(s string) (uint64, bool) {
 		return 0, true
 	}
 	n, err := strconv.ParseUint(s, base, 64)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			return math.MaxUint64, true // a number, too large for any part
-		}
-		return 0, false
+	switch {
+	case err == nil:
+		return n, true
+	case errors.Is(err, strconv.ErrRange) && strings.Trim(strings.ToLower(s), "0123456789abcdef"[:base]) == "":
+		return math.MaxUint64, true // a number, too large for any part
 	}
-	return n, true
+	return 0, false
 }
 
-// ipv6String writes an IPv6 address as WHATWG's serializer does.
-func ipv6String(a [16]byte) string {
-	var p [8]uint16
-	for i := range p {
-		p[i] = uint16(a[2*i])<<8 | uint16(a[2*i+1])
+// ipv6String writes an IPv6 address as WHATWG's serializer does: as
+// netip does (RFC 5952), but an IPv4-mapped address in hex pieces too.
+func ipv6String(a netip.Addr) string {
+	if a.Is4In6() {
+		b := a.As16()
+		return fmt.Sprintf("::ffff:%x:%x", uint16(b[12])<<8|uint16(b[13]), uint16(b[14])<<8|uint16(b[15]))
 	}
-	start, n := -1, 1 // the longest run of zero pieces longer than one
-	for i := 0; i < 8; {
-		j := i
-		for j < 8 && p[j] == 0 {
-			j++
-		}
-		if j-i > n {
-			start, n = i, j-i
-		}
-		i = max(j, i+1)
-	}
-	var b strings.Builder
-	for i := 0; i < 8; i++ {
-		if i == start {
-			b.WriteString("::")
-			i += n - 1
-			continue
-		}
-		if i > 0 && i != start+n {
-			b.WriteByte(':')
-		}
-		b.WriteString(strconv.FormatUint(uint64(p[i]), 16))
-	}
-	return b.String()
+	return a.String()
 }
 
 // Sets of bytes: those no step of resolution changes, and those a browser
@@ -422,19 +401,36 @@ func escape(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding)
 // does not encode.
 func escapeEncoded(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding) {
 	out, err := enc.NewEncoder().String(s)
-	if err != nil {
-		for _, r := range s {
-			if out, err = enc.NewEncoder().String(string(r)); err != nil {
-				b.WriteString("%26%23")
-				b.WriteString(strconv.Itoa(int(r)))
-				b.WriteString("%3B")
-				continue
-			}
-			writeEncoded(b, out, set)
-		}
+	if err == nil {
+		writeEncoded(b, out, set)
 		return
 	}
-	writeEncoded(b, out, set)
+	// Encode the runs of characters that encode with one encoder each, so
+	// that a stateful encoding (ISO-2022-JP) switches once a run, as a
+	// browser's does.
+	flush := func(run string) {
+		out, err := enc.NewEncoder().String(run)
+		if err != nil { // not expected: each character of run encodes
+			out = ""
+			for _, r := range run {
+				o, _ := enc.NewEncoder().String(string(r))
+				out += o
+			}
+		}
+		writeEncoded(b, out, set)
+	}
+	start := 0
+	for i, r := range s {
+		if _, err := enc.NewEncoder().String(string(r)); err == nil {
+			continue
+		}
+		flush(s[start:i])
+		b.WriteString("%26%23")
+		b.WriteString(strconv.Itoa(int(r)))
+		b.WriteString("%3B")
+		start = i + utf8.RuneLen(r)
+	}
+	flush(s[start:])
 }
 
 // writeEncoded writes the encoded bytes out, those of set and those

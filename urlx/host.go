@@ -33,7 +33,10 @@ func asciiHostname(netloc, rawurl string) (string, error) {
 		return "", &Error{"hostname", rawurl, errors.New("no host")}
 	}
 	if _, hostport, _ := userinfo(netloc); strings.IndexByte(host, ':') < 0 && strings.IndexByte(hostport, '[') >= 0 {
-		return "", &Error{"hostname", rawurl, fmt.Errorf("host [%s] is an IPvFuture address, which no client can dial", host)}
+		if strings.HasPrefix(hostport, "[v") || strings.HasPrefix(hostport, "[V") {
+			return "", &Error{"hostname", rawurl, fmt.Errorf("host [%s] is an IPvFuture address, which no client can dial", host)}
+		}
+		return "", &Error{"hostname", rawurl, fmt.Errorf("bracketed host %q is not an IPv6 address", host)}
 	}
 	if strings.IndexByte(host, ':') >= 0 { // an IPv6 literal; checked by Split
 		if addr, zone, ok := strings.Cut(host, "%"); ok {

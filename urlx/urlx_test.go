@@ -615,3 +615,12 @@ func TestPortErrorMasksPassword(t *testing.T) {
 		t.Errorf("Port() error = %v, want it to name the port", err)
 	}
 }
+
+// A SplitResult made by hand, past Split's bracket check, with a bracketed
+// host that is no IPv6 address: an error that says so.
+func TestASCIIHostnameBracketed(t *testing.T) {
+	r := SplitResult{Scheme: "http", Netloc: "[1.2.3.4]", Path: "/"}
+	if h, err := r.ASCIIHostname(); err == nil || !strings.Contains(err.Error(), `bracketed host "1.2.3.4" is not an IPv6 address`) {
+		t.Errorf("ASCIIHostname of [1.2.3.4] = %q, %v", h, err)
+	}
+}

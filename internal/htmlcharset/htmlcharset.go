@@ -197,7 +197,7 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 				continue
 			}
 		}
-		if name != "" && isToken(name) && !seen[name] {
+		if name != "" && isToken(name) && quotedStringChars(value) && !seen[name] {
 			seen[name] = true
 			if name == "charset" {
 				return mediatype, value
@@ -227,6 +227,17 @@ func quoted(s string, i int) (string, int) {
 		b.WriteByte(s[i])
 	}
 	return b.String(), i
+}
+
+// quotedStringChars reports whether s holds only HTTP quoted-string token
+// code points: tab, space to "~", and bytes from 0x80.
+func quotedStringChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '\t' && (c < ' ' || c == 0x7f) {
+			return false
+		}
+	}
+	return true
 }
 
 // isToken reports whether s is a non-empty HTTP token.

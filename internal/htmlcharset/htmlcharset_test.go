@@ -34,6 +34,7 @@ func TestDetectHeader(t *testing.T) {
 		{"TEXT/HTML ;CHARSET=EUC-KR  ", "euc-kr"},
 		{"text/html; (x)=1; charset=euc-kr", "euc-kr"},
 		{"text/html; charset=; charset=euc-kr", "euc-kr"},
+		{"text/html; charset=\x7f; charset=euc-kr", "euc-kr"},
 		{"text/plain; charset=euc-kr", "euc-kr"},
 		{"text/plain", "utf-8"},
 		{"text /html; charset=euc-kr", "koi8-r"},
