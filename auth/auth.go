@@ -261,23 +261,42 @@ func (c creds) find(realm string, u *url.URL, challenged bool) (user, password s
 			return c.user, c.password, true, nil
 		}
 	}
-	if c.mgr != nil && !ownPassword(u) {
-		// A URL's own password wins over a password manager's (curl's
-		// order: -u, then the URL, then netrc); a login alone in the URL
-		// is for the manager to look up.
+	if u != nil {
+		// The URL's own user:pass (fetch's Opener shows handlers the
+		// first URL's userinfo) comes after the fixed credentials and
+		// before a password manager's: curl's order of -u, the URL and
+		// netrc. A login alone in the URL is for the manager to look up.
+		if pw, own := u.User.Password(); own {
+			return u.User.Username(), pw, true, nil
+		}
+	}
+	if c.mgr != nil {
 		user, password, ok = c.mgr.FindUserPassword(realm, u)
 		return user, password, ok, nil
 	}
 	return "", "", false, nil
 }
 
-// ownPassword reports whether URL u carries a password in its userinfo.
-func ownPassword(u *url.URL) bool {
-	if u == nil {
-		return false
+// dropUserinfo returns req without the userinfo fetch's Opener shows
+// handlers (the URL's own credentials) when c has fixed credentials for
+// req's URL: those win (curl's -u over the URL's), and the URL's then
+// never go out, not even as the Basic the Opener sends when no handler
+// set Authorization.
+func (c creds) dropUserinfo(req *http.Request) *http.Request {
+	if req.URL == nil || req.URL.User == nil {
+		return req
 	}
-	_, ok := u.User.Password()
-	return ok
+	fixed, has, err := c.check()
+	if err != nil || !has {
+		return req
+	}
+	if t, ok := target(req.URL); !ok || !fixed.match(t) {
+		return req
+	}
+	r := req.WithContext(req.Context())
+	u := *req.URL
+	u.User, r.URL = nil, &u
+	return r
 }
 
 // transport returns rt, or http.DefaultTransport for nil.

@@ -75,6 +75,7 @@ func (b *Basic) RoundTrip(req *http.Request) (*http.Response, error) {
 		returnError:    b.ReturnError,
 		base:           transport(b.Base),
 	}
+	req = e.dropUserinfo(req)
 	return e.roundTrip(req, req.URL)
 }
 

@@ -83,6 +83,7 @@ func (d *Digest) RoundTrip(req *http.Request) (*http.Response, error) {
 		base:        transport(d.Base),
 		sessions:    &d.sessions,
 	}
+	req = e.dropUserinfo(req)
 	return e.roundTrip(req, req.URL, req.URL.RequestURI())
 }
 

@@ -77,7 +77,11 @@ type Limits struct {
 // A Handler wraps the transport with a concern of its own, as urllib's
 // handlers do: authentication (the auth package), retries (Retry),
 // logging. Wrap returns a RoundTripper that calls next; it must not
-// change next.
+// change next. On the hops within the first URL's origin, a handler placed
+// before Order 550 sees that URL's userinfo on the request, password
+// included (so a password manager can look up its login; a handler that
+// logs URLs should use url.URL.Redacted); from 550 on it is gone, sent as
+// Basic credentials when no handler before set Authorization.
 type Handler interface {
 	Wrap(next http.RoundTripper) http.RoundTripper
 }

@@ -62,7 +62,7 @@ type state struct {
 	context.Context // the Open's, with its cancellations; set before use
 
 	first    *url.URL
-	user     *url.Userinfo // the first URL's, for withUserinfo; nil when in the header or none
+	user     *url.Userinfo // the first URL's, for withUserinfo when the Opener has handlers; else nil
 	policy   Redirects
 	noFollow bool
 	hops     []Hop

@@ -198,11 +198,14 @@ func TestUserinfoAndHandlers(t *testing.T) {
 			t.Fatal(err)
 		}
 		mgr := w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{&auth.Basic{Passwords: nf}}})
+		digest := w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{&auth.Digest{URL: a + "/", User: "kim", Password: "s3cret"}}})
+		wrong := testkit.Canary("wrong")
 		for _, tt := range []struct {
 			o      *fetch.Opener
 			target string
 		}{
-			{fixed, at("kim:wrong") + "/basic-auth/kim/s3cret"},
+			{fixed, at("kim:"+wrong) + "/basic-auth/kim/s3cret"},
+			{digest, at("kim:"+wrong) + "/digest-auth/auth/kim/s3cret/MD5"},
 			{mgr, at("alice") + "/basic-auth/alice/wonder"},
 			{mgr, at("kim:other") + "/basic-auth/kim/other"},
 		} {
@@ -213,6 +216,22 @@ func TestUserinfoAndHandlers(t *testing.T) {
 			}
 			resp.Body.Close()
 		}
+		// No userinfo reaches the transport, with or without handlers.
+		for _, hs := range [][]fetch.Handler{nil, {&auth.Bearer{URL: "http://elsewhere.test/", Token: "t"}}} {
+			stub := &fetch.Opener{Handlers: hs, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if r.URL.User != nil {
+					return nil, fmt.Errorf("userinfo of %s reached the transport", r.URL.Redacted())
+				}
+				return &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+			})}
+			if resp, err := stub.Open(t.Context(), at("kim:pw")+"/x"); err != nil {
+				t.Errorf("%d handlers: %v", len(hs), err)
+			} else {
+				resp.Body.Close()
+			}
+		}
+		// The URL's password lost to the handler's, and never went out.
+		noLeaks(t, w, []string{wrong, base64.StdEncoding.EncodeToString([]byte("kim:" + wrong))})
 	})
 }
 
@@ -463,3 +482,7 @@ func TestRedirectReferer(t *testing.T) {
 		}
 	})
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -166,7 +166,7 @@ func (j *Job) opener(base *fetch.Opener, getenv func(string) string, warn func(m
 				if warn != nil {
 					// Bad lines skipped, or cookies over the jar's
 					// limits evicted: the rest loaded.
-					warn("cookies.file: " + err.Error())
+					warn(err.Error()) // "cookies: load FILE: ..."
 				}
 			}
 			o.Jar = jar

@@ -481,7 +481,7 @@ cookies: {file: jar.txt}
 	if _, err := r.Run(t.Context(), j); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "level=WARN msg=\"cookies.file: ") || !strings.Contains(log.String(), "line 2") {
-		t.Errorf("log lacks the cookies.file warning naming line 2:\n%s", log.String())
+	if !strings.Contains(log.String(), "level=WARN msg=\"cookies: ") || !strings.Contains(log.String(), "jar.txt") || !strings.Contains(log.String(), "line 2") {
+		t.Errorf("log lacks the cookies file warning naming jar.txt and line 2:\n%s", log.String())
 	}
 }

@@ -104,16 +104,17 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 	if (n.basic || n.digest || n.anyauth) && n.user == "" && !netrcOn {
 		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD or -n")
 	}
+	var user, pass string
 	if n.user != "" {
-		user, pass, ok := strings.Cut(n.user, ":")
-		if !ok {
+		var ok bool
+		if user, pass, ok = strings.Cut(n.user, ":"); !ok {
 			return nil, usageErrorf("-u: want USER:PASSWORD")
 		}
-		o.Handlers = append(o.Handlers, n.authHandlers(origin, user, pass, nil)...)
 	}
 	if n.bearer != "" {
 		o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: n.bearer})
 	}
+	var passwords auth.PasswordManager
 	if netrcOn {
 		path := n.netrcFile
 		if path == "" {
@@ -131,8 +132,17 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			}
 			return nil, fmt.Errorf("netrc: %w", err)
 		default:
-			o.Handlers = append(o.Handlers, n.authHandlers("", "", "", f)...)
+			passwords = f
 		}
+	}
+	if n.user != "" || passwords != nil {
+		// One set of handlers: -u's credentials for the origin first,
+		// netrc's for the rest (and the origin when -u is not given).
+		at := origin
+		if n.user == "" {
+			at = ""
+		}
+		o.Handlers = append(o.Handlers, n.authHandlers(at, user, pass, passwords)...)
 	}
 	for _, c := range n.cookie {
 		if strings.Contains(c, "=") {
@@ -188,8 +198,9 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 }
 
 // authHandlers returns the handlers of the scheme --basic, --digest or
-// --anyauth chose for the fixed credentials user and pass at origin, or
-// (origin "") for those the password manager pw finds.
+// --anyauth chose for the fixed credentials user and pass at origin (none
+// when origin is "") and those the password manager pw (nil for none)
+// finds.
 func (n *netFlags) authHandlers(origin, user, pass string, pw auth.PasswordManager) []fetch.Handler {
 	switch {
 	case n.digest:

@@ -42,6 +42,8 @@ func TestGetCredentials(t *testing.T) {
 		{runTest{"--netrc-file --digest", []string{"get", "--netrc-file", netrcFile, "--digest", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file --anyauth", []string{"get", "--netrc-file", netrcFile, "--anyauth", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"the URL's password over --netrc-file", []string{"get", "--netrc-file", netrcFile, "http://kim:other@" + host + "/basic-auth/kim/other"}, ExitOK, authed, empty}, ""},
+		{runTest{"-u over -n, --digest", []string{"get", "--netrc-file", netrcFile, "--digest", "-u", "alice:wonder", base + "/digest-auth/auth/alice/wonder/MD5"}, ExitOK, authed, empty}, ""},
+		{runTest{"the URL's password, -n --digest", []string{"get", "--netrc-file", netrcFile, "--digest", "http://bob:pw@" + host + "/digest-auth/auth/bob/pw/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"-u over the URL's password", []string{"get", "-u", "kim:s3cret", "http://kim:wrong@" + host + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
 		{runTest{"a URL's login alone is sent with no password", []string{"get", "http://bob@" + host + "/headers"}, ExitOK, contains(`"Basic Ym9iOg=="`), empty}, ""},
 		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u USER:PASSWORD or -n")}, ""},
