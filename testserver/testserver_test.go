@@ -147,30 +147,11 @@ func TestEchoTwoContentTypes(t *testing.T) {
 	}
 }
 
-// TestFaultResetUnderServer: end=reset resets the connection under Server
-// (whose listener wraps each connection) as under httptest.
-func TestFaultResetUnderServer(t *testing.T) {
-	s := &Server{Handler: New(WithFaults())}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(s.URL(), "http://"), 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	io.WriteString(conn, "GET /fault/raw/reset HTTP/1.1\r\nHost: x\r\n\r\n")
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.ReadAll(conn); err == nil || !strings.Contains(err.Error(), "reset") {
-		t.Errorf("read error = %v, want connection reset", err)
-	}
-}
-
-// TestCloseEndsFaults: Close ends a connection a fault endpoint took over
-// (net/http's Shutdown does not track it) instead of leaving its stall to
-// run out.
-func TestCloseEndsFaults(t *testing.T) {
+// faultUnderServer starts a Server with faults (their waits up to a
+// minute), sends GET target on a raw connection and returns both, the
+// connection's deadline d away.
+func faultUnderServer(t *testing.T, target string, d time.Duration) (*Server, net.Conn) {
+	t.Helper()
 	s := &Server{Handler: New(WithFaults(), WithMaxDelay(time.Minute))}
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
@@ -181,8 +162,25 @@ func TestCloseEndsFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	io.WriteString(conn, "GET /fault/stall?after=10&for=60s HTTP/1.1\r\nHost: x\r\n\r\n")
-	conn.SetDeadline(time.Now().Add(15 * time.Second))
+	io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
+	conn.SetDeadline(time.Now().Add(d))
+	return s, conn
+}
+
+// TestFaultResetUnderServer: end=reset resets the connection under Server
+// (whose listener wraps each connection) as under httptest.
+func TestFaultResetUnderServer(t *testing.T) {
+	_, conn := faultUnderServer(t, "/fault/raw/reset", 5*time.Second)
+	if _, err := io.ReadAll(conn); err == nil || !strings.Contains(err.Error(), "reset") {
+		t.Errorf("read error = %v, want connection reset", err)
+	}
+}
+
+// TestCloseEndsFaults: Close ends a connection a fault endpoint took over
+// (net/http's Shutdown does not track it) instead of leaving its stall to
+// run out.
+func TestCloseEndsFaults(t *testing.T) {
+	s, conn := faultUnderServer(t, "/fault/stall?after=10&for=60s", 15*time.Second)
 	br := bufio.NewReader(conn)
 	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
 		t.Fatalf("status line %q, %v", line, err)
