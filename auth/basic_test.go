@@ -293,7 +293,7 @@ func TestIDNHost(t *testing.T) {
 		{"bücher.test", "https://xn--bcher-kva.test/x"},
 	} {
 		var got string
-		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		base := rtFunc(func(r *http.Request) (*http.Response, error) {
 			got = r.Header.Get("Authorization")
 			return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
 		})
@@ -312,7 +312,3 @@ func TestIDNHost(t *testing.T) {
 		}
 	}
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -494,8 +494,7 @@ func (e *engine) do(ctx context.Context, t task) error {
 // page read under another extract is read again whole.
 func extractKey(x Extract) string {
 	b, _ := json.Marshal(x) // map keys sorted: the same x, the same key
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
+	return shortHash(string(b), 16)
 }
 
 // conditional returns a GET for u carrying the validators of s.

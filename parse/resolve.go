@@ -400,28 +400,22 @@ func escape(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding)
 // of set percent-encoded, a character at a time when the run as a whole
 // does not encode.
 func escapeEncoded(b *strings.Builder, s string, set *[256]bool, enc encoding.Encoding) {
-	out, err := enc.NewEncoder().String(s)
+	en := enc.NewEncoder() // String resets it each time
+	out, err := en.String(s)
 	if err == nil {
 		writeEncoded(b, out, set)
 		return
 	}
-	// Encode the runs of characters that encode with one encoder each, so
+	// Encode the runs of characters that encode, each run at once, so
 	// that a stateful encoding (ISO-2022-JP) switches once a run, as a
 	// browser's does.
 	flush := func(run string) {
-		out, err := enc.NewEncoder().String(run)
-		if err != nil { // not expected: each character of run encodes
-			out = ""
-			for _, r := range run {
-				o, _ := enc.NewEncoder().String(string(r))
-				out += o
-			}
-		}
+		out, _ := en.String(run) // each character of run encodes
 		writeEncoded(b, out, set)
 	}
 	start := 0
 	for i, r := range s {
-		if _, err := enc.NewEncoder().String(string(r)); err == nil {
+		if _, err := en.String(string(r)); err == nil {
 			continue
 		}
 		flush(s[start:i])

@@ -166,7 +166,6 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 		return "", ""
 	}
 	mediatype = strings.ToLower(s[:slash] + "/" + sub)
-	seen := make(map[string]bool)
 	for i := end; i < len(s); {
 		i++ // the ';'
 		for i < len(s) && strings.IndexByte(httpSpace, s[i]) >= 0 {
@@ -197,11 +196,11 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 				continue
 			}
 		}
-		if name != "" && isToken(name) && quotedStringChars(value) && !seen[name] {
-			seen[name] = true
-			if name == "charset" {
-				return mediatype, value
-			}
+		// The first valid charset parameter is the one: a repeat of a
+		// name counts only when the first was invalid (WHATWG keeps the
+		// first valid one).
+		if name == "charset" && quotedStringChars(value) {
+			return mediatype, value
 		}
 	}
 	return mediatype, ""
