@@ -371,19 +371,24 @@ func (r *Redis) Clear(ctx context.Context) error {
 // (even when colly's queue is its only user).
 func (r *Redis) Close() error {
 	r.mu.Lock()
-	stop, stopped := r.stop, r.stopped
 	r.closed = true
 	r.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-	if stopped != nil {
-		<-stopped
-	}
+	r.stopRenewal()
 	if r.owned {
 		return r.client.Close()
 	}
 	return nil
+}
+
+// stopRenewal ends renewLoop, if it runs, and waits for it.
+func (r *Redis) stopRenewal() {
+	r.mu.Lock()
+	stop, stopped := r.stop, r.stopped // set together
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-stopped
+	}
 }
 
 func wrapRedis(err error) error {

@@ -229,7 +229,8 @@ func selfSigned() (tls.Certificate, *x509.Certificate, error) {
 
 // tracker counts the handlers running, for Close to wait for them. Once
 // it waits, a handler that starts (one srv.Close did not stop in time) is
-// answered 503 instead, so no Add races with the Wait.
+// answered 503 instead, so no Add races with the Wait. (Proxy.begin gates
+// its handlers alike, in a WaitGroup that counts its tunnels too.)
 type tracker struct {
 	mu      sync.RWMutex
 	closing bool

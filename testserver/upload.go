@@ -83,41 +83,18 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	}
 	defer root.Close()
 	dir := path.Dir(name)
-	// Directories are made and the temporary file created under dirMu, and
-	// a failed upload removes the directories it made under it too, so
-	// that it never removes one another upload is about to use.
-	h.dirMu.Lock()
-	made, err := mkdirs(root, dir)
+	up, code, msg := h.createUpload(root, dir, name)
 	stored := false
 	defer func() {
-		if !stored && len(made) > 0 { // a failed upload leaves no directory it made
-			h.dirMu.Lock()
-			for i := len(made) - 1; i >= 0; i-- {
-				root.Remove(made[i]) // fails, as it should, once another upload put a file in it
-			}
-			h.dirMu.Unlock()
+		if !stored { // a failed upload leaves no directory it made
+			h.removeMade(root, up.made)
 		}
 	}()
-	if err != nil {
-		h.dirMu.Unlock()
-		http.Error(w, "cannot create directory "+dir, http.StatusForbidden)
+	if code != 0 {
+		http.Error(w, msg, code)
 		return
 	}
-	fi, statErr := root.Lstat(name)
-	if statErr == nil && !fi.Mode().IsRegular() {
-		h.dirMu.Unlock()
-		http.Error(w, "target exists and is not a regular file", http.StatusConflict)
-		return
-	}
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	tmp := path.Join(dir, ".upload-"+hex.EncodeToString(rnd[:])+".part")
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	h.dirMu.Unlock()
-	if err != nil {
-		http.Error(w, "cannot create file under "+dir, http.StatusForbidden)
-		return
-	}
+	f, tmp := up.f, up.tmp
 	body := &readErr{r: io.LimitReader(r.Body, h.cfg.maxUpload+1)}
 	n, err := io.Copy(f, body)
 	cerr := f.Close()
@@ -144,12 +121,60 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	stored = true
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	status := http.StatusOK
-	if errors.Is(statErr, fs.ErrNotExist) {
+	if up.isNew {
 		status = http.StatusCreated
 		w.Header().Set("Location", r.URL.EscapedPath())
 	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "stored %d bytes at /%s\n", n, name)
+}
+
+// upload is a PUT's temporary file, made by createUpload.
+type upload struct {
+	f     *os.File
+	tmp   string   // its name under the root
+	made  []string // the directories made for it
+	isNew bool     // no file had the target's name
+}
+
+// createUpload makes the directories of name (in dir) that are missing
+// and the temporary file of its upload, under dirMu: with removeMade, a
+// failed upload never removes a directory another is about to use. When
+// it cannot, it returns the status and message to answer with (and the
+// directories it made, for removeMade).
+func (h *handler) createUpload(root *os.Root, dir, name string) (up upload, code int, msg string) {
+	h.dirMu.Lock()
+	defer h.dirMu.Unlock()
+	var err error
+	if up.made, err = mkdirs(root, dir); err != nil {
+		return up, http.StatusForbidden, "cannot create directory " + dir
+	}
+	fi, statErr := root.Lstat(name)
+	if statErr == nil && !fi.Mode().IsRegular() {
+		return up, http.StatusConflict, "target exists and is not a regular file"
+	}
+	up.isNew = errors.Is(statErr, fs.ErrNotExist)
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	up.tmp = path.Join(dir, ".upload-"+hex.EncodeToString(rnd[:])+".part")
+	if up.f, err = root.OpenFile(up.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+		return up, http.StatusForbidden, "cannot create file under " + dir
+	}
+	return up, 0, ""
+}
+
+// removeMade removes the directories a failed upload made, innermost
+// first, under dirMu; one another upload has put a file in stays (Remove
+// fails on it, as it should).
+func (h *handler) removeMade(root *os.Root, made []string) {
+	if len(made) == 0 {
+		return
+	}
+	h.dirMu.Lock()
+	defer h.dirMu.Unlock()
+	for _, d := range slices.Backward(made) {
+		root.Remove(d)
+	}
 }
 
 // mkdirs makes dir and its missing parents under root, and returns the
