@@ -227,7 +227,7 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 	return cr, nil
 }
 
-func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
+func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err error) {
 	cr, err := f.crawler()
 	if err != nil {
 		return err
@@ -339,21 +339,22 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 			e.errorf("warning: %s", printable(msg))
 		}
 	}
+	// -c saves the jar however the crawl ends (a stopped --state crawl
+	// goes on later with the cookies it had), after the downloads.
+	defer func() { err = sess.finishAfter(e, err) }()
 	start := time.Now()
 	st, err := cr.Run(ctx, seeds...)
 	if ferr := out.Flush(); ferr != nil && outErr == nil {
 		outErr = ferr
 	}
-	// -c saves the jar however the command ends (a stopped --state crawl
-	// goes on later with the cookies it had), after the downloads.
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return sess.finishAfter(e, err)
+		return err
 	}
 	if outErr != nil {
-		return sess.finishAfter(e, fmt.Errorf("writing records: %w", outErr))
+		return fmt.Errorf("writing records: %w", outErr)
 	}
 	if !f.quiet {
 		e.errorf("crawled %d pages (%d failed) in %.1fs; %d links followed, %d not",
@@ -361,11 +362,8 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) error {
 	}
 	if f.download != "" && len(imageList) > 0 {
 		if err := e.crawlDownload(ctx, f, o, cr, seeds, imageList); err != nil {
-			return sess.finishAfter(e, err)
+			return err
 		}
-	}
-	if err := sess.finishAfter(e, nil); err != nil {
-		return err
 	}
 	if failed > 0 {
 		return errSilentFailure
