@@ -11,11 +11,9 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/net/idna"
-
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/internal/urlpath"
-	"github.com/grabhq/grab/internal/utf8x"
+	"github.com/grabhq/grab/urlx"
 )
 
 // ErrAuthFailed is wrapped by every [*Error]: the server refused the
@@ -175,14 +173,11 @@ func target(u *url.URL) (prefix, bool) {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
-	if !utf8x.ASCII(host) {
-		// The ASCII form fetch and net/http dial: "bücher.test" and
-		// "xn--bcher-kva.test" are one host.
-		a, err := idna.Lookup.ToASCII(host)
-		if err != nil {
-			return prefix{}, false
-		}
-		host = a
+	// The ASCII form fetch and net/http dial: "bücher.test" and
+	// "xn--bcher-kva.test" are one host.
+	host, err := urlx.DialHostname(host)
+	if err != nil {
+		return prefix{}, false
 	}
 	port := u.Port()
 	switch {

@@ -20,9 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
-	"golang.org/x/net/idna"
 
-	"github.com/grabhq/grab/internal/utf8x"
+	"github.com/grabhq/grab/urlx"
 )
 
 // Limits of a [Dialer]; each has a field to change it.
@@ -250,12 +249,9 @@ func splitTarget(addr string) (host, port string, err error) {
 		}
 		return host, port, nil
 	}
-	if !utf8x.ASCII(host) {
-		a, err := idna.Lookup.ToASCII(host)
-		if err != nil {
-			return "", "", fmt.Errorf("invalid target host name: %w", err)
-		}
-		host = a
+	host, err = urlx.DialHostname(host)
+	if err != nil {
+		return "", "", fmt.Errorf("invalid target host name: %w", err)
 	}
 	if !nameOK(host) {
 		return "", "", fmt.Errorf("invalid target host %q", printable(host, 300))

@@ -5,9 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"golang.org/x/net/idna"
-
-	"github.com/grabhq/grab/internal/utf8x"
+	"github.com/grabhq/grab/urlx"
 )
 
 // noProxyList is a parsed NO_PROXY value. Its rules are those of
@@ -139,10 +137,8 @@ func normalizeHost(host string) hostInfo {
 // when it is not ASCII (as net/http does before dialing; the name is kept
 // if it has none) and removes one trailing dot.
 func normalizeName(s string) string {
-	if !utf8x.ASCII(s) {
-		if a, err := idna.Lookup.ToASCII(s); err == nil {
-			s = a
-		}
+	if a, err := urlx.DialHostname(s); err == nil {
+		s = a
 	}
 	s = strings.ToLower(s)
 	return strings.TrimSuffix(s, ".")

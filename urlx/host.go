@@ -116,14 +116,17 @@ func joinParams(path, params string) string {
 	return path + ";" + params
 }
 
-// dialHost is the host net/http dials for u: its Hostname, converted by IDNA
-// lookup when it is not ASCII.
-func dialHost(u *url.URL) (string, error) {
-	h := u.Hostname()
-	if utf8x.ASCII(h) {
-		return h, nil
+// dialHost is the host net/http dials for u: DialHostname of its Hostname.
+func dialHost(u *url.URL) (string, error) { return DialHostname(u.Hostname()) }
+
+// DialHostname returns host (a name without port or brackets) as a Go
+// client dials it: as it is when ASCII, else in its IDNA form (UTS #46
+// lookup, as net/http converts it), or an error when it has none.
+func DialHostname(host string) (string, error) {
+	if utf8x.ASCII(host) {
+		return host, nil
 	}
-	return idna.Lookup.ToASCII(h)
+	return idna.Lookup.ToASCII(host)
 }
 
 // FromURL returns the parts of u as [Split] would find them in u.String(),
