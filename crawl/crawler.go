@@ -342,11 +342,13 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		return Stats{}, errors.New("crawl: no seed URL")
 	}
 	var seedURLs []*url.URL
+	var lg logins
 	for _, s := range seeds {
-		u, err := Normalize(s)
+		u, err := normalize(s)
 		if err != nil {
 			return Stats{}, fmt.Errorf("%w (seed %d)", err, len(seedURLs)+1)
 		}
+		lg.take(u)
 		seedURLs = append(seedURLs, u)
 	}
 	switch {
@@ -421,7 +423,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	defer cancelReq()
 	if !cr.IgnoreRobots {
 		r.robots = &robots{
-			open:     func(ctx context.Context, req *fetch.Request) (*fetch.Response, error) { return o.Open(ctx, req) },
+			open:     func(ctx context.Context, req *fetch.Request) (*fetch.Response, error) { return o.Open(ctx, lg.on(req)) },
 			agent:    productToken(ua),
 			ua:       ua,
 			maxDelay: max(0, cmp.Or(cr.MaxCrawlDelay, DefaultMaxCrawlDelay)),
@@ -447,7 +449,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	// of a page (its redirects and body included), not colly's client
 	// Timeout, which costs a timer goroutine per request.
 	r.pageTimeout = cmp.Or(cr.PageTimeout, DefaultPageTimeout)
-	c.WithTransport(&transport{o: o, deadline: r.deadlineOf})
+	c.WithTransport(&transport{o: o, logins: lg, deadline: r.deadlineOf})
 	c.SetRequestTimeout(0)
 	if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
 		if err := c.SetStorage(cs); err != nil { // cookies shared through the store

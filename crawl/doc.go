@@ -64,12 +64,21 @@
 // --no-parent; ScopeAny), match Allow (if given) and no Deny, are at most
 // MaxURLLength bytes, within MaxDepth, and not known to be disallowed.
 // URLs are deduplicated after Normalize (scheme and host case, IDNA,
-// trailing dot, default port, dot segments, escapes, fragment), so a trap
-// of equivalent spellings is fetched once; MaxPages caps the crawl,
+// trailing dot, default port, dot segments, escapes, fragment, userinfo),
+// so a trap of equivalent spellings is fetched once; MaxPages caps the crawl,
 // MaxPagesPerHost the pages fetched from one host and port (counted by
 // each process on its own, not through the Store, so a trap on one host
 // cannot take the whole budget), and MaxLinksPerPage a page's links (the
 // page is then flagged Truncated).
+//
+// A seed's user:password (http://alice:secret@host/) are the credentials
+// of the seed's origin: every request to it, robots.txt and redirect hops
+// included, goes to the Opener with them in its URL, so fetch's rules
+// apply as in grab get (Basic with the first request, a Digest challenge
+// answered, a credential handler of the Opener for that origin winning).
+// They go into no page URL, record or Store entry: a link carrying
+// userinfo is the page without it, and sends the seed's credentials, if
+// any. The first seed of an origin with userinfo names them.
 //
 // # Records
 //

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/urlx"
 )
@@ -21,9 +22,20 @@ import (
 // form, lower-case and without a trailing dot ("LOCALHOST.", fullwidth
 // "ｌｏｃａｌｈｏｓｔ" and "localhost" are one host), no default port,
 // dot segments removed, an empty path made "/", percent-escapes upper-case
-// and those of unreserved characters decoded, no fragment, no empty query.
-// The query is kept as it is: its order can matter to the server.
+// and those of unreserved characters decoded, no fragment, no empty query,
+// no userinfo (a page is one page whoever asks for it: Crawler.Run keeps a
+// seed's user:password as its origin's credentials, see logins). The query
+// is kept as it is: its order can matter to the server.
 func Normalize(raw string) (*url.URL, error) {
+	u, err := normalize(raw)
+	if u != nil {
+		u.User = nil
+	}
+	return u, err
+}
+
+// normalize is Normalize keeping raw's userinfo.
+func normalize(raw string) (*url.URL, error) {
 	if len(raw) > urlx.MaxLength {
 		return nil, fmt.Errorf("crawl: URL of %d bytes: %w", len(raw), urlx.ErrTooLong)
 	}
@@ -89,8 +101,9 @@ func Normalize(raw string) (*url.URL, error) {
 // ErrScheme reports a URL whose scheme is not http or https.
 var ErrScheme = errors.New("not an http or https URL")
 
-// clip shortens a URL for an error message.
+// clip shortens a URL for an error message, its password masked.
 func clip(s string) string {
+	s = redact.String(s)
 	if len(s) > 200 {
 		return strconv.Quote(s[:200]) + "..."
 	}

@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/grabhq/grab/crawl"
@@ -23,6 +24,8 @@ func TestNormalize(t *testing.T) {
 		{"http://h/docs/%2e%2e/private/x", "http://h/private/x"},
 		{"http://h/docs/%2E%2e/%2e/x", "http://h/x"},
 		{"http://h/a/.%2E/b", "http://h/b"},
+		{"http://alice:secret@H/x", "http://h/x"},
+		{"http://alice@h/", "http://h/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -42,6 +45,11 @@ func TestNormalize(t *testing.T) {
 	}
 	if _, err := crawl.Normalize("ftp://h/"); !errors.Is(err, crawl.ErrScheme) {
 		t.Errorf("Normalize(ftp) error = %v, want ErrScheme", err)
+	}
+	for _, bad := range []string{"http://alice:secret@h:99999/", "ftp://alice:secret@h/", "http://alice:secret@h/" + strings.Repeat("a", 300) + "%zz"} {
+		if _, err := crawl.Normalize(bad); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("Normalize(%q) error = %v, want one without the password", bad, err)
+		}
 	}
 }
 

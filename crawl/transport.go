@@ -54,7 +54,8 @@ func opener(o *fetch.Opener, dial func(context.Context, string, string) (net.Con
 // follows them, asking the crawl at every hop), so fetch's validation,
 // timeouts, size caps, decoding, proxies and credential handlers apply.
 type transport struct {
-	o *fetch.Opener
+	o      *fetch.Opener
+	logins logins // the seeds' credentials, by origin
 	// deadline, when set, returns the deadline of the page a request
 	// (by its header) belongs to; zero for none.
 	deadline func(http.Header) time.Time
@@ -82,7 +83,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			ctx, cancel = context.WithDeadline(ctx, d)
 		}
 	}
-	resp, err := t.o.Open(ctx, &fetch.Request{URL: req.URL.String(), Method: req.Method, Header: h, NoRedirect: true})
+	resp, err := t.o.Open(ctx, t.logins.on(&fetch.Request{URL: req.URL.String(), Method: req.Method, Header: h, NoRedirect: true}))
 	if err != nil {
 		cancel()
 		var ue *url.Error

@@ -1,0 +1,57 @@
+package crawl
+
+import (
+	"net/url"
+
+	"github.com/grabhq/grab/fetch"
+)
+
+// logins are the seeds' userinfo by origin: the credentials the crawl
+// sends to that origin. Each request to it (robots.txt, pages, redirect
+// hops) goes to the Opener with them in its URL, so fetch's rules for a
+// URL's user:password apply as in grab get: Basic with the first request,
+// a Digest challenge answered, a handler with its own credentials for the
+// origin (curl's -u) winning, a login alone looked up by a netrc handler.
+// The first seed of an origin that has userinfo names them. Page URLs,
+// records and Store entries never carry them: Normalize drops userinfo,
+// so a page is one page whoever asks for it.
+type logins map[string]*url.Userinfo
+
+// take moves u's userinfo, if any, into l for u's origin, unless an
+// earlier seed gave that origin one.
+func (l *logins) take(u *url.URL) {
+	if u.User == nil {
+		return
+	}
+	if *l == nil {
+		*l = logins{}
+	}
+	if o := origin(u); (*l)[o] == nil {
+		(*l)[o] = u.User
+	}
+	u.User = nil
+}
+
+// on returns req with its origin's userinfo in its URL, or req itself
+// when the origin has none or the URL has its own.
+func (l logins) on(req *fetch.Request) *fetch.Request {
+	if len(l) == 0 {
+		return req
+	}
+	n, err := normalize(req.URL)
+	if err != nil || n.User != nil {
+		return req
+	}
+	ui := l[origin(n)]
+	if ui == nil {
+		return req
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return req
+	}
+	u.User = ui
+	r := *req
+	r.URL = u.String()
+	return &r
+}
