@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/grabhq/grab/internal/utf8x"
+	"github.com/grabhq/grab/internal/webhost"
 )
 
 // maxHostBytes bounds a canonical host name: DNS allows 253 bytes, and
@@ -95,24 +96,7 @@ func isIPHost(h string) bool {
 	if _, err := netip.ParseAddr(h); err == nil {
 		return true
 	}
-	last := h[strings.LastIndexByte(h, '.')+1:]
-	if last == "" {
-		return false
-	}
-	if strings.HasPrefix(last, "0x") {
-		for _, c := range last[2:] {
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return false
-			}
-		}
-		return true
-	}
-	for _, c := range last {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
+	return webhost.EndsInNumber(h)
 }
 
 // isLoopback reports whether the canonical host h is "localhost", a name

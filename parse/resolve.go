@@ -1,17 +1,16 @@
 package parse
 
 import (
-	"errors"
 	"fmt"
-	"math"
-	"net/netip"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/grabhq/grab/urlx"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/grabhq/grab/internal/webhost"
+	"github.com/grabhq/grab/urlx"
 )
 
 // maxDirCache bounds the directories a resolver remembers.
@@ -219,7 +218,7 @@ func (r *resolver) normalize(u string) (_ string, ok bool) {
 	if err != nil || !validHost(host) {
 		return "", false
 	}
-	if host, ok = canonHost(host); !ok {
+	if host, ok = webhost.Canon(host); !ok {
 		return "", false
 	}
 	port, hasPort, err := sr.Port()
@@ -269,85 +268,6 @@ func validHost(host string) bool {
 		}
 	}
 	return true
-}
-
-// canonHost returns an IP address host as the WHATWG URL parser writes
-// it: a host whose last label is a number is an IPv4 address, each part
-// decimal, octal ("0" first) or hex ("0x" first), the last filling the
-// bytes left ("0x7f.1" is 127.0.0.1), written as a dotted quad, or no URL
-// (false) when a part is not a number or too large; an IPv6 address is
-// written in brackets, lower-case, its longest run of zero pieces as "::"
-// and no dotted IPv4 tail, as the WHATWG serializer writes it. Other hosts come back as they are.
-func canonHost(host string) (string, bool) {
-	if strings.IndexByte(host, ':') >= 0 {
-		a, err := netip.ParseAddr(host)
-		if err != nil || !a.Is6() || a.Zone() != "" {
-			return "", false
-		}
-		return "[" + ipv6String(a) + "]", true
-	}
-	labels := strings.Split(host, ".")
-	if len(labels) > 1 && labels[len(labels)-1] == "" {
-		labels = labels[:len(labels)-1]
-	}
-	last := labels[len(labels)-1]
-	if _, ok := ipv4Number(last); last == "" || !ok && strings.Trim(last, "0123456789") != "" {
-		return host, true // not an IPv4 address
-	}
-	if len(labels) > 4 {
-		return "", false
-	}
-	var addr uint64
-	for i, l := range labels {
-		n, ok := ipv4Number(l)
-		if !ok || i < len(labels)-1 && n > 255 {
-			return "", false
-		}
-		if i < len(labels)-1 {
-			addr |= n << (8 * (3 - i))
-		} else if n >= 1<<(8*(5-len(labels))) {
-			return "", false
-		} else {
-			addr |= n
-		}
-	}
-	return fmt.Sprintf("%d.%d.%d.%d", byte(addr>>24), byte(addr>>16), byte(addr>>8), byte(addr)), true
-}
-
-// ipv4Number reads one part of a WHATWG IPv4 host: decimal, octal with a
-// leading "0", hex with a leading "0x" or "0X" (which may have no digits).
-func ipv4Number(s string) (uint64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	base := 10
-	switch {
-	case len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X"):
-		s, base = s[2:], 16
-	case len(s) >= 2 && s[0] == '0':
-		s, base = s[1:], 8
-	}
-	if s == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseUint(s, base, 64)
-	switch {
-	case err == nil:
-		return n, true
-	case errors.Is(err, strconv.ErrRange) && strings.Trim(strings.ToLower(s), "0123456789abcdef"[:base]) == "":
-		return math.MaxUint64, true // a number, too large for any part
-	}
-	return 0, false
-}
-
-// ipv6String writes an IPv6 address as WHATWG's serializer does: as
-// netip does (RFC 5952), but an IPv4-mapped address in hex pieces too.
-func ipv6String(a netip.Addr) string {
-	if a.Is4In6() {
-		b := a.As16()
-		return fmt.Sprintf("::ffff:%x:%x", uint16(b[12])<<8|uint16(b[13]), uint16(b[14])<<8|uint16(b[15]))
-	}
-	return a.String()
 }
 
 // Sets of bytes: those no step of resolution changes, and those a browser
