@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/internal/urlpath"
+	"github.com/grabhq/grab/internal/webhost"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -20,7 +22,9 @@ import (
 // read as CPython's urlsplit reads it (urlx: tabs and newlines removed,
 // leading spaces stripped), scheme http or https, host in its IDNA lookup
 // form, lower-case and without a trailing dot ("LOCALHOST.", fullwidth
-// "ｌｏｃａｌｈｏｓｔ" and "localhost" are one host), no default port,
+// "ｌｏｃａｌｈｏｓｔ" and "localhost" are one host), an IP address as a
+// browser writes it ("0x7f.1" is 127.0.0.1, and a host that ends in a
+// number but is no IPv4 address is an error), no default port,
 // dot segments removed, an empty path made "/", percent-escapes upper-case
 // and those of unreserved characters decoded, no fragment, no empty query,
 // no userinfo (a page is one page whoever asks for it: Crawler.Run keeps a
@@ -71,9 +75,21 @@ func normalize(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
 	}
+	// An IP address is written one way, as a browser writes it, so that
+	// "0x7f.1" and "127.0.0.1" are one host.
 	hp := host
-	if strings.Contains(host, ":") { // IPv6
-		hp = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
+	switch {
+	case strings.Contains(host, ":"): // IPv6, as ASCIIHostname checked
+		a, err := netip.ParseAddr(host)
+		if err != nil {
+			return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
+		}
+		hp = "[" + webhost.IPv6(a) + "]" // String escapes a zone's '%'
+	case webhost.EndsInNumber(host):
+		var ok bool
+		if hp, ok = webhost.IPv4(host); !ok {
+			return nil, fmt.Errorf("crawl: %s: host %q ends in a number but is no IPv4 address", clip(raw), host)
+		}
 	}
 	if hasPort && !(scheme == "http" && port == 80 || scheme == "https" && port == 443) {
 		hp += ":" + strconv.Itoa(port)

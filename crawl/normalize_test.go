@@ -26,6 +26,13 @@ func TestNormalize(t *testing.T) {
 		{"http://h/a/.%2E/b", "http://h/b"},
 		{"http://alice:secret@H/x", "http://h/x"},
 		{"http://alice@h/", "http://h/"},
+		{"http://0x7F.1/", "http://127.0.0.1/"},
+		{"http://0177.0.0.1.:8080/", "http://127.0.0.1:8080/"},
+		{"http://2130706433/", "http://127.0.0.1/"},
+		{"http://[0:0::FFFF:7f00:1]/", "http://[::ffff:7f00:1]/"},
+		{"http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/"},
+		{"http://[fe80::1%25eth0]/", "http://[fe80::1%25eth0]/"},
+		{"http://a.123x/", "http://a.123x/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -38,7 +45,7 @@ func TestNormalize(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"ftp://h/", "mailto:a@b", "http:///x", "javascript:alert(1)", "http://h:99999/"} {
+	for _, bad := range []string{"ftp://h/", "mailto:a@b", "http:///x", "javascript:alert(1)", "http://h:99999/", "http://a.b.1/", "http://1.2.3.4.5/", "http://256.0.0.1/", "http://09/"} {
 		if u, err := crawl.Normalize(bad); err == nil {
 			t.Errorf("Normalize(%q) = %v, want an error", bad, u)
 		}
@@ -55,7 +62,7 @@ func TestNormalize(t *testing.T) {
 
 // FuzzNormalize: Normalize never panics, and is idempotent.
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"http://h/a/../b", "HTTP://X:80/%7e?q#f", "http://[::1]:8/x y", "https://ü.de/ü?ü"} {
+	for _, s := range []string{"http://h/a/../b", "HTTP://X:80/%7e?q#f", "http://[::1]:8/x y", "https://ü.de/ü?ü", "http://[fe80::1%25eth0]/", "http://0x7f.1/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
