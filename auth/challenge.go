@@ -1,6 +1,10 @@
 package auth
 
-import "strings"
+import (
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
 
 // Limits of ParseChallenges.
 const (
@@ -81,7 +85,7 @@ func parseField(out []Challenge, s string, schemes bool) []Challenge {
 			break
 		}
 		start := i
-		for i < len(s) && isTokenChar(s[i]) {
+		for i < len(s) && httpguts.IsTokenRune(rune(s[i])) {
 			i++
 		}
 		if i == start {
@@ -208,15 +212,6 @@ func skipOWS(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-// isTokenChar reports whether c is a tchar of RFC 9110.
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 func isToken68Char(c byte) bool {

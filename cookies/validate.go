@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // checkNameValue checks a cookie's name and value, whether a server, a
@@ -21,7 +23,7 @@ func checkNameValue(name, value string) error {
 		return fmt.Errorf("name and value are %d bytes, more than %d", len(name)+len(value), MaxCookieBytes)
 	}
 	for i := 0; i < len(name); i++ {
-		if !isTokenByte(name[i]) {
+		if !httpguts.IsTokenRune(rune(name[i])) {
 			return fmt.Errorf("invalid byte %#02x in cookie name at offset %d", name[i], i)
 		}
 	}
@@ -31,14 +33,6 @@ func checkNameValue(name, value string) error {
 		}
 	}
 	return nil
-}
-
-func isTokenByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 func isValueByte(c byte) bool {

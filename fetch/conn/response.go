@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Response is a response read by [Conn.GetResponse].
@@ -138,14 +140,6 @@ func (t *Timings) String() string {
 		ms(t.DNS()), ms(t.Connect()), ms(t.TLS()), ms(t.Wait()), ms(t.Transfer()), ms(t.Total()), t.Reused)
 }
 
-// isTchar reports whether c may appear in a token (RFC 9110 §5.6.2).
-func isTchar(c byte) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
 func validMethod(m string) error {
 	if m == "" {
 		return fmt.Errorf("%w: empty method", ErrInvalid)
@@ -154,7 +148,7 @@ func validMethod(m string) error {
 		return fmt.Errorf("%w: method of %d bytes is longer than %d", ErrInvalid, len(m), maxMethodLen)
 	}
 	for i := 0; i < len(m); i++ {
-		if !isTchar(m[i]) {
+		if !httpguts.IsTokenRune(rune(m[i])) {
 			return fmt.Errorf("%w: method %q has %q at byte %d, which is not a token character", ErrInvalid, m, m[i], i)
 		}
 	}
@@ -180,7 +174,7 @@ func validField(name, value string) error {
 		return fmt.Errorf("%w: empty header name", ErrInvalid)
 	}
 	for i := 0; i < len(name); i++ {
-		if !isTchar(name[i]) {
+		if !httpguts.IsTokenRune(rune(name[i])) {
 			return fmt.Errorf("%w: header name %q has %q at byte %d, which is not a token character", ErrInvalid, name, name[i], i)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
 )
@@ -156,13 +157,15 @@ func fromContent(s string) string {
 // invalid type/subtype gives "" and "", as it does in a browser.
 func parseMIME(s string) (mediatype, charsetLabel string) {
 	s = strings.Trim(s, httpSpace)
+	// Type and subtype are HTTP tokens, which is what a valid header
+	// field name is.
 	slash := strings.IndexByte(s, '/')
-	if slash < 0 || !isToken(s[:slash]) {
+	if slash < 0 || !httpguts.ValidHeaderFieldName(s[:slash]) {
 		return "", ""
 	}
 	end := slash + 1 + strings.IndexByte(s[slash+1:]+";", ';')
 	sub := strings.TrimRight(s[slash+1:end], httpSpace)
-	if !isToken(sub) {
+	if !httpguts.ValidHeaderFieldName(sub) {
 		return "", ""
 	}
 	mediatype = strings.ToLower(s[:slash] + "/" + sub)
@@ -233,20 +236,6 @@ func quoted(s string, i int) (string, int) {
 func quotedStringChars(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c != '\t' && (c < ' ' || c == 0x7f) {
-			return false
-		}
-	}
-	return true
-}
-
-// isToken reports whether s is a non-empty HTTP token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
 			return false
 		}
 	}
