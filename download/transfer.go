@@ -442,17 +442,12 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := f.Close(); err != nil {
 		return fileErr(err)
 	}
-	if b.c.Dedup {
-		if first, dup := b.saved(res.SHA256, j.path()); dup {
-			dropPart(root, j.temp)
-			res.Outcome, res.DuplicateOf = Skipped, first
-			return nil
-		}
-	}
-	if err := root.Rename(j.temp+".part", j.name); err != nil {
-		if b.c.Dedup {
-			b.unsave(res.SHA256, j.path())
-		}
+	dup, err := t.place(res, func() error { return root.Rename(j.temp+".part", j.name) })
+	switch {
+	case dup:
+		dropPart(root, j.temp)
+		return nil
+	case err != nil:
 		return fileErr(err)
 	}
 	dropSidecar(root, j.temp)
@@ -495,23 +490,16 @@ func (t *transfer) keep(fi fs.FileInfo, lastModified string, res *Result) bool {
 // starts the transfer again through NAME.part, looking everything up, so
 // that IfExists decides.
 func (t *transfer) link(f *os.File, res *Result) error {
-	b, j := t.b, t.j
-	if b.c.Dedup {
-		if first, dup := b.saved(res.SHA256, j.path()); dup {
-			res.Outcome, res.DuplicateOf = Skipped, first
-			return nil
+	dup, err := t.place(res, func() error {
+		err := linkAnon(f, t.j.dirf, t.j.name)
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-	}
-	err := linkAnon(f, j.dirf, j.name)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil && b.c.Dedup {
-		// Not saved after all: the next attempt, or another file of the
-		// content, is not a duplicate of this one.
-		b.unsave(res.SHA256, j.path())
-	}
+		return err
+	})
 	switch {
+	case dup:
+		return nil
 	case errors.Is(err, fs.ErrExist):
 		t.noAnon = true
 		return errRelook
@@ -520,6 +508,27 @@ func (t *transfer) link(f *os.File, res *Result) error {
 	}
 	res.Outcome = Downloaded
 	return nil
+}
+
+// place gives the complete file its final name with name (a rename or a
+// link), unless Dedup finds its content saved already in this Do: then
+// name is not called, res is a Skipped duplicate, and dup is true. A name
+// that fails is not saved after all, so that the next attempt, or another
+// file of the content, is no duplicate of it.
+func (t *transfer) place(res *Result, name func() error) (dup bool, err error) {
+	b, path := t.b, t.j.path()
+	if !b.c.Dedup {
+		return false, name()
+	}
+	if first, dup := b.saved(res.SHA256, path); dup {
+		res.Outcome, res.DuplicateOf = Skipped, first
+		return true, nil
+	}
+	if err := name(); err != nil {
+		b.unsave(res.SHA256, path)
+		return false, err
+	}
+	return false, nil
 }
 
 // copy streams the body into f from offset off, hashing it into h unless
