@@ -1,6 +1,7 @@
 package crawl
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -20,9 +21,9 @@ import (
 // its links queued, in one transaction after its record was delivered to
 // OnPage, so a page in flight at a kill -9 is fetched again and its record
 // may be delivered twice (at most Parallelism pages); after Ctrl-C (the
-// context cancelled) no page is delivered twice. Cookies are kept in the
-// file too (colly's storage model: by host). One process at a time may open
-// a file; Redis is for sharing.
+// context cancelled) no page is delivered twice. The crawl's cookies are
+// kept in the file too, a jar per site (see Crawler.Store). One process at
+// a time may open a file; Redis is for sharing.
 type Bolt struct {
 	db *bolt.DB
 }
@@ -39,7 +40,8 @@ var (
 	bLeases  = []byte("leases")  // URL -> entry
 	bMeta    = []byte("meta")    // "seq", "started"
 	bVisited = []byte("visited") // colly request id -> ""
-	bCookies = []byte("cookies") // host -> cookies
+	bCookies = []byte("cookies") // host -> cookies (colly's storage.Storage)
+	bJars    = []byte("jars")    // site -> the crawl's cookies (siteJars)
 	kSeq     = []byte("seq")
 	kStarted = []byte("started")
 	kFormat  = []byte("format")
@@ -60,7 +62,7 @@ func OpenBolt(path string) (*Bolt, error) {
 	}
 	b := &Bolt{db: db}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies} {
+		for _, name := range [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies, bJars} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -324,6 +326,19 @@ func (b *Bolt) Cookies(u *url.URL) string {
 // SetCookies implements colly's storage.Storage.
 func (b *Bolt) SetCookies(u *url.URL, cookies string) {
 	b.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bCookies).Put([]byte(u.Host), []byte(cookies)) })
+}
+
+func (b *Bolt) jar(site string) ([]byte, error) {
+	var data []byte
+	err := b.db.View(func(tx *bolt.Tx) error {
+		data = bytes.Clone(tx.Bucket(bJars).Get([]byte(site)))
+		return nil
+	})
+	return data, wrapBolt(err)
+}
+
+func (b *Bolt) setJar(site string, data []byte) error {
+	return wrapBolt(b.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bJars).Put([]byte(site), data) }))
 }
 
 // AddRequest implements colly's queue.Storage.

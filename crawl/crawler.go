@@ -451,7 +451,9 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	r.pageTimeout = cmp.Or(cr.PageTimeout, DefaultPageTimeout)
 	c.WithTransport(&transport{o: o, logins: lg, deadline: r.deadlineOf})
 	c.SetRequestTimeout(0)
-	if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
+	if js, ok := r.store.(jarStore); ok && base.Jar == nil {
+		c.SetCookieJar(&siteJars{s: js, warn: r.warn})
+	} else if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
 		if err := c.SetStorage(cs); err != nil { // cookies shared through the store
 			return Stats{}, fmt.Errorf("crawl: store: %w", err)
 		}

@@ -106,8 +106,13 @@
 // queued, so after a kill -9 the pages in flight (at most Parallelism) are
 // fetched and delivered again; after a cancelled context they are given
 // back unrecorded (in-flight pages get three seconds to finish first). With
-// Bolt and Redis, and no Opener.Jar, cookies are kept in the store
-// (colly's model: by host), so they survive a restart and are shared.
+// Bolt and Redis, and no Opener.Jar, cookies are kept in the store, a
+// grab cookies.Jar per site (registrable domain) with RFC 6265's rules
+// (Domain, Path, expiry, Max-Age, deletion), so they survive a restart and
+// are shared; two processes setting one site's cookies at once keep the
+// last write. (colly's storage model, by host with no Path, Domain or
+// Max-Age, is used only for another Store that implements its
+// storage.Storage.)
 // go-redis writes its own connection retries to stderr through a
 // process-wide logger: a program that wants silence calls
 // redis.SetLogger(&logging.VoidLogger{}), as grab's command does.

@@ -426,6 +426,18 @@ func (r *Redis) SetCookies(u *url.URL, cookies string) {
 	r.client.HSet(context.Background(), r.key("cookies"), u.Host, cookies)
 }
 
+func (r *Redis) jar(site string) ([]byte, error) {
+	data, err := r.client.HGet(context.Background(), r.key("jars"), site).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	return data, wrapRedis(err)
+}
+
+func (r *Redis) setJar(site string, data []byte) error {
+	return wrapRedis(r.client.HSet(context.Background(), r.key("jars"), site, data).Err())
+}
+
 // AddRequest implements colly's queue.Storage.
 func (r *Redis) AddRequest(b []byte) error { return addRequest(r, b) }
 

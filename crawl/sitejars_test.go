@@ -1,0 +1,104 @@
+package crawl_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grabhq/grab/crawl"
+	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
+)
+
+// With a Bolt store the crawl's cookies follow RFC 6265 (Path, Max-Age,
+// deletion) and outlive the run: a second run on the same file sends the
+// persistent ones. colly's storage model, by host, sent a cookie to every
+// path and a deleted one as "name=".
+func TestStoreCookies(t *testing.T) {
+	g := testkit.NewGuard(t)
+	var mu sync.Mutex
+	sent := map[string]string{} // path -> Cookie
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent[r.URL.Path] = r.Header.Get("Cookie")
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			w.Write([]byte("User-agent: *\nAllow: /\n"))
+		case "/":
+			w.Header().Add("Set-Cookie", "keep=1; Max-Age=3600")
+			w.Header().Add("Set-Cookie", "sub=2; Path=/sub")
+			w.Header().Add("Set-Cookie", "gone=3")
+			w.Write([]byte(`<a href="/sub/x">x</a> <a href="/del">del</a>`))
+		case "/del":
+			w.Header().Add("Set-Cookie", "gone=; Max-Age=0")
+			w.Write([]byte(`<a href="/after">after</a>`))
+		default:
+			w.Write([]byte("<p>leaf</p>"))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	// Each opener opens the same state again.
+	openers := map[string]func(t *testing.T) func() crawl.Store{
+		"bolt": func(t *testing.T) func() crawl.Store {
+			path := filepath.Join(t.TempDir(), "state.db")
+			return func() crawl.Store {
+				b, err := crawl.OpenBolt(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+		},
+		"redis": func(t *testing.T) func() crawl.Store {
+			u := testkit.StartRedis(t)
+			return func() crawl.Store {
+				r, err := crawl.OpenRedis(t.Context(), u, "jars:")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+		},
+	}
+	for name, opener := range openers {
+		t.Run(name, func(t *testing.T) {
+			open := opener(t)
+			mu.Lock()
+			clear(sent)
+			mu.Unlock()
+			run := func(seed string) {
+				t.Helper()
+				store := open()
+				defer store.Close()
+				cr := &crawl.Crawler{
+					Opener:        &fetch.Opener{Dial: g.DialContext},
+					Store:         store,
+					MaxCrawlDelay: time.Millisecond,
+					Parallelism:   1,
+				}
+				if _, err := cr.Run(t.Context(), srv.URL+seed); err != nil {
+					t.Fatalf("Run(%s): %v", seed, err)
+				}
+			}
+			run("/")
+			run("/again")
+			want := map[string]string{
+				"/sub/x": "sub=2; keep=1; gone=3", // the longer path first (RFC 6265 §5.4)
+				"/del":   "keep=1; gone=3",
+				"/after": "keep=1",
+				"/again": "keep=1",
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for p, w := range want {
+				if got := sent[p]; got != w {
+					t.Errorf("%s sent Cookie %q, want %q", p, got, w)
+				}
+			}
+		})
+	}
+}
