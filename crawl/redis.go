@@ -31,7 +31,7 @@ const DefaultRedisPrefix = "grab:crawl:"
 
 // Redis is a Store in a Redis server, shared by every process that opens
 // it with the same key prefix, on one machine or many: one frontier, one
-// seen set, one page budget and one cookie jar (by host, colly's model).
+// seen set, one page budget and one cookie jar (a jar per site).
 // Each URL is queued once (SADD decides) and popped by one process, so it
 // is fetched once across all of them. Every step is one Lua script, so
 // processes never see half of another's step.
@@ -49,7 +49,8 @@ const DefaultRedisPrefix = "grab:crawl:"
 //
 // Keys: PREFIX seen (set), queue (list), entries (hash), leases (sorted
 // set of deadlines), owners (hash: URL to owner token), started (counter),
-// visited (colly's ids), cookies (hash by host).
+// visited (colly's ids), jars (hash: site to the crawl's cookies, JSON),
+// cookies (hash by host, for colly's storage.Storage).
 type Redis struct {
 	client redis.UniversalClient
 	prefix string
@@ -359,7 +360,7 @@ func (r *Redis) Started(ctx context.Context) (int, error) {
 // from nothing.
 func (r *Redis) Clear(ctx context.Context) error {
 	var keys []string
-	for _, k := range []string{"seen", "queue", "entries", "leases", "owners", "started", "visited", "cookies"} {
+	for _, k := range []string{"seen", "queue", "entries", "leases", "owners", "started", "visited", "jars", "cookies"} {
 		keys = append(keys, r.key(k))
 	}
 	return wrapRedis(r.client.Del(ctx, keys...).Err())

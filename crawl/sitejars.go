@@ -2,13 +2,10 @@ package crawl
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"strings"
 	"sync"
-
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/grabhq/grab/cookies"
 )
@@ -38,32 +35,37 @@ type siteJars struct {
 
 var _ http.CookieJar = (*siteJars)(nil)
 
-// site is the key of u's jar.
-func site(u *url.URL) string {
-	h := strings.ToLower(u.Hostname())
-	if _, err := netip.ParseAddr(h); err == nil {
-		return h
-	}
-	if s, err := publicsuffix.EffectiveTLDPlusOne(h); err == nil {
-		return s
-	}
-	return h
-}
+// site is the key of the jar of u, a normalized URL: its registrable
+// domain, as ScopeDomain reads it.
+func site(u *url.URL) string { return domainOf(u.Hostname()) }
 
-// load returns the jar of site as the Store has it.
-func (j *siteJars) load(site string) *cookies.Jar {
+// load returns the jar of site as the Store has it, and whether the
+// Store could be read: a jar that could not is empty, and must not be
+// written back over the stored one.
+func (j *siteJars) load(site string) (*cookies.Jar, bool) {
 	jar := new(cookies.Jar)
 	data, err := j.s.jar(site)
-	if err == nil && len(data) > 0 {
-		err = jar.LoadFrom(bytes.NewReader(data))
+	if err != nil {
+		j.warn("cookies of " + site + " not read: " + err.Error())
+		return jar, false
 	}
+	if len(data) == 0 {
+		return jar, true
+	}
+	err = jar.LoadFrom(bytes.NewReader(data))
 	if err != nil {
 		j.warn("cookies of " + site + ": " + err.Error())
 	}
-	return jar
+	// After a *cookies.LoadError the valid cookies are loaded; after
+	// another error (too long) none are.
+	var le *cookies.LoadError
+	return jar, err == nil || errors.As(err, &le)
 }
 
-func (j *siteJars) Cookies(u *url.URL) []*http.Cookie { return j.load(site(u)).Cookies(u) }
+func (j *siteJars) Cookies(u *url.URL) []*http.Cookie {
+	jar, _ := j.load(site(u))
+	return jar.Cookies(u)
+}
 
 func (j *siteJars) SetCookies(u *url.URL, cs []*http.Cookie) {
 	if len(cs) == 0 {
@@ -72,7 +74,10 @@ func (j *siteJars) SetCookies(u *url.URL, cs []*http.Cookie) {
 	s := site(u)
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	jar := j.load(s)
+	jar, ok := j.load(s)
+	if !ok {
+		return
+	}
 	jar.SetCookies(u, cs)
 	var b bytes.Buffer
 	err := jar.SaveTo(&b, &cookies.SaveOptions{Session: true, Format: cookies.JSON})
