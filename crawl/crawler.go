@@ -61,7 +61,9 @@ type Crawler struct {
 	// cookies. Nil means a zero fetch.Opener.
 	Opener *fetch.Opener
 	// Store keeps the frontier, the seen set and the leases; nil means a
-	// new Memory. Bolt makes a crawl resumable, Redis shares it.
+	// new Memory. Bolt makes a crawl resumable, Redis shares it; both
+	// keep the crawl's cookies too (a jar per site) unless Opener.Jar is
+	// set.
 	Store Store
 
 	// MaxDepth is the longest chain of links followed from a seed (a
@@ -451,15 +453,18 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 	r.pageTimeout = cmp.Or(cr.PageTimeout, DefaultPageTimeout)
 	c.WithTransport(&transport{o: o, logins: lg, deadline: r.deadlineOf})
 	c.SetRequestTimeout(0)
-	if js, ok := r.store.(jarStore); ok && base.Jar == nil {
+	js, isJarStore := r.store.(jarStore)
+	cs, isStorage := r.store.(storage.Storage)
+	switch {
+	case base.Jar != nil:
+		c.SetCookieJar(base.Jar)
+	case isJarStore:
 		c.SetCookieJar(&siteJars{s: js, warn: r.warn})
-	} else if cs, ok := r.store.(storage.Storage); ok && base.Jar == nil && !isMemory(r.store) {
+	case isStorage && !isMemory(r.store):
 		if err := c.SetStorage(cs); err != nil { // cookies shared through the store
 			return Stats{}, fmt.Errorf("crawl: store: %w", err)
 		}
-	} else if base.Jar != nil {
-		c.SetCookieJar(base.Jar)
-	} else {
+	default:
 		jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 		if err != nil {
 			return Stats{}, err

@@ -32,25 +32,36 @@ func (l *logins) take(u *url.URL) {
 	u.User = nil
 }
 
-// on returns req with its origin's userinfo in its URL, or req itself
-// when the origin has none or the URL has its own.
+// of returns the normalized URL u with its origin's userinfo, or u
+// itself when the origin has none or u has its own.
+func (l logins) of(u *url.URL) *url.URL {
+	if len(l) == 0 || u.User != nil {
+		return u
+	}
+	ui := l[origin(u)]
+	if ui == nil {
+		return u
+	}
+	c := *u
+	c.User = ui
+	return &c
+}
+
+// on is of for a robots.txt request, whose URL (a redirect hop) may not
+// be normalized: it is sent as it is, with the userinfo added.
 func (l logins) on(req *fetch.Request) *fetch.Request {
 	if len(l) == 0 {
 		return req
 	}
 	n, err := normalize(req.URL)
-	if err != nil || n.User != nil {
-		return req
-	}
-	ui := l[origin(n)]
-	if ui == nil {
+	if err != nil || n.User != nil || l[origin(n)] == nil {
 		return req
 	}
 	u, err := url.Parse(req.URL)
 	if err != nil {
 		return req
 	}
-	u.User = ui
+	u.User = l[origin(n)]
 	r := *req
 	r.URL = u.String()
 	return &r

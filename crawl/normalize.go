@@ -85,9 +85,9 @@ func normalize(raw string) (*url.URL, error) {
 			return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
 		}
 		hp = "[" + webhost.IPv6(a) + "]" // String escapes a zone's '%'
-	case webhost.EndsInNumber(host):
+	default:
 		var ok bool
-		if hp, ok = webhost.IPv4(host); !ok {
+		if hp, ok = webhost.Canon(host); !ok {
 			return nil, fmt.Errorf("crawl: %s: host %q ends in a number but is no IPv4 address", clip(raw), host)
 		}
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/grabhq/grab/internal/testkit"
 )
 
-// With a Bolt store the crawl's cookies follow RFC 6265 (Path, Max-Age,
-// deletion) and outlive the run: a second run on the same file sends the
-// persistent ones. colly's storage model, by host, sent a cookie to every
+// With a Bolt or Redis store the crawl's cookies follow RFC 6265 (Path,
+// Max-Age, deletion) and outlive the run: a second run on the same state
+// sends them, session cookies included (a resumed crawl stays logged in). colly's storage model, by host, sent a cookie to every
 // path and a deleted one as "name=".
 func TestStoreCookies(t *testing.T) {
 	g := testkit.NewGuard(t)
@@ -32,6 +32,7 @@ func TestStoreCookies(t *testing.T) {
 			w.Header().Add("Set-Cookie", "keep=1; Max-Age=3600")
 			w.Header().Add("Set-Cookie", "sub=2; Path=/sub")
 			w.Header().Add("Set-Cookie", "gone=3")
+			w.Header().Add("Set-Cookie", "session=4")
 			w.Write([]byte(`<a href="/sub/x">x</a> <a href="/del">del</a>`))
 		case "/del":
 			w.Header().Add("Set-Cookie", "gone=; Max-Age=0")
@@ -87,10 +88,10 @@ func TestStoreCookies(t *testing.T) {
 			run("/")
 			run("/again")
 			want := map[string]string{
-				"/sub/x": "sub=2; keep=1; gone=3", // the longer path first (RFC 6265 §5.4)
-				"/del":   "keep=1; gone=3",
-				"/after": "keep=1",
-				"/again": "keep=1",
+				"/sub/x": "sub=2; keep=1; gone=3; session=4", // the longer path first (RFC 6265 §5.4)
+				"/del":   "keep=1; gone=3; session=4",
+				"/after": "keep=1; session=4",
+				"/again": "keep=1; session=4",
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -83,7 +83,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			ctx, cancel = context.WithDeadline(ctx, d)
 		}
 	}
-	resp, err := t.o.Open(ctx, t.logins.on(&fetch.Request{URL: req.URL.String(), Method: req.Method, Header: h, NoRedirect: true}))
+	resp, err := t.o.Open(ctx, &fetch.Request{URL: t.logins.of(req.URL).String(), Method: req.Method, Header: h, NoRedirect: true})
 	if err != nil {
 		cancel()
 		var ue *url.Error

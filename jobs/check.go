@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/parse"
@@ -134,7 +135,7 @@ func (j *Job) check(v *validator) {
 		v.at("retries", "%d: want 0 to 10", *j.Retries)
 	}
 	for k, val := range j.Headers {
-		if !validToken(k) {
+		if !httpguts.ValidHeaderFieldName(k) {
 			v.at("headers."+k, "not a valid header name")
 		}
 		if strings.ContainsAny(val, "\r\n\x00") {
@@ -231,18 +232,6 @@ func checkURL(s string) error {
 		return fmt.Errorf("%q: credentials do not go in the job file: use auth", redact.URL(u))
 	}
 	return nil
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
-			return false
-		}
-	}
-	return true
 }
 
 // schedule is a parsed Schedule: next returns the first slot after t.

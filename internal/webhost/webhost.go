@@ -32,12 +32,12 @@ func EndsInNumber(host string) bool {
 	return strings.Trim(last, "0123456789") == ""
 }
 
-// IPv4 returns the dotted quad of host, a host that ends in a number:
+// ipv4 returns the dotted quad of host, a host that ends in a number:
 // each label decimal, octal ("0" first) or hex ("0x" first), the last
 // filling the bytes left ("0x7f.1" is 127.0.0.1). ok is false when a
 // label is not a number, a number is too large, or there are more than
 // four labels: the WHATWG parser fails such a URL.
-func IPv4(host string) (_ string, ok bool) {
+func ipv4(host string) (_ string, ok bool) {
 	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
 	if len(labels) > 4 {
 		return "", false
@@ -90,7 +90,7 @@ func Canon(host string) (_ string, ok bool) {
 	if !EndsInNumber(host) {
 		return host, true
 	}
-	return IPv4(host)
+	return ipv4(host)
 }
 
 // number reads one label of an IPv4 host: decimal, octal with a leading
