@@ -103,3 +103,42 @@ func TestStoreCookies(t *testing.T) {
 		})
 	}
 }
+
+// Redis.Clear starts a crawl under the same prefix from nothing: no page
+// seen and no cookie kept.
+func TestRedisClear(t *testing.T) {
+	g := testkit.NewGuard(t)
+	var mu sync.Mutex
+	var cookie []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		cookie = append(cookie, r.Header.Get("Cookie"))
+		mu.Unlock()
+		w.Header().Add("Set-Cookie", "session=1; Max-Age=3600")
+		w.Write([]byte("<p>page</p>"))
+	}))
+	t.Cleanup(srv.Close)
+	u := testkit.StartRedis(t)
+	run := func() {
+		t.Helper()
+		store, err := crawl.OpenRedis(t.Context(), u, "clear:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		cr := &crawl.Crawler{Opener: &fetch.Opener{Dial: g.DialContext}, Store: store, IgnoreRobots: true}
+		if _, err := cr.Run(t.Context(), srv.URL+"/"); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Clear(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	run()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(cookie) != 2 || cookie[0] != "" || cookie[1] != "" {
+		t.Errorf("/ fetched with Cookie %q, want twice with none", cookie)
+	}
+}
