@@ -241,20 +241,29 @@ func (c creds) check() (prefix, bool, error) {
 	return p, true, nil
 }
 
+// fixedFor reports whether c has fixed credentials (User, Password and
+// URL) whose URL prefix covers u.
+func (c creds) fixedFor(u *url.URL) (bool, error) {
+	fixed, has, err := c.check()
+	if err != nil || !has {
+		return false, err
+	}
+	t, ok := target(u)
+	return ok && fixed.match(t), nil
+}
+
 // find returns the credentials for realm at u. Before any challenge
 // (challenged false) only credentials not tied to a realm are returned.
 func (c creds) find(realm string, u *url.URL, challenged bool) (user, password string, ok bool, err error) {
-	fixed, has, err := c.check()
+	covers, err := c.fixedFor(u)
 	if err != nil {
 		return "", "", false, err
 	}
 	if !challenged {
 		realm = ""
 	}
-	if has && (c.realm == "" || c.realm == realm && challenged) {
-		if t, ok := target(u); ok && fixed.match(t) {
-			return c.user, c.password, true, nil
-		}
+	if covers && (c.realm == "" || c.realm == realm && challenged) {
+		return c.user, c.password, true, nil
 	}
 	if u != nil {
 		// The URL's own user:pass (fetch's Opener shows handlers the
@@ -281,11 +290,7 @@ func (c creds) dropUserinfo(req *http.Request) *http.Request {
 	if req.URL == nil || req.URL.User == nil {
 		return req
 	}
-	fixed, has, err := c.check()
-	if err != nil || !has {
-		return req
-	}
-	if t, ok := target(req.URL); !ok || !fixed.match(t) {
+	if covers, err := c.fixedFor(req.URL); err != nil || !covers {
 		return req
 	}
 	r := req.WithContext(req.Context())
