@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/grabhq/grab/internal/httpsyntax"
 )
 
 // Limits of ParseChallenges.
@@ -137,42 +139,13 @@ func parseValue(s string, j int) (string, int) {
 	}
 	i := skipOWS(s, j+1)
 	if i < len(s) && s[i] == '"' {
-		return quoted(s, i)
+		return httpsyntax.Quoted(s, i)
 	}
 	start := i
 	for i < len(s) && s[i] != ',' && s[i] != ' ' && s[i] != '\t' {
 		i++
 	}
 	return s[start:i], i
-}
-
-// quoted reads the quoted-string starting at s[i] == '"' and returns its
-// unescaped content and the index after the closing quote (or len(s) when
-// it is not closed).
-func quoted(s string, i int) (string, int) {
-	i++
-	start := i
-	for i < len(s) && s[i] != '"' && s[i] != '\\' {
-		i++
-	}
-	if i < len(s) && s[i] == '"' {
-		return s[start:i], i + 1 // no escapes: no copy
-	}
-	var b strings.Builder
-	b.WriteString(s[start:i])
-	for i < len(s) {
-		switch c := s[i]; {
-		case c == '"':
-			return b.String(), i + 1
-		case c == '\\' && i+1 < len(s):
-			b.WriteByte(s[i+1])
-			i += 2
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String(), i
 }
 
 // token68 reads a token68 at s[i:] if one stands there alone, up to the
@@ -199,7 +172,7 @@ func token68(s string, i int) (string, int, bool) {
 func skipElement(s string, i int) int {
 	for i < len(s) && s[i] != ',' {
 		if s[i] == '"' {
-			_, i = quoted(s, i)
+			_, i = httpsyntax.Quoted(s, i)
 			continue
 		}
 		i++

@@ -22,6 +22,8 @@ import (
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/grabhq/grab/internal/httpsyntax"
 )
 
 // PrescanBytes is how much of an HTML document the <meta> prescan reads,
@@ -54,24 +56,22 @@ func Detect(head []byte, contentType string) Result {
 		}
 	}
 	if mediatype == "" || mediatype == "text/html" || mediatype == "application/xhtml+xml" {
-		if label := prescan(head); label != "" {
-			if e, name := charset.Lookup(label); e != nil {
-				if strings.HasPrefix(name, "utf-16") {
-					return Result{unicode.UTF8, "utf-8", "meta", 0}
-				}
-				if name == "x-user-defined" {
-					e, name = charset.Lookup("windows-1252")
-				}
-				return Result{e, name, "meta", 0}
+		if e, name := prescan(head); e != nil {
+			if strings.HasPrefix(name, "utf-16") {
+				return Result{unicode.UTF8, "utf-8", "meta", 0}
 			}
+			if name == "x-user-defined" {
+				e, name = charset.Lookup("windows-1252")
+			}
+			return Result{e, name, "meta", 0}
 		}
 	}
 	return Result{unicode.UTF8, "utf-8", "default", 0}
 }
 
-// prescan returns the charset label a <meta> element declares in the first
-// PrescanBytes bytes of an HTML document, or "".
-func prescan(head []byte) string {
+// prescan returns the encoding, and its name, that a <meta> element
+// declares in the first PrescanBytes bytes of an HTML document, or nil.
+func prescan(head []byte) (encoding.Encoding, string) {
 	if len(head) > PrescanBytes {
 		head = head[:PrescanBytes]
 	}
@@ -79,7 +79,7 @@ func prescan(head []byte) string {
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return ""
+			return nil, ""
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			if string(name) != "meta" || !hasAttr {
@@ -104,15 +104,15 @@ func prescan(head []byte) string {
 			// A label that names no encoding is a failure, after which
 			// the prescan goes on to the next <meta> (WHATWG).
 			if hasCharset { // charset="" too
-				if e, _ := charset.Lookup(cs); e != nil {
-					return cs
+				if e, name := charset.Lookup(cs); e != nil {
+					return e, name
 				}
 				continue
 			}
 			if httpEquiv {
 				if label := fromContent(content); label != "" {
-					if e, _ := charset.Lookup(label); e != nil {
-						return label
+					if e, name := charset.Lookup(label); e != nil {
+						return e, name
 					}
 				}
 			}
@@ -185,7 +185,7 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 		i++ // the '='
 		var value string
 		if i < len(s) && s[i] == '"' {
-			value, i = quoted(s, i)
+			value, i = httpsyntax.Quoted(s, i)
 			for i < len(s) && s[i] != ';' {
 				i++
 			}
@@ -211,25 +211,6 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 
 // httpSpace is the WHATWG's HTTP whitespace.
 const httpSpace = " \t\n\r"
-
-// quoted returns the value of the quoted string starting at s[i] ('"'),
-// backslash escapes removed, an unclosed one running to the end, and the
-// index after it.
-func quoted(s string, i int) (string, int) {
-	var b strings.Builder
-	for i++; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			return b.String(), i + 1
-		case '\\':
-			if i+1 < len(s) {
-				i++
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String(), i
-}
 
 // quotedStringChars reports whether s holds only HTTP quoted-string token
 // code points: tab, space to "~", and bytes from 0x80.
