@@ -199,9 +199,6 @@ func (j *Jar) load(r io.Reader) error {
 		}
 	}
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		if err := checkJSON(data); err != nil {
-			return err
-		}
 		if err := readJSON(data, add, skip); err != nil {
 			return err
 		}

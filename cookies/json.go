@@ -54,16 +54,16 @@ func writeJSON(w io.Writer, cs []Cookie) error {
 	return enc.Encode(f)
 }
 
-// checkJSON reports whether data is a JSON jar file that loads: a syntax
-// error, or a file that is not a grab-cookies version 1 object, is an
-// error for the whole file. It keeps nothing, so that readJSON, run after
-// it, can hand each cookie on as it reads it.
-func checkJSON(data []byte) error { return walkJSON(data, nil, nil) }
-
-// readJSON reads a JSON jar file that checkJSON accepted, handing each
-// cookie to add and each cookie object that does not decode (a wrong type,
-// a bad time, an unknown SameSite) to skip, in the file's order.
+// readJSON reads a JSON jar file, handing each cookie to add and each
+// cookie object that does not decode (a wrong type, a bad time, an
+// unknown SameSite) to skip, in the file's order. A syntax error, or a
+// file that is not a grab-cookies version 1 object, is an error for the
+// whole file, found by a first pass that keeps nothing, before any
+// cookie is handed on.
 func readJSON(data []byte, add func(record), skip func(LineError)) error {
+	if err := walkJSON(data, nil, nil); err != nil {
+		return err
+	}
 	return walkJSON(data, add, skip)
 }
 

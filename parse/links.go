@@ -175,7 +175,7 @@ func (e *linkExtractor) resolve(pageURL string) []Link {
 // ones: the reference without its fragment, as URLs are reported; a data:
 // URI whole, as it is reported ("#" may be part of its data).
 func refKey(raw string) string {
-	if t := strings.TrimLeft(raw, " \t\n\f\r"); len(t) >= 5 && strings.EqualFold(t[:5], "data:") {
+	if schemeOf(strings.TrimLeft(raw, " \t\n\f\r")) == "data" {
 		return raw
 	}
 	key, _, _ := strings.Cut(raw, "#")
