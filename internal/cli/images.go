@@ -103,12 +103,7 @@ func newImages(e *env) *cobra.Command {
 		Short:   "List the images of a page: URL, file or - (parse_image.py)",
 		Long:    imagesLong,
 		Example: imagesExample,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 || len(args) > 2 {
-				return targetCountError(len(args))
-			}
-			return nil // two: --download's DIR and the TARGET, sorted out below
-		},
+		Args:    cobra.ArbitraryArgs, // one, or --download's DIR and the TARGET: downloadDirArg
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.net.given(cmd.Flags())
 			target, err := e.downloadDirArg(cmd, args, &f.download)
@@ -145,6 +140,9 @@ const defaultDownloadDir = "DOWNLOAD"
 // when --download was given without "=".
 func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (string, error) {
 	bare := cmd.Flags().Changed("download") && *dir == defaultDownloadDir
+	if n := len(args); n == 0 || n > 2 || n == 2 && !bare {
+		return "", targetCountError(n)
+	}
 	// The flag parser keeps positional arguments in order; a bare
 	// --download takes the one right after it.
 	at := -1
@@ -164,9 +162,6 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 			}
 		}
 		return a, nil
-	}
-	if !bare {
-		return "", targetCountError(len(args))
 	}
 	if follows(args[0]) {
 		*dir = args[0]
