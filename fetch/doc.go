@@ -12,8 +12,10 @@
 // transport ([EngineAuto]) sends plain http on fetch/conn's
 // [conn.Transport] (HTTP/1.1 either way, and a sequential request costs
 // fewer goroutine hand-offs there, and polls for a fast server's answer
-// rather than sleep: see fetch/conn) and https on net/http's (HTTP/2);
-// [Opener.Engine] puts everything on one of them, and any
+// rather than sleep: see fetch/conn) and https on net/http's (HTTP/2),
+// but any request through a proxy on fetch/conn, whose CONNECT caps and
+// types a proxy's answer; [Opener.Engine] puts everything on one of them,
+// and any
 // http.RoundTripper can be given instead. [BuildOpener] makes an
 // Opener from pieces in any order (a transport, a cookie jar, Handlers
 // such as auth handlers or [Retry], Timeouts, Limits, Redirects), and

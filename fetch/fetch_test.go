@@ -604,11 +604,28 @@ func TestEngineAuto(t *testing.T) {
 	if body != "Hello World" || resp.Proto != "HTTP/2.0" || !resp.Timings.ConnectDone.IsZero() {
 		t.Errorf("https: body %q, proto %s, connect done %v: want Hello World over net/http's HTTP/2", body, resp.Proto, resp.Timings.ConnectDone)
 	}
-	for scheme, want := range map[string][3]bool{"http": {true, false, true}, "https": {false, false, true}} {
-		for i, e := range []fetch.Engine{fetch.EngineAuto, fetch.EngineNetHTTP, fetch.EngineConn} {
-			if got := e.Conn(scheme); got != want[i] {
-				t.Errorf("Engine(%d).Conn(%q) = %v, want %v", e, scheme, got, want[i])
+	for _, tt := range []struct {
+		engine fetch.Engine
+		proxy  bool
+		want   [2]bool // http, https
+	}{
+		{fetch.EngineAuto, false, [2]bool{true, false}},
+		{fetch.EngineAuto, true, [2]bool{true, true}},
+		{fetch.EngineNetHTTP, true, [2]bool{false, false}},
+		{fetch.EngineConn, false, [2]bool{true, true}},
+	} {
+		o := &fetch.Opener{Engine: tt.engine}
+		if tt.proxy {
+			o.Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: "127.0.0.1:9"})
+		}
+		for i, scheme := range []string{"http", "https"} {
+			req, _ := http.NewRequest("GET", scheme+"://example.com/", nil)
+			if got := o.OnConn(req); got != tt.want[i] {
+				t.Errorf("Engine %d, proxy %v: OnConn(%s) = %v, want %v", tt.engine, tt.proxy, scheme, got, tt.want[i])
 			}
 		}
+	}
+	if req, _ := http.NewRequest("GET", "http://a/", nil); (&fetch.Opener{Transport: w.transport("nethttp")}).OnConn(req) {
+		t.Error("OnConn with an *http.Transport = true")
 	}
 }

@@ -470,6 +470,10 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 	if plain == nil {
 		return std
 	}
+	// split sends every request through a proxy on plain, whose CONNECT
+	// (proxy.Dial) bounds the proxy's answer and types its failures;
+	// net/http reads a CONNECT answer of any size.
+	std.Proxy, std.OnProxyConnectResponse = nil, nil
 	return &split{plain: plain, std: std}
 }
 
@@ -477,11 +481,16 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 type Engine int
 
 const (
-	// EngineAuto runs plain http on fetch/conn's conn.Transport and https
-	// on net/http's Transport. Plain http is HTTP/1.1 on either, and conn
-	// answers a sequential request with fewer goroutine hand-offs and polls
-	// for a fast server's answer (about 1.5x the rate on loopback,
-	// bench/urlopen.sh); https keeps net/http's HTTP/2.
+	// EngineAuto runs plain http, and any request through a proxy, on
+	// fetch/conn's conn.Transport, and direct https on net/http's
+	// Transport. Plain http is HTTP/1.1 on either, and conn answers a
+	// sequential request with fewer goroutine hand-offs and polls for a
+	// fast server's answer (about 1.5x the rate on loopback,
+	// bench/urlopen.sh); direct https keeps net/http's HTTP/2. Through a
+	// proxy, conn's tunnel (proxy.Dial) caps the proxy's answer to CONNECT
+	// and types its failures (HOSTILE.md C6), where net/http reads an
+	// answer of any size; https through a proxy is HTTP/1.1, as in urllib
+	// and requests.
 	EngineAuto Engine = iota
 	// EngineNetHTTP runs every request on net/http's Transport.
 	EngineNetHTTP
@@ -489,10 +498,19 @@ const (
 	EngineConn
 )
 
-// Conn reports whether the default transport of engine e sends a
-// request for scheme ("http" or "https") on conn.Transport.
-func (e Engine) Conn(scheme string) bool {
-	return e == EngineConn || e == EngineAuto && scheme == "http"
+// OnConn reports whether the Opener's transport sends req on fetch/conn's
+// conn.Transport (whose only httptrace hook is GotConn, and which sends no
+// User-Agent of its own) rather than on net/http's or another: by its
+// Engine and the request's scheme and proxy for the default transport.
+func (o *Opener) OnConn(req *http.Request) bool {
+	o.setup()
+	switch t := o.base.(type) {
+	case *conn.Transport:
+		return true
+	case *split:
+		return t.onPlain(req)
+	}
+	return false
 }
 
 // split is EngineAuto's transport.
@@ -502,10 +520,23 @@ type split struct {
 }
 
 func (s *split) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" {
+	if s.onPlain(req) {
 		return s.plain.RoundTrip(req)
 	}
 	return s.std.RoundTrip(req)
+}
+
+// onPlain reports whether req goes on s.plain: plain http, and any request
+// through a proxy (or whose choice of proxy fails, which plain reports).
+func (s *split) onPlain(req *http.Request) bool {
+	if req.URL.Scheme == "http" {
+		return true
+	}
+	if s.plain.Proxy == nil {
+		return false
+	}
+	p, err := s.plain.Proxy(req)
+	return p != nil || err != nil
 }
 
 func (s *split) CloseIdleConnections() {

@@ -1,10 +1,16 @@
 package fetch_test
 
 import (
+	"bufio"
 	"errors"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/auth"
 	"github.com/grabhq/grab/fetch"
@@ -104,4 +110,80 @@ func TestOpenerProxyBasic(t *testing.T) {
 		}
 		noLeaks(t, w, []string{secret})
 	})
+}
+
+// The zero Opener (EngineAuto) sends https through a proxy on fetch/conn,
+// whose CONNECT caps the proxy's answer and types its failures (HOSTILE.md
+// C6); net/http would read a CONNECT answer of any size. A good proxy
+// still carries the request, over HTTP/1.1.
+func TestEngineAutoProxy(t *testing.T) {
+	w := newWorld(t, []string{"tls"})
+	px, err := testserver.StartProxy(testserver.ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	o := &fetch.Opener{Proxy: http.ProxyURL(px.URL()), Dial: w.g.DialContext, TLSConfig: w.opener("conn", nil).TLSConfig}
+	t.Cleanup(o.CloseIdleConnections)
+	resp, body := read(t, o, w.urls["tls"]+"/hello")
+	if body != "Hello World" || resp.Proto != "HTTP/1.1" {
+		t.Errorf("through a proxy: %s %q, want Hello World over HTTP/1.1", resp.Proto, body)
+	}
+	if recs := px.Records(); len(recs) != 1 || recs[0].Method != "CONNECT" {
+		t.Errorf("proxy saw %+v, want one CONNECT", recs)
+	}
+	for _, tt := range []struct {
+		name, answer string
+		want         error
+	}{
+		{"1 MB header field", "HTTP/1.1 200 Connection established\r\nX-Big: " + strings.Repeat("a", 1<<20) + "\r\n\r\n", proxy.ErrProxyProtocol},
+		{"closed inside the head", "HTTP/1.1 200 OK\r\nX-A: b\r\n", proxy.ErrProxyClosed},
+		{"ssh banner", "SSH-2.0-OpenSSH_9.6\r\n", proxy.ErrProxyProtocol},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := answerOnce(t, tt.answer)
+			o := &fetch.Opener{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: addr}), Dial: w.g.DialContext}
+			t.Cleanup(o.CloseIdleConnections)
+			start := time.Now()
+			_, err := o.Open(t.Context(), w.urls["tls"]+"/hello")
+			var pe *proxy.ProxyError
+			if !errors.Is(err, tt.want) || !errors.As(err, &pe) {
+				t.Errorf("https through the proxy: %v, want a *proxy.ProxyError matching %v", err, tt.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+// answerOnce starts a fake proxy on loopback that reads one request head
+// per connection, writes answer and closes; it stops with the test.
+func answerOnce(t *testing.T, answer string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				if _, err := testkit.ReadHead(bufio.NewReader(c)); err == nil {
+					io.WriteString(c, answer)
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
 }

@@ -310,12 +310,13 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	if err != nil {
 		return err
 	}
-	log := &exchangeLog{edits: edits, engine: f.engine()}
+	log := &exchangeLog{edits: edits}
 	if f.verbose {
 		log.v = &verbose{w: e.stderr}
 		defer log.v.stop() // hooks of a connection still closing write nothing
 	}
 	o := f.opener(log)
+	log.onConn = o.OnConn
 	defer o.CloseIdleConnections()
 	sess, err := e.applyNet(&f.net, o, rawURL, req.Header, f.silent)
 	if err != nil {
@@ -871,8 +872,8 @@ func passwordMasked(rawURL string) string {
 // (for -i, -I and -w), and with -v writes each exchange on stderr.
 type exchangeLog struct {
 	edits  fieldEdits
-	engine fetch.Engine // the Opener's, which tells the transport of each request
-	v      *verbose     // nil without -v
+	onConn func(*http.Request) bool // the Opener's: whether a request goes on fetch/conn
+	v      *verbose                 // nil without -v
 	heads  []*head
 }
 
@@ -917,7 +918,7 @@ func (l *exchangeLog) Wrap(next http.RoundTripper) http.RoundTripper {
 func (l *exchangeLog) Order() int { return 1000 }
 
 func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*http.Response, error) {
-	netHTTP := !l.engine.Conn(req.URL.Scheme)
+	netHTTP := !l.onConn(req)
 	if len(l.edits.remove) > 0 || len(l.edits.empty) > 0 {
 		req = req.Clone(req.Context()) // a RoundTripper must not modify its argument
 		for _, name := range l.edits.remove {
