@@ -17,15 +17,12 @@ import (
 // when a new run starts; the pages found are then fetched conditionally
 // and classified like fixed targets, so a crawled page costs a second,
 // usually 304, request. A resumed run keeps the pages its crawl found.
-func (r *Runner) discover(ctx context.Context, j *Job) ([]string, error) {
+func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string, error) {
 	c := j.Targets.Crawl
 	if c == nil {
 		return j.Targets.URLs, nil
 	}
-	o, err := j.opener(r.Base, r.Getenv, nil) // Run's opener warned
-	if err != nil {
-		return nil, err
-	}
+	o := j.opener(r.Base, sess)
 	defer o.CloseIdleConnections()
 	o.AllowErrorStatus = false              // crawl records a non-2xx as an *HTTPError
 	scope, err := crawl.ParseScope(c.Scope) // "" is ScopeHost

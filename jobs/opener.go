@@ -77,11 +77,106 @@ func (j *Job) origins() []string {
 	return out
 }
 
-// opener builds the job's Opener: timeouts, limits, retries, headers,
-// credentials for the targets' origins, cookies and proxy, with secrets
-// read through getenv and from files. base supplies the transport and
-// dialer, if set.
-func (j *Job) opener(base *fetch.Opener, getenv func(string) string, warn func(msg string)) (*fetch.Opener, error) {
+// session is what the Openers of one run share, read once: the
+// credentials handlers, the cookie jar (so that a cookie the crawl or a
+// page sets goes with the run's later requests, downloads included) and
+// the proxy, with their secrets.
+type session struct {
+	handlers []fetch.Handler
+	jar      http.CookieJar
+	proxy    func(*http.Request) (*url.URL, error)
+}
+
+// session reads the job's credentials, cookies and proxy, with secrets
+// read through getenv and from files; warn hears of cookie lines skipped.
+func (j *Job) session(getenv func(string) string, warn func(msg string)) (*session, error) {
+	s := &session{}
+	origins := j.origins()
+	if a := j.Auth; a != nil {
+		for _, c := range []struct {
+			cred   *Credentials
+			digest bool
+		}{{a.Basic, false}, {a.Digest, true}} {
+			if c.cred == nil {
+				continue
+			}
+			pass, err := c.cred.Password.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("auth password: %w", err)
+			}
+			for _, origin := range origins {
+				if c.digest {
+					s.handlers = append(s.handlers, &auth.Digest{URL: origin, User: c.cred.User, Password: pass})
+				} else {
+					s.handlers = append(s.handlers, &auth.Basic{URL: origin, User: c.cred.User, Password: pass})
+				}
+			}
+		}
+		if a.Bearer != nil {
+			tok, err := a.Bearer.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("auth bearer: %w", err)
+			}
+			for _, origin := range origins {
+				s.handlers = append(s.handlers, &auth.Bearer{URL: origin, Token: tok})
+			}
+		}
+		if a.Netrc != "" {
+			f, err := netrc.ParseFile(j.path(a.Netrc))
+			if err != nil {
+				return nil, fmt.Errorf("auth: %w", err) // "auth: netrc: FILE: line 3: ..."
+			}
+			s.handlers = append(s.handlers, &auth.Basic{Passwords: f})
+		}
+	}
+	if c := j.Cookies; c != nil {
+		if c.File != "" {
+			jar := new(cookies.Jar)
+			if err := jar.Load(j.path(c.File)); err != nil {
+				var le *cookies.LoadError
+				if !errors.As(err, &le) {
+					return nil, fmt.Errorf("cookies: %w", err)
+				}
+				if warn != nil {
+					// Bad lines skipped, or cookies over the jar's
+					// limits evicted: the rest loaded.
+					warn(err.Error()) // "cookies: load FILE: ..."
+				}
+			}
+			s.jar = jar
+		}
+		if c.Header != nil {
+			v, err := c.Header.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("cookies header: %w", err)
+			}
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return nil, errors.New("cookies header: the value holds CR, LF or NUL")
+			}
+			s.handlers = append(s.handlers, &originHeader{origins: origins, name: "Cookie", value: v})
+		}
+	}
+	if p := j.Proxy; p != nil {
+		sel, err := proxy.New(map[string]string{"all": p.URL}, p.NoProxy)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
+		if p.Password != nil {
+			pass, err := p.Password.read(getenv, j)
+			if err != nil {
+				return nil, fmt.Errorf("proxy password: %w", err)
+			}
+			sel.SetCredentials(p.User, pass)
+		}
+		s.proxy = sel.Proxy
+	}
+	return s, nil
+}
+
+// opener builds one of the job's Openers: timeouts, limits, retries and
+// headers, and the session's credentials, cookies and proxy. base supplies
+// the transport and dialer, if set.
+func (j *Job) opener(base *fetch.Opener, s *session) *fetch.Opener {
 	o := &fetch.Opener{
 		DisableFile:      true,
 		AllowErrorStatus: true, // 304, 404 and 410 mean something here
@@ -117,86 +212,14 @@ func (j *Job) opener(base *fetch.Opener, getenv func(string) string, warn func(m
 	if retries > 0 {
 		o.Handlers = append(o.Handlers, &fetch.Retry{Attempts: retries + 1, MaxElapsed: time.Minute})
 	}
-	origins := j.origins()
-	if a := j.Auth; a != nil {
-		for _, c := range []struct {
-			cred   *Credentials
-			digest bool
-		}{{a.Basic, false}, {a.Digest, true}} {
-			if c.cred == nil {
-				continue
-			}
-			pass, err := c.cred.Password.read(getenv, j)
-			if err != nil {
-				return nil, fmt.Errorf("auth password: %w", err)
-			}
-			for _, origin := range origins {
-				if c.digest {
-					o.Handlers = append(o.Handlers, &auth.Digest{URL: origin, User: c.cred.User, Password: pass})
-				} else {
-					o.Handlers = append(o.Handlers, &auth.Basic{URL: origin, User: c.cred.User, Password: pass})
-				}
-			}
-		}
-		if a.Bearer != nil {
-			tok, err := a.Bearer.read(getenv, j)
-			if err != nil {
-				return nil, fmt.Errorf("auth bearer: %w", err)
-			}
-			for _, origin := range origins {
-				o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: tok})
-			}
-		}
-		if a.Netrc != "" {
-			f, err := netrc.ParseFile(j.path(a.Netrc))
-			if err != nil {
-				return nil, fmt.Errorf("auth netrc: %w", err)
-			}
-			o.Handlers = append(o.Handlers, &auth.Basic{Passwords: f})
-		}
+	o.Handlers = append(o.Handlers, s.handlers...)
+	if s.jar != nil {
+		o.Jar = s.jar
 	}
-	if c := j.Cookies; c != nil {
-		if c.File != "" {
-			jar := new(cookies.Jar)
-			if err := jar.Load(j.path(c.File)); err != nil {
-				var le *cookies.LoadError
-				if !errors.As(err, &le) {
-					return nil, fmt.Errorf("cookies: %w", err)
-				}
-				if warn != nil {
-					// Bad lines skipped, or cookies over the jar's
-					// limits evicted: the rest loaded.
-					warn(err.Error()) // "cookies: load FILE: ..."
-				}
-			}
-			o.Jar = jar
-		}
-		if c.Header != nil {
-			v, err := c.Header.read(getenv, j)
-			if err != nil {
-				return nil, fmt.Errorf("cookies header: %w", err)
-			}
-			if strings.ContainsAny(v, "\r\n\x00") {
-				return nil, errors.New("cookies header: the value holds CR, LF or NUL")
-			}
-			o.Handlers = append(o.Handlers, &originHeader{origins: origins, name: "Cookie", value: v})
-		}
+	if s.proxy != nil {
+		o.Proxy = s.proxy
 	}
-	if p := j.Proxy; p != nil {
-		sel, err := proxy.New(map[string]string{"all": p.URL}, p.NoProxy)
-		if err != nil {
-			return nil, fmt.Errorf("proxy: %w", err)
-		}
-		if p.Password != nil {
-			pass, err := p.Password.read(getenv, j)
-			if err != nil {
-				return nil, fmt.Errorf("proxy password: %w", err)
-			}
-			sel.SetCredentials(p.User, pass)
-		}
-		o.Proxy = sel.Proxy
-	}
-	return o, nil
+	return o
 }
 
 // originHeader adds a header field to the requests for some origins only.

@@ -83,14 +83,15 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	if err := r.publishPending(j, st); err != nil {
 		return rep, err
 	}
-	o, err := j.opener(r.Base, r.Getenv, func(msg string) { r.log().Warn(msg, "job", j.Name) })
+	sess, err := j.session(r.Getenv, func(msg string) { r.log().Warn(msg, "job", j.Name) })
 	if err != nil {
 		return rep, err
 	}
+	o := j.opener(r.Base, sess)
 	defer o.CloseIdleConnections()
 	var targets []string
 	if !st.resumable() {
-		if targets, err = r.discover(ctx, j); err != nil {
+		if targets, err = r.discover(ctx, j, sess); err != nil {
 			return rep, err
 		}
 	}
@@ -114,10 +115,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log, extract: extractKey(j.Extract)}
 	if j.Download != nil {
 		// download wants 304 and 404 as errors, and retries by itself.
-		do, err := j.opener(r.Base, r.Getenv, nil) // warned above
-		if err != nil {
-			return rep, err
-		}
+		do := j.opener(r.Base, sess)
 		defer do.CloseIdleConnections()
 		do.AllowErrorStatus = false
 		do.Handlers = slices.DeleteFunc(do.Handlers, func(h fetch.Handler) bool { _, ok := h.(*fetch.Retry); return ok })

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -483,5 +484,63 @@ cookies: {file: jar.txt}
 	}
 	if !strings.Contains(log.String(), "level=WARN msg=\"cookies: ") || !strings.Contains(log.String(), "jar.txt") || !strings.Contains(log.String(), "line 2") {
 		t.Errorf("log lacks the cookies file warning naming jar.txt and line 2:\n%s", log.String())
+	}
+}
+
+// TestRunSharesCookies: a run's requests share one cookie jar, so a
+// session cookie a page sets goes with the download of its image (each
+// of a run's Openers had a jar of its own, loaded from the file: the
+// image was refused).
+func TestRunSharesCookies(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{'c'}, 50)...)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/p.html":
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s1", Path: "/"})
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte(`<!doctype html><img src="/img/a.png">`))
+		case "/img/a.png":
+			if c, err := r.Cookie("sid"); err != nil || c.Value != "s1" {
+				http.Error(w, "no session", http.StatusForbidden)
+				return
+			}
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(png)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "jar.txt"), []byte("other.example\tFALSE\t/\tFALSE\t0\tx\t1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := jobFile(t, dir, fmt.Sprintf("name: jar\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ncookies: {file: jar.txt}\ndownload: {dir: files}\n", srv.URL))
+	rep, err := runner(t).Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, 1, rep, srv.URL, map[string]jobs.Status{"page /p.html": jobs.New, "image /img/a.png": jobs.New})
+	for _, it := range rep.Items {
+		if it.Kind == "image" {
+			if got, err := os.ReadFile(filepath.Join(dir, "files", it.File)); err != nil || !bytes.Equal(got, png) {
+				t.Errorf("files/%s: %v, want the image", it.File, err)
+			}
+		}
+	}
+}
+
+// TestRunNetrcError: a malformed auth.netrc stops the run with an error
+// naming the file and line, "netrc" said once.
+func TestRunNetrcError(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "creds"), []byte("login u\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := jobFile(t, dir, "name: n\ntargets: {urls: [\"http://127.0.0.1:9/\"]}\nauth: {netrc: creds}\n")
+	_, err := runner(t).Run(t.Context(), j)
+	want := "auth: netrc: " + filepath.Join(dir, "creds") + ": line 1: "
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), "netrc:") != 1 {
+		t.Errorf("Run = %v, want an error containing %q, netrc: once", err, want)
 	}
 }

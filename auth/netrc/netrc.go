@@ -64,11 +64,17 @@ type File struct {
 
 // A SyntaxError reports a malformed netrc file.
 type SyntaxError struct {
+	Path string // the file, from ParseFile; "" from Parse
 	Line int    // 1-based
 	Msg  string // what is wrong; never a password
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("netrc: line %d: %s", e.Line, e.Msg) }
+func (e *SyntaxError) Error() string {
+	if e.Path != "" {
+		return fmt.Sprintf("netrc: %s: line %d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("netrc: line %d: %s", e.Line, e.Msg)
+}
 
 // DefaultPath returns the netrc file to read: netrcEnv (the value of the
 // NETRC environment variable, which the caller reads) when it is not "",
@@ -83,19 +89,28 @@ func DefaultPath(netrcEnv, home string) string {
 	return ""
 }
 
-// ParseFile reads and parses the netrc file at path. A missing file is an
-// error wrapping fs.ErrNotExist.
+// ParseFile reads and parses the netrc file at path. Its errors start
+// with "netrc: " and name the file: a missing file wraps fs.ErrNotExist, a
+// malformed one is a *SyntaxError with the Path, one over MaxSize wraps
+// ErrTooLarge.
 func ParseFile(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("netrc: %w", err) // the *PathError names the file
 	}
 	defer f.Close()
 	nf, err := Parse(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var se *SyntaxError
+	switch {
+	case err == nil:
+		return nf, nil
+	case errors.As(err, &se):
+		se.Path = path
+		return nil, se
+	case errors.Is(err, ErrTooLarge):
+		return nil, fmt.Errorf("%w: %s", err, path)
 	}
-	return nf, nil
+	return nil, fmt.Errorf("netrc: %s: %w", path, err)
 }
 
 // Parse reads a netrc file from r, at most MaxSize bytes.
@@ -152,7 +167,7 @@ func (l *lexer) next(keyword bool) (tok string, ok bool, err error) {
 			l.i++
 			return b.String(), true, nil
 		case '\n':
-			return "", false, &SyntaxError{l.line, "unterminated quoted token"}
+			return "", false, &SyntaxError{Line: l.line, Msg: "unterminated quoted token"}
 		case '\\':
 			if l.i+1 < len(l.s) && l.s[l.i+1] != '\n' {
 				l.i++
@@ -170,7 +185,7 @@ func (l *lexer) next(keyword bool) (tok string, ok bool, err error) {
 			b.WriteByte(c)
 		}
 	}
-	return "", false, &SyntaxError{l.line, "unterminated quoted token"}
+	return "", false, &SyntaxError{Line: l.line, Msg: "unterminated quoted token"}
 }
 
 func isSpace(c byte) bool {
@@ -210,7 +225,7 @@ func parse(s string) (*File, error) {
 		value := func() (string, error) {
 			v, ok, err := l.next(false)
 			if err == nil && !ok {
-				err = &SyntaxError{line, fmt.Sprintf("%q without a value", tok)}
+				err = &SyntaxError{Line: line, Msg: fmt.Sprintf("%q without a value", tok)}
 			}
 			return v, err
 		}
@@ -227,7 +242,7 @@ func parse(s string) (*File, error) {
 			cur = len(f.Entries) - 1
 		case "login", "user", "password", "account":
 			if cur < 0 {
-				return nil, &SyntaxError{line, fmt.Sprintf("%q before any machine or default", tok)}
+				return nil, &SyntaxError{Line: line, Msg: fmt.Sprintf("%q before any machine or default", tok)}
 			}
 			v, err := value()
 			if err != nil {
@@ -249,7 +264,7 @@ func parse(s string) (*File, error) {
 			l.skipMacro()
 			cur = -1
 		default:
-			return nil, &SyntaxError{line, fmt.Sprintf("unknown token %q", short(tok))}
+			return nil, &SyntaxError{Line: line, Msg: fmt.Sprintf("unknown token %q", short(tok))}
 		}
 	}
 }

@@ -168,9 +168,18 @@ func TestParseFile(t *testing.T) {
 	if _, err := netrc.ParseFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
 	}
+	if _, err := netrc.ParseFile(filepath.Join(dir, "missing")); err == nil || !strings.HasPrefix(err.Error(), "netrc: open "+dir) {
+		t.Errorf("missing file: %v, want netrc: open %s...", err, dir)
+	}
 	os.WriteFile(path, []byte("bogus"), 0o600)
-	if _, err := netrc.ParseFile(path); err == nil || !strings.Contains(err.Error(), path) {
-		t.Errorf("bad file: %v, want an error naming it", err)
+	_, err = netrc.ParseFile(path)
+	var se *netrc.SyntaxError
+	if !errors.As(err, &se) || se.Path != path || se.Line != 1 || !strings.HasPrefix(err.Error(), "netrc: "+path+": line 1: ") {
+		t.Errorf("bad file: %v, want a *SyntaxError naming it once, prefixed netrc:", err)
+	}
+	os.WriteFile(path, []byte(strings.Repeat(" ", netrc.MaxSize+1)), 0o600)
+	if _, err := netrc.ParseFile(path); !errors.Is(err, netrc.ErrTooLarge) || !strings.Contains(err.Error(), path) || strings.Count(err.Error(), "netrc") != 1+strings.Count(path, "netrc") {
+		t.Errorf("large file: %v, want ErrTooLarge naming the file, netrc: once", err)
 	}
 }
 

@@ -126,11 +126,7 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		case errors.Is(err, fs.ErrNotExist) && n.netrcFile == "":
 			// -n without a file: nothing to send, as curl.
 		case err != nil:
-			var se *netrc.SyntaxError
-			if errors.As(err, &se) || errors.Is(err, netrc.ErrTooLarge) {
-				return nil, err // "FILE: netrc: line N: ..."
-			}
-			return nil, fmt.Errorf("netrc: %w", err)
+			return nil, err // "netrc: FILE: line N: ...", "netrc: open FILE: ..."
 		default:
 			passwords = f
 		}

@@ -37,7 +37,7 @@ func TestGetCredentials(t *testing.T) {
 		{runTest{"--oauth2-bearer", []string{"get", "--oauth2-bearer", "tok-123", base + "/bearer"}, ExitOK, contains(`"token": "tok-123"`), empty}, ""},
 		{runTest{"--netrc-file", []string{"get", "--netrc-file", netrcFile, base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file missing", []string{"get", "--netrc-file", netrcFile + ".missing", base + "/hello"}, ExitFailure, empty, contains("netrc")}, ""},
-		{runTest{"--netrc-file bad", []string{"get", "--netrc-file", badNetrc, base + "/hello"}, ExitFailure, empty, equals("grab: " + badNetrc + ": netrc: line 2: unknown token \"passwrd\"\n")}, ""},
+		{runTest{"--netrc-file bad", []string{"get", "--netrc-file", badNetrc, base + "/hello"}, ExitFailure, empty, equals("grab: netrc: " + badNetrc + ": line 2: unknown token \"passwrd\"\n")}, ""},
 		{runTest{"--netrc-file, the URL's login", []string{"get", "--netrc-file", netrcFile, "http://alice@" + host + "/basic-auth/alice/wonder"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file --digest", []string{"get", "--netrc-file", netrcFile, "--digest", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file --anyauth", []string{"get", "--netrc-file", netrcFile, "--anyauth", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
