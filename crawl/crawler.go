@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
@@ -21,8 +20,8 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"github.com/gocolly/colly/v2/storage"
-	"golang.org/x/net/publicsuffix"
 
+	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/retryafter"
 	"github.com/grabhq/grab/parse"
@@ -465,11 +464,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 			return Stats{}, fmt.Errorf("crawl: store: %w", err)
 		}
 	default:
-		jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-		if err != nil {
-			return Stats{}, err
-		}
-		c.SetCookieJar(jar)
+		c.SetCookieJar(new(cookies.Jar)) // the rules of the stores' site jars
 	}
 	c.SetRedirectHandler(r.checkRedirect)
 	c.OnResponseHeaders(r.onHead)

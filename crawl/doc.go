@@ -16,7 +16,8 @@
 // colly's client runs on grab's fetch: its transport is a RoundTripper that
 // makes each exchange with a fetch.Opener (the Crawler's Opener: its
 // transport, proxy, credential handlers, timeouts, header and decompression
-// caps), cookies go to the Opener's Jar (colly's SetCookieJar), and colly's
+// caps), cookies go to the Opener's Jar (colly's SetCookieJar), or else to
+// a grab cookies.Jar (kept in the Store with Bolt and Redis), and colly's
 // SetProxy is never called (it would replace the transport). colly's own
 // robots.txt support, visited set, URL filters and limit rules are off:
 // the crawl does each itself, as below. The Collector is built without

@@ -142,3 +142,37 @@ func TestRedisClear(t *testing.T) {
 		t.Errorf("/ fetched with Cookie %q, want twice with none", cookie)
 	}
 }
+
+// With the default Memory store the crawl's cookies follow grab's jar too
+// (cookies.Jar), as with Bolt and Redis: a Secure cookie from a loopback
+// host goes back to it (a secure context, as in browsers and curl), and a
+// "__Secure-" cookie without Secure is refused. net/http's cookiejar, used
+// before, did neither.
+func TestMemoryCookies(t *testing.T) {
+	g := testkit.NewGuard(t)
+	var mu sync.Mutex
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Add("Set-Cookie", "sec=1; Secure")
+			w.Header().Add("Set-Cookie", "__Secure-x=2")
+			w.Write([]byte(`<a href="/x">x</a>`))
+		default:
+			mu.Lock()
+			got = r.Header.Get("Cookie")
+			mu.Unlock()
+			w.Write([]byte("<p>leaf</p>"))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cr := &crawl.Crawler{Opener: &fetch.Opener{Dial: g.DialContext}, IgnoreRobots: true, Parallelism: 1}
+	if _, err := cr.Run(t.Context(), srv.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got != "sec=1" {
+		t.Errorf("/x sent Cookie %q, want %q", got, "sec=1")
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/gocolly/colly/v2/queue"
 	"github.com/gocolly/colly/v2/storage"
-	"golang.org/x/net/publicsuffix"
 
+	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -175,7 +174,7 @@ type Memory struct {
 	leased  map[string]Entry
 	started int
 	visited map[uint64]struct{} // colly's Visited
-	jar     *cookiejar.Jar      // colly's Cookies
+	jar     *cookies.Jar        // colly's Cookies
 }
 
 var (
@@ -299,11 +298,7 @@ func (m *Memory) Init() error {
 	defer m.mu.Unlock()
 	m.init()
 	if m.jar == nil {
-		j, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-		if err != nil {
-			return err
-		}
-		m.jar = j
+		m.jar = new(cookies.Jar)
 	}
 	return nil
 }

@@ -218,7 +218,8 @@ type Auth struct {
 	Digest *Credentials `yaml:"digest"`
 	// Bearer sends "Authorization: Bearer TOKEN".
 	Bearer *Secret `yaml:"bearer"`
-	// Netrc reads credentials per host from a netrc file.
+	// Netrc reads credentials per host from a netrc file, sent as Basic
+	// with the first request to a host it lists (curl -n).
 	Netrc string `yaml:"netrc"`
 }
 
