@@ -304,6 +304,14 @@ type run struct {
 	jobs  sync.Map // id -> *job
 	jobID atomic.Uint64
 
+	// redirectMu guards redirected: the URLs that pages in flight in this
+	// process were redirected to, by the page (entry URL), until the page
+	// is finished (its final URL then seen in the store) or given back.
+	// A second page redirected to one of them is refused as already seen,
+	// rather than fetching it again.
+	redirectMu sync.Mutex
+	redirected map[string]string
+
 	emitMu sync.Mutex
 	stats  Stats
 
@@ -587,6 +595,7 @@ func (r *run) worker(ctx, reqCtx context.Context) {
 
 // process fetches e, records it and finishes its lease.
 func (r *run) process(ctx, reqCtx context.Context, e Entry) {
+	defer r.unclaimRedirects(e.URL) // after Done or Release
 	bg := context.WithoutCancel(ctx)
 	u, err := url.Parse(e.URL)
 	page := Page{URL: e.URL, Depth: e.Depth, Parent: e.Parent}
@@ -922,13 +931,35 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 	if first == nil || s != first.String() {
 		if seen, err := r.store.Seen(req.Context(), s); err != nil {
 			return err
-		} else if seen {
+		} else if seen || first != nil && !r.claimRedirect(s, first.String()) {
 			return refuse(fmt.Errorf("redirect to %s: %w", s, ErrAlreadySeen))
 		}
 	}
 	req.URL = n
 	req.Host = ""
 	return nil
+}
+
+// claimRedirect records that the page page was redirected to target and
+// reports whether no other page in flight was.
+func (r *run) claimRedirect(target, page string) bool {
+	r.redirectMu.Lock()
+	defer r.redirectMu.Unlock()
+	if owner, ok := r.redirected[target]; ok {
+		return owner == page // a retry of the same page
+	}
+	if r.redirected == nil {
+		r.redirected = map[string]string{}
+	}
+	r.redirected[target] = page
+	return true
+}
+
+// unclaimRedirects forgets the redirect targets of page.
+func (r *run) unclaimRedirects(page string) {
+	r.redirectMu.Lock()
+	defer r.redirectMu.Unlock()
+	maps.DeleteFunc(r.redirected, func(_, owner string) bool { return owner == page })
 }
 
 // deadlineOf returns the deadline of the page a request belongs to.

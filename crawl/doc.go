@@ -47,7 +47,9 @@
 //     port.
 //   - Every redirect hop is checked before it is followed: scope, Allow
 //     and Deny, robots.txt of the hop's origin, and whether the target was
-//     already crawled or queued. A refused hop ends the chain; the page is
+//     already crawled, queued, or the target of another page's redirect
+//     in flight in this process (so two pages redirected to one new URL
+//     at once fetch it once). A refused hop ends the chain; the page is
 //     recorded with its 3xx status and the reason (ErrOutOfScope,
 //     ErrDisallowed, ErrAlreadySeen).
 //   - A 429 or 503 is asked again up to Retries times, after its

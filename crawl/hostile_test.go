@@ -15,12 +15,14 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // TestRedirectIntoPrivate: an allowed page redirecting into a path
@@ -157,6 +159,62 @@ func TestRedirectOtherPort(t *testing.T) {
 	}
 	if n := len(other.rec.All()); n != 0 {
 		t.Errorf("the other port got %d requests", n)
+	}
+}
+
+// TestConcurrentRedirects: two pages in flight at once on two hosts that
+// redirect to one URL not yet seen fetch it once; the second is refused
+// as already seen (it was fetched once per page).
+func TestConcurrentRedirects(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(300 * time.Millisecond) // both redirects arrive while it is in flight
+		w.Write([]byte("<p>target</p>"))
+	}))
+	t.Cleanup(target.Close)
+	var arrived atomic.Int32
+	both := make(chan struct{})
+	redirector := func() *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if arrived.Add(1) == 2 {
+				close(both)
+			}
+			select { // both pages are in flight before either redirects
+			case <-both:
+			case <-time.After(5 * time.Second):
+			}
+			http.Redirect(w, r, target.URL+"/c", http.StatusFound)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	a, b := redirector(), redirector()
+	var mu sync.Mutex
+	var errs []error
+	cr := &crawl.Crawler{
+		Opener:       &fetch.Opener{Dial: testkit.NewGuard(t).DialContext},
+		Scope:        crawl.ScopeDomain,
+		Parallelism:  2,
+		IgnoreRobots: true,
+		OnPage: func(p crawl.Page) {
+			mu.Lock()
+			errs = append(errs, p.Err)
+			mu.Unlock()
+		},
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, err := cr.Run(ctx, a.URL+"/a", b.URL+"/b"); err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("the redirect target was fetched %d times, want 1", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(errs) != 2 || (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs...), crawl.ErrAlreadySeen) {
+		t.Errorf("records' errors = %v, want one nil and one ErrAlreadySeen", errs)
 	}
 }
 
