@@ -182,14 +182,16 @@ end
 return n
 `)
 
-// KEYS: leases, entries, seen, queue, owners. ARGV: url, final, owner
-// token, then url, entry pairs. A page another owner took over is left
-// to it; its links are queued all the same.
+// KEYS: leases, entries, seen, queue, owners, started. ARGV: url, final,
+// owner token, then url, entry pairs. A page another owner took over is
+// left to it; its links are queued all the same.
 var doneScript = redis.NewScript(`
 local owner = redis.call('HGET', KEYS[5], ARGV[1])
 if not owner or owner == ARGV[3] then
   if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
-    redis.call('LREM', KEYS[4], 0, ARGV[1]) -- queued again: finished now
+    -- queued again by the Release of an owner that took it over, which
+    -- uncounted it: finished now, so counted again
+    if redis.call('LREM', KEYS[4], 0, ARGV[1]) > 0 then redis.call('INCR', KEYS[6]) end
   end
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('HDEL', KEYS[5], ARGV[1])
@@ -265,7 +267,7 @@ func (r *Redis) Pop(ctx context.Context, limit int) (Entry, PopState, error) {
 // Done implements [Store].
 func (r *Redis) Done(ctx context.Context, e Entry, final string, children []Entry) error {
 	args := pairs(children, []any{e.URL, final, r.token})
-	err := doneScript.Run(ctx, r.client, []string{r.key("leases"), r.key("entries"), r.key("seen"), r.key("queue"), r.key("owners")}, args...).Err()
+	err := doneScript.Run(ctx, r.client, []string{r.key("leases"), r.key("entries"), r.key("seen"), r.key("queue"), r.key("owners"), r.key("started")}, args...).Err()
 	r.unhold(e.URL) // done or not, no longer renewed: a lease not finished expires
 	return wrapRedis(err)
 }

@@ -321,3 +321,51 @@ func TestStoreCollyQueue(t *testing.T) {
 		})
 	}
 }
+
+// TestRedisReleasedTakeover: a page taken over and given back by its new
+// owner, then finished by its first owner, is counted as started once
+// (the Release uncounted it, and Started was one low: MaxPages could be
+// passed by one).
+func TestRedisReleasedTakeover(t *testing.T) {
+	ctx := t.Context()
+	u := testkit.StartRedis(t)
+	open := func() *crawl.Redis {
+		r, err := crawl.OpenRedis(ctx, u, "takeover:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Lease = 100 * time.Millisecond
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	a, b := open(), open()
+	if _, err := a.Push(ctx, crawl.Entry{URL: "http://h/1"}); err != nil {
+		t.Fatal(err)
+	}
+	e, st, err := a.Pop(ctx, 0)
+	if err != nil || st != crawl.Popped {
+		t.Fatalf("a.Pop = %v, %v", st, err)
+	}
+	crawl.StopRenewing(a)
+	var taken crawl.Entry
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+		if taken, st, err = b.Pop(ctx, 0); err != nil || st == crawl.Popped {
+			break
+		}
+	}
+	if taken != e {
+		t.Fatalf("b.Pop after a's lease ran out = %+v, %v; want %+v", taken, err, e)
+	}
+	if err := b.Release(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Done(ctx, e, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := a.Started(ctx); n != 1 || err != nil {
+		t.Errorf("Started = %d, %v; want 1", n, err)
+	}
+	if q, l, _ := a.Pending(ctx); q != 0 || l != 0 {
+		t.Errorf("Pending = %d queued, %d leased; want 0, 0", q, l)
+	}
+}
