@@ -156,7 +156,7 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 		// "grab images --download out" reads out as the page; when there
 		// is no such file, the page was more likely forgotten.
 		a := args[0]
-		if bare && a != "-" && !strings.Contains(a, "://") && follows(a) {
+		if bare && a != "-" && !fetchedPage(a) && !strings.Contains(a, "://") && follows(a) {
 			if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
 				return "", usageErrorf("%q after --download is no page to read (no such file): for a directory, give the page too, as in 'grab images --download %s URL'", a, a)
 			}
@@ -313,6 +313,17 @@ func (e *env) pageImages(ctx context.Context, target string, f *imagesFlags) ([]
 	return imgs, err
 }
 
+// fetchedPage reports whether openPage opens target through fetch: an
+// http, https or file: URL.
+func fetchedPage(target string) bool {
+	scheme, _, _ := strings.Cut(target, ":")
+	switch strings.ToLower(scheme) {
+	case "http", "https", "file":
+		return true
+	}
+	return false
+}
+
 // openPage opens target: an http, https or file: URL through fetch, "-"
 // for stdin, or a local file. It returns the body, its Content-Type (""
 // when unknown), the page's URL ("" for stdin and local files) and what to
@@ -322,9 +333,7 @@ func (e *env) openPage(ctx context.Context, target string, f *imagesFlags) (io.R
 	if target == "-" {
 		return e.stdin, "", "", nop, nil
 	}
-	switch scheme, _, _ := strings.Cut(target, ":"); strings.ToLower(scheme) {
-	case "http", "https", "file":
-	default:
+	if !fetchedPage(target) {
 		if strings.Contains(target, "://") {
 			return nil, "", "", nil, usageErrorf("%q: want an http, https or file: URL, a file, or -", printable(target))
 		}

@@ -176,6 +176,15 @@ func TestImagesDownload(t *testing.T) {
 	if entries, err := os.ReadDir("DOWNLOAD"); err != nil || len(entries) != len(images) {
 		t.Errorf("bare --download: %d files in DOWNLOAD (%v), want %d", len(entries), err, len(images))
 	}
+	// A bare --download before a file: URL reads that page, as openPage
+	// does, even in the form without "//".
+	local := filepath.Join(t.TempDir(), "local.html")
+	if err := os.WriteFile(local, []byte(`<img src="`+images[0]+`">`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runGrab(t, []string{"images", "--download", "file:" + local}, ""); code != ExitOK || !strings.Contains(stderr, "grab: 1 file: ") {
+		t.Errorf("--download file:%s: exit %d, stderr %q", local, code, stderr)
+	}
 	// A page without images downloads nothing; -q says nothing.
 	dir := t.TempDir()
 	code, stdout, stderr := runGrab(t, []string{"images", "-q", "--download", dir, page}, "")
