@@ -206,23 +206,7 @@ func TestRedisLeases(t *testing.T) {
 	}
 	t.Cleanup(func() { shared.Close() })
 	const lease = 1500 * time.Millisecond // renewed every 500 ms: a second of slack
-	open := func() *crawl.Redis {
-		r, err := crawl.OpenRedis(ctx, u, "leases:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Lease = lease
-		t.Cleanup(func() { r.Close() })
-		return r
-	}
-	a, b := open(), open()
-	if _, err := a.Push(ctx, crawl.Entry{URL: "http://h/1"}); err != nil {
-		t.Fatal(err)
-	}
-	e, st, err := a.Pop(ctx, 0)
-	if err != nil || st != crawl.Popped {
-		t.Fatalf("a.Pop = %v, %v", st, err)
-	}
+	a, b, e := leasedPair(t, u, "leases:", lease)
 	// Twice the lease, in steps, with a renewing: b finds nothing.
 	for range 4 {
 		time.Sleep(lease / 2)
@@ -232,19 +216,7 @@ func TestRedisLeases(t *testing.T) {
 	}
 	// a stops renewing (as a process cut off from the server): b takes
 	// the page over once the lease runs out.
-	crawl.StopRenewing(a)
-	deadline := time.Now().Add(20 * lease)
-	var taken crawl.Entry
-	for time.Now().Before(deadline) {
-		var st crawl.PopState
-		if taken, st, err = b.Pop(ctx, 0); err != nil || st == crawl.Popped {
-			break
-		}
-		time.Sleep(lease / 4)
-	}
-	if taken != e {
-		t.Fatalf("b.Pop after a's lease ran out = %+v, %v; want %+v", taken, err, e)
-	}
+	taken := takeOver(t, a, b, e, lease)
 	if err := a.Release(ctx, e); err != nil {
 		t.Fatal(err)
 	}
@@ -328,34 +300,9 @@ func TestStoreCollyQueue(t *testing.T) {
 // passed by one).
 func TestRedisReleasedTakeover(t *testing.T) {
 	ctx := t.Context()
-	u := testkit.StartRedis(t)
-	open := func() *crawl.Redis {
-		r, err := crawl.OpenRedis(ctx, u, "takeover:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Lease = 100 * time.Millisecond
-		t.Cleanup(func() { r.Close() })
-		return r
-	}
-	a, b := open(), open()
-	if _, err := a.Push(ctx, crawl.Entry{URL: "http://h/1"}); err != nil {
-		t.Fatal(err)
-	}
-	e, st, err := a.Pop(ctx, 0)
-	if err != nil || st != crawl.Popped {
-		t.Fatalf("a.Pop = %v, %v", st, err)
-	}
-	crawl.StopRenewing(a)
-	var taken crawl.Entry
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
-		if taken, st, err = b.Pop(ctx, 0); err != nil || st == crawl.Popped {
-			break
-		}
-	}
-	if taken != e {
-		t.Fatalf("b.Pop after a's lease ran out = %+v, %v; want %+v", taken, err, e)
-	}
+	const lease = 100 * time.Millisecond
+	a, b, e := leasedPair(t, testkit.StartRedis(t), "takeover:", lease)
+	taken := takeOver(t, a, b, e, lease)
 	if err := b.Release(ctx, taken); err != nil {
 		t.Fatal(err)
 	}
@@ -368,4 +315,47 @@ func TestRedisReleasedTakeover(t *testing.T) {
 	if q, l, _ := a.Pending(ctx); q != 0 || l != 0 {
 		t.Errorf("Pending = %d queued, %d leased; want 0, 0", q, l)
 	}
+}
+
+// leasedPair opens two Redis stores on the server u under prefix, with
+// lease, and has the first push and pop one page, e.
+func leasedPair(t *testing.T, u, prefix string, lease time.Duration) (a, b *crawl.Redis, e crawl.Entry) {
+	t.Helper()
+	open := func() *crawl.Redis {
+		r, err := crawl.OpenRedis(t.Context(), u, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Lease = lease
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	a, b = open(), open()
+	if _, err := a.Push(t.Context(), crawl.Entry{URL: "http://h/1"}); err != nil {
+		t.Fatal(err)
+	}
+	e, st, err := a.Pop(t.Context(), 0)
+	if err != nil || st != crawl.Popped {
+		t.Fatalf("a.Pop = %v, %v", st, err)
+	}
+	return a, b, e
+}
+
+// takeOver stops a renewing its lease of e and has b pop until it takes e
+// over, for at most 20 leases.
+func takeOver(t *testing.T, a, b *crawl.Redis, e crawl.Entry, lease time.Duration) crawl.Entry {
+	t.Helper()
+	crawl.StopRenewing(a)
+	var taken crawl.Entry
+	var err error
+	for deadline := time.Now().Add(20 * lease); time.Now().Before(deadline); time.Sleep(lease / 4) {
+		var st crawl.PopState
+		if taken, st, err = b.Pop(t.Context(), 0); err != nil || st == crawl.Popped {
+			break
+		}
+	}
+	if taken != e {
+		t.Fatalf("b.Pop after a's lease ran out = %+v, %v; want %+v", taken, err, e)
+	}
+	return taken
 }
