@@ -604,24 +604,29 @@ func TestEngineAuto(t *testing.T) {
 	if body != "Hello World" || resp.Proto != "HTTP/2.0" || !resp.Timings.ConnectDone.IsZero() {
 		t.Errorf("https: body %q, proto %s, connect done %v: want Hello World over net/http's HTTP/2", body, resp.Proto, resp.Timings.ConnectDone)
 	}
+	direct := func(*http.Request) (*url.URL, error) { return nil, nil }
 	for _, tt := range []struct {
 		engine fetch.Engine
-		proxy  bool
+		proxy  string  // "", "yes", "error"
 		want   [2]bool // http, https
 	}{
-		{fetch.EngineAuto, false, [2]bool{true, false}},
-		{fetch.EngineAuto, true, [2]bool{true, true}},
-		{fetch.EngineNetHTTP, true, [2]bool{false, false}},
-		{fetch.EngineConn, false, [2]bool{true, true}},
+		{fetch.EngineAuto, "", [2]bool{true, false}},
+		{fetch.EngineAuto, "yes", [2]bool{true, true}},
+		{fetch.EngineAuto, "error", [2]bool{true, true}}, // conn reports it
+		{fetch.EngineNetHTTP, "yes", [2]bool{false, false}},
+		{fetch.EngineConn, "", [2]bool{true, true}},
 	} {
-		o := &fetch.Opener{Engine: tt.engine}
-		if tt.proxy {
+		o := &fetch.Opener{Engine: tt.engine, Proxy: direct} // not the environment's
+		switch tt.proxy {
+		case "yes":
 			o.Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: "127.0.0.1:9"})
+		case "error":
+			o.Proxy = func(*http.Request) (*url.URL, error) { return nil, errors.New("no proxy today") }
 		}
 		for i, scheme := range []string{"http", "https"} {
 			req, _ := http.NewRequest("GET", scheme+"://example.com/", nil)
 			if got := o.OnConn(req); got != tt.want[i] {
-				t.Errorf("Engine %d, proxy %v: OnConn(%s) = %v, want %v", tt.engine, tt.proxy, scheme, got, tt.want[i])
+				t.Errorf("Engine %d, proxy %q: OnConn(%s) = %v, want %v", tt.engine, tt.proxy, scheme, got, tt.want[i])
 			}
 		}
 	}

@@ -98,9 +98,9 @@ type Opener struct {
 	// low-level layer (its own DialTimeout and MaxHeaderBytes then apply).
 	Transport http.RoundTripper
 	// Engine chooses the default transport: EngineAuto (the zero value)
-	// runs plain http on fetch/conn's conn.Transport and https on
-	// net/http's Transport; EngineNetHTTP and EngineConn run everything
-	// on one of them.
+	// runs plain http, and any request through a proxy, on fetch/conn's
+	// conn.Transport and direct https on net/http's Transport;
+	// EngineNetHTTP and EngineConn run everything on one of them.
 	Engine Engine
 	// TLSConfig is used by the default transport; nil means verified TLS
 	// 1.2 or later.
@@ -111,6 +111,8 @@ type Opener struct {
 	// NO_PROXY, either case), read when the Opener is first used: never
 	// for loopback targets, and HTTP_PROXY not in a CGI process (httpoxy).
 	// http, https, socks5 and socks5h proxies work on both transports.
+	// It may be asked more than once about one request (EngineAuto asks
+	// it to choose the transport), so it must answer the same each time.
 	Proxy func(*http.Request) (*url.URL, error)
 	// Dial makes the default transport's connections; nil means a
 	// net.Dialer with Timeouts.Connect. A guard that refuses some
@@ -456,7 +458,7 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 		Proxy:                  proxyFor,
 		OnProxyConnectResponse: proxy.CheckConnect,
 		DialContext:            dial,
-		TLSClientConfig:        cfg,
+		TLSClientConfig:        cfg.Clone(), // net/http adds h2 to its NextProtos in place
 		TLSHandshakeTimeout:    handshake,
 		DisableCompression:     true, // fetch decodes, under its caps
 		MaxResponseHeaderBytes: pick(o.Limits.HeaderBytes, DefaultMaxHeaderBytes),
@@ -501,7 +503,8 @@ const (
 // OnConn reports whether the Opener's transport sends req on fetch/conn's
 // conn.Transport (whose only httptrace hook is GotConn, and which sends no
 // User-Agent of its own) rather than on net/http's or another: by its
-// Engine and the request's scheme and proxy for the default transport.
+// Engine and the request's scheme and proxy for the default transport. As
+// the first Open does, it fixes the Opener's settings.
 func (o *Opener) OnConn(req *http.Request) bool {
 	o.setup()
 	switch t := o.base.(type) {

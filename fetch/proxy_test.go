@@ -117,15 +117,27 @@ func TestOpenerProxyBasic(t *testing.T) {
 // C6); net/http would read a CONNECT answer of any size. A good proxy
 // still carries the request, over HTTP/1.1.
 func TestEngineAutoProxy(t *testing.T) {
-	w := newWorld(t, []string{"tls"})
+	w := newWorld(t, []string{"tls", "tls2"})
 	px, err := testserver.StartProxy(testserver.ProxyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { px.Close() })
-	o := &fetch.Opener{Proxy: http.ProxyURL(px.URL()), Dial: w.g.DialContext, TLSConfig: w.opener("conn", nil).TLSConfig}
+	// tls2 through the proxy, tls direct, on one Opener: net/http's use of
+	// the TLS config (it adds h2) does not reach fetch/conn's handshakes.
+	via, _ := url.Parse(w.urls["tls2"])
+	o := &fetch.Opener{Dial: w.g.DialContext, TLSConfig: w.opener("conn", nil).TLSConfig,
+		Proxy: func(r *http.Request) (*url.URL, error) {
+			if r.URL.Host == via.Host {
+				return px.URL(), nil
+			}
+			return nil, nil
+		}}
 	t.Cleanup(o.CloseIdleConnections)
-	resp, body := read(t, o, w.urls["tls"]+"/hello")
+	if resp, body := read(t, o, w.urls["tls"]+"/hello"); body != "Hello World" || resp.Proto != "HTTP/2.0" {
+		t.Errorf("direct: %s %q, want Hello World over HTTP/2", resp.Proto, body)
+	}
+	resp, body := read(t, o, w.urls["tls2"]+"/hello")
 	if body != "Hello World" || resp.Proto != "HTTP/1.1" {
 		t.Errorf("through a proxy: %s %q, want Hello World over HTTP/1.1", resp.Proto, body)
 	}
@@ -141,7 +153,7 @@ func TestEngineAutoProxy(t *testing.T) {
 		{"ssh banner", "SSH-2.0-OpenSSH_9.6\r\n", proxy.ErrProxyProtocol},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := answerOnce(t, tt.answer)
+			addr := answerEach(t, tt.answer)
 			o := &fetch.Opener{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: addr}), Dial: w.g.DialContext}
 			t.Cleanup(o.CloseIdleConnections)
 			start := time.Now()
@@ -157,9 +169,9 @@ func TestEngineAutoProxy(t *testing.T) {
 	}
 }
 
-// answerOnce starts a fake proxy on loopback that reads one request head
+// answerEach starts a fake proxy on loopback that reads one request head
 // per connection, writes answer and closes; it stops with the test.
-func answerOnce(t *testing.T, answer string) string {
+func answerEach(t *testing.T, answer string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -318,9 +318,9 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
-		if len(cfg.NextProtos) == 0 {
-			cfg.NextProtos = []string{"http/1.1"}
-		}
+		// conn speaks HTTP/1.1 only, whatever the config offers (net/http
+		// adds h2 to a config it is given).
+		cfg.NextProtos = []string{"http/1.1"}
 		t.TLSStart = time.Now()
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(hctx); err != nil {
