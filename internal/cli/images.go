@@ -316,7 +316,10 @@ func (e *env) pageImages(ctx context.Context, target string, f *imagesFlags) ([]
 // fetchedPage reports whether openPage opens target through fetch: an
 // http, https or file: URL.
 func fetchedPage(target string) bool {
-	scheme, _, _ := strings.Cut(target, ":")
+	scheme, _, ok := strings.Cut(target, ":")
+	if !ok {
+		return false // a file named "http"
+	}
 	switch strings.ToLower(scheme) {
 	case "http", "https", "file":
 		return true

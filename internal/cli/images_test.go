@@ -244,3 +244,16 @@ func fetchBody(t *testing.T, srv *httptest.Server, url string) string {
 	}
 	return string(b)
 }
+
+// TestImagesFileNamedHTTP: a local file named "http" (no colon) is a file,
+// not a URL.
+func TestImagesFileNamedHTTP(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("http", []byte(`<img src="http://example.com/a.png">`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runGrab(t, []string{"images", "http"}, "")
+	if code != ExitOK || stdout != "http://example.com/a.png\n" {
+		t.Errorf("grab images http: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
