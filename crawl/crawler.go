@@ -326,6 +326,7 @@ type run struct {
 // job is one fetch through colly.
 type job struct {
 	id          string
+	page        string // the entry's URL: the owner of its redirect claims
 	start       time.Time
 	deadline    time.Time // start + PageTimeout
 	headAt      time.Time
@@ -634,7 +635,7 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 			r.release(bg, e)
 			return
 		}
-		j = r.fetch(u)
+		j = r.fetch(u, e.URL)
 		release()
 		if reqCtx.Err() != nil {
 			r.giveBudget(hk)
@@ -828,9 +829,9 @@ func (r *run) release(ctx context.Context, e Entry) {
 	}
 }
 
-// fetch gets u through colly.
-func (r *run) fetch(u *url.URL) *job {
-	j := &job{id: strconv.FormatUint(r.jobID.Add(1), 10), start: time.Now()}
+// fetch gets u through colly for the entry whose URL is page.
+func (r *run) fetch(u *url.URL, page string) *job {
+	j := &job{id: strconv.FormatUint(r.jobID.Add(1), 10), page: page, start: time.Now()}
 	j.deadline = j.start.Add(r.pageTimeout)
 	r.jobs.Store(j.id, j)
 	defer r.jobs.Delete(j.id)
@@ -931,7 +932,7 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 	if first == nil || s != first.String() {
 		if seen, err := r.store.Seen(req.Context(), s); err != nil {
 			return err
-		} else if seen || first != nil && !r.claimRedirect(s, first.String()) {
+		} else if seen || j != nil && !r.claimRedirect(s, j.page) {
 			return refuse(fmt.Errorf("redirect to %s: %w", s, ErrAlreadySeen))
 		}
 	}

@@ -49,7 +49,8 @@
 //     and Deny, robots.txt of the hop's origin, and whether the target was
 //     already crawled, queued, or the target of another page's redirect
 //     in flight in this process (so two pages redirected to one new URL
-//     at once fetch it once). A refused hop ends the chain; the page is
+//     at once fetch it once; should that one fetch fail, the other page
+//     stays refused). A refused hop ends the chain; the page is
 //     recorded with its 3xx status and the reason (ErrOutOfScope,
 //     ErrDisallowed, ErrAlreadySeen).
 //   - A 429 or 503 is asked again up to Retries times, after its

@@ -218,6 +218,55 @@ func TestConcurrentRedirects(t *testing.T) {
 	}
 }
 
+// TestRedirectClaimReleased: a page's redirect claim ends with the page,
+// also when colly writes the page's URL otherwise (a quote in its query):
+// a later page redirected to the target, whose first fetch failed, fetches
+// it (it was refused as already seen for the rest of the run).
+func TestRedirectClaimReleased(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/c":
+			if hits.Add(1) == 1 { // the first fetch fails: no HTTP head
+				if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					c.Write([]byte("not http\r\n\r\n"))
+					c.Close()
+				}
+				return
+			}
+			w.Write([]byte("<p>target</p>"))
+		default:
+			http.Redirect(w, r, "/c", http.StatusFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	errs := map[string]error{}
+	cr := &crawl.Crawler{
+		Opener:       &fetch.Opener{Dial: testkit.NewGuard(t).DialContext},
+		Parallelism:  1,
+		IgnoreRobots: true,
+		OnPage: func(p crawl.Page) {
+			mu.Lock()
+			errs[p.URL] = p.Err
+			mu.Unlock()
+		},
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, err := cr.Run(ctx, srv.URL+"/a?q='x'", srv.URL+"/b"); err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Errorf("the target was fetched %d times, want 2 (once failing, once for /b)", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if err := errs[srv.URL+"/b"]; err != nil {
+		t.Errorf("/b: %v, want its redirect followed (records %v)", err, errs)
+	}
+}
+
 // TestTraps: the page budget, the per-host page budget, the depth limit
 // and the URL length cap hold (HOSTILE.md M6).
 func TestTraps(t *testing.T) {
