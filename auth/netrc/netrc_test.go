@@ -171,6 +171,9 @@ func TestParseFile(t *testing.T) {
 	if _, err := netrc.ParseFile(filepath.Join(dir, "missing")); err == nil || !strings.HasPrefix(err.Error(), "netrc: open "+dir) {
 		t.Errorf("missing file: %v, want netrc: open %s...", err, dir)
 	}
+	if _, err := netrc.ParseFile(dir); err == nil || !strings.HasPrefix(err.Error(), "netrc: ") || strings.Count(err.Error(), dir) != 1 {
+		t.Errorf("a directory: %v, want netrc: and the path once", err)
+	}
 	os.WriteFile(path, []byte("bogus"), 0o600)
 	_, err = netrc.ParseFile(path)
 	var se *netrc.SyntaxError
