@@ -342,13 +342,13 @@ func leasedPair(t *testing.T, u, prefix string, lease time.Duration) (a, b *craw
 }
 
 // takeOver stops a renewing its lease of e and has b pop until it takes e
-// over, for at most 20 leases.
+// over, for at most 20 leases and at least 5 seconds.
 func takeOver(t *testing.T, a, b *crawl.Redis, e crawl.Entry, lease time.Duration) crawl.Entry {
 	t.Helper()
 	crawl.StopRenewing(a)
 	var taken crawl.Entry
 	var err error
-	for deadline := time.Now().Add(20 * lease); time.Now().Before(deadline); time.Sleep(lease / 4) {
+	for deadline := time.Now().Add(max(20*lease, 5*time.Second)); time.Now().Before(deadline); time.Sleep(lease / 4) {
 		var st crawl.PopState
 		if taken, st, err = b.Pop(t.Context(), 0); err != nil || st == crawl.Popped {
 			break

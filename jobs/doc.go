@@ -30,9 +30,9 @@
 // file, one final newline dropped; they go only to the origins of the
 // job's targets and seeds. URLs with credentials, and Authorization or
 // Cookie in headers, are refused. A run's requests (its crawl, pages and
-// downloads) share what was read, and one cookie jar loaded from
-// cookies.file (never written back), so a cookie a page sets goes with the
-// requests after it.
+// downloads) share what was read and, with cookies.file, one cookie jar
+// loaded from it (never written back), so a cookie a page sets goes with
+// the requests after it.
 //
 // # A run
 //
