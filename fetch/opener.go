@@ -593,9 +593,11 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	// handler sends its own; the handlers see it (see withUserinfo).
 	user := u.User
 	u.User = nil // none in the http.Client's request or a relative redirect
-	if user != nil && len(o.Handlers) == 0 && h.Get("Authorization") == "" {
-		h.Set("Authorization", basicAuth(user))
-		user = nil
+	if user != nil && len(o.Handlers) == 0 {
+		if h.Get("Authorization") == "" {
+			h.Set("Authorization", basicAuth(user))
+		}
+		user = nil // no handler to show it to (state.user)
 	}
 	if suppressed["User-Agent"] {
 		h["User-Agent"] = []string{""} // net/http's way to send none

@@ -27,27 +27,23 @@ func (w withUserinfo) RoundTrip(req *http.Request) (*http.Response, error) {
 // userinfoBasic is the handler, after the credential handlers (the default
 // Order 500) and before the proxy handlers and the CLI's log, that turns
 // the userinfo withUserinfo put on a request into Basic credentials.
-type userinfoBasic struct{}
+type userinfoBasic struct{ next http.RoundTripper }
 
 func (userinfoBasic) Order() int { return 550 }
 
-func (userinfoBasic) Wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
-		if ui := req.URL.User; ui != nil {
-			has := req.Header.Get("Authorization") != ""
-			req = withURLUser(req, nil)
-			if !has {
-				req.Header = req.Header.Clone()
-				req.Header.Set("Authorization", basicAuth(ui))
-			}
+func (userinfoBasic) Wrap(next http.RoundTripper) http.RoundTripper { return userinfoBasic{next} }
+
+func (b userinfoBasic) RoundTrip(req *http.Request) (*http.Response, error) {
+	if ui := req.URL.User; ui != nil {
+		has := req.Header.Get("Authorization") != ""
+		req = withURLUser(req, nil)
+		if !has {
+			req.Header = req.Header.Clone()
+			req.Header.Set("Authorization", basicAuth(ui))
 		}
-		return next.RoundTrip(req)
-	})
+	}
+	return b.next.RoundTrip(req)
 }
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // withURLUser returns a shallow copy of req whose URL has userinfo ui.
 func withURLUser(req *http.Request, ui *url.Userinfo) *http.Request {

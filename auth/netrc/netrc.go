@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -110,10 +109,8 @@ func ParseFile(path string) (*File, error) {
 		return nil, se
 	case errors.Is(err, ErrTooLarge):
 		return nil, fmt.Errorf("%w: %s", err, path)
-	case errors.As(err, new(*fs.PathError)):
-		return nil, fmt.Errorf("netrc: %w", err) // "read PATH: is a directory"
 	}
-	return nil, fmt.Errorf("netrc: %s: %w", path, err)
+	return nil, fmt.Errorf("netrc: %w", err) // an *os.File's *PathError: "read PATH: is a directory"
 }
 
 // Parse reads a netrc file from r, at most MaxSize bytes.
