@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -277,7 +279,7 @@ func parseDigest(c Challenge, at *url.URL) (digestChallenge, bool) {
 		}
 	}
 	for _, v := range []string{ch.realm, ch.nonce, ch.opaque} {
-		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+		if !httpguts.ValidHeaderFieldValue(v) {
 			return digestChallenge{}, false // never echo control characters
 		}
 	}

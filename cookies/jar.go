@@ -482,30 +482,28 @@ func (j *Jar) evict(sites map[string]map[id]*entry, over int, now time.Time) int
 // make the header longer than the jar's MaxHeaderBytes are left out,
 // from the end of that order.
 func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
-	es := j.match(u, true)
-	if len(es) == 0 {
-		return nil
-	}
-	out := make([]*http.Cookie, len(es))
-	for i := range es {
-		out[i] = &http.Cookie{Name: es[i].Name, Value: es[i].Value, Quoted: es[i].Quoted}
-	}
+	var out []*http.Cookie
+	j.match(u, true, func(e *entry) {
+		out = append(out, &http.Cookie{Name: e.Name, Value: e.Value, Quoted: e.Quoted})
+	})
 	return out
 }
 
 // For returns the cookies [Jar.Cookies] would send to u, in that order,
 // with their attributes, without marking them used.
 func (j *Jar) For(u *url.URL) []Cookie {
-	return j.match(u, false)
+	var out []Cookie
+	j.match(u, false, func(e *entry) { out = append(out, e.Cookie) })
+	return out
 }
 
-// match returns copies of the cookies to send to u, in order, made under
-// the lock (another match may be setting the entries' LastAccess), after
-// touching the entries (LastAccess set) when touch is true.
-func (j *Jar) match(u *url.URL, touch bool) []Cookie {
+// match calls each with the cookies to send to u, in order, under the
+// lock (another match may be setting the entries' LastAccess), after
+// touching each entry (LastAccess set) when touch is true.
+func (j *Jar) match(u *url.URL, touch bool, each func(*entry)) {
 	o, ok := originOf(u)
 	if !ok || !j.pol.allowed(o.host) {
-		return nil
+		return
 	}
 	now := wallNow()
 	j.mu.Lock()
@@ -551,14 +549,12 @@ func (j *Jar) match(u *url.URL, touch bool) []Cookie {
 		}
 		size += n
 	}
-	out := make([]Cookie, len(sel))
-	for i, e := range sel {
+	for _, e := range sel {
 		if touch {
 			e.LastAccess = now
 		}
-		out[i] = e.Cookie
+		each(e)
 	}
-	return out
 }
 
 // headerLen is the length of name=value as net/http writes it in a

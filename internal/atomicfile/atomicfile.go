@@ -51,19 +51,14 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
+	var f *os.File
 	for range 10 {
 		var r [6]byte
 		rand.Read(r[:])
-		f, err := os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-		if err == nil && serr == nil {
-			if err = f.Chmod(fi.Mode().Perm()); err != nil {
-				f.Close()
-				os.Remove(f.Name())
-				return nil, fmt.Errorf("cannot write %s: %w", path, err)
-			}
-		}
+		var err error
+		f, err = os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if err == nil {
-			return &File{File: f, path: path}, nil
+			break
 		}
 		if !errors.Is(err, os.ErrExist) {
 			var pe *os.PathError
@@ -73,7 +68,17 @@ func Create(path string) (*File, error) {
 			return nil, fmt.Errorf("cannot write %s: %w", path, err)
 		}
 	}
-	return nil, fmt.Errorf("cannot make a temporary file beside %s", path)
+	if f == nil {
+		return nil, fmt.Errorf("cannot make a temporary file beside %s", path)
+	}
+	if serr == nil {
+		if err := f.Chmod(fi.Mode().Perm()); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, fmt.Errorf("cannot write %s: %w", path, err)
+		}
+	}
+	return &File{File: f, path: path}, nil
 }
 
 // Sync commits the file's data to stable storage; it does nothing for a

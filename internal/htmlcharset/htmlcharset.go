@@ -202,7 +202,9 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 		// The first valid charset parameter is the one: a repeat of a
 		// name counts only when the first was invalid (WHATWG keeps the
 		// first valid one).
-		if name == "charset" && quotedStringChars(value) {
+		// HTTP quoted-string token code points: tab, space to "~", and
+		// bytes from 0x80 (a header value's bytes).
+		if name == "charset" && httpguts.ValidHeaderFieldValue(value) {
 			return mediatype, value
 		}
 	}
@@ -211,14 +213,3 @@ func parseMIME(s string) (mediatype, charsetLabel string) {
 
 // httpSpace is the WHATWG's HTTP whitespace.
 const httpSpace = " \t\n\r"
-
-// quotedStringChars reports whether s holds only HTTP quoted-string token
-// code points: tab, space to "~", and bytes from 0x80.
-func quotedStringChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != '\t' && (c < ' ' || c == 0x7f) {
-			return false
-		}
-	}
-	return true
-}
