@@ -32,13 +32,19 @@ func (l *logins) take(u *url.URL) {
 	u.User = nil
 }
 
+// userinfo returns the userinfo of the normalized URL n's origin, or nil
+// when it has none or n has its own.
+func (l logins) userinfo(n *url.URL) *url.Userinfo {
+	if len(l) == 0 || n.User != nil {
+		return nil
+	}
+	return l[origin(n)]
+}
+
 // of returns the normalized URL u with its origin's userinfo, or u
 // itself when the origin has none or u has its own.
 func (l logins) of(u *url.URL) *url.URL {
-	if len(l) == 0 || u.User != nil {
-		return u
-	}
-	ui := l[origin(u)]
+	ui := l.userinfo(u)
 	if ui == nil {
 		return u
 	}
@@ -54,14 +60,18 @@ func (l logins) on(req *fetch.Request) *fetch.Request {
 		return req
 	}
 	n, err := normalize(req.URL)
-	if err != nil || n.User != nil || l[origin(n)] == nil {
+	if err != nil {
+		return req
+	}
+	ui := l.userinfo(n)
+	if ui == nil {
 		return req
 	}
 	u, err := url.Parse(req.URL)
 	if err != nil {
 		return req
 	}
-	u.User = l[origin(n)]
+	u.User = ui
 	r := *req
 	r.URL = u.String()
 	return &r

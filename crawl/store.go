@@ -322,17 +322,13 @@ func (m *Memory) IsVisited(id uint64) (bool, error) {
 
 // Cookies implements colly's storage.Storage.
 func (m *Memory) Cookies(u *url.URL) string {
-	if m.Init() != nil {
-		return ""
-	}
+	m.Init() // never fails
 	return storage.StringifyCookies(m.jar.Cookies(u))
 }
 
 // SetCookies implements colly's storage.Storage.
 func (m *Memory) SetCookies(u *url.URL, cookies string) {
-	if m.Init() != nil {
-		return
-	}
+	m.Init() // never fails
 	m.jar.SetCookies(u, storage.UnstringifyCookies(cookies))
 }
 

@@ -213,9 +213,7 @@ func (j *Job) opener(base *fetch.Opener, s *session) *fetch.Opener {
 		o.Handlers = append(o.Handlers, &fetch.Retry{Attempts: retries + 1, MaxElapsed: time.Minute})
 	}
 	o.Handlers = append(o.Handlers, s.handlers...)
-	if s.jar != nil {
-		o.Jar = s.jar
-	}
+	o.Jar = s.jar
 	if s.proxy != nil {
 		o.Proxy = s.proxy
 	}
