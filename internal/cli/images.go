@@ -141,7 +141,7 @@ const defaultDownloadDir = "DOWNLOAD"
 func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (string, error) {
 	bare := cmd.Flags().Changed("download") && *dir == defaultDownloadDir
 	if n := len(args); n == 0 || n > 2 || n == 2 && !bare {
-		return "", targetCountError(n)
+		return "", usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", n)
 	}
 	// The flag parser keeps positional arguments in order; a bare
 	// --download takes the one right after it.
@@ -156,7 +156,7 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 		// "grab images --download out" reads out as the page; when there
 		// is no such file, the page was more likely forgotten.
 		a := args[0]
-		if bare && a != "-" && !fetchedPage(a) && !strings.Contains(a, "://") && follows(a) {
+		if bare && localPage(a) && follows(a) {
 			if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
 				return "", usageErrorf("%q after --download is no page to read (no such file): for a directory, give the page too, as in 'grab images --download %s URL'", a, a)
 			}
@@ -169,11 +169,6 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 	}
 	*dir = args[1]
 	return args[0], nil
-}
-
-// targetCountError is grab images' usage error for n arguments.
-func targetCountError(n int) error {
-	return usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", n)
 }
 
 // images runs grab images.
@@ -327,6 +322,12 @@ func fetchedPage(target string) bool {
 	return false
 }
 
+// localPage reports whether openPage reads target as a local file: not
+// "-" (stdin), not a URL it fetches, nor one it refuses.
+func localPage(target string) bool {
+	return target != "-" && !fetchedPage(target) && !strings.Contains(target, "://")
+}
+
 // openPage opens target: an http, https or file: URL through fetch, "-"
 // for stdin, or a local file. It returns the body, its Content-Type (""
 // when unknown), the page's URL ("" for stdin and local files) and what to
@@ -337,7 +338,7 @@ func (e *env) openPage(ctx context.Context, target string, f *imagesFlags) (io.R
 		return e.stdin, "", "", nop, nil
 	}
 	if !fetchedPage(target) {
-		if strings.Contains(target, "://") {
+		if !localPage(target) {
 			return nil, "", "", nil, usageErrorf("%q: want an http, https or file: URL, a file, or -", printable(target))
 		}
 		file, err := os.Open(target)
