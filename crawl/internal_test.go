@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,46 @@ func TestPublicIP(t *testing.T) {
 	for _, s := range []string{"93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "8.8.8.8", "64:ff9b::808:808"} {
 		if !publicIP(netip.MustParseAddr(s)) {
 			t.Errorf("publicIP(%s) = false", s)
+		}
+	}
+}
+
+// TestScopeAllows: a site's upgrade to https (and back) is the same host,
+// as in wget -r and colly; another port is not.
+func TestScopeAllows(t *testing.T) {
+	tests := []struct {
+		kind Scope
+		seed string
+		url  string
+		want bool
+	}{
+		{ScopeHost, "http://h.test/", "https://h.test/a", true},
+		{ScopeHost, "https://h.test/", "http://h.test/a", true},
+		{ScopeHost, "http://h.test/", "http://h.test:80/a", true},
+		{ScopeHost, "http://h.test/", "https://h.test:443/a", true},
+		{ScopeHost, "http://h.test/", "http://h.test:8080/a", false},
+		{ScopeHost, "http://h.test/", "https://h.test:80/a", false},
+		{ScopeHost, "http://h.test:8080/", "https://h.test:8080/a", true},
+		{ScopeHost, "http://h.test:8080/", "http://h.test/a", false},
+		{ScopeHost, "http://[::1]/", "https://[::1]/a", true},
+		{ScopeHost, "http://h.test/", "http://g.test/", false},
+		{ScopePrefix, "http://h.test/docs/i.html", "https://h.test/docs/a", true},
+		{ScopePrefix, "http://h.test/docs/i.html", "https://h.test/doc", false},
+		{ScopePrefix, "http://h.test/docs/", "http://h.test:8080/docs/a", false},
+		{ScopePrefix, "http://h.test", "http://h.test.evil/", false},
+		{ScopePrefix, "http://h.test", "http://h.test/x", true},
+	}
+	for _, tt := range tests {
+		seed, err := url.Parse(tt.seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := newScope(tt.kind, []*url.URL{seed}).allows(u); got != tt.want {
+			t.Errorf("scope %v of %s allows %s = %v, want %v", tt.kind, tt.seed, tt.url, got, tt.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package crawl
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -178,14 +179,16 @@ func hasDotSegment(p string) bool {
 type Scope int
 
 const (
-	// ScopeHost: the host and port of a seed (wget -r's default).
+	// ScopeHost: the host of a seed, and its port when not the scheme's
+	// default (wget -r's default). http://h and https://h are one host,
+	// so a site's upgrade to https stays in scope, as in wget and colly.
 	ScopeHost Scope = iota
 	// ScopeDomain: a host under the registrable domain of a seed
 	// (example.co.uk for www.example.co.uk, by the public suffix list);
 	// an IP address or a single-label host is its own domain. Any port.
 	ScopeDomain
-	// ScopePrefix: a URL under the directory of a seed, on its host and
-	// port (wget's --no-parent).
+	// ScopePrefix: a URL under the directory of a seed, on its host as
+	// ScopeHost reads it (wget's --no-parent).
 	ScopePrefix
 	// ScopeAny: every http and https URL (the other filters still apply).
 	ScopeAny
@@ -224,7 +227,7 @@ func (s Scope) String() string {
 // scope is a Scope bound to the seeds.
 type scope struct {
 	kind     Scope
-	hosts    map[string]bool // scheme-less host[:port] of the seeds (ScopeHost)
+	hosts    map[string]bool // siteKey of the seeds (ScopeHost)
 	domains  map[string]bool // registrable domains (ScopeDomain)
 	prefixes []string        // ScopePrefix
 }
@@ -232,12 +235,11 @@ type scope struct {
 func newScope(kind Scope, seeds []*url.URL) *scope {
 	s := &scope{kind: kind, hosts: map[string]bool{}, domains: map[string]bool{}}
 	for _, u := range seeds {
-		s.hosts[hostKey(u)] = true
+		site := siteKey(u)
+		s.hosts[site] = true
 		s.domains[domainOf(u.Hostname())] = true
-		p := u.Scheme + "://" + u.Host + u.EscapedPath()
-		if i := strings.LastIndexByte(p, '/'); i >= len(u.Scheme)+3 {
-			p = p[:i+1]
-		}
+		p := site + cmp.Or(u.EscapedPath(), "/")
+		p = p[:strings.LastIndexByte(p, '/')+1]
 		s.prefixes = append(s.prefixes, p)
 	}
 	return s
@@ -256,6 +258,18 @@ func hostKey(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
+// siteKey is the host of u, with its port when not the scheme's default:
+// http://h, http://h:80 and https://h are one site, http://h:8080
+// another. Scope compares sites; robots.txt, politeness and the page
+// budget go by hostKey, the origin's host and port.
+func siteKey(u *url.URL) string {
+	port := u.Port()
+	if port == "" || port == "80" && u.Scheme == "http" || port == "443" && u.Scheme == "https" {
+		return strings.ToLower(u.Hostname())
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
 func domainOf(host string) string {
 	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
 		return host
@@ -271,13 +285,13 @@ func domainOf(host string) string {
 func (s *scope) allows(u *url.URL) bool {
 	switch s.kind {
 	case ScopeHost:
-		return s.hosts[hostKey(u)]
+		return s.hosts[siteKey(u)]
 	case ScopeDomain:
 		h := u.Hostname()
 		d := domainOf(h)
 		return s.domains[d]
 	case ScopePrefix:
-		str := u.Scheme + "://" + u.Host + u.EscapedPath()
+		str := siteKey(u) + cmp.Or(u.EscapedPath(), "/")
 		for _, p := range s.prefixes {
 			if strings.HasPrefix(str, p) {
 				return true
