@@ -191,6 +191,18 @@ type Page struct {
 // truncated, fetched (RFC 3339, UTC), ttfb_ms, elapsed_ms and error, the
 // empty ones left out (but depth and size). Strings are escaped as
 // encoding/json escapes them.
+// Refused reports whether the page is a redirect the crawl chose not to
+// follow (its 3xx, with ErrOutOfScope, ErrDisallowed or ErrAlreadySeen)
+// rather than a failure: the crawl's own rules at work, as with a link it
+// does not follow, so Stats counts it in Refused, not Errors. A page
+// redirected to a URL already crawled or queued (/docs to /docs/, the
+// common case) is fetched from that URL's own entry. A seed robots.txt
+// disallows is an error: it was asked for.
+func (p Page) Refused() bool {
+	return p.Status >= 300 && p.Status < 400 &&
+		(errors.Is(p.Err, ErrOutOfScope) || errors.Is(p.Err, ErrDisallowed) || errors.Is(p.Err, ErrAlreadySeen))
+}
+
 func (p Page) MarshalJSON() ([]byte, error) {
 	n := 160 + len(p.URL) + len(p.FinalURL) + len(p.ContentType) + len(p.Parent) + len(p.Title)
 	for _, l := range p.Links {
@@ -277,7 +289,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // Stats counts what a Run did.
 type Stats struct {
 	Pages   int // records emitted
-	Errors  int // records with an error
+	Errors  int // records with an error, other than a redirect refused
+	Refused int // records of a redirect not followed (see Page.Refused)
 	Links   int // links followed (offered to the Store, which drops those seen)
 	Skipped int // links not followed: scope, depth, patterns, robots.txt, nofollow, host budget
 }
@@ -810,7 +823,10 @@ func (r *run) finish(ctx context.Context, e Entry, page Page, final string, chil
 	r.emitMu.Lock()
 	r.stats.Pages++
 	r.stats.Links += len(children)
-	if page.Err != nil {
+	switch {
+	case page.Refused():
+		r.stats.Refused++
+	case page.Err != nil:
 		r.stats.Errors++
 	}
 	if r.cr.OnPage != nil {

@@ -52,7 +52,8 @@
 //     at once fetch it once; should that one fetch fail, the other page
 //     stays refused). A refused hop ends the chain; the page is
 //     recorded with its 3xx status and the reason (ErrOutOfScope,
-//     ErrDisallowed, ErrAlreadySeen).
+//     ErrDisallowed, ErrAlreadySeen), counted in Stats.Refused, not
+//     Errors: wget -r does not fail on them either (see Page.Refused).
 //   - A 429 or 503 is asked again up to Retries times, after its
 //     Retry-After (capped at MaxRetryWait) during which the host gets no
 //     request.

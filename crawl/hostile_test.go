@@ -151,11 +151,15 @@ func TestRedirectOtherPort(t *testing.T) {
 	other := newSite(t)
 	cr, rec := s.crawler()
 	seed := s.url + "/redirect-to?url=" + other.url + "/hello"
-	if _, err := cr.Run(t.Context(), seed); err != nil {
+	st, err := cr.Run(t.Context(), seed)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if p, _ := rec.find(seed); !errors.Is(p.Err, crawl.ErrOutOfScope) {
-		t.Errorf("record error = %v, want ErrOutOfScope", p.Err)
+	if p, _ := rec.find(seed); !errors.Is(p.Err, crawl.ErrOutOfScope) || !p.Refused() {
+		t.Errorf("record error = %v, want ErrOutOfScope, Refused", p.Err)
+	}
+	if st.Refused != 1 || st.Errors != 0 {
+		t.Errorf("Stats = %+v, want 1 refused and no errors", st)
 	}
 	if n := len(other.rec.All()); n != 0 {
 		t.Errorf("the other port got %d requests", n)
@@ -205,8 +209,12 @@ func TestConcurrentRedirects(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	if _, err := cr.Run(ctx, a.URL+"/a", b.URL+"/b"); err != nil {
+	st, err := cr.Run(ctx, a.URL+"/a", b.URL+"/b")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if st.Refused != 1 || st.Errors != 0 {
+		t.Errorf("Stats = %+v, want 1 refused and no errors", st)
 	}
 	if n := hits.Load(); n != 1 {
 		t.Errorf("the redirect target was fetched %d times, want 1", n)

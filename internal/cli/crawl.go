@@ -71,7 +71,8 @@ memory is mostly the collector's headroom; halving it costs about 10% more
 CPU.
 
 Exit status:
-  0    every page recorded was fetched without error
+  0    every page recorded was fetched without error (a redirect not
+       followed, out of scope, disallowed or already crawled, is no error)
   1    some pages failed (each is reported), or the crawl could not run
   2    usage error
   130  interrupted (SIGINT or SIGTERM); with --state, run again to continue`
@@ -306,7 +307,14 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 				imageList = append(imageList, im)
 			}
 		}
-		if p.Err != nil {
+		switch {
+		case p.Refused() && errors.Is(p.Err, crawl.ErrAlreadySeen):
+			// Crawled from its own entry: nothing to say.
+		case p.Refused():
+			if !f.quiet {
+				e.errorf("warning: %s: %s", printable(p.URL), printable(strings.TrimPrefix(p.Err.Error(), "crawl: ")))
+			}
+		case p.Err != nil:
 			failed++
 			if msg := strings.TrimPrefix(p.Err.Error(), "crawl: "); strings.Contains(msg, p.URL) {
 				e.errorf("%s", printable(msg)) // it names the URL ("GET URL: 404 Not Found")
@@ -357,8 +365,8 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		return fmt.Errorf("writing records: %w", outErr)
 	}
 	if !f.quiet {
-		e.errorf("crawled %d pages (%d failed) in %.1fs; %d links followed, %d not",
-			st.Pages, st.Errors, time.Since(start).Seconds(), st.Links, st.Skipped)
+		e.errorf("crawled %d pages (%d failed, %d redirects not followed) in %.1fs; %d links followed, %d not",
+			st.Pages, st.Errors, st.Refused, time.Since(start).Seconds(), st.Links, st.Skipped)
 	}
 	if f.download != "" && len(imageList) > 0 {
 		if err := e.crawlDownload(ctx, f, o, cr, seeds, imageList); err != nil {
