@@ -310,8 +310,15 @@ func Retrieve(ctx context.Context, rawURL, path string) (Result, error) {
 }
 
 // Retrieve downloads rawURL to the file path: see [Retrieve].
+// A path that names a directory ("out/", "", ".") is an error, as in
+// curl -o and urlretrieve, not a file named after the directory.
 func (c *Client) Retrieve(ctx context.Context, rawURL, path string) (Result, error) {
-	res, err := c.Do(ctx, Request{URL: rawURL, Dir: filepath.Dir(path), Name: filepath.Base(path)})
+	dir, name := filepath.Split(path)
+	if name == "" || name == "." || name == ".." {
+		err := fmt.Errorf("download: path %q names a directory; want a file's path", path)
+		return Result{URL: redact.String(rawURL), Outcome: Failed, Err: err}, err
+	}
+	res, err := c.Do(ctx, Request{URL: rawURL, Dir: dir, Name: name})
 	return res[0], err
 }
 
@@ -323,6 +330,7 @@ func (c *Client) Retrieve(ctx context.Context, rawURL, path string) (Result, err
 func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 	b := c.newBatch()
 	defer b.close()
+	b.reqs = reqs
 	b.listMax = min(256+16*len(reqs), 1<<16)
 	results := make([]Result, len(reqs))
 	// A fixed pool of workers taking the jobs in order, rather than a
@@ -378,6 +386,9 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 // batch is the state one Do shares between its transfers.
 type batch struct {
 	c           *Client
+	reqs        []Request // Do's, for asked
+	askedOnce   sync.Once
+	askedSet    map[string]bool
 	opener      *fetch.Opener
 	own         bool // opener made here, its connections closed at the end
 	concurrency int
@@ -425,9 +436,25 @@ func (c *Client) newBatch() *batch {
 	}
 	// A free list rather than a sync.Pool, which every GC empties: each
 	// buffer is made once per Do, not again after each collection.
-	b.bufs = make(chan *[bufSize]byte, 2*b.concurrency)
+	b.bufs = make(chan *[bufSize]byte, 2*min(b.concurrency, maxFreeBuffers/2))
 	return b
 }
+
+// asked reports whether h is the urlHash of a URL of this Do; the set is
+// made on the first question, which only a rerun over existing files asks.
+func (b *batch) asked(h string) bool {
+	b.askedOnce.Do(func() {
+		b.askedSet = make(map[string]bool, len(b.reqs))
+		for _, r := range b.reqs {
+			b.askedSet[urlHash(r.URL)] = true
+		}
+	})
+	return b.askedSet[h]
+}
+
+// maxFreeBuffers caps the free list, which is made at its full size: a
+// Concurrency of millions would otherwise ask for gigabytes up front.
+const maxFreeBuffers = 1024
 
 // buffer returns a free copy buffer; put gives it back.
 func (b *batch) buffer() *[bufSize]byte {

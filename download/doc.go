@@ -79,7 +79,16 @@
 // Client.IfExists chooses: Update (the default) sends If-Modified-Since
 // the file's modification time, as curl -z and wget -N do, and keeps the
 // file on 304; a file whose checksum is given is kept without a request
-// when it matches, and replaced whatever its date when it does not. Skip
+// when it matches, and replaced whatever its date when it does not. On
+// Linux each file saved records the URL it is from (the hex SHA-256 of
+// the URL in the user.grab.url_sha256 extended attribute, where the file
+// system keeps them), and Update downloads again, and replaces, a file
+// recorded as the file of another URL of the same Do: two URLs of one
+// name numbered in another order than the last run would otherwise each
+// keep the other's file. A file of a URL not in the Do (a changed port, a
+// signed URL's new token), one without the record, and any file
+// elsewhere than Linux go by the name alone, as in curl -z and wget -N.
+// Skip
 // keeps it without a request, Overwrite replaces it, Number saves
 // "name (1).ext". With Names set to FromHeader the final name is known
 // only from the answer, so the policy applies once the answer's head is

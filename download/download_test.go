@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -145,6 +146,7 @@ func TestFaults(t *testing.T) {
 		attempts int
 		want     func(t *testing.T) []byte // nil: plain
 		errIs    error
+		errText  string // in the error of a failure
 	}{
 		{name: "E1 drop mid-body then resume", query: "mode=drop&after=100000", outcome: download.Resumed, attempts: 2},
 		{name: "G3 drop at byte 0", query: "mode=drop&after=0", outcome: download.Downloaded, attempts: 2},
@@ -160,7 +162,7 @@ func TestFaults(t *testing.T) {
 		{name: "G7 503 with Retry-After", query: "mode=status&status=503&retry-after=1", outcome: download.Downloaded, attempts: 2},
 		{name: "G7 429 with Retry-After", query: "mode=status&status=429&retry-after=1", outcome: download.Downloaded, attempts: 2},
 		{name: "G7 Retry-After past MaxRetryWait gives up", query: "mode=status&status=503&retry-after=999999999",
-			setup: func(c *download.Client) { c.MaxRetryWait = time.Second }, outcome: download.Failed, attempts: 1},
+			setup: func(c *download.Client) { c.MaxRetryWait = time.Second }, outcome: download.Failed, attempts: 1, errText: "503 Service Unavailable (the server asks to retry after "},
 		{name: "G2 stall mid-body", query: "mode=stall&after=100000&for=3s",
 			setup: func(c *download.Client) { c.Stall = 300 * time.Millisecond }, outcome: download.Resumed, attempts: 2},
 		{name: "retries spent", query: "mode=drop&after=1000&fail=0",
@@ -182,6 +184,9 @@ func TestFaults(t *testing.T) {
 			if tt.outcome == download.Failed {
 				if err == nil || r.Err == nil {
 					t.Fatal("Do failed without an error")
+				}
+				if !strings.Contains(r.Err.Error(), tt.errText) {
+					t.Errorf("error %q, want it to say %q", r.Err, tt.errText)
 				}
 				if _, err := os.Lstat(final); !errors.Is(err, os.ErrNotExist) {
 					t.Fatalf("a failed download left %s: %v", final, err)
@@ -453,6 +458,38 @@ func TestPolicies(t *testing.T) {
 			}
 			if got := listDir(t, dir); !slices.Equal(got, []string{"h.bin"}) {
 				t.Errorf("%v: dir holds %q, want only h.bin", tc.policy, got)
+			}
+		}
+	})
+	t.Run("update/names numbered in another order", func(t *testing.T) {
+		// Two URLs of one name are numbered in the order asked; asked
+		// the other way round, each name is another URL's file of the same
+		// date, which If-Modified-Since would keep. On Linux the file
+		// records its URL, and each is downloaded again.
+		if runtime.GOOS != "linux" {
+			t.Skip("the URL a file is from is recorded on Linux only")
+		}
+		dir := t.TempDir()
+		a, b := u+"?v=a", u+"?v=b"
+		content := map[string][]byte{a: testkit.DownloadContent(t, "p.bin", "a", 5000), b: testkit.DownloadContent(t, "p.bin", "b", 5000)}
+		for i, order := range [][]string{{a, b}, {b, a}, {b, a}} {
+			c := client(t)
+			res, err := c.Do(t.Context(), download.Request{URL: order[0], Dir: dir}, download.Request{URL: order[1], Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := download.Downloaded
+			if i == 2 {
+				want = download.NotModified // each name is its URL's now
+			}
+			for k, r := range res {
+				if r.Outcome != want {
+					t.Errorf("run %d, %s: %v, want %v", i, r.URL, r.Outcome, want)
+				}
+				if want := []string{"p.bin", "p (1).bin"}[k]; filepath.Base(r.Path) != want {
+					t.Errorf("run %d, %s: saved as %s, want %s", i, r.URL, r.Path, want)
+				}
+				wantFile(t, r.Path, content[order[k]])
 			}
 		}
 	})
@@ -821,6 +858,41 @@ func TestRateLimitAndDedup(t *testing.T) {
 	}
 }
 
+// TestHugeConcurrency: a Concurrency of any size costs what the requests
+// need, not memory up front.
+func TestHugeConcurrency(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	c := client(t)
+	c.Concurrency = math.MaxInt
+	res, err := c.Do(t.Context(), download.Request{URL: base + "/dl/100/a.bin", Dir: t.TempDir()})
+	if err != nil || res[0].Outcome != download.Downloaded {
+		t.Fatalf("Do = %+v, %v", res[0], err)
+	}
+}
+
+// TestRateLimitNoStall: a wait for the rate limit is no stall of the
+// server's: four files sharing 4 kB/s each wait longer than the stall
+// time between reads, and all arrive.
+func TestRateLimitNoStall(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	c := client(t)
+	c.RateLimit, c.Stall, c.Retries = 4000, 250*time.Millisecond, -1
+	var reqs []download.Request
+	for i := range 4 {
+		reqs = append(reqs, download.Request{URL: fmt.Sprintf("%s/dl/2000/%d.bin", base, i), Dir: dir})
+	}
+	res, err := c.Do(t.Context(), reqs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Outcome != download.Downloaded || r.Attempts != 1 {
+			t.Errorf("%s: %v after %d attempts, want downloaded at once", r.URL, r.Outcome, r.Attempts)
+		}
+	}
+}
+
 func TestRetrieve(t *testing.T) {
 	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
@@ -840,6 +912,15 @@ func TestRetrieve(t *testing.T) {
 	var he *fetch.HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 404 {
 		t.Fatalf("Retrieve 404 err = %v", err)
+	}
+	for _, bad := range []string{dir + "/", "", filepath.Join(dir, "sub") + "/."} {
+		res, err := (&download.Client{Opener: o}).Retrieve(t.Context(), base+"/dl/4096/any", bad)
+		if err == nil || !strings.Contains(err.Error(), "names a directory") || res.Outcome != download.Failed {
+			t.Errorf("Retrieve to %q = %+v, %v; want an error naming a directory", bad, res, err)
+		}
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"sub"}) {
+		t.Errorf("dir holds %q after the refused paths", got)
 	}
 }
 

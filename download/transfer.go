@@ -95,10 +95,14 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		}
 		wait := bo.NextBackOff()
 		var rl *retryLater
-		if errors.As(err, &rl) && rl.wait > 0 {
+		asked := errors.As(err, &rl) && rl.wait > 0
+		if asked {
 			wait = rl.wait
 		}
 		failures++
+		if asked && wait > maxWait && ctx.Err() == nil && failures <= b.retries() {
+			return fail(fmt.Errorf("%w (the server asks to retry after %v, over the %v allowed)", err, wait.Round(time.Second), maxWait))
+		}
 		if ctx.Err() != nil || !retryable(err) || failures > b.retries() || wait > maxWait || wait == backoff.Stop {
 			return fail(err)
 		}
@@ -179,6 +183,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	// and IfExists applied, only once the answer's head is in.
 	late := b.c.Names == FromHeader && j.req.Name == ""
 	haveFinal := ferr == nil && final.Mode().IsRegular() && !late
+	if haveFinal && t.foreign(j.name) {
+		haveFinal = false
+	}
 	if haveFinal && t.keep(final, "", res) {
 		return nil
 	}
@@ -384,7 +391,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return err
 		}
 		kept := false
-		if err == nil && fi.Mode().IsRegular() {
+		if err == nil && fi.Mode().IsRegular() && !t.foreign(j.name) {
 			// Update with a checksum reads the file back.
 			b.paused(watchdog, func() { kept = t.keep(fi, sc.LastModified, res) })
 		}
@@ -427,6 +434,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if lm, ok := parseHTTPDate(sc.LastModified); ok {
 		setModTime(f, root, j.temp+".part", lm)
 	}
+	setOrigin(f, j.req.URL)
 	if !b.c.NoSync {
 		if err := f.Sync(); err != nil {
 			return fileErr(err)
@@ -456,6 +464,20 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		res.Outcome = Resumed
 	}
 	return nil
+}
+
+// foreign reports whether Update must not trust the file under name as a
+// copy of this URL's: it is recorded as another URL's of this Do
+// (setOrigin), as when two URLs of one name are numbered in another order
+// than last time. A file of a URL not asked for now (a host or port that
+// changed, a signed URL's new token) is still taken by its name, as in
+// curl -z and wget -N; a given checksum tells by the content instead.
+func (t *transfer) foreign(name string) bool {
+	if t.b.c.IfExists != Update || t.j.sum != nil {
+		return false
+	}
+	h, ok := recordedURL(t.j.root, name)
+	return ok && h != urlHash(t.j.req.URL) && t.b.asked(h)
 }
 
 // keep applies IfExists to fi, the regular file under the final name, and
@@ -600,7 +622,10 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 				return done, fmt.Errorf("%w: more than the %d bytes declared", ErrLength, total)
 			}
 			if b.limiter != nil {
-				if err := b.limiter.WaitN(ctx, k); err != nil {
+				// The wait for the rate is no silence of the server's.
+				var err error
+				b.paused(watchdog, func() { err = b.limiter.WaitN(ctx, k) })
+				if err != nil {
 					return done, err
 				}
 			}

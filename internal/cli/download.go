@@ -124,7 +124,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.IntVar(&f.retries, "retries", download.DefaultRetries, "retry a transient failure `N` times")
 	fl.BoolVarP(&f.cont, "continue", "c", true, "resume partial files (--continue=false restarts them)")
 	fl.StringVar(&f.checksum, "checksum", "", "the file must have this `sha256=HEX` (one URL)")
-	fl.StringVar(&f.limitRate, "limit-rate", "", "cap the total speed at `RATE` bytes a second (100K, 10M, 1G)")
+	fl.StringVar(&f.limitRate, "limit-rate", "", "cap the total speed at `RATE` bytes a second (100K, 10M, 1G; 0 for none)")
 	fl.BoolVar(&f.skip, "skip-existing", false, "keep a file already there, without a request")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "download again and replace a file already there")
 	fl.BoolVar(&f.noClobber, "no-clobber", false, "keep a file already there and save as \"name (1).ext\"")
@@ -193,7 +193,8 @@ func readDownloadList(r io.Reader, name string) ([]downloadLine, error) {
 }
 
 // parseRate reads the byte rate of flag as curl's --limit-rate: a number
-// with an optional k, M or G suffix (powers of 1024).
+// with an optional k, M or G suffix (powers of 1024); 0 is no limit, as in
+// curl and wget.
 func parseRate(flag, s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mult := 1.0
@@ -208,8 +209,11 @@ func parseRate(flag, s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsNaN(v) || v <= 0 || v*mult >= 1<<62 {
-		return 0, usageErrorf("%s %q: want a rate such as 500K, 10M or 1G (bytes a second)", flag, s)
+	if err != nil || math.IsNaN(v) || v < 0 || v*mult >= 1<<62 {
+		return 0, usageErrorf("%s %q: want a rate such as 500K, 10M or 1G (bytes a second), or 0 for none", flag, s)
+	}
+	if v == 0 {
+		return 0, nil
 	}
 	return max(int64(v*mult), 1), nil
 }

@@ -166,11 +166,11 @@ func TestProgressModes(t *testing.T) {
 func TestParseRate(t *testing.T) {
 	tests := []struct {
 		in   string
-		want int64
-	}{{"100", 100}, {"100K", 100 << 10}, {"1.5m", 3 << 19}, {"2G", 2 << 30}, {"0", 0}, {"-1K", 0}, {"", 0}, {"10X", 0}, {"NaN", 0}}
+		want int64 // -1: a usage error
+	}{{"100", 100}, {"100K", 100 << 10}, {"1.5m", 3 << 19}, {"2G", 2 << 30}, {"0", 0}, {"0k", 0}, {"-1K", -1}, {"", -1}, {"10X", -1}, {"NaN", -1}}
 	for _, tt := range tests {
 		got, err := parseRate("--limit-rate", tt.in)
-		if (err != nil) != (tt.want == 0) || got != tt.want {
+		if (err != nil) != (tt.want < 0) || err == nil && got != tt.want {
 			t.Errorf("parseRate(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
 		}
 	}

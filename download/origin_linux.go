@@ -1,0 +1,55 @@
+package download
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// originAttr is the extended attribute that names the URL a final file
+// was downloaded from, as the hex SHA-256 of the URL (the sidecar's
+// url_sha256): no credential or token of the URL is written down.
+const originAttr = "user.grab.url_sha256"
+
+// setOrigin records on the open file f that it is rawURL's, where the
+// file system keeps user attributes (best effort: one that does not is
+// told apart by name only).
+func setOrigin(f *os.File, rawURL string) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	v := []byte(urlHash(rawURL))
+	rc.Control(func(fd uintptr) {
+		for unix.Fsetxattr(int(fd), originAttr, v, 0) == unix.EINTR {
+		}
+	})
+}
+
+// recordedURL returns the hash setOrigin recorded on the file name in
+// root; false when there is none or it cannot be read.
+func recordedURL(root *os.Root, name string) (string, bool) {
+	f, err := root.OpenFile(name, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return "", false
+	}
+	var buf [64]byte
+	n := -1
+	rc.Control(func(fd uintptr) {
+		var err error
+		for n, err = unix.Fgetxattr(int(fd), originAttr, buf[:]); err == unix.EINTR; n, err = unix.Fgetxattr(int(fd), originAttr, buf[:]) {
+		}
+		if err != nil {
+			n = -1
+		}
+	})
+	if n < 0 {
+		return "", false
+	}
+	return string(buf[:n]), true
+}
