@@ -1449,12 +1449,16 @@ func (b *body) finish() {
 	if c.state != stResponse && c.state != stBody {
 		return
 	}
-	if c.reusable {
+	if c.reusable && c.br.Buffered() == 0 {
 		c.state = stIdle
 		return
 	}
 	reason := "the server asked to close it"
 	switch {
+	case c.reusable:
+		// Bytes past the response's end, unasked for: never the next
+		// request's answer (net/http drops such a connection too).
+		reason = "the server sent more than the response"
 	case c.cfg.raw:
 		reason = "a raw request used it"
 	case b.resp.LengthUnknown:
