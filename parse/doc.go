@@ -90,7 +90,10 @@
 // Images and Links return references in document order. By default each
 // absolute URL is reported once, where it first appears (so duplicates
 // equal only after resolution, such as "/a.png" and "http://host/a.png",
-// count once); Options.KeepDuplicates reports every occurrence.
+// count once); Options.KeepDuplicates reports every occurrence. A link
+// reported once takes the most followable form among its occurrences (an
+// <a> over a <link rel=next>, one without nofollow over one with it), so
+// a crawler that follows only plain <a> links misses none.
 //
 // # Limits
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -482,6 +483,25 @@ func TestLinks(t *testing.T) {
 		if links[i] != want[i] {
 			t.Errorf("link %d = %+v, want %+v", i, links[i], want[i])
 		}
+	}
+	// A repeat reported once takes the most followable form among its
+	// occurrences (any <a> or frame before <link>, then without nofollow
+	// before with it, then <a> before a frame), in the place of the
+	// first; repeats equal only once resolved too.
+	doc = `<link rel="next" href="/p2"><a rel="nofollow" href="/p3"><iframe src="/p4"></iframe>` +
+		`<a href="/p3#x">3</a><a href="http://example.com/p2">2</a><a href="/p4" rel="nofollow">4</a><link href="/p5"><a rel="nofollow" href="/p5">`
+	links, err = parse.Links(strings.NewReader(doc), page, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []parse.Link{
+		{URL: "http://example.com/p2", Raw: "/p2", Tag: "a", Attr: "href"},
+		{URL: "http://example.com/p3", Raw: "/p3", Tag: "a", Attr: "href"},
+		{URL: "http://example.com/p4", Raw: "/p4", Tag: "iframe", Attr: "src"},
+		{URL: "http://example.com/p5", Raw: "/p5", Tag: "a", Attr: "href", Rel: "nofollow", NoFollow: true},
+	}
+	if !slices.Equal(links, want) {
+		t.Errorf("Links of repeats = %+v\nwant %+v", links, want)
 	}
 	// MaxURLs counts distinct references: repeats, fragments of one
 	// page and schemes never reported (Data: too, KeepData or not) do

@@ -48,10 +48,11 @@ type linkExtractor struct {
 	*scanner
 	max   int
 	links []Link
-	// raws holds the references collected, unless KeepDuplicates: a
-	// repeat resolves to a URL already reported and does not count
-	// against max (Options.MaxURLs counts distinct references).
-	raws map[string]struct{}
+	// raws holds the references collected, unless KeepDuplicates, each
+	// with its index in links: a repeat resolves to a URL already reported
+	// and does not count against max (Options.MaxURLs counts distinct
+	// references), but may make the kept one more followable (keepBest).
+	raws map[string]int
 }
 
 func (e *linkExtractor) run() error {
@@ -114,20 +115,32 @@ func (e *linkExtractor) link(tag, attrKey string) bool {
 	if sch := schemeOf(cleanRef(raw)); sch != "" && sch != "http" && sch != "https" {
 		return true // javascript:, mailto:, data: (any case), ...: never reported
 	}
+	key := ""
 	if !e.o.KeepDuplicates {
 		if e.raws == nil {
-			e.raws = make(map[string]struct{})
+			e.raws = make(map[string]int)
 		}
-		key := refKey(raw)
-		if _, dup := e.raws[key]; dup {
+		key = refKey(raw)
+		if i, dup := e.raws[key]; dup {
+			keepBest(&e.links[i], e.describe(tag, attrKey, rel))
 			return true
 		}
-		e.raws[key] = struct{}{}
 	}
 	if e.max >= 0 && len(e.links) >= e.max {
 		return false
 	}
-	l := Link{Raw: validUTF8(raw), Tag: tag, Attr: attrKey}
+	l := e.describe(tag, attrKey, rel)
+	l.Raw = validUTF8(raw)
+	if key != "" {
+		e.raws[key] = len(e.links)
+	}
+	e.links = append(e.links, l)
+	return true
+}
+
+// describe is a Link of tag, attribute and rel, without its reference.
+func (e *linkExtractor) describe(tag, attrKey string, rel []byte) Link {
+	l := Link{Tag: tag, Attr: attrKey}
 	if len(rel) > 0 {
 		fields := strings.Fields(strings.ToLower(string(rel)))
 		l.Rel = validUTF8(strings.Join(fields, " "))
@@ -137,17 +150,44 @@ func (e *linkExtractor) link(tag, attrKey string) bool {
 			}
 		}
 	}
-	e.links = append(e.links, l)
-	return true
+	return l
+}
+
+// keepBest gives kept, a link reported once for all its repeats, the
+// tag, attribute and rel of the repeat r when r is more followable: any
+// <a>, <area>, <frame> or <iframe> before a <link>, then one without
+// nofollow before one with it, then <a> and <area> before frames (so a
+// <link rel=next> in the head, or a nofollow <a>, does not hide a plain
+// <a> to the same URL from a crawler that follows only those). Its place
+// and reference stay the first's.
+func keepBest(kept *Link, r Link) {
+	if followRank(r) < followRank(*kept) {
+		kept.Tag, kept.Attr, kept.Rel, kept.NoFollow = r.Tag, r.Attr, r.Rel, r.NoFollow
+	}
+}
+
+// followRank ranks a link for keepBest: lower is more followable.
+func followRank(l Link) int {
+	rank := 0
+	switch l.Tag {
+	case "frame", "iframe":
+		rank = 1
+	case "link":
+		rank = 4
+	}
+	if l.NoFollow {
+		rank += 2
+	}
+	return rank
 }
 
 // resolve sets the URL of each link and drops those that do not resolve
 // and, unless KeepDuplicates, repeats of a URL.
 func (e *linkExtractor) resolve(pageURL string) []Link {
 	res := newResolver(pageURL, e.base, e.o)
-	var seen map[string]struct{}
+	var seen map[string]int
 	if !e.o.KeepDuplicates {
-		seen = make(map[string]struct{}, len(e.links))
+		seen = make(map[string]int, len(e.links))
 	}
 	out := e.links[:0]
 	for _, l := range e.links {
@@ -156,10 +196,11 @@ func (e *linkExtractor) resolve(pageURL string) []Link {
 			continue
 		}
 		if seen != nil {
-			if _, dup := seen[u]; dup {
+			if i, dup := seen[u]; dup {
+				keepBest(&out[i], l)
 				continue
 			}
-			seen[u] = struct{}{}
+			seen[u] = len(out)
 		}
 		l.URL = u
 		out = append(out, l)
