@@ -462,6 +462,21 @@ func TestRetrieve(t *testing.T) {
 	})
 }
 
+// TestRetrieveTempRemoved: a failed Retrieve to a temporary file of its
+// own removes it; the caller has no name to remove.
+func TestRetrieveTempRemoved(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	tmpdir := t.TempDir()
+	t.Setenv("TMPDIR", tmpdir)
+	o := w.opener("nethttp", nil)
+	if _, _, err := o.Retrieve(t.Context(), w.urls["a"]+"/fault/lie?length=4000&actual=1000", "", nil); err == nil {
+		t.Fatal("Retrieve of a cut body succeeded")
+	}
+	if ents, _ := os.ReadDir(tmpdir); len(ents) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", ents)
+	}
+}
+
 func TestFile(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, "a b.txt")
@@ -561,6 +576,17 @@ func TestBytesLimit(t *testing.T) {
 		}
 		if b, err := resp.Bytes(); err != nil || len(b) != 1000 {
 			t.Errorf("at the cap: %d bytes, %v", len(b), err)
+		}
+		// A negative BodyBytes is no cap at all.
+		none := w.opener(kind, &fetch.Opener{Limits: fetch.Limits{BodyBytes: -1}})
+		for _, path := range []string{"/bytes/5000", "/stream-bytes/5000?chunk_size=100"} {
+			resp, err := none.Open(t.Context(), w.urls["a"]+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := resp.Bytes(); err != nil || len(b) != 5000 {
+				t.Errorf("%s without a cap: %d bytes, %v; want 5000", path, len(b), err)
+			}
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -717,7 +718,7 @@ func (o *Opener) maxBody() int64 {
 	if m := pick(o.Limits.BodyBytes, DefaultMaxBodyBytes); m > 0 {
 		return m
 	}
-	return 1<<63 - 1
+	return math.MaxInt64 - 1 // no cap, and Bytes' max+1 still positive
 }
 
 // hasBody reports whether a response carries a body at all.

@@ -29,19 +29,25 @@ func Retrieve(ctx context.Context, target any, filename string, progress Progres
 // partial file under the final name, nor changes an existing one; a
 // filename that is not a regular file (/dev/null, a FIFO) is written to as
 // it is. A final status outside 2xx is an *HTTPError, as from Open.
-func (o *Opener) Retrieve(ctx context.Context, target any, filename string, progress Progress) (string, http.Header, error) {
+func (o *Opener) Retrieve(ctx context.Context, target any, filename string, progress Progress) (_ string, _ http.Header, err error) {
 	resp, err := o.Open(ctx, target)
 	if err != nil {
 		return "", nil, err
 	}
 	defer resp.Close()
 	if filename == "" {
-		f, err := os.CreateTemp("", "grab-retrieve-*")
-		if err != nil {
-			return "", nil, err
+		f, terr := os.CreateTemp("", "grab-retrieve-*")
+		if terr != nil {
+			return "", nil, terr
 		}
 		filename = f.Name()
 		f.Close()
+		// The caller gets no name to remove on failure.
+		defer func() {
+			if err != nil {
+				os.Remove(filename)
+			}
+		}()
 	}
 	tmp, err := atomicfile.Create(filename)
 	if err != nil {
