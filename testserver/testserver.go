@@ -15,8 +15,10 @@ import (
 
 // Defaults for the limits; each has an option.
 const (
-	// DefaultMaxDelay caps every delay the server is asked for (httpbin's
-	// /delay and /drip, fault pauses): a test never waits longer.
+	// DefaultMaxDelay caps every delay the server is asked for: fault
+	// pauses are cut to it, and httpbin's /delay and /drip refuse a longer
+	// one with 400 (go-httpbin's rule; httpbin.org waits its 10 s and
+	// answers), so a test never waits longer.
 	DefaultMaxDelay = 10 * time.Second
 	// DefaultMaxUpload caps the body of a PUT to the upload directory.
 	DefaultMaxUpload = 32 << 20
@@ -63,14 +65,16 @@ func WithCGIDir(dir string) Option { return func(c *config) { c.cgiDir = dir } }
 // WithUploadDir lets PUT write a request body to the file of the same path
 // under dir, and DELETE remove it (the textbook's PUT /file example), for
 // the paths no other route serves: a PUT to /wsgi/, a mount or httpbin's
-// /put goes to that route. A body cut short is answered 400, one the
+// paths of any method (/put, /delete, /anything, /status, /redirect-to,
+// /delay, /response-headers) goes to that route. A body cut short is answered 400, one the
 // server cannot write 500; a failed upload leaves no file or directory.
 func WithUploadDir(dir string) Option { return func(c *config) { c.uploadDir = dir } }
 
 // WithMaxUpload caps the size of a PUT body; 0 means [DefaultMaxUpload].
 func WithMaxUpload(n int64) Option { return func(c *config) { c.maxUpload = n } }
 
-// WithMaxDelay caps every delay; 0 means [DefaultMaxDelay].
+// WithMaxDelay caps every delay (see [DefaultMaxDelay]); 0 means
+// [DefaultMaxDelay].
 func WithMaxDelay(d time.Duration) Option { return func(c *config) { c.maxDelay = d } }
 
 // WithCGITimeout bounds each CGI script's run; 0 means [DefaultCGITimeout].
@@ -251,7 +255,7 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 // fallback serves what no route matched: a file under the root when there
 // is one, else httpbin.
 func (h *handler) fallback(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.uploadDir != "" {
+	if h.cfg.uploadDir != "" && !binTakesAnyMethod(r.URL.Path) {
 		switch r.Method {
 		case http.MethodPut:
 			h.put(w, r)
@@ -265,6 +269,18 @@ func (h *handler) fallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.bin.ServeHTTP(w, r)
+}
+
+// binTakesAnyMethod reports whether path is one of httpbin's that answer
+// PUT and DELETE (/put, /delete, /anything/..., /status/..., ...), which
+// WithUploadDir leaves to httpbin.
+func binTakesAnyMethod(path string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch first {
+	case "put", "delete", "anything", "status", "redirect-to", "delay", "response-headers":
+		return true
+	}
+	return false
 }
 
 // echoTypes are the content types an echo endpoint may answer with.

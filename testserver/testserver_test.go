@@ -450,6 +450,18 @@ func TestUpload(t *testing.T) {
 	if code, _, _ := get(t, srv, "DELETE", "/file", nil); code != 404 {
 		t.Errorf("DELETE again = %d", code)
 	}
+	// httpbin's own PUT and DELETE paths stay httpbin's.
+	for _, tc := range []struct{ method, path, want string }{
+		{"PUT", "/put", `"method": "PUT"`}, {"DELETE", "/delete", `"url"`}, {"PUT", "/anything/x", `"method": "PUT"`}, {"PUT", "/status/418", ""},
+	} {
+		code, _, body := get(t, srv, tc.method, tc.path, strings.NewReader("abc"))
+		if tc.path == "/status/418" && code != 418 || tc.path != "/status/418" && (code != 200 || !strings.Contains(body, tc.want)) {
+			t.Errorf("%s %s = %d %q, want httpbin's answer", tc.method, tc.path, code, body)
+		}
+	}
+	if entries, _ := os.ReadDir(up); len(entries) != 1 { // d/
+		t.Errorf("upload dir holds %v, want only d", entries)
+	}
 }
 
 // TestUploadHostile is HOSTILE.md R8.
@@ -613,13 +625,17 @@ func TestCGIHostile(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("hung script took %v", d)
 	}
-	// A flood stops at the cap or the timeout, never runs forever.
+	// A flood stops at the cap or the timeout, never runs forever, and is
+	// cut short: never a complete body.
 	resp, err := http.Get(srv.URL + "/cgi-bin/flood")
 	if err == nil {
-		n, _ := io.Copy(io.Discard, resp.Body)
+		n, err := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if n > maxCGIOutput {
+		if n > maxCGIOutput+1 {
 			t.Errorf("flood gave %d bytes, cap is %d", n, maxCGIOutput)
+		}
+		if err == nil {
+			t.Errorf("flood cut after %d bytes ended as a complete body", n)
 		}
 	}
 	// Chunked request body: 411.
