@@ -185,12 +185,6 @@ type Page struct {
 	Err         error               // *fetch.HTTPError for a non-2xx, ErrDisallowed, a *url.Error, ...
 }
 
-// MarshalJSON writes the record as one JSON object, the error as its
-// message and the durations in milliseconds: url, final_url, status,
-// content_type, depth, parent, title, links, images, fields, size,
-// truncated, fetched (RFC 3339, UTC), ttfb_ms, elapsed_ms and error, the
-// empty ones left out (but depth and size). Strings are escaped as
-// encoding/json escapes them.
 // Refused reports whether the page is a redirect the crawl chose not to
 // follow (its 3xx, with ErrOutOfScope, ErrDisallowed or ErrAlreadySeen)
 // rather than a failure: the crawl's own rules at work, as with a link it
@@ -203,6 +197,12 @@ func (p Page) Refused() bool {
 		(errors.Is(p.Err, ErrOutOfScope) || errors.Is(p.Err, ErrDisallowed) || errors.Is(p.Err, ErrAlreadySeen))
 }
 
+// MarshalJSON writes the record as one JSON object, the error as its
+// message and the durations in milliseconds: url, final_url, status,
+// content_type, depth, parent, title, links, images, fields, size,
+// truncated, fetched (RFC 3339, UTC), ttfb_ms, elapsed_ms and error, the
+// empty ones left out (but depth and size). Strings are escaped as
+// encoding/json escapes them.
 func (p Page) MarshalJSON() ([]byte, error) {
 	n := 160 + len(p.URL) + len(p.FinalURL) + len(p.ContentType) + len(p.Parent) + len(p.Title)
 	for _, l := range p.Links {

@@ -126,11 +126,11 @@ func TestScopeAllows(t *testing.T) {
 		{ScopePrefix, "http://h.test", "http://h.test/x", true},
 	}
 	for _, tt := range tests {
-		seed, err := url.Parse(tt.seed)
+		seed, err := Normalize(tt.seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := url.Parse(tt.url)
+		u, err := Normalize(tt.url)
 		if err != nil {
 			t.Fatal(err)
 		}

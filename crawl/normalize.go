@@ -227,7 +227,7 @@ func (s Scope) String() string {
 // scope is a Scope bound to the seeds.
 type scope struct {
 	kind     Scope
-	hosts    map[string]bool // siteKey of the seeds (ScopeHost)
+	hosts    map[string]bool // normalized Host of the seeds: port only when not the default (ScopeHost)
 	domains  map[string]bool // registrable domains (ScopeDomain)
 	prefixes []string        // ScopePrefix
 }
@@ -235,7 +235,7 @@ type scope struct {
 func newScope(kind Scope, seeds []*url.URL) *scope {
 	s := &scope{kind: kind, hosts: map[string]bool{}, domains: map[string]bool{}}
 	for _, u := range seeds {
-		site := siteKey(u)
+		site := u.Host // normalized: the default port dropped
 		s.hosts[site] = true
 		s.domains[domainOf(u.Hostname())] = true
 		p := site + cmp.Or(u.EscapedPath(), "/")
@@ -258,18 +258,6 @@ func hostKey(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
-// siteKey is the host of u, with its port when not the scheme's default:
-// http://h, http://h:80 and https://h are one site, http://h:8080
-// another. Scope compares sites; robots.txt, politeness and the page
-// budget go by hostKey, the origin's host and port.
-func siteKey(u *url.URL) string {
-	port := u.Port()
-	if port == "" || port == "80" && u.Scheme == "http" || port == "443" && u.Scheme == "https" {
-		return strings.ToLower(u.Hostname())
-	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
-}
-
 func domainOf(host string) string {
 	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
 		return host
@@ -285,13 +273,13 @@ func domainOf(host string) string {
 func (s *scope) allows(u *url.URL) bool {
 	switch s.kind {
 	case ScopeHost:
-		return s.hosts[siteKey(u)]
+		return s.hosts[u.Host]
 	case ScopeDomain:
 		h := u.Hostname()
 		d := domainOf(h)
 		return s.domains[d]
 	case ScopePrefix:
-		str := siteKey(u) + cmp.Or(u.EscapedPath(), "/")
+		str := u.Host + cmp.Or(u.EscapedPath(), "/")
 		for _, p := range s.prefixes {
 			if strings.HasPrefix(str, p) {
 				return true
