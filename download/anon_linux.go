@@ -15,7 +15,7 @@ func openAnon(dir *os.File) *os.File {
 		return nil
 	}
 	var fd int
-	err := atDir(dir, func(d int) (err error) {
+	err := withFD(dir, func(d int) (err error) {
 		fd, err = unix.Openat(d, ".", unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o666)
 		return err
 	})
@@ -25,9 +25,9 @@ func openAnon(dir *os.File) *os.File {
 	return os.NewFile(uintptr(fd), "")
 }
 
-// atDir calls f with the descriptor of the open directory dir, again while
-// it fails with EINTR, and returns its error.
-func atDir(dir *os.File, f func(d int) error) error {
+// withFD calls f with the descriptor of the open file dir (a directory,
+// or any file), again while it fails with EINTR, and returns its error.
+func withFD(dir *os.File, f func(d int) error) error {
 	rc, err := dir.SyscallConn()
 	if err != nil {
 		return err

@@ -15,15 +15,8 @@ const originAttr = "user.grab.url_sha256"
 // file system keeps user attributes (best effort: one that does not is
 // told apart by name only).
 func setOrigin(f *os.File, rawURL string) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
 	v := []byte(urlHash(rawURL))
-	rc.Control(func(fd uintptr) {
-		for unix.Fsetxattr(int(fd), originAttr, v, 0) == unix.EINTR {
-		}
-	})
+	withFD(f, func(fd int) error { return unix.Fsetxattr(fd, originAttr, v, 0) })
 }
 
 // recordedURL returns the hash setOrigin recorded on the file name in
@@ -34,21 +27,12 @@ func recordedURL(root *os.Root, name string) (string, bool) {
 		return "", false
 	}
 	defer f.Close()
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return "", false
-	}
 	var buf [64]byte
-	n := -1
-	rc.Control(func(fd uintptr) {
-		var err error
-		for n, err = unix.Fgetxattr(int(fd), originAttr, buf[:]); err == unix.EINTR; n, err = unix.Fgetxattr(int(fd), originAttr, buf[:]) {
-		}
-		if err != nil {
-			n = -1
-		}
-	})
-	if n < 0 {
+	n := 0
+	if err := withFD(f, func(fd int) (err error) {
+		n, err = unix.Fgetxattr(fd, originAttr, buf[:])
+		return err
+	}); err != nil {
 		return "", false
 	}
 	return string(buf[:n]), true

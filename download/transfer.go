@@ -100,7 +100,7 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 			wait = rl.wait
 		}
 		failures++
-		if asked && wait > maxWait && ctx.Err() == nil && failures <= b.retries() {
+		if asked && wait > maxWait && failures <= b.retries() {
 			return fail(fmt.Errorf("%w (the server asks to retry after %v, over the %v allowed)", err, wait.Round(time.Second), maxWait))
 		}
 		if ctx.Err() != nil || !retryable(err) || failures > b.retries() || wait > maxWait || wait == backoff.Stop {

@@ -9,11 +9,11 @@ import (
 // writable reports, through dir (an open descriptor of an os.Root's
 // directory; nil skips the check), why files cannot be made in it: a
 // read-only file system (EROFS) or no write permission (EACCES), or, from
-// atDir, a descriptor that cannot be reached (a closed one). A download
+// withFD, a descriptor that cannot be reached (a closed one). A download
 // checks it before it sends a request (HOSTILE.md L9).
 func writable(dir *os.File) error {
 	if dir == nil {
 		return nil
 	}
-	return atDir(dir, func(d int) error { return unix.Faccessat(d, ".", unix.W_OK, unix.AT_EACCESS) })
+	return withFD(dir, func(d int) error { return unix.Faccessat(d, ".", unix.W_OK, unix.AT_EACCESS) })
 }

@@ -104,8 +104,8 @@ func (h *handler) cgi(w http.ResponseWriter, r *http.Request) {
 		cancel() // kills the group if it is still running
 		cmd.Wait()
 	}()
-	out := &countingReader{r: stdout}
-	br := bufio.NewReaderSize(io.LimitReader(out, maxCGIOutput+1), 4096)
+	out := &io.LimitedReader{R: stdout, N: maxCGIOutput + 1} // N 0: over the cap
+	br := bufio.NewReaderSize(out, 4096)
 	hdr, err := readCGIHeader(br)
 	if err != nil {
 		if ctx.Err() != nil && r.Context().Err() == nil {
@@ -139,23 +139,11 @@ func (h *handler) cgi(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.Copy(w, br) // a client gone away cancels ctx, which kills the script
-	if out.n > maxCGIOutput || ctx.Err() != nil {
+	if out.N == 0 || ctx.Err() != nil {
 		// Cut at the cap or killed at the timeout: the client must see a
 		// body cut short, never a complete one.
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 func validScriptName(name string) bool {

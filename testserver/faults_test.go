@@ -353,7 +353,7 @@ func TestFaultGzipBomb(t *testing.T) {
 			if got := resp.Header.Get("Content-Encoding"); got != enc {
 				t.Fatalf("Content-Encoding = %q, want %q", got, enc)
 			}
-			cr := &countingReader{r: resp.Body}
+			cr := &countReader{r: resp.Body}
 			var zr io.Reader
 			if enc == "gzip" {
 				zr, err = gzip.NewReader(cr)
@@ -993,4 +993,16 @@ func TestFaultBadParams(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

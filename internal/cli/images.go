@@ -338,7 +338,7 @@ func (e *env) openPage(ctx context.Context, target string, f *imagesFlags) (io.R
 		return e.stdin, "", "", nop, nil
 	}
 	if !fetchedPage(target) {
-		if !localPage(target) {
+		if strings.Contains(target, "://") { // a URL of another scheme (localPage)
 			return nil, "", "", nil, usageErrorf("%q: want an http, https or file: URL, a file, or -", printable(target))
 		}
 		file, err := os.Open(target)
