@@ -122,7 +122,9 @@ func (e *linkExtractor) link(tag, attrKey string) bool {
 		}
 		key = refKey(raw)
 		if i, dup := e.raws[key]; dup {
-			keepBest(&e.links[i], e.describe(tag, attrKey, rel))
+			if followRank(e.links[i]) > 0 { // else nothing can be more followable
+				keepBest(&e.links[i], e.describe(tag, attrKey, rel))
+			}
 			return true
 		}
 	}
@@ -210,15 +212,4 @@ func (e *linkExtractor) resolve(pageURL string) []Link {
 		return nil
 	}
 	return out
-}
-
-// refKey is what tells two raw references apart when counting distinct
-// ones: the reference without its fragment, as URLs are reported; a data:
-// URI whole, as it is reported ("#" may be part of its data).
-func refKey(raw string) string {
-	if schemeOf(strings.TrimLeft(raw, " \t\n\f\r")) == "data" {
-		return raw
-	}
-	key, _, _ := strings.Cut(raw, "#")
-	return key
 }

@@ -410,6 +410,17 @@ func removeDots(p string) string {
 	return "/" + strings.Join(out, "/")
 }
 
+// refKey is what tells two raw references apart when counting distinct
+// ones: the reference without its fragment, as URLs are reported; a data:
+// URI whole, as it is reported ("#" may be part of its data).
+func refKey(raw string) string {
+	if schemeOf(strings.TrimLeft(raw, " \t\n\f\r")) == "data" {
+		return raw
+	}
+	key, _, _ := strings.Cut(raw, "#")
+	return key
+}
+
 // trimSpace strips what the URL parser strips from both ends of a URL: C0
 // controls and spaces.
 func trimSpace[T string | []byte](s T) T {
