@@ -456,8 +456,6 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 		}
 	}
 	std := &http.Transport{
-		Proxy:                  proxyFor,
-		OnProxyConnectResponse: proxy.CheckConnect,
 		DialContext:            dial,
 		TLSClientConfig:        cfg.Clone(), // net/http adds h2 to its NextProtos in place
 		TLSHandshakeTimeout:    handshake,
@@ -471,12 +469,13 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 		ReadBufferSize:         o.ReadBufferSize,
 	}
 	if plain == nil {
+		// EngineNetHTTP: net/http chooses proxies itself. Otherwise split
+		// sends every request through a proxy on plain, whose CONNECT
+		// (proxy.Dial) bounds the proxy's answer and types its failures;
+		// net/http reads a CONNECT answer of any size.
+		std.Proxy, std.OnProxyConnectResponse = proxyFor, proxy.CheckConnect
 		return std
 	}
-	// split sends every request through a proxy on plain, whose CONNECT
-	// (proxy.Dial) bounds the proxy's answer and types its failures;
-	// net/http reads a CONNECT answer of any size.
-	std.Proxy, std.OnProxyConnectResponse = nil, nil
 	return &split{plain: plain, std: std}
 }
 

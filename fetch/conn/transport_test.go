@@ -689,40 +689,24 @@ func TestTransportCloseDuringRead(t *testing.T) {
 // server answering twice) never become the next request's response: the
 // connection is closed, as net/http does with an unsolicited response.
 func TestTransportUnsolicitedNotReused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var conns atomic.Int32
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
+	s := startRawTCP(t, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for i := 0; i < 10; i++ {
+			if _, err := http.ReadRequest(br); err != nil {
 				return
 			}
-			conns.Add(1)
-			go func() {
-				defer nc.Close()
-				br := bufio.NewReader(nc)
-				for i := 0; i < 10; i++ {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					nc.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged"))
-				}
-			}()
+			nc.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged"))
 		}
-	}()
+	})
 	tr := &Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}
 	for i := 0; i < 2; i++ {
-		if _, body := get(t, client, "http://"+ln.Addr().String()+"/"); body != "ok" {
+		if _, body := get(t, client, "http://"+s.addr()+"/"); body != "ok" {
 			t.Fatalf("GET %d: %q, want ok", i, body)
 		}
 	}
-	if n := conns.Load(); n != 2 {
+	if n := s.accepted.Load(); n != 2 {
 		t.Errorf("%d connections, want 2", n)
 	}
 }
