@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -73,7 +74,19 @@ func newDecoded(raw io.ReadCloser, codings []string, max int64) *decoded {
 }
 
 func (d *decoded) init() error {
-	var r io.Reader = d.raw
+	// An empty body decodes to an empty body, whatever its codings say
+	// (a 200 or 302 with Content-Encoding: gzip and nothing after the
+	// head), as curl, browsers and urllib3 take it.
+	var first [1]byte
+	n, err := io.ReadFull(d.raw, first[:])
+	if err == io.EOF {
+		d.r = strings.NewReader("")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var r io.Reader = io.MultiReader(bytes.NewReader(first[:n]), d.raw)
 	for i := len(d.codings) - 1; i >= 0; i-- {
 		c := d.codings[i]
 		next, err := decoder(c, r)

@@ -274,6 +274,34 @@ func TestDeflateTrailingGarbage(t *testing.T) {
 	}
 }
 
+// TestEmptyEncodedBody: a body of no bytes under any content coding, sized
+// or chunked, is an empty body, not a coding error.
+func TestEmptyEncodedBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", r.URL.Query().Get("ce"))
+		if r.URL.Query().Has("chunked") {
+			w.(http.Flusher).Flush()
+			return
+		}
+		w.Header().Set("Content-Length", "0")
+	}))
+	t.Cleanup(srv.Close)
+	for _, engine := range []fetch.Engine{fetch.EngineNetHTTP, fetch.EngineConn} {
+		o := &fetch.Opener{Engine: engine}
+		t.Cleanup(o.CloseIdleConnections)
+		for _, q := range []string{"ce=gzip", "ce=deflate", "ce=br", "ce=zstd", "ce=gzip,br", "ce=gzip&chunked"} {
+			resp, err := o.Open(t.Context(), srv.URL+"/?"+q)
+			var body []byte
+			if err == nil {
+				body, err = resp.Bytes()
+			}
+			if err != nil || len(body) != 0 {
+				t.Errorf("engine %v ?%s: %q, %v", engine, q, body, err)
+			}
+		}
+	}
+}
+
 // HOSTILE.md G1, G2, G9 and the total timeout: each names its phase.
 func TestTimeouts(t *testing.T) {
 	w := newWorld(t, []string{"a"})
