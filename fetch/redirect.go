@@ -133,6 +133,13 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 	if u, err := asciiHost(req.URL); err == nil {
 		req.URL = u
 	}
+	// net/url keeps a Location's query raw (a space, non-ASCII bytes);
+	// it goes out escaped as checkLocation checked it.
+	if q := escapeURL(req.URL.RawQuery); q != req.URL.RawQuery {
+		u := *req.URL
+		u.RawQuery = q
+		req.URL = &u
+	}
 	if !sameOrigin(s.first, req.URL, s.policy.TrustSubdomains) {
 		s.stripped = true
 	}
@@ -178,7 +185,10 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 		hops := append(s.history(), Hop{Method: req.Method, URL: req.URL.Redacted(), StatusCode: resp.StatusCode, Status: resp.Status, Location: loc})
 		return &RedirectError{Err: ErrRedirectRefused, Reason: fmt.Sprintf(format, args...), Hops: hops}
 	}
-	next, err := urlx.Join(req.URL.String(), loc)
+	// A Location with a space or raw non-ASCII bytes is followed escaped,
+	// as urllib and browsers follow it.
+	esc := escapeLocation(loc)
+	next, err := urlx.Join(req.URL.String(), esc)
 	if err != nil {
 		return refuse("Location %q: %v", loc, urlxCause(err))
 	}
@@ -195,7 +205,7 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 	}
 	// net/http's client resolves the Location itself: it must reach the
 	// same origin as the resolution checked here.
-	theirs, err := req.URL.Parse(loc)
+	theirs, err := req.URL.Parse(esc)
 	if err == nil {
 		theirs, err = asciiHost(theirs)
 	}
@@ -207,6 +217,32 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 	}
 	return nil
 }
+
+// escapeLocation is loc with escapeURL applied past its authority: the
+// path, query and fragment. A host stays as sent, for IDNA to map
+// ("http://bücher.test/a b" is followed as xn--bcher-kva.test/a%20b).
+func escapeLocation(loc string) string {
+	i := 0
+	for i < len(loc) && (isAlpha(loc[i]) || i > 0 && (isDigit(loc[i]) || strings.IndexByte("+-.", loc[i]) >= 0)) {
+		i++
+	}
+	if i == 0 || i == len(loc) || loc[i] != ':' {
+		i = 0 // no scheme
+	} else {
+		i++
+	}
+	if strings.HasPrefix(loc[i:], "//") {
+		if j := strings.IndexAny(loc[i+2:], "/?#"); j >= 0 {
+			i += 2 + j
+		} else {
+			return loc
+		}
+	}
+	return loc[:i] + escapeURL(loc[i:])
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }
 

@@ -355,6 +355,7 @@ func TestRedirectLocation(t *testing.T) {
 			{"http://bücher.test/anything/idn", "http://xn--bcher-kva.test/anything/idn", 200}, // IDN: the ASCII host
 			{"http://ＯＴＨＥＲ.test/anything/fw", "http://other.test/anything/fw", 200},            // fullwidth maps to ASCII
 			{"http://bü cher.test/", "", 0},
+			{"/anything/a b?q=café x#f g", a + "/anything/a%20b?q=caf%C3%A9%20x#f%20g", 200}, // escaped as urllib follows it
 			{"/anything/" + strings.Repeat("x", 16<<10), a + "/anything/" + strings.Repeat("x", 16<<10), 200},
 		}
 		for _, tt := range tests {
@@ -378,6 +379,10 @@ func TestRedirectLocation(t *testing.T) {
 					t.Errorf("final %s %d, want %s %d", resp.URL, resp.StatusCode, tt.final, tt.status)
 				}
 			})
+		}
+		// A non-ASCII query given directly goes out escaped too.
+		if resp, body := read(t, o, a+"/anything?q=café"); resp.URL != a+"/anything?q=caf%C3%A9" || !strings.Contains(body, `"q=caf%C3%A9"`) && !strings.Contains(body, `/anything?q=caf%C3%A9"`) {
+			t.Errorf("non-ASCII query: %s %s", resp.URL, body)
 		}
 		// An empty Location, as a missing one: the 3xx is the final response.
 		resp, err := o.Open(t.Context(), rawRedirect(a, 302, ""))

@@ -118,6 +118,15 @@ func parseURL(raw string) (*url.URL, error) {
 	return checkURL(raw)
 }
 
+// urlSafe is Python's string.punctuation: the bytes escapeURL leaves alone
+// besides letters and digits.
+const urlSafe = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+// escapeURL %-escapes the bytes of s that may not stand in a request line
+// (spaces, controls, non-ASCII), leaving escapes already made alone, as
+// urllib's redirect handler does with quote(url, safe=string.punctuation).
+func escapeURL(s string) string { return urlx.Quote(s, urlSafe) }
+
 // checkURL is parseURL's full reading of any URL.
 func checkURL(raw string) (*url.URL, error) {
 	if err := urlx.Validate(raw); err != nil {
@@ -157,6 +166,10 @@ func checkURL(raw string) (*url.URL, error) {
 	// ASCII ("straße.de" is xn--strae-oqa.de, fullwidth digits are digits).
 	u.Host = hostWithPort(host, u.Port())
 	u.Scheme = scheme
+	// net/url escapes a non-ASCII path but keeps the query's bytes raw;
+	// send them %-escaped as UTF-8, as browsers, requests and wget do,
+	// so both engines send the same request line.
+	u.RawQuery = escapeURL(u.RawQuery)
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
 }

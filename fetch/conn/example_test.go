@@ -137,7 +137,7 @@ func ExampleConn_Request() {
 	fmt.Println(err)
 	// Output:
 	// 201 Created
-	// conn: invalid request: request target "/x\r\nX-Injected: 1" has '\r' at byte 2
+	// conn: invalid request: request target "/x\r\nX-Injected: 1" has "\r" at byte 2
 }
 
 // An http.Client on the low-level layer.

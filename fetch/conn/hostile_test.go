@@ -331,7 +331,7 @@ func (r refusal) methodTarget() (string, string) {
 	return m, tg
 }
 
-func badAt(s string, i int) string { return fmt.Sprintf("%q at byte %d", s[i], i) }
+func badAt(s string, i int) string { return fmt.Sprintf("%q at byte %d", s[i:i+1], i) }
 
 func refusals() []refusal {
 	long := strings.Repeat("v", 60<<10)

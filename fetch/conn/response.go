@@ -149,7 +149,7 @@ func validMethod(m string) error {
 	}
 	for i := 0; i < len(m); i++ {
 		if !httpguts.IsTokenRune(rune(m[i])) {
-			return fmt.Errorf("%w: method %q has %q at byte %d, which is not a token character", ErrInvalid, m, m[i], i)
+			return fmt.Errorf("%w: method %q has %q at byte %d, which is not a token character", ErrInvalid, m, m[i:i+1], i)
 		}
 	}
 	return nil
@@ -163,7 +163,7 @@ func validTarget(t string) error {
 	}
 	for i := 0; i < len(t); i++ {
 		if c := t[i]; c <= ' ' || c >= 0x7f {
-			return fmt.Errorf("%w: request target %q has %q at byte %d", ErrInvalid, t, c, i)
+			return fmt.Errorf("%w: request target %q has %q at byte %d", ErrInvalid, t, t[i:i+1], i)
 		}
 	}
 	return nil
@@ -175,7 +175,7 @@ func validField(name, value string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		if !httpguts.IsTokenRune(rune(name[i])) {
-			return fmt.Errorf("%w: header name %q has %q at byte %d, which is not a token character", ErrInvalid, name, name[i], i)
+			return fmt.Errorf("%w: header name %q has %q at byte %d, which is not a token character", ErrInvalid, name, name[i:i+1], i)
 		}
 	}
 	if len(value) > maxValueLen {
@@ -183,7 +183,7 @@ func validField(name, value string) error {
 	}
 	for i := 0; i < len(value); i++ {
 		if c := value[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return fmt.Errorf("%w: header %q: value has %q at byte %d", ErrInvalid, name, c, i)
+			return fmt.Errorf("%w: header %q: value has %q at byte %d", ErrInvalid, name, value[i:i+1], i)
 		}
 	}
 	return nil
