@@ -540,6 +540,8 @@ func TestData(t *testing.T) {
 		{"data:,A%20brief%20note", "text/plain;charset=US-ASCII", "A brief note"},
 		{"data:text/html;charset=utf-8;base64,PGI+aGk8L2I+", "text/html;charset=utf-8", "<b>hi</b>"},
 		{"data:;base64,aGk", "text/plain;charset=US-ASCII", "hi"},
+		{"data:;charset=utf-8,caf%C3%A9", "text/plain;charset=utf-8", "café"}, // RFC 2397's shorthand
+		{"data:;Charset=latin-1;base64,aGk", "text/plain;Charset=latin-1", "hi"},
 		{"data:image/gif;base64,R0lG%0AODlh", "image/gif", "GIF89a"},
 	}
 	o := &fetch.Opener{}

@@ -101,8 +101,14 @@ func openData(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 		}
 		b = dec
 	}
+	// RFC 2397: no media type is text/plain;charset=US-ASCII, and
+	// ";charset=utf-8" alone is text/plain with that charset.
 	if meta == "" || strings.HasPrefix(meta, ";") {
-		meta = "text/plain;charset=US-ASCII" + meta
+		if hasCharset(meta) {
+			meta = "text/plain" + meta
+		} else {
+			meta = "text/plain;charset=US-ASCII" + meta
+		}
 	}
 	h := http.Header{}
 	h.Set("Content-Type", meta)
@@ -116,4 +122,16 @@ func openData(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 		StatusCode: http.StatusOK, Status: "200 OK", Reason: "OK",
 		Header: h, ContentLength: int64(len(b)), Body: body, maxBody: maxBody,
 	}, nil
+}
+
+// hasCharset reports whether the ";"-separated parameters params name a
+// charset.
+func hasCharset(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		name, _, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(name), "charset") {
+			return true
+		}
+	}
+	return false
 }
