@@ -351,3 +351,16 @@ func inputs(args []string, stdin io.Reader) iter.Seq2[string, error] {
 func lineTooLong(n int) error {
 	return fmt.Errorf("stdin line %d longer than %d bytes", n, maxInputLine)
 }
+
+// withScheme is raw with "http://" in front when it names no scheme of its
+// own, as curl and wget guess: "example.com/x" and "localhost:8080/x" are
+// http URLs. A URL with "://", or a data: or file: URL, is left as it is.
+func withScheme(raw string) string {
+	if strings.Contains(raw, "://") {
+		return raw
+	}
+	if scheme, _, ok := strings.Cut(raw, ":"); ok && (strings.EqualFold(scheme, "data") || strings.EqualFold(scheme, "file")) {
+		return raw
+	}
+	return "http://" + raw
+}

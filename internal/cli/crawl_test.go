@@ -94,6 +94,7 @@ func TestCrawlCommand(t *testing.T) {
 				return ""
 			}, stderr: empty},
 		{name: "depth 0", args: []string{"crawl", "-q", "--depth", "0", seed}, code: ExitOK, stdout: equals(seed + "\n"), stderr: empty},
+		{name: "no scheme is http, as wget", args: []string{"crawl", "-q", "--depth", "0", strings.TrimPrefix(seed, "http://")}, code: ExitOK, stdout: equals(seed + "\n"), stderr: empty},
 		{name: "depth 0 follows the seed's redirect", args: []string{"crawl", "-q", "--no-robots", "--depth", "0", s.URL + "/redirect-to?url=" + url.QueryEscape(seed)},
 			code: ExitOK, stdout: equals(s.URL + "/redirect-to?url=" + url.QueryEscape(seed) + "\n"), stderr: empty},
 		{name: "json", args: []string{"crawl", "-q", "--json", "--images", "--depth", "0", "--field", "h=h1", seed}, code: ExitOK,

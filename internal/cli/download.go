@@ -170,7 +170,7 @@ func readDownloadList(r io.Reader, name string) ([]downloadLine, error) {
 			continue
 		}
 		fields := strings.Fields(line)
-		dl := downloadLine{url: fields[0]}
+		dl := downloadLine{url: withScheme(fields[0])}
 		switch len(fields) {
 		case 1:
 		case 2:
@@ -234,7 +234,7 @@ type downloadJSON struct {
 func (e *env) download(ctx context.Context, args []string, f *downloadFlags) error {
 	var list []downloadLine
 	for _, a := range args {
-		list = append(list, downloadLine{url: a})
+		list = append(list, downloadLine{url: withScheme(a)})
 	}
 	if f.input != "" {
 		var r io.Reader

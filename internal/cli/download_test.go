@@ -65,6 +65,8 @@ func TestDownloadCommand(t *testing.T) {
 			contains("a.bin: download: checksum mismatch")}},
 		{runTest: runTest{"one failure does not stop the others", []string{"download", "-q", "--json", "--retries", "0", "-d", out("5"), base + "/status/404", base + "/dl/5000/a.bin"}, ExitFailure,
 			jsonHas(2, "downloaded", "failed"), contains("404 Not Found")}},
+		{runTest: runTest{"no scheme is http, as wget", []string{"download", "-q", "-d", out("9"), "-i", "-"}, ExitOK, empty, empty},
+			stdin: strings.TrimPrefix(base, "http://") + "/dl/5000/a.bin\n"},
 		{runTest: runTest{"rate limit and header name", []string{"download", "-q", "--limit-rate", "2M", "--name-from", "header", "-d", out("6"), base + "/dl/5000/a.bin?filename=report.pdf"}, ExitOK, empty, empty}},
 		{runTest: runTest{"secrets never shown (HOSTILE.md L11)", []string{"download", "--json", "--retries", "1", "-d", out("7"),
 			strings.Replace(base, "http://", "http://kim:PW7c@", 1) + "/status/503?page=2&token=TOK7c"}, ExitFailure,
@@ -80,6 +82,9 @@ func TestDownloadCommand(t *testing.T) {
 		{runTest: runTest{"bad name-from", []string{"download", "--name-from", "body", "http://x/a"}, ExitUsage, empty, contains("want url or header")}},
 	}
 	runStdinTests(t, tests)
+	if got, err := os.ReadFile(filepath.Join(out("9"), "a.bin")); err != nil || !bytes.Equal(got, a) {
+		t.Errorf("out-9/a.bin: %d bytes, %v", len(got), err)
+	}
 	for _, n := range []string{"1", "2"} {
 		for name, want := range map[string][]byte{"a.bin": a, "b.bin": b} {
 			got, err := os.ReadFile(filepath.Join(out(n), name))

@@ -38,7 +38,8 @@ const getLong = `Fetch URL and write its body to stdout, with curl's flags and h
 package fetch (Python's urllib.request): redirects are followed (at most
 --max-redirs), compressed bodies are decoded, and a response of any status
 is printed and exits 0, as curl does; -f makes a status of 400 or more an
-error instead. "grab head URL" is "grab get -I URL".
+error instead. "grab head URL" is "grab get -I URL". A URL without
+"scheme://" (localhost:8888/hello) is an http URL, as curl guesses.
 
 The request is a GET; a HEAD with -I; a POST with -d, --data-urlencode,
 --data-binary, --data-raw, --json or -F; or the method of -X.
@@ -233,7 +234,7 @@ func newGetCommand(e *env, head bool) *cobra.Command {
 			f.head = f.head || head
 			f.userAgentSet = cmd.Flags().Changed("user-agent")
 			f.net.given(cmd.Flags())
-			return e.get(cmd.Context(), args[0], &f)
+			return e.get(cmd.Context(), withScheme(args[0]), &f)
 		},
 	}
 	if head {

@@ -161,6 +161,7 @@ func TestGetRequests(t *testing.T) {
 	userURL := strings.Replace(base, "http://", "http://user:s3cret@", 1)
 	tests := []stdinTest{
 		{runTest{"GET", []string{"get", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
+		{runTest{"no scheme is http, as curl", []string{"get", strings.TrimPrefix(base, "http://") + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
 		{runTest{"default User-Agent", []string{"get", base + "/headers"}, ExitOK, header("User-Agent", userAgent()), empty}, ""},
 		{runTest{"-X PUT", []string{"get", "-X", "PUT", base + "/anything"}, ExitOK, method("PUT"), empty}, ""},
 		{runTest{"-X DELETE", []string{"get", "-X", "DELETE", base + "/anything"}, ExitOK, method("DELETE"), empty}, ""},
@@ -555,7 +556,7 @@ func TestGetUsage(t *testing.T) {
 			equals("grab: -d: open /nonexistent-grab-file: no such file or directory\n")}, ""},
 		{runTest{"-F @missing", []string{"get", "-F", "f=@/nonexistent-grab-file", base + "/post"}, ExitFailure, empty, contains("-F f: open /nonexistent-grab-file")}, ""},
 		{runTest{"unsupported scheme", []string{"get", "ftp://127.0.0.1/x"}, ExitFailure, empty, contains(`unsupported scheme "ftp"`)}, ""},
-		{runTest{"no scheme", []string{"get", "127.0.0.1/x"}, ExitFailure, empty, contains("has no scheme")}, ""},
+		{runTest{"scheme without //", []string{"get", "mailto:x"}, ExitFailure, empty, contains(`"http://mailto:x"`, `invalid port "x"`)}, ""},
 		{runTest{"bad method", []string{"get", "-X", "GET /x", base + "/get"}, ExitFailure, empty, contains(`method "GET /x" is not a token`)}, ""},
 		{runTest{"CRLF in a field", []string{"get", "-H", "X-A: a\r\nX-B: b", base + "/get"}, ExitFailure, empty, all(contains("control character"), lacks("\r"))}, ""},
 		{runTest{"refused connection", []string{"get", "http://127.0.0.1:1/"}, ExitFailure, empty, hasPrefix(`grab: Get "http://127.0.0.1:1/": `, "connection refused")}, ""},
