@@ -78,7 +78,8 @@ decoding) before the body; -I and "grab head" write them alone. stdout is
 data, so they are written as received.
 
 -w FORMAT writes FORMAT to stdout at the end, after the body, also when the
-request failed, with curl's variables: %{http_code} (or %{response_code};
+request failed (after a redirect chain that failed, of its last request),
+with curl's variables: %{http_code} (or %{response_code};
 000 without a response), %{http_version}, %{method}, %{url_effective},
 %{num_redirects}, %{content_type}, %header{NAME}, %{size_download} (body
 bytes written, decoded), %{size_header}, %{size_upload}, %{speed_download}
@@ -333,7 +334,7 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	}
 	resp, err := o.Open(ctx, req)
 	if err != nil {
-		t.end = time.Now()
+		t.end, t.err = time.Now(), err
 		e.writeOut(format, t, f.silent)
 		return safeError{sess.finishAfter(e, err)}
 	}
@@ -1102,6 +1103,7 @@ type transfer struct {
 	method     string
 	log        *exchangeLog
 	resp       *fetch.Response // nil without a response
+	err        error           // why there is no response
 	size       int64           // body bytes written
 	upload     int64           // request body bytes
 }
@@ -1120,10 +1122,33 @@ func (t *transfer) finalHead() *head {
 
 // redirects returns the number of redirects followed.
 func (t *transfer) redirects() int {
-	if t.resp == nil {
-		return 0
+	if t.resp != nil {
+		return len(t.resp.History)
 	}
-	return len(t.resp.History)
+	if re := t.redirectErr(); re != nil && len(re.Hops) > 0 {
+		return len(re.Hops) - 1
+	}
+	return 0
+}
+
+// redirectErr returns the error of a redirect chain that failed (too many
+// redirects, one refused), or nil.
+func (t *transfer) redirectErr() *fetch.RedirectError {
+	var re *fetch.RedirectError
+	if errors.As(t.err, &re) {
+		return re
+	}
+	return nil
+}
+
+// lastHop returns the last request of a failed redirect chain, which
+// -w's variables describe as curl's do: the URL requested last, not the
+// URL given.
+func (t *transfer) lastHop() *fetch.Hop {
+	if re := t.redirectErr(); re != nil && len(re.Hops) > 0 {
+		return &re.Hops[len(re.Hops)-1]
+	}
+	return nil
 }
 
 // variable returns the value of the -w variable name.
@@ -1164,11 +1189,17 @@ func (t *transfer) variable(name string) (string, bool) {
 		if t.resp != nil {
 			return t.resp.Method, true
 		}
+		if last := t.lastHop(); last != nil {
+			return last.Method, true
+		}
 		return t.method, true
 	case "url_effective":
 		// The URL itself, for a script to use: only a password masked.
 		if t.resp != nil {
 			return passwordMasked(t.resp.URL), true
+		}
+		if last := t.lastHop(); last != nil {
+			return passwordMasked(last.URL), true
 		}
 		return passwordMasked(t.url), true
 	case "num_redirects":

@@ -279,6 +279,8 @@ func TestGetOutput(t *testing.T) {
 			all(hasPrefix("HTTP/1.1 302 Found\r\n", "Location: /relative-redirect/2\r\n"), hasSuffix("\r\n\r\n302 0")), empty}, ""},
 		{runTest{"--max-redirs 1", []string{"get", "--max-redirs", "1", base + "/redirect/3"}, ExitFailure, empty,
 			contains("fetch: too many redirects: stopped after 1 (302 " + base + "/redirect/3 -> 302 " + base + "/relative-redirect/2)")}, ""},
+		{runTest{"-w after too many redirects, as curl", []string{"get", "--max-redirs", "1", "-w", "%{http_code} %{num_redirects} %{url_effective} %{method}", base + "/redirect/3"}, ExitFailure,
+			equals("302 1 " + base + "/relative-redirect/2 GET"), contains("too many redirects")}, ""},
 		{runTest{"--max-redirs 0", []string{"get", "--max-redirs", "0", base + "/redirect/1"}, ExitFailure, empty,
 			equals("grab: fetch: too many redirects: stopped after 0 (302 " + base + "/redirect/1)\n")}, ""},
 		{runTest{"--max-redirs 3 is enough", []string{"get", "--max-redirs", "3", base + "/redirect/3"}, ExitOK, method("GET"), empty}, ""},
