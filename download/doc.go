@@ -66,9 +66,11 @@
 // another content coding, an ETag or Last-Modified other than the ones
 // recorded (a server that ignores If-Range sends a range of the version it
 // has now), or a different overlap byte (HOSTILE.md L7). A part with
-// neither validator nor recorded length is restarted. NoResume restarts
-// too, removing grab's own part only: a NAME.part without its sidecar is
-// still left alone (ErrNotOurs). The part's prefix is read back for the
+// neither validator nor recorded length is restarted. A 206 to a request
+// without Range is taken as a 200 when its one range is the whole file
+// ("bytes 0-N-1/N", as some caches answer), and fails otherwise. NoResume
+// restarts too, removing grab's own part only: a NAME.part without its
+// sidecar is still left alone (ErrNotOurs). The part's prefix is read back for the
 // file's SHA-256 before the request is sent, so that time counts neither
 // as the server's silence nor as a pause in reading its answer. Requests
 // send "Accept-Encoding: identity", so files are stored as served and

@@ -3,6 +3,7 @@ package download_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -327,6 +328,9 @@ func TestLengths(t *testing.T) {
 	for i := range full {
 		full[i] = byte('a' + i%26)
 	}
+	raw := func(head string, body []byte) string {
+		return "/fault/raw?b64=" + base64.URLEncoding.EncodeToString(append([]byte(head+"\r\n"), body...))
+	}
 	tests := []struct {
 		name    string
 		url     string
@@ -335,6 +339,10 @@ func TestLengths(t *testing.T) {
 		unknown bool
 		errIs   error
 	}{
+		{name: "206 of the whole file unasked is a 200", url: raw("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-2047/2048\r\nContent-Length: 2048\r\n", full),
+			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + testkit.SHA256(full) }, outcome: download.Downloaded},
+		{name: "206 of a part unasked fails", url: raw("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1023/2048\r\nContent-Length: 1024\r\n", full[:1024]),
+			outcome: download.Failed},
 		{name: "E1 lying Content-Length", url: "/fault/lie?length=2000&actual=1000", outcome: download.Failed, errIs: io.ErrUnexpectedEOF},
 		{name: "E2 close-delimited cut is flagged", url: "/fault/cut?size=2048&send=1024", outcome: download.Downloaded, unknown: true},
 		{name: "E2 with RequireLength fails", url: "/fault/cut?size=2048&send=1024",

@@ -304,10 +304,18 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		Encoding:     resp.Header.Get("Content-Encoding"),
 	}
 	resumed, anon := false, false
-	if resp.StatusCode == http.StatusPartialContent {
-		if off == 0 {
-			return errRestart // a range nobody asked for
+	if resp.StatusCode == http.StatusPartialContent && off == 0 {
+		// A 206 to a request without Range: the whole file in one range
+		// is taken as a 200 (some servers and caches answer so); less is
+		// an error, not a file.
+		cr := resp.Header.Get("Content-Range")
+		first, last, total, ok := parseContentRange(cr)
+		if !ok || first != 0 || total < 0 || last != total-1 || resp.ContentLength >= 0 && resp.ContentLength != total {
+			return fmt.Errorf("download: %s with Content-Range %q to a request for the whole file", resp.Status, cr)
 		}
+		resp.ContentLength = total
+	}
+	if resp.StatusCode == http.StatusPartialContent && off > 0 {
 		total, ok := checkContentRange(resp, off-1, ps.sc)
 		if !ok {
 			return errRestart
