@@ -241,7 +241,7 @@ type Result struct {
 	LengthUnknown bool
 	// DuplicateOf names the file of the same content kept instead (Dedup).
 	DuplicateOf string
-	Attempts    int // requests sent
+	Attempts    int // requests sent (0: the file was kept or failed before any)
 	Err         error
 }
 
@@ -268,12 +268,12 @@ func (k EventKind) String() string {
 // Event reports the progress of one Request.
 type Event struct {
 	Kind    EventKind
-	Index   int    // the Request's index in Do's arguments
-	URL     string // as in Result.URL
-	Path    string // the file, once its name is known
-	Done    int64  // bytes of the file so far (a resumed part included)
-	Total   int64  // the file's full size, -1 when unknown
-	Attempt int
+	Index   int           // the Request's index in Do's arguments
+	URL     string        // as in Result.URL
+	Path    string        // the file, once its name is known
+	Done    int64         // bytes of the file so far (a resumed part included)
+	Total   int64         // the file's full size, -1 when unknown
+	Attempt int           // the requests sent for the file so far, this one included
 	Wait    time.Duration // Retrying: the wait before the next attempt
 	Err     error         // Retrying: what failed
 	Result  *Result       // Finished and Failure

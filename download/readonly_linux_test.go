@@ -77,8 +77,8 @@ func TestSpecialFiles(t *testing.T) {
 	c.IfExists = download.Overwrite
 	for _, name := range []string{"d.bin", "f.bin"} {
 		res, err := c.Do(t.Context(), download.Request{URL: base + "/dl/100/" + name, Dir: dir})
-		if !errors.Is(err, download.ErrNotFile) || res[0].Outcome != download.Failed || res[0].Attempts != 1 {
-			t.Errorf("%s: Do = %+v, %v; want one attempt failed with ErrNotFile", name, res[0], err)
+		if !errors.Is(err, download.ErrNotFile) || res[0].Outcome != download.Failed || res[0].Attempts != 0 {
+			t.Errorf("%s: Do = %+v, %v; want failed with ErrNotFile before any request", name, res[0], err)
 		}
 	}
 	if fi, err := os.Lstat(filepath.Join(dir, "f.bin")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {

@@ -74,7 +74,7 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 	t := &transfer{b: b, j: j, noResume: b.c.NoResume}
 	failures, restarts, relooks := 0, 0, 0
 	for {
-		res.Attempts++
+		t.tries++
 		err := t.attempt(ctx, &res)
 		if err == nil {
 			res.Path = j.path()
@@ -158,6 +158,7 @@ type transfer struct {
 	j        *job
 	noResume bool
 	noAnon   bool // write NAME.part even for a small file
+	tries    int  // calls of attempt, a request sent or not
 }
 
 // attempt makes one request for the job and saves what it gets; it fills
@@ -168,7 +169,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 
 	// The first attempt of a name the directory's listing did not show
 	// looks nothing up: there is no final file, part or sidecar.
-	fresh := res.Attempts == 1 && j.unlisted
+	fresh := t.tries == 1 && j.unlisted
 
 	// An existing final file, per the policy.
 	var final fs.FileInfo
@@ -275,6 +276,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		return err
 	}
 
+	res.Attempts++
 	b.emit(Event{Kind: Started, Index: j.index, URL: j.url, Path: j.path(), Done: off, Total: -1, Attempt: res.Attempts})
 	resp, err := b.opener.Open(actx, req)
 	if err != nil {
