@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -256,13 +257,15 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	if n := len(strings.Fields(s)); !strings.HasPrefix(s, "@") && !strings.Contains(s, "TZ=") && n != 5 && n != 6 {
 		return nil, fmt.Errorf("%q: a cron expression has 5 fields (minute hour day month weekday), or 6 with seconds first; or use @every DURATION", s)
 	}
+	given := s
+	s = sundaySeven(s)
 	c := gocron.NewDefaultCron(true)
 	if err := c.IsValid(s, loc, time.Now()); err != nil {
 		msg := err.Error()
 		if i := strings.LastIndex(msg, "\n"); i >= 0 {
 			msg = msg[i+1:]
 		}
-		return nil, fmt.Errorf("%q is not a valid cron expression: %s", s, msg)
+		return nil, fmt.Errorf("%q is not a valid cron expression: %s", given, msg)
 	}
 	// The same expression in UTC, which has no gaps, tells which days it
 	// names.
@@ -272,9 +275,65 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	}
 	u := gocron.NewDefaultCron(true)
 	if err := u.IsValid("CRON_TZ=UTC "+strings.TrimSpace(expr), time.UTC, time.Now()); err != nil {
-		return nil, fmt.Errorf("%q is not a valid cron expression: %w", s, err)
+		return nil, fmt.Errorf("%q is not a valid cron expression: %w", given, err)
 	}
 	return &schedule{cron: c, utc: u, spec: s, loc: loc}, nil
+}
+
+// sundaySeven rewrites a 7 in a cron expression's weekday field as 0:
+// cron(8) and Vixie cron take both 0 and 7 for Sunday, gocron's parser 0
+// only. "5-7" becomes "5-6,0", "1-7/3" "1-6/3,0"; names, "*" and steps
+// of "*" are left as they are, and so is an expression not of 5 or 6
+// fields (a descriptor such as @daily).
+func sundaySeven(s string) string {
+	prefix := ""
+	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
+		tz, rest, _ := strings.Cut(s, " ")
+		prefix, s = tz+" ", strings.TrimSpace(rest)
+	}
+	fields := strings.Fields(s)
+	if len(fields) != 5 && len(fields) != 6 {
+		return prefix + s
+	}
+	last := len(fields) - 1
+	var items []string
+	changed := false
+	for item := range strings.SplitSeq(fields[last], ",") {
+		span, step, stepped := strings.Cut(item, "/")
+		lo, hi, ranged := strings.Cut(span, "-")
+		if !ranged {
+			hi = lo
+		}
+		a, aerr := strconv.Atoi(lo)
+		z, zerr := strconv.Atoi(hi)
+		n := 1
+		if stepped {
+			var err error
+			if n, err = strconv.Atoi(step); err != nil || n < 1 {
+				n = 0
+			}
+		}
+		if aerr != nil || zerr != nil || z != 7 || a < 0 || a > 7 || n == 0 || stepped && !ranged {
+			items = append(items, item) // the parser judges it
+			continue
+		}
+		changed = true
+		if a <= 6 {
+			rest := fmt.Sprintf("%d-6", a)
+			if stepped {
+				rest += "/" + step
+			}
+			items = append(items, rest)
+		}
+		if (7-a)%n == 0 {
+			items = append(items, "0")
+		}
+	}
+	if !changed {
+		return prefix + s
+	}
+	fields[last] = strings.Join(items, ",")
+	return prefix + strings.Join(fields, " ")
 }
 
 // next returns the first slot strictly after t, by the wall clock of the

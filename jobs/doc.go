@@ -96,7 +96,8 @@
 //
 // Scheduler runs jobs on their schedules with go-co-op/gocron, one gocron
 // scheduler per job in the job's time zone. A schedule is a cron expression
-// of 5 fields, or 6 with seconds first, a descriptor (@daily, ...), or
+// of 5 fields, or 6 with seconds first (Sunday 0 or 7, as cron(8) reads
+// the weekday), a descriptor (@daily, ...), or
 // "@every DURATION" (from the scheduler's start). timezone defaults to the
 // process's local zone, as cron's; state and reports hold UTC. On the day of
 // a DST change a daily slot runs once: a wall time that does not exist

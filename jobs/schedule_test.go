@@ -365,6 +365,38 @@ func TestScheduleGrace(t *testing.T) {
 	}
 }
 
+// TestScheduleSundaySeven: 7 in the weekday field is Sunday, as 0 is, as
+// cron(8) reads it, alone, ending a range or a stepped range.
+func TestScheduleSundaySeven(t *testing.T) {
+	sat := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) // a Saturday
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 9, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		schedule string
+		want     []time.Time // the next slots after sat
+	}{
+		{"0 9 * * 7", []time.Time{day(22), day(29)}},
+		{"0 9 * * 0", []time.Time{day(22), day(29)}},
+		{"0 9 * * 5-7", []time.Time{day(22), day(27), day(28), day(29)}},
+		{"0 9 * * 1-7/3", []time.Time{day(22), day(23), day(26), day(29)}},                             // Mon, Thu, Sun
+		{"0 9 * * 2-7/3", []time.Time{day(24), day(27), time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}}, // Tue, Fri: 2+3+3 is past 7
+		{"0 0 9 * * 6,7", []time.Time{day(22), day(28), day(29)}},
+		{"CRON_TZ=UTC 0 9 * * 7", []time.Time{day(22), day(29)}},
+	}
+	for _, tt := range tests {
+		j := parseJob(t, "name: a\ntimezone: UTC\nschedule: '"+tt.schedule+"'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
+		at := sat
+		for i, want := range tt.want {
+			if at = j.Next(at); !at.Equal(want) {
+				t.Errorf("%q: slot %d is %v, want %v", tt.schedule, i+1, at, want)
+				break
+			}
+		}
+	}
+	if _, err := jobs.Parse([]byte("name: a\nschedule: '0 9 * * 8'\ntargets: {urls: [http://127.0.0.1:1/]}\n"), ""); err == nil || !strings.Contains(err.Error(), `"0 9 * * 8" is not a valid cron expression`) {
+		t.Errorf("weekday 8: %v", err)
+	}
+}
+
 func TestScheduleRefuses(t *testing.T) {
 	a := parseJob(t, "name: a\nschedule: '@every 1m'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
 	noSched := parseJob(t, "name: b\ntargets: {urls: [http://127.0.0.1:1/]}\n")
