@@ -653,13 +653,14 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 			}
 		}
 	}
-	res, _ := e.dl.Do(ctx, req)
+	seen := &seenResponse{}
+	res, _ := e.dl.Do(context.WithValue(ctx, seenKey{}, seen), req)
 	it := Item{Kind: t.Kind, URL: t.URL, Page: t.Page, File: name}
 	if len(res) != 1 {
 		return carry(failed(t, 0, errors.New("download: no result")), base)
 	}
 	r := res[0]
-	etag, lm, code := e.seenValidators.take(t.URL)
+	etag, lm, code := seen.get()
 	it.HTTPStatus = code
 	var he *fetch.HTTPError
 	switch {
@@ -697,17 +698,28 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 	return outcome{item: it, state: s}
 }
 
-// validatorLog is a fetch.Handler that remembers the validators and status
-// of the last response for each URL, and caps response bodies.
+// validatorLog is a fetch.Handler that records the validators and status
+// of each response into the seenResponse of its request's context, so the
+// last one is the final answer after redirects and retries, and caps
+// response bodies.
 type validatorLog struct {
 	limit int64
-	mu    sync.Mutex
-	m     map[string]seenResponse
 }
 
+// seenKey is the context key of a download's *seenResponse.
+type seenKey struct{}
+
+// seenResponse is the last response of one download's requests.
 type seenResponse struct {
+	mu                 sync.Mutex
 	etag, lastModified string
 	status             int
+}
+
+func (s *seenResponse) get() (etag, lastModified string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.etag, s.lastModified, s.status
 }
 
 func (v *validatorLog) Wrap(next http.RoundTripper) http.RoundTripper {
@@ -716,26 +728,16 @@ func (v *validatorLog) Wrap(next http.RoundTripper) http.RoundTripper {
 		if err != nil {
 			return resp, err
 		}
-		v.mu.Lock()
-		if v.m == nil {
-			v.m = map[string]seenResponse{}
+		if s, ok := r.Context().Value(seenKey{}).(*seenResponse); ok {
+			s.mu.Lock()
+			s.etag, s.lastModified, s.status = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"), resp.StatusCode
+			s.mu.Unlock()
 		}
-		v.m[r.URL.String()] = seenResponse{resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"), resp.StatusCode}
-		v.mu.Unlock()
 		if v.limit > 0 && resp.Body != nil {
 			resp.Body = &capped{ReadCloser: resp.Body, left: v.limit}
 		}
 		return resp, nil
 	})
-}
-
-// take returns and forgets what was seen for u.
-func (v *validatorLog) take(u string) (etag, lastModified string, status int) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	x := v.m[u]
-	delete(v.m, u)
-	return x.etag, x.lastModified, x.status
 }
 
 // capped fails a body longer than its limit.

@@ -286,6 +286,55 @@ retries: 0
 	}
 }
 
+// TestRunRedirectedDownload: an item whose URL redirects is recorded with
+// the final answer's status and validators, so the next run asks the
+// final URL conditionally and finds it unchanged.
+func TestRunRedirectedDownload(t *testing.T) {
+	c := new(testserver.Changing)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/r/"); ok {
+			http.Redirect(w, r, "/img/"+rest, http.StatusFound)
+			return
+		}
+		c.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	s := &site{Changing: c, URL: srv.URL}
+	s.page("/p.html", 0, []string{"/r/a.png"}, nil)
+	s.Set("/img/a.png", "image/png", []byte("\x89PNG\r\n\x1a\nimage a"), testserver.ETag)
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf("name: redirected\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ndownload: {dir: files}\n", s.URL))
+	r := runner(t)
+	image := func(rep *jobs.Report) jobs.Item {
+		for _, it := range rep.Items {
+			if it.Kind == "image" {
+				return it
+			}
+		}
+		t.Fatalf("no image item in %+v", rep.Items)
+		return jobs.Item{}
+	}
+	rep, err := r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := image(rep); it.Status != jobs.New || it.HTTPStatus != 200 {
+		t.Errorf("run 1: image %s with status %d, want new with 200", it.Status, it.HTTPStatus)
+	}
+	s.ResetLog()
+	if rep, err = r.Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	if it := image(rep); it.Status != jobs.Unchanged || it.HTTPStatus != 304 {
+		t.Errorf("run 2: image %s with status %d, want unchanged with 304", it.Status, it.HTTPStatus)
+	}
+	for _, q := range s.Requests() {
+		if q.Path == "/img/a.png" && (q.IfNoneMatch == "" || q.Status != 304) {
+			t.Errorf("run 2 asked %s with If-None-Match %q, status %d; want the ETag sent and 304", q.Path, q.IfNoneMatch, q.Status)
+		}
+	}
+}
+
 func TestRunLocked(t *testing.T) {
 	s := newSite(t)
 	s.page("/p.html", testserver.ETag, nil, nil)
