@@ -259,6 +259,7 @@ type engine struct {
 	mu        sync.Mutex
 	baseline  map[string]*itemState // the last finished run's items
 	files     map[string]string     // download file -> URL that owns it
+	dirs      map[string]bool       // the directories the files are in
 	next      uint64                // discovery counter
 	count     int                   // items done or queued
 	truncated bool
@@ -269,6 +270,7 @@ type engine struct {
 func (e *engine) load() error {
 	e.baseline = map[string]*itemState{}
 	e.files = map[string]string{}
+	e.dirs = map[string]bool{}
 	e.assigned = map[string]uint64{}
 	return e.st.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
@@ -278,7 +280,7 @@ func (e *engine) load() error {
 			}
 			e.baseline[string(k)] = s
 			if s.File != "" {
-				e.files[s.File] = s.URL
+				e.own(s.File, s.URL)
 			}
 			return nil
 		})
@@ -301,7 +303,7 @@ func (e *engine) load() error {
 				e.next = max(e.next, d.N+1)
 				e.count++
 				if d.State != nil && d.State.File != "" {
-					e.files[d.State.File] = d.State.URL
+					e.own(d.State.File, d.State.URL)
 				}
 				return nil
 			})
@@ -765,7 +767,10 @@ func (c *capped) Read(p []byte) (int, error) {
 var errFileTooLarge = errors.New("larger than limits.max_file_bytes")
 
 // claim returns the file name of u: the one it had, or a new one no other
-// URL owns.
+// URL owns, and that is neither a directory of other URLs' files nor in
+// a directory that is another URL's file. With naming "path", /a/x and
+// /a/x/y.json both want a/x: the one that comes second gets a/x-HASH, or
+// a/x-HASH/y.json, whichever comes first.
 func (e *engine) claim(u string, base *itemState) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -773,11 +778,26 @@ func (e *engine) claim(u string, base *itemState) string {
 		return base.File
 	}
 	name := fileName(e.j.Download.Naming, u)
-	if owner, ok := e.files[name]; ok && owner != u {
+	segs := strings.Split(name, string(filepath.Separator))
+	for i := 1; i < len(segs); i++ {
+		if dir := filepath.Join(segs[:i]...); e.files[dir] != "" {
+			segs[i-1] += "-" + shortHash(dir, 8)
+		}
+	}
+	name = filepath.Join(segs...)
+	if owner, ok := e.files[name]; ok && owner != u || e.dirs[name] {
 		name = withHash(name, u)
 	}
-	e.files[name] = u
+	e.own(name, u)
 	return name
+}
+
+// own records that name is u's file.
+func (e *engine) own(name, u string) {
+	e.files[name] = u
+	for d := filepath.Dir(name); d != "." && d != string(filepath.Separator); d = filepath.Dir(d) {
+		e.dirs[d] = true
+	}
 }
 
 // interrupt records that the run stopped before its end.

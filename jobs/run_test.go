@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -331,6 +332,37 @@ func TestRunRedirectedDownload(t *testing.T) {
 	for _, q := range s.Requests() {
 		if q.Path == "/img/a.png" && (q.IfNoneMatch == "" || q.Status != 304) {
 			t.Errorf("run 2 asked %s with If-None-Match %q, status %d; want the ETag sent and 304", q.Path, q.IfNoneMatch, q.Status)
+		}
+	}
+}
+
+// TestRunNamingPathPrefix: with naming "path", /a/x and /a/x/y.png
+// both want the name a/x (a file, and a directory); both are saved,
+// in either order, run after run.
+func TestRunNamingPathPrefix(t *testing.T) {
+	for _, order := range [][]string{{"/a/x", "/a/x/y.png"}, {"/a/x/y.png", "/a/x"}} {
+		s := newSite(t)
+		s.page("/p.html", 0, order, nil)
+		s.Set("/a/x", "image/png", []byte("\x89PNG\r\n\x1a\nx"), testserver.ETag)
+		s.Set("/a/x/y.png", "image/png", []byte("\x89PNG\r\n\x1a\ny"), testserver.ETag)
+		dir := t.TempDir()
+		j := jobFile(t, dir, fmt.Sprintf("name: prefix\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ndownload: {dir: files, naming: path}\n", s.URL))
+		r := runner(t)
+		for run, want := range []jobs.Status{jobs.New, jobs.Unchanged} {
+			rep, err := r.Run(t.Context(), j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatuses(t, run+1, rep, s.URL, map[string]jobs.Status{"page /p.html": want, "image /a/x": want, "image /a/x/y.png": want})
+			for _, it := range rep.Items {
+				if it.Kind != "image" {
+					continue
+				}
+				got, err := os.ReadFile(filepath.Join(dir, "files", it.File))
+				if wantBody := "\x89PNG\r\n\x1a\n" + path.Base(it.URL)[:1]; err != nil || string(got) != wantBody {
+					t.Errorf("order %q run %d: %s in %s: %q, %v", order, run+1, it.URL, it.File, got, err)
+				}
+			}
 		}
 	}
 }

@@ -157,7 +157,9 @@ type Download struct {
 	// DefaultConcurrency.
 	Concurrency int `yaml:"concurrency"`
 	// Naming is how a URL becomes a file name under Dir: "path" (the
-	// default: HOST/PATH, as wget -x), "basename" (the last path
+	// default: HOST/PATH, as wget -x; /a/x and /a/x/y, which want a/x
+	// as a file and as a directory, get it in the order they come, the
+	// other a/x-HASH), "basename" (the last path
 	// segment, as the textbook's download_image.py; a clash with another
 	// URL's file gets a short hash of the URL added) or "hash" (SHA-256 of
 	// the URL and the extension).
