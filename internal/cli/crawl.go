@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -138,7 +140,7 @@ func newCrawl(e *env) *cobra.Command {
 	fl.BoolVar(&f.noRobots, "no-robots", false, "ignore robots.txt (fetch what it disallows)")
 	fl.BoolVar(&f.nofollow, "follow-nofollow", false, `follow rel="nofollow" links too`)
 	fl.BoolVar(&f.images, "images", false, "collect each page's images (parse.Images) into its record")
-	fl.StringVar(&f.download, "download", "", "with --images, download the images into `DIR` after the crawl")
+	fl.StringVar(&f.download, "download", "", "with --images, download the images into `DIR` after the crawl (with --state, those of a resumed crawl's earlier runs too)")
 	fl.StringVar(&f.state, "state", "", "keep the crawl in the bbolt `FILE`, to resume it")
 	fl.StringVar(&f.redis, "redis", "", "share the crawl through the Redis server at `URL` (redis://host:6379/0)")
 	fl.StringVar(&f.redisPrefix, "redis-prefix", crawl.DefaultRedisPrefix, "name the crawl's Redis keys with `PREFIX`")
@@ -270,9 +272,11 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 	cr.Opener = o
 
 	var store crawl.Store
-	persistent := false
+	persistent, resumed := false, false
 	switch {
 	case f.state != "":
+		_, serr := os.Stat(f.state)
+		resumed = serr == nil
 		b, err := crawl.OpenBolt(f.state)
 		if err != nil {
 			return err
@@ -301,12 +305,33 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 	var outErr error
 	images := map[string]bool{}
 	var imageList []string
+	var imageLog *os.File // with --state, FILE.images
+	if f.download != "" && f.state != "" {
+		if imageLog, imageList, err = openImageLog(f.state+".images", resumed); err != nil {
+			return err
+		}
+		defer imageLog.Close()
+		for _, im := range imageList {
+			images[im] = true
+		}
+	}
+	var found []byte
 	cr.OnPage = func(p crawl.Page) {
 		pages++
+		found = found[:0]
 		for _, im := range p.Images {
 			if f.download != "" && !images[im] {
 				images[im] = true
 				imageList = append(imageList, im)
+				found = append(append(found, im...), '\n')
+			}
+		}
+		if imageLog != nil && len(found) > 0 {
+			// Written before the store marks the page done, so a resumed
+			// crawl downloads the images of the pages it will not fetch
+			// again.
+			if _, err := imageLog.Write(found); err != nil && outErr == nil {
+				outErr = fmt.Errorf("%s: %w", imageLog.Name(), err)
 			}
 		}
 		switch {
@@ -379,6 +404,39 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		return errSilentFailure
 	}
 	return nil
+}
+
+// openImageLog opens the list of the images a --state crawl found, one URL
+// a line, and returns the URLs it holds: none for a crawl not resumed,
+// whose list starts empty. A last line a kill cut short is dropped.
+func openImageLog(name string, resumed bool) (*os.File, []string, error) {
+	flag := os.O_RDWR | os.O_CREATE
+	if !resumed {
+		flag |= os.O_TRUNC
+	}
+	fh, err := os.OpenFile(name, flag, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := io.ReadAll(fh)
+	whole := bytes.LastIndexByte(data, '\n') + 1
+	if err == nil && whole < len(data) {
+		err = fh.Truncate(int64(whole))
+	}
+	if err == nil {
+		_, err = fh.Seek(int64(whole), io.SeekStart)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var list []string
+	for line := range strings.SplitSeq(string(data[:whole]), "\n") {
+		if line != "" {
+			list = append(list, line)
+		}
+	}
+	return fh, list, nil
 }
 
 // crawlDownload downloads the images the crawl found into f.download.

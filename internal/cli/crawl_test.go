@@ -150,6 +150,58 @@ func TestCrawlDownloadImages(t *testing.T) {
 	}
 }
 
+// TestCrawlDownloadImagesResumed: a --state crawl stopped after its first
+// page downloads that page's images when it is resumed, though the page
+// is not fetched again.
+func TestCrawlDownloadImagesResumed(t *testing.T) {
+	h := testserver.New()
+	seedPath := "/site/12/page/3.html"
+	var mu sync.Mutex
+	var stop context.CancelFunc // set while run 1 goes: a second page stops it
+	fetched := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fetched[r.URL.Path]++
+		cancel := stop
+		mu.Unlock()
+		if cancel != nil && strings.HasPrefix(r.URL.Path, "/site/") && r.URL.Path != seedPath {
+			cancel()
+			http.Error(w, "stopped", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	dir, state := t.TempDir(), filepath.Join(t.TempDir(), "crawl.db")
+	args := []string{"crawl", "-q", "--no-robots", "--images", "--download", dir, "--state", state, "-j", "1"}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	mu.Lock()
+	stop = cancel
+	mu.Unlock()
+	var stdout, stderr bytes.Buffer
+	if code := Run(ctx, append(args, "--max-pages", "2", srv.URL+seedPath), strings.NewReader(""), &stdout, &stderr); code != ExitInterrupted {
+		t.Fatalf("run 1: exit %d, stderr %s", code, stderr.String())
+	}
+	mu.Lock()
+	stop = nil
+	mu.Unlock()
+	if names, _ := filepath.Glob(filepath.Join(dir, "*")); len(names) != 0 {
+		t.Fatalf("run 1 downloaded %v before the crawl ended", names)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := Run(t.Context(), append(args, "--max-pages", "1", srv.URL+seedPath), strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+		t.Fatalf("run 2: exit %d, stderr %s", code, stderr.String())
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(names) != 2 || fetched[seedPath] != 1 {
+		t.Errorf("run 2 downloaded %v, the seed fetched %d times; want the seed's 2 images, the seed once", names, fetched[seedPath])
+	}
+}
+
 // buildGrab builds the grab binary into a temporary directory.
 func buildGrab(t *testing.T) string {
 	t.Helper()
