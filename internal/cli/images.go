@@ -144,14 +144,28 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 		return "", usageErrorf("want one TARGET (a URL, a file or -), got %d arguments", n)
 	}
 	// The flag parser keeps positional arguments in order; a bare
-	// --download takes the one right after it.
+	// --download takes the first one after it, other flags between
+	// ("--download -q DIR URL").
 	at := -1
 	for i, a := range e.args {
 		if a == "--download" {
 			at = i
 		}
 	}
-	follows := func(a string) bool { return at >= 0 && at+1 < len(e.args) && e.args[at+1] == a }
+	follows := func(a string) bool {
+		if at < 0 {
+			return false
+		}
+		for _, b := range e.args[at+1:] {
+			if b == a {
+				return true
+			}
+			if slices.Contains(args, b) {
+				return false // another positional argument comes first
+			}
+		}
+		return false
+	}
 	if len(args) == 1 {
 		// "grab images --download out" reads out as the page; when there
 		// is no such file, the page was more likely forgotten.
@@ -205,11 +219,7 @@ func (e *env) images(ctx context.Context, target string, f *imagesFlags) (err er
 // cookies sent to the page's origin only. It returns the results of
 // downloadAll.
 func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Image, f *imagesFlags) ([]download.Result, error) {
-	// -u and -b are for the page's origin: the fetched URL's, or for a
-	// file or stdin the one --page-url gives.
-	if !strings.Contains(target, "://") {
-		target = f.pageURL
-	}
+	target = f.credTarget(target)
 	o, header, err := e.imagesOpener(target, f)
 	if err != nil {
 		return nil, err
@@ -233,13 +243,25 @@ func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Im
 	return e.downloadAll(ctx, &download.Client{Opener: o, Concurrency: f.jobs}, reqs, f.json, f.quiet)
 }
 
+// credTarget returns the URL whose origin -u and -b are for: target when
+// it is an http or https URL, else (a file, a file: URL, stdin) the one
+// --page-url gives.
+func (f *imagesFlags) credTarget(target string) string {
+	scheme, _, _ := strings.Cut(target, ":")
+	if s := strings.ToLower(scheme); (s == "http" || s == "https") && strings.Contains(target, "://") {
+		return target
+	}
+	return f.pageURL
+}
+
 // imagesOpener returns the Opener grab images fetches with, made from the
-// flags on first use; target's origin is the one -u and -b are for. The
-// header holds the literal -b cookies.
+// flags on first use; target's origin (credTarget's) is the one -u and -b
+// are for. The header holds the literal -b cookies.
 func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.Header, error) {
 	if f.o != nil {
 		return f.o, f.header, nil
 	}
+	target = f.credTarget(target)
 	o := &fetch.Opener{
 		UserAgent:      cmp.Or(f.userAgent, userAgent()),
 		ReadBufferSize: download.ReadBufferSize,

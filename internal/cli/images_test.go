@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/grabhq/grab/internal/testkit"
@@ -121,6 +123,61 @@ func TestImagesTruncated(t *testing.T) {
 	})
 }
 
+// TestImagesCredentialsOrigin: for a page read from a file or a file: URL,
+// -u and -b go to the origin --page-url names, however its scheme and
+// host are spelt, and nowhere else.
+func TestImagesCredentialsOrigin(t *testing.T) {
+	h := testserver.New()
+	var mu sync.Mutex
+	seen := map[string]http.Header{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = r.Header.Clone()
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen["other"+r.URL.Path] = r.Header.Clone()
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(other.Close)
+	local := filepath.Join(t.TempDir(), "page.html")
+	html := `<img src="/img/64x64/1.png"><img src="` + other.URL + `/img/64x64/2.png">`
+	if err := os.WriteFile(local, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pageURL := strings.Replace(srv.URL, "http://", "HTTP://", 1) + "/page.html"
+	for _, tt := range []struct {
+		target string
+		flag   []string
+		field  string
+		want   string
+	}{
+		{"file:" + local, []string{"-b", "sid=c00k1e"}, "Cookie", "sid=c00k1e"},
+		{"file://" + local, []string{"-u", "kim:pw"}, "Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("kim:pw"))},
+		{local, []string{"--oauth2-bearer", "t0ken"}, "Authorization", "Bearer t0ken"},
+	} {
+		mu.Lock()
+		clear(seen)
+		mu.Unlock()
+		args := append(append([]string{"images", "-q", "--page-url", pageURL}, tt.flag...), "--download", t.TempDir(), tt.target)
+		if code, _, stderr := runGrab(t, args, ""); code != ExitOK {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+		mu.Lock()
+		if got := seen["/img/64x64/1.png"].Get(tt.field); got != tt.want {
+			t.Errorf("%q: the page's origin got %s %q, want %q", args, tt.field, got, tt.want)
+		}
+		if got, ok := seen["other/img/64x64/2.png"]; !ok || got.Get(tt.field) != "" {
+			t.Errorf("%q: another origin got %s %q (asked %v)", args, tt.field, got.Get(tt.field), ok)
+		}
+		mu.Unlock()
+	}
+}
+
 // TestImagesDownload: --download saves each image once, byte-identical to
 // what the server sends, wherever --download and its DIR stand; a second
 // run finds every file current.
@@ -135,6 +192,7 @@ func TestImagesDownload(t *testing.T) {
 		{"images", page, "--download", "DIR", "--json"},
 		{"images", "--json", "--download", "DIR", page},
 		{"images", "--download=DIR", "--json", "-j", "2", page},
+		{"images", "--download", "-j", "2", "DIR", "--json", page}, // a flag between --download and DIR
 	} {
 		dir := filepath.Join(t.TempDir(), "out")
 		args = slices.Clone(args)

@@ -6,8 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -17,6 +17,7 @@ import (
 	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/proxy"
+	"github.com/grabhq/grab/urlx"
 )
 
 // netFlags are the credential, cookie and proxy flags every fetching
@@ -111,7 +112,7 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			return nil, usageErrorf("-u: want USER:PASSWORD")
 		}
 	}
-	if n.bearer != "" {
+	if n.bearer != "" && origin != "" { // "": a page with no URL, the token goes nowhere
 		o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: n.bearer})
 	}
 	var passwords auth.PasswordManager
@@ -287,12 +288,26 @@ func (s *session) finish(stdout io.Writer) error {
 
 // originOf returns scheme://host[:port]/ of a URL, the prefix credentials
 // given for it are limited to.
+// Two URLs of one origin give the same string: the scheme and host
+// lower-cased, the host in its IDNA ASCII form, a default port dropped.
 func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	sr, err := urlx.Split(raw)
+	if err != nil || sr.Netloc == "" {
 		return raw // fetch reports the URL itself
 	}
-	return u.Scheme + "://" + u.Host + "/"
+	host, err := sr.ASCIIHostname()
+	port, hasPort, perr := sr.Port()
+	if err != nil || perr != nil {
+		return raw
+	}
+	scheme := strings.ToLower(sr.Scheme)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if hasPort && !(scheme == "http" && port == 80 || scheme == "https" && port == 443) {
+		host += ":" + strconv.Itoa(port)
+	}
+	return scheme + "://" + host + "/"
 }
 
 func validCookieHeader(s string) bool {
