@@ -99,7 +99,8 @@ func New(proxies map[string]string, noProxy string) (*Selector, error) {
 // FromEnvironment returns a Selector for the proxy variables getenv
 // returns (nil means [os.Getenv]): http_proxy, https_proxy, all_proxy and
 // no_proxy, each in lower or upper case, the lower-case one winning when
-// both are set (as curl and net/http do). It reads them when it is
+// both are set (as curl and Python's urllib do; net/http's
+// ProxyFromEnvironment takes the upper-case one). It reads them when it is
 // called, so call it once per opener, not once per process.
 //
 // The rules are net/http's (golang.org/x/net/http/httpproxy), with these
