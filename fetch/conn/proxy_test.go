@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -84,6 +85,21 @@ func TestTransportProxy(t *testing.T) {
 	recs = px.Records()
 	if last := recs[len(recs)-1]; last.Method != "CONNECT" || last.Target != strings.TrimPrefix(tlsOrigin.URL, "https://") {
 		t.Errorf("last proxy record: %+v", last)
+	}
+	// A proxy that cannot be reached is named, its password masked, with
+	// the cause kept for errors.As.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := &url.URL{Scheme: "http", User: url.UserPassword("u", "secret-p"), Host: closed.Addr().String()}
+	closed.Close()
+	tr3 := &Transport{Proxy: func(*http.Request) (*url.URL, error) { return dead, nil }}
+	_, err = (&http.Client{Transport: tr3}).Get(origin.URL + "/hello")
+	var oe *net.OpError
+	if want := "conn: proxy http://u:xxxxx@" + dead.Host + " to " + strings.TrimPrefix(origin.URL, "http://") + ": connecting to the proxy: dial tcp"; err == nil ||
+		!strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") || !errors.As(err, &oe) {
+		t.Errorf("unreachable proxy: %v, want it to contain %q", err, want)
 	}
 	// Without DialProxy, an https target through a proxy is an error.
 	tr2 := &Transport{Proxy: tr.Proxy}

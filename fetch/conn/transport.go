@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,6 +123,7 @@ type route struct {
 	tunnel    *url.URL // dial addr through this proxy with DialProxy
 	absolute  bool     // send the request in absolute form (plain http through a proxy)
 	proxyAuth string   // Proxy-Authorization for absolute form
+	via       string   // for absolute form, "PROXY to HOST:PORT", password masked, for errors
 }
 
 // route finds the route of req.
@@ -160,6 +162,7 @@ func (t *Transport) route(req *http.Request) (route, error) {
 		if pport == "" {
 			pport = map[string]string{"http": "80", "https": "443"}[p.Scheme]
 		}
+		r.via = redact.URL(p) + " to " + net.JoinHostPort(r.host, r.port)
 		r.host, r.port = p.Hostname(), pport
 		r.tls = p.Scheme == "https"
 		r.absolute = true
@@ -398,11 +401,27 @@ func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, 
 	}
 	c, err := Dial(ctx, net.JoinHostPort(r.host, r.port), opts...)
 	if err != nil {
+		if r.absolute {
+			err = &proxyDialError{via: r.via, err: err}
+		}
 		return nil, false, err
 	}
 	c.gate = &t.active
 	return c, false, nil
 }
+
+// proxyDialError is a failure to reach the http(s) proxy a plain-http
+// request goes to, named as proxy.Dial names one for a tunnel.
+type proxyDialError struct {
+	via string
+	err error
+}
+
+func (e *proxyDialError) Error() string {
+	return "conn: proxy " + e.via + ": connecting to the proxy: " + strings.TrimPrefix(e.err.Error(), "conn: ")
+}
+
+func (e *proxyDialError) Unwrap() error { return e.err }
 
 // put returns c to the pool if it can carry another request.
 func (t *Transport) put(key poolKey, c *Conn) {
