@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -39,5 +40,27 @@ func TestOpenerJar(t *testing.T) {
 			t.Errorf("B2: after https->http, final %s saw %s", resp.URL, body)
 		}
 		noLeaks(t, w, []string{secret}, "tls")
+	})
+}
+
+// TestCookieFieldsJoined: Cookie fields given in several values, with a
+// jar adding its own, reach the server as one field holding them all.
+func TestCookieFieldsJoined(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	each(t, func(t *testing.T, kind string) {
+		jar := new(cookies.Jar)
+		o, err := fetch.BuildOpener(jar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o = w.opener(kind, o)
+		read(t, o, w.urls["a"]+"/cookies/set?z=9")
+		req := &fetch.Request{URL: w.urls["a"] + "/headers", Header: http.Header{"Cookie": {"a=1", "b=2"}}}
+		_, body := read(t, o, req)
+		if !strings.Contains(body, `"Cookie": [
+      "a=1; b=2; z=9"
+    ]`) {
+			t.Errorf("Cookie fields: %s", body)
+		}
 	})
 }

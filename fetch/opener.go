@@ -589,6 +589,12 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	// Proxy credentials are for a proxy, set up in the transport; never
 	// for an origin (HOSTILE.md B6).
 	h.Del("Proxy-Authorization")
+	// Several Cookie fields go as one, joined with "; ", as RFC 6265 §5.4
+	// asks (net/http's client, adding the jar's cookies, would keep the
+	// first field only).
+	if cs := h["Cookie"]; len(cs) > 1 {
+		h["Cookie"] = []string{strings.Join(slices.DeleteFunc(cs, func(c string) bool { return strings.TrimSpace(c) == "" }), "; ")}
+	}
 	// URL userinfo: Basic credentials for the first origin, unless a
 	// handler sends its own; the handlers see it (see withUserinfo).
 	user := u.User
