@@ -354,13 +354,17 @@ func lineTooLong(n int) error {
 
 // withScheme is raw with "http://" in front when it names no scheme of its
 // own, as curl and wget guess: "example.com/x" and "localhost:8080/x" are
-// http URLs. A URL with "://", or a data: or file: URL, is left as it is.
+// http URLs. A URL starting "scheme://", or a data: or file: URL, is left
+// as it is ("://" later on, as in "h/?next=http://x", is no scheme).
 func withScheme(raw string) string {
-	if strings.Contains(raw, "://") {
-		return raw
+	i := 0
+	for i < len(raw) && ('a' <= raw[i]|0x20 && raw[i]|0x20 <= 'z' || i > 0 && strings.IndexByte("0123456789+-.", raw[i]) >= 0) {
+		i++
 	}
-	if scheme, _, ok := strings.Cut(raw, ":"); ok && (strings.EqualFold(scheme, "data") || strings.EqualFold(scheme, "file")) {
-		return raw
+	if i > 0 && strings.HasPrefix(raw[i:], ":") {
+		if scheme := strings.ToLower(raw[:i]); strings.HasPrefix(raw[i:], "://") || scheme == "data" || scheme == "file" {
+			return raw
+		}
 	}
 	return "http://" + raw
 }

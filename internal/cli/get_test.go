@@ -162,6 +162,7 @@ func TestGetRequests(t *testing.T) {
 	tests := []stdinTest{
 		{runTest{"GET", []string{"get", base + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
 		{runTest{"no scheme is http, as curl", []string{"get", strings.TrimPrefix(base, "http://") + "/hello"}, ExitOK, equals("Hello World"), empty}, ""},
+		{runTest{"no scheme, :// in the query", []string{"get", strings.TrimPrefix(base, "http://") + "/anything?next=http://x/"}, ExitOK, contains(`"url": "` + base + `/anything?next=http://x/"`), empty}, ""},
 		{runTest{"default User-Agent", []string{"get", base + "/headers"}, ExitOK, header("User-Agent", userAgent()), empty}, ""},
 		{runTest{"-X PUT", []string{"get", "-X", "PUT", base + "/anything"}, ExitOK, method("PUT"), empty}, ""},
 		{runTest{"-X DELETE", []string{"get", "-X", "DELETE", base + "/anything"}, ExitOK, method("DELETE"), empty}, ""},
