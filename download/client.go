@@ -296,6 +296,10 @@ var (
 	// ErrNotOurs reports a NAME.part file grab did not make (it has no
 	// sidecar, or is not a regular file): it is left alone.
 	ErrNotOurs = errors.New("download: partial file is not grab's")
+	// ErrInUse reports a NAME.part another transfer is writing (another
+	// grab process, or another Do, downloading into the same directory):
+	// it is left alone, and the file fails rather than take it over.
+	ErrInUse = errors.New("download: partial file is being written by another download")
 	// ErrNotFile reports a final name taken by something other than a
 	// regular file or a symbolic link (a directory, a device such as
 	// /dev/null, a FIFO, a socket): it is never replaced.
@@ -548,6 +552,7 @@ func (b *batch) stall() time.Duration {
 
 // dirState is a directory of a Do, opened once.
 type dirState struct {
+	key    string // the directory's absolute path: "out" and "./out" are one
 	root   *os.Root
 	file   *os.File        // the directory open through root (nil if it cannot be: no anonymous files)
 	listed map[string]bool // its listing (listDir), or nil; never changed once made
@@ -559,16 +564,20 @@ type dirState struct {
 // directory that cannot be written is an error before anything is fetched
 // into it (once per Do, not once per file).
 func (b *batch) dir(dir string) (*dirState, error) {
+	key, err := filepath.Abs(dir)
+	if err != nil {
+		key = filepath.Clean(dir)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if d, ok := b.dirs[dir]; ok {
+	if d, ok := b.dirs[key]; ok {
 		return d, d.err
 	}
-	d := &dirState{}
+	d := &dirState{key: key}
 	if d.root, d.file, d.err = openDir(dir); d.err == nil {
 		d.listed = listDir(d.file, b.listMax)
 	}
-	b.dirs[dir] = d
+	b.dirs[key] = d
 	return d, d.err
 }
 
@@ -725,6 +734,7 @@ type job struct {
 	url   string // redacted
 	host  string
 	dir   string
+	dkey  string // the directory's dirState.key, which claims are made in
 	root  *os.Root
 	dirf  *os.File // root's directory, for anonymous files; may be nil
 	asked string   // the name asked for, before claim numbered it
@@ -776,9 +786,9 @@ func (b *batch) prepare(i int, r Request) (*job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("download: %w", err)
 	}
-	j.root, j.dirf = d.root, d.file
+	j.root, j.dirf, j.dkey = d.root, d.file, d.key
 	j.asked = name
-	j.setName(b.claim(j.root, j.dir, name, b.c.IfExists == Number))
+	j.setName(b.claim(j.root, j.dkey, name, b.c.IfExists == Number))
 	j.temp = j.name
 	j.unlisted = d.unlisted(j.name)
 	return j, nil

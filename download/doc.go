@@ -26,7 +26,12 @@
 // final name is replaced, not followed, and nothing is written outside the
 // directory. A NAME.part that has no sidecar is not grab's and is left
 // alone (ErrNotOurs); a stale pair (another URL, an unreadable sidecar) is
-// grab's own and is removed.
+// grab's own and is removed. A transfer holds an exclusive flock(2) on the
+// part it writes (where the system has flock), so that another grab
+// process, or another Do, downloading a file of the same name into the
+// same directory neither removes nor takes it over: that file fails with
+// ErrInUse. Within one Do, directories are told apart by their absolute
+// paths ("out" and "./out" are one).
 //
 // A small file (a declared length of at most 64 KiB) whose name is free
 // skips the part and its sidecar on Linux: it is written to an anonymous

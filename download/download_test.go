@@ -971,3 +971,44 @@ func TestNoHash(t *testing.T) {
 	}
 	wantFile(t, filepath.Join(dir, "r.bin"), testkit.DownloadContent(t, "r.bin", "", 200000))
 }
+
+// TestTwoDownloadsOneDir: a part another transfer is writing (another Do
+// here, another grab process alike) is left alone: the second download of
+// the name fails with ErrInUse, and the first finishes with its own bytes.
+// In one Do, "out" and "out/./" are one directory.
+func TestTwoDownloadsOneDir(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	first := base + "/dl/600000/x?rate=600000"
+	done := make(chan []download.Result, 1)
+	go func() {
+		res, _ := client(t).Do(t.Context(), download.Request{URL: first, Dir: dir})
+		done <- res
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "x.part")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no x.part after 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	res, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/5000/x?v=2", Dir: dir})
+	if !errors.Is(err, download.ErrInUse) || res[0].Outcome != download.Failed {
+		t.Errorf("second download: %v, %v; want ErrInUse", res[0].Outcome, err)
+	}
+	if r := <-done; r[0].Outcome != download.Downloaded {
+		t.Fatalf("first download: %v, %v", r[0].Outcome, r[0].Err)
+	}
+	wantFile(t, filepath.Join(dir, "x"), testkit.DownloadContent(t, "x", "", 600000))
+
+	out := filepath.Join(t.TempDir(), "out")
+	res, err = client(t).Do(t.Context(), download.Request{URL: base + "/dl/100/y", Dir: out}, download.Request{URL: base + "/dl/200/y", Dir: out + "/./"})
+	if err != nil || filepath.Base(res[0].Path) == filepath.Base(res[1].Path) {
+		t.Fatalf("out and out/./: %v; paths %s and %s", err, res[0].Path, res[1].Path)
+	}
+	wantFile(t, res[0].Path, testkit.DownloadContent(t, "y", "", 100))
+	wantFile(t, res[1].Path, testkit.DownloadContent(t, "y", "", 200))
+}

@@ -79,6 +79,9 @@ func loadPart(root *os.Root, temp, rawURL string) (partState, error) {
 	if !fi.Mode().IsRegular() {
 		return partState{}, fmt.Errorf("%w: %s is not a regular file", ErrNotOurs, part)
 	}
+	if partBusy(root, part) {
+		return partState{}, fmt.Errorf("%w: %s", ErrInUse, part)
+	}
 	sc, err := readSidecar(root, side)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && fi.Size() == 0:
@@ -214,7 +217,10 @@ func openPart(root *os.Root, temp string, create bool) (*os.File, error) {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("%w: %s appeared during the transfer", ErrNotOurs, name)
 		}
-		return f, fileErr(err)
+		if err != nil {
+			return nil, fileErr(err)
+		}
+		return locked(f, name)
 	}
 	before, err := root.Lstat(name)
 	if err != nil {
@@ -231,6 +237,18 @@ func openPart(root *os.Root, temp string, create bool) (*os.File, error) {
 	if err != nil || !os.SameFile(before, after) {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s changed while opened", ErrNotOurs, name)
+	}
+	return locked(f, name)
+}
+
+// locked returns the part f, named name, once it holds its lock
+// (lockPart), or closes it when another transfer holds it. A file system
+// that refuses locks (an error other than the lock being held) leaves the
+// part unlocked, as on systems without flock(2).
+func locked(f *os.File, name string) (*os.File, error) {
+	if ok, err := lockPart(f); err == nil && !ok {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s", ErrInUse, name)
 	}
 	return f, nil
 }

@@ -140,7 +140,7 @@ func retryable(err error) bool {
 		}
 		return false
 	case errors.As(err, &fe),
-		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs), errors.Is(err, ErrNotFile),
+		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs), errors.Is(err, ErrInUse), errors.Is(err, ErrNotFile),
 		errors.Is(err, fetch.ErrInvalidRequest), errors.Is(err, fetch.ErrTooManyRedirects),
 		errors.Is(err, fetch.ErrRedirectRefused), errors.Is(err, fetch.ErrDecodedTooLarge),
 		errors.Is(err, context.Canceled),
@@ -390,7 +390,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 				if err := b.waitPrepared(actx, watchdog); err != nil {
 					return stalled(err)
 				}
-				j.setName(b.claim(root, j.dir, n, b.c.IfExists == Number))
+				j.setName(b.claim(root, j.dkey, n, b.c.IfExists == Number))
 			}
 		}
 		// The name is known now (the header's, or the URL's when it gave

@@ -1,0 +1,12 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package download
+
+import "os"
+
+// lockPart takes no lock where flock(2) is missing: two processes
+// downloading into one directory are not told apart there.
+func lockPart(*os.File) (bool, error) { return true, nil }
+
+// partBusy reports false where flock(2) is missing.
+func partBusy(*os.Root, string) bool { return false }
