@@ -152,6 +152,8 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		h.listDir(w, r, root, name)
+	case fi.Mode().IsRegular() && strings.HasSuffix(r.URL.Path, "/"):
+		http.NotFound(w, r) // "a.txt/" names no file, as in Python's
 	case fi.Mode().IsRegular():
 		h.serveRegular(w, r, root, name, fi)
 	default: // sockets, FIFOs, devices
@@ -174,8 +176,11 @@ func (h *handler) serveRegular(w http.ResponseWriter, r *http.Request, root *os.
 	hd.Set("ETag", `"`+strconv.FormatInt(fi.ModTime().UnixNano(), 16)+"-"+strconv.FormatInt(fi.Size(), 16)+`"`)
 	// The type by extension, else application/octet-stream, as
 	// SimpleHTTPRequestHandler's guess_type: no guess from the content
-	// (which ServeContent would read for).
-	hd.Set("Content-Type", cmp.Or(mime.TypeByExtension(path.Ext(name)), "application/octet-stream"))
+	// (which ServeContent would read for), and no charset (Go's table
+	// says utf-8 for text types; the file may be in any, which a page's
+	// <meta charset> then tells).
+	mt, _, _ := strings.Cut(mime.TypeByExtension(path.Ext(name)), ";")
+	hd.Set("Content-Type", cmp.Or(mt, "application/octet-stream"))
 	// ServeContent handles HEAD, Range (ignoring overlapping ranges that
 	// add up to more than the file), If-Range, If-None-Match and
 	// If-Modified-Since.

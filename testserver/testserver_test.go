@@ -316,9 +316,10 @@ func TestRootFollowsPath(t *testing.T) {
 	want(200, "three")
 }
 
-// TestFileType checks the Content-Type of served files: by extension, else
-// application/octet-stream (SimpleHTTPRequestHandler's default), never a
-// guess from the content.
+// TestFileType checks the Content-Type of served files: by extension
+// without a charset, else application/octet-stream (as
+// SimpleHTTPRequestHandler's guess_type), never a guess from the content;
+// and that "a file/" names no file.
 func TestFileType(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{"page.html": "x", "plain": "<html><body>not sniffed</body></html>", "a.json": "{}"} {
@@ -327,10 +328,13 @@ func TestFileType(t *testing.T) {
 		}
 	}
 	srv := start(t, New(WithRoot(dir)))
-	for name, want := range map[string]string{"page.html": "text/html; charset=utf-8", "plain": "application/octet-stream", "a.json": "application/json"} {
+	for name, want := range map[string]string{"page.html": "text/html", "plain": "application/octet-stream", "a.json": "application/json"} {
 		if _, h, _ := get(t, srv, "GET", "/"+name, nil); h.Get("Content-Type") != want {
 			t.Errorf("GET /%s: Content-Type %q, want %q", name, h.Get("Content-Type"), want)
 		}
+	}
+	if code, _, _ := get(t, srv, "GET", "/page.html/", nil); code != http.StatusNotFound {
+		t.Errorf("GET /page.html/: %d, want 404", code)
 	}
 }
 
