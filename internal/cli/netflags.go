@@ -102,8 +102,14 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		return nil, usageErrorf("--basic, --digest and --anyauth: give one")
 	}
 	netrcOn := n.netrc || n.netrcFile != ""
-	if (n.basic || n.digest || n.anyauth) && n.user == "" && !netrcOn {
-		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD or -n")
+	scheme := n.basic || n.digest || n.anyauth
+	// The URL's user:pass is a credential too (curl --digest http://u:p@h/).
+	userinfo := false
+	if sr, err := urlx.Split(target); err == nil {
+		_, userinfo = sr.Username()
+	}
+	if scheme && n.user == "" && !netrcOn && !userinfo {
+		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD, -n or a URL's user:password")
 	}
 	var user, pass string
 	if n.user != "" {
@@ -132,9 +138,11 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			passwords = f
 		}
 	}
-	if n.user != "" || passwords != nil {
+	if n.user != "" || passwords != nil || scheme && userinfo {
 		// One set of handlers: -u's credentials for the origin first,
-		// netrc's for the rest (and the origin when -u is not given).
+		// netrc's for the rest (and the origin when -u is not given);
+		// the URL's user:pass, which fetch shows the handlers, for its
+		// origin in the scheme asked for.
 		at := origin
 		if n.user == "" {
 			at = ""

@@ -34,6 +34,8 @@ func TestGetCredentials(t *testing.T) {
 		{runTest{"--digest SHA-256", []string{"get", "--digest", "-u", "kim:s3cret", base + "/digest-auth/auth/kim/s3cret/SHA-256"}, ExitOK, authed, empty}, ""},
 		{runTest{"--anyauth Digest", []string{"get", "--anyauth", "-u", "kim:s3cret", base + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"--anyauth Basic", []string{"get", "--anyauth", "-u", "kim:s3cret", base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
+		{runTest{"--digest with the URL's user:pass", []string{"get", "--digest", strings.Replace(base, "http://", "http://kim:s3cret@", 1) + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
+		{runTest{"--anyauth with the URL's user:pass", []string{"get", "--anyauth", strings.Replace(base, "http://", "http://kim:s3cret@", 1) + "/digest-auth/auth/kim/s3cret/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"--oauth2-bearer", []string{"get", "--oauth2-bearer", "tok-123", base + "/bearer"}, ExitOK, contains(`"token": "tok-123"`), empty}, ""},
 		{runTest{"--netrc-file", []string{"get", "--netrc-file", netrcFile, base + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
 		{runTest{"--netrc-file missing", []string{"get", "--netrc-file", netrcFile + ".missing", base + "/hello"}, ExitFailure, empty, contains("netrc")}, ""},
@@ -46,7 +48,7 @@ func TestGetCredentials(t *testing.T) {
 		{runTest{"the URL's password, -n --digest", []string{"get", "--netrc-file", netrcFile, "--digest", "http://bob:pw@" + host + "/digest-auth/auth/bob/pw/MD5"}, ExitOK, authed, empty}, ""},
 		{runTest{"-u over the URL's password", []string{"get", "-u", "kim:s3cret", "http://kim:wrong@" + host + "/basic-auth/kim/s3cret"}, ExitOK, authed, empty}, ""},
 		{runTest{"a URL's login alone is sent with no password", []string{"get", "http://bob@" + host + "/headers"}, ExitOK, contains(`"Basic Ym9iOg=="`), empty}, ""},
-		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u USER:PASSWORD or -n")}, ""},
+		{runTest{"--digest without -u", []string{"get", "--digest", base + "/hello"}, ExitUsage, empty, contains("need -u USER:PASSWORD, -n or a URL's user:password")}, ""},
 		{runTest{"-u without a colon", []string{"get", "-u", "kim", base + "/hello"}, ExitUsage, empty, contains("USER:PASSWORD")}, ""},
 		{runTest{"-u not sent to another origin", []string{"get", "-u", "kim:s3cret", base + "/redirect-to?url=" + strings.Replace(base, "127.0.0.1", "localhost", 1) + "/headers"}, ExitOK,
 			func(got string) string {
