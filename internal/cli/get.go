@@ -586,22 +586,63 @@ func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
 }
 
 // formParams splits "-F name=" values into the value and its ";type=" and
-// ";filename=" parameters; any other ';' belongs to the value.
+// ";filename=" parameters, as curl does: the parameters of a type stay with
+// it ("type=text/plain;charset=utf-8"); another ';' before any type belongs
+// to the value; a value of "@", "<" or nothing then a double-quoted string
+// ("@\"a;b.txt\"", with \" and \\ escapes) ends at its closing quote.
 func formParams(s string) (value, typ, filename string, hasFilename bool) {
-	parts := strings.Split(s, ";")
-	value = parts[0]
-	for _, p := range parts[1:] {
+	value, rest, quoted := quotedValue(s)
+	if !quoted {
+		var found bool
+		if value, rest, found = strings.Cut(s, ";"); found {
+			rest = ";" + rest
+		}
+	}
+	inType := false
+	for _, p := range strings.Split(rest, ";")[1:] {
 		k, v, _ := strings.Cut(p, "=")
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "type":
-			typ = strings.TrimSpace(v)
+			typ, inType = strings.TrimSpace(v), true
 		case "filename":
-			filename, hasFilename = strings.Trim(strings.TrimSpace(v), `"`), true
+			filename, hasFilename, inType = strings.Trim(strings.TrimSpace(v), `"`), true, false
 		default:
-			value += ";" + p
+			if inType {
+				typ += ";" + p
+			} else {
+				value += ";" + p
+			}
 		}
 	}
 	return value, typ, filename, hasFilename
+}
+
+// quotedValue reads a -F value of "@", "<" or nothing, then a string in
+// double quotes with \" and \\ escapes: the value unquoted, with its
+// prefix, and what follows the closing quote. ok is false for a value not
+// quoted, or a quote never closed.
+func quotedValue(s string) (value, rest string, ok bool) {
+	i := 0
+	if strings.HasPrefix(s, "@") || strings.HasPrefix(s, "<") {
+		i = 1
+	}
+	if i >= len(s) || s[i] != '"' {
+		return "", "", false
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '\\' && j+1 < len(s):
+			j++
+			b.WriteByte(s[j])
+		case c == '"':
+			return b.String(), s[j+1:], true
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", false
 }
 
 // readData reads the file name, or stdin for "-", at most maxData bytes.

@@ -568,3 +568,25 @@ func TestGetUsage(t *testing.T) {
 	}
 	runStdinTests(t, tests)
 }
+
+// TestFormParams: -F values split as curl splits them.
+func TestFormParams(t *testing.T) {
+	tests := []struct{ in, value, typ, filename string }{
+		{"v", "v", "", ""},
+		{"v;type=text/plain", "v", "text/plain", ""},
+		{"v;type=text/plain;charset=utf-8", "v", "text/plain;charset=utf-8", ""},
+		{"@a.txt;type=text/plain; charset=utf-8;filename=b.txt", "@a.txt", "text/plain; charset=utf-8", "b.txt"},
+		{"@a.txt;filename=b.txt;type=text/csv", "@a.txt", "text/csv", "b.txt"},
+		{"a;b", "a;b", "", ""},
+		{`@"d;e.txt";type=text/plain`, "@d;e.txt", "text/plain", ""},
+		{`"q\"uote"`, `q"uote`, "", ""},
+		{`<"f.txt"`, "<f.txt", "", ""},
+		{`"open`, `"open`, "", ""},
+	}
+	for _, tt := range tests {
+		value, typ, filename, _ := formParams(tt.in)
+		if value != tt.value || typ != tt.typ || filename != tt.filename {
+			t.Errorf("formParams(%q) = %q, %q, %q; want %q, %q, %q", tt.in, value, typ, filename, tt.value, tt.typ, tt.filename)
+		}
+	}
+}
