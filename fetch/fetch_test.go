@@ -542,6 +542,9 @@ func TestData(t *testing.T) {
 		{"data:;base64,aGk", "text/plain;charset=US-ASCII", "hi"},
 		{"data:;charset=utf-8,caf%C3%A9", "text/plain;charset=utf-8", "café"}, // RFC 2397's shorthand
 		{"data:;Charset=latin-1;base64,aGk", "text/plain;Charset=latin-1", "hi"},
+		{"data:;BASE64,aGk", "text/plain;charset=US-ASCII", "hi"},   // any case, as WHATWG's
+		{"data:base64,aGk", "text/plain;charset=US-ASCII", "aGk"},   // "base64" is no flag here
+		{"data:x-base64,aGk", "text/plain;charset=US-ASCII", "aGk"}, // nor a suffix of a word
 		{"data:image/gif;base64,R0lG%0AODlh", "image/gif", "GIF89a"},
 	}
 	o := &fetch.Opener{}

@@ -84,11 +84,11 @@ func openData(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 		return fail(invalid("data: URL without a comma"))
 	}
 	b := urlx.UnquoteBytes(data)
-	if m, found := strings.CutSuffix(meta, ";base64"); found || strings.EqualFold(meta, "base64") {
-		meta = m
-		if strings.EqualFold(meta, "base64") {
-			meta = ""
-		}
+	// Base64 when the media type ends in ";base64", in any case (WHATWG's
+	// data: URL processor; CPython's match is case-sensitive):
+	// "data:base64,..." is not.
+	if n := len(meta) - len(";base64"); n >= 0 && strings.EqualFold(meta[n:], ";base64") {
+		meta = meta[:n]
 		clean := bytes.Map(func(r rune) rune {
 			if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
 				return -1
@@ -103,12 +103,16 @@ func openData(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 	}
 	// RFC 2397: no media type is text/plain;charset=US-ASCII, and
 	// ";charset=utf-8" alone is text/plain with that charset.
-	if meta == "" || strings.HasPrefix(meta, ";") {
+	typ, _, _ := strings.Cut(meta, ";")
+	switch {
+	case meta == "" || strings.HasPrefix(meta, ";"):
 		if hasCharset(meta) {
 			meta = "text/plain" + meta
 		} else {
 			meta = "text/plain;charset=US-ASCII" + meta
 		}
+	case !strings.Contains(typ, "/"):
+		meta = "text/plain;charset=US-ASCII" // not a media type ("data:base64,..."), as WHATWG's
 	}
 	h := http.Header{}
 	h.Set("Content-Type", meta)
