@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/grabhq/grab/auth/netrc"
 	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/origin"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -64,11 +64,7 @@ func (j *Job) origins() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range urls {
-		u, err := url.Parse(s)
-		if err != nil {
-			continue
-		}
-		o := u.Scheme + "://" + u.Host + "/"
+		o := origin.Of(s)
 		if !seen[o] {
 			seen[o] = true
 			out = append(out, o)
@@ -153,7 +149,7 @@ func (j *Job) session(getenv func(string) string, warn func(msg string)) (*sessi
 			if strings.ContainsAny(v, "\r\n\x00") {
 				return nil, errors.New("cookies header: the value holds CR, LF or NUL")
 			}
-			s.handlers = append(s.handlers, &originHeader{origins: origins, name: "Cookie", value: v})
+			s.handlers = append(s.handlers, &origin.Header{Origins: origins, Name: "Cookie", Value: v})
 		}
 	}
 	if p := j.Proxy; p != nil {
@@ -218,26 +214,6 @@ func (j *Job) opener(base *fetch.Opener, s *session) *fetch.Opener {
 		o.Proxy = s.proxy
 	}
 	return o
-}
-
-// originHeader adds a header field to the requests for some origins only.
-type originHeader struct {
-	origins     []string
-	name, value string
-}
-
-func (h *originHeader) Wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.Header.Get(h.name) == "" && h.covers(r.URL) {
-			r = r.Clone(r.Context())
-			r.Header.Set(h.name, h.value)
-		}
-		return next.RoundTrip(r)
-	})
-}
-
-func (h *originHeader) covers(u *url.URL) bool {
-	return slices.Contains(h.origins, u.Scheme+"://"+u.Host+"/")
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

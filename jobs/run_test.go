@@ -585,6 +585,10 @@ func TestRunSharesCookies(t *testing.T) {
 				http.Error(w, "no session", http.StatusForbidden)
 				return
 			}
+			if c, err := r.Cookie("hdr"); err != nil || c.Value != "h1" || len(r.Header["Cookie"]) != 1 {
+				http.Error(w, "no header cookie in one field", http.StatusForbidden)
+				return
+			}
 			w.Header().Set("Content-Type", "image/png")
 			w.Write(png)
 		default:
@@ -596,8 +600,17 @@ func TestRunSharesCookies(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "jar.txt"), []byte("other.example\tFALSE\t/\tFALSE\t0\tx\t1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j := jobFile(t, dir, fmt.Sprintf("name: jar\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ncookies: {file: jar.txt}\ndownload: {dir: files}\n", srv.URL))
-	rep, err := runner(t).Run(t.Context(), j)
+	// The header's cookie goes with the jar's, in one field.
+	target := srv.URL + "/p.html"
+	j := jobFile(t, dir, fmt.Sprintf("name: jar\ntargets: {urls: [%s]}\nextract: {images: true}\ncookies: {file: jar.txt, header: {env: JAR_COOKIE}}\ndownload: {dir: files}\n", target))
+	r := runner(t)
+	r.Getenv = func(name string) string {
+		if name == "JAR_COOKIE" {
+			return "hdr=h1"
+		}
+		return ""
+	}
+	rep, err := r.Run(t.Context(), j)
 	if err != nil {
 		t.Fatal(err)
 	}

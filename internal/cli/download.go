@@ -22,6 +22,7 @@ import (
 
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/origin"
 )
 
 const downloadLong = `Download each URL to a file in DIR (-d, default the current directory),
@@ -460,9 +461,9 @@ func originCookies(reqs []download.Request, target string, cookie []string) {
 	if len(cookie) == 0 {
 		return
 	}
-	origin := originOf(target)
+	first := origin.Of(target)
 	for i := range reqs {
-		if originOf(reqs[i].URL) == origin {
+		if origin.Of(reqs[i].URL) == first {
 			reqs[i].Header = http.Header{"Cookie": cookie}
 		}
 	}

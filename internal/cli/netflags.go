@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -16,6 +15,7 @@ import (
 	"github.com/grabhq/grab/auth/netrc"
 	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/origin"
 	"github.com/grabhq/grab/proxy"
 	"github.com/grabhq/grab/urlx"
 )
@@ -97,7 +97,7 @@ type session struct {
 // target, and adds literal -b cookies to header.
 func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string, stdin io.Reader) (*session, error) {
 	s := &session{}
-	origin := originOf(target)
+	first := origin.Of(target) // the origin -u, --oauth2-bearer and -b are for
 	if n.basic && (n.digest || n.anyauth) || n.digest && n.anyauth {
 		return nil, usageErrorf("--basic, --digest and --anyauth: give one")
 	}
@@ -118,8 +118,8 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 			return nil, usageErrorf("-u: want USER:PASSWORD")
 		}
 	}
-	if n.bearer != "" && origin != "" { // "": a page with no URL, the token goes nowhere
-		o.Handlers = append(o.Handlers, &auth.Bearer{URL: origin, Token: n.bearer})
+	if n.bearer != "" && first != "" { // "": a page with no URL, the token goes nowhere
+		o.Handlers = append(o.Handlers, &auth.Bearer{URL: first, Token: n.bearer})
 	}
 	var passwords auth.PasswordManager
 	if netrcOn {
@@ -143,7 +143,7 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		// netrc's for the rest (and the origin when -u is not given);
 		// the URL's user:pass, which fetch shows the handlers, for its
 		// origin in the scheme asked for.
-		at := origin
+		at := first
 		if n.user == "" {
 			at = ""
 		}
@@ -292,30 +292,6 @@ func (s *session) finish(stdout io.Writer) error {
 		return fmt.Errorf("-c: %w", err)
 	}
 	return nil
-}
-
-// originOf returns scheme://host[:port]/ of a URL, the prefix credentials
-// given for it are limited to.
-// Two URLs of one origin give the same string: the scheme and host
-// lower-cased, the host in its IDNA ASCII form, a default port dropped.
-func originOf(raw string) string {
-	sr, err := urlx.Split(raw)
-	if err != nil || sr.Netloc == "" {
-		return raw // fetch reports the URL itself
-	}
-	host, err := sr.ASCIIHostname()
-	port, hasPort, perr := sr.Port()
-	if err != nil || perr != nil {
-		return raw
-	}
-	scheme := strings.ToLower(sr.Scheme)
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if hasPort && !(scheme == "http" && port == 80 || scheme == "https" && port == 443) {
-		host += ":" + strconv.Itoa(port)
-	}
-	return scheme + "://" + host + "/"
 }
 
 func validCookieHeader(s string) bool {
