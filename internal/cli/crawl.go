@@ -19,10 +19,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/origin"
 )
 
 const crawlLong = `Crawl sites from the seed URLs: fetch each page, follow its links, and
@@ -258,15 +258,14 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		return err
 	}
 	if cs := header.Values("Cookie"); len(cs) > 0 {
-		// -b 'NAME=VALUE': for the seeds' origins only, through the jar.
-		if o.Jar == nil {
-			o.Jar = new(cookies.Jar)
-		}
-		req := &http.Request{Header: http.Header{"Cookie": cs}}
+		// -b 'NAME=VALUE': to the seeds' origins, every path (robots.txt
+		// included), as they are given, as grab get sends them; never into
+		// the jar, so -c does not save them.
+		var origins []string
 		for _, s := range seeds {
-			u, _ := url.Parse(s)
-			o.Jar.SetCookies(u, req.Cookies())
+			origins = append(origins, origin.Of(s))
 		}
+		o.Handlers = append(o.Handlers, &origin.Header{Origins: origins, Name: "Cookie", Value: strings.Join(cs, "; ")})
 	}
 	o.UserAgent = cmp.Or(f.userAgent, userAgent())
 	cr.Opener = o

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -199,6 +200,48 @@ func TestCrawlDownloadImagesResumed(t *testing.T) {
 	defer mu.Unlock()
 	if len(names) != 2 || fetched[seedPath] != 1 {
 		t.Errorf("run 2 downloaded %v, the seed fetched %d times; want the seed's 2 images, the seed once", names, fetched[seedPath])
+	}
+}
+
+// TestCrawlLiteralCookies: -b 'NAME=VALUE' goes to every path of the
+// seed's origin, robots.txt included, as given, with the jar's cookies in
+// one field, and -c does not save it.
+func TestCrawlLiteralCookies(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string][]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.URL.Path] = r.Header["Cookie"]
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/dir/seed.html":
+			http.SetCookie(w, &http.Cookie{Name: "set", Value: "1", Path: "/"})
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, `<a href="/other/page.html">x</a>`)
+		case "/other/page.html":
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<p>page</p>")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	jar := filepath.Join(t.TempDir(), "jar.txt")
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"crawl", "-q", "--max-crawl-delay", "0", "-j", "1", "-b", "sid=abc", "-b", "__Host-h=x y", "-c", jar, srv.URL + "/dir/seed.html"},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for path, want := range map[string]string{"/robots.txt": "sid=abc; __Host-h=x y", "/dir/seed.html": "sid=abc; __Host-h=x y", "/other/page.html": "set=1; sid=abc; __Host-h=x y"} {
+		if c := got[path]; len(c) != 1 || c[0] != want {
+			t.Errorf("%s: Cookie %q, want %q", path, c, want)
+		}
+	}
+	if b, err := os.ReadFile(jar); err != nil || bytes.Contains(b, []byte("sid")) || !bytes.Contains(b, []byte("set")) {
+		t.Errorf("-c saved %q (%v), want the server's cookie only", b, err)
 	}
 }
 
