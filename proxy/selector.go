@@ -97,11 +97,15 @@ func New(proxies map[string]string, noProxy string) (*Selector, error) {
 }
 
 // FromEnvironment returns a Selector for the proxy variables getenv
-// returns (nil means [os.Getenv]): http_proxy, https_proxy, all_proxy and
-// no_proxy, each in lower or upper case, the lower-case one winning when
-// both are set (as curl and Python's urllib do; net/http's
-// ProxyFromEnvironment takes the upper-case one). It reads them when it is
-// called, so call it once per opener, not once per process.
+// returns (nil means the process's environment): http_proxy, https_proxy,
+// all_proxy and no_proxy, each in lower or upper case, the lower-case one
+// winning when both are set (as curl and Python's urllib do; net/http's
+// ProxyFromEnvironment takes the upper-case one). A lower-case variable
+// set empty ("http_proxy=") hides the upper-case one, as in Python's
+// urllib: with a getenv, which cannot tell empty from unset, that holds
+// only for nil (the environment, read with os.LookupEnv) and
+// [FromLookup]. It reads them when it is called, so call it once per
+// opener, not once per process.
 //
 // The rules are net/http's (golang.org/x/net/http/httpproxy), with these
 // differences, all on the safe side:
@@ -121,12 +125,25 @@ func New(proxies map[string]string, noProxy string) (*Selector, error) {
 // (DirectLoopback is set).
 func FromEnvironment(getenv func(string) string) (*Selector, error) {
 	if getenv == nil {
-		getenv = os.Getenv
+		return FromLookup(nil)
 	}
+	return FromLookup(func(name string) (string, bool) {
+		v := getenv(name)
+		return v, v != ""
+	})
+}
+
+// FromLookup is [FromEnvironment] with the variables read by lookup (nil
+// means [os.LookupEnv]), which tells a variable set empty from one unset.
+func FromLookup(lookup func(string) (string, bool)) (*Selector, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	getenv := func(name string) string { v, _ := lookup(name); return v }
 	get := func(lower string) (value, name string) {
 		for _, n := range []string{lower, strings.ToUpper(lower)} {
-			if v := strings.TrimSpace(getenv(n)); v != "" {
-				return v, n
+			if v, set := lookup(n); set {
+				return strings.TrimSpace(v), n // set, even empty: it decides
 			}
 		}
 		return "", ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -252,13 +253,23 @@ func TestFromEnvironmentPerCall(t *testing.T) {
 	}
 
 	t.Setenv("HTTPS_PROXY", "http://fromos:3")
-	t.Setenv("https_proxy", "")
+	t.Setenv("https_proxy", "") // restored when the test ends
+	os.Unsetenv("https_proxy")
 	s3, err := proxy.FromEnvironment(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := proxyFor(t, s3, "https://example.com/"); got != "http://fromos:3" {
 		t.Errorf("FromEnvironment(nil): ProxyFor(https://example.com/) = %q, want http://fromos:3", got)
+	}
+	// https_proxy set empty hides HTTPS_PROXY, as in Python's urllib.
+	os.Setenv("https_proxy", "")
+	s4, err := proxy.FromEnvironment(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := proxyFor(t, s4, "https://example.com/"); got != "" {
+		t.Errorf("https_proxy empty: ProxyFor(https://example.com/) = %q, want direct", got)
 	}
 }
 

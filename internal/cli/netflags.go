@@ -95,7 +95,7 @@ type session struct {
 
 // apply puts the flags' handlers, jar and proxy on o for requests to
 // target, and adds literal -b cookies to header.
-func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, getenv func(string) string, stdin io.Reader) (*session, error) {
+func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, lookupEnv func(string) (string, bool), stdin io.Reader) (*session, error) {
 	s := &session{}
 	first := origin.Of(target) // the origin -u, --oauth2-bearer and -b are for
 	if n.basic && (n.digest || n.anyauth) || n.digest && n.anyauth {
@@ -126,7 +126,8 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 		path := n.netrcFile
 		if path == "" {
 			home, _ := os.UserHomeDir()
-			path = netrc.DefaultPath(getenv("NETRC"), home)
+			v, _ := lookupEnv("NETRC")
+			path = netrc.DefaultPath(v, home)
 		}
 		f, err := netrc.ParseFile(path)
 		switch {
@@ -196,7 +197,7 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, get
 	if s.jar != nil {
 		o.Jar = s.jar
 	}
-	if err := n.applyProxy(o, getenv); err != nil {
+	if err := n.applyProxy(o, lookupEnv); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -220,7 +221,7 @@ func (n *netFlags) authHandlers(origin, user, pass string, pw auth.PasswordManag
 }
 
 // applyProxy sets o's proxy from -x, -U and --noproxy, or the environment.
-func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error {
+func (n *netFlags) applyProxy(o *fetch.Opener, lookupEnv func(string) (string, bool)) error {
 	var sel *proxy.Selector
 	var err error
 	if n.proxy != "" {
@@ -233,7 +234,7 @@ func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error
 	} else if n.proxySet {
 		sel = new(proxy.Selector) // -x "": no proxy, whatever the environment says (curl's)
 	} else {
-		if sel, err = proxy.FromEnvironment(getenv); err != nil {
+		if sel, err = proxy.FromLookup(lookupEnv); err != nil {
 			return fmt.Errorf("proxy from the environment: %w", err)
 		}
 		if n.noProxySet {
@@ -255,7 +256,7 @@ func (n *netFlags) applyProxy(o *fetch.Opener, getenv func(string) string) error
 // environment and stdin, and what loading -b files skipped printed on
 // stderr unless quiet.
 func (e *env) applyNet(n *netFlags, o *fetch.Opener, target string, header http.Header, quiet bool) (*session, error) {
-	s, err := n.apply(o, target, header, os.Getenv, e.stdin)
+	s, err := n.apply(o, target, header, os.LookupEnv, e.stdin)
 	if err != nil {
 		return nil, err
 	}

@@ -151,24 +151,26 @@ func TestGetProxy(t *testing.T) {
 }
 
 // TestProxyEmpty: -x "" sends direct whatever the environment says, as
-// curl's; without -x the environment's proxy is used.
+// curl's; without -x the environment's proxy is used, unless http_proxy is
+// set empty, which hides HTTP_PROXY as in Python's urllib.
 func TestProxyEmpty(t *testing.T) {
-	getenv := func(k string) string {
-		if k == "HTTP_PROXY" || k == "http_proxy" {
-			return "http://127.0.0.1:1"
-		}
-		return ""
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	}
+	both := env(map[string]string{"HTTP_PROXY": "http://127.0.0.1:1", "http_proxy": "http://127.0.0.1:1"})
 	req, _ := http.NewRequest("GET", "http://example.test/", nil)
 	for _, tt := range []struct {
 		n    netFlags
+		env  func(string) (string, bool)
 		want string
 	}{
-		{netFlags{}, "http://127.0.0.1:1"},
-		{netFlags{proxySet: true}, ""},
+		{netFlags{}, both, "http://127.0.0.1:1"},
+		{netFlags{proxySet: true}, both, ""},
+		{netFlags{}, env(map[string]string{"HTTP_PROXY": "http://127.0.0.1:1", "http_proxy": ""}), ""},
+		{netFlags{}, env(map[string]string{"HTTP_PROXY": "http://127.0.0.1:2"}), "http://127.0.0.1:2"},
 	} {
 		var o fetch.Opener
-		if _, err := tt.n.apply(&o, "", nil, getenv, strings.NewReader("")); err != nil {
+		if _, err := tt.n.apply(&o, "", nil, tt.env, strings.NewReader("")); err != nil {
 			t.Fatal(err)
 		}
 		u, err := o.Proxy(req)
