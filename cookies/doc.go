@@ -123,8 +123,10 @@
 //
 // Everything loaded is checked as if a server had set it (public
 // suffixes, IP hosts, prefixes, control characters, sizes, the policy),
-// since a file is input too; the 400-day cap applies from the time of
-// loading. A Secure cookie from a file is sent over https only (and to
+// since a file is input too; a domain cookie for a single label the
+// list does not know (curl's ".localhost TRUE", which only a Set-Cookie
+// from localhost itself makes) is kept host-only. The 400-day cap applies
+// from the time of loading. A Secure cookie from a file is sent over https only (and to
 // loopback hosts), whatever host it names. Expired cookies are skipped
 // quietly. A line that is malformed (wrong field count, a bad TRUE/FALSE,
 // an expiry that is not a whole non-negative number of seconds, a NUL

@@ -118,6 +118,13 @@ func isPublicSuffix(d string) bool {
 	return ps == d
 }
 
+// unlistedLabel reports whether the canonical domain d is one label that
+// is no entry of the public suffix list ("localhost", not "com").
+func unlistedLabel(d string) bool {
+	_, icann := publicsuffix.PublicSuffix(d)
+	return !icann && !strings.Contains(d, ".") && !isIPHost(d)
+}
+
 // siteKey returns the bucket the jar keeps host h's cookies in: its
 // registrable domain (eTLD+1), or h itself for an IP address and for a
 // host that is a public suffix. A cookie's domain always has the same key

@@ -233,10 +233,16 @@ func (j *Jar) fromRecord(c *Cookie, now time.Time) (e *entry, expired bool, err 
 		return nil, false, fmt.Errorf("domain %q: %w", clip(c.Domain), err)
 	}
 	if !c.HostOnly {
-		if isIPHost(cd) {
+		switch {
+		case isIPHost(cd):
 			return nil, false, fmt.Errorf("domain %q is an IP address: an IP cookie is host-only", cd)
-		}
-		if isPublicSuffix(cd) {
+		case unlistedLabel(cd):
+			// A single label the public suffix list does not know
+			// ("localhost", "intranet") is a host: a Set-Cookie of
+			// Domain=localhost from localhost is kept host-only (RFC 6265
+			// §5.3 step 5), and curl writes it ".localhost TRUE".
+			c.HostOnly = true
+		case isPublicSuffix(cd):
 			return nil, false, fmt.Errorf("domain %q is a public suffix", cd)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -616,5 +617,28 @@ func BenchmarkLoadJSON(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestLoadSingleLabelDomain: a domain cookie for a single label the public
+// suffix list does not know (curl writes Domain=localhost from localhost
+// as ".localhost TRUE") is kept, host-only, and saved so; "com" is still
+// refused.
+func TestLoadSingleLabelDomain(t *testing.T) {
+	j := new(cookies.Jar)
+	err := j.LoadFrom(strings.NewReader(".localhost\tTRUE\t/\tFALSE\t0\ta\t1\n.com\tTRUE\t/\tFALSE\t0\tb\t2\n"))
+	var le *cookies.LoadError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), `line 2: domain "com" is a public suffix`) {
+		t.Fatalf("LoadFrom: %v", err)
+	}
+	for _, host := range []string{"localhost", "a.localhost"} {
+		got := j.For(&url.URL{Scheme: "http", Host: host, Path: "/"})
+		if want := host == "localhost"; (len(got) == 1 && got[0].Name == "a") != want {
+			t.Errorf("%s gets %v, want a=1 %v", host, got, want)
+		}
+	}
+	var b strings.Builder
+	if err := j.SaveTo(&b, &cookies.SaveOptions{Session: true}); err != nil || !strings.Contains(b.String(), "\nlocalhost\tFALSE\t/\tFALSE\t0\ta\t1\n") {
+		t.Errorf("saved %q, %v", b.String(), err)
 	}
 }
