@@ -40,17 +40,26 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	shown := redact.Parsed(e.Input, nil)
-	if e.Op == "parse query" {
+	var shown string
+	switch {
+	case e.Op == "parse query":
 		shown = redact.Query(e.Input)
+	case e.Op == "port" && !cutPassword(e.Input):
+		// The netloc is known: its password and the query's secrets are
+		// masked, not an '@' of the path or query taken for the end of
+		// a password.
+		shown = maskKnownNetloc(e.Input)
+	default:
+		shown = redact.Parsed(e.Input, nil)
 	}
 	return "urlx: " + e.Err.Error() + " in " + quoteInput(shown)
 }
 
 // shownNetloc is netloc for an error message, its password masked as
-// Error masks the input's: errors name the netloc they refuse.
+// Error masks the input's, shortened as the input is: errors name the
+// netloc they refuse.
 func shownNetloc(netloc string) string {
-	return strconv.Quote(redact.Parsed(netloc, nil))
+	return quoteInput(redact.Parsed(netloc, nil))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -582,13 +591,46 @@ func hostname(netloc string) (string, bool) {
 	return h, true
 }
 
+// maskKnownNetloc is redact.Parsed for a URL that splits where it seems
+// to: the password of the netloc's userinfo masked, then only the secrets
+// of the query (redact.Plain).
+func maskKnownNetloc(url string) string {
+	sr, err := Split(url)
+	i := strings.Index(url, "//"+sr.Netloc)
+	if err != nil || i < 0 {
+		return redact.Parsed(url, nil)
+	}
+	end := i + 2 + len(sr.Netloc)
+	return url[:i+2] + redact.Parsed(sr.Netloc, nil) + redact.Plain(url[end:])
+}
+
+// cutPassword reports whether the URL url (an unsplit one) may be a URL
+// whose password holds a '#', '/' or '?' that ended its netloc early, so
+// that what reads as the port is the start of the password: the netloc
+// has no '@' but an '@' follows it, with no '/', '?', '#', '=' or '&'
+// between the first character after the netloc and that '@' ("#t@h" of
+// "http://kim:S3cr#t@h", not "/api?email=jo@example.org").
+func cutPassword(url string) bool {
+	sr, err := Split(url)
+	if err != nil || strings.Contains(sr.Netloc, "@") {
+		return err != nil && strings.Contains(url, "@")
+	}
+	i := strings.Index(url, "//"+sr.Netloc)
+	if i < 0 {
+		return strings.Contains(url, "@")
+	}
+	rest := url[i+2+len(sr.Netloc):]
+	at := strings.LastIndexByte(rest, '@')
+	return at >= 1 && !strings.ContainsAny(rest[1:at], "/?#=&")
+}
+
 func portOf(netloc, url string) (int, bool, error) {
 	_, port := hostinfo(netloc)
 	if port == "" {
 		return 0, false, nil
 	}
-	shown := strconv.Quote(port)
-	if !strings.Contains(netloc, "@") && strings.Contains(url, "@") {
+	shown := quoteInput(port)
+	if cutPassword(url) {
 		// "http://kim:S3cr#t@h": the "port" may be the start of a
 		// password with a '#' (or '/', '?') in it.
 		shown = "(not shown: a '#', '/' or '?' in a password ends the host early; percent-encode it)"

@@ -606,13 +606,23 @@ func TestPortErrorMasksPassword(t *testing.T) {
 			t.Errorf("Split(%q).Port() error = %v, want one that does not show the password", raw, err)
 		}
 	}
-	r, err := Split("http://h:65536/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = r.Port()
-	if err == nil || !strings.Contains(err.Error(), `invalid port "65536"`) {
-		t.Errorf("Port() error = %v, want it to name the port", err)
+	// An '@' in the path or query after a '/', '?', '=' or '&' is no
+	// password's: the port and the URL are shown, the query's secrets
+	// masked.
+	for raw, want := range map[string]string{
+		"http://h:65536/": `invalid port "65536" (out of range 0-65535) in "http://h:65536/"`,
+		"http://localhost:80a/api?email=jo@example.org": `invalid port "80a" (not a decimal number) in "http://localhost:80a/api?email=jo@example.org"`,
+		"http://h:99999/x/y@z?token=T0K":                `invalid port "99999" (out of range 0-65535) in "http://h:99999/x/y@z?token=xxxxx"`,
+		"http://kim:s3cret@h:99999/a?b=c@d":             `invalid port "99999" (out of range 0-65535) in "http://kim:xxxxx@h:99999/a?b=c@d"`,
+		"http://h:" + strings.Repeat("9", 1000) + "/":   `invalid port "` + strings.Repeat("9", 200) + `..." (1000 bytes) (out of range`,
+	} {
+		r, err := Split(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err = r.Port(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Split(%q).Port() error = %v, want it to contain %s", raw, err, want)
+		}
 	}
 }
 

@@ -47,16 +47,9 @@ func Parsed(s string, u *url.URL) string {
 	if u != nil && u.Opaque == "" && (u.Scheme != "" || u.User != nil) {
 		return URL(u)
 	}
-	rest, scheme := s, ""
-	if i := strings.Index(s, "://"); i >= 0 && isScheme(s[:i]) { // not a "://" in a query
-		scheme, rest = s[:i+3], s[i+3:]
-	}
-	if q := strings.IndexByte(rest, '?'); q >= 0 {
-		query, frag, hasFrag := strings.Cut(rest[q+1:], "#")
-		rest = rest[:q+1] + Query(query)
-		if hasFrag {
-			rest += "#" + frag
-		}
+	rest, scheme := Plain(s), ""
+	if i := strings.Index(rest, "://"); i >= 0 && isScheme(rest[:i]) { // not a "://" in a query
+		scheme, rest = rest[:i+3], rest[i+3:]
 	}
 	// Text that does not parse may hold a password with a raw '/', '?'
 	// or '#' ("kim:S3cr#t@proxy"): the password runs from the first ':'
@@ -68,6 +61,21 @@ func Parsed(s string, u *url.URL) string {
 		}
 	}
 	return scheme + rest
+}
+
+// Plain masks the query's secrets of the URL text s, and nothing else:
+// for a URL known to hold no password.
+func Plain(s string) string {
+	q := strings.IndexByte(s, '?')
+	if q < 0 {
+		return s
+	}
+	query, frag, hasFrag := strings.Cut(s[q+1:], "#")
+	s = s[:q+1] + Query(query)
+	if hasFrag {
+		s += "#" + frag
+	}
+	return s
 }
 
 // isScheme reports whether s is a URL scheme: a letter, then letters,
