@@ -339,9 +339,13 @@ strings, or ` + strconv.Itoa(len(names)) + ` tab-separated fields.`,
 }
 
 // components reads one URL's parts from a line: a JSON object, a JSON
-// array, or tab-separated fields.
+// array, or tab-separated fields. A line that starts with a tab (an empty
+// first field) is tab-separated, whatever comes next ("\t[::1]:80\t/").
 func components(line string, names []string) ([]string, error) {
 	trimmed := strings.TrimSpace(line)
+	if strings.HasPrefix(strings.TrimLeft(line, " "), "\t") {
+		trimmed = ""
+	}
 	switch {
 	case strings.HasPrefix(trimmed, "{"):
 		var m map[string]json.RawMessage

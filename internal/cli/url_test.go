@@ -40,6 +40,8 @@ func TestURL(t *testing.T) {
 		{runTest{"unsplit stdin forms", []string{"url", "unsplit"}, ExitOK,
 			equals("http://h/p?q\nftp://f/x\nmailto:a@b\n"), empty},
 			`{"scheme":"http","netloc":"h","path":"/p","query":"q","fragment":"","hostname":"h"}` + "\n" + `["ftp","f","x","",""]` + "\nmailto\t\ta@b\t\t\n"},
+		{runTest{"unsplit tab-separated starting [ or {", []string{"url", "unsplit"}, ExitOK,
+			equals("//[::1]:8080/x\n{id}/edit\n"), empty}, "\t[::1]:8080\t/x\t\t\n\t\t{id}/edit\t\t\n"},
 		{runTest{"unsplit bad line", []string{"url", "unsplit"}, ExitFailure, equals("http://h/\n"),
 			equals("grab: url unsplit: line has 2 tab-separated fields, want 5 (scheme, netloc, path, query, fragment)\n")}, "a\tb\nhttp\th\t/\t\t\n"},
 		{runTest{"join", []string{"url", "join", "http://a/b/c/d;p?q", "../g", "http:g", "//o/x"}, ExitOK,
