@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -585,6 +586,38 @@ func jsonPairs(line string) ([]urlx.Pair, error) {
 	return pairs, nil
 }
 
+// qsMap is parse_qs's dict: names to lists of values, in the order the
+// names first appear, as a Python dict keeps them.
+type qsMap struct {
+	keys  []string
+	lists map[string][]string
+}
+
+// MarshalJSON writes the names in their order, '<', '>' and '&' as they
+// are (as jsonLine writes the other forms).
+func (m qsMap) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteByte('{')
+	for i, k := range m.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if err := enc.Encode(k); err != nil {
+			return nil, err
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+		b.WriteByte(':')
+		if err := enc.Encode(m.lists[k]); err != nil {
+			return nil, err
+		}
+		b.Truncate(b.Len() - 1)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
 func newURLQS(e *env) *cobra.Command {
 	var (
 		o      urlx.QueryOptions
@@ -619,9 +652,12 @@ are read (default 10000; -1 for no limit).`,
 				}
 				switch {
 				case asMap:
-					m := map[string][]string{}
+					m := qsMap{lists: map[string][]string{}}
 					for _, p := range pairs {
-						m[p.Key] = append(m[p.Key], p.Value)
+						if _, ok := m.lists[p.Key]; !ok {
+							m.keys = append(m.keys, p.Key)
+						}
+						m.lists[p.Key] = append(m.lists[p.Key], p.Value)
 					}
 					out.jsonLine(m)
 				case asJSON:

@@ -73,6 +73,7 @@ func TestURL(t *testing.T) {
 		{runTest{"qs --max-fields -1", []string{"url", "qs", "--max-fields", "-1", "a=1&b=2"}, ExitOK, equals("a\t1\nb\t2\n"), empty}, ""},
 		{runTest{"qs --keep-blank --json", []string{"url", "qs", "--keep-blank", "--json", "a=1&c="}, ExitOK, equals(`[["a","1"],["c",""]]` + "\n"), empty}, ""},
 		{runTest{"qs --map", []string{"url", "qs", "--map", "a=1&a=2"}, ExitOK, equals(`{"a":["1","2"]}` + "\n"), empty}, ""},
+		{runTest{"qs --map keeps parse_qs's order", []string{"url", "qs", "--map", "b=1&a%26=<2>&b=3"}, ExitOK, equals(`{"b":["1","3"],"a&":["<2>"]}` + "\n"), empty}, ""},
 		{runTest{"qs semicolon literal", []string{"url", "qs", "a=1;b=2"}, ExitOK, equals("a\t1;b=2\n"), empty}, ""},
 		{runTest{"qs --separator", []string{"url", "qs", "--separator", ";", "a=1;b=2"}, ExitOK, equals("a\t1\nb\t2\n"), empty}, ""},
 		{runTest{"qs --strict", []string{"url", "qs", "--strict", "a=1&b"}, ExitFailure, empty, contains(`bad query field "b"`)}, ""},
