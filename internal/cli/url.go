@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -544,13 +545,17 @@ func jsonPairs(line string) ([]urlx.Pair, error) {
 	switch tok {
 	case json.Delim('['):
 		for dec.More() {
-			var p []string
-			if err := dec.Decode(&p); err != nil || len(p) != 2 {
+			var p []*string
+			if err := dec.Decode(&p); err != nil || len(p) != 2 || p[0] == nil || p[1] == nil {
 				return nil, errors.New("JSON array: want [name, value] pairs of strings")
 			}
-			pairs = append(pairs, urlx.Pair{Key: p[0], Value: p[1]})
+			pairs = append(pairs, urlx.Pair{Key: *p[0], Value: *p[1]})
 		}
 	case json.Delim('{'):
+		// A name given twice keeps its place and takes the last value, as
+		// a Python dict read by json.loads does.
+		var keys []string
+		values := map[string][]string{}
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
@@ -561,17 +566,27 @@ func jsonPairs(line string) ([]urlx.Pair, error) {
 			if err := dec.Decode(&raw); err != nil {
 				return nil, fmt.Errorf("reading JSON: %w", err)
 			}
-			var s string
-			var list []string
+			var s *string
+			var list []*string
+			var vs []string
 			switch {
-			case json.Unmarshal(raw, &s) == nil:
-				pairs = append(pairs, urlx.Pair{Key: key, Value: s})
-			case json.Unmarshal(raw, &list) == nil:
+			case json.Unmarshal(raw, &s) == nil && s != nil:
+				vs = []string{*s}
+			case json.Unmarshal(raw, &list) == nil && list != nil && !slices.Contains(list, nil):
 				for _, v := range list {
-					pairs = append(pairs, urlx.Pair{Key: key, Value: v})
+					vs = append(vs, *v)
 				}
 			default:
 				return nil, fmt.Errorf("JSON field %q: want a string or a list of strings", key)
+			}
+			if _, ok := values[key]; !ok {
+				keys = append(keys, key)
+			}
+			values[key] = vs
+		}
+		for _, k := range keys {
+			for _, v := range values[k] {
+				pairs = append(pairs, urlx.Pair{Key: k, Value: v})
 			}
 		}
 	default:
