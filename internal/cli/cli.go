@@ -304,7 +304,8 @@ func newHelp() *cobra.Command {
 
 // inputs returns the inputs of a command that takes one item per argument
 // or, without arguments, one item per line of stdin: args if there are any,
-// otherwise the non-empty lines of stdin without their "\n" or "\r\n".
+// otherwise the lines of stdin without their "\n" or "\r\n", empty ones too
+// (an empty URL or query is an input, as in Python).
 // A line longer than 1 MiB or a read error is yielded as an error and ends
 // the sequence. A nil stdin has no lines.
 func inputs(args []string, stdin io.Reader) iter.Seq2[string, error] {
@@ -331,9 +332,6 @@ func inputs(args []string, stdin io.Reader) iter.Seq2[string, error] {
 			if len(line) > maxInputLine {
 				yield("", lineTooLong(n))
 				return
-			}
-			if line == "" {
-				continue
 			}
 			if !yield(line, nil) {
 				return

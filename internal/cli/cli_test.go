@@ -203,7 +203,7 @@ func TestRunOutcomes(t *testing.T) {
 				"grab: run 'grab group --help' for usage\n")},
 		{"help group child", []string{"help", "group", "child"}, ExitOK, contains("grab group child"), empty},
 		{"inputs from args", []string{"echo", "a", "b"}, ExitOK, equals("a\nb\n"), empty},
-		{"inputs from stdin", []string{"echo"}, ExitOK, equals("x\ny\n"), empty},
+		{"inputs from stdin", []string{"echo"}, ExitOK, equals("x\n\ny\n"), empty},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,12 +292,12 @@ func TestInputs(t *testing.T) {
 		{name: "stdin lines", stdin: strings.NewReader("x\ny\n"), want: []string{"x", "y"}},
 		{name: "no final newline", stdin: strings.NewReader("x\ny"), want: []string{"x", "y"}},
 		{name: "CRLF", stdin: strings.NewReader("x\r\ny\r\n"), want: []string{"x", "y"}},
-		{name: "empty lines skipped", stdin: strings.NewReader("\n\r\nx\n\n\ny\n\n"), want: []string{"x", "y"}},
+		{name: "empty lines kept", stdin: strings.NewReader("\n\r\nx\n\n\ny\n\n"), want: []string{"", "", "x", "", "", "y", ""}},
 		{name: "spaces kept", stdin: strings.NewReader(" x y \n"), want: []string{" x y "}},
 		{name: "empty stdin", stdin: strings.NewReader(""), want: nil},
 		{name: "nil stdin", stdin: nil, want: nil},
 		{name: "longest line", stdin: strings.NewReader(long + "\r\n" + long), want: []string{long, long}},
-		{name: "line one byte too long", stdin: strings.NewReader("x\n\n" + long + "a\ny\n"), want: []string{"x"},
+		{name: "line one byte too long", stdin: strings.NewReader("x\n\n" + long + "a\ny\n"), want: []string{"x", ""},
 			wantErr: "stdin line 3 longer than 1048576 bytes"},
 		{name: "line much too long", stdin: strings.NewReader(strings.Repeat(long, 3)), wantErr: "stdin line 1 longer than 1048576 bytes"},
 		{name: "read error", stdin: io.MultiReader(strings.NewReader("x\n"), iotest.ErrReader(errors.New("disk on fire"))),

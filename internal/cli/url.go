@@ -22,7 +22,8 @@ semantics exactly (see package urlx): split, parse, unsplit, unparse, join,
 defrag, quote, unquote, encode and qs (parse_qsl and parse_qs).
 
 Each command takes its inputs as arguments or, with none, one input per line
-of stdin, and writes one result per input to stdout. Plain output is meant
+of stdin (an empty line too; unsplit, unparse and encode skip it), and
+writes one result per input to stdout. Plain output is meant
 for people and cut/awk; --json writes one JSON value per line for jq and for
 piping into another url command (split --json | unsplit). A field printed in
 plain output that holds a control character or invalid UTF-8 is written as a
@@ -127,13 +128,20 @@ func printable(s string) string {
 }
 
 // each runs f for every input of a url command, reports the inputs that
-// fail on stderr, and returns errSilentFailure when any did.
+// fail on stderr, and returns errSilentFailure when any did. An empty line
+// of stdin is an input (an empty URL, query or string), except for the
+// commands that read a URL's parts or fields from a line (unsplit,
+// unparse, encode), which skip it.
 func (e *env) each(cmd *cobra.Command, args []string, out *output, f func(in string) error) error {
 	failed := false
+	structured := slices.Contains([]string{"unsplit", "unparse", "encode"}, cmd.Name())
 	for in, err := range inputs(args, e.stdin) {
 		if err != nil {
 			out.w.Flush()
 			return err
+		}
+		if in == "" && structured && len(args) == 0 {
+			continue
 		}
 		if err := cmd.Context().Err(); err != nil {
 			return err

@@ -40,6 +40,8 @@ func TestURL(t *testing.T) {
 		{runTest{"unsplit stdin forms", []string{"url", "unsplit"}, ExitOK,
 			equals("http://h/p?q\nftp://f/x\nmailto:a@b\n"), empty},
 			`{"scheme":"http","netloc":"h","path":"/p","query":"q","fragment":"","hostname":"h"}` + "\n" + `["ftp","f","x","",""]` + "\nmailto\t\ta@b\t\t\n"},
+		{runTest{"an empty line is an input", []string{"url", "defrag"}, ExitOK, equals("http://h/a\tx\n\t\nhttp://h/b\t\n"), empty}, "http://h/a#x\n\nhttp://h/b\n"},
+		{runTest{"unsplit skips an empty line", []string{"url", "unsplit"}, ExitOK, equals("http://h\n"), empty}, "\nhttp\th\t\t\t\n"},
 		{runTest{"unsplit tab-separated starting [ or {", []string{"url", "unsplit"}, ExitOK,
 			equals("//[::1]:8080/x\n{id}/edit\n"), empty}, "\t[::1]:8080\t/x\t\t\n\t\t{id}/edit\t\t\n"},
 		{runTest{"unsplit bad line", []string{"url", "unsplit"}, ExitFailure, equals("http://h/\n"),
