@@ -48,6 +48,12 @@ func asciiHostname(netloc, rawurl string) (string, error) {
 		return host, nil
 	}
 	if utf8x.ASCII(host) {
+		if i := strings.IndexByte(host, '%'); i >= 0 {
+			// net/url decodes a %-escaped host ("caf%C3%A9.com" is
+			// café.com) or refuses it ("ex%41mple.com"): no one name.
+			esc := host[i:min(i+3, len(host))]
+			return "", &Error{"hostname", rawurl, fmt.Errorf("host %q holds a %%-escape (%q), which IDNA refuses", host, esc)}
+		}
 		for label := range strings.SplitSeq(host, ".") {
 			if strings.HasPrefix(label, "xn--") {
 				if _, err := idna.Lookup.ToUnicode(label); err != nil {

@@ -336,6 +336,8 @@ func TestIDNA(t *testing.T) {
 		{"http://[v1.example.com]/", "", "[v1.example.com] is an IPvFuture address"},
 		{"http://u@[v7.X]:80/", "", "[v7.x] is an IPvFuture address"},
 		{"http://_dmarc.example.com/", "_dmarc.example.com", ""},
+		{"http://caf%C3%A9.com/", "", "holds a %-escape"}, // net/url would dial café.com
+		{"http://ex%41mple.com/", "", "holds a %-escape"}, // net/url refuses it
 		{"file:///etc/passwd", "", "no host"},
 	}
 	for _, tt := range tests {
