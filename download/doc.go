@@ -31,7 +31,9 @@
 // process, or another Do, downloading a file of the same name into the
 // same directory neither removes nor takes it over: that file fails with
 // ErrInUse. Within one Do, directories are told apart by their absolute
-// paths ("out" and "./out" are one).
+// paths ("out" and "./out" are one). A URL whose name is "x.part" fails
+// (ErrNotOurs) while "x.part.json" is beside it: that is x's partial
+// file, not a copy of the URL's.
 //
 // A small file (a declared length of at most 64 KiB) whose name is free
 // skips the part and its sidecar on Linux: it is written to an anonymous

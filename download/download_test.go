@@ -1012,3 +1012,18 @@ func TestTwoDownloadsOneDir(t *testing.T) {
 	wantFile(t, res[0].Path, testkit.DownloadContent(t, "y", "", 100))
 	wantFile(t, res[1].Path, testkit.DownloadContent(t, "y", "", 200))
 }
+
+// TestNamedLikeAPart: a URL whose file name is "x.part" never takes the
+// partial file of x's download, beside its sidecar, for a copy of its own.
+func TestNamedLikeAPart(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	dir := t.TempDir()
+	part := []byte("the first bytes of x")
+	os.WriteFile(filepath.Join(dir, "x.part"), part, 0o644)
+	os.WriteFile(filepath.Join(dir, "x.part.json"), []byte(`{"grab":1,"url_sha256":"00","length":-1}`), 0o644)
+	res, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/100/x.part", Dir: dir})
+	if !errors.Is(err, download.ErrNotOurs) || res[0].Outcome != download.Failed {
+		t.Errorf("x.part: %v, %v; want ErrNotOurs", res[0].Outcome, err)
+	}
+	wantFile(t, filepath.Join(dir, "x.part"), part)
+}

@@ -180,6 +180,14 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := notFile(final, ferr, j.path()); err != nil {
 		return err
 	}
+	if ferr == nil && strings.HasSuffix(j.name, ".part") {
+		// "x.part" beside "x.part.json" is another download's partial
+		// file, not a copy of this URL's: never kept, resumed into, nor
+		// replaced.
+		if fi, err := root.Lstat(j.name + ".json"); err == nil && fi.Mode().IsRegular() {
+			return fmt.Errorf("%w: %s is the partial file of another download (it has %s.json)", ErrNotOurs, j.name, j.name)
+		}
+	}
 	// A name that may come from the answer's Content-Disposition is known,
 	// and IfExists applied, only once the answer's head is in.
 	late := b.c.Names == FromHeader && j.req.Name == ""
