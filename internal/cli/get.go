@@ -324,6 +324,7 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 	if err != nil {
 		return err
 	}
+	log.proxy = o.Proxy
 
 	t := &transfer{
 		start:  time.Now(),
@@ -915,8 +916,9 @@ func passwordMasked(rawURL string) string {
 // (for -i, -I and -w), and with -v writes each exchange on stderr.
 type exchangeLog struct {
 	edits  fieldEdits
-	onConn func(*http.Request) bool // the Opener's: whether a request goes on fetch/conn
-	v      *verbose                 // nil without -v
+	onConn func(*http.Request) bool              // the Opener's: whether a request goes on fetch/conn
+	proxy  func(*http.Request) (*url.URL, error) // the Opener's, or nil
+	v      *verbose                              // nil without -v
 	heads  []*head
 }
 
@@ -977,14 +979,15 @@ func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*htt
 		}
 	}
 	if l.v != nil {
-		trace := l.v.trace(req)
+		via := l.absoluteVia(req)
+		trace := l.v.trace(req, via)
 		if !netHTTP {
 			// conn.Transport calls only GotConn; the head it writes is
 			// known before.
 			got := trace.GotConn
 			trace = &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 				got(info)
-				l.v.print("> ", sentByConn(req)...)
+				l.v.print("> ", sentByConn(req, via)...)
 			}}
 		}
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
@@ -1029,9 +1032,37 @@ func (v *verbose) stop() {
 	v.mu.Unlock()
 }
 
+// absoluteVia returns the http(s) proxy a plain-http req is sent to in
+// absolute form, or nil when it goes to its origin (or through a tunnel).
+func (l *exchangeLog) absoluteVia(req *http.Request) *url.URL {
+	if l.proxy == nil || req.URL.Scheme != "http" {
+		return nil
+	}
+	if p, err := l.proxy(req); err == nil && p != nil && (p.Scheme == "http" || p.Scheme == "https") {
+		return p
+	}
+	return nil
+}
+
+// requestTarget is req's request-target as sent: the origin form, or the
+// absolute URL (without userinfo) to a proxy via.
+func requestTarget(req *http.Request, via *url.URL) string {
+	if via == nil {
+		return req.URL.RequestURI()
+	}
+	u := *req.URL
+	u.User = nil
+	return u.String()
+}
+
 // trace returns the hooks that print req's head as net/http writes it:
-// the fields come from WroteHeaderField, so they are the ones sent.
-func (v *verbose) trace(req *http.Request) *httptrace.ClientTrace {
+// the fields come from WroteHeaderField, so they are the ones sent. via
+// is the proxy req goes to in absolute form (absoluteVia), or nil.
+func (v *verbose) trace(req *http.Request, via *url.URL) *httptrace.ClientTrace {
+	peer := req.URL.Hostname()
+	if via != nil {
+		peer = via.Hostname()
+	}
 	var (
 		mu                  sync.Mutex
 		fields              []string
@@ -1050,9 +1081,9 @@ func (v *verbose) trace(req *http.Request) *httptrace.ClientTrace {
 				addr += ")"
 			}
 			if info.Reused {
-				v.print("* ", printable("Re-using the connection to "+req.URL.Hostname()+" ("+addr))
+				v.print("* ", printable("Re-using the connection to "+peer+" ("+addr))
 			} else {
-				v.print("* ", printable("Connected to "+req.URL.Hostname()+" ("+addr))
+				v.print("* ", printable("Connected to "+peer+" ("+addr))
 			}
 		},
 		WroteHeaderField: func(key string, values []string) {
@@ -1073,7 +1104,7 @@ func (v *verbose) trace(req *http.Request) *httptrace.ClientTrace {
 		},
 		WroteHeaders: func() {
 			mu.Lock()
-			line := req.Method + " " + req.URL.RequestURI() + " HTTP/1.1"
+			line := req.Method + " " + requestTarget(req, via) + " HTTP/1.1"
 			lines := fields
 			if h2 {
 				line = req.Method + " " + h2target + " HTTP/2"
@@ -1100,16 +1131,21 @@ func (v *verbose) response(h *head) {
 
 // sentByConn returns the head fetch/conn's Transport writes for req: the
 // request line, Host, the fields in name order, and Content-Length.
-func sentByConn(req *http.Request) []string {
+func sentByConn(req *http.Request, via *url.URL) []string {
 	lines := []string{
-		printable(req.Method + " " + req.URL.RequestURI() + " HTTP/1.1"),
+		printable(req.Method + " " + requestTarget(req, via) + " HTTP/1.1"),
 		verboseField("Host", cmp.Or(req.Host, req.URL.Host)),
 	}
-	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
+	h := req.Header
+	if via != nil && via.User != nil {
+		h = h.Clone()
+		h.Set("Proxy-Authorization", "Basic x") // its value is never shown
+	}
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		if k == "Host" {
 			continue
 		}
-		for _, val := range req.Header[k] {
+		for _, val := range h[k] {
 			lines = append(lines, verboseField(k, val))
 		}
 	}

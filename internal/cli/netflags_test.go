@@ -2,7 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,4 +204,22 @@ func TestGetProxyRedacted(t *testing.T) {
 		{runTest{"-U", []string{"get", "-v", "-x", "http://127.0.0.1:1", "-U", "kim:pw-Secret9", "http://localhost:9/hello"}, ExitFailure, empty, noPassword}, ""},
 	}
 	runStdinTests(t, tests)
+
+	// Through a proxy that answers, -v shows the head as sent: the
+	// absolute URL, Proxy-Authorization redacted, the proxy connected to.
+	origin := httptest.NewServer(testserver.New())
+	t.Cleanup(origin.Close)
+	px, err := testserver.StartProxy(testserver.ProxyOptions{User: "kim", Password: "pw-Secret9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	pu := px.URL()
+	pu.User = url.UserPassword("kim", "pw-Secret9")
+	_, pport, _ := net.SplitHostPort(pu.Host)
+	for _, engine := range [][]string{nil, {"--low-level"}} {
+		args := append(append([]string{"get", "-v", "-o", os.DevNull, "-x", pu.String()}, engine...), origin.URL+"/hello")
+		runStdinTests(t, []stdinTest{{runTest{"-v through a proxy " + strings.Join(engine, ""), args, ExitOK, empty,
+			all(noPassword, contains("* Connected to "+pu.Hostname()+" ("+pu.Hostname()+") port "+pport, "> GET "+origin.URL+"/hello HTTP/1.1\n", "> Proxy-Authorization: Basic [redacted]\n"))}, ""}})
+	}
 }
