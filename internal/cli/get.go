@@ -942,11 +942,11 @@ func (h *head) bytes() []byte {
 }
 
 func (h *head) statusLine() string {
-	proto := h.proto
-	if proto == "HTTP/2.0" {
-		proto = "HTTP/2" // as curl writes it
+	if h.proto == "HTTP/2.0" {
+		// As curl writes it: HTTP/2 has no reason phrase.
+		return "HTTP/2 " + strconv.Itoa(h.code)
 	}
-	return proto + " " + h.status
+	return h.proto + " " + h.status
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

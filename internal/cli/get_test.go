@@ -590,3 +590,16 @@ func TestFormParams(t *testing.T) {
 		}
 	}
 }
+
+// TestGetHTTP2StatusLine: -i over HTTP/2 writes "HTTP/2 200", as curl
+// does: HTTP/2 has no reason phrase.
+func TestGetHTTP2StatusLine(t *testing.T) {
+	srv := httptest.NewUnstartedServer(testserver.New())
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	code, stdout, stderr := runGrab(t, []string{"get", "-k", "-I", srv.URL + "/hello"}, "")
+	if code != ExitOK || !strings.HasPrefix(stdout, "HTTP/2 200\r\n") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want it to start HTTP/2 200", code, stdout, stderr)
+	}
+}
