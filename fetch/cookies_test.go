@@ -19,12 +19,7 @@ func TestOpenerJar(t *testing.T) {
 	w.alias("example.com:80", "a")
 	w.alias("example.com:443", "tls")
 	each(t, func(t *testing.T, kind string) {
-		jar := new(cookies.Jar)
-		o, err := fetch.BuildOpener(jar)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o = w.opener(kind, o)
+		o := jarOpener(t, w, kind)
 		read(t, o, w.urls["a"]+"/cookies/set?session=abc")
 		if _, body := read(t, o, w.urls["a"]+"/cookies"); !strings.Contains(body, `"session": "abc"`) {
 			t.Errorf("cookie not sent back: %s", body)
@@ -48,12 +43,7 @@ func TestOpenerJar(t *testing.T) {
 func TestCookieFieldsJoined(t *testing.T) {
 	w := newWorld(t, []string{"a"})
 	each(t, func(t *testing.T, kind string) {
-		jar := new(cookies.Jar)
-		o, err := fetch.BuildOpener(jar)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o = w.opener(kind, o)
+		o := jarOpener(t, w, kind)
 		read(t, o, w.urls["a"]+"/cookies/set?z=9")
 		req := &fetch.Request{URL: w.urls["a"] + "/headers", Header: http.Header{"Cookie": {"a=1", "b=2"}}}
 		_, body := read(t, o, req)
@@ -63,4 +53,15 @@ func TestCookieFieldsJoined(t *testing.T) {
 			t.Errorf("Cookie fields: %s", body)
 		}
 	})
+}
+
+// jarOpener returns an Opener of kind with a new cookies.Jar (the
+// textbook's HTTPCookieProcessor).
+func jarOpener(t *testing.T, w *world, kind string) *fetch.Opener {
+	t.Helper()
+	o, err := fetch.BuildOpener(new(cookies.Jar))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.opener(kind, o)
 }
