@@ -128,17 +128,18 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 		return &RedirectError{Err: ErrTooManyRedirects, Reason: fmt.Sprintf("stopped after %d", max), Hops: s.history()}
 	}
 	// The Location itself (scheme, host, how it resolves) was checked by
-	// checkLocation in the exchange that received it; a Unicode host goes
-	// out in the ASCII form checked.
-	if u, err := asciiHost(req.URL); err == nil {
-		req.URL = u
+	// checkLocation in the exchange that received it: the request goes
+	// to the URL checked, its path and query escaped as escapeLocation
+	// escaped them (net/url would decode "%2F" and keep raw bytes in the
+	// query), a Unicode host in its ASCII form.
+	u := req.URL
+	if hop.Location != "" {
+		if v, err := prev.URL.Parse(escapeLocation(hop.Location)); err == nil {
+			u = v
+		}
 	}
-	// net/url keeps a Location's query raw (a space, non-ASCII bytes);
-	// it goes out escaped as checkLocation checked it.
-	if q := escapeURL(req.URL.RawQuery); q != req.URL.RawQuery {
-		u := *req.URL
-		u.RawQuery = q
-		req.URL = &u
+	if v, err := asciiHost(u); err == nil {
+		req.URL = v
 	}
 	if !sameOrigin(s.first, req.URL, s.policy.TrustSubdomains) {
 		s.stripped = true
@@ -204,8 +205,9 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 		return refuse("Location %q: %v", loc, err)
 	}
 	// net/http's client resolves the Location itself: it must reach the
-	// same origin as the resolution checked here.
-	theirs, err := req.URL.Parse(esc)
+	// same origin as the resolution checked here (and a Location net/url
+	// refuses, a control character in it, is refused here, typed).
+	theirs, err := req.URL.Parse(loc)
 	if err == nil {
 		theirs, err = asciiHost(theirs)
 	}

@@ -356,6 +356,8 @@ func TestRedirectLocation(t *testing.T) {
 			{"http://ＯＴＨＥＲ.test/anything/fw", "http://other.test/anything/fw", 200},            // fullwidth maps to ASCII
 			{"http://bü cher.test/", "", 0},
 			{"/anything/a b?q=café x#f g", a + "/anything/a%20b?q=caf%C3%A9%20x#f%20g", 200}, // escaped as urllib follows it
+			{"/anything/a%2Fb c", a + "/anything/a%2Fb%20c", 200},                            // an escape kept as sent
+			{"/anything/a\tb", "", 0},                                                        // net/url refuses it: refused, typed
 			{"/anything/" + strings.Repeat("x", 16<<10), a + "/anything/" + strings.Repeat("x", 16<<10), 200},
 		}
 		for _, tt := range tests {
