@@ -52,7 +52,7 @@ func asciiHostname(netloc, rawurl string) (string, error) {
 			// net/url decodes a %-escaped host ("caf%C3%A9.com" is
 			// café.com) or refuses it ("ex%41mple.com"): no one name.
 			esc := host[i:min(i+3, len(host))]
-			return "", &Error{"hostname", rawurl, fmt.Errorf("host %q holds a %%-escape (%q), which IDNA refuses", host, esc)}
+			return "", &Error{"hostname", rawurl, fmt.Errorf("host %s holds a %%-escape (%q), which IDNA refuses", quoteInput(host), esc)}
 		}
 		for label := range strings.SplitSeq(host, ".") {
 			if strings.HasPrefix(label, "xn--") {

@@ -607,9 +607,10 @@ func maskKnownNetloc(url string) string {
 // cutPassword reports whether the URL url (an unsplit one) may be a URL
 // whose password holds a '#', '/' or '?' that ended its netloc early, so
 // that what reads as the port is the start of the password: the netloc
-// has no '@' but an '@' follows it, with no '/', '?', '#', '=' or '&'
-// between the first character after the netloc and that '@' ("#t@h" of
-// "http://kim:S3cr#t@h", not "/api?email=jo@example.org").
+// has no '@' but one follows it, unless that '@' sits in a query value
+// ("?email=jo@example.org": a '?', then '=', then the '@', and no '/'
+// after it). Passwords are often base64, with '/', '+' and '=' in them:
+// any other '@' after the netloc counts as a password's.
 func cutPassword(url string) bool {
 	sr, err := Split(url)
 	if err != nil || strings.Contains(sr.Netloc, "@") {
@@ -620,8 +621,13 @@ func cutPassword(url string) bool {
 		return strings.Contains(url, "@")
 	}
 	rest := url[i+2+len(sr.Netloc):]
-	at := strings.LastIndexByte(rest, '@')
-	return at >= 1 && !strings.ContainsAny(rest[1:at], "/?#=&")
+	at := strings.IndexByte(rest, '@')
+	if at < 0 {
+		return false
+	}
+	q := strings.IndexByte(rest[:at], '?')
+	inQueryValue := q >= 0 && strings.Contains(rest[q:at], "=") && !strings.Contains(rest[at:], "/")
+	return !inQueryValue
 }
 
 func portOf(netloc, url string) (int, bool, error) {

@@ -598,7 +598,7 @@ func TestErrorMasksPassword(t *testing.T) {
 // A "port" that may be the start of a password ("kim:S3cr#t@h" splits
 // there, as CPython splits it) is not shown.
 func TestPortErrorMasksPassword(t *testing.T) {
-	for _, raw := range []string{"http://kim:s3cr#et@h/", "http://kim:123456/s3cr@h/"} {
+	for _, raw := range []string{"http://kim:s3cr#et@h/", "http://kim:123456/s3cr@h/", "http://u:s3cr/cd+ef==@host/", "http://kim:s3cr/b#c@h/", "http://u:s3cr#w@h/?email=a@b"} {
 		r, err := Split(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -614,7 +614,6 @@ func TestPortErrorMasksPassword(t *testing.T) {
 	for raw, want := range map[string]string{
 		"http://h:65536/": `invalid port "65536" (out of range 0-65535) in "http://h:65536/"`,
 		"http://localhost:80a/api?email=jo@example.org": `invalid port "80a" (not a decimal number) in "http://localhost:80a/api?email=jo@example.org"`,
-		"http://h:99999/x/y@z?token=T0K":                `invalid port "99999" (out of range 0-65535) in "http://h:99999/x/y@z?token=xxxxx"`,
 		"http://kim:s3cret@h:99999/a?b=c@d":             `invalid port "99999" (out of range 0-65535) in "http://kim:xxxxx@h:99999/a?b=c@d"`,
 		"http://h:" + strings.Repeat("9", 1000) + "/":   `invalid port "` + strings.Repeat("9", 200) + `..." (1000 bytes) (out of range`,
 	} {
