@@ -38,10 +38,10 @@ func Of(raw string) string {
 }
 
 // Header is a fetch Handler (it has fetch.Handler's Wrap) that adds a
-// header field to the requests for some origins only: Authorization from
-// a job's secret, or literal cookies given for the first URL or the seeds.
-// A Cookie field joins the one a jar made, after it; another field is set
-// only when the request has none.
+// header field to the requests for some origins only, as literal cookies
+// given for a job's targets or a crawl's seeds. A Cookie field joins the
+// one a jar made, after it; another field is set only when the request
+// has none.
 type Header struct {
 	Origins     []string // as Of gives them
 	Name, Value string
@@ -51,7 +51,7 @@ type Header struct {
 func (h *Header) Wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		have := r.Header.Get(h.Name)
-		if (have == "" || h.Name == "Cookie") && slices.Contains(h.Origins, Of(r.URL.String())) {
+		if (have == "" || http.CanonicalHeaderKey(h.Name) == "Cookie") && slices.Contains(h.Origins, Of(r.URL.String())) {
 			r = r.Clone(r.Context())
 			if have != "" {
 				r.Header.Set(h.Name, have+"; "+h.Value)
