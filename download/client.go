@@ -300,6 +300,9 @@ var (
 	// grab process, or another Do, downloading into the same directory):
 	// it is left alone, and the file fails rather than take it over.
 	ErrInUse = errors.New("download: partial file is being written by another download")
+	// ErrUnaskedRange reports a 206 to a request for the whole file whose
+	// range is not the whole file (one that is is taken as a 200).
+	ErrUnaskedRange = errors.New("download: part of the file (206) to a request for the whole of it")
 	// ErrNotFile reports a final name taken by something other than a
 	// regular file or a symbolic link (a directory, a device such as
 	// /dev/null, a FIFO, a socket): it is never replaced.

@@ -27,10 +27,13 @@
 // directory. A NAME.part that has no sidecar is not grab's and is left
 // alone (ErrNotOurs); a stale pair (another URL, an unreadable sidecar) is
 // grab's own and is removed. A transfer holds an exclusive flock(2) on the
-// part it writes (where the system has flock), so that another grab
-// process, or another Do, downloading a file of the same name into the
-// same directory neither removes nor takes it over: that file fails with
-// ErrInUse. Within one Do, directories are told apart by their absolute
+// part it writes (where the system has flock, on a local file system:
+// NFS clients may turn it into a per-process lock), from the moment it
+// looks at or creates the part until the part is renamed or removed, so
+// that another grab process, or another Do, downloading a file of the
+// same name into the same directory neither removes nor takes it over:
+// that file fails with ErrInUse. The part is made before its sidecar, so
+// a sidecar without a part is stale. Within one Do, directories are told apart by their absolute
 // paths ("out" and "./out" are one). A URL whose name is "x.part" fails
 // (ErrNotOurs) while "x.part.json" is beside it: that is x's partial
 // file, not a copy of the URL's.

@@ -342,7 +342,7 @@ func TestLengths(t *testing.T) {
 		{name: "206 of the whole file unasked is a 200", url: raw("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-2047/2048\r\nContent-Length: 2048\r\n", full),
 			setup: func(c *download.Client, r *download.Request) { r.Checksum = "sha256=" + testkit.SHA256(full) }, outcome: download.Downloaded},
 		{name: "206 of a part unasked fails", url: raw("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1023/2048\r\nContent-Length: 1024\r\n", full[:1024]),
-			outcome: download.Failed},
+			outcome: download.Failed, errIs: download.ErrUnaskedRange},
 		{name: "E1 lying Content-Length", url: "/fault/lie?length=2000&actual=1000", outcome: download.Failed, errIs: io.ErrUnexpectedEOF},
 		{name: "E2 close-delimited cut is flagged", url: "/fault/cut?size=2048&send=1024", outcome: download.Downloaded, unknown: true},
 		{name: "E2 with RequireLength fails", url: "/fault/cut?size=2048&send=1024",
@@ -1021,9 +1021,59 @@ func TestNamedLikeAPart(t *testing.T) {
 	part := []byte("the first bytes of x")
 	os.WriteFile(filepath.Join(dir, "x.part"), part, 0o644)
 	os.WriteFile(filepath.Join(dir, "x.part.json"), []byte(`{"grab":1,"url_sha256":"00","length":-1}`), 0o644)
-	res, err := client(t).Do(t.Context(), download.Request{URL: base + "/dl/100/x.part", Dir: dir})
-	if !errors.Is(err, download.ErrNotOurs) || res[0].Outcome != download.Failed {
-		t.Errorf("x.part: %v, %v; want ErrNotOurs", res[0].Outcome, err)
+	for _, r := range []download.Request{
+		{URL: base + "/dl/100/x.part", Dir: dir},
+		{URL: base + "/dl/100/y.bin?filename=x.part", Dir: dir}, // a name from the header
+	} {
+		c := client(t)
+		if strings.Contains(r.URL, "filename=") {
+			c.Names = download.FromHeader
+		}
+		res, err := c.Do(t.Context(), r)
+		if !errors.Is(err, download.ErrNotOurs) || res[0].Outcome != download.Failed {
+			t.Errorf("%s: %v, %v; want ErrNotOurs", r.URL, res[0].Outcome, err)
+		}
+		wantFile(t, filepath.Join(dir, "x.part"), part)
 	}
-	wantFile(t, filepath.Join(dir, "x.part"), part)
+}
+
+// TestTwoDownloadsRace: two Do calls downloading one name into one
+// directory at once, many times: each either saves its file or fails with
+// ErrInUse, and the final file is always whole, one of the two.
+func TestTwoDownloadsRace(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	urls := []string{base + "/dl/300000/x", base + "/dl/300000/x?v=2"}
+	want := [][]byte{testkit.DownloadContent(t, "x", "", 300000), testkit.DownloadContent(t, "x", "2", 300000)}
+	if bytes.Equal(want[0], want[1]) {
+		t.Fatal("the two contents are the same")
+	}
+	c := client(t)
+	c.Retries = -1
+	c.IfExists = download.Overwrite // one after the other, the second replaces the first
+	for range 40 {
+		dir := t.TempDir()
+		var wg sync.WaitGroup
+		res := make([]download.Result, 2)
+		for i := range 2 {
+			wg.Go(func() {
+				r, _ := c.Do(t.Context(), download.Request{URL: urls[i], Dir: dir, Name: "x"})
+				res[i] = r[0]
+			})
+		}
+		wg.Wait()
+		saved := -1
+		for i, r := range res {
+			switch {
+			case r.Outcome == download.Downloaded:
+				saved = i
+			case !errors.Is(r.Err, download.ErrInUse):
+				t.Fatalf("download %d: %v, %v; want downloaded or ErrInUse", i, r.Outcome, r.Err)
+			}
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "x"))
+		if saved < 0 || err != nil || !bytes.Equal(got, want[0]) && !bytes.Equal(got, want[1]) ||
+			res[1-saved].Outcome != download.Downloaded && !bytes.Equal(got, want[saved]) {
+			t.Fatalf("outcomes %v and %v; x holds %d bytes (%v), none of the two or not the saved one", res[0].Outcome, res[1].Outcome, len(got), err)
+		}
+	}
 }

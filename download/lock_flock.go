@@ -34,14 +34,22 @@ func flock(f *os.File, how int) (bool, error) {
 // goes when f is closed. It reports false when another holds it.
 func lockPart(f *os.File) (bool, error) { return flock(f, unix.LOCK_EX) }
 
-// partBusy reports whether the part name in root is locked by a transfer
-// writing it, in another process or another Do.
-func partBusy(root *os.Root, name string) bool {
-	f, err := root.OpenFile(name, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+// holdLock keeps the lock of f (lockPart) held after f is closed, until
+// release is called: a duplicate descriptor shares f's open file
+// description, and with it the flock. It lets a part be closed, its close
+// error seen, and then renamed or removed while no other download can
+// take it.
+func holdLock(f *os.File) (release func()) {
+	rc, err := f.SyscallConn()
 	if err != nil {
-		return false
+		return func() {}
 	}
-	defer f.Close()
-	ok, err := flock(f, unix.LOCK_SH)
-	return err == nil && !ok
+	dup := -1
+	rc.Control(func(fd uintptr) {
+		dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if err != nil || dup < 0 {
+		return func() {}
+	}
+	return func() { unix.Close(dup) }
 }

@@ -59,17 +59,22 @@ func fileErr(err error) error {
 type partState struct {
 	sc   *sidecar // nil: no usable partial file
 	size int64
+	f    *os.File // the part, open and locked (lockPart), when it is kept; else nil
 }
 
-// loadPart looks at temp.part and temp.part.json in root. A partial file
-// with a valid sidecar for rawURL is returned to be resumed; a stale pair
-// (another URL, an unreadable sidecar, an empty part without one) is
-// removed; a part without a sidecar, or one that is not a regular file,
-// is not grab's and is left alone (ErrNotOurs).
+// loadPart looks at temp.part and temp.part.json in root, holding the
+// part's lock while it decides (a part another download holds fails with
+// ErrInUse). A partial file with a valid sidecar for rawURL is returned,
+// open and locked, to be resumed or restarted; a stale pair (another URL,
+// an unreadable sidecar, an empty part without one) is removed; a part
+// without a sidecar, or one that is not a regular file, is not grab's and
+// is left alone (ErrNotOurs).
 func loadPart(root *os.Root, temp, rawURL string) (partState, error) {
 	part, side := temp+".part", temp+".part.json"
 	fi, err := root.Lstat(part)
 	if errors.Is(err, fs.ErrNotExist) {
+		// The part comes before its sidecar (transfer): a sidecar alone
+		// is stale.
 		dropSidecar(root, temp)
 		return partState{}, nil
 	}
@@ -79,21 +84,32 @@ func loadPart(root *os.Root, temp, rawURL string) (partState, error) {
 	if !fi.Mode().IsRegular() {
 		return partState{}, fmt.Errorf("%w: %s is not a regular file", ErrNotOurs, part)
 	}
-	if partBusy(root, part) {
-		return partState{}, fmt.Errorf("%w: %s", ErrInUse, part)
+	f, err := openPart(root, temp, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return partState{}, nil // renamed or removed just now by its download
+	}
+	if err != nil {
+		return partState{}, err
+	}
+	if fi, err = f.Stat(); err != nil {
+		f.Close()
+		return partState{}, fileErr(err)
 	}
 	sc, err := readSidecar(root, side)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && fi.Size() == 0:
 		root.Remove(part) // empty: nothing to lose
+		f.Close()
 		return partState{}, nil
 	case errors.Is(err, fs.ErrNotExist):
+		f.Close()
 		return partState{}, fmt.Errorf("%w: %s has no %s", ErrNotOurs, part, side)
 	case err != nil, sc.URLHash != urlHash(rawURL):
 		dropPart(root, temp)
+		f.Close()
 		return partState{}, nil
 	}
-	return partState{sc: sc, size: fi.Size()}, nil
+	return partState{sc: sc, size: fi.Size(), f: f}, nil
 }
 
 func readSidecar(root *os.Root, name string) (*sidecar, error) {
@@ -215,12 +231,12 @@ func openPart(root *os.Root, temp string, create bool) (*os.File, error) {
 	if create {
 		f, err := root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("%w: %s appeared during the transfer", ErrNotOurs, name)
+			return nil, fmt.Errorf("%w: %s appeared during the transfer", ErrInUse, name)
 		}
 		if err != nil {
 			return nil, fileErr(err)
 		}
-		return locked(f, name)
+		return locked(f, root, name)
 	}
 	before, err := root.Lstat(name)
 	if err != nil {
@@ -238,17 +254,37 @@ func openPart(root *os.Root, temp string, create bool) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s changed while opened", ErrNotOurs, name)
 	}
-	return locked(f, name)
+	return locked(f, root, name)
 }
 
-// locked returns the part f, named name, once it holds its lock
-// (lockPart), or closes it when another transfer holds it. A file system
-// that refuses locks (an error other than the lock being held) leaves the
-// part unlocked, as on systems without flock(2).
-func locked(f *os.File, name string) (*os.File, error) {
-	if ok, err := lockPart(f); err == nil && !ok {
+// locked returns the part f, named name in root, once it holds its lock
+// (lockPart) and the name still names it; else it closes f: another
+// transfer holds the lock, or renamed or replaced the part before the
+// lock was taken (ErrInUse; fs.ErrNotExist when the name is gone). A
+// file system that refuses locks (an error other than the lock being
+// held) leaves the part unlocked, as on systems without flock(2).
+func locked(f *os.File, root *os.Root, name string) (*os.File, error) {
+	ok, err := lockPart(f)
+	if err == nil && !ok {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s", ErrInUse, name)
+	}
+	if err == nil {
+		now, lerr := root.Lstat(name)
+		mine, serr := f.Stat()
+		switch {
+		case errors.Is(lerr, fs.ErrNotExist):
+			// Renamed by its download, or removed by another as empty
+			// before this one, creating it, took the lock.
+			f.Close()
+			return nil, fmt.Errorf("%w: %s was removed while it was opened (%w)", ErrInUse, name, lerr)
+		case lerr != nil:
+			f.Close()
+			return nil, fileErr(lerr)
+		case serr != nil || !os.SameFile(now, mine):
+			f.Close()
+			return nil, fmt.Errorf("%w: %s was replaced while it was opened", ErrInUse, name)
+		}
 	}
 	return f, nil
 }

@@ -140,7 +140,7 @@ func retryable(err error) bool {
 		}
 		return false
 	case errors.As(err, &fe),
-		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs), errors.Is(err, ErrInUse), errors.Is(err, ErrNotFile),
+		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs), errors.Is(err, ErrInUse), errors.Is(err, ErrNotFile), errors.Is(err, ErrUnaskedRange),
 		errors.Is(err, fetch.ErrInvalidRequest), errors.Is(err, fetch.ErrTooManyRedirects),
 		errors.Is(err, fetch.ErrRedirectRefused), errors.Is(err, fetch.ErrDecodedTooLarge),
 		errors.Is(err, context.Canceled),
@@ -180,12 +180,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if err := notFile(final, ferr, j.path()); err != nil {
 		return err
 	}
-	if ferr == nil && strings.HasSuffix(j.name, ".part") {
-		// "x.part" beside "x.part.json" is another download's partial
-		// file, not a copy of this URL's: never kept, resumed into, nor
-		// replaced.
-		if fi, err := root.Lstat(j.name + ".json"); err == nil && fi.Mode().IsRegular() {
-			return fmt.Errorf("%w: %s is the partial file of another download (it has %s.json)", ErrNotOurs, j.name, j.name)
+	if ferr == nil {
+		if err := otherPart(root, j.name); err != nil {
+			return err
 		}
 	}
 	// A name that may come from the answer's Content-Disposition is known,
@@ -209,9 +206,17 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return err
 		}
 		if t.noResume && ps.sc != nil {
-			dropPart(root, j.temp)
+			dropPart(root, j.temp) // while its lock is held
+			ps.f.Close()
 			ps = partState{}
 		}
+	}
+	// The part kept, opened and locked by loadPart: held locked from its
+	// first look to its rename, so no other download takes it meanwhile.
+	var f *os.File
+	if ps.f != nil {
+		f = ps.f
+		defer f.Close()
 	}
 	off := int64(0)
 	ifRange := ""
@@ -233,13 +238,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	// The part to resume, opened and its prefix hashed before the request:
 	// reading back a large prefix takes time that is neither the server's
 	// silence (the stall watchdog) nor a pause in reading its answer.
-	var f *os.File
 	if off > 0 {
-		var err error
-		if f, err = openPart(root, j.temp, false); err != nil {
-			return err
-		}
-		defer f.Close()
 		if h != nil {
 			bufp := b.buffer()
 			err := hashPrefix(h, f, off, bufp[:])
@@ -321,7 +320,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		cr := resp.Header.Get("Content-Range")
 		first, last, total, ok := parseContentRange(cr)
 		if !ok || first != 0 || total < 0 || last != total-1 || resp.ContentLength >= 0 && resp.ContentLength != total {
-			return fmt.Errorf("download: %s with Content-Range %q to a request for the whole file", resp.Status, cr)
+			return fmt.Errorf("%w: %s with Content-Range %q", ErrUnaskedRange, resp.Status, cr)
 		}
 		resp.ContentLength = total
 	}
@@ -379,10 +378,14 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 				if fresh && anyFile(root, j.name, j.temp) {
 					return errRelook
 				}
-				if err := writeSidecar(root, j, sc, false); err != nil {
+				// The part first, locked, then its sidecar: a sidecar
+				// whose part is missing is always stale (loadPart), and
+				// an empty part without one is removed.
+				if f, err = openPart(root, j.temp, true); err != nil {
 					return err
 				}
-				if f, err = openPart(root, j.temp, true); err != nil {
+				if err := writeSidecar(root, j, sc, false); err != nil {
+					f.Close()
 					return err
 				}
 			}
@@ -407,6 +410,11 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		fi, err := root.Lstat(j.name)
 		if err := notFile(fi, err, j.path()); err != nil {
 			return err
+		}
+		if err == nil {
+			if err := otherPart(root, j.name); err != nil {
+				return err
+			}
 		}
 		kept := false
 		if err == nil && fi.Mode().IsRegular() && !t.foreign(j.name) {
@@ -438,9 +446,13 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 	res.LengthUnknown = resp.LengthUnknown && j.sum == nil
 	if j.sum != nil && !bytes.Equal(sum, j.sum) {
-		f.Close()
 		if !anon { // an anonymous file goes with its descriptor; a part of the name is not ours
+			release := holdLock(f) // dropped while still ours
+			f.Close()
 			dropPart(root, j.temp)
+			release()
+		} else {
+			f.Close()
 		}
 		return fmt.Errorf("%w: got sha256=%x, want sha256=%x", ErrChecksum, sum, j.sum)
 	}
@@ -465,6 +477,10 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if anon {
 		return t.link(f, res)
 	}
+	// The part's lock is held past its close (whose error counts) until it
+	// is renamed, so that no other download takes it in between.
+	release := holdLock(f)
+	defer release()
 	if err := f.Close(); err != nil {
 		return fileErr(err)
 	}
@@ -476,10 +492,28 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	case err != nil:
 		return fileErr(err)
 	}
-	dropSidecar(root, j.temp)
+	// The sidecar goes unless a new part has taken the name meanwhile
+	// (another download, which writes its part before its sidecar).
+	if _, err := root.Lstat(j.temp + ".part"); errors.Is(err, fs.ErrNotExist) {
+		dropSidecar(root, j.temp)
+	}
 	res.Outcome = Downloaded
 	if resumed {
 		res.Outcome = Resumed
+	}
+	return nil
+}
+
+// otherPart refuses name when it is another download's partial file: a
+// name ending in ".part" (any case, as file systems that fold case find
+// it) beside its sidecar NAME.json is never kept, resumed into, nor
+// replaced.
+func otherPart(root *os.Root, name string) error {
+	if !strings.HasSuffix(strings.ToLower(name), ".part") {
+		return nil
+	}
+	if fi, err := root.Lstat(name + ".json"); err == nil && fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is the partial file of another download (it has %s.json)", ErrNotOurs, name, name)
 	}
 	return nil
 }
