@@ -105,18 +105,32 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, loo
 	scheme := n.basic || n.digest || n.anyauth
 	// The URL's user:pass is a credential too (curl --digest http://u:p@h/).
 	userinfo := false
+	var urlUser, urlPass string
+	urlHasPass := false
 	if sr, err := urlx.Split(target); err == nil {
-		_, userinfo = sr.Username()
+		urlUser, userinfo = sr.Username()
+		urlPass, urlHasPass = sr.Password()
 	}
 	if scheme && n.user == "" && !netrcOn && !userinfo {
 		return nil, usageErrorf("--basic, --digest and --anyauth need -u USER:PASSWORD, -n or a URL's user:password")
 	}
 	var user, pass string
+	fixed := n.user != "" // credentials for the first origin, in the scheme asked
 	if n.user != "" {
 		var ok bool
 		if user, pass, ok = strings.Cut(n.user, ":"); !ok {
 			return nil, usageErrorf("-u: want USER:PASSWORD")
 		}
+	} else if scheme && urlHasPass {
+		// --digest and --anyauth with the URL's user:pass answer the
+		// challenge only, as with -u: fetch would send the URL's
+		// userinfo as Basic with the first request.
+		user, pass, fixed = urlx.Unquote(urlUser), urlx.Unquote(urlPass), true
+	}
+	if first == "" {
+		// A page with no URL (grab images FILE without --page-url): -u
+		// goes nowhere.
+		user, pass, fixed = "", "", false
 	}
 	if n.bearer != "" && first != "" { // "": a page with no URL, the token goes nowhere
 		o.Handlers = append(o.Handlers, &auth.Bearer{URL: first, Token: n.bearer})
@@ -139,13 +153,13 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, loo
 			passwords = f
 		}
 	}
-	if n.user != "" || passwords != nil || scheme && userinfo {
-		// One set of handlers: -u's credentials for the origin first,
-		// netrc's for the rest (and the origin when -u is not given);
-		// the URL's user:pass, which fetch shows the handlers, for its
-		// origin in the scheme asked for.
+	if fixed || passwords != nil || scheme && userinfo && first != "" {
+		// One set of handlers: -u's credentials (or, with a scheme
+		// flag, the URL's) for the origin first, netrc's for the rest
+		// (and the origin when neither is given); a URL's login alone,
+		// which fetch shows the handlers, in the scheme asked for.
 		at := first
-		if n.user == "" {
+		if !fixed {
 			at = ""
 		}
 		o.Handlers = append(o.Handlers, n.authHandlers(at, user, pass, passwords)...)
