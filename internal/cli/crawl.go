@@ -413,7 +413,7 @@ func openImageLog(name string, resumed bool) (*os.File, []string, error) {
 	if !resumed {
 		flag |= os.O_TRUNC
 	}
-	fh, err := os.OpenFile(name, flag, 0o644)
+	fh, err := os.OpenFile(name, flag, 0o600) // as private as the state: signed URLs hold tokens
 	if err != nil {
 		return nil, nil, err
 	}

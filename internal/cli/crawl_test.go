@@ -190,6 +190,9 @@ func TestCrawlDownloadImagesResumed(t *testing.T) {
 	if names, _ := filepath.Glob(filepath.Join(dir, "*")); len(names) != 0 {
 		t.Fatalf("run 1 downloaded %v before the crawl ended", names)
 	}
+	if fi, err := os.Stat(state + ".images"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s.images: %v, %v; want mode 0600, as private as the state", state, fi, err)
+	}
 	stdout.Reset()
 	stderr.Reset()
 	if code := Run(t.Context(), append(args, "--max-pages", "1", srv.URL+seedPath), strings.NewReader(""), &stdout, &stderr); code != ExitOK {

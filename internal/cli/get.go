@@ -541,9 +541,11 @@ func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
 			return nil, "", usageErrorf("-F %q: want NAME=VALUE, NAME=@FILE or NAME=<FILE", field)
 		}
 		value, typ, filename, hasFilename := formParams(rest)
+		// "@" or "<" before any quote reads a file, as curl reads it: a
+		// quoted "@x" is the text @x.
 		var content []byte
 		isFile := false
-		if path, ok := strings.CutPrefix(value, "@"); ok {
+		if path, ok := strings.CutPrefix(value, "@"); ok && strings.HasPrefix(rest, "@") {
 			isFile = true
 			b, err := readData(path, stdin)
 			if err != nil {
@@ -556,7 +558,7 @@ func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
 			if typ == "" {
 				typ = cmp.Or(mime.TypeByExtension(filepath.Ext(path)), "application/octet-stream")
 			}
-		} else if path, ok := strings.CutPrefix(value, "<"); ok {
+		} else if path, ok := strings.CutPrefix(value, "<"); ok && strings.HasPrefix(rest, "<") {
 			b, err := readData(path, stdin)
 			if err != nil {
 				return nil, "", fmt.Errorf("-F %s: %w", name, err)
@@ -943,8 +945,9 @@ func (h *head) bytes() []byte {
 
 func (h *head) statusLine() string {
 	if h.proto == "HTTP/2.0" {
-		// As curl writes it: HTTP/2 has no reason phrase.
-		return "HTTP/2 " + strconv.Itoa(h.code)
+		// As curl writes it: HTTP/2 has no reason phrase, and the space
+		// before it stays.
+		return "HTTP/2 " + strconv.Itoa(h.code) + " "
 	}
 	return h.proto + " " + h.status
 }

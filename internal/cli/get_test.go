@@ -218,6 +218,7 @@ func TestGetRequests(t *testing.T) {
 					}
 					return ""
 				})), empty}, ""},
+		{runTest{"-F a quoted @ is text, as curl", []string{"get", "-F", `q="@` + textFile + `"`, base + "/post"}, ExitOK, form("q", "@"+textFile), empty}, ""},
 		{runTest{"-u", []string{"get", "-u", "user:s3cret", base + "/basic-auth/user/s3cret"}, ExitOK, contains(`"authenticated": true`), empty}, ""},
 		{runTest{"-u -v redacts the password", []string{"get", "-v", "-u", "user:s3cret", base + "/basic-auth/user/s3cret"}, ExitOK,
 			contains(`"authenticated": true`), all(contains("> Authorization: Basic [redacted]\n"), lacks("user:s3cret", secret))}, ""},
@@ -591,7 +592,7 @@ func TestFormParams(t *testing.T) {
 	}
 }
 
-// TestGetHTTP2StatusLine: -i over HTTP/2 writes "HTTP/2 200", as curl
+// TestGetHTTP2StatusLine: -i over HTTP/2 writes "HTTP/2 200 ", as curl
 // does: HTTP/2 has no reason phrase.
 func TestGetHTTP2StatusLine(t *testing.T) {
 	srv := httptest.NewUnstartedServer(testserver.New())
@@ -599,7 +600,7 @@ func TestGetHTTP2StatusLine(t *testing.T) {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	code, stdout, stderr := runGrab(t, []string{"get", "-k", "-I", srv.URL + "/hello"}, "")
-	if code != ExitOK || !strings.HasPrefix(stdout, "HTTP/2 200\r\n") {
-		t.Errorf("exit %d, stdout %q, stderr %q; want it to start HTTP/2 200", code, stdout, stderr)
+	if code != ExitOK || !strings.HasPrefix(stdout, "HTTP/2 200 \r\n") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want it to start HTTP/2 200 and a space", code, stdout, stderr)
 	}
 }
