@@ -90,7 +90,10 @@
 //     ([Selector.DirectLoopback]).
 //   - FromEnvironment reads the variables when it is called (once per
 //     opener, not cached per process): lower case wins when both cases are
-//     set and not empty, as in curl and net/http. When REQUEST_METHOD is set
+//     set, as in curl and Python's urllib (net/http's ProxyFromEnvironment
+//     takes the upper case), and a lower-case variable set empty hides the
+//     upper-case one (read through os.LookupEnv or FromLookup, which tell
+//     empty from unset). When REQUEST_METHOD is set
 //     (a CGI script), HTTP_PROXY and http_proxy are ignored: a client's
 //     "Proxy:" header arrives as HTTP_PROXY (httpoxy, C5). ALL_PROXY, which
 //     no request header can set, still applies.

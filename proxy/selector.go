@@ -129,7 +129,7 @@ func FromEnvironment(getenv func(string) string) (*Selector, error) {
 	}
 	return FromLookup(func(name string) (string, bool) {
 		v := getenv(name)
-		return v, v != ""
+		return v, strings.TrimSpace(v) != ""
 	})
 }
 

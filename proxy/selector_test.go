@@ -253,6 +253,8 @@ func TestFromEnvironmentPerCall(t *testing.T) {
 	}
 
 	t.Setenv("HTTPS_PROXY", "http://fromos:3")
+	t.Setenv("all_proxy", "") // set empty: hides the machine's ALL_PROXY
+	t.Setenv("no_proxy", "")
 	t.Setenv("https_proxy", "") // restored when the test ends
 	os.Unsetenv("https_proxy")
 	s3, err := proxy.FromEnvironment(nil)
