@@ -782,6 +782,11 @@ func (e *engine) claim(u string, base *itemState) string {
 	for i := 1; i < len(segs); i++ {
 		if dir := filepath.Join(segs[:i]...); e.files[dir] != "" {
 			segs[i-1] += "-" + shortHash(dir, 8)
+			if e.files[filepath.Join(segs[:i]...)] != "" {
+				// That name is a file too (a page can link one): the
+				// URL's own hash, which no other URL's path gives.
+				segs[i-1] += "-" + shortHash(u, 8)
+			}
 		}
 	}
 	name = filepath.Join(segs...)

@@ -3,6 +3,8 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -342,7 +344,14 @@ func TestRunRedirectedDownload(t *testing.T) {
 func TestRunNamingPathPrefix(t *testing.T) {
 	for _, order := range [][]string{{"/a/x", "/a/x/y.png"}, {"/a/x/y.png", "/a/x"}} {
 		s := newSite(t)
+		// The name a/x's directory is moved to (x-HASH), taken by a file
+		// of its own.
+		host := strings.ReplaceAll(strings.TrimPrefix(s.URL, "http://"), ":", "_")
+		sum := sha256.Sum256([]byte(filepath.Join(host, "a", "x")))
+		moved := "/a/x-" + hex.EncodeToString(sum[:])[:8]
+		order = append([]string{moved}, order...)
 		s.page("/p.html", 0, order, nil)
+		s.Set(moved, "image/png", []byte("\x89PNG\r\n\x1a\nx"), testserver.ETag)
 		s.Set("/a/x", "image/png", []byte("\x89PNG\r\n\x1a\nx"), testserver.ETag)
 		s.Set("/a/x/y.png", "image/png", []byte("\x89PNG\r\n\x1a\ny"), testserver.ETag)
 		dir := t.TempDir()
@@ -353,7 +362,7 @@ func TestRunNamingPathPrefix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantStatuses(t, run+1, rep, s.URL, map[string]jobs.Status{"page /p.html": want, "image /a/x": want, "image /a/x/y.png": want})
+			wantStatuses(t, run+1, rep, s.URL, map[string]jobs.Status{"page /p.html": want, "image /a/x": want, "image /a/x/y.png": want, "image " + moved: want})
 			for _, it := range rep.Items {
 				if it.Kind != "image" {
 					continue
