@@ -25,23 +25,6 @@ func openAnon(dir *os.File) *os.File {
 	return os.NewFile(uintptr(fd), "")
 }
 
-// withFD calls f with the descriptor of the open file dir (a directory,
-// or any file), again while it fails with EINTR, and returns its error.
-func withFD(dir *os.File, f func(d int) error) error {
-	rc, err := dir.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(d uintptr) {
-		for ferr = f(int(d)); ferr == unix.EINTR; ferr = f(int(d)) {
-		}
-	}); err != nil {
-		return err
-	}
-	return ferr
-}
-
 // linkAnon gives the anonymous file f the name name in dir. It never
 // replaces nor follows what is at name: a name taken fails (fs.ErrExist).
 func linkAnon(f, dir *os.File, name string) error {

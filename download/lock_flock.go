@@ -9,30 +9,34 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// flock applies how (unix.LOCK_EX or unix.LOCK_SH, never waiting) to f,
-// reporting false when another open file holds a conflicting lock.
-func flock(f *os.File, how int) (bool, error) {
-	rc, err := f.SyscallConn()
+// withFD calls f with the descriptor of the open file dir (a directory,
+// or any file), again while it fails with EINTR, and returns its error.
+func withFD(dir *os.File, f func(d int) error) error {
+	rc, err := dir.SyscallConn()
 	if err != nil {
-		return false, err
+		return err
 	}
 	var ferr error
-	if err := rc.Control(func(fd uintptr) {
-		for ferr = unix.Flock(int(fd), how|unix.LOCK_NB); ferr == unix.EINTR; ferr = unix.Flock(int(fd), how|unix.LOCK_NB) {
+	if err := rc.Control(func(d uintptr) {
+		for ferr = f(int(d)); ferr == unix.EINTR; ferr = f(int(d)) {
 		}
 	}); err != nil {
-		return false, err
+		return err
 	}
-	if errors.Is(ferr, unix.EWOULDBLOCK) {
-		return false, nil
-	}
-	return ferr == nil, ferr
+	return ferr
 }
 
-// lockPart takes the exclusive lock on f, the part a transfer writes,
-// which another grab process sees (partBusy) and leaves alone; the lock
-// goes when f is closed. It reports false when another holds it.
-func lockPart(f *os.File) (bool, error) { return flock(f, unix.LOCK_EX) }
+// lockPart takes the exclusive flock on f, the part a transfer writes,
+// without waiting; another grab download that opens the part (loadPart,
+// openPart) finds it held and leaves the part alone. The lock goes when f
+// is closed. It reports false when another holds it.
+func lockPart(f *os.File) (bool, error) {
+	err := withFD(f, func(fd int) error { return unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) })
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 // holdLock keeps the lock of f (lockPart) held after f is closed, until
 // release is called: a duplicate descriptor shares f's open file
@@ -40,13 +44,10 @@ func lockPart(f *os.File) (bool, error) { return flock(f, unix.LOCK_EX) }
 // error seen, and then renamed or removed while no other download can
 // take it.
 func holdLock(f *os.File) (release func()) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return func() {}
-	}
 	dup := -1
-	rc.Control(func(fd uintptr) {
-		dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	err := withFD(f, func(fd int) (err error) {
+		dup, err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+		return err
 	})
 	if err != nil || dup < 0 {
 		return func() {}

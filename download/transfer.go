@@ -177,13 +177,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	if !fresh {
 		final, ferr = root.Lstat(j.name)
 	}
-	if err := notFile(final, ferr, j.path()); err != nil {
+	if err := j.refuse(final, ferr); err != nil {
 		return err
-	}
-	if ferr == nil {
-		if err := otherPart(root, j.name); err != nil {
-			return err
-		}
 	}
 	// A name that may come from the answer's Content-Disposition is known,
 	// and IfExists applied, only once the answer's head is in.
@@ -213,9 +208,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 	// The part kept, opened and locked by loadPart: held locked from its
 	// first look to its rename, so no other download takes it meanwhile.
-	var f *os.File
-	if ps.f != nil {
-		f = ps.f
+	f := ps.f
+	if f != nil {
 		defer f.Close()
 	}
 	off := int64(0)
@@ -238,14 +232,12 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	// The part to resume, opened and its prefix hashed before the request:
 	// reading back a large prefix takes time that is neither the server's
 	// silence (the stall watchdog) nor a pause in reading its answer.
-	if off > 0 {
-		if h != nil {
-			bufp := b.buffer()
-			err := hashPrefix(h, f, off, bufp[:])
-			b.put(bufp)
-			if err != nil {
-				return err
-			}
+	if off > 0 && h != nil {
+		bufp := b.buffer()
+		err := hashPrefix(h, f, off, bufp[:])
+		b.put(bufp)
+		if err != nil {
+			return err
 		}
 	}
 
@@ -317,10 +309,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		// A 206 to a request without Range: the whole file in one range
 		// is taken as a 200 (some servers and caches answer so); less is
 		// an error, not a file.
-		cr := resp.Header.Get("Content-Range")
-		first, last, total, ok := parseContentRange(cr)
-		if !ok || first != 0 || total < 0 || last != total-1 || resp.ContentLength >= 0 && resp.ContentLength != total {
-			return fmt.Errorf("%w: %s with Content-Range %q", ErrUnaskedRange, resp.Status, cr)
+		total, ok := rangeToEnd(resp, 0)
+		if !ok {
+			return fmt.Errorf("%w: %s with Content-Range %q", ErrUnaskedRange, resp.Status, resp.Header.Get("Content-Range"))
 		}
 		resp.ContentLength = total
 	}
@@ -347,12 +338,6 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			// A 200 to a resume: the server ignored Range or the file
 			// changed. Truncate first, then describe the new content, so the
 			// old bytes are never taken for the new ones.
-			if f == nil {
-				if f, err = openPart(root, j.temp, false); err != nil {
-					return err
-				}
-				defer f.Close()
-			}
 			if err := f.Truncate(0); err != nil {
 				return fileErr(err)
 			}
@@ -408,13 +393,8 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		// none), and so is the file under it: the policy applies before
 		// the body is saved.
 		fi, err := root.Lstat(j.name)
-		if err := notFile(fi, err, j.path()); err != nil {
+		if err := j.refuse(fi, err); err != nil {
 			return err
-		}
-		if err == nil {
-			if err := otherPart(root, j.name); err != nil {
-				return err
-			}
 		}
 		kept := false
 		if err == nil && fi.Mode().IsRegular() && !t.foreign(j.name) {
@@ -502,6 +482,19 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		res.Outcome = Resumed
 	}
 	return nil
+}
+
+// refuse returns why the file Lstat found under j's final name (fi, err)
+// is never kept nor replaced: not a regular file or a link (notFile), or
+// another download's partial file (otherPart); nil when there is none.
+func (j *job) refuse(fi fs.FileInfo, err error) error {
+	if err != nil {
+		return nil
+	}
+	if err := notFile(fi, nil, j.path()); err != nil {
+		return err
+	}
+	return otherPart(j.root, j.name)
 }
 
 // otherPart refuses name when it is another download's partial file: a
@@ -765,11 +758,19 @@ func checkContentRange(resp *fetch.Response, start int64, sc *sidecar) (int64, b
 	if lm := resp.Header.Get("Last-Modified"); lm != "" && sc.LastModified != "" && lm != sc.LastModified {
 		return 0, false
 	}
-	first, last, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
-	if !ok || first != start || total < 0 || last != total-1 {
+	total, ok := rangeToEnd(resp, start)
+	if !ok || sc.Length >= 0 && total != sc.Length {
 		return 0, false
 	}
-	if sc.Length >= 0 && total != sc.Length {
+	return total, true
+}
+
+// rangeToEnd reports whether resp's Content-Range runs from start to the
+// end of a known total, with a Content-Length (when given) to match, and
+// returns the total.
+func rangeToEnd(resp *fetch.Response, start int64) (int64, bool) {
+	first, last, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
+	if !ok || first != start || total < 0 || last != total-1 {
 		return 0, false
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength != last-first+1 {
