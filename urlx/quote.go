@@ -50,7 +50,13 @@ var (
 	quoteNone  = newQuoteTable("", false)
 	plusNone   = newQuoteTable("", true) // quote_plus's default, urlencode's
 	plusSlash  = newQuoteTable("/", true)
+	// Python's string.punctuation, the safe set of urllib's redirect
+	// handler (and fetch's escapeURL).
+	quotePunct = newQuoteTable(punctuation, false)
 )
+
+// punctuation is Python's string.punctuation.
+const punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 func quoteTableFor(safe string, plus bool) *quoteTable {
 	switch {
@@ -62,6 +68,8 @@ func quoteTableFor(safe string, plus bool) *quoteTable {
 		return plusSlash
 	case safe == "/":
 		return quoteSlash
+	case safe == punctuation && !plus:
+		return quotePunct
 	}
 	return newQuoteTable(safe, plus)
 }

@@ -517,7 +517,7 @@ func (r SplitResult) Hostname() (host string, ok bool) { return hostname(r.Netlo
 // None (no port, or an empty one); err is set where reading .port raises: a
 // port that is not all ASCII digits ("+80", "0x50", non-ASCII digits) or
 // is above 65535.
-func (r SplitResult) Port() (port int, ok bool, err error) { return portOf(r.Netloc, r.String()) }
+func (r SplitResult) Port() (port int, ok bool, err error) { return portOf(r.Netloc, r.String) }
 
 // Username returns the user name of r.Netloc's userinfo; ok is false where
 // CPython's .username is None (no "@").
@@ -531,7 +531,7 @@ func (r SplitResult) Password() (string, bool) { return password(r.Netloc) }
 func (r ParseResult) Hostname() (host string, ok bool) { return hostname(r.Netloc) }
 
 // Port is [SplitResult.Port] for a ParseResult.
-func (r ParseResult) Port() (port int, ok bool, err error) { return portOf(r.Netloc, r.String()) }
+func (r ParseResult) Port() (port int, ok bool, err error) { return portOf(r.Netloc, r.String) }
 
 // Username is [SplitResult.Username] for a ParseResult.
 func (r ParseResult) Username() (string, bool) { return username(r.Netloc) }
@@ -595,13 +595,26 @@ func hostname(netloc string) (string, bool) {
 // to: the password of the netloc's userinfo masked, then only the secrets
 // of the query (redact.Plain).
 func maskKnownNetloc(url string) string {
-	sr, err := Split(url)
-	i := strings.Index(url, "//"+sr.Netloc)
-	if err != nil || i < 0 {
+	start, end, ok := netlocSpan(url)
+	if !ok {
 		return redact.Parsed(url, nil)
 	}
-	end := i + 2 + len(sr.Netloc)
-	return url[:i+2] + redact.Parsed(sr.Netloc, nil) + redact.Plain(url[end:])
+	return url[:start] + redact.Parsed(url[start:end], nil) + redact.Plain(url[end:])
+}
+
+// netlocSpan returns where the netloc of the URL url, as Split reads it,
+// starts and ends in url; ok is false when url does not split or its
+// netloc is not found after "//".
+func netlocSpan(url string) (start, end int, ok bool) {
+	sr, err := Split(url)
+	if err != nil {
+		return 0, 0, false
+	}
+	i := strings.Index(url, "//"+sr.Netloc)
+	if i < 0 {
+		return 0, 0, false
+	}
+	return i + 2, i + 2 + len(sr.Netloc), true
 }
 
 // cutPassword reports whether the URL url (an unsplit one) may be a URL
@@ -612,15 +625,14 @@ func maskKnownNetloc(url string) string {
 // after it). Passwords are often base64, with '/', '+' and '=' in them:
 // any other '@' after the netloc counts as a password's.
 func cutPassword(url string) bool {
-	sr, err := Split(url)
-	if err != nil || strings.Contains(sr.Netloc, "@") {
-		return err != nil && strings.Contains(url, "@")
-	}
-	i := strings.Index(url, "//"+sr.Netloc)
-	if i < 0 {
+	start, end, ok := netlocSpan(url)
+	if !ok {
 		return strings.Contains(url, "@")
 	}
-	rest := url[i+2+len(sr.Netloc):]
+	if strings.Contains(url[start:end], "@") {
+		return false
+	}
+	rest := url[end:]
 	at := strings.IndexByte(rest, '@')
 	if at < 0 {
 		return false
@@ -630,29 +642,35 @@ func cutPassword(url string) bool {
 	return !inQueryValue
 }
 
-func portOf(netloc, url string) (int, bool, error) {
+// portOf reads the port of netloc; url makes the URL an error names, only
+// when there is an error.
+func portOf(netloc string, url func() string) (int, bool, error) {
 	_, port := hostinfo(netloc)
 	if port == "" {
 		return 0, false, nil
 	}
-	shown := quoteInput(port)
-	if cutPassword(url) {
-		// "http://kim:S3cr#t@h": the "port" may be the start of a
-		// password with a '#' (or '/', '?') in it.
-		shown = "(not shown: a '#', '/' or '?' in a password ends the host early; percent-encode it)"
+	bad := func(why string) error {
+		u := url()
+		shown := quoteInput(port)
+		if cutPassword(u) {
+			// "http://kim:S3cr#t@h": the "port" may be the start of a
+			// password with a '#' (or '/', '?') in it.
+			shown = "(not shown: a '#', '/' or '?' in a password ends the host early; percent-encode it)"
+		}
+		return &Error{"port", u, fmt.Errorf("invalid port %s (%s)", shown, why)}
 	}
 	n := 0
 	for i := 0; i < len(port); i++ {
 		c := port[i]
 		if c < '0' || c > '9' {
-			return 0, false, &Error{"port", url, fmt.Errorf("invalid port %s (not a decimal number)", shown)}
+			return 0, false, bad("not a decimal number")
 		}
 		if n <= 65535 {
 			n = n*10 + int(c-'0')
 		}
 	}
 	if n > 65535 {
-		return 0, false, &Error{"port", url, fmt.Errorf("invalid port %s (out of range 0-65535)", shown)}
+		return 0, false, bad("out of range 0-65535")
 	}
 	return n, true, nil
 }
