@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/internal/utf8x"
 	"github.com/grabhq/grab/urlx"
 )
@@ -225,13 +226,8 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 // ("http://bücher.test/a b" is followed as xn--bcher-kva.test/a%20b).
 func escapeLocation(loc string) string {
 	i := 0
-	for i < len(loc) && (isAlpha(loc[i]) || i > 0 && (isDigit(loc[i]) || strings.IndexByte("+-.", loc[i]) >= 0)) {
-		i++
-	}
-	if i == 0 || i == len(loc) || loc[i] != ':' {
-		i = 0 // no scheme
-	} else {
-		i++
+	if scheme, _, ok := strings.Cut(loc, ":"); ok && urlpath.IsScheme(scheme) {
+		i = len(scheme) + 1
 	}
 	if strings.HasPrefix(loc[i:], "//") {
 		if j := strings.IndexAny(loc[i+2:], "/?#"); j >= 0 {
@@ -242,9 +238,6 @@ func escapeLocation(loc string) string {
 	}
 	return loc[:i] + escapeURL(loc[i:])
 }
-
-func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }
 

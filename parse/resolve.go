@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 
+	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/internal/webhost"
 	"github.com/grabhq/grab/urlx"
 )
@@ -458,16 +459,8 @@ func cleanRef(s string) string {
 
 // schemeOf returns the lower-cased scheme of s, or "" when s has none.
 func schemeOf(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		case i > 0 && c == ':':
-			return strings.ToLower(s[:i])
-		default:
-			return ""
-		}
+	if scheme, _, ok := strings.Cut(s, ":"); ok && urlpath.IsScheme(scheme) {
+		return strings.ToLower(scheme)
 	}
 	return ""
 }

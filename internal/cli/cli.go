@@ -37,6 +37,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/grabhq/grab/internal/urlpath"
 )
 
 // Exit codes returned by [Run] and documented in grab's help.
@@ -355,14 +357,9 @@ func lineTooLong(n int) error {
 // http URLs. A URL starting "scheme://", or a data: or file: URL, is left
 // as it is ("://" later on, as in "h/?next=http://x", is no scheme).
 func withScheme(raw string) string {
-	i := 0
-	for i < len(raw) && ('a' <= raw[i]|0x20 && raw[i]|0x20 <= 'z' || i > 0 && strings.IndexByte("0123456789+-.", raw[i]) >= 0) {
-		i++
-	}
-	if i > 0 && strings.HasPrefix(raw[i:], ":") {
-		if scheme := strings.ToLower(raw[:i]); strings.HasPrefix(raw[i:], "://") || scheme == "data" || scheme == "file" {
-			return raw
-		}
+	scheme, rest, ok := strings.Cut(raw, ":")
+	if ok && urlpath.IsScheme(scheme) && (strings.HasPrefix(rest, "//") || strings.EqualFold(scheme, "data") || strings.EqualFold(scheme, "file")) {
+		return raw
 	}
 	return "http://" + raw
 }

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+
+	"github.com/grabhq/grab/internal/urlpath"
 )
 
 // Mask replaces each secret.
@@ -48,7 +50,7 @@ func Parsed(s string, u *url.URL) string {
 		return URL(u)
 	}
 	rest, scheme := Plain(s), ""
-	if i := strings.Index(rest, "://"); i >= 0 && isScheme(rest[:i]) { // not a "://" in a query
+	if i := strings.Index(rest, "://"); i >= 0 && urlpath.IsScheme(rest[:i]) { // not a "://" in a query
 		scheme, rest = rest[:i+3], rest[i+3:]
 	}
 	// Text that does not parse may hold a password with a raw '/', '?'
@@ -76,19 +78,6 @@ func Plain(s string) string {
 		s += "#" + frag
 	}
 	return s
-}
-
-// isScheme reports whether s is a URL scheme: a letter, then letters,
-// digits, '+', '-' and '.'.
-func isScheme(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-		if !letter && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // Query masks the values of the secret parameters of a raw query,

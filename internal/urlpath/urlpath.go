@@ -1,8 +1,21 @@
-// Package urlpath holds what grab's packages share about the escaped path
-// of a URL as a server may read it.
+// Package urlpath holds what grab's packages share about the syntax of a
+// URL: its scheme, and its escaped path as a server may read it.
 package urlpath
 
 import "strings"
+
+// IsScheme reports whether s is a URL scheme (RFC 3986 §3.1): a letter,
+// then letters, digits, '+', '-' and '.'.
+func IsScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !letter && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // NormEscapes upper-cases the percent-escapes of p and decodes those of
 // unreserved characters (RFC 3986 §6.2.2.2): "%7euser/%2e%2e/a%2fb" is

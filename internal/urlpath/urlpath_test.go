@@ -15,3 +15,11 @@ func TestNormEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestIsScheme(t *testing.T) {
+	for s, want := range map[string]bool{"http": true, "HTTPS": true, "svn+ssh": true, "a1.-": true, "": false, "1a": false, "+a": false, "ht tp": false, "h_t": false, "localhost": true} {
+		if got := IsScheme(s); got != want {
+			t.Errorf("IsScheme(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
