@@ -123,7 +123,9 @@ type route struct {
 	tunnel    *url.URL // dial addr through this proxy with DialProxy
 	absolute  bool     // send the request in absolute form (plain http through a proxy)
 	proxyAuth string   // Proxy-Authorization for absolute form
-	via       string   // for absolute form, "PROXY to HOST:PORT", password masked, for errors
+	proxyURL  *url.URL // for absolute form, the proxy, named in errors with the target
+	thost     string   // for absolute form, the target's host and port, for errors
+	tport     string
 }
 
 // route finds the route of req.
@@ -162,7 +164,7 @@ func (t *Transport) route(req *http.Request) (route, error) {
 		if pport == "" {
 			pport = map[string]string{"http": "80", "https": "443"}[p.Scheme]
 		}
-		r.via = redact.URL(p) + " to " + net.JoinHostPort(r.host, r.port)
+		r.proxyURL, r.thost, r.tport = p, r.host, r.port
 		r.host, r.port = p.Hostname(), pport
 		r.tls = p.Scheme == "https"
 		r.absolute = true
@@ -402,7 +404,7 @@ func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, 
 	c, err := Dial(ctx, net.JoinHostPort(r.host, r.port), opts...)
 	if err != nil {
 		if r.absolute {
-			err = &proxyDialError{via: r.via, err: err}
+			err = &proxyDialError{proxy: r.proxyURL, host: r.thost, port: r.tport, err: err}
 		}
 		return nil, false, err
 	}
@@ -413,12 +415,13 @@ func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, 
 // proxyDialError is a failure to reach the http(s) proxy a plain-http
 // request goes to, named as proxy.Dial names one for a tunnel.
 type proxyDialError struct {
-	via string
-	err error
+	proxy      *url.URL
+	host, port string // the target's
+	err        error
 }
 
 func (e *proxyDialError) Error() string {
-	return "conn: proxy " + e.via + ": connecting to the proxy: " + strings.TrimPrefix(e.err.Error(), "conn: ")
+	return "conn: proxy " + redact.URL(e.proxy) + " to " + net.JoinHostPort(e.host, e.port) + ": connecting to the proxy: " + strings.TrimPrefix(e.err.Error(), "conn: ")
 }
 
 func (e *proxyDialError) Unwrap() error { return e.err }
