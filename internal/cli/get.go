@@ -30,6 +30,7 @@ import (
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/atomicfile"
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/urlx"
 )
@@ -318,13 +319,12 @@ func (e *env) get(ctx context.Context, rawURL string, f *getFlags) error {
 		defer log.v.stop() // hooks of a connection still closing write nothing
 	}
 	o := f.opener(log)
-	log.onConn = o.OnConn
 	defer o.CloseIdleConnections()
 	sess, err := e.applyNet(&f.net, o, rawURL, req.Header, f.silent)
 	if err != nil {
 		return err
 	}
-	log.proxy = o.Proxy
+	log.o = o // set up: its engine and proxy are what the log asks
 
 	t := &transfer{
 		start:  time.Now(),
@@ -545,7 +545,8 @@ func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
 		// quoted "@x" is the text @x.
 		var content []byte
 		isFile := false
-		if path, ok := strings.CutPrefix(value, "@"); ok && strings.HasPrefix(rest, "@") {
+		if strings.HasPrefix(rest, "@") {
+			path := value[1:]
 			isFile = true
 			b, err := readData(path, stdin)
 			if err != nil {
@@ -558,7 +559,8 @@ func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
 			if typ == "" {
 				typ = cmp.Or(mime.TypeByExtension(filepath.Ext(path)), "application/octet-stream")
 			}
-		} else if path, ok := strings.CutPrefix(value, "<"); ok && strings.HasPrefix(rest, "<") {
+		} else if strings.HasPrefix(rest, "<") {
+			path := value[1:]
 			b, err := readData(path, stdin)
 			if err != nil {
 				return nil, "", fmt.Errorf("-F %s: %w", name, err)
@@ -632,20 +634,11 @@ func quotedValue(s string) (value, rest string, ok bool) {
 	if i >= len(s) || s[i] != '"' {
 		return "", "", false
 	}
-	var b strings.Builder
-	b.WriteString(s[:i])
-	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '\\' && j+1 < len(s):
-			j++
-			b.WriteByte(s[j])
-		case c == '"':
-			return b.String(), s[j+1:], true
-		default:
-			b.WriteByte(c)
-		}
+	v, end, closed := httpsyntax.QuotedClosed(s, i)
+	if !closed {
+		return "", "", false
 	}
-	return "", "", false
+	return s[:i] + v, s[end:], true
 }
 
 // readData reads the file name, or stdin for "-", at most maxData bytes.
@@ -917,11 +910,10 @@ func passwordMasked(rawURL string) string {
 // asked to remove, keeps each response head before fetch decodes the body
 // (for -i, -I and -w), and with -v writes each exchange on stderr.
 type exchangeLog struct {
-	edits  fieldEdits
-	onConn func(*http.Request) bool              // the Opener's: whether a request goes on fetch/conn
-	proxy  func(*http.Request) (*url.URL, error) // the Opener's, or nil
-	v      *verbose                              // nil without -v
-	heads  []*head
+	edits fieldEdits
+	o     *fetch.Opener // whose exchanges these are: OnConn tells the engine, Proxy the proxy
+	v     *verbose      // nil without -v
+	heads []*head
 }
 
 // head is a response's status line and header fields as received.
@@ -966,7 +958,7 @@ func (l *exchangeLog) Wrap(next http.RoundTripper) http.RoundTripper {
 func (l *exchangeLog) Order() int { return 1000 }
 
 func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*http.Response, error) {
-	netHTTP := !l.onConn(req)
+	netHTTP := !l.o.OnConn(req)
 	if len(l.edits.remove) > 0 || len(l.edits.empty) > 0 {
 		req = req.Clone(req.Context()) // a RoundTripper must not modify its argument
 		for _, name := range l.edits.remove {
@@ -1038,10 +1030,10 @@ func (v *verbose) stop() {
 // absoluteVia returns the http(s) proxy a plain-http req is sent to in
 // absolute form, or nil when it goes to its origin (or through a tunnel).
 func (l *exchangeLog) absoluteVia(req *http.Request) *url.URL {
-	if l.proxy == nil || req.URL.Scheme != "http" {
+	if l.o.Proxy == nil || req.URL.Scheme != "http" {
 		return nil
 	}
-	if p, err := l.proxy(req); err == nil && p != nil && (p.Scheme == "http" || p.Scheme == "https") {
+	if p, err := l.o.Proxy(req); err == nil && p != nil && (p.Scheme == "http" || p.Scheme == "https") {
 		return p
 	}
 	return nil
@@ -1205,28 +1197,24 @@ func (t *transfer) redirects() int {
 	if t.resp != nil {
 		return len(t.resp.History)
 	}
-	if re := t.redirectErr(); re != nil && len(re.Hops) > 0 {
-		return len(re.Hops) - 1
-	}
-	return 0
+	return max(len(t.failedHops())-1, 0)
 }
 
-// redirectErr returns the error of a redirect chain that failed (too many
-// redirects, one refused), or nil.
-func (t *transfer) redirectErr() *fetch.RedirectError {
+// failedHops returns the requests of a redirect chain that failed (too
+// many redirects, one refused), which -w's variables describe as curl's
+// do: the URL requested last, not the URL given; nil for another failure.
+func (t *transfer) failedHops() []fetch.Hop {
 	var re *fetch.RedirectError
 	if errors.As(t.err, &re) {
-		return re
+		return re.Hops
 	}
 	return nil
 }
 
-// lastHop returns the last request of a failed redirect chain, which
-// -w's variables describe as curl's do: the URL requested last, not the
-// URL given.
+// lastHop returns the last request of a failed redirect chain, or nil.
 func (t *transfer) lastHop() *fetch.Hop {
-	if re := t.redirectErr(); re != nil && len(re.Hops) > 0 {
-		return &re.Hops[len(re.Hops)-1]
+	if hops := t.failedHops(); len(hops) > 0 {
+		return &hops[len(hops)-1]
 	}
 	return nil
 }

@@ -129,18 +129,26 @@ func printable(s string) string {
 
 // each runs f for every input of a url command, reports the inputs that
 // fail on stderr, and returns errSilentFailure when any did. An empty line
-// of stdin is an input (an empty URL, query or string), except for the
-// commands that read a URL's parts or fields from a line (unsplit,
-// unparse, encode), which skip it.
+// of stdin is an input (an empty URL, query or string).
 func (e *env) each(cmd *cobra.Command, args []string, out *output, f func(in string) error) error {
+	return e.eachInput(cmd, args, out, false, f)
+}
+
+// eachRecord is each for the commands that read a URL's parts or fields
+// from each line of stdin (unsplit, unparse, encode): an empty line is
+// skipped.
+func (e *env) eachRecord(cmd *cobra.Command, out *output, f func(line string) error) error {
+	return e.eachInput(cmd, nil, out, true, f)
+}
+
+func (e *env) eachInput(cmd *cobra.Command, args []string, out *output, skipEmpty bool, f func(in string) error) error {
 	failed := false
-	structured := slices.Contains([]string{"unsplit", "unparse", "encode"}, cmd.Name())
 	for in, err := range inputs(args, e.stdin) {
 		if err != nil {
 			out.w.Flush()
 			return err
 		}
-		if in == "" && structured && len(args) == 0 {
+		if in == "" && skipEmpty {
 			continue
 		}
 		if err := cmd.Context().Err(); err != nil {
@@ -334,7 +342,7 @@ strings, or ` + strconv.Itoa(len(names)) + ` tab-separated fields.`,
 				write(args)
 				return out.flush()
 			}
-			return e.each(cmd, nil, out, func(in string) error {
+			return e.eachRecord(cmd, out, func(in string) error {
 				parts, err := components(in, names)
 				if err != nil {
 					return err
@@ -525,7 +533,7 @@ lists of strings, or a JSON array of [name, value] pairs (as "grab url qs
 				out.value(q, q)
 				return out.flush()
 			}
-			return e.each(cmd, nil, out, func(line string) error {
+			return e.eachRecord(cmd, out, func(line string) error {
 				pairs, err := jsonPairs(line)
 				if err != nil {
 					return err

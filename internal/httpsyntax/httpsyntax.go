@@ -1,6 +1,7 @@
 // Package httpsyntax reads pieces of HTTP field values (RFC 9110 §5.6)
-// for the packages that parse them by hand: auth's challenges and
-// htmlcharset's Content-Type. Tokens are x/net's httpguts.
+// for the packages that parse them by hand: auth's challenges,
+// htmlcharset's Content-Type, and the CLI's -F values, which curl quotes
+// the same way. Tokens are x/net's httpguts.
 package httpsyntax
 
 import "strings"
@@ -10,20 +11,27 @@ import "strings"
 // quote; one not closed runs to the end of s (len(s)), and a backslash
 // that ends s is kept.
 func Quoted(s string, i int) (string, int) {
+	v, end, _ := QuotedClosed(s, i)
+	return v, end
+}
+
+// QuotedClosed is [Quoted], also reporting whether the closing quote was
+// found.
+func QuotedClosed(s string, i int) (value string, end int, closed bool) {
 	i++
 	start := i
 	for i < len(s) && s[i] != '"' && s[i] != '\\' {
 		i++
 	}
 	if i < len(s) && s[i] == '"' {
-		return s[start:i], i + 1 // no escapes: no copy
+		return s[start:i], i + 1, true // no escapes: no copy
 	}
 	var b strings.Builder
 	b.WriteString(s[start:i])
 	for i < len(s) {
 		switch c := s[i]; {
 		case c == '"':
-			return b.String(), i + 1
+			return b.String(), i + 1, true
 		case c == '\\' && i+1 < len(s):
 			b.WriteByte(s[i+1])
 			i += 2
@@ -32,5 +40,5 @@ func Quoted(s string, i int) (string, int) {
 			i++
 		}
 	}
-	return b.String(), i
+	return b.String(), i, false
 }
