@@ -1045,9 +1045,7 @@ func requestTarget(req *http.Request, via *url.URL) string {
 	if via == nil {
 		return req.URL.RequestURI()
 	}
-	u := *req.URL
-	u.User = nil
-	return u.String()
+	return req.URL.Scheme + "://" + req.URL.Host + req.URL.RequestURI() // as conn and net/http write it
 }
 
 // trace returns the hooks that print req's head as net/http writes it:
@@ -1131,16 +1129,15 @@ func sentByConn(req *http.Request, via *url.URL) []string {
 		printable(req.Method + " " + requestTarget(req, via) + " HTTP/1.1"),
 		verboseField("Host", cmp.Or(req.Host, req.URL.Host)),
 	}
-	h := req.Header
 	if via != nil && via.User != nil {
-		h = h.Clone()
-		h.Set("Proxy-Authorization", "Basic x") // its value is never shown
+		// Right after Host, as conn writes it; its value is never shown.
+		lines = append(lines, verboseField("Proxy-Authorization", "Basic x"))
 	}
-	for _, k := range slices.Sorted(maps.Keys(h)) {
+	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
 		if k == "Host" {
 			continue
 		}
-		for _, val := range h[k] {
+		for _, val := range req.Header[k] {
 			lines = append(lines, verboseField(k, val))
 		}
 	}

@@ -221,8 +221,8 @@ func TestGetProxyRedacted(t *testing.T) {
 	pu.User = url.UserPassword("kim", "pw-Secret9")
 	_, pport, _ := net.SplitHostPort(pu.Host)
 	for _, engine := range [][]string{nil, {"--low-level"}} {
-		args := append(append([]string{"get", "-v", "-o", os.DevNull, "-x", pu.String()}, engine...), origin.URL+"/hello")
+		args := append(append([]string{"get", "-v", "-o", os.DevNull, "-x", pu.String()}, engine...), origin.URL)
 		runStdinTests(t, []stdinTest{{runTest{"-v through a proxy " + strings.Join(engine, ""), args, ExitOK, empty,
-			all(noPassword, contains("* Connected to "+pu.Hostname()+" ("+pu.Hostname()+") port "+pport, "> GET "+origin.URL+"/hello HTTP/1.1\n", "> Proxy-Authorization: Basic [redacted]\n"))}, ""}})
+			all(noPassword, contains("* Connected to "+pu.Hostname()+" ("+pu.Hostname()+") port "+pport, "> GET "+origin.URL+"/ HTTP/1.1\n> Host: "+strings.TrimPrefix(origin.URL, "http://")+"\n> Proxy-Authorization: Basic [redacted]\n"))}, ""}})
 	}
 }
