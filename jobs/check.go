@@ -258,7 +258,15 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 		return nil, fmt.Errorf("%q: a cron expression has 5 fields (minute hour day month weekday), or 6 with seconds first; or use @every DURATION", s)
 	}
 	given := s
-	s = sundaySeven(s)
+	// A TZ= or CRON_TZ= prefix is cut off once: the fields are read (and
+	// 7 made 0) without it, and the expression is checked in UTC too.
+	tz, expr := "", s
+	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
+		tz, expr, _ = strings.Cut(s, " ")
+		tz, expr = tz+" ", strings.TrimSpace(expr)
+	}
+	expr = sundaySeven(expr)
+	s = tz + expr
 	c := gocron.NewDefaultCron(true)
 	if err := c.IsValid(s, loc, time.Now()); err != nil {
 		msg := err.Error()
@@ -269,10 +277,6 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	}
 	// The same expression in UTC, which has no gaps, tells which days it
 	// names.
-	expr := s
-	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		_, expr, _ = strings.Cut(s, " ")
-	}
 	u := gocron.NewDefaultCron(true)
 	if err := u.IsValid("CRON_TZ=UTC "+strings.TrimSpace(expr), time.UTC, time.Now()); err != nil {
 		return nil, fmt.Errorf("%q is not a valid cron expression: %w", given, err)
@@ -280,20 +284,15 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	return &schedule{cron: c, utc: u, spec: s, loc: loc}, nil
 }
 
-// sundaySeven rewrites a 7 in a cron expression's weekday field as 0:
-// cron(8) and Vixie cron take both 0 and 7 for Sunday, gocron's parser 0
-// only. "5-7" becomes "5-6,0", "1-7/3" "1-6/3,0"; names, "*" and steps
-// of "*" are left as they are, and so is an expression not of 5 or 6
-// fields (a descriptor such as @daily).
+// sundaySeven rewrites a 7 in the weekday field of the cron expression
+// s (without a TZ= prefix) as 0: cron(8) and Vixie cron take both 0 and 7
+// for Sunday, gocron's parser 0 only. "5-7" becomes "5-6,0", "1-7/3"
+// "1-6/3,0"; names, "*" and steps of "*" are left as they are, and so is
+// an expression not of 5 or 6 fields (a descriptor such as @daily).
 func sundaySeven(s string) string {
-	prefix := ""
-	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		tz, rest, _ := strings.Cut(s, " ")
-		prefix, s = tz+" ", strings.TrimSpace(rest)
-	}
 	fields := strings.Fields(s)
 	if len(fields) != 5 && len(fields) != 6 {
-		return prefix + s
+		return s
 	}
 	last := len(fields) - 1
 	var items []string
@@ -330,10 +329,10 @@ func sundaySeven(s string) string {
 		}
 	}
 	if !changed {
-		return prefix + s
+		return s
 	}
 	fields[last] = strings.Join(items, ",")
-	return prefix + strings.Join(fields, " ")
+	return strings.Join(fields, " ")
 }
 
 // next returns the first slot strictly after t, by the wall clock of the
