@@ -119,10 +119,11 @@ func isPublicSuffix(d string) bool {
 }
 
 // unlistedLabel reports whether the canonical domain d is one label that
-// is no entry of the public suffix list ("localhost", not "com").
+// is no entry of the public suffix list ("localhost", not "com"); an IP
+// host ("2130706433") is one too, which fromRecord tells apart first.
 func unlistedLabel(d string) bool {
 	_, icann := publicsuffix.PublicSuffix(d)
-	return !icann && !strings.Contains(d, ".") && !isIPHost(d)
+	return !icann && !strings.Contains(d, ".")
 }
 
 // siteKey returns the bucket the jar keeps host h's cookies in: its

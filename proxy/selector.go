@@ -139,7 +139,6 @@ func FromLookup(lookup func(string) (string, bool)) (*Selector, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	getenv := func(name string) string { v, _ := lookup(name); return v }
 	get := func(lower string) (value, name string) {
 		for _, n := range []string{lower, strings.ToUpper(lower)} {
 			if v, set := lookup(n); set {
@@ -158,7 +157,8 @@ func FromLookup(lookup func(string) (string, bool)) (*Selector, error) {
 		{"https_proxy", &s.HTTPS},
 		{"all_proxy", &s.All},
 	}
-	cgi := getenv("REQUEST_METHOD") != ""
+	method, _ := lookup("REQUEST_METHOD")
+	cgi := method != ""
 	for _, v := range vars {
 		if cgi && v.name == "http_proxy" {
 			continue
