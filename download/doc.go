@@ -119,8 +119,9 @@
 // Without Request.Name, a file is named after the last segment of the URL
 // given (not a redirect's), percent-decoded; with Names set to FromHeader,
 // after the Content-Disposition file name when there is a usable one
-// (filename* preferred; a header that does not parse, or has duplicate
-// parameters, is ignored). SafeName documents the mapping: a single path
+// (filename* in UTF-8 or ISO-8859-1 preferred; an unquoted filename runs
+// to the next ';', spaces included, as browsers and curl -J read it; a
+// header that gives filename or filename* twice is ignored). SafeName documents the mapping: a single path
 // element, no directories, no "..", no control, bidi or zero-width
 // characters, no leading dot or dash, NFC, at most MaxNameBytes; Windows
 // rules (reserved device names, <>:"|?*) with Portable or on Windows. A URL

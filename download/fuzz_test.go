@@ -37,7 +37,8 @@ func checkName(name string, portable bool) string {
 // reserved, no control characters, and stable.
 func FuzzSafeName(f *testing.F) {
 	for _, s := range []string{"a.png", "../../.bashrc", `a\..\..\win.ini`, "/etc/cron.d/x", "C:evil", "CON", "com¹.txt", "aux.txt",
-		"name. ", "-rf", "evil\u202egpj.exe", "zero\u200bwidth", "\x1b[2J", strings.Repeat("é", 200) + ".tar.gz", "e\u0301", "..", ".", ""} {
+		"name. ", "-rf", "evil\u202egpj.exe", "zero\u200bwidth", "\x1b[2J", strings.Repeat("é", 200) + ".tar.gz", "e\u0301", "..", ".", "",
+		`attachment; filename=a b; filename*=iso-8859-1''%E9`, `filename="x;y`, `a; b; filename*=UTF-8'en'%2e%2e`} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
@@ -52,6 +53,9 @@ func FuzzSafeName(f *testing.F) {
 		cd := NameFromDisposition("attachment; filename*=UTF-8''"+s, portable)
 		if msg := checkName(cd, portable); msg != "" {
 			t.Fatalf("NameFromDisposition(%q) = %q: %s", s, cd, msg)
+		}
+		if raw := NameFromDisposition(s, portable); checkName(raw, portable) != "" {
+			t.Fatalf("NameFromDisposition(%q) = %q: %s", s, raw, checkName(raw, portable))
 		}
 		if u := NameFromURL("http://h/d/"+s, portable); u == "" || checkName(u, portable) != "" {
 			t.Fatalf("NameFromURL(%q) = %q", s, u)

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/grabhq/grab/internal/httpsyntax"
 )
 
 // MaxNameBytes caps the length of a file name download chooses, in bytes
@@ -48,19 +50,110 @@ func nameFromURL(u *url.URL, portable bool) string {
 }
 
 // NameFromDisposition returns the file name a Content-Disposition field
-// value gives (filename*, RFC 5987 and RFC 2231 continuations included,
-// preferred to filename), made safe by [SafeName], or "" when the value
-// does not parse or names nothing usable: the caller then falls back to the
-// URL's name.
+// value gives, made safe by [SafeName], or "" when it names nothing usable:
+// the caller then falls back to the URL's name. filename* (RFC 8187, in
+// UTF-8 or ISO-8859-1; RFC 2231 continuations included) is preferred to
+// filename. As browsers and curl -J do, a value the strict grammar refuses
+// is still read: an unquoted filename runs to the next ';' (spaces and
+// raw UTF-8 included). A value that gives filename or filename* twice
+// is not trusted.
 func NameFromDisposition(value string, portable bool) string {
 	if value == "" {
 		return ""
 	}
-	_, params, err := mime.ParseMediaType(value)
-	if err != nil {
-		return "" // duplicate or malformed parameters: not trusted
+	p, ok := dispositionParams(value)
+	if !ok {
+		return "" // duplicate parameters: not trusted
 	}
-	return SafeName(params["filename"], portable)
+	if p.hasStar {
+		if name := SafeName(decodeExtValue(p.star), portable); name != "" {
+			return name
+		}
+	}
+	if _, params, err := mime.ParseMediaType(value); err == nil {
+		return SafeName(params["filename"], portable) // continuations, quoted-pairs
+	}
+	return SafeName(p.plain, portable)
+}
+
+// disposition holds the filename parameters of a Content-Disposition value.
+type disposition struct {
+	plain   string // filename, unquoted
+	star    string // filename*, as sent
+	hasStar bool
+}
+
+// dispositionParams reads value's parameters leniently: they are split at
+// the semicolons outside quoted strings, names compared without case. It
+// reports false when filename or filename* is given twice.
+func dispositionParams(value string) (disposition, bool) {
+	var d disposition
+	var seenPlain bool
+	typ, rest, _ := strings.Cut(value, ";")
+	if strings.Contains(typ, "=") { // no type, only parameters
+		rest = value
+	}
+	for rest != "" {
+		name, v, _ := strings.Cut(rest, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if strings.Contains(name, ";") { // a parameter without '='
+			_, rest, _ = strings.Cut(rest, ";")
+			continue
+		}
+		v = strings.TrimLeft(v, " \t")
+		var val string
+		if strings.HasPrefix(v, `"`) {
+			var end int
+			val, end = httpsyntax.Quoted(v, 0)
+			v = v[end:]
+			_, rest, _ = strings.Cut(v, ";")
+		} else {
+			val, rest, _ = strings.Cut(v, ";")
+			val = strings.TrimSpace(val)
+		}
+		switch name {
+		case "filename":
+			if seenPlain {
+				return d, false
+			}
+			d.plain, seenPlain = val, true
+		case "filename*":
+			if d.hasStar {
+				return d, false
+			}
+			d.star, d.hasStar = val, true
+		}
+	}
+	return d, true
+}
+
+// decodeExtValue decodes an RFC 8187 ext-value, charset'language'%XX...,
+// in UTF-8 (or US-ASCII) or ISO-8859-1; "" for another charset or a bad
+// escape.
+func decodeExtValue(v string) string {
+	charset, rest, ok := strings.Cut(v, "'")
+	if !ok {
+		return ""
+	}
+	_, enc, ok := strings.Cut(rest, "'")
+	if !ok {
+		return ""
+	}
+	raw, err := url.PathUnescape(enc)
+	if err != nil {
+		return ""
+	}
+	switch strings.ToLower(charset) {
+	case "utf-8", "us-ascii":
+		return raw
+	case "iso-8859-1", "latin1":
+		b := make([]rune, 0, len(raw))
+		for i := 0; i < len(raw); i++ {
+			b = append(b, rune(raw[i]))
+		}
+		return string(b)
+	}
+	return ""
 }
 
 // SafeName maps a name a server or a URL gives to a single safe path

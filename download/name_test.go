@@ -1,0 +1,43 @@
+package download_test
+
+import (
+	"testing"
+
+	"github.com/grabhq/grab/download"
+)
+
+// TestNameFromDisposition checks the Content-Disposition values browsers
+// and curl -J read, strict or not.
+func TestNameFromDisposition(t *testing.T) {
+	tests := []struct{ value, want string }{
+		{`attachment; filename="report.pdf"`, "report.pdf"},
+		{`attachment; filename*=UTF-8''%E2%82%AC%20rates.pdf`, "€ rates.pdf"},
+		{`attachment; filename*=iso-8859-1''na%E9ve.txt`, "na\u00e9ve.txt"},
+		{`attachment; filename*=ISO-8859-1'en'na%E9ve.txt; filename="naive.txt"`, "na\u00e9ve.txt"},
+		{`attachment; filename="fallback.txt"; filename*=UTF-8''%E2%82%AC.txt`, "€.txt"},
+		{`attachment; filename*=koi8-r''%C1.txt; filename="plain.txt"`, "plain.txt"},
+		{`attachment; filename*=UTF-8''bad%ZZ.txt; filename="plain.txt"`, "plain.txt"},
+		{`attachment; filename=my file.txt`, "my file.txt"},
+		{`attachment; filename=my file.txt; size=3`, "my file.txt"},
+		{`inline; filename=résumé.pdf`, "résumé.pdf"},
+		{`attachment; filename="a;b.txt"`, "a;b.txt"},
+		{`attachment; filename="quo\"te.txt"`, `quo"te.txt`},
+		{`attachment; size=1 2; filename="x.bin"`, "x.bin"},
+		{`filename=bare.txt`, "bare.txt"},
+		{`attachment; filename*0="re"; filename*1="port.pdf"`, "report.pdf"},
+		{`attachment;filename=a.txt;`, "a.txt"},
+		{`attachment; FILENAME="upper.txt"`, "upper.txt"},
+		{`attachment; filename="x"; filename="y"`, ""},
+		{`attachment; filename=x; FileName=y`, ""},
+		{`attachment; filename*=UTF-8''x; filename*=UTF-8''y`, ""},
+		{`attachment; filename="../../etc/passwd"`, "passwd"},
+		{`attachment`, ""},
+		{`attachment; filename=""`, ""},
+		{``, ""},
+	}
+	for _, tt := range tests {
+		if got := download.NameFromDisposition(tt.value, false); got != tt.want {
+			t.Errorf("NameFromDisposition(%q) = %q, want %q", tt.value, got, tt.want)
+		}
+	}
+}
