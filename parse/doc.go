@@ -46,8 +46,10 @@
 // lazy-loading scripts (KindLazy: data-src, data-srcset, data-original,
 // data-lazy-src, data-lazy-srcset, data-lazy), og:image and twitter:image
 // (KindMeta); on request, CSS url() in style attributes and <style> blocks
-// (KindCSS; not those of @import or @font-face, which are no images; not
-// image-set() strings) and icons (KindIcon). srcset is parsed by the HTML
+// and the legacy background attribute of <body>, <table> and its rows and
+// cells (KindCSS; not the url()s of @import or @font-face, which are no
+// images; not image-set() strings), icons (KindIcon) and <link
+// rel=preload as=image> href and imagesrcset (KindPreload). srcset is parsed by the HTML
 // standard's algorithm: commas inside URLs are kept, and a candidate with
 // invalid descriptors is dropped, as browsers drop it. <source srcset>
 // counts wherever it stands (outside <picture> it has no meaning to a

@@ -68,7 +68,7 @@ func ExampleParseKinds() {
 	fmt.Println(err)
 	// Output:
 	// img,css <nil>
-	// parse: unknown image kind "pictures" in "img,pictures" (want img,srcset,source,lazy,css,meta,icon, all or default)
+	// parse: unknown image kind "pictures" in "img,pictures" (want img,srcset,source,lazy,css,meta,icon,preload, all or default)
 }
 
 func ExampleQuery() {

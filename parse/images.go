@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -147,8 +148,8 @@ func (e *imageExtractor) tag(name []byte) bool {
 			return e.meta()
 		}
 	case "link":
-		if e.kinds&KindIcon != 0 {
-			return e.icon()
+		if e.kinds&(KindIcon|KindPreload) != 0 {
+			return e.link()
 		}
 	case "base":
 		e.baseHref()
@@ -326,39 +327,60 @@ func (e *imageExtractor) meta() bool {
 // Link relations of icons.
 var iconRels = []string{"icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
 
-// icon handles <link rel=icon href>.
-func (e *imageExtractor) icon() bool {
+// link handles <link rel=icon href> and <link rel=preload as=image href
+// imagesrcset>.
+func (e *imageExtractor) link() bool {
 	attrs := e.readAttrs()
-	var href []byte
-	is := false
+	var href, srcset []byte
+	icon, preload, image := false, false, false
 	for _, a := range attrs {
 		switch string(a.key) {
 		case "rel":
 			for _, r := range strings.Fields(strings.ToLower(string(a.val))) {
-				for _, ir := range iconRels {
-					if r == ir {
-						is = true
-					}
-				}
+				icon = icon || slices.Contains(iconRels, r)
+				preload = preload || r == "preload"
 			}
+		case "as":
+			image = strings.EqualFold(string(trimSpace(a.val)), "image")
 		case "href":
 			href = a.val
+		case "imagesrcset":
+			srcset = a.val
 		}
 	}
-	if !is || href == nil {
-		return true
+	switch {
+	case icon && href != nil:
+		return e.single(href, nameLink, nameHref, KindIcon, span{})
+	case preload && image:
+		// A browser preloads imagesrcset's pick when there is one, else href.
+		if srcset != nil && !e.srcset(srcset, nameLink, nameImagesrcset, KindPreload, span{}) {
+			return false
+		}
+		return href == nil || e.single(href, nameLink, nameHref, KindPreload, span{})
 	}
-	return e.single(href, nameLink, nameHref, KindIcon, span{})
+	return true
 }
 
-// styleAttr handles the style attribute of any element, with KindCSS.
+// legacyBackground holds the elements whose background attribute browsers
+// paint.
+var legacyBackground = []string{"body", "table", "thead", "tbody", "tfoot", "tr", "td", "th"}
+
+// styleAttr handles the style attribute of any element, and the legacy
+// background attribute, with KindCSS.
 func (e *imageExtractor) styleAttr(name []byte) bool {
 	if e.kinds&KindCSS == 0 {
 		return true
 	}
 	for _, a := range e.readAttrs() {
-		if string(a.key) == "style" {
-			return e.css(a.val, e.names.id(name), span{})
+		switch string(a.key) {
+		case "style":
+			if !e.css(a.val, e.names.id(name), span{}) {
+				return false
+			}
+		case "background":
+			if slices.Contains(legacyBackground, string(name)) && !e.single(a.val, e.names.id(name), nameBackground, KindCSS, span{}) {
+				return false
+			}
 		}
 	}
 	return true

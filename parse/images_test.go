@@ -100,6 +100,14 @@ func TestImagesHostile(t *testing.T) {
 		{"icons on request", `<link rel="icon" href="/favicon.ico"><link rel="shortcut icon" href="/s.ico"><link rel="apple-touch-icon" href="/t.png"><link rel="stylesheet" href="/x.css">`,
 			parse.Options{Kinds: parse.KindIcon}, lines("http://example.com/favicon.ico", "http://example.com/s.ico", "http://example.com/t.png")},
 		{"icons not by default", `<link rel="icon" href="/favicon.ico">`, parse.Options{}, ""},
+		{"preload images on request", `<link rel="preload" as="image" href="/hero.jpg"><link rel="PRELOAD" as=" Image " href="/h2.jpg" imagesrcset="/h-1x.jpg 1x, /h-2x.jpg 2x"><link rel="preload" as="font" href="/f.woff2"><link rel="preload" href="/nokind.jpg"><link rel="icon" href="/i.ico">`,
+			parse.Options{Kinds: parse.KindPreload}, lines("http://example.com/hero.jpg", "http://example.com/h-1x.jpg", "http://example.com/h-2x.jpg", "http://example.com/h2.jpg")},
+		{"preload and icon together", `<link rel="preload" as="image" href="/p.jpg"><link rel="shortcut icon" href="/s.ico">`,
+			parse.Options{Kinds: parse.KindPreload | parse.KindIcon}, lines("http://example.com/p.jpg", "http://example.com/s.ico")},
+		{"preload not by default", `<link rel="preload" as="image" href="/hero.jpg">`, parse.Options{}, ""},
+		{"legacy background", `<body background="bg.gif"><table background="/t.gif"><tr background="tr.gif"><td background=" td.gif " style="background:url(s.png)"><th background="th.gif"><div background="no.gif"><img background="no2.gif" src="i.png">`,
+			parse.Options{Kinds: parse.KindCSS}, lines("http://example.com/dir/bg.gif", "http://example.com/t.gif", "http://example.com/dir/tr.gif", "http://example.com/dir/td.gif", "http://example.com/dir/s.png", "http://example.com/dir/th.gif")},
+		{"legacy background not by default", `<body background="bg.gif">`, parse.Options{}, ""},
 		{"css on request", `<style>.a{background:url(/bg.png)} @font-face{src:url(/f.woff)} /* url(/c.png) */</style><div style="background-image: url('s.png')"></div><p style="background:url(&quot;q.png&quot;)">`,
 			all, lines("http://example.com/bg.png", "http://example.com/dir/s.png", "http://example.com/dir/q.png")},
 		{"css not by default", `<style>.a{background:url(/bg.png)}</style><div style="background:url(s.png)">`, parse.Options{}, ""},
@@ -454,7 +462,7 @@ func TestParseKinds(t *testing.T) {
 			t.Errorf("ParseKinds(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
-	if s := (parse.AllKinds).String(); s != "img,srcset,source,lazy,css,meta,icon" {
+	if s := (parse.AllKinds).String(); s != "img,srcset,source,lazy,css,meta,icon,preload" {
 		t.Errorf("AllKinds.String() = %q", s)
 	}
 }

@@ -25,7 +25,9 @@ const (
 	// and data-lazy on <img> and <source>.
 	KindLazy
 	// KindCSS is a url() in a style attribute or a <style> block, except
-	// those of @import and @font-face.
+	// those of @import and @font-face, and the legacy background attribute
+	// of <body>, <table>, <thead>, <tbody>, <tfoot>, <tr>, <td> and <th>,
+	// which browsers still paint.
 	KindCSS
 	// KindMeta is the content of <meta property|name=og:image,
 	// og:image:url, og:image:secure_url, twitter:image or twitter:image:src>.
@@ -33,19 +35,23 @@ const (
 	// KindIcon is the href of <link rel=icon, "shortcut icon",
 	// apple-touch-icon, apple-touch-icon-precomposed or mask-icon>.
 	KindIcon
+	// KindPreload is the href and the imagesrcset candidates of <link
+	// rel=preload as=image>, an image the page asks to be fetched early.
+	KindPreload
 )
 
 // DefaultKinds is the set of kinds Images finds when Options.Kinds is zero:
-// every kind but KindCSS and KindIcon.
+// every kind but KindCSS, KindIcon and KindPreload.
 const DefaultKinds = KindImg | KindSrcset | KindSource | KindLazy | KindMeta
 
 // AllKinds is every kind.
-const AllKinds = DefaultKinds | KindCSS | KindIcon
+const AllKinds = DefaultKinds | KindCSS | KindIcon | KindPreload
 
-var kindNames = [...]string{"img", "srcset", "source", "lazy", "css", "meta", "icon"}
+var kindNames = [...]string{"img", "srcset", "source", "lazy", "css", "meta", "icon", "preload"}
 
 // String returns the name of k ("img", "srcset", "source", "lazy", "css",
-// "meta", "icon"), or the names of a set joined by commas, in that order.
+// "meta", "icon", "preload"), or the names of a set joined by commas, in
+// that order.
 func (k Kind) String() string {
 	var names []string
 	for i, n := range kindNames {

@@ -148,6 +148,8 @@ const (
 	nameDataLazy
 	nameDataSrcset
 	nameDataLazySrcset
+	nameBackground
+	nameImagesrcset
 	numNames
 )
 
@@ -173,6 +175,8 @@ var names = [numNames]string{
 	nameDataLazy:       "data-lazy",
 	nameDataSrcset:     "data-srcset",
 	nameDataLazySrcset: "data-lazy-srcset",
+	nameBackground:     "background",
+	nameImagesrcset:    "imagesrcset",
 }
 
 // nameTable holds the names of the elements whose style attribute has a

@@ -39,8 +39,10 @@ The kinds of image (--kinds, comma-separated; "all" for every kind):
   source  candidates of <source srcset> in <picture>
   lazy    data-src, data-srcset, data-original, data-lazy-src and the like
   meta    <meta property=og:image> and twitter:image
-  css     url() in style attributes and <style> blocks (not fonts, @import)
+  css     url() in style attributes and <style> blocks (not fonts, @import),
+          and the background attribute of <body>, <table>, <tr>, <td>, <th>
   icon    <link rel=icon>, apple-touch-icon, mask-icon
+  preload <link rel=preload as=image> href and imagesrcset
 The default is img,srcset,source,lazy,meta.
 
 Nothing in comments, <script>, <style>, <textarea>, <title>, <noscript> or
@@ -115,7 +117,7 @@ func newImages(e *env) *cobra.Command {
 	}
 	fl := c.Flags()
 	fl.BoolVar(&f.json, "json", false, "write each image as a JSON object with every field, in document order")
-	fl.StringVar(&f.kinds, "kinds", "default", "the kinds of image, comma-separated `LIST`: img,srcset,source,lazy,meta,css,icon, all, default")
+	fl.StringVar(&f.kinds, "kinds", "default", "the kinds of image, comma-separated `LIST`: img,srcset,source,lazy,meta,css,icon,preload, all, default")
 	fl.StringVar(&f.pageURL, "page-url", "", "resolve relative URLs as if the page came from `URL` (for a file or stdin)")
 	fl.BoolVar(&f.data, "data", false, "list data: URIs too")
 	fl.BoolVar(&f.best, "best", false, "keep only the best candidate of each srcset (the widest, or the densest)")
