@@ -410,7 +410,8 @@ type batch struct {
 	prepared chan struct{}
 
 	mu     sync.Mutex
-	dirs   map[string]*dirState
+	dirs   map[string]*dirState // by absolute path
+	byDir  map[string]*dirState // by Request.Dir as given: made absolute once
 	hosts  map[string]*semaphore.Weighted
 	claims map[string]bool   // dir NUL folded name: names taken in this Do
 	seen   map[string]string // Dedup: SHA-256 (hex) to the first file saved with it
@@ -421,6 +422,7 @@ func (c *Client) newBatch() *batch {
 		c:        c,
 		opener:   c.Opener,
 		dirs:     map[string]*dirState{},
+		byDir:    map[string]*dirState{},
 		hosts:    map[string]*semaphore.Weighted{},
 		claims:   map[string]bool{},
 		seen:     map[string]string{},
@@ -567,20 +569,27 @@ type dirState struct {
 // directory that cannot be written is an error before anything is fetched
 // into it (once per Do, not once per file).
 func (b *batch) dir(dir string) (*dirState, error) {
-	key, err := filepath.Abs(dir)
+	b.mu.Lock()
+	d, ok := b.byDir[dir]
+	b.mu.Unlock()
+	if ok {
+		return d, d.err
+	}
+	key, err := filepath.Abs(dir) // a relative dir costs a getwd
 	if err != nil {
 		key = filepath.Clean(dir)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if d, ok := b.dirs[key]; ok {
+		b.byDir[dir] = d
 		return d, d.err
 	}
-	d := &dirState{key: key}
+	d = &dirState{key: key}
 	if d.root, d.file, d.err = openDir(dir); d.err == nil {
 		d.listed = listDir(d.file, b.listMax)
 	}
-	b.dirs[key] = d
+	b.dirs[key], b.byDir[dir] = d, d
 	return d, d.err
 }
 
