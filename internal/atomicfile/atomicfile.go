@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -23,9 +24,29 @@ import (
 // File is an output file being written.
 type File struct {
 	*os.File
-	path   string // the final name
-	direct bool   // written to as it is: not a regular file
-	done   bool
+	path      string // the final name
+	direct    bool   // written to as it is: not a regular file
+	noReplace bool   // CreateNew: Commit never replaces what is at path
+	done      bool
+}
+
+// ErrExists is matched (errors.Is) by the error of CreateNew, or of its
+// Commit, when something is at the path already.
+var ErrExists = errors.New("exists, not replaced")
+
+// CreateNew is Create for a path that must not be there: it fails when
+// something is (a link included, which is not followed), and so does
+// Commit if something has come since, which it leaves as it is.
+func CreateNew(path string) (*File, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return nil, fmt.Errorf("%s %w", path, ErrExists)
+	}
+	f, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	f.noReplace = true
+	return f, nil
 }
 
 // Create starts writing path. The temporary file, ".NAME.RANDOM.part" in
@@ -97,13 +118,36 @@ func (f *File) Commit() error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if !f.direct {
+	switch {
+	case f.noReplace:
+		if err := linkNew(f.Name(), f.path); err != nil {
+			return err
+		}
+		os.Remove(f.Name())
+	case !f.direct:
 		if err := os.Rename(f.Name(), f.path); err != nil {
 			return err
 		}
 	}
 	f.done = true
 	return nil
+}
+
+// linkNew gives the file tmp the name path unless path exists: a hard
+// link, which never replaces; where the file system has none, a rename
+// after a look (which a file made in between would lose to).
+func linkNew(tmp, path string) error {
+	err := os.Link(tmp, path)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%s %w", path, ErrExists)
+	}
+	if _, lerr := os.Lstat(path); lerr == nil {
+		return fmt.Errorf("%s %w", path, ErrExists)
+	}
+	return os.Rename(tmp, path)
 }
 
 // Abort closes the file and removes it unless it was committed or written

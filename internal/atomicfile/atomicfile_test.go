@@ -3,6 +3,7 @@
 package atomicfile_test
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -89,6 +90,50 @@ func TestCreate(t *testing.T) {
 	missing := filepath.Join(dir, "no", "such.txt")
 	if err := write(t, missing, "x", true); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("a missing directory: %v", err)
+	}
+}
+
+// TestCreateNew: nothing at the path is ever replaced, whether it was
+// there at the start or came while the file was written.
+func TestCreateNew(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "new.txt")
+	f, err := atomicfile.CreateNew(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("new")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, p); got != "new" {
+		t.Errorf("committed: %q", got)
+	}
+	if _, err := atomicfile.CreateNew(p); !errors.Is(err, atomicfile.ErrExists) || !strings.Contains(err.Error(), p) {
+		t.Errorf("CreateNew of a file there: %v", err)
+	}
+	link := filepath.Join(dir, "dangling")
+	os.Symlink("nowhere", link)
+	if _, err := atomicfile.CreateNew(link); !errors.Is(err, atomicfile.ErrExists) {
+		t.Errorf("CreateNew of a dangling link: %v", err)
+	}
+	late := filepath.Join(dir, "late.txt")
+	f, err = atomicfile.CreateNew(late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	f.WriteString("mine")
+	os.WriteFile(late, []byte("theirs"), 0o666)
+	if err := f.Commit(); !errors.Is(err, atomicfile.ErrExists) {
+		t.Errorf("Commit over a file made meanwhile: %v", err)
+	}
+	f.Abort()
+	if got := read(t, late); got != "theirs" {
+		t.Errorf("the file made meanwhile holds %q", got)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 3 {
+		t.Errorf("%d entries in the directory, want 3 (no temporary file left)", len(es))
 	}
 }
 
