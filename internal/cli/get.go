@@ -28,6 +28,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/httpsyntax"
@@ -73,7 +74,11 @@ another. The User-Agent is "grab/VERSION" unless -A or -H gives one.
 The body goes to stdout, or to -o FILE (written to a temporary file, renamed
 when complete: a failed transfer leaves no file), or with -O to the file
 named by the URL's last path segment, decoded (a name that is empty, ".",
-".." or holds a '/' is refused), under --output-dir when given. -i writes
+".." or holds a '/' is refused), under --output-dir when given. -OJ names
+the file after the response's Content-Disposition when it gives a name
+(filename* preferred, made safe as grab download makes it: no directories,
+no leading dot, no control characters), and never replaces a file with it,
+as curl -OJ; without one, the URL's name is used. -i writes
 the final response's status line and header fields (as received, before
 decoding) before the body; -I and "grab head" write them alone. stdout is
 data, so they are written as received.
@@ -82,7 +87,8 @@ data, so they are written as received.
 request failed (after a redirect chain that failed, of its last request),
 with curl's variables: %{http_code} (or %{response_code};
 000 without a response), %{http_version}, %{method}, %{url_effective},
-%{num_redirects}, %{content_type}, %header{NAME}, %{size_download} (body
+%{num_redirects}, %{content_type}, %header{NAME}, %{filename_effective}
+(the file written by -o, -O or -J), %{size_download} (body
 bytes written, decoded), %{size_header}, %{size_upload}, %{speed_download}
 (bytes a second), and times in seconds: %{time_namelookup},
 %{time_connect}, %{time_appconnect}, %{time_pretransfer} and
@@ -198,6 +204,7 @@ type getFlags struct {
 	userAgentSet bool
 	output       string
 	remoteName   bool
+	headerName   bool
 	outputDir    string
 	createDirs   bool
 	head         bool
@@ -269,6 +276,7 @@ Exit status:
 	fl.StringVarP(&f.userAgent, "user-agent", "A", "", `User-Agent `+"`NAME`"+` (default "grab/VERSION"; "" sends none)`)
 	fl.StringVarP(&f.output, "output", "o", "", "write the body to `FILE` (- for stdout)")
 	fl.BoolVarP(&f.remoteName, "remote-name", "O", false, "write the body to the file named by the URL's last path segment")
+	fl.BoolVarP(&f.headerName, "remote-header-name", "J", false, "with -O, name the file after the response's Content-Disposition when it gives a name; an existing file is not replaced")
 	fl.StringVar(&f.outputDir, "output-dir", "", "put the files of -o and -O in `DIR`")
 	fl.BoolVar(&f.createDirs, "create-dirs", false, "make the directories of -o and --output-dir when missing")
 	fl.BoolVarP(&f.head, "head", "I", false, "send HEAD and write the response's status line and header fields")
@@ -357,6 +365,8 @@ func (f *getFlags) check() error {
 		return usageErrorf("--retry %d: want 0 or more", f.retry)
 	case f.maxRedirs < -1:
 		return usageErrorf("--max-redirs %d: want -1 (no limit) or more", f.maxRedirs)
+	case f.headerName && !f.remoteName:
+		return usageErrorf("-J names the file of -O: use it with -O")
 	}
 	bodies := 0
 	for _, b := range []bool{len(f.data) > 0, len(f.json) > 0, len(f.form) > 0} {
@@ -685,32 +695,60 @@ func addQuery(rawURL, q string) string {
 	return base
 }
 
-// destination returns the file the body goes to, or "" for stdout.
-func (f *getFlags) destination(rawURL string) (string, error) {
+// target is where the body goes.
+type target struct {
+	path   string // "" for stdout
+	dir    string // the directory of path, or of -O's file
+	noName error  // -OJ: why the URL names no file, an error unless the response names one
+}
+
+// destination returns where the body goes, its directory checked (or made,
+// with --create-dirs) before anything is fetched.
+func (f *getFlags) destination(rawURL string) (target, error) {
+	var tg target
 	name := f.output
 	switch {
 	case f.remoteName:
 		var err error
 		if name, err = remoteName(rawURL); err != nil {
-			return "", err
+			if !f.headerName {
+				return tg, err
+			}
+			name, tg.noName = "", err
 		}
 	case name == "" || name == "-":
-		return "", nil
+		return tg, nil
 	}
 	if f.outputDir != "" && !filepath.IsAbs(name) {
 		name = filepath.Join(f.outputDir, name)
 	}
-	// The file's directory, checked (or made, with --create-dirs) before
-	// anything is fetched.
-	dir := filepath.Dir(name)
-	if f.createDirs {
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return "", fmt.Errorf("--create-dirs: %w", err)
-		}
-	} else if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return "", fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", name, dir)
+	tg.path, tg.dir = name, filepath.Dir(name)
+	if tg.noName != nil {
+		tg.path, tg.dir = "", cmp.Or(f.outputDir, ".")
 	}
-	return name, nil
+	if f.createDirs {
+		if err := os.MkdirAll(tg.dir, 0o777); err != nil {
+			return tg, fmt.Errorf("--create-dirs: %w", err)
+		}
+	} else if fi, err := os.Stat(tg.dir); err != nil || !fi.IsDir() {
+		return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", cmp.Or(name, tg.dir), tg.dir)
+	}
+	return tg, nil
+}
+
+// headerTarget returns where -OJ writes resp's body: the name of its
+// Content-Disposition, made safe, in tg's directory, and whether the file
+// must be new; tg itself when the response names nothing.
+func headerTarget(tg target, resp *fetch.Response) (target, bool, error) {
+	name := download.NameFromDisposition(resp.Header.Get("Content-Disposition"), false)
+	switch {
+	case name != "":
+		tg.path = filepath.Join(tg.dir, name)
+		return tg, true, nil
+	case tg.noName != nil:
+		return tg, false, tg.noName
+	}
+	return tg, false, nil
 }
 
 // remoteName returns the file name -O takes from rawURL: its last path
@@ -791,23 +829,38 @@ func userAgent() string {
 }
 
 // receive checks the response against -f and --max-redirs 0 and writes it
-// to stdout or to dest.
-func (e *env) receive(resp *fetch.Response, dest string, f *getFlags, t *transfer) error {
+// to stdout or to dest (or, with -J, to the file the response names).
+func (e *env) receive(resp *fetch.Response, dest target, f *getFlags, t *transfer) error {
 	if f.maxRedirs == 0 && f.follow() && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
 		return fmt.Errorf("%w: stopped after 0 (%d %s)", fetch.ErrTooManyRedirects, resp.StatusCode, redact.String(resp.URL))
 	}
 	if f.fail && resp.StatusCode >= 400 {
 		return &exitError{ExitHTTPError, fmt.Errorf("The requested URL returned error: %d", resp.StatusCode)}
 	}
+	create := atomicfile.Create
+	if f.headerName {
+		var isNew bool
+		var err error
+		if dest, isNew, err = headerTarget(dest, resp); err != nil {
+			return err
+		}
+		if isNew {
+			create = atomicfile.CreateNew // as curl -J: the server's name never replaces a file
+		}
+	}
 	var w io.Writer = e.stdout
 	var file *atomicfile.File
-	if dest != "" {
+	if dest.path != "" {
 		var err error
-		if file, err = atomicfile.Create(dest); err != nil {
+		if file, err = create(dest.path); err != nil {
+			if errors.Is(err, atomicfile.ErrExists) {
+				err = fmt.Errorf("-J: %w (the name the server gave)", err)
+			}
 			return err
 		}
 		defer file.Abort()
 		w = file
+		t.filename = dest.path
 	}
 	if err := e.copyBody(w, resp, f, t); err != nil {
 		return err
@@ -1175,6 +1228,7 @@ type transfer struct {
 	err        error           // why there is no response
 	size       int64           // body bytes written
 	upload     int64           // request body bytes
+	filename   string          // the file written (-o, -O, -J), "" for stdout
 }
 
 // finalHead returns the final response's head as received, or one made
@@ -1269,6 +1323,8 @@ func (t *transfer) variable(name string) (string, bool) {
 		return passwordMasked(t.url), true
 	case "num_redirects":
 		return strconv.Itoa(t.redirects()), true
+	case "filename_effective":
+		return t.filename, true
 	case "content_type":
 		if h == nil {
 			return "", true

@@ -11,7 +11,9 @@ import (
 	"io"
 	"io/fs"
 	"log"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -347,10 +349,19 @@ func TestGetOutput(t *testing.T) {
 	runStdinTests(t, tests)
 }
 
-// TestGetFiles covers -o and -O with --output-dir.
+// TestGetFiles covers -o, -O and -OJ with --output-dir.
 func TestGetFiles(t *testing.T) {
 	base := getServer(t)
 	dir := t.TempDir()
+	cd := func(v string) string { // a URL answered with Content-Disposition: v
+		return base + "/response-headers?Content-Disposition=" + url.QueryEscape(v)
+	}
+	// A URL whose path names no file, answered with a name.
+	named := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Disposition", "attachment; filename=named.txt")
+		io.WriteString(w, "named")
+	}))
+	t.Cleanup(named.Close)
 	read := func(name string) string {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -383,6 +394,20 @@ func TestGetFiles(t *testing.T) {
 			equals("grab: cannot write " + filepath.Join(dir, "no", "such", "dir") + ": no directory " + filepath.Join(dir, "no", "such") + " (--create-dirs makes it)\n")}, ""}, "", ""},
 		{stdinTest{runTest{"--create-dirs", []string{"get", "-O", "--create-dirs", "--output-dir", filepath.Join(dir, "made", "here"), base + "/hello"}, ExitOK, empty, empty}, ""},
 			filepath.Join("made", "here", "hello"), "Hello World"},
+		{stdinTest{runTest{"-OJ names the file after Content-Disposition", []string{"get", "-OJ", "--output-dir", dir, "-w", "%{filename_effective}", cd("attachment; filename=\"report.pdf\"")},
+			ExitOK, equals(filepath.Join(dir, "report.pdf")), empty}, ""}, "report.pdf", ""},
+		{stdinTest{runTest{"-OJ never replaces a file", []string{"get", "-OJ", "--output-dir", dir, cd("attachment; filename=\"report.pdf\"")},
+			ExitFailure, empty, equals("grab: -J: " + filepath.Join(dir, "report.pdf") + " exists, not replaced (the name the server gave)\n")}, ""}, "", ""},
+		{stdinTest{runTest{"-OJ strips directories", []string{"get", "-OJ", "--output-dir", dir, cd("attachment; filename*=UTF-8''..%2F..%2Fescaped.txt")},
+			ExitOK, empty, empty}, ""}, "escaped.txt", ""},
+		{stdinTest{runTest{"-OJ without a name in the answer", []string{"get", "-OJ", "--output-dir", dir, "-w", "%{filename_effective}", base + "/anything/plain.txt"},
+			ExitOK, equals(filepath.Join(dir, "plain.txt")), empty}, ""}, "plain.txt", ""},
+		{stdinTest{runTest{"-OJ a URL without a name, named by the answer", []string{"get", "-OJ", "--output-dir", dir, named.URL + "/"},
+			ExitOK, empty, empty}, ""}, "named.txt", "named"},
+		{stdinTest{runTest{"-OJ without any name", []string{"get", "-OJ", "--output-dir", dir, base + "/"}, ExitFailure, empty,
+			equals("grab: -O: the URL's path has no file name (use -o FILE)\n")}, ""}, "", ""},
+		{stdinTest{runTest{"-J without -O", []string{"get", "-J", base + "/hello"}, ExitUsage, empty, contains("-J names the file of -O: use it with -O")}, ""}, "", ""},
+		{stdinTest{runTest{"-w filename_effective of stdout", []string{"get", "-w", "[%{filename_effective}]", base + "/hello"}, ExitOK, equals("Hello World[]"), empty}, ""}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,7 +436,7 @@ func TestGetFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := "café menu.txt head.txt hello hello.txt made rel.txt"; strings.Join(names, " ") != want {
+	if want := "café menu.txt escaped.txt head.txt hello hello.txt made named.txt plain.txt rel.txt report.pdf"; strings.Join(names, " ") != want {
 		t.Errorf("files written: %q, want %q (no temporary or partial files)", names, want)
 	}
 }
