@@ -333,6 +333,9 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	if err != nil {
 		return fail(err)
 	}
+	if f, _ := req.Context().Value(headHookKey{}).(func(Header)); f != nil {
+		f(r.Header)
+	}
 	if req.Body != nil {
 		req.Body.Close()
 	}
@@ -364,6 +367,18 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 		b.release()
 	}
 	return resp, nil
+}
+
+// headHookKey is the context key of WithHeadHook.
+type headHookKey struct{}
+
+// WithHeadHook returns a copy of ctx under which Transport calls f with the
+// header fields of each response it returns, in the order and case
+// received, which the http.Response's http.Header cannot keep: for a
+// client that shows them as they came, as grab get -i and -v do. f runs on
+// the goroutine of RoundTrip, before it returns.
+func WithHeadHook(ctx context.Context, f func(Header)) context.Context {
+	return context.WithValue(ctx, headHookKey{}, f)
 }
 
 // neverStarted is the stop function of a watch never set up.

@@ -78,6 +78,28 @@ func TestTransportHeader(t *testing.T) {
 	}
 }
 
+// TestTransportHeadHook: WithHeadHook's function gets the final response's
+// fields in the order and case received.
+func TestTransportHeadHook(t *testing.T) {
+	raw := "HTTP/1.1 100 Continue\r\nx-early: 1\r\n\r\nHTTP/1.1 200 OK\r\nx-zeta: 1\r\ncontent-length: 2\r\nX-Alpha: 2\r\nx-zeta: 3\r\n\r\nok"
+	url := "http://" + startRawTCP(t, respondRaw(raw, true)).addr() + "/"
+	tr := &Transport{}
+	defer tr.CloseIdleConnections()
+	var got []Field
+	calls := 0
+	ctx := WithHeadHook(t.Context(), func(h Header) { got, calls = h.Fields(), calls+1 })
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := []Field{{"x-zeta", "1"}, {"content-length", "2"}, {"X-Alpha", "2"}, {"x-zeta", "3"}}
+	if calls != 1 || !slices.Equal(got, want) {
+		t.Errorf("hook called %d times with %q, want once with %q", calls, got, want)
+	}
+}
+
 // TestTransportReuse: sequential requests share one connection, whatever
 // the framing of their bodies.
 func TestTransportReuse(t *testing.T) {
