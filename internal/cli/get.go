@@ -30,6 +30,7 @@ import (
 
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
@@ -80,8 +81,11 @@ the file after the response's Content-Disposition when it gives a name
 no leading dot, no control characters), and never replaces a file with it,
 as curl -OJ; without one, the URL's name is used. -i writes
 the final response's status line and header fields (as received, before
-decoding) before the body; -I and "grab head" write them alone. stdout is
-data, so they are written as received.
+decoding: in the order and case the server sent them over fetch/conn, the
+engine of http:// and of https:// with --low-level; in canonical case and
+name order from net/http, which keeps no order) before the body; -I and
+"grab head" write them alone. stdout is data, so they are written as
+received.
 
 -w FORMAT writes FORMAT to stdout at the end, after the body, also when the
 request failed (after a redirect chain that failed, of its last request),
@@ -974,16 +978,25 @@ type head struct {
 	proto, status string
 	code          int
 	header        http.Header
+	fields        []conn.Field // in the order and case received, from fetch/conn; nil from net/http
 }
 
-// bytes returns the head as -i writes it, with CRLF line ends; a response
-// without a status line (file: and data:) has only its fields.
+// bytes returns the head as -i writes it, with CRLF line ends: the fields
+// as received from fetch/conn, or net/http's in canonical case and name
+// order. A response without a status line (file: and data:) has only its
+// fields.
 func (h *head) bytes() []byte {
 	var b bytes.Buffer
 	if h.proto != "" {
 		b.WriteString(h.statusLine() + "\r\n")
 	}
-	h.header.Write(&b)
+	if h.fields != nil {
+		for _, f := range h.fields {
+			b.WriteString(f.Name + ": " + f.Value + "\r\n")
+		}
+	} else {
+		h.header.Write(&b)
+	}
 	b.WriteString("\r\n")
 	return b.Bytes()
 }
@@ -1040,11 +1053,15 @@ func (l *exchangeLog) roundTrip(next http.RoundTripper, req *http.Request) (*htt
 		}
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	}
+	var fields []conn.Field
+	if !netHTTP {
+		req = req.WithContext(conn.WithHeadHook(req.Context(), func(h conn.Header) { fields = h.Fields() }))
+	}
 	resp, err := next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	h := &head{proto: resp.Proto, status: resp.Status, code: resp.StatusCode, header: resp.Header.Clone()}
+	h := &head{proto: resp.Proto, status: resp.Status, code: resp.StatusCode, header: resp.Header.Clone(), fields: fields}
 	l.heads = append(l.heads, h)
 	if l.v != nil {
 		l.v.response(h)
@@ -1167,9 +1184,15 @@ func (v *verbose) trace(req *http.Request, via *url.URL) *httptrace.ClientTrace 
 // response prints a response head.
 func (v *verbose) response(h *head) {
 	lines := []string{printable(h.statusLine())}
-	for _, k := range slices.Sorted(maps.Keys(h.header)) {
-		for _, val := range h.header[k] {
-			lines = append(lines, verboseField(k, val))
+	if h.fields != nil {
+		for _, f := range h.fields {
+			lines = append(lines, verboseField(f.Name, f.Value))
+		}
+	} else {
+		for _, k := range slices.Sorted(maps.Keys(h.header)) {
+			for _, val := range h.header[k] {
+				lines = append(lines, verboseField(k, val))
+			}
 		}
 	}
 	v.print("< ", append(lines, "")...)

@@ -263,10 +263,16 @@ func TestGetTextbook(t *testing.T) {
 func TestGetOutput(t *testing.T) {
 	base := getServer(t)
 	host := strings.TrimPrefix(base, "http://")
+	// A head whose fields are neither sorted nor in canonical case.
+	unorderedHead := "HTTP/1.1 200 OK\r\nx-zeta: 1\r\ncontent-length: 2\r\nX-Alpha: 2\r\nx-zeta: 3\r\n\r\n"
+	unordered := base + "/fault/raw?hex=" + hex.EncodeToString([]byte(unorderedHead+"ok"))
 	tests := []stdinTest{
 		{runTest{"-i", []string{"get", "-i", base + "/hello"}, ExitOK,
 			all(hasPrefix("HTTP/1.1 200 OK\r\n", "Content-Length: 11\r\n", "Content-Type: text/plain; charset=utf-8\r\n"), hasSuffix("\r\n\r\nHello World")), empty}, ""},
 		{runTest{"-i shows the head as received", []string{"get", "-i", base + "/gzip"}, ExitOK, contains("Content-Encoding: gzip\r\n", `"gzipped": true`), empty}, ""},
+		{runTest{"-i keeps the fields' order and case", []string{"get", "-i", unordered}, ExitOK, equals(unorderedHead + "ok"), empty}, ""},
+		{runTest{"-v keeps the fields' order and case", []string{"get", "-v", unordered}, ExitOK, equals("ok"),
+			contains("< HTTP/1.1 200 OK\n< x-zeta: 1\n< content-length: 2\n< X-Alpha: 2\n< x-zeta: 3\n<\n")}, ""},
 		{runTest{"--raw decodes nothing", []string{"get", "--raw", base + "/gzip"}, ExitOK, hasPrefix("\x1f\x8b"), empty}, ""},
 		{runTest{"-I", []string{"get", "-I", base + "/hello"}, ExitOK, all(hasPrefix("HTTP/1.1 200 OK\r\n"), hasSuffix("\r\n\r\n"), lacks("Hello")), empty}, ""},
 		{runTest{"head follows redirects", []string{"head", base + "/redirect/2"}, ExitOK, all(hasPrefix("HTTP/1.1 200 OK\r\n"), contains("Content-Type: application/json")), empty}, ""},
