@@ -76,11 +76,12 @@ func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string,
 		},
 		OnWarning: func(msg string) { r.log().Warn("crawl: "+msg, "job", j.Name) },
 	}
-	if _, err := cr.Run(ctx, c.Seeds...); err != nil {
+	_, err = cr.Run(ctx, c.Seeds...)
+	switch {
+	case ctx.Err() != nil:
+		return nil, context.Cause(ctx) // timeouts.run says so
+	case err != nil:
 		return nil, fmt.Errorf("crawl: %w", err)
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
 	}
 	return urls, nil
 }

@@ -72,7 +72,9 @@
 // the run short (items past the cap are not fetched, and nothing is called
 // gone that run); RunFailed when every item failed; Interrupted when the
 // context ended (SIGTERM, timeouts.run). grab job run exits 0, 3, 1 and 130
-// for them, and 75 when the job is already running.
+// for them, and 75 when the job is already running. timeouts.run also
+// bounds the crawl that finds a run's targets (targets.crawl): one it cuts
+// short is an error before the run begins, and nothing is recorded.
 //
 // # Durability
 //

@@ -89,6 +89,12 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 	}
 	o := j.opener(r.Base, sess)
 	defer o.CloseIdleConnections()
+	if t := j.Timeouts.Run; t > 0 { // the crawl that finds the targets counts too
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, time.Duration(t),
+			fmt.Errorf("jobs: %s reached timeouts.run (%v): %w", j.Name, time.Duration(t), context.DeadlineExceeded))
+		defer cancel()
+	}
 	var targets []string
 	if !st.resumable() {
 		if targets, err = r.discover(ctx, j, sess); err != nil {
@@ -105,12 +111,6 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		log.Info("resuming run", "resumed", run.Resumed)
 	} else {
 		log.Info("run started")
-	}
-	if t := j.Timeouts.Run; t > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, time.Duration(t),
-			fmt.Errorf("jobs: %s reached timeouts.run (%v): %w", j.Name, time.Duration(t), context.DeadlineExceeded))
-		defer cancel()
 	}
 	e := &engine{r: r, j: j, st: st, seq: run.Seq, o: o, log: log, extract: extractKey(j.Extract)}
 	if j.Download != nil {

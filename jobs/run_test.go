@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
@@ -445,6 +446,31 @@ extract: {links: true}
 	}
 	if c := rep.Run.Counts; c.New != 0 || c.Gone != 0 || c.Failed != 0 || c.Unchanged == 0 {
 		t.Errorf("second crawl run counts %+v, want all unchanged", c)
+	}
+}
+
+// TestRunTimeoutCrawl: timeouts.run bounds the crawl that finds the
+// targets too, not only the fetches after it.
+func TestRunTimeoutCrawl(t *testing.T) {
+	srv := httptest.NewServer(testserver.New())
+	t.Cleanup(srv.Close)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf(`
+name: slowcrawl
+targets:
+  crawl:
+    seeds: [%s/site/50/page/0.html]
+    depth: 60
+    delay: 1s
+timeouts: {run: 300ms}
+`, srv.URL))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	_, err := runner(t).Run(ctx, j)
+	if err == nil || !strings.Contains(err.Error(), "reached timeouts.run (300ms)") {
+		t.Fatalf("Run = %v, want the run's timeout", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the run outlived its timeout by 20s")
 	}
 }
 
