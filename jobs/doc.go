@@ -61,9 +61,10 @@
 //
 // Each item's outcome, with the items it queues, is committed in one bbolt
 // transaction. When the queue is empty, what the last run had and this one
-// did not see is gone (a 404 or 410 also makes an item gone), except the
-// items of a page that failed this time, which are kept as they were; the
-// run's items become the baseline, and the run is closed, all in one
+// did not see is gone (a 404 or 410 also makes an item gone; for a page
+// the last run did not have, such as a mistyped target, it is a failure),
+// except the items of a page that failed this time, which are kept as they
+// were; the run's items become the baseline, and the run is closed, all in one
 // transaction. Its report is then published atomically as
 // output.dir/run-NNNNNN.jsonl (an item per line, then a summary line), and a
 // copy of the state file is written beside it as STATE.bak.

@@ -545,10 +545,12 @@ func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
 		it.Status, it.SHA256, it.Size = Unchanged, base.Hash, base.Size
 		s := *base
 		return outcome{item: it, state: &s, children: e.childrenOf(base)}
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	case (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) && base != nil:
 		it.Status = Gone
 		return outcome{item: it}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		// A 404 or 410 of a page the last run did not have is no page gone
+		// but one never found (a mistyped target): a failure.
 		return carry(failed(t, resp.StatusCode, fmt.Errorf("HTTP %s", resp.Status)), base)
 	}
 	body, err := resp.Bytes()

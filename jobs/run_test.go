@@ -221,13 +221,27 @@ download:
 		"image /img/d.png": jobs.Gone, "link /other.html": jobs.Gone,
 	})
 
+	// Run 4: the last run did not have page 2, so its 410 is no page gone
+	// but a target that fails (as a mistyped one does on a first run).
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatalf("run 4: %v", err)
+	}
+	wantStatuses(t, 4, rep, s.URL, map[string]jobs.Status{
+		"page /p/1.html": jobs.Unchanged, "page /p/2.html": jobs.Failed,
+		"image /img/a.png": jobs.Unchanged, "image /img/b.png": jobs.Unchanged,
+	})
+	if rep.Run.Status != jobs.Partial {
+		t.Errorf("run 4 is %s, want partial", rep.Run.Status)
+	}
+
 	// The reports are published, one per run, each ending with its summary.
 	h, err := jobs.ReadHistory(j, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.Runs) != 3 {
-		t.Fatalf("history has %d runs, want 3", len(h.Runs))
+	if len(h.Runs) != 4 {
+		t.Fatalf("history has %d runs, want 4", len(h.Runs))
 	}
 	for i, run := range h.Runs {
 		data, err := os.ReadFile(run.Report)
