@@ -668,20 +668,24 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 	it.HTTPStatus = code
 	var he *fetch.HTTPError
 	switch {
-	case r.Outcome == download.NotModified && cond && base != nil:
+	case r.Outcome == download.NotModified && cond && base != nil && asRemembered(final, base):
 		it.Status, it.SHA256, it.Size, it.HTTPStatus = Unchanged, base.Hash, base.Size, http.StatusNotModified
 		s := *base
 		s.Page = t.Page
 		return outcome{item: it, state: &s}
-	case r.Outcome == download.NotModified && base == nil:
-		// No state for the item (a new state file) but its file is there
-		// and current, as download's own If-Modified-Since found: it is
-		// taken as it is, hashed here.
+	case r.Outcome == download.NotModified:
+		// The file is current, as download's own If-Modified-Since found,
+		// but not the one the last run saved (no state for the item: a new
+		// state file; or a run killed after replacing it): it is taken as
+		// it is, hashed here.
 		sum, size, err := hashFile(final)
 		if err != nil {
 			return failed(t, http.StatusNotModified, err)
 		}
 		r.SHA256, r.Size = sum, size
+		if fi, err := os.Stat(final); err == nil && lm == "" {
+			lm = fi.ModTime().UTC().Format(http.TimeFormat) // the server's, as download set it
+		}
 	case r.Err != nil && errors.As(r.Err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusGone):
 		it.Status, it.File, it.HTTPStatus = Gone, "", he.StatusCode
 		return outcome{item: it}
@@ -700,6 +704,22 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 	it.SHA256, it.Size = s.Hash, s.Size
 	it.Status = classify(base, s.Hash)
 	return outcome{item: it, state: s}
+}
+
+// asRemembered reports whether the file path is the one base records, by
+// its size and its time, which download set to the server's Last-Modified:
+// a run killed after it saved a new version leaves another file there,
+// which a 304 answers too.
+func asRemembered(path string, base *itemState) bool {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() != base.Size {
+		return false
+	}
+	if base.LastModified == "" {
+		return true // no time to compare: an ETag's 304 vouches for the content
+	}
+	lm, err := http.ParseTime(base.LastModified)
+	return err == nil && fi.ModTime().Equal(lm)
 }
 
 // validatorLog is a fetch.Handler that records the validators and status

@@ -463,6 +463,65 @@ extract: {links: true}
 	}
 }
 
+// TestRunFileReplacedMeanwhile: a file the last finished run did not save
+// (a run killed after it downloaded a new version, before it finished) is
+// not taken for the remembered one on a 304 to its If-Modified-Since: it
+// is hashed, and its item is changed.
+func TestRunFileReplacedMeanwhile(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.LastModified, []string{"/img/a.png"}, nil)
+	s.Set("/img/a.png", "image/png", []byte("\x89PNG old version"), testserver.LastModified)
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf("name: lm\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ndownload: {dir: files}\n", s.URL))
+	r := runner(t)
+	rep, err := r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file string
+	for _, it := range rep.Items {
+		if it.Kind == jobs.KindImage {
+			file = filepath.Join(dir, "files", it.File)
+		}
+	}
+	// The new version, saved as download saves it (its time the server's
+	// Last-Modified) by a run that then died.
+	newer := []byte("\x89PNG new version!")
+	s.Set("/img/a.png", "image/png", newer, testserver.LastModified)
+	resp, err := http.Get(s.URL + "/img/a.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	lm, err := http.ParseTime(resp.Header.Get("Last-Modified"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, newer, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(file, lm, lm); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, 2, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Changed})
+	sum := sha256.Sum256(newer)
+	for _, it := range rep.Items {
+		if it.Kind == jobs.KindImage && (it.SHA256 != hex.EncodeToString(sum[:]) || it.Size != int64(len(newer))) {
+			t.Errorf("image %s, %d bytes; want the file's sha256 %x, %d bytes", it.SHA256, it.Size, sum, len(newer))
+		}
+	}
+	// A third run finds it as the second remembered it.
+	rep, err = r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, 3, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged})
+}
+
 // TestRunTimeoutCrawl: timeouts.run bounds the crawl that finds the
 // targets too, not only the fetches after it.
 func TestRunTimeoutCrawl(t *testing.T) {
