@@ -34,14 +34,33 @@ type Runner struct {
 	// job's Opener, and handlers that go first; nil means fetch's
 	// defaults. The job file's settings fill the rest.
 	Base *fetch.Opener
-	// LockWait is how long to wait for a state file another run holds;
-	// 0 means not at all (ErrLocked at once).
+	// LockWait is how long to wait for a state file another process
+	// holds; 0 means ReaderGrace, long enough for a reader such as grab
+	// job status (ReadHistory) to let go, and a negative value not at all
+	// (ErrLocked at once).
 	LockWait time.Duration
 	// Logger receives progress: the run's start and end, and each failed
 	// item; nil means none.
 	Logger *slog.Logger
 	// Now returns the time; nil means time.Now. Times are kept in UTC.
 	Now func() time.Time
+}
+
+// ReaderGrace is how long a Run waits for its state file by default
+// (Runner.LockWait 0): ReadHistory (grab job status) holds the file's lock
+// for the moment it reads it, which must not make a run fail as if another
+// held it; a run that holds it is still refused, after ReaderGrace.
+const ReaderGrace = time.Second
+
+// lockWait returns how long to wait for the state file's lock.
+func (r *Runner) lockWait() time.Duration {
+	switch {
+	case r.LockWait < 0:
+		return 0
+	case r.LockWait == 0:
+		return ReaderGrace
+	}
+	return r.LockWait
 }
 
 func (r *Runner) now() time.Time {
@@ -71,7 +90,7 @@ var errTruncated = errors.New("limits.max_items reached")
 // when ctx ends first, the work done is kept, the run is Interrupted and
 // err is ctx's error: the next Run resumes it.
 func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
-	st, err := openStore(j.StatePath(), r.LockWait, false)
+	st, err := openStore(j.StatePath(), r.lockWait(), false)
 	if err != nil {
 		return nil, err
 	}

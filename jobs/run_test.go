@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/jobs"
@@ -389,6 +391,33 @@ func TestRunNamingPathPrefix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRunWhileStatusReads: a run that starts while grab job status reads
+// the state file (under its lock, for a moment) waits for it rather than
+// fail as if the job were running.
+func TestRunWhileStatusReads(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, nil, nil)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: reader\ntargets: {urls: [%s/p.html]}\n", s.URL))
+	r := runner(t)
+	if _, err := r.Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(j.StatePath(), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		db.Close()
+		close(released)
+	}()
+	if _, err := r.Run(t.Context(), j); err != nil {
+		t.Errorf("Run while a reader held the state file = %v, want it to wait", err)
+	}
+	<-released
 }
 
 func TestRunLocked(t *testing.T) {

@@ -189,7 +189,7 @@ Exit status:
 	}
 	fl := c.Flags()
 	fl.BoolVar(&f.print, "print", false, "also write the report's JSON lines to stdout")
-	fl.DurationVar(&f.wait, "wait", 0, "wait up to `DURATION` for a run of the job that holds the state file")
+	fl.DurationVar(&f.wait, "wait", 0, "wait up to `DURATION` for a run of the job that holds the state file (0: a second, for a grab job status reading it)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the run's progress on stderr")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print the summary only when something failed")
 	return c
