@@ -363,15 +363,19 @@ func (s *schedule) next(t time.Time) time.Time {
 	// expression's parser skips.
 	h, m, sec := next.Clock()
 	want := clockOf(next)
+	loc := next.Location()
 	for day := t.AddDate(0, 0, 1); day.Before(next); day = day.AddDate(0, 0, 1) {
-		c := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, next.Location())
-		if clockOf(c) == want {
+		c := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, loc)
+		if clockOf(c) == want && sameDay(c, day) {
 			continue // no gap
 		}
-		if clockOf(c) < want {
-			c = c.Add(want - clockOf(c)) // time.Date put it before the gap
-		}
+		// The wall time u is in a gap: the slot is the instant it would
+		// have been with the offset before the gap (a day earlier's), which
+		// time.Date does not give (it may put a midnight gap, as Havana's,
+		// on the day before).
 		u := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, time.UTC)
+		_, before := u.Add(-24 * time.Hour).In(loc).Zone()
+		c = u.Add(-time.Duration(before) * time.Second).In(loc)
 		if c.After(t) && c.Before(next) && s.utc.Next(u.Add(-time.Second)).Equal(u) {
 			return c
 		}

@@ -251,21 +251,32 @@ func TestScheduleDST(t *testing.T) {
 			[]string{"2025-11-02 01:00 EDT", "2025-11-02 01:30 EDT", "2025-11-02 02:00 EST", "2025-11-02 02:30 EST", "2025-11-02 03:00 EST", "2025-11-02 03:30 EST"}},
 		{"leap day", "0 12 29 2 *", time.Date(2028, 2, 27, 0, 0, 0, 0, time.UTC), 3,
 			[]string{"2028-02-29 12:00 EST"}},
-	}
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
+		// Havana's clocks jump from midnight to 01:00: a midnight slot
+		// on that day runs at 01:00 CDT, on that day (not at 23:00 the
+		// day before, where time.Date puts the missing midnight).
+		{"Havana midnight gap daily", "@daily", time.Date(2026, 3, 6, 17, 0, 0, 0, time.UTC), 3,
+			[]string{"2026-03-07 00:00 CST", "2026-03-08 01:00 CDT", "2026-03-09 00:00 CDT"}},
+		{"Havana midnight gap weekly", "0 0 * * 0", time.Date(2026, 3, 6, 17, 0, 0, 0, time.UTC), 3,
+			[]string{"2026-03-08 01:00 CDT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := parseJob(t, fmt.Sprintf("name: daily\nschedule: '%s'\ntimezone: America/New_York\ntargets: {urls: ['http://127.0.0.1:1/']}\n", tt.schedule))
+			zone := "America/New_York"
+			if strings.HasPrefix(tt.name, "Havana") {
+				zone = "America/Havana"
+			}
+			loc, err := time.LoadLocation(zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := parseJob(t, fmt.Sprintf("name: daily\nschedule: '%s'\ntimezone: %s\ntargets: {urls: ['http://127.0.0.1:1/']}\n", tt.schedule, zone))
 			synctest.Test(t, func(t *testing.T) {
 				time.Sleep(time.Until(tt.start))
 				var mu sync.Mutex
 				var got []string
 				s := &jobs.Scheduler{Do: func(ctx context.Context, j *jobs.Job) (*jobs.Report, error) {
 					mu.Lock()
-					got = append(got, time.Now().In(ny).Format("2006-01-02 15:04 MST"))
+					got = append(got, time.Now().In(loc).Format("2006-01-02 15:04 MST"))
 					mu.Unlock()
 					return &jobs.Report{Run: jobs.RunInfo{Status: jobs.OK}}, nil
 				}}
