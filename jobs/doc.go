@@ -67,7 +67,9 @@
 // were; the run's items become the baseline, and the run is closed, all in one
 // transaction. Its report is then published atomically as
 // output.dir/run-NNNNNN.jsonl (an item per line, then a summary line), and a
-// copy of the state file is written beside it as STATE.bak.
+// copy of the state file is written beside it as STATE.bak. A run is
+// numbered after the reports already in output.dir too, so one on a new
+// state file (or on a backup restored) never replaces a report.
 //
 // Run statuses: OK; Partial when some items failed or limits.max_items cut
 // the run short (items past the cap are not fetched, and nothing is called

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -199,6 +200,7 @@ func itemsOf(ds []done) []Item {
 // the job's targets queued.
 func (r *Runner) begin(j *Job, st *store, targets []string) (RunInfo, error) {
 	var run RunInfo
+	published := lastReport(j.OutputDir())
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		runs := tx.Bucket(bucketRuns)
@@ -220,7 +222,9 @@ func (r *Runner) begin(j *Job, st *store, targets []string) (RunInfo, error) {
 		if v := meta.Get(keySeq); len(v) == 8 {
 			seq = beUint(v)
 		}
-		seq++
+		// A new state file, or a backup restored, would number the run
+		// as one whose report is there: reports are never replaced.
+		seq = max(seq, published) + 1
 		key := be64(seq)
 		run = RunInfo{Job: j.Name, Seq: seq, Started: r.now(), Status: Running}
 		if err := meta.Put(keySeq, key); err != nil {
@@ -1014,6 +1018,27 @@ func (r *Runner) publishPending(j *Job, st *store) error {
 		}
 	}
 	return nil
+}
+
+// lastReport returns the highest run number of the reports in dir
+// (run-NNNNNN.jsonl), 0 when there is none or dir cannot be read.
+func lastReport(dir string) uint64 {
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var last uint64
+	for _, e := range names {
+		num, prefixed := strings.CutPrefix(e.Name(), "run-")
+		num, suffixed := strings.CutSuffix(num, ".jsonl")
+		if !prefixed || !suffixed {
+			continue
+		}
+		if n, err := strconv.ParseUint(num, 10, 64); err == nil {
+			last = max(last, n)
+		}
+	}
+	return last
 }
 
 // hashFile returns the SHA-256, in hex, and the size of the file at path.

@@ -551,6 +551,45 @@ func TestRunFileReplacedMeanwhile(t *testing.T) {
 	wantStatuses(t, 3, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged})
 }
 
+// TestRunNewStateKeepsReports: a job started over on a new state file (the
+// old one moved away, or not kept by a container) numbers its runs after
+// the reports already published, which are never replaced.
+func TestRunNewStateKeepsReports(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, nil, nil)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: again\ntargets: {urls: [%s/p.html]}\n", s.URL))
+	r := runner(t)
+	var reports []string
+	for range 2 {
+		rep, err := r.Run(t.Context(), j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, rep.Run.Report)
+	}
+	before := make([][]byte, len(reports))
+	for i, p := range reports {
+		before[i], _ = os.ReadFile(p)
+	}
+	for _, p := range []string{j.StatePath(), j.StatePath() + ".bak"} {
+		if err := os.Rename(p, p+".old"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := r.Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Run.ID() != "run-000003" || filepath.Base(rep.Run.Report) != "run-000003.jsonl" {
+		t.Errorf("the run on a new state file is %s in %s, want run-000003", rep.Run.ID(), rep.Run.Report)
+	}
+	for i, p := range reports {
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, before[i]) {
+			t.Errorf("%s was replaced", p)
+		}
+	}
+}
+
 // TestRunTimeoutCrawl: timeouts.run bounds the crawl that finds the
 // targets too, not only the fetches after it.
 func TestRunTimeoutCrawl(t *testing.T) {
