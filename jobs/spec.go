@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -443,7 +444,7 @@ func Parse(data []byte, path string) (*Job, error) {
 					continue
 				}
 				line := lineOf(m)
-				p := v.pathAt(line)
+				p := v.pathAt(line, quotedValue(m))
 				if strings.Contains(m, " not found in type ") || v.reported[p] {
 					continue // walk said it better
 				}
@@ -468,15 +469,40 @@ type validator struct {
 	reported map[string]bool       // paths with a problem already
 }
 
-// pathAt returns the key of the scalar value at line, or "".
-func (v *validator) pathAt(line int) string {
-	best := ""
+// pathAt returns the key of the scalar value at line, or "": of several
+// on the line (a flow mapping, {a: 1, b: x}), the one whose value is value
+// (as yaml's message quotes it, cut to "abcdefghij..." when long), else
+// the deepest.
+func (v *validator) pathAt(line int, value string) string {
+	prefix, cut := strings.CutSuffix(value, "...")
+	best, bestMatch := "", false
 	for p, n := range v.lines {
-		if n.Line == line && n.Kind == yaml.ScalarNode && (best == "" || len(p) > len(best)) {
-			best = p
+		if n.Line != line || n.Kind != yaml.ScalarNode {
+			continue
+		}
+		match := value != "" && (n.Value == value || cut && strings.HasPrefix(n.Value, prefix))
+		if best == "" || match && !bestMatch || match == bestMatch && (len(p) > len(best) || len(p) == len(best) && p < best) {
+			best, bestMatch = p, match
 		}
 	}
 	return best
+}
+
+// quotedValue returns the value an error message quotes: yaml's `abc`, or
+// our "1d"; "" when it quotes none.
+func quotedValue(msg string) string {
+	if i := strings.IndexByte(msg, '`'); i >= 0 {
+		if j := strings.IndexByte(msg[i+1:], '`'); j >= 0 {
+			return msg[i+1 : i+1+j]
+		}
+	}
+	if i := strings.IndexByte(msg, '"'); i >= 0 {
+		if q, err := strconv.QuotedPrefix(msg[i:]); err == nil {
+			s, _ := strconv.Unquote(q)
+			return s
+		}
+	}
+	return ""
 }
 
 func (v *validator) add(line int, path, msg string) {
@@ -622,8 +648,20 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 	default:
 		if n.Kind != yaml.ScalarNode {
 			v.add(n.Line, path, "want a single value, not a list or mapping")
+			return
+		}
+		// yaml truncates 1.5 into an int without a word.
+		if isWholeKind(t.Kind()) && n.Tag == "!!float" && !reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+			if f, err := strconv.ParseFloat(n.Value, 64); err != nil || f != math.Trunc(f) {
+				v.add(n.Line, path, fmt.Sprintf("`%s` is not a whole number", n.Value))
+			}
 		}
 	}
+}
+
+// isWholeKind reports whether k is an integer kind.
+func isWholeKind(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Uint64
 }
 
 func join(path, key string) string {

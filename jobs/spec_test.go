@@ -45,6 +45,11 @@ func TestParseProblems(t *testing.T) {
 			"5: extract.fields.title.selector: "}},
 		{"crawl", "name: a\ntargets:\n  crawl: {seeds: [http://h/], scope: world}\n", []string{
 			`3: targets.crawl.scope: "world"`}},
+		// In a flow mapping, each problem names its own key.
+		{"flow mapping", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: abc, max_file_bytes: 20XB, concurrency: 2}\ntimeouts: {request: 1m, run: 1d}\n", []string{
+			"3: limits.max_items: `abc` is not a whole number", `3: limits.max_file_bytes: "20XB": unknown unit`, `4: timeouts.run: "1d" is not a duration`}},
+		{"fractions", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: 1.5}\nretries: 2.7\n", []string{
+			"3: limits.max_items: `1.5` is not a whole number", "4: retries: `2.7` is not a whole number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
