@@ -363,8 +363,11 @@ func (e *engine) work(ctx context.Context) error {
 		var wg sync.WaitGroup
 		errs := make(chan error, len(tasks))
 		run := func(list []task, workers int) {
+			if len(list) == 0 {
+				return
+			}
 			ch := make(chan task)
-			for range max(1, workers) {
+			for range max(1, min(workers, len(list))) { // a concurrency of millions starts no more than there is to do
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
