@@ -360,6 +360,9 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *ProxyRecord
 	out.Host = "" // the absolute URI's authority wins over the Host header
 	out.Close = false
 	proxyRemoveHopByHop(out.Header)
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header["User-Agent"] = []string{""} // forwarded as sent: none, not Go's
+	}
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
 		p.fail(w, r, rec, http.StatusBadGateway, err.Error(), "upstream request failed: %v", err)

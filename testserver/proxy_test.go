@@ -201,6 +201,24 @@ func TestProxyForwardHTTP(t *testing.T) {
 	}
 }
 
+// TestProxyNoUserAgent: a request without User-Agent reaches the origin
+// without one (not with Go's), and one with it keeps it.
+func TestProxyNoUserAgent(t *testing.T) {
+	srv, origin := startTestOrigin(t, false)
+	p := startTestProxy(t, ProxyOptions{})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, ua := range []string{"", "User-Agent: mine/1\r\n"} {
+		resp := proxyRaw(t, p.Addr(), "GET "+srv.URL+"/ua HTTP/1.1\r\nHost: "+host+"\r\n"+ua+"Connection: close\r\n\r\n")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	seen := origin.seen()
+	if len(seen) != 2 || seen[0].Get("User-Agent") != "" || seen[1].Get("User-Agent") != "mine/1" {
+		t.Errorf("origin saw User-Agent %q and %q, want none and mine/1", seen[0].Get("User-Agent"), seen[1].Get("User-Agent"))
+	}
+}
+
 func TestProxyHTTPSTunnel(t *testing.T) {
 	srv, origin := startTestOrigin(t, true)
 	p := startTestProxy(t, ProxyOptions{User: "alice", Password: "s3cret"})
