@@ -146,10 +146,12 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
 			http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
 			return true
 		}
-		index := path.Join(name, "index.html")
-		if ifi, err := root.Stat(index); err == nil && ifi.Mode().IsRegular() {
-			h.serveRegular(w, r, root, index, ifi)
-			return true
+		for _, base := range []string{"index.html", "index.htm"} { // as Python's http.server
+			index := path.Join(name, base)
+			if ifi, err := root.Stat(index); err == nil && ifi.Mode().IsRegular() {
+				h.serveRegular(w, r, root, index, ifi)
+				return true
+			}
 		}
 		h.listDir(w, r, root, name)
 	case fi.Mode().IsRegular() && strings.HasSuffix(r.URL.Path, "/"):

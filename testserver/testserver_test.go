@@ -261,6 +261,24 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+// TestDirIndex: a directory is served by its index.html, else its
+// index.htm, else listed, as Python's http.server does.
+func TestDirIndex(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"both/index.html": "html", "both/index.htm": "htm", "htm/index.htm": "htm only", "none/a.txt": "a"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := start(t, New(WithRoot(dir)))
+	for path, want := range map[string]string{"/both/": "html", "/htm/": "htm only", "/none/": "Directory listing for /none/"} {
+		if code, _, body := get(t, srv, "GET", path, nil); code != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s = %d %q, want %q", path, code, body, want)
+		}
+	}
+}
+
 // TestOverlappingRanges is HOSTILE.md R11: no amplification.
 func TestOverlappingRanges(t *testing.T) {
 	srv := start(t, New(WithRoot(makeTree(t))))
