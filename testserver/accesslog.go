@@ -82,6 +82,24 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadFrom passes a file's copy on to the ResponseWriter's ReadFrom, which
+// sends it by sendfile(2): without it, a logged response is copied
+// through a buffer.
+func (w *logWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(w.ResponseWriter, r)
+	}
+	w.size += n
+	return n, err
+}
+
 func (w *logWriter) Flush() {
 	http.NewResponseController(w.ResponseWriter).Flush()
 }

@@ -279,6 +279,27 @@ func TestDirIndex(t *testing.T) {
 	}
 }
 
+// TestAccessLogFile: a file served under the access log is logged with
+// its size, and goes through ReadFrom (sendfile(2) on a TCP connection),
+// as it does without the log.
+func TestAccessLogFile(t *testing.T) {
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var _ io.ReaderFrom = (*logWriter)(nil)
+	var log strings.Builder // read after Close, which waits for the handlers
+	srv := start(t, New(WithRoot(dir), WithAccessLog(&log)))
+	if code, _, body := get(t, srv, "GET", "/big.bin", nil); code != 200 || body != string(big) {
+		t.Fatalf("GET /big.bin = %d, %d bytes", code, len(body))
+	}
+	srv.Close()
+	if want := fmt.Sprintf(`"GET /big.bin HTTP/1.1" 200 %d`, len(big)); !strings.Contains(log.String(), want) {
+		t.Errorf("log %q lacks %q", log.String(), want)
+	}
+}
+
 // TestOverlappingRanges is HOSTILE.md R11: no amplification.
 func TestOverlappingRanges(t *testing.T) {
 	srv := start(t, New(WithRoot(makeTree(t))))
