@@ -177,7 +177,11 @@ func New(opts ...Option) http.Handler {
 		h.handle("GET /{$}", "this index", http.HandlerFunc(h.index))
 	}
 	h.mux.HandleFunc("/", h.fallback)
-	var out http.Handler = guard(h.mux)
+	var out http.Handler = h.mux
+	if c.root != "" {
+		out = h.filesFirst(out)
+	}
+	out = guard(out)
 	if c.accessLog != nil {
 		out = accessLog(c.accessLog, out)
 	}
@@ -269,6 +273,26 @@ func (h *handler) fallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.bin.ServeHTTP(w, r)
+}
+
+// builtinPrefixes are the paths of the content the server makes up.
+var builtinPrefixes = []string{"/img/", "/gallery/", "/site/", "/dl/", "/bigpage/", "/hello", "/robots.txt"}
+
+// filesFirst serves the file of the root that a GET or HEAD names under
+// the paths of made-up content (builtinPrefixes) before that content, as
+// Python's http.server serves a site's own img/ or robots.txt; a path no
+// file has goes on to next.
+func (h *handler) filesFirst(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			for _, p := range builtinPrefixes {
+				if strings.HasPrefix(r.URL.Path, p) && h.serveFile(w, r) {
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // binTakesAnyMethod reports whether path is one of httpbin's that answer

@@ -279,6 +279,33 @@ func TestDirIndex(t *testing.T) {
 	}
 }
 
+// TestFilesBeforeBuiltins: with a root, a file under the paths of made-up
+// content (/img/, /gallery/, /site/, /dl/, /robots.txt) is served as it
+// is, as Python's http.server would; paths no file has are made up still.
+func TestFilesBeforeBuiltins(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"img/logo.png": "imgfile", "img/photo.jpg": "jpg", "img/icons/x.png": "icon", "gallery/trip.html": "trip",
+		"site/about.html": "about", "dl/files/f.zip": "zip", "robots.txt": "User-agent: *\n"}
+	for name, body := range files {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := start(t, New(WithRoot(dir)))
+	for name, want := range files {
+		if code, _, body := get(t, srv, "GET", "/"+name, nil); code != 200 || body != want {
+			t.Errorf("GET /%s = %d %q, want the file's %q", name, code, body, want)
+		}
+	}
+	if code, h, body := get(t, srv, "GET", "/img/64x64/1.png", nil); code != 200 || h.Get("Content-Type") != "image/png" || !strings.HasPrefix(body, "\x89PNG") {
+		t.Errorf("GET /img/64x64/1.png = %d %v, want the made-up PNG", code, h)
+	}
+	if code, _, body := get(t, srv, "GET", "/site/2/page/0.html", nil); code != 200 || !strings.Contains(body, "<a ") {
+		t.Errorf("GET /site/2/page/0.html = %d %q, want the made-up page", code, body)
+	}
+}
+
 // TestAccessLogFile: a file served under the access log is logged with
 // its size, and goes through ReadFrom (sendfile(2) on a TCP connection),
 // as it does without the log.
