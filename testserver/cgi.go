@@ -225,6 +225,14 @@ func cgiEnv(r *http.Request, name, pathInfo string) []string {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		env = append(env, "CONTENT_TYPE="+ct)
 	}
+	// The credentials stay out of the environment; the scheme and a Basic
+	// user go in (RFC 3875 4.1.1 and 4.1.11), as CGIHTTPRequestHandler's.
+	if fields := strings.Fields(r.Header.Get("Authorization")); len(fields) == 2 {
+		env = append(env, "AUTH_TYPE="+fields[0])
+		if u, _, ok := r.BasicAuth(); ok {
+			env = append(env, "REMOTE_USER="+u)
+		}
+	}
 	for k, vs := range r.Header {
 		if strings.Contains(k, "_") {
 			continue

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -662,7 +663,7 @@ func TestCGIHostile(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("GET env = %d %s", code, env)
 	}
-	for _, want := range []string{"PATH_INFO=/extra/path", "QUERY_STRING=q=1", "SCRIPT_NAME=/cgi-bin/env", "HTTP_X_BAR=ok", "REQUEST_METHOD=GET", "PATH=/usr/bin:/bin"} {
+	for _, want := range []string{"PATH_INFO=/extra/path", "QUERY_STRING=q=1", "SCRIPT_NAME=/cgi-bin/env", "HTTP_X_BAR=ok", "REQUEST_METHOD=GET", "PATH=/usr/bin:/bin", "AUTH_TYPE=Basic"} {
 		if !strings.Contains(env, want+"\n") {
 			t.Errorf("CGI env lacks %q:\n%s", want, env)
 		}
@@ -675,7 +676,14 @@ func TestCGIHostile(t *testing.T) {
 			t.Errorf("CGI env lacks %q:\n%s", want, env2)
 		}
 	}
-	for _, bad := range []string{"HTTP_PROXY", "HTTP_X_FOO", "smuggled", "HTTP_AUTHORIZATION", "HOME=", "GOPATH", "GOFLAGS"} {
+	// Basic credentials give the user, never the password (as
+	// CGIHTTPRequestHandler's REMOTE_USER).
+	creds := base64.StdEncoding.EncodeToString([]byte("alice:pw-9f2"))
+	_, _, env3 := get(t, srv, "GET", "/cgi-bin/env", nil, "Authorization", "Basic "+creds)
+	if !strings.Contains(env3, "\nAUTH_TYPE=Basic\n") || !strings.Contains(env3, "\nREMOTE_USER=alice\n") || strings.Contains(env3, "pw-9f2") || strings.Contains(env3, creds) {
+		t.Errorf("CGI env with Basic credentials:\n%s", env3)
+	}
+	for _, bad := range []string{"HTTP_PROXY", "HTTP_X_FOO", "smuggled", "HTTP_AUTHORIZATION", "HOME=", "GOPATH", "GOFLAGS", "REMOTE_USER", "c2VjcmV0"} {
 		if strings.Contains(env, bad) {
 			t.Errorf("CGI env holds %q:\n%s", bad, env)
 		}
