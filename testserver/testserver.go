@@ -296,12 +296,18 @@ func (h *handler) filesFirst(next http.Handler) http.Handler {
 }
 
 // binTakesAnyMethod reports whether path is one of httpbin's that answer
-// PUT and DELETE (/put, /delete, /anything/..., /status/..., ...), which
-// WithUploadDir leaves to httpbin.
+// PUT or DELETE: /put, /delete, /upload, and those go-httpbin registers
+// for every method (/anything/..., /status/..., /basic-auth/..., ...),
+// which WithUploadDir leaves to httpbin.
 func binTakesAnyMethod(path string) bool {
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	switch first {
-	case "put", "delete", "anything", "status", "redirect-to", "delay", "response-headers":
+	case "put", "delete", "upload",
+		"absolute-redirect", "anything", "base64", "basic-auth", "bearer", "bytes", "cache", "cookies",
+		"deflate", "delay", "deny", "digest-auth", "drip", "dump", "env", "etag", "gzip", "headers",
+		"hidden-basic-auth", "hostname", "html", "image", "ip", "json", "jsonl", "links", "range",
+		"redirect", "redirect-to", "relative-redirect", "response-headers", "sse", "status", "stream",
+		"stream-bytes", "trailers", "unstable", "user-agent", "uuid", "xml":
 		return true
 	}
 	return false

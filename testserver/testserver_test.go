@@ -524,7 +524,14 @@ func TestUpload(t *testing.T) {
 	// httpbin's own PUT and DELETE paths stay httpbin's.
 	for _, tc := range []struct{ method, path, want string }{
 		{"PUT", "/put", `"method": "PUT"`}, {"DELETE", "/delete", `"url"`}, {"PUT", "/anything/x", `"method": "PUT"`}, {"PUT", "/status/418", ""},
+		{"PUT", "/basic-auth/u/p", ""}, {"PUT", "/digest-auth/auth/u/p", ""}, {"PUT", "/bearer", ""}, {"PUT", "/headers", `"headers"`},
 	} {
+		if strings.HasSuffix(tc.path, "auth/u/p") || tc.path == "/bearer" {
+			if code, _, body := get(t, srv, tc.method, tc.path, strings.NewReader("abc")); code != 401 {
+				t.Errorf("%s %s = %d %q, want httpbin's 401", tc.method, tc.path, code, body)
+			}
+			continue
+		}
 		code, _, body := get(t, srv, tc.method, tc.path, strings.NewReader("abc"))
 		if tc.path == "/status/418" && code != 418 || tc.path != "/status/418" && (code != 200 || !strings.Contains(body, tc.want)) {
 			t.Errorf("%s %s = %d %q, want httpbin's answer", tc.method, tc.path, code, body)
