@@ -487,9 +487,22 @@ func TestFile(t *testing.T) {
 	u := (&url.URL{Scheme: "file", Path: name}).String()
 	esc := (&url.URL{Path: filepath.ToSlash(name)}).EscapedPath()
 	resp, body := read(t, o, u)
-	if body != "local\n" || resp.Header.Get("Content-Length") != "6" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Errorf("file: %q %v", body, resp.Header)
+	if body != "local\n" || resp.Header.Get("Content-Length") != "6" || resp.Header.Get("Content-Type") != "text/plain" {
+		t.Errorf("file: %q %v, want text/plain without a charset, as urllib's", body, resp.Header)
 	}
+	// A page's own <meta charset> is what tells its encoding.
+	latin := filepath.Join(dir, "latin.html")
+	if err := os.WriteFile(latin, []byte(`<meta charset="iso-8859-1"><p>caf`+"\xe9</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lr, err := o.Open(t.Context(), &fetch.Request{URL: (&url.URL{Scheme: "file", Path: latin}).String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, err := lr.Text(); err != nil || !strings.Contains(text, "café") || lr.Header.Get("Content-Type") != "text/html" {
+		t.Errorf("latin-1 page: %q, %v, Content-Type %q; want café", text, err, lr.Header.Get("Content-Type"))
+	}
+	lr.Close()
 	if _, body := read(t, o, "file://localhost"+filepath.ToSlash(dir)+"/a%20b.txt"); body != "local\n" {
 		t.Errorf("file://localhost: %q", body)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -50,12 +49,8 @@ func openFile(req *Request, u *url.URL, maxBody int64) (*Response, error) {
 		}
 		return fail(err)
 	}
-	ctype := mime.TypeByExtension(filepath.Ext(name))
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
 	h := http.Header{}
-	h.Set("Content-Type", ctype)
+	h.Set("Content-Type", filekind.ContentType(name)) // no charset: a page's <meta> tells it, as in urllib
 	h.Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
 	h.Set("Last-Modified", fi.ModTime().UTC().Format(http.TimeFormat))
 	var body io.ReadCloser = f

@@ -1,12 +1,10 @@
 package testserver
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"html"
 	"io/fs"
-	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/grabhq/grab/internal/filekind"
 )
 
 // maxListing is how many entries one page of a directory listing shows;
@@ -181,8 +181,7 @@ func (h *handler) serveRegular(w http.ResponseWriter, r *http.Request, root *os.
 	// (which ServeContent would read for), and no charset (Go's table
 	// says utf-8 for text types; the file may be in any, which a page's
 	// <meta charset> then tells).
-	mt, _, _ := strings.Cut(mime.TypeByExtension(path.Ext(name)), ";")
-	hd.Set("Content-Type", cmp.Or(mt, "application/octet-stream"))
+	hd.Set("Content-Type", filekind.ContentType(name))
 	// ServeContent handles HEAD, Range (ignoring overlapping ranges that
 	// add up to more than the file), If-Range, If-None-Match and
 	// If-Modified-Since.
