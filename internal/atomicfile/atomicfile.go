@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File is an output file being written.
@@ -50,7 +51,8 @@ func CreateNew(path string) (*File, error) {
 }
 
 // Create starts writing path. The temporary file, ".NAME.RANDOM.part" in
-// path's directory, is made exclusively, never through a link, with the
+// path's directory (NAME cut to 100 bytes, so that a name of up to 255 has
+// one), is made exclusively, never through a link, with the
 // permissions of the file it will replace (as curl -o keeps them), or for
 // a new file those a plain create would give (0666 less the umask).
 func Create(path string) (*File, error) {
@@ -73,11 +75,15 @@ func Create(path string) (*File, error) {
 		dir = "."
 	}
 	var f *os.File
+	stem := base
+	if len(stem) > 100 { // the name with its 19 bytes more must fit in 255
+		stem = strings.ToValidUTF8(stem[:100], "") // not a rune cut in two
+	}
 	for range 10 {
 		var r [6]byte
 		rand.Read(r[:])
 		var err error
-		f, err = os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err = os.OpenFile(filepath.Join(dir, "."+stem+"."+hex.EncodeToString(r[:])+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if err == nil {
 			break
 		}

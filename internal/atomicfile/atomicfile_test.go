@@ -93,6 +93,18 @@ func TestCreate(t *testing.T) {
 	}
 }
 
+// TestLongName: a name of 255 bytes, the most a file system takes, gets a
+// temporary file too (which is 19 bytes longer than the name it is for).
+func TestLongName(t *testing.T) {
+	p := filepath.Join(t.TempDir(), strings.Repeat("n", 255))
+	if err := write(t, p, "long", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, p); got != "long" {
+		t.Errorf("%q", got)
+	}
+}
+
 // TestCreateNew: nothing at the path is ever replaced, whether it was
 // there at the start or came while the file was written.
 func TestCreateNew(t *testing.T) {
