@@ -595,6 +595,15 @@ func TestBytesLimit(t *testing.T) {
 		if b, err := resp.Bytes(); err != nil || len(b) != 1000 {
 			t.Errorf("at the cap: %d bytes, %v", len(b), err)
 		}
+		// A HEAD's Content-Length is the resource's: there is no body to
+		// be too large (urllib's read() gives b"").
+		resp, err = o.Open(t.Context(), &fetch.Request{URL: w.urls["a"] + "/bytes/5000", Method: http.MethodHead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := resp.Bytes(); err != nil || len(b) != 0 || resp.ContentLength != 5000 {
+			t.Errorf("HEAD: Bytes() = %d bytes, %v (Content-Length %d); want none, no error", len(b), err, resp.ContentLength)
+		}
 		// A negative BodyBytes is no cap at all.
 		none := w.opener(kind, &fetch.Opener{Limits: fetch.Limits{BodyBytes: -1}})
 		for _, path := range []string{"/bytes/5000", "/stream-bytes/5000?chunk_size=100"} {

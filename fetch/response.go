@@ -161,7 +161,10 @@ func (r *Response) Bytes() ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	if r.ContentLength > max {
+	// A HEAD's, a 204's or a 304's Content-Length is the resource's: it has
+	// no body to be too large.
+	bodyless := r.Method == http.MethodHead || r.StatusCode == http.StatusNoContent || r.StatusCode == http.StatusNotModified
+	if r.ContentLength > max && !bodyless {
 		r.readErr = fmt.Errorf("%w: Content-Length %d over the limit of %d bytes", ErrBodyTooLarge, r.ContentLength, max)
 		return nil, r.readErr
 	}
