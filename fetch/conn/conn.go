@@ -492,8 +492,8 @@ func (c *Conn) checkState(want state, call string) error {
 }
 
 // Request sends a whole request, as HTTPConnection.request does: the
-// request line, header's fields in order and case, Host unless header has
-// it, framing chosen from body unless header sets it (Content-Length for a
+// request line, Host first unless header has it, header's fields in order
+// and case, framing chosen from body unless header sets it (Content-Length for a
 // body of known length such as *bytes.Reader, *strings.Reader or
 // *bytes.Buffer, chunked for any other; Content-Length: 0 for a POST, PUT
 // or PATCH without a body), then the body. With "Expect: 100-continue" the
@@ -524,6 +524,9 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 		}
 	}
 	c.putRequest(method, target)
+	if !c.cfg.raw && !h.Has("Host") {
+		c.putHeader("Host", c.host) // first, as RFC 9110 7.2 and http.client's request put it
+	}
 	for _, f := range h.fields {
 		c.putHeader(f.Name, f.Value)
 	}

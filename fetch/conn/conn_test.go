@@ -5,14 +5,17 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/grabhq/grab/testserver"
 	"go.uber.org/goleak"
+
+	"github.com/grabhq/grab/internal/testkit"
+	"github.com/grabhq/grab/testserver"
 )
 
 func TestMain(m *testing.M) {
@@ -150,6 +153,48 @@ func TestRequestBodyOverLength(t *testing.T) {
 	}
 	if err := c.Request("GET", "/hello", nil, Header{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("next Request = %v, want ErrClosed", err)
+	}
+}
+
+// TestRequestHostFirst: Request writes Host as the first field, as
+// http.client does and RFC 9110 7.2 asks, unless the header gives one.
+func TestRequestHostFirst(t *testing.T) {
+	heads := make(chan string, 2)
+	srv := startRawTCP(t, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for {
+			h, err := testkit.ReadHead(br)
+			if err != nil {
+				return
+			}
+			heads <- h
+			io.CopyN(io.Discard, br, 3)
+			io.WriteString(nc, "HTTP/1.1 204 No Content\r\n\r\n")
+		}
+	})
+	c, err := Dial(t.Context(), srv.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, h := range []Header{NewHeader("X-A", "1", "Content-Type", "text/plain"), NewHeader("X-A", "1", "Host", "given.example")} {
+		if err := c.Request("POST", "/p", strings.NewReader("abc"), h); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.GetResponse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	want := []string{
+		"POST /p HTTP/1.1\r\nHost: " + srv.addr() + "\r\nX-A: 1\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n",
+		"POST /p HTTP/1.1\r\nX-A: 1\r\nHost: given.example\r\nContent-Length: 3\r\n\r\n",
+	}
+	for i, w := range want {
+		if got := <-heads; got != w {
+			t.Errorf("head %d:\n%q\nwant\n%q", i+1, got, w)
+		}
 	}
 }
 
