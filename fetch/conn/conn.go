@@ -242,8 +242,10 @@ type Conn struct {
 	method     string
 	hasHost    bool
 	framing    framing
-	declared   int64 // Content-Length declared for the request body
-	sent       int64 // request body bytes sent
+	declared   int64     // Content-Length declared for the request body
+	sent       int64     // request body bytes sent
+	bodyFrom   time.Time // when the first body bytes were handed over
+	early      bool      // Request's body is going out: an answer that cut it short is read (earlyAnswer)
 	expect     bool
 	tes        []string
 	cls        []string
@@ -499,7 +501,10 @@ func (c *Conn) checkState(want state, call string) error {
 // or PATCH without a body), then the body. With "Expect: 100-continue" the
 // body waits for the server's 100, at most the expect timeout; a final
 // answer before it (417, 413, 401, ...) keeps the body back, and
-// GetResponse returns that answer. Read the response with GetResponse.
+// GetResponse returns that answer. So it does for an answer that comes
+// while the body goes out, when the server then closes the connection
+// without reading the rest (as curl shows it). Read the response with
+// GetResponse.
 func (c *Conn) Request(method, target string, body io.Reader, header Header) error {
 	if err := c.checkState(stIdle, "Request"); err != nil {
 		return err
@@ -545,11 +550,15 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 	if body == nil {
 		return nil
 	}
+	c.early = true
+	defer func() { c.early = false }()
 	buf := make([]byte, 32<<10)
 	for {
 		n, rerr := body.Read(buf)
 		if n > 0 {
-			if err := c.send(buf[:n], false); err != nil {
+			if err := c.send(buf[:n], false); err == errEarlyAnswer {
+				return nil // GetResponse returns it
+			} else if err != nil {
 				// The head has gone out and the body cannot be finished
 				// as declared: the connection cannot carry another request.
 				return c.fail(err)
@@ -641,7 +650,7 @@ func (c *Conn) PutRequest(method, target string) error {
 
 func (c *Conn) putRequest(method, target string) {
 	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect = method, false, frameNone, 0, 0, false
-	c.tes, c.cls, c.pending = nil, nil, nil
+	c.tes, c.cls, c.pending, c.bodyFrom = nil, nil, nil, time.Time{}
 	c.begin()
 	if c.cfg.raw {
 		c.reusable = false
@@ -805,13 +814,54 @@ func (c *Conn) send(p []byte, flush bool) error {
 		return fmt.Errorf("%w: a body needs Content-Length or Transfer-Encoding: chunked in the head", ErrInvalid)
 	}
 	c.sent += int64(len(p))
+	if c.bodyFrom.IsZero() {
+		c.bodyFrom = time.Now()
+	}
 	if flush || c.bw.Buffered() >= 16<<10 {
 		if err := c.bw.Flush(); err != nil {
+			if c.early && c.earlyAnswer(err) {
+				return errEarlyAnswer
+			}
 			return c.fail(c.writeErr("sending the request body", err))
 		}
 	}
 	return nil
 }
+
+// errEarlyAnswer tells Request that the server answered before the body
+// was all sent, and the answer waits for GetResponse.
+var errEarlyAnswer = errors.New("conn: answered before the body was sent")
+
+// earlyAnswer reads the final response a server sent before it stopped
+// reading the request body (a 413 or 401, then the connection closed, so
+// that the body's write failed with err), keeping it for GetResponse as a
+// final answer to Expect: 100-continue is kept; false when none came.
+// curl shows such an answer; net/http's client does too.
+func (c *Conn) earlyAnswer(err error) bool {
+	if !isClosedErr(err) || errors.Is(err, net.ErrClosed) {
+		return false
+	}
+	c.readBy = time.Now().Add(earlyAnswerWait)
+	c.nc.SetReadDeadline(c.readBy)
+	defer func() {
+		c.readBy, c.cr.timedOut = time.Time{}, nil
+		c.nc.SetReadDeadline(time.Time{})
+	}()
+	if _, err := c.br.Peek(1); err != nil {
+		return false
+	}
+	resp, _, err := c.readResponse(false)
+	if err != nil || resp == nil {
+		return false
+	}
+	c.pending = resp
+	c.reusable = false
+	return true
+}
+
+// earlyAnswerWait bounds the wait for an answer once the body's write has
+// failed: the answer, if any, came before the failure.
+const earlyAnswerWait = 200 * time.Millisecond
 
 // writeErr describes a failed write, naming the pause when the server
 // dropped the connection between head and body.
@@ -825,12 +875,17 @@ func (c *Conn) writeErr(phase string, err error) error {
 	return fmt.Errorf("conn: %s: %w", phase, err)
 }
 
-// pause is how long after the head the body has been going out.
+// pause is how long after the head the body started going out (or, with
+// none yet, how long ago the head went out): the client's pause.
 func (c *Conn) pause() time.Duration {
 	if c.timings == nil || c.timings.HeadWritten.IsZero() || c.state < stBody {
 		return 0
 	}
-	d := time.Since(c.timings.HeadWritten)
+	end := c.bodyFrom
+	if end.IsZero() {
+		end = time.Now()
+	}
+	d := end.Sub(c.timings.HeadWritten)
 	if d < 10*time.Millisecond {
 		return 0
 	}

@@ -198,6 +198,36 @@ func TestRequestHostFirst(t *testing.T) {
 	}
 }
 
+// TestEarlyAnswer: a server that answers 413 after the head and closes,
+// leaving the body unread, is heard: GetResponse returns its answer, as
+// curl shows it, not the failed write of the body.
+func TestEarlyAnswer(t *testing.T) {
+	srv := startRawTCP(t, func(nc net.Conn) {
+		if _, err := testkit.ReadHead(bufio.NewReader(nc)); err != nil {
+			return
+		}
+		io.WriteString(nc, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!")
+	})
+	for range 3 {
+		c, err := Dial(t.Context(), srv.addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Request("POST", "/up", bytes.NewReader(make([]byte, 32<<20)), Header{}); err != nil {
+			t.Fatalf("Request = %v, want the answer kept for GetResponse", err)
+		}
+		resp, err := c.GetResponse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if resp.StatusCode != 413 || string(body) != "too big!" || err != nil {
+			t.Errorf("GetResponse = %d %q %v, want 413 too big!", resp.StatusCode, body, err)
+		}
+		c.Close()
+	}
+}
+
 // TestHeadRecord: the head recorded is the stream up to its first empty
 // line, however the reads split it, and the bytes after it are not kept.
 func TestHeadRecord(t *testing.T) {
