@@ -824,6 +824,9 @@ func (c *Conn) send(p []byte, flush bool) error {
 			}
 			return c.fail(c.writeErr("sending the request body", err))
 		}
+		if c.framing == frameLength && c.sent == c.declared {
+			c.timings.BodyWritten = time.Now() // all of it is out, whenever GetResponse comes
+		}
 	}
 	return nil
 }
@@ -911,7 +914,9 @@ func (c *Conn) finishBody() error {
 	if err := c.bw.Flush(); err != nil {
 		return c.fail(c.writeErr("sending the request body", err))
 	}
-	c.timings.BodyWritten = time.Now()
+	if c.timings.BodyWritten.IsZero() {
+		c.timings.BodyWritten = time.Now()
+	}
 	return nil
 }
 

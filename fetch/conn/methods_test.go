@@ -215,6 +215,8 @@ func TestStepwisePause(t *testing.T) {
 			if err := c.Send([]byte("world")); err != nil {
 				t.Fatal(err)
 			}
+			sent := time.Now()
+			time.Sleep(20 * time.Millisecond) // the caller's own work before it asks for the answer
 			r, err := c.GetResponse()
 			if err != nil {
 				t.Fatal(err)
@@ -227,6 +229,11 @@ func TestStepwisePause(t *testing.T) {
 			}
 			if w := r.Timings.BodyWritten.Sub(r.Timings.HeadWritten); w < pause {
 				t.Errorf("Timings: body written %v after the head, want at least %v", w, pause)
+			}
+			// A declared length is complete at its last Send; a chunked
+			// body only at GetResponse, which sends its last chunk.
+			if framing == "Content-Length" && r.Timings.BodyWritten.After(sent) {
+				t.Errorf("Timings: body written %v after its last Send, want at it", r.Timings.BodyWritten.Sub(sent))
 			}
 		})
 	}
