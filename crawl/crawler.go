@@ -160,6 +160,12 @@ type Crawler struct {
 	// OnPage receives a record per page fetched (or refused), one call
 	// at a time.
 	OnPage func(Page)
+	// Record, when set, receives each page as OnPage does (after it), and
+	// its error stops the crawl: Run returns it, and the page is given
+	// back to the Store rather than marked done, so a resumed crawl
+	// fetches it again. It is for a record that must be out before its
+	// page counts as done (a write that failed on a full disk).
+	Record func(Page) error
 	// OnWarning receives what a command-line tool would log: a capped
 	// Crawl-delay, a host backing off.
 	OnWarning func(string)
@@ -539,9 +545,13 @@ func (r *run) warn(msg string) {
 	}
 }
 
-func (r *run) fail(err error) {
+// fail stops the crawl on the Store's error.
+func (r *run) fail(err error) { r.stopWith(fmt.Errorf("crawl: store: %w", err)) }
+
+// stopWith stops the crawl, which Run ends with err (the first one given).
+func (r *run) stopWith(err error) {
 	r.errOnce.Do(func() {
-		r.err = fmt.Errorf("crawl: store: %w", err)
+		r.err = err
 		r.stop()
 	})
 }
@@ -832,7 +842,16 @@ func (r *run) finish(ctx context.Context, e Entry, page Page, final string, chil
 	if r.cr.OnPage != nil {
 		r.cr.OnPage(page)
 	}
+	var rerr error
+	if r.cr.Record != nil {
+		rerr = r.cr.Record(page)
+	}
 	r.emitMu.Unlock()
+	if rerr != nil {
+		r.release(ctx, e) // owed still
+		r.stopWith(fmt.Errorf("crawl: recording %s: %w", page.URL, rerr))
+		return
+	}
 	if err := r.store.Done(ctx, e, final, children); err != nil {
 		r.fail(err)
 	}

@@ -193,6 +193,50 @@ func TestBoltReopen(t *testing.T) {
 	}
 }
 
+// TestRecordError: a record that cannot be written stops the crawl, and
+// its page stays owed: the crawl resumed from the same file fetches it
+// and every page once in all.
+func TestRecordError(t *testing.T) {
+	s := newSite(t)
+	path := filepath.Join(t.TempDir(), "state.db")
+	seen := map[string]int{}
+	run := func(failAt int) (crawl.Stats, error) {
+		b, err := crawl.OpenBolt(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		n := 0
+		c, _ := s.crawler()
+		c.Store, c.MaxDepth, c.Parallelism = b, -1, 1
+		c.Record = func(p crawl.Page) error {
+			if n++; n == failAt {
+				return errors.New("no space left on device")
+			}
+			seen[p.URL]++
+			return nil
+		}
+		return c.Run(t.Context(), s.url+"/site/10/page/0.html")
+	}
+	if _, err := run(3); err == nil || !strings.Contains(err.Error(), "crawl: recording ") || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("first Run = %v, want the record's error", err)
+	}
+	if len(seen) != 2 {
+		t.Fatalf("%d pages recorded before the error, want 2", len(seen))
+	}
+	if _, err := run(0); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 10 {
+		t.Errorf("%d pages recorded in all, want the site's 10: %v", len(seen), seen)
+	}
+	for u, n := range seen {
+		if n != 1 {
+			t.Errorf("%s recorded %d times", u, n)
+		}
+	}
+}
+
 // TestRedisLeases: a live owner renews its leases, so another process
 // never takes its pages; a page taken over after its owner stopped
 // renewing is the new owner's, and the old owner's Release or Done leaves

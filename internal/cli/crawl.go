@@ -315,7 +315,12 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		}
 	}
 	var found []byte
-	cr.OnPage = func(p crawl.Page) {
+	// A record that cannot be written stops the crawl, and its page stays
+	// owed to a --state or --redis crawl resumed later.
+	cr.Record = func(p crawl.Page) error {
+		if outErr != nil {
+			return outErr
+		}
 		pages++
 		found = found[:0]
 		for _, im := range p.Images {
@@ -329,8 +334,9 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 			// Written before the store marks the page done, so a resumed
 			// crawl downloads the images of the pages it will not fetch
 			// again.
-			if _, err := imageLog.Write(found); err != nil && outErr == nil {
+			if _, err := imageLog.Write(found); err != nil {
 				outErr = fmt.Errorf("%s: %w", imageLog.Name(), err)
+				return outErr
 			}
 		}
 		switch {
@@ -353,7 +359,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 			b, err := p.MarshalJSON() // compact already: json.Marshal would check and copy it again
 			if err != nil {
 				outErr = err
-				return
+				return outErr
 			}
 			out.Write(b)
 			out.WriteByte('\n')
@@ -363,10 +369,12 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		}
 		if persistent {
 			// The record must be out before the store marks the page done.
-			if err := out.Flush(); err != nil && outErr == nil {
-				outErr = err
-			}
+			out.Flush()
 		}
+		if _, err := out.Write(nil); err != nil { // bufio keeps a write's error
+			outErr = fmt.Errorf("writing records: %w", err)
+		}
+		return outErr
 	}
 	cr.OnWarning = func(msg string) {
 		if !f.quiet {
@@ -379,7 +387,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 	start := time.Now()
 	st, err := cr.Run(ctx, seeds...)
 	if ferr := out.Flush(); ferr != nil && outErr == nil {
-		outErr = ferr
+		outErr = fmt.Errorf("writing records: %w", ferr)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -388,7 +396,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		return err
 	}
 	if outErr != nil {
-		return fmt.Errorf("writing records: %w", outErr)
+		return outErr
 	}
 	if !f.quiet {
 		e.errorf("crawled %d pages (%d failed, %d redirects not followed) in %.1fs; %d links followed, %d not",

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -262,6 +263,54 @@ func buildGrab(t *testing.T) string {
 // with Ctrl-C, runs it again each time, and checks that every page was
 // crawled, a finished page was never fetched again, and only pages in
 // flight at a kill -9 (at most -j of them) were fetched twice.
+// fullWriter takes whole writes until max bytes, then refuses every one,
+// as a full disk does.
+type fullWriter struct {
+	bytes.Buffer
+	max int
+}
+
+func (w *fullWriter) Write(p []byte) (int, error) {
+	if w.Len()+len(p) > w.max {
+		return 0, errors.New("no space left on device")
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestCrawlRecordsFull: with --state, a record that cannot be written stops
+// the crawl (exit 1, the error named), and the crawl resumed later writes
+// it: every page once over the two runs, none lost.
+func TestCrawlRecordsFull(t *testing.T) {
+	s := newCountingSite(t)
+	state := filepath.Join(t.TempDir(), "crawl.db")
+	args := []string{"crawl", "-q", "--json", "-j", "1", "--depth", "-1", "--max-crawl-delay", "0", "--state", state, s.URL + "/site/10/page/0.html"}
+	full := &fullWriter{max: 1500}
+	var stderr syncBuffer
+	if code := Run(t.Context(), args, strings.NewReader(""), full, &stderr); code != ExitFailure || !strings.Contains(stderr.String(), "no space left on device") {
+		t.Fatalf("onto a full disk: exit %d, stderr %q; want %d and the error", code, stderr.String(), ExitFailure)
+	}
+	first := pagesOf(t, full.Bytes())
+	if len(first) == 0 || len(first) >= 10 {
+		t.Fatalf("%d records before the disk was full, want some", len(first))
+	}
+	var stdout syncBuffer
+	if code := Run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+		t.Fatalf("resumed: exit %d: %s", code, stderr.String())
+	}
+	counts := map[string]int{}
+	for _, u := range append(first, pagesOf(t, []byte(stdout.String()))...) {
+		counts[u]++
+	}
+	if len(counts) != 10 {
+		t.Errorf("%d pages recorded over both runs, want 10: %v", len(counts), counts)
+	}
+	for u, n := range counts {
+		if n != 1 {
+			t.Errorf("%s recorded %d times", u, n)
+		}
+	}
+}
+
 func TestCrawlResumeKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds grab")
