@@ -636,6 +636,15 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 				r.release(bg, e)
 				return
 			}
+			if errors.Is(err, ErrDisallowed) && e.Parent != "" {
+				// A link its host's robots.txt, read only now, disallows:
+				// not followed, as one whose robots.txt was read already.
+				r.count(func(s *Stats) { s.Skipped++ })
+				if err := r.store.Done(bg, e, "", nil); err != nil {
+					r.fail(err)
+				}
+				return
+			}
 			page.Err = err
 			r.finish(bg, e, page, "", nil)
 			return

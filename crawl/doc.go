@@ -40,7 +40,10 @@
 //     agent's); rules are anchored at the start of
 //     the path and matched on the path and query exactly as requested,
 //     the longest rule winning and Allow winning a tie (temoto leaves rules
-//     with "*" unanchored, so matching is the package's own).
+//     with "*" unanchored, so matching is the package's own). A link
+//     robots.txt disallows is not followed (Stats.Skipped), also one
+//     queued before its origin's robots.txt was read; a seed it disallows
+//     is recorded with ErrDisallowed.
 //   - Crawl-delay is honoured up to MaxCrawlDelay (10s), a longer one
 //     reported through OnWarning; Delay and Jitter space requests to one
 //     host further; at most PerHost requests run at once on one host and

@@ -464,6 +464,33 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestDisallowedLinkOtherHost: a link to another host whose robots.txt,
+// not read yet when the link was queued, disallows it is not followed,
+// as a link to a host whose robots.txt was read already: no failed page.
+func TestDisallowedLinkOtherHost(t *testing.T) {
+	s := newSite(t) // its robots.txt disallows /site/{n}/private/
+	mux := http.NewServeMux()
+	mux.HandleFunc("/multi", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<a href="%s/site/2/private/y.html">private</a>`, s.url)
+	})
+	other := httptest.NewServer(mux)
+	t.Cleanup(other.Close)
+	c, rec := s.crawler()
+	c.Scope, c.Parallelism, c.MaxDepth = crawl.ScopeAny, 1, 1
+	st, err := c.Run(t.Context(), other.URL+"/multi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rec.find(s.url + "/site/2/private/y.html"); ok || st.Errors != 0 || st.Skipped != 1 {
+		t.Errorf("the disallowed link: recorded %v, stats %+v; want it skipped, no error", ok, st)
+	}
+	for _, p := range s.paths() {
+		if strings.Contains(p, "/private/") {
+			t.Errorf("fetched %s", p)
+		}
+	}
+}
+
 // TestRobotsUnreachable: a robots.txt that does not arrive in
 // RobotsTimeout, a refused connection and a TLS error are "unreachable"
 // (RFC 9309 §2.3.1.4): the origin is disallowed, its pages are recorded
