@@ -24,7 +24,6 @@ import (
 	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/retryafter"
-	"github.com/grabhq/grab/parse"
 )
 
 // Defaults of the Crawler's fields.
@@ -389,8 +388,7 @@ func (cr *Crawler) Run(ctx context.Context, seeds ...string) (Stats, error) {
 		return Stats{}, errors.New("crawl: Delay and Jitter cannot be negative")
 	}
 	for name, sel := range cr.Fields {
-		css, _, _ := strings.Cut(sel, "@")
-		if _, err := parse.Compile(css); err != nil {
+		if err := CheckField(sel); err != nil {
 			return Stats{}, fmt.Errorf("crawl: field %q: %w", name, err)
 		}
 	}

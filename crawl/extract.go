@@ -131,6 +131,31 @@ func hasToken(s string, tokens ...string) bool {
 	return false
 }
 
+// CheckField reports what is wrong with a field of Crawler.Fields, "css" or
+// "css@attr": its CSS selector that does not compile.
+func CheckField(sel string) error {
+	css, _, _ := cutField(sel)
+	_, err := parse.Compile(css)
+	return err
+}
+
+// cutField splits a field, "css" or "css@attr", at its last '@' when what
+// follows names an attribute: an '@' inside the selector
+// (a[title="me@x"], :contains("@")) is the selector's.
+func cutField(sel string) (css, attr string, ok bool) {
+	i := strings.LastIndexByte(sel, '@')
+	if i < 0 || !isAttrName(sel[i+1:]) {
+		return sel, "", false
+	}
+	return sel[:i], sel[i+1:], true
+}
+
+// isAttrName reports whether s can be an HTML attribute's name: no space,
+// quote, bracket or parenthesis, nothing the selector grammar would use.
+func isAttrName(s string) bool {
+	return s != "" && !strings.ContainsAny(s, " \t\n\"'()[]=>~+,*|^$")
+}
+
 // selectFields runs each named goquery selector on the page and returns
 // the text of every match (trimmed; or the named attribute, for a selector
 // written "css@attr").
@@ -141,7 +166,7 @@ func selectFields(body []byte, fields map[string]string) (map[string][]string, e
 	}
 	out := make(map[string][]string, len(fields))
 	for name, sel := range fields {
-		css, attr, hasAttr := strings.Cut(sel, "@")
+		css, attr, hasAttr := cutField(sel)
 		vals := []string{}
 		doc.Find(css).Each(func(_ int, s *goquery.Selection) {
 			if hasAttr {

@@ -139,3 +139,23 @@ func TestScopeAllows(t *testing.T) {
 		}
 	}
 }
+
+// TestCutField: a field's attribute follows its last '@' when that names
+// one; an '@' inside the selector stays the selector's.
+func TestCutField(t *testing.T) {
+	tests := []struct{ in, css, attr string }{
+		{"a@href", "a", "href"},
+		{"h1", "h1", ""},
+		{`a[title="me@x"]@href`, `a[title="me@x"]`, "href"},
+		{`a[title="me@x"]`, `a[title="me@x"]`, ""},
+		{`p:contains("@")`, `p:contains("@")`, ""},
+		{`a[href^="mailto:x@y.com"]@data-id`, `a[href^="mailto:x@y.com"]`, "data-id"},
+		{"img@", "img@", ""},
+	}
+	for _, tt := range tests {
+		css, attr, ok := cutField(tt.in)
+		if css != tt.css || attr != tt.attr || ok != (tt.attr != "") {
+			t.Errorf("cutField(%q) = %q, %q, %v; want %q, %q", tt.in, css, attr, ok, tt.css, tt.attr)
+		}
+	}
+}

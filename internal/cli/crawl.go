@@ -225,6 +225,9 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 		if _, dup := cr.Fields[name]; dup {
 			return nil, usageErrorf("--field %q: %s given twice", s, name)
 		}
+		if err := crawl.CheckField(sel); err != nil {
+			return nil, usageErrorf("--field %q: %v", s, err)
+		}
 		cr.Fields[name] = sel
 	}
 	return cr, nil

@@ -125,6 +125,9 @@ func TestCrawlCommand(t *testing.T) {
 			}, stderr: empty},
 		{name: "bad max per host", args: []string{"crawl", "--max-per-host", "-1", seed}, code: ExitUsage, stdout: empty, stderr: contains("--max-per-host -1")},
 		{name: "bad field", args: []string{"crawl", "--field", "x", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "x"`)},
+		{name: "bad selector", args: []string{"crawl", "--field", "t=a[", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "t=a["`)},
+		{name: "an @ in the selector", args: []string{"crawl", "-q", "--json", "--depth", "0", "--field", `t=a[title="me@x"]@href`, "--field", `c=p:contains("@")`, seed}, code: ExitOK,
+			stdout: contains(`"fields":{`), stderr: empty},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
