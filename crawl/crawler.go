@@ -947,15 +947,17 @@ func (r *run) onHead(resp *colly.Response) {
 // reason.
 func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 	j := r.jobOfHeader(via[0].Header)
-	if len(via) > r.redirects {
-		return fmt.Errorf("%w: more than %d", fetch.ErrTooManyRedirects, r.redirects)
-	}
 	refuse := func(err error) error {
 		if j != nil {
 			j.redirectErr = err
 			return http.ErrUseLastResponse
 		}
 		return err
+	}
+	if len(via) > r.redirects {
+		// The page keeps its last 3xx, and the error names the hop's
+		// absolute URL (net/http's would name the raw Location).
+		return refuse(fmt.Errorf("redirect to %s: %w: more than %d", req.URL.Redacted(), fetch.ErrTooManyRedirects, r.redirects))
 	}
 	n, err := Normalize(req.URL.String())
 	if err != nil {

@@ -412,8 +412,8 @@ func TestErrorsInRecords(t *testing.T) {
 	if p, _ := rec.find(seeds[0]); !errors.As(p.Err, &he) || he.StatusCode != 404 {
 		t.Errorf("404: error %v, want *fetch.HTTPError 404", p.Err)
 	}
-	if p, _ := rec.find(seeds[1]); !errors.Is(p.Err, fetch.ErrTooManyRedirects) {
-		t.Errorf("loop: error %v, want ErrTooManyRedirects", p.Err)
+	if p, _ := rec.find(seeds[1]); !errors.Is(p.Err, fetch.ErrTooManyRedirects) || p.Status/100 != 3 || !strings.Contains(p.Err.Error(), "redirect to "+s.url+"/") {
+		t.Errorf("loop: status %d, error %v; want its last 3xx and ErrTooManyRedirects naming the absolute URL", p.Status, p.Err)
 	}
 	if p, _ := rec.find(seeds[2]); !errors.Is(p.Err, fetch.ErrBodyTooLarge) || len(p.Links) != 0 {
 		t.Errorf("big page: error %v, links %v; want ErrBodyTooLarge and nothing parsed", p.Err, p.Links)
