@@ -346,6 +346,9 @@ func (s *schedule) next(t time.Time) time.Time {
 	if s.every > 0 {
 		return t.Add(s.every)
 	}
+	if s.loc != nil {
+		t = t.In(s.loc) // the days below are the zone's, whatever t's location
+	}
 	next := s.cron.Next(t)
 	if next.IsZero() {
 		return next
@@ -364,7 +367,7 @@ func (s *schedule) next(t time.Time) time.Time {
 	h, m, sec := next.Clock()
 	want := clockOf(next)
 	loc := next.Location()
-	for day := t.AddDate(0, 0, 1); day.Before(next); day = day.AddDate(0, 0, 1) {
+	for day := t; day.Before(next); day = day.AddDate(0, 0, 1) { // t's own day too: c.After(t) guards it
 		c := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, loc)
 		if clockOf(c) == want && sameDay(c, day) {
 			continue // no gap

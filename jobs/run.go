@@ -49,8 +49,10 @@ type Runner struct {
 
 // ReaderGrace is how long a Run waits for its state file by default
 // (Runner.LockWait 0): ReadHistory (grab job status) holds the file's lock
-// for the moment it reads it, which must not make a run fail as if another
-// held it; a run that holds it is still refused, after ReaderGrace.
+// while it reads and checks it, a moment for a state file of ordinary size
+// (a best effort: a huge one may take longer), which must not make a run
+// fail as if another held it; a run that holds it is still refused, after
+// ReaderGrace.
 const ReaderGrace = time.Second
 
 // lockWait returns how long to wait for the state file's lock.
@@ -706,7 +708,7 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 		// it is, hashed here.
 		sum, size, err := hashFile(final)
 		if err != nil {
-			return failed(t, http.StatusNotModified, err)
+			return carry(failed(t, http.StatusNotModified, err), base)
 		}
 		r.SHA256, r.Size = sum, size
 		if fi, err := os.Stat(final); err == nil && lm == "" {

@@ -302,6 +302,26 @@ func TestScheduleDST(t *testing.T) {
 	}
 }
 
+// TestNextGapAnyZone: Job.Next finds the slot in a DST gap whatever the
+// location of the time it is given, and from earlier on the gap day itself.
+func TestNextGapAnyZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := parseJob(t, "name: gap\nschedule: '30 2 * * *'\ntimezone: America/New_York\ntargets: {urls: ['http://127.0.0.1:1/']}\n")
+	want := "2026-03-08 03:30 EDT"
+	for _, from := range []time.Time{
+		time.Date(2026, 3, 7, 12, 0, 0, 0, time.UTC), // a UTC time, as time.Now() may be
+		time.Date(2026, 3, 7, 12, 0, 0, 0, ny),
+		time.Date(2026, 3, 8, 1, 0, 0, 0, ny), // the gap day, before the gap
+	} {
+		if got := j.Next(from).In(ny).Format("2006-01-02 15:04 MST"); got != want {
+			t.Errorf("Next(%v) = %s, want %s", from, got, want)
+		}
+	}
+}
+
 // TestScheduleCatchUp: a slot missed while no scheduler ran is run at once
 // with CatchUpOnce, and waits for the next slot with CatchUpSkip.
 func TestScheduleCatchUp(t *testing.T) {

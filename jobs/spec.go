@@ -444,7 +444,7 @@ func Parse(data []byte, path string) (*Job, error) {
 					continue
 				}
 				line := lineOf(m)
-				p := v.pathAt(line, quotedValue(m))
+				p := v.pathAt(line, m)
 				if strings.Contains(m, " not found in type ") || v.reported[p] {
 					continue // walk said it better
 				}
@@ -467,23 +467,55 @@ type validator struct {
 	problems []Problem
 	lines    map[string]*yaml.Node // path -> value node
 	reported map[string]bool       // paths with a problem already
+	used     map[*yaml.Node]bool   // value nodes a decoding error was put on (pathAt)
 }
 
-// pathAt returns the key of the scalar value at line, or "": of several
-// on the line (a flow mapping, {a: 1, b: x}), the one whose value is value
-// (as yaml's message quotes it, cut to "abcdefghij..." when long), else
+// pathAt returns the key of the scalar value at line that the error
+// message msg is about, or "". Of several on the line (a flow mapping,
+// {a: 1, b: x}), it is the leftmost whose value (and tag) the message
+// quotes that no earlier message took (yaml reports in document order,
+// and cuts a value of more than 10 bytes to its first 7 and "..."), else
 // the deepest.
-func (v *validator) pathAt(line int, value string) string {
+func (v *validator) pathAt(line int, msg string) string {
+	value := quotedValue(msg)
+	tag := ""
+	if m := goTypeRE().FindStringSubmatch(msg); m != nil {
+		tag = m[1]
+	}
 	prefix, cut := strings.CutSuffix(value, "...")
-	best, bestMatch := "", false
+	rank := func(n *yaml.Node) int {
+		switch {
+		case value == "" || !(n.Value == value || cut && strings.HasPrefix(n.Value, prefix)) || tag != "" && n.ShortTag() != tag:
+			return 0
+		case v.used[n]:
+			return 1
+		}
+		return 2
+	}
+	best, bestRank := "", -1
+	var bestNode *yaml.Node
 	for p, n := range v.lines {
 		if n.Line != line || n.Kind != yaml.ScalarNode {
 			continue
 		}
-		match := value != "" && (n.Value == value || cut && strings.HasPrefix(n.Value, prefix))
-		if best == "" || match && !bestMatch || match == bestMatch && (len(p) > len(best) || len(p) == len(best) && p < best) {
-			best, bestMatch = p, match
+		r := rank(n)
+		better := r > bestRank
+		if r == bestRank {
+			if r > 0 {
+				better = n.Column < bestNode.Column
+			} else {
+				better = len(p) > len(best) || len(p) == len(best) && p < best
+			}
 		}
+		if better {
+			best, bestRank, bestNode = p, r, n
+		}
+	}
+	if bestRank > 0 {
+		if v.used == nil {
+			v.used = map[*yaml.Node]bool{}
+		}
+		v.used[bestNode] = true
 	}
 	return best
 }

@@ -48,6 +48,10 @@ func TestParseProblems(t *testing.T) {
 		// In a flow mapping, each problem names its own key.
 		{"flow mapping", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: abc, max_file_bytes: 20XB, concurrency: 2}\ntimeouts: {request: 1m, run: 1d}\n", []string{
 			"3: limits.max_items: `abc` is not a whole number", `3: limits.max_file_bytes: "20XB": unknown unit`, `4: timeouts.run: "1d" is not a duration`}},
+		{"same values", "name: a\ntargets: {urls: [http://h/]}\nlimits: {concurrency: 5, max_items: \"5\"}\ntimeouts: {request: 1d, run: 1d}\n", []string{
+			"3: limits.max_items: `5` is not a whole number", `4: timeouts.request: "1d" is not a duration`, `4: timeouts.run: "1d" is not a duration`}},
+		{"values cut alike", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: abcdefghijklm, concurrency: abcdefghXYZ}\n", []string{
+			"3: limits.max_items: `abcdefg...` is not a whole number", "3: limits.concurrency: `abcdefg...` is not a whole number"}},
 		{"fractions", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: 1.5}\nretries: 2.7\n", []string{
 			"3: limits.max_items: `1.5` is not a whole number", "4: retries: `2.7` is not a whole number"}},
 	}
