@@ -71,7 +71,9 @@ type Crawler struct {
 	// link: a depth of 0, which MaxDepth cannot say.
 	SeedsOnly bool
 	// MaxPages caps the pages fetched (across every process sharing
-	// the Store); 0 means no cap.
+	// the Store); 0 means no cap. A link dropped after it was queued (its
+	// origin's robots.txt, read only then, disallows it; its host's
+	// budget is spent) counts as started.
 	MaxPages int
 	// MaxPagesPerHost caps the pages fetched from one host and port
 	// (after Normalize: "example.com:443"); 0 means no cap. It is
@@ -636,8 +638,10 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 			}
 			if errors.Is(err, ErrDisallowed) && e.Parent != "" {
 				// A link its host's robots.txt, read only now, disallows:
-				// not followed, as one whose robots.txt was read already.
-				r.count(func(s *Stats) { s.Skipped++ })
+				// not followed, as one whose robots.txt was read already
+				// (which the parent counted in Links). It counts toward
+				// MaxPages as started.
+				r.count(func(s *Stats) { s.Skipped++; s.Links-- })
 				if err := r.store.Done(bg, e, "", nil); err != nil {
 					r.fail(err)
 				}

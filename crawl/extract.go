@@ -141,10 +141,18 @@ func CheckField(sel string) error {
 
 // cutField splits a field, "css" or "css@attr", at its last '@' when what
 // follows names an attribute: an '@' inside the selector
-// (a[title="me@x"], :contains("@")) is the selector's.
+// (a[title="me@x"], :contains("@"), a class escaped as .u-hidden\@md) is
+// the selector's.
 func cutField(sel string) (css, attr string, ok bool) {
 	i := strings.LastIndexByte(sel, '@')
 	if i < 0 || !isAttrName(sel[i+1:]) {
+		return sel, "", false
+	}
+	slashes := 0
+	for j := i - 1; j >= 0 && sel[j] == '\\'; j-- {
+		slashes++
+	}
+	if slashes%2 == 1 { // escaped: part of a name
 		return sel, "", false
 	}
 	return sel[:i], sel[i+1:], true

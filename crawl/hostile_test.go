@@ -481,7 +481,7 @@ func TestDisallowedLinkOtherHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := rec.find(s.url + "/site/2/private/y.html"); ok || st.Errors != 0 || st.Skipped != 1 {
+	if _, ok := rec.find(s.url + "/site/2/private/y.html"); ok || st.Errors != 0 || st.Skipped != 1 || st.Links != 0 {
 		t.Errorf("the disallowed link: recorded %v, stats %+v; want it skipped, no error", ok, st)
 	}
 	for _, p := range s.paths() {

@@ -151,6 +151,9 @@ func TestCutField(t *testing.T) {
 		{`p:contains("@")`, `p:contains("@")`, ""},
 		{`a[href^="mailto:x@y.com"]@data-id`, `a[href^="mailto:x@y.com"]`, "data-id"},
 		{"img@", "img@", ""},
+		{`.u-hidden\@md`, `.u-hidden\@md`, ""},
+		{`.u-hidden\@md@title`, `.u-hidden\@md`, "title"},
+		{`a[x="\\"]@href`, `a[x="\\"]`, "href"},
 	}
 	for _, tt := range tests {
 		css, attr, ok := cutField(tt.in)

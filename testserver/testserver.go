@@ -118,8 +118,9 @@ type handler struct {
 	cfg    config
 	mux    *http.ServeMux
 	bin    http.Handler
-	routes []string // for the index page
-	files  liveRoot // cfg.root, open
+	binPUT *http.ServeMux // the routes of bin that answer PUT or DELETE (with an upload directory)
+	routes []string       // for the index page
+	files  liveRoot       // cfg.root, open
 
 	dirMu sync.Mutex // upload directories made and removed (see put)
 
@@ -168,6 +169,10 @@ func New(opts ...Option) http.Handler {
 		h.cgiRoutes()
 	}
 	if c.uploadDir != "" {
+		h.binPUT = http.NewServeMux()
+		for _, p := range binPUTRoutes {
+			h.binPUT.Handle(p, http.NotFoundHandler()) // only matched, never served
+		}
 		// PUT and DELETE reach the fallback: a method-only "PUT /" pattern
 		// would conflict with every mount.
 		h.routes = append(h.routes, fmt.Sprintf("%-28s %s", "PUT /{path}", "store the body under the upload directory (paths no other route serves)"),
@@ -259,7 +264,7 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 // fallback serves what no route matched: a file under the root when there
 // is one, else httpbin.
 func (h *handler) fallback(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.uploadDir != "" && !binTakesAnyMethod(r.URL.Path) {
+	if h.cfg.uploadDir != "" && !h.binTakes(r) {
 		switch r.Method {
 		case http.MethodPut:
 			h.put(w, r)
@@ -281,12 +286,12 @@ var builtinPrefixes = []string{"/img/", "/gallery/", "/site/", "/dl/", "/bigpage
 // filesFirst serves the file of the root that a GET or HEAD names under
 // the paths of made-up content (builtinPrefixes) before that content, as
 // Python's http.server serves a site's own img/ or robots.txt; a path no
-// file has goes on to next.
+// file has (or a root that cannot be read now) goes on to next.
 func (h *handler) filesFirst(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			for _, p := range builtinPrefixes {
-				if strings.HasPrefix(r.URL.Path, p) && h.serveFile(w, r) {
+				if strings.HasPrefix(r.URL.Path, p) && h.hasFile(r.URL.Path) && h.serveFile(w, r) {
 					return
 				}
 			}
@@ -295,22 +300,44 @@ func (h *handler) filesFirst(next http.Handler) http.Handler {
 	})
 }
 
-// binTakesAnyMethod reports whether path is one of httpbin's that answer
-// PUT or DELETE: /put, /delete, /upload, and those go-httpbin registers
-// for every method (/anything/..., /status/..., /basic-auth/..., ...),
-// which WithUploadDir leaves to httpbin.
-func binTakesAnyMethod(path string) bool {
-	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	switch first {
-	case "put", "delete", "upload",
-		"absolute-redirect", "anything", "base64", "basic-auth", "bearer", "bytes", "cache", "cookies",
-		"deflate", "delay", "deny", "digest-auth", "drip", "dump", "env", "etag", "gzip", "headers",
-		"hidden-basic-auth", "hostname", "html", "image", "ip", "json", "jsonl", "links", "range",
-		"redirect", "redirect-to", "relative-redirect", "response-headers", "sse", "status", "stream",
-		"stream-bytes", "trailers", "unstable", "user-agent", "uuid", "xml":
-		return true
+// hasFile reports whether the root has an entry at the URL path p.
+func (h *handler) hasFile(p string) bool {
+	held, err := h.files.get()
+	if err != nil {
+		return false
 	}
-	return false
+	defer h.files.put(held)
+	name, ok := rootName(p)
+	if !ok {
+		return false
+	}
+	_, err = held.Root.Stat(name)
+	return err == nil
+}
+
+// binPUTRoutes are go-httpbin's routes that answer PUT or DELETE: those
+// it registers for every method, and PUT /put, DELETE /delete and PUT
+// /upload. With an upload directory, a PUT or DELETE a route of them
+// matches is httpbin's; any other path is the upload directory's.
+var binPUTRoutes = [...]string{
+	"PUT /put", "DELETE /delete", "PUT /upload",
+	"/absolute-redirect/{n}", "/anything", "/anything/", "/base64/{data}", "/base64/{op}/{data}",
+	"/basic-auth/{user}/{password}", "/bearer", "/bytes/{n}", "/cache", "/cache/{n}", "/cookies",
+	"/cookies/delete", "/cookies/set", "/deflate", "/delay/{d}", "/deny",
+	"/digest-auth/{qop}/{user}/{password}", "/digest-auth/{qop}/{user}/{password}/{algorithm}",
+	"/drip", "/dump/request", "/env", "/etag/{etag}", "/gzip", "/headers",
+	"/hidden-basic-auth/{user}/{password}", "/hostname", "/html", "/image", "/image/{kind}", "/ip",
+	"/json", "/jsonl", "/links/{n}", "/links/{n}/{offset}", "/range/{n}", "/redirect-to",
+	"/redirect/{n}", "/relative-redirect/{n}", "/response-headers", "/sse", "/status/{code}",
+	"/stream-bytes/{n}", "/stream/{n}", "/trailers", "/unstable", "/user-agent", "/uuid",
+	"/version", "/xml", "/brotli",
+}
+
+// binTakes reports whether httpbin answers r's method on r's path (a
+// route of binPUTRoutes): /json is httpbin's, /json/data.json an upload.
+func (h *handler) binTakes(r *http.Request) bool {
+	_, pattern := h.binPUT.Handler(r)
+	return pattern != ""
 }
 
 // echoTypes are the content types an echo endpoint may answer with.

@@ -305,6 +305,16 @@ func TestFilesBeforeBuiltins(t *testing.T) {
 	if code, _, body := get(t, srv, "GET", "/site/2/page/0.html", nil); code != 200 || !strings.Contains(body, "<a ") {
 		t.Errorf("GET /site/2/page/0.html = %d %q, want the made-up page", code, body)
 	}
+	// A file where a directory would be (dl is one here, bigpage a file)
+	// and a root gone leave the made-up content alone.
+	os.WriteFile(filepath.Join(dir, "bigpage"), []byte("a file"), 0o644)
+	if code, _, _ := get(t, srv, "GET", "/bigpage/3.html", nil); code != 200 {
+		t.Errorf("GET /bigpage/3.html beside a file named bigpage = %d, want the made-up page", code)
+	}
+	os.RemoveAll(dir)
+	if code, _, body := get(t, srv, "GET", "/hello", nil); code != 200 || body != "Hello World" {
+		t.Errorf("GET /hello with the root gone = %d %q", code, body)
+	}
 }
 
 // TestAccessLogFile: a file served under the access log is logged with
@@ -539,6 +549,13 @@ func TestUpload(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(up); len(entries) != 1 { // d/
 		t.Errorf("upload dir holds %v, want only d", entries)
+	}
+	// A path under one of httpbin's that no route of it serves is an
+	// upload: /json is httpbin's, /json/data.json a file.
+	for _, p := range []string{"/json/data.json", "/image/2024/a.png", "/headers/x"} {
+		if code, _, body := get(t, srv, "PUT", p, strings.NewReader("up")); code != 201 {
+			t.Errorf("PUT %s = %d %q, want 201 (stored)", p, code, body)
+		}
 	}
 }
 

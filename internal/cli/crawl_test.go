@@ -262,10 +262,6 @@ func buildGrab(t *testing.T) string {
 	return bin
 }
 
-// TestCrawlResumeKill9 stops a grab crawl --state with kill -9 (twice) and
-// with Ctrl-C, runs it again each time, and checks that every page was
-// crawled, a finished page was never fetched again, and only pages in
-// flight at a kill -9 (at most -j of them) were fetched twice.
 // fullWriter takes whole writes until max bytes, then refuses every one,
 // as a full disk does.
 type fullWriter struct {
@@ -314,6 +310,10 @@ func TestCrawlRecordsFull(t *testing.T) {
 	}
 }
 
+// TestCrawlResumeKill9 stops a grab crawl --state with kill -9 (twice) and
+// with Ctrl-C, runs it again each time, and checks that every page was
+// crawled, a finished page was never fetched again, and only pages in
+// flight at a kill -9 (at most -j of them) were fetched twice.
 func TestCrawlResumeKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds grab")
