@@ -53,10 +53,11 @@ func nameFromURL(u *url.URL, portable bool) string {
 // value gives, made safe by [SafeName], or "" when it names nothing usable:
 // the caller then falls back to the URL's name. filename* (RFC 8187, in
 // UTF-8 or ISO-8859-1; RFC 2231 continuations included) is preferred to
-// filename. As browsers and curl -J do, a value the strict grammar refuses
-// is still read: an unquoted filename runs to the next ';' (spaces and
-// raw UTF-8 included). A value that gives filename or filename* twice
-// is not trusted.
+// filename, which is used when filename* gives no usable name. As browsers
+// and curl -J do, a value the strict grammar refuses is still read: an
+// unquoted filename runs to the next ';' (spaces and raw UTF-8 included);
+// continuations (filename*0, filename*1) need a value the strict grammar
+// reads. A value that gives filename or filename* twice is not trusted.
 func NameFromDisposition(value string, portable bool) string {
 	if value == "" {
 		return ""
@@ -69,9 +70,10 @@ func NameFromDisposition(value string, portable bool) string {
 		if name := SafeName(decodeExtValue(p.star), portable); name != "" {
 			return name
 		}
+		return SafeName(p.plain, portable) // as browsers fall back
 	}
-	if _, params, err := mime.ParseMediaType(value); err == nil {
-		return SafeName(params["filename"], portable) // continuations, quoted-pairs
+	if _, params, err := mime.ParseMediaType(value); err == nil && params["filename"] != "" {
+		return SafeName(params["filename"], portable) // RFC 2231 continuations
 	}
 	return SafeName(p.plain, portable)
 }

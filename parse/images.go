@@ -348,10 +348,10 @@ func (e *imageExtractor) link() bool {
 			srcset = a.val
 		}
 	}
-	switch {
-	case icon && href != nil:
-		return e.single(href, nameLink, nameHref, KindIcon, span{})
-	case preload && image:
+	if icon && href != nil && !e.single(href, nameLink, nameHref, KindIcon, span{}) {
+		return false
+	}
+	if preload && image {
 		// A browser preloads imagesrcset's pick when there is one, else href.
 		if srcset != nil && !e.srcset(srcset, nameLink, nameImagesrcset, KindPreload, span{}) {
 			return false

@@ -105,6 +105,7 @@ func TestImagesHostile(t *testing.T) {
 		{"preload and icon together", `<link rel="preload" as="image" href="/p.jpg"><link rel="shortcut icon" href="/s.ico">`,
 			parse.Options{Kinds: parse.KindPreload | parse.KindIcon}, lines("http://example.com/p.jpg", "http://example.com/s.ico")},
 		{"preload not by default", `<link rel="preload" as="image" href="/hero.jpg">`, parse.Options{}, ""},
+		{"preload named with icon", `<link rel="icon preload" as="image" href="/x.png">`, parse.Options{Kinds: parse.KindPreload}, lines("http://example.com/x.png")},
 		{"legacy background", `<body background="bg.gif"><table background="/t.gif"><tr background="tr.gif"><td background=" td.gif " style="background:url(s.png)"><th background="th.gif"><div background="no.gif"><img background="no2.gif" src="i.png">`,
 			parse.Options{Kinds: parse.KindCSS}, lines("http://example.com/dir/bg.gif", "http://example.com/t.gif", "http://example.com/dir/tr.gif", "http://example.com/dir/td.gif", "http://example.com/dir/s.png", "http://example.com/dir/th.gif")},
 		{"legacy background not by default", `<body background="bg.gif">`, parse.Options{}, ""},

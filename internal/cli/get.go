@@ -82,7 +82,8 @@ no leading dot, no control characters), and never replaces a file with it,
 as curl -OJ; without one, the URL's name is used. -i writes
 the final response's status line and header fields (as received, before
 decoding: in the order and case the server sent them over fetch/conn, the
-engine of http:// and of https:// with --low-level; in canonical case and
+engine of http://, of anything through a proxy and of https:// with
+--low-level; in canonical case and
 name order from net/http, which keeps no order) before the body; -I and
 "grab head" write them alone. stdout is data, so they are written as
 received.
@@ -92,7 +93,7 @@ request failed (after a redirect chain that failed, of its last request),
 with curl's variables: %{http_code} (or %{response_code};
 000 without a response), %{http_version}, %{method}, %{url_effective},
 %{num_redirects}, %{content_type}, %header{NAME}, %{filename_effective}
-(the file written by -o, -O or -J), %{size_download} (body
+(the file written by -o, -O or -J; empty when none was), %{size_download} (body
 bytes written, decoded), %{size_header}, %{size_upload}, %{speed_download}
 (bytes a second), and times in seconds: %{time_namelookup},
 %{time_connect}, %{time_appconnect}, %{time_pretransfer} and
@@ -864,15 +865,18 @@ func (e *env) receive(resp *fetch.Response, dest target, f *getFlags, t *transfe
 		}
 		defer file.Abort()
 		w = file
-		t.filename = dest.path
 	}
 	if err := e.copyBody(w, resp, f, t); err != nil {
 		return err
 	}
 	if file != nil {
 		if err := file.Commit(); err != nil {
+			if errors.Is(err, atomicfile.ErrExists) {
+				err = fmt.Errorf("-J: %w (the name the server gave)", err)
+			}
 			return err
 		}
+		t.filename = dest.path // written
 	}
 	if resp.LengthUnknown && !f.silent {
 		e.errorf("warning: the body had no length and ended with the connection; it may be cut short")
@@ -1251,7 +1255,7 @@ type transfer struct {
 	err        error           // why there is no response
 	size       int64           // body bytes written
 	upload     int64           // request body bytes
-	filename   string          // the file written (-o, -O, -J), "" for stdout
+	filename   string          // the file written (-o, -O, -J), "" for stdout or none
 }
 
 // finalHead returns the final response's head as received, or one made

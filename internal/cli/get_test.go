@@ -402,7 +402,7 @@ func TestGetFiles(t *testing.T) {
 			filepath.Join("made", "here", "hello"), "Hello World"},
 		{stdinTest{runTest{"-OJ names the file after Content-Disposition", []string{"get", "-OJ", "--output-dir", dir, "-w", "%{filename_effective}", cd("attachment; filename=\"report.pdf\"")},
 			ExitOK, equals(filepath.Join(dir, "report.pdf")), empty}, ""}, "report.pdf", ""},
-		{stdinTest{runTest{"-OJ never replaces a file", []string{"get", "-OJ", "--output-dir", dir, cd("attachment; filename=\"report.pdf\"")},
+		{stdinTest{runTest{"-OJ never replaces a file", []string{"get", "-OJ", "--output-dir", dir, cd("attachment; filename=\"report.pdf\"") + "&second=1"},
 			ExitFailure, empty, equals("grab: -J: " + filepath.Join(dir, "report.pdf") + " exists, not replaced (the name the server gave)\n")}, ""}, "", ""},
 		{stdinTest{runTest{"-OJ strips directories", []string{"get", "-OJ", "--output-dir", dir, cd("attachment; filename*=UTF-8''..%2F..%2Fescaped.txt")},
 			ExitOK, empty, empty}, ""}, "escaped.txt", ""},
@@ -414,6 +414,8 @@ func TestGetFiles(t *testing.T) {
 			equals("grab: -O: the URL's path has no file name (use -o FILE)\n")}, ""}, "", ""},
 		{stdinTest{runTest{"-J without -O", []string{"get", "-J", base + "/hello"}, ExitUsage, empty, contains("-J names the file of -O: use it with -O")}, ""}, "", ""},
 		{stdinTest{runTest{"-w filename_effective of stdout", []string{"get", "-w", "[%{filename_effective}]", base + "/hello"}, ExitOK, equals("Hello World[]"), empty}, ""}, "", ""},
+		{stdinTest{runTest{"-w filename_effective of a file not written", []string{"get", "-o", filepath.Join(dir, "cut2.txt"), "-w", "[%{filename_effective}]", base + "/fault/drop?after=10&length=20"},
+			ExitFailure, equals("[]"), contains("truncated")}, ""}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -430,6 +432,9 @@ func TestGetFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+	if got := read("report.pdf"); strings.Contains(got, "second") {
+		t.Errorf("-OJ replaced report.pdf: %q", got)
 	}
 	if got := read("head.txt"); !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nHello World") {
 		t.Errorf("-i -o wrote %q, want the head and the body", got)

@@ -40,7 +40,7 @@ The kinds of image (--kinds, comma-separated; "all" for every kind):
   lazy    data-src, data-srcset, data-original, data-lazy-src and the like
   meta    <meta property=og:image> and twitter:image
   css     url() in style attributes and <style> blocks (not fonts, @import),
-          and the background attribute of <body>, <table>, <tr>, <td>, <th>
+          and the background attribute of <body>, <table> and its parts
   icon    <link rel=icon>, apple-touch-icon, mask-icon
   preload <link rel=preload as=image> href and imagesrcset
 The default is img,srcset,source,lazy,meta.
