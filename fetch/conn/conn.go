@@ -242,10 +242,11 @@ type Conn struct {
 	method     string
 	hasHost    bool
 	framing    framing
-	declared   int64     // Content-Length declared for the request body
-	sent       int64     // request body bytes sent
-	bodyFrom   time.Time // when the first body bytes were handed over
-	early      bool      // Request's body is going out: an answer that cut it short is read (earlyAnswer)
+	declared   int64         // Content-Length declared for the request body
+	sent       int64         // request body bytes sent
+	lastWrite  time.Time     // when the head or body bytes last went to the connection
+	maxGap     time.Duration // the longest the caller paused between head and body writes
+	early      bool          // Request's body is going out: an answer that cut it short is read (earlyAnswer)
 	expect     bool
 	tes        []string
 	cls        []string
@@ -650,7 +651,7 @@ func (c *Conn) PutRequest(method, target string) error {
 
 func (c *Conn) putRequest(method, target string) {
 	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect = method, false, frameNone, 0, 0, false
-	c.tes, c.cls, c.pending, c.bodyFrom = nil, nil, nil, time.Time{}
+	c.tes, c.cls, c.pending, c.lastWrite, c.maxGap = nil, nil, nil, time.Time{}, 0
 	c.begin()
 	if c.cfg.raw {
 		c.reusable = false
@@ -777,6 +778,7 @@ func (c *Conn) endHeaders(check bool) error {
 		return c.fail(c.writeErr("sending the request head", err))
 	}
 	c.timings.HeadWritten = time.Now()
+	c.lastWrite = c.timings.HeadWritten
 	c.state = stBody
 	return nil
 }
@@ -814,9 +816,7 @@ func (c *Conn) send(p []byte, flush bool) error {
 		return fmt.Errorf("%w: a body needs Content-Length or Transfer-Encoding: chunked in the head", ErrInvalid)
 	}
 	c.sent += int64(len(p))
-	if c.bodyFrom.IsZero() {
-		c.bodyFrom = time.Now()
-	}
+	c.notePause()
 	if flush || c.bw.Buffered() >= 16<<10 {
 		if err := c.bw.Flush(); err != nil {
 			if c.early && c.earlyAnswer(err) {
@@ -828,6 +828,7 @@ func (c *Conn) send(p []byte, flush bool) error {
 			c.timings.BodyWritten = time.Now() // all of it is out, whenever GetResponse comes
 		}
 	}
+	c.lastWrite = time.Now()
 	return nil
 }
 
@@ -837,9 +838,10 @@ var errEarlyAnswer = errors.New("conn: answered before the body was sent")
 
 // earlyAnswer reads the final response a server sent before it stopped
 // reading the request body (a 413 or 401, then the connection closed, so
-// that the body's write failed with err), keeping it for GetResponse as a
-// final answer to Expect: 100-continue is kept; false when none came.
-// curl shows such an answer; net/http's client does too.
+// that the body's write failed with err), and keeps it for GetResponse, as
+// waitContinue keeps a final answer to Expect: 100-continue; false when
+// none came. curl shows such an answer; net/http's client only when it
+// reads it before its write fails.
 func (c *Conn) earlyAnswer(err error) bool {
 	if !isClosedErr(err) || errors.Is(err, net.ErrClosed) {
 		return false
@@ -878,17 +880,22 @@ func (c *Conn) writeErr(phase string, err error) error {
 	return fmt.Errorf("conn: %s: %w", phase, err)
 }
 
-// pause is how long after the head the body started going out (or, with
-// none yet, how long ago the head went out): the client's pause.
+// notePause notes the caller's pause before a write of the request: the
+// time since the last write ended.
+func (c *Conn) notePause() {
+	if !c.lastWrite.IsZero() {
+		c.maxGap = max(c.maxGap, time.Since(c.lastWrite))
+	}
+}
+
+// pause is the longest the caller paused between the head and the body's
+// writes (the transfer itself is no pause): what may have made the server
+// give up.
 func (c *Conn) pause() time.Duration {
-	if c.timings == nil || c.timings.HeadWritten.IsZero() || c.state < stBody {
+	if c.state < stBody {
 		return 0
 	}
-	end := c.bodyFrom
-	if end.IsZero() {
-		end = time.Now()
-	}
-	d := end.Sub(c.timings.HeadWritten)
+	d := c.maxGap
 	if d < 10*time.Millisecond {
 		return 0
 	}
@@ -911,7 +918,13 @@ func (c *Conn) finishBody() error {
 	case c.framing == frameLength && c.sent != c.declared:
 		return c.fail(fmt.Errorf("%w: body of %d bytes is short of the declared Content-Length %d", ErrInvalid, c.sent, c.declared))
 	}
+	if c.bw.Buffered() > 0 {
+		c.notePause() // the server waited for these bytes
+	}
 	if err := c.bw.Flush(); err != nil {
+		if c.earlyAnswer(err) {
+			return errEarlyAnswer
+		}
 		return c.fail(c.writeErr("sending the request body", err))
 	}
 	if c.timings.BodyWritten.IsZero() {
@@ -968,7 +981,13 @@ func (c *Conn) GetResponse() (*Response, error) {
 		c.startBody(resp)
 		return resp, nil
 	}
-	if err := c.finishBody(); err != nil {
+	if err := c.finishBody(); err == errEarlyAnswer {
+		resp := c.pending
+		c.pending = nil
+		c.state = stResponse
+		c.startBody(resp)
+		return resp, nil
+	} else if err != nil {
 		return nil, err
 	}
 	resp, _, err := c.readResponse(false)
@@ -1033,7 +1052,7 @@ func (c *Conn) readOne() (*http.Response, []byte, error) {
 		case isTimeout(err):
 			return nil, nil, c.fail(fmt.Errorf("conn: timed out in the middle of the response head: %w", err))
 		case len(head) == 0 && isClosedErr(err):
-			return nil, nil, c.fail(&ClosedError{Phase: "before answering", Paused: c.bodyPause(), Err: err})
+			return nil, nil, c.fail(&ClosedError{Phase: "before answering", Paused: c.pause(), Err: err})
 		case isClosedErr(err):
 			return nil, nil, c.fail(&ClosedError{Phase: "in the middle of the response head", Err: err})
 		}
@@ -1058,18 +1077,6 @@ func isTimeout(err error) bool {
 // context's end, in Transport), which is no fault of the server's.
 func closedByClose(phase string, err error) error {
 	return fmt.Errorf("%w by Close %s: %v", ErrClosed, phase, err)
-}
-
-// bodyPause is the time between head and body, when the caller paused.
-func (c *Conn) bodyPause() time.Duration {
-	t := c.timings
-	if t == nil || t.HeadWritten.IsZero() || t.BodyWritten.IsZero() {
-		return 0
-	}
-	if d := t.BodyWritten.Sub(t.HeadWritten); d >= 10*time.Millisecond {
-		return d
-	}
-	return 0
 }
 
 // capReader sits under the bufio.Reader. While a head is read it caps the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -224,8 +225,53 @@ func TestEarlyAnswer(t *testing.T) {
 		if resp.StatusCode != 413 || string(body) != "too big!" || err != nil {
 			t.Errorf("GetResponse = %d %q %v, want 413 too big!", resp.StatusCode, body, err)
 		}
+		checkClosed(t, c) // never reused
 		c.Close()
 	}
+}
+
+// slowTail is a reader that gives its bytes only after a delay.
+type slowTail struct {
+	delay time.Duration
+	data  []byte
+}
+
+func (r *slowTail) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.delay)
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestEarlyAnswerLastWrite: the answer is heard also when the write that
+// fails is the body's last, which GetResponse makes.
+func TestEarlyAnswerLastWrite(t *testing.T) {
+	srv := startRawTCP(t, func(nc net.Conn) {
+		if _, err := testkit.ReadHead(bufio.NewReader(nc)); err != nil {
+			return
+		}
+		io.WriteString(nc, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
+	})
+	c, err := Dial(t.Context(), srv.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := io.MultiReader(bytes.NewReader(make([]byte, 20<<10)), &slowTail{delay: 100 * time.Millisecond, data: make([]byte, 100)})
+	if err := c.Request("POST", "/up", body, NewHeader("Content-Length", fmt.Sprint(20<<10+100))); err != nil {
+		t.Fatalf("Request = %v", err)
+	}
+	resp, err := c.GetResponse()
+	if err != nil {
+		t.Fatalf("GetResponse = %v, want the 401", err)
+	}
+	if b := readAll(t, resp); resp.StatusCode != 401 || b != "no" {
+		t.Errorf("GetResponse = %d %q, want 401 no", resp.StatusCode, b)
+	}
+	checkClosed(t, c)
 }
 
 // TestHeadRecord: the head recorded is the stream up to its first empty

@@ -869,6 +869,39 @@ func TestInterim(t *testing.T) {
 	})
 }
 
+// TestPauseMidBody: a pause between two parts of the body is named too.
+func TestPauseMidBody(t *testing.T) {
+	const pause = 400 * time.Millisecond
+	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		io.WriteString(w, "got it")
+	}), func(s *http.Server) { s.ReadTimeout = pause / 2 })
+	c := dial(t, srv)
+	if err := c.PutRequest("POST", "/upload"); err != nil {
+		t.Fatal(err)
+	}
+	c.PutHeader("Content-Length", "10")
+	if err := c.EndHeaders(); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Send([]byte("hello"))
+	if err == nil {
+		time.Sleep(pause)
+		if err = c.Send([]byte("world")); err == nil {
+			var r *Response
+			if r, err = c.GetResponse(); err == nil {
+				t.Fatalf("GetResponse after the pause = %s %q, want an error", r.Status, readAll(t, r))
+			}
+		}
+	}
+	var ce *ClosedError
+	if !errors.As(err, &ce) || ce.Paused < pause {
+		t.Fatalf("error = %v, want a *ClosedError naming a pause of at least %v", err, pause)
+	}
+}
+
 // TestPauseOverReadTimeout: the head goes out, the client pauses twice the
 // server's ReadTimeout, then sends the body: the error says the server
 // closed while the client paused, and is never a response (A8).

@@ -334,7 +334,7 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 		return fail(err)
 	}
 	if f, _ := req.Context().Value(headHookKey{}).(func(Header)); f != nil {
-		f(r.Header)
+		f(r.Header.Clone()) // the response's own is made from r.Header below
 	}
 	if req.Body != nil {
 		req.Body.Close()
