@@ -641,10 +641,7 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 				// not followed, as one whose robots.txt was read already
 				// (which the parent counted in Links). It counts toward
 				// MaxPages as started.
-				r.count(func(s *Stats) { s.Skipped++; s.Links-- })
-				if err := r.store.Done(bg, e, "", nil); err != nil {
-					r.fail(err)
-				}
+				r.skip(bg, e, func(s *Stats) { s.Skipped++; s.Links-- })
 				return
 			}
 			page.Err = err
@@ -655,10 +652,7 @@ func (r *run) process(ctx, reqCtx context.Context, e Entry) {
 	delay = max(delay, r.cr.Delay)
 	hk := hostKey(u)
 	if !r.takeBudget(hk) { // queued before the host's budget was spent
-		r.count(func(s *Stats) { s.Skipped++ })
-		if err := r.store.Done(bg, e, "", nil); err != nil {
-			r.fail(err)
-		}
+		r.skip(bg, e, func(s *Stats) { s.Skipped++ })
 		return
 	}
 	var j *job
@@ -864,6 +858,15 @@ func (r *run) finish(ctx context.Context, e Entry, page Page, final string, chil
 		return
 	}
 	if err := r.store.Done(ctx, e, final, children); err != nil {
+		r.fail(err)
+	}
+}
+
+// skip drops a queued page unfetched and unrecorded: counted by count,
+// and done in the store.
+func (r *run) skip(ctx context.Context, e Entry, count func(*Stats)) {
+	r.count(count)
+	if err := r.store.Done(ctx, e, "", nil); err != nil {
 		r.fail(err)
 	}
 }

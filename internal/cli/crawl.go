@@ -303,7 +303,6 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
-	var failed, pages int
 	var outErr error
 	images := map[string]bool{}
 	var imageList []string
@@ -324,7 +323,6 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		if outErr != nil {
 			return outErr
 		}
-		pages++
 		found = found[:0]
 		for _, im := range p.Images {
 			if f.download != "" && !images[im] {
@@ -350,7 +348,6 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 				e.errorf("warning: %s: %s", printable(p.URL), printable(strings.TrimPrefix(p.Err.Error(), "crawl: ")))
 			}
 		case p.Err != nil:
-			failed++
 			if msg := strings.TrimPrefix(p.Err.Error(), "crawl: "); strings.Contains(msg, p.URL) {
 				e.errorf("%s", printable(msg)) // it names the URL ("GET URL: 404 Not Found")
 			} else {
@@ -410,7 +407,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 			return err
 		}
 	}
-	if failed > 0 {
+	if st.Errors > 0 {
 		return errSilentFailure
 	}
 	return nil
