@@ -278,7 +278,7 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	// The same expression in UTC, which has no gaps, tells which days it
 	// names.
 	u := gocron.NewDefaultCron(true)
-	if err := u.IsValid("CRON_TZ=UTC "+strings.TrimSpace(expr), time.UTC, time.Now()); err != nil {
+	if err := u.IsValid("CRON_TZ=UTC "+expr, time.UTC, time.Now()); err != nil {
 		return nil, fmt.Errorf("%q is not a valid cron expression: %w", given, err)
 	}
 	return &schedule{cron: c, utc: u, spec: s, loc: loc}, nil

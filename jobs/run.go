@@ -696,7 +696,7 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 	it.HTTPStatus = code
 	var he *fetch.HTTPError
 	switch {
-	case r.Outcome == download.NotModified && cond && base != nil && asRemembered(final, base):
+	case r.Outcome == download.NotModified && cond && asRemembered(final, base): // cond: base is set
 		it.Status, it.SHA256, it.Size, it.HTTPStatus = Unchanged, base.Hash, base.Size, http.StatusNotModified
 		s := *base
 		s.Page = t.Page
@@ -711,8 +711,10 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 			return carry(failed(t, http.StatusNotModified, err), base)
 		}
 		r.SHA256, r.Size = sum, size
-		if fi, err := os.Stat(final); err == nil && lm == "" {
-			lm = fi.ModTime().UTC().Format(http.TimeFormat) // the server's, as download set it
+		if lm == "" {
+			if fi, err := os.Stat(final); err == nil {
+				lm = fi.ModTime().UTC().Format(http.TimeFormat) // the server's, as download set it
+			}
 		}
 	case r.Err != nil && errors.As(r.Err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusGone):
 		it.Status, it.File, it.HTTPStatus = Gone, "", he.StatusCode
