@@ -34,6 +34,7 @@ import (
 	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
+	"github.com/grabhq/grab/proxy"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -705,6 +706,7 @@ type target struct {
 	path   string // "" for stdout
 	dir    string // the directory of path, or of -O's file
 	noName error  // -OJ: why the URL names no file, an error unless the response names one
+	isNew  bool   // -J's name, the server's: it never replaces a file (atomicfile.CreateNew)
 }
 
 // destination returns where the body goes, its directory checked (or made,
@@ -719,41 +721,59 @@ func (f *getFlags) destination(rawURL string) (target, error) {
 			if !f.headerName {
 				return tg, err
 			}
-			name, tg.noName = "", err
+			tg.noName = err
 		}
 	case name == "" || name == "-":
 		return tg, nil
 	}
-	if f.outputDir != "" && !filepath.IsAbs(name) {
-		name = filepath.Join(f.outputDir, name)
-	}
-	tg.path, tg.dir = name, filepath.Dir(name)
 	if tg.noName != nil {
-		tg.path, tg.dir = "", cmp.Or(f.outputDir, ".")
+		tg.dir = cmp.Or(f.outputDir, ".")
+	} else {
+		if f.outputDir != "" && !filepath.IsAbs(name) {
+			name = filepath.Join(f.outputDir, name)
+		}
+		tg.path, tg.dir = name, filepath.Dir(name)
 	}
 	if f.createDirs {
 		if err := os.MkdirAll(tg.dir, 0o777); err != nil {
 			return tg, fmt.Errorf("--create-dirs: %w", err)
 		}
 	} else if fi, err := os.Stat(tg.dir); err != nil || !fi.IsDir() {
-		return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", cmp.Or(name, tg.dir), tg.dir)
+		return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", cmp.Or(tg.path, tg.dir), tg.dir)
 	}
 	return tg, nil
 }
 
 // headerTarget returns where -OJ writes resp's body: the name of its
-// Content-Disposition, made safe, in tg's directory, and whether the file
-// must be new; tg itself when the response names nothing.
-func headerTarget(tg target, resp *fetch.Response) (target, bool, error) {
+// Content-Disposition, made safe, in tg's directory, a file that must be
+// new; tg itself when the response names nothing.
+func headerTarget(tg target, resp *fetch.Response) (target, error) {
 	name := download.NameFromDisposition(resp.Header.Get("Content-Disposition"), false)
 	switch {
 	case name != "":
-		tg.path = filepath.Join(tg.dir, name)
-		return tg, true, nil
+		tg.path, tg.isNew = filepath.Join(tg.dir, name), true
 	case tg.noName != nil:
-		return tg, false, tg.noName
+		return tg, tg.noName
 	}
-	return tg, false, nil
+	return tg, nil
+}
+
+// createTarget starts writing tg's file: one that never replaces another
+// for -J's name, as curl -J's.
+func createTarget(tg target) (*atomicfile.File, error) {
+	if !tg.isNew {
+		return atomicfile.Create(tg.path)
+	}
+	f, err := atomicfile.CreateNew(tg.path)
+	return f, nameTaken(err)
+}
+
+// nameTaken says which name a file already there had: the server's (-J).
+func nameTaken(err error) error {
+	if errors.Is(err, atomicfile.ErrExists) {
+		return fmt.Errorf("-J: %w (the name the server gave)", err)
+	}
+	return err
 }
 
 // remoteName returns the file name -O takes from rawURL: its last path
@@ -842,25 +862,17 @@ func (e *env) receive(resp *fetch.Response, dest target, f *getFlags, t *transfe
 	if f.fail && resp.StatusCode >= 400 {
 		return &exitError{ExitHTTPError, fmt.Errorf("The requested URL returned error: %d", resp.StatusCode)}
 	}
-	create := atomicfile.Create
 	if f.headerName {
-		var isNew bool
 		var err error
-		if dest, isNew, err = headerTarget(dest, resp); err != nil {
+		if dest, err = headerTarget(dest, resp); err != nil {
 			return err
-		}
-		if isNew {
-			create = atomicfile.CreateNew // as curl -J: the server's name never replaces a file
 		}
 	}
 	var w io.Writer = e.stdout
 	var file *atomicfile.File
 	if dest.path != "" {
 		var err error
-		if file, err = create(dest.path); err != nil {
-			if errors.Is(err, atomicfile.ErrExists) {
-				err = fmt.Errorf("-J: %w (the name the server gave)", err)
-			}
+		if file, err = createTarget(dest); err != nil {
 			return err
 		}
 		defer file.Abort()
@@ -871,10 +883,7 @@ func (e *env) receive(resp *fetch.Response, dest target, f *getFlags, t *transfe
 	}
 	if file != nil {
 		if err := file.Commit(); err != nil {
-			if errors.Is(err, atomicfile.ErrExists) {
-				err = fmt.Errorf("-J: %w (the name the server gave)", err)
-			}
-			return err
+			return nameTaken(err)
 		}
 		t.filename = dest.path // written
 	}
@@ -1104,13 +1113,10 @@ func (v *verbose) stop() {
 // absoluteVia returns the http(s) proxy a plain-http req is sent to in
 // absolute form, or nil when it goes to its origin (or through a tunnel).
 func (l *exchangeLog) absoluteVia(req *http.Request) *url.URL {
-	if l.o.Proxy == nil || req.URL.Scheme != "http" {
+	if l.o.Proxy == nil {
 		return nil
 	}
-	if p, err := l.o.Proxy(req); err == nil && p != nil && (p.Scheme == "http" || p.Scheme == "https") {
-		return p
-	}
-	return nil
+	return proxy.Forwarding(req, l.o.Proxy) // as fetch decides it
 }
 
 // requestTarget is req's request-target as sent: the origin form, or the
