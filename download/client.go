@@ -337,7 +337,13 @@ func (c *Client) Retrieve(ctx context.Context, rawURL, path string) (Result, err
 func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 	b := c.newBatch()
 	defer b.close()
-	b.reqs = reqs
+	b.asked = sync.OnceValue(func() map[string]bool {
+		set := make(map[string]bool, len(reqs))
+		for _, r := range reqs {
+			set[urlHash(r.URL)] = true
+		}
+		return set
+	})
 	b.listMax = min(256+16*len(reqs), 1<<16)
 	results := make([]Result, len(reqs))
 	// A fixed pool of workers taking the jobs in order, rather than a
@@ -392,10 +398,10 @@ func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
 
 // batch is the state one Do shares between its transfers.
 type batch struct {
-	c           *Client
-	reqs        []Request // Do's, for asked
-	askedOnce   sync.Once
-	askedSet    map[string]bool
+	c *Client
+	// asked (set by Do) holds the urlHash of each URL of this Do, made on
+	// the first call, which only a rerun over existing files makes.
+	asked       func() map[string]bool
 	opener      *fetch.Opener
 	own         bool // opener made here, its connections closed at the end
 	concurrency int
@@ -447,18 +453,6 @@ func (c *Client) newBatch() *batch {
 	// buffer is made once per Do, not again after each collection.
 	b.bufs = make(chan *[bufSize]byte, 2*min(b.concurrency, maxFreeBuffers/2))
 	return b
-}
-
-// asked reports whether h is the urlHash of a URL of this Do; the set is
-// made on the first question, which only a rerun over existing files asks.
-func (b *batch) asked(h string) bool {
-	b.askedOnce.Do(func() {
-		b.askedSet = make(map[string]bool, len(b.reqs))
-		for _, r := range b.reqs {
-			b.askedSet[urlHash(r.URL)] = true
-		}
-	})
-	return b.askedSet[h]
 }
 
 // maxFreeBuffers caps the free list, which is made at its full size: a

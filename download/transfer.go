@@ -183,10 +183,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	// A name that may come from the answer's Content-Disposition is known,
 	// and IfExists applied, only once the answer's head is in.
 	late := b.c.Names == FromHeader && j.req.Name == ""
-	haveFinal := ferr == nil && final.Mode().IsRegular() && !late
-	if haveFinal && t.foreign(j.name) {
-		haveFinal = false
-	}
+	haveFinal := ferr == nil && final.Mode().IsRegular() && !late && !t.foreign(j.name)
 	if haveFinal && t.keep(final, "", res) {
 		return nil
 	}
@@ -522,7 +519,7 @@ func (t *transfer) foreign(name string) bool {
 		return false
 	}
 	h, ok := recordedURL(t.j.root, name)
-	return ok && h != urlHash(t.j.req.URL) && t.b.asked(h)
+	return ok && h != urlHash(t.j.req.URL) && t.b.asked()[h]
 }
 
 // keep applies IfExists to fi, the regular file under the final name, and
