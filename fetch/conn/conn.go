@@ -246,7 +246,6 @@ type Conn struct {
 	sent       int64         // request body bytes sent
 	lastWrite  time.Time     // when the head or body bytes last went to the connection
 	maxGap     time.Duration // the longest the caller paused between head and body writes
-	early      bool          // Request's body is going out: an answer that cut it short is read (earlyAnswer)
 	expect     bool
 	tes        []string
 	cls        []string
@@ -551,8 +550,6 @@ func (c *Conn) Request(method, target string, body io.Reader, header Header) err
 	if body == nil {
 		return nil
 	}
-	c.early = true
-	defer func() { c.early = false }()
 	buf := make([]byte, 32<<10)
 	for {
 		n, rerr := body.Read(buf)
@@ -819,7 +816,7 @@ func (c *Conn) send(p []byte, flush bool) error {
 	c.notePause()
 	if flush || c.bw.Buffered() >= 16<<10 {
 		if err := c.bw.Flush(); err != nil {
-			if c.early && c.earlyAnswer(err) {
+			if !flush && c.earlyAnswer(err) { // Request's body (Send flushes): the answer waits for GetResponse
 				return errEarlyAnswer
 			}
 			return c.fail(c.writeErr("sending the request body", err))
@@ -974,25 +971,20 @@ func (c *Conn) GetResponse() (*Response, error) {
 	if err := c.checkState(stBody, "GetResponse"); err != nil {
 		return nil, err
 	}
-	if c.pending != nil {
-		resp := c.pending
-		c.pending = nil
-		c.state = stResponse
-		c.startBody(resp)
-		return resp, nil
+	// An answer kept (to Expect, or one that cut the body short), else
+	// the one read now.
+	if c.pending == nil {
+		if err := c.finishBody(); err != nil && err != errEarlyAnswer {
+			return nil, err
+		}
 	}
-	if err := c.finishBody(); err == errEarlyAnswer {
-		resp := c.pending
-		c.pending = nil
-		c.state = stResponse
-		c.startBody(resp)
-		return resp, nil
-	} else if err != nil {
-		return nil, err
-	}
-	resp, _, err := c.readResponse(false)
-	if err != nil {
-		return nil, err
+	resp := c.pending
+	c.pending = nil
+	if resp == nil {
+		var err error
+		if resp, _, err = c.readResponse(false); err != nil {
+			return nil, err
+		}
 	}
 	c.state = stResponse
 	c.startBody(resp)
