@@ -728,8 +728,14 @@ func (o *Opener) maxBody() int64 {
 
 // hasBody reports whether a response carries a body at all.
 func hasBody(resp *http.Response) bool {
-	c := resp.StatusCode
-	return resp.Request.Method != http.MethodHead && c >= 200 && c != 204 && c != 304
+	return resp.StatusCode >= 200 && !bodyless(resp.Request.Method, resp.StatusCode)
+}
+
+// bodyless reports whether a final response to method with status code
+// has no body, whatever its Content-Length says: a HEAD's, a 204's, a
+// 304's.
+func bodyless(method string, code int) bool {
+	return method == http.MethodHead || code == http.StatusNoContent || code == http.StatusNotModified
 }
 
 // httpError reads the first bytes of r's body, closes it, and describes r.

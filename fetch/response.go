@@ -161,10 +161,9 @@ func (r *Response) Bytes() ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	// A HEAD's, a 204's or a 304's Content-Length is the resource's: it has
-	// no body to be too large.
-	bodyless := r.Method == http.MethodHead || r.StatusCode == http.StatusNoContent || r.StatusCode == http.StatusNotModified
-	if r.ContentLength > max && !bodyless {
+	// A bodyless response's Content-Length is the resource's: it has no
+	// body to be too large.
+	if r.ContentLength > max && !bodyless(r.Method, r.StatusCode) {
 		r.readErr = fmt.Errorf("%w: Content-Length %d over the limit of %d bytes", ErrBodyTooLarge, r.ContentLength, max)
 		return nil, r.readErr
 	}
