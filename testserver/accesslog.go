@@ -89,13 +89,7 @@ func (w *logWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	var n int64
-	var err error
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(r)
-	} else {
-		n, err = io.Copy(w.ResponseWriter, r)
-	}
+	n, err := io.Copy(w.ResponseWriter, r) // by its ReadFrom when it has one
 	w.size += n
 	return n, err
 }

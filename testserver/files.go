@@ -109,10 +109,15 @@ func (l *liveRoot) release(h *heldRoot) {
 // SimpleHTTPRequestHandler does, and reports whether it answered; it does
 // not answer for a name that does not exist, so httpbin can. Hidden names
 // (a segment starting with "."), symlinks out of the root, and anything
-// that is not a regular file or a directory are refused with 404.
-func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
+// that is not a regular file or a directory are refused with 404. With
+// onlyFound, it answers only for an entry found: it leaves those refusals
+// and a root it cannot open to the caller's other handler.
+func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, onlyFound bool) bool {
 	held, err := h.files.get()
 	if err != nil {
+		if onlyFound {
+			return false
+		}
 		http.Error(w, "file root unavailable", http.StatusInternalServerError)
 		return true
 	}
@@ -120,12 +125,15 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request) bool {
 	root := held.Root
 	name, ok := rootName(r.URL.Path)
 	if !ok {
+		if onlyFound {
+			return false
+		}
 		http.NotFound(w, r)
 		return true
 	}
 	fi, err := root.Stat(name)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), err != nil && onlyFound:
 		return false
 	case err != nil:
 		// Escapes through symlinks and other refusals of os.Root.

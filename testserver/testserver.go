@@ -274,7 +274,7 @@ func (h *handler) fallback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if h.cfg.root != "" && h.serveFile(w, r) {
+	if h.cfg.root != "" && h.serveFile(w, r, false) {
 		return
 	}
 	h.bin.ServeHTTP(w, r)
@@ -291,28 +291,13 @@ func (h *handler) filesFirst(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			for _, p := range builtinPrefixes {
-				if strings.HasPrefix(r.URL.Path, p) && h.hasFile(r.URL.Path) && h.serveFile(w, r) {
+				if strings.HasPrefix(r.URL.Path, p) && h.serveFile(w, r, true) {
 					return
 				}
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// hasFile reports whether the root has an entry at the URL path p.
-func (h *handler) hasFile(p string) bool {
-	held, err := h.files.get()
-	if err != nil {
-		return false
-	}
-	defer h.files.put(held)
-	name, ok := rootName(p)
-	if !ok {
-		return false
-	}
-	_, err = held.Root.Stat(name)
-	return err == nil
 }
 
 // binPUTRoutes are go-httpbin's routes that answer PUT or DELETE: those
