@@ -118,14 +118,10 @@ func parseURL(raw string) (*url.URL, error) {
 	return checkURL(raw)
 }
 
-// urlSafe is Python's string.punctuation: the bytes escapeURL leaves alone
-// besides letters and digits.
-const urlSafe = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-
 // escapeURL %-escapes the bytes of s that may not stand in a request line
 // (spaces, controls, non-ASCII), leaving escapes already made alone, as
 // urllib's redirect handler does with quote(url, safe=string.punctuation).
-func escapeURL(s string) string { return urlx.Quote(s, urlSafe) }
+func escapeURL(s string) string { return urlx.Quote(s, urlx.Punctuation) }
 
 // checkURL is parseURL's full reading of any URL.
 func checkURL(raw string) (*url.URL, error) {

@@ -52,11 +52,13 @@ var (
 	plusSlash  = newQuoteTable("/", true)
 	// Python's string.punctuation, the safe set of urllib's redirect
 	// handler (and fetch's escapeURL).
-	quotePunct = newQuoteTable(punctuation, false)
+	quotePunct = newQuoteTable(Punctuation, false)
 )
 
-// punctuation is Python's string.punctuation.
-const punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+// Punctuation is Python's string.punctuation, the safe set urllib's
+// redirect handler quotes a Location with: Quote(s, Punctuation) escapes
+// only spaces, controls and non-ASCII bytes.
+const Punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 func quoteTableFor(safe string, plus bool) *quoteTable {
 	switch {
@@ -68,7 +70,7 @@ func quoteTableFor(safe string, plus bool) *quoteTable {
 		return plusSlash
 	case safe == "/":
 		return quoteSlash
-	case safe == punctuation && !plus:
+	case safe == Punctuation && !plus:
 		return quotePunct
 	}
 	return newQuoteTable(safe, plus)
