@@ -157,6 +157,12 @@ type Client struct {
 	// 2 GB/s a core with the CPU's SHA instructions), so a caller that
 	// only wants the files, as curl and wget give them, sets it.
 	NoHash bool
+	// MaxSize fails a file of more than this many bytes with ErrTooLarge,
+	// as curl's --max-filesize: before any byte is saved when the server
+	// declares the length (or the total of a resumed range), else once the
+	// body passes it. It is not retried; a part cut there is kept, as after
+	// any failure, for a later run with a higher limit. 0 means no limit.
+	MaxSize int64
 	// Progress, when set, receives an Event as each transfer moves. It is
 	// called from several goroutines at once and should return quickly.
 	Progress func(Event)
@@ -303,6 +309,8 @@ var (
 	// ErrUnaskedRange reports a 206 to a request for the whole file whose
 	// range is not the whole file (one that is is taken as a 200).
 	ErrUnaskedRange = errors.New("download: part of the file (206) to a request for the whole of it")
+	// ErrTooLarge reports a file over Client.MaxSize.
+	ErrTooLarge = errors.New("download: file larger than the maximum size")
 	// ErrNotFile reports a final name taken by something other than a
 	// regular file or a symbolic link (a directory, a device such as
 	// /dev/null, a FIFO, a socket): it is never replaced.

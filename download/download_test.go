@@ -1077,3 +1077,62 @@ func TestTwoDownloadsRace(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxSize checks Client.MaxSize (curl's --max-filesize): a declared
+// length over it fails before a byte is saved, a body of no declared
+// length once it passes it, a resume by the range's total; none is
+// retried, and no file gets its final name.
+func TestMaxSize(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	tests := []struct {
+		name    string
+		url     string
+		max     int64
+		cut     bool   // a first Do leaves a part of 70000 bytes
+		errText string // "": downloaded
+		left    []string
+	}{
+		{name: "declared length over", url: "/dl/2048/f", max: 2047, errText: "declared 2048 bytes, over the 2047 allowed"},
+		{name: "declared length at the limit", url: "/dl/2048/f", max: 2048, left: []string{"f"}},
+		{name: "undeclared length passes it", url: "/fault/cut?size=200000&send=200000", max: 100000, errText: "bytes, over the 100000 allowed",
+			left: []string{"f.part", "f.part.json"}},
+		{name: "resumed range's total over", url: "/dl/200000/f?key=maxsize-KEY&mode=drop&after=70000", max: 100000, cut: true,
+			errText: "declared 200000 bytes, over the 100000 allowed", left: []string{"f.part", "f.part.json"}},
+	}
+	for _, tt := range tests {
+		hashModes(t, tt.name, func(t *testing.T, c *download.Client, noHash bool) {
+			dir := t.TempDir()
+			// The fault server counts drops by key: one per subtest.
+			u := strings.ReplaceAll(base+tt.url, "KEY", fmt.Sprint(noHash))
+			r := download.Request{URL: u, Dir: dir, Name: "f"}
+			if tt.cut {
+				c.Retries = -1
+				if res, _ := c.Do(t.Context(), r); res[0].Outcome != download.Failed {
+					t.Fatalf("first Do = %v, want a cut", res[0].Outcome)
+				}
+				c.Retries = 0
+			}
+			c.MaxSize = tt.max
+			res, err := c.Do(t.Context(), r)
+			got := res[0]
+			if tt.errText == "" {
+				if err != nil || got.Outcome != download.Downloaded {
+					t.Fatalf("Do = %v, %v; want downloaded", got.Outcome, err)
+				}
+			} else {
+				if !errors.Is(err, download.ErrTooLarge) || !strings.Contains(err.Error(), tt.errText) {
+					t.Fatalf("Do error %v, want ErrTooLarge saying %q", err, tt.errText)
+				}
+				if got.Attempts != 1 {
+					t.Errorf("%d attempts, want 1: the limit is not retried", got.Attempts)
+				}
+			}
+			if names := listDir(t, dir); !slices.Equal(names, tt.left) {
+				t.Errorf("dir holds %q, want %q", names, tt.left)
+			}
+			if fi, err := os.Stat(filepath.Join(dir, "f.part")); err == nil && (fi.Size() > tt.max || tt.cut && fi.Size() != 70000) {
+				t.Errorf("part holds %d bytes (limit %d)", fi.Size(), tt.max)
+			}
+		})
+	}
+}

@@ -140,7 +140,7 @@ func retryable(err error) bool {
 		}
 		return false
 	case errors.As(err, &fe),
-		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrNotOurs), errors.Is(err, ErrInUse), errors.Is(err, ErrNotFile), errors.Is(err, ErrUnaskedRange),
+		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNotOurs), errors.Is(err, ErrInUse), errors.Is(err, ErrNotFile), errors.Is(err, ErrUnaskedRange),
 		errors.Is(err, fetch.ErrInvalidRequest), errors.Is(err, fetch.ErrTooManyRedirects),
 		errors.Is(err, fetch.ErrRedirectRefused), errors.Is(err, fetch.ErrDecodedTooLarge),
 		errors.Is(err, context.Canceled),
@@ -317,6 +317,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		if !ok {
 			return errRestart
 		}
+		if err := b.tooLarge(total, "declared"); err != nil {
+			return err
+		}
 		sc.Length = total
 		var first [1]byte
 		var have [1]byte
@@ -328,6 +331,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		}
 		resumed = true
 	} else {
+		if err := b.tooLarge(resp.ContentLength, "declared"); err != nil {
+			return err
+		}
 		if resp.ContentLength >= 0 {
 			sc.Length = resp.ContentLength
 		}
@@ -610,7 +616,8 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 	speed := newSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime)
 	if h == nil && b.limiter == nil && speed == nil {
 		// Nothing to see in the bytes: the transport moves them from the
-		// socket to the file (splice on Linux), if it can.
+		// socket to the file (splice on Linux), if it can; it does only
+		// for a declared length, which MaxSize has checked.
 		for {
 			n, err := r.ReadFile(f, 1<<30)
 			if errors.Is(err, errors.ErrUnsupported) {
@@ -663,6 +670,9 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 			if total >= 0 && done+int64(n) > total {
 				return done, fmt.Errorf("%w: more than the %d bytes declared", ErrLength, total)
 			}
+			if err := b.tooLarge(done+int64(n), "got"); err != nil {
+				return done, err // what is over the limit is not written
+			}
 			if b.limiter != nil {
 				// The wait for the rate is no silence of the server's.
 				var err error
@@ -689,6 +699,15 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 			return done, rerr
 		}
 	}
+}
+
+// tooLarge returns ErrTooLarge when size bytes (declared by the server,
+// or got so far) pass Client.MaxSize.
+func (b *batch) tooLarge(size int64, what string) error {
+	if max := b.c.MaxSize; max > 0 && size > max {
+		return fmt.Errorf("%w: %s %d bytes, over the %d allowed", ErrTooLarge, what, size, max)
+	}
+	return nil
 }
 
 // speedCheck measures a body's speed over windows of a set length, for

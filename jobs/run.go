@@ -141,8 +141,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		defer do.CloseIdleConnections()
 		do.AllowErrorStatus = false
 		do.Handlers = slices.DeleteFunc(do.Handlers, func(h fetch.Handler) bool { _, ok := h.(*fetch.Retry); return ok })
-		e.seenValidators = &validatorLog{limit: j.maxFileBytes()}
-		do.Handlers = append(do.Handlers, e.seenValidators)
+		do.Handlers = append(do.Handlers, validatorLog{})
 		retries := -1
 		if j.Retries == nil || *j.Retries > 0 {
 			retries = DefaultRetries
@@ -150,7 +149,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 				retries = *j.Retries
 			}
 		}
-		e.dl = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall)}
+		e.dl = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall), MaxSize: j.maxFileBytes()}
 	}
 	if err := e.load(); err != nil {
 		return rep, err
@@ -278,8 +277,7 @@ type engine struct {
 	dl  *download.Client
 	log *slog.Logger
 
-	seenValidators *validatorLog
-	extract        string // extractKey of the job's extract
+	extract string // extractKey of the job's extract
 
 	mu        sync.Mutex
 	baseline  map[string]*itemState // the last finished run's items
@@ -754,11 +752,8 @@ func asRemembered(path string, base *itemState) bool {
 
 // validatorLog is a fetch.Handler that records the validators and status
 // of each response into the seenResponse of its request's context, so the
-// last one is the final answer after redirects and retries, and caps
-// response bodies.
-type validatorLog struct {
-	limit int64
-}
+// last one is the final answer after redirects and retries.
+type validatorLog struct{}
 
 // seenKey is the context key of a download's *seenResponse.
 type seenKey struct{}
@@ -776,7 +771,7 @@ func (s *seenResponse) get() (etag, lastModified string, status int) {
 	return s.etag, s.lastModified, s.status
 }
 
-func (v *validatorLog) Wrap(next http.RoundTripper) http.RoundTripper {
+func (validatorLog) Wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(r)
 		if err != nil {
@@ -787,36 +782,9 @@ func (v *validatorLog) Wrap(next http.RoundTripper) http.RoundTripper {
 			s.etag, s.lastModified, s.status = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"), resp.StatusCode
 			s.mu.Unlock()
 		}
-		if v.limit > 0 && resp.Body != nil {
-			resp.Body = &capped{ReadCloser: resp.Body, left: v.limit}
-		}
 		return resp, nil
 	})
 }
-
-// capped fails a body longer than its limit.
-type capped struct {
-	io.ReadCloser
-	left int64
-}
-
-func (c *capped) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		var one [1]byte
-		if n, _ := c.ReadCloser.Read(one[:]); n > 0 {
-			return 0, errFileTooLarge
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.ReadCloser.Read(p)
-	c.left -= int64(n)
-	return n, err
-}
-
-var errFileTooLarge = errors.New("larger than limits.max_file_bytes")
 
 // claim returns the file name of u: the one it had, or a new one no other
 // URL owns, and that is neither a directory of other URLs' files nor in

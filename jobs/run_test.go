@@ -814,3 +814,36 @@ func TestRunNetrcError(t *testing.T) {
 		t.Errorf("Run = %v, want an error containing %q, netrc: once", err, want)
 	}
 }
+
+// TestRunMaxFileBytes: a file over limits.max_file_bytes fails at once,
+// asked once whatever retries allows, and a file within it is saved.
+func TestRunMaxFileBytes(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", 0, []string{"/small.png", "/big.png"}, nil)
+	s.Set("/small.png", "image/png", bytes.Repeat([]byte("s"), 50), testserver.ETag)
+	s.Set("/big.png", "image/png", bytes.Repeat([]byte("b"), 51), testserver.ETag)
+	dir := t.TempDir()
+	j := jobFile(t, dir, fmt.Sprintf("name: capped\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ndownload: {dir: files}\nretries: 3\nlimits: {max_file_bytes: 50}\n", s.URL))
+	rep, err := runner(t).Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, 1, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.New, "image /small.png": jobs.New, "image /big.png": jobs.Failed})
+	for _, it := range rep.Items {
+		if it.Kind == "image" && it.Status == jobs.Failed && !strings.Contains(it.Error, "declared 51 bytes, over the 50 allowed") {
+			t.Errorf("error %q, want it to name the size and the limit", it.Error)
+		}
+	}
+	asked := 0
+	for _, q := range s.Requests() {
+		if q.Path == "/big.png" {
+			asked++
+		}
+	}
+	if asked != 1 {
+		t.Errorf("/big.png asked %d times, want once: the limit is not retried", asked)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "files", "big.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("big.png saved: %v", err)
+	}
+}

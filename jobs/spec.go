@@ -190,6 +190,8 @@ type Limits struct {
 	// DefaultMaxPageBytes.
 	MaxPageBytes Size `yaml:"max_page_bytes"`
 	// MaxFileBytes caps a downloaded file; 0 means DefaultMaxFileBytes.
+	// A file over it fails (download.ErrTooLarge), and is not retried:
+	// at once when the server declares its length, else once it passes.
 	MaxFileBytes Size `yaml:"max_file_bytes"`
 	// Concurrency is the number of pages fetched at once; 0 means
 	// DefaultConcurrency.

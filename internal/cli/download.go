@@ -94,6 +94,7 @@ type downloadFlags struct {
 	quiet      bool
 	stall      seconds
 	speedLimit string
+	maxSize    string
 	speedTime  seconds
 	timeout    seconds
 	insecure   bool
@@ -126,6 +127,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVarP(&f.cont, "continue", "c", true, "resume partial files (--continue=false restarts them)")
 	fl.StringVar(&f.checksum, "checksum", "", "the file must have this `sha256=HEX` (one URL)")
 	fl.StringVar(&f.limitRate, "limit-rate", "", "cap the total speed at `RATE` bytes a second (100K, 10M, 1G; 0 for none)")
+	fl.StringVar(&f.maxSize, "max-filesize", "", "fail a file of more than `SIZE` bytes (100K, 10M, 1G; 0 for none), as curl")
 	fl.BoolVar(&f.skip, "skip-existing", false, "keep a file already there, without a request")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "download again and replace a file already there")
 	fl.BoolVar(&f.noClobber, "no-clobber", false, "keep a file already there and save as \"name (1).ext\"")
@@ -197,6 +199,17 @@ func readDownloadList(r io.Reader, name string) ([]downloadLine, error) {
 // with an optional k, M or G suffix (powers of 1024); 0 is no limit, as in
 // curl and wget.
 func parseRate(flag, s string) (int64, error) {
+	return parseBytes(flag, s, "a rate such as 500K, 10M or 1G (bytes a second)")
+}
+
+// parseSize reads a size in bytes as curl's --max-filesize: as parseRate.
+func parseSize(flag, s string) (int64, error) {
+	return parseBytes(flag, s, "a size such as 500K, 10M or 1G (bytes)")
+}
+
+// parseBytes reads a number of bytes with an optional k, M or G suffix
+// (powers of 1024); want says what flag takes, for its error.
+func parseBytes(flag, s, want string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mult := 1.0
 	if t != "" {
@@ -211,7 +224,7 @@ func parseRate(flag, s string) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(v) || v < 0 || v*mult >= 1<<62 {
-		return 0, usageErrorf("%s %q: want a rate such as 500K, 10M or 1G (bytes a second), or 0 for none", flag, s)
+		return 0, usageErrorf("%s %q: want %s, or 0 for none", flag, s, want)
 	}
 	if v == 0 {
 		return 0, nil
@@ -309,6 +322,13 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 			return err
 		}
 		c.RateLimit = r
+	}
+	if f.maxSize != "" {
+		n, err := parseSize("--max-filesize", f.maxSize)
+		if err != nil {
+			return err
+		}
+		c.MaxSize = n
 	}
 	if f.speedLimit != "" || f.speedTime > 0 {
 		// -y alone is curl's: a floor of 1 byte a second.

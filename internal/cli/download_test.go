@@ -73,6 +73,9 @@ func TestDownloadCommand(t *testing.T) {
 			all(lacks("PW7c", "TOK7c"), contains("kim:xxxxx@", "token=xxxxx")), all(lacks("PW7c", "TOK7c"), contains("retrying", "page=2&token=xxxxx"))}},
 		{runTest: runTest{"--speed-limit", []string{"download", "-q", "--retries", "0", "--speed-limit", "100K", "--speed-time", "0.3", "-d", out("8"), base + "/dl/200000/slow.bin?rate=20000"}, ExitFailure,
 			empty, contains("transfer too slow", "below the minimum of 102400")}},
+		{runTest: runTest{"--max-filesize", []string{"download", "-q", "--max-filesize", "4K", "-d", out("10"), base + "/dl/5000/a.bin", base + "/dl/4096/b.bin"}, ExitFailure,
+			empty, contains("a.bin: download: file larger than the maximum size: declared 5000 bytes, over the 4096 allowed")}},
+		{runTest: runTest{"bad --max-filesize", []string{"download", "--max-filesize", "big", "http://x/a"}, ExitUsage, empty, contains("--max-filesize \"big\": want a size")}},
 		{runTest: runTest{"bad --speed-limit", []string{"download", "--speed-limit", "fast", "http://x/a"}, ExitUsage, empty, contains("--speed-limit")}},
 		{runTest: runTest{"no URL", []string{"download"}, ExitUsage, empty, contains("no URL")}},
 		{runTest: runTest{"bad list line", []string{"download", "-i", "-"}, ExitUsage, empty, contains("stdin line 1", "sha256=HEX")}, stdin: "http://x/a md5=1\n"},
@@ -92,6 +95,9 @@ func TestDownloadCommand(t *testing.T) {
 				t.Errorf("out-%s/%s: %d bytes, %v", n, name, len(got), err)
 			}
 		}
+	}
+	if got := dirNames(t, out("10")); !slices.Equal(got, []string{"b.bin"}) {
+		t.Errorf("--max-filesize left %q, want only b.bin", got)
 	}
 	if _, err := os.Stat(filepath.Join(out("6"), "report.pdf")); err != nil {
 		t.Errorf("--name-from header: %v", err)
@@ -166,6 +172,20 @@ func TestProgressModes(t *testing.T) {
 			t.Errorf("-q wrote %q", buf.String())
 		}
 	})
+}
+
+// dirNames returns the names in dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 func TestParseRate(t *testing.T) {
