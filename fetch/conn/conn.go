@@ -262,7 +262,7 @@ type Conn struct {
 	slow     int           // polls in a row that got no bytes in time (or an end)
 	since    int           // waits in the poller since the last poll, while slow
 	gate     *atomic.Int32 // a Transport's exchanges in flight: poll only when alone
-	deadline atomic.Bool   // SetDeadline set one: every read and write goes through the poller
+	deadline atomic.Int64  // SetDeadline's, in Unix nanoseconds (0: none); while set, every read and write goes through the poller
 }
 
 // Dial connects to addr, a "host:port" (not a URL), as HTTPConnection(host,
@@ -437,9 +437,31 @@ func (c *Conn) TLS() *tls.ConnectionState {
 }
 
 // SetDeadline sets a deadline for all reads and writes, as net.Conn's.
+// The inactivity timeout ([WithTimeout]) and Expect's wait may end a read
+// or write before it, never after.
 func (c *Conn) SetDeadline(t time.Time) error {
-	c.deadline.Store(!t.IsZero())
+	var ns int64
+	if !t.IsZero() {
+		ns = max(t.UnixNano(), 1)
+	}
+	c.deadline.Store(ns)
 	return c.nc.SetDeadline(t)
+}
+
+// callerDeadline is SetDeadline's deadline; zero when there is none.
+func (c *Conn) callerDeadline() time.Time {
+	if ns := c.deadline.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
+// within returns t, or the caller's deadline when that comes first.
+func (c *Conn) within(t time.Time) time.Time {
+	if d := c.callerDeadline(); !d.IsZero() && d.Before(t) {
+		return d
+	}
+	return t
 }
 
 // Close closes the connection. It may be called at any time, also
@@ -843,11 +865,11 @@ func (c *Conn) earlyAnswer(err error) bool {
 	if !isClosedErr(err) || errors.Is(err, net.ErrClosed) {
 		return false
 	}
-	c.readBy = time.Now().Add(earlyAnswerWait)
+	c.readBy = c.within(time.Now().Add(earlyAnswerWait))
 	c.nc.SetReadDeadline(c.readBy)
 	defer func() {
 		c.readBy, c.cr.timedOut = time.Time{}, nil
-		c.nc.SetReadDeadline(time.Time{})
+		c.nc.SetReadDeadline(c.callerDeadline())
 	}()
 	if _, err := c.br.Peek(1); err != nil {
 		return false
@@ -935,13 +957,17 @@ func (c *Conn) finishBody() error {
 // when a final response came first; it is kept for GetResponse and the
 // connection will not be reused.
 func (c *Conn) waitContinue() (bool, error) {
-	c.readBy = time.Now().Add(c.cfg.expectTimeout)
+	c.readBy = c.within(time.Now().Add(c.cfg.expectTimeout))
 	c.nc.SetReadDeadline(c.readBy)
 	_, err := c.br.Peek(1)
 	c.readBy, c.cr.timedOut = time.Time{}, nil
-	c.nc.SetReadDeadline(time.Time{})
+	caller := c.callerDeadline()
+	c.nc.SetReadDeadline(caller)
 	if isTimeout(err) {
-		return true, nil
+		if caller.IsZero() || time.Now().Before(caller) {
+			return true, nil // Expect's wait is over, not the caller's
+		}
+		return false, c.fail(fmt.Errorf("conn: timed out waiting for 100 Continue: %w", err))
 	}
 	if errors.Is(err, net.ErrClosed) {
 		return false, c.fail(closedByClose("while waiting for 100 Continue", err))
@@ -1236,7 +1262,7 @@ func (c *Conn) poll(p []byte) (n int, done bool, err error) {
 // switched off), no deadline of the caller's is set, and its Transport,
 // if any, has no other exchange in flight.
 func (c *Conn) fast() bool {
-	return c.spin != nil && !c.deadline.Load() && (c.gate == nil || c.gate.Load() <= 1)
+	return c.spin != nil && c.deadline.Load() == 0 && (c.gate == nil || c.gate.Load() <= 1)
 }
 
 // readDeadline applies the inactivity timeout to the next read.
@@ -1246,7 +1272,7 @@ func (c *Conn) readDeadline() {
 		if by := c.readBy; !by.IsZero() && by.Before(d) {
 			d = by
 		}
-		c.nc.SetReadDeadline(d)
+		c.nc.SetReadDeadline(c.within(d))
 	}
 }
 
@@ -1255,7 +1281,7 @@ type deadlineWriter struct{ c *Conn }
 
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	if t := w.c.cfg.timeout; t > 0 {
-		w.c.nc.SetWriteDeadline(time.Now().Add(t))
+		w.c.nc.SetWriteDeadline(w.c.within(time.Now().Add(t)))
 	}
 	if c := w.c; len(p) <= maxDirectWrite && c.fast() {
 		n, err := c.spin.write(p)

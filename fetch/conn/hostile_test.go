@@ -1521,3 +1521,41 @@ func TestSendFraming(t *testing.T) {
 	}
 	checkClosed(t, c)
 }
+
+// TestCallerDeadline: a deadline set with SetDeadline holds through the
+// inactivity timeout, which may only shorten it, and through Expect's
+// wait, after which it is set again.
+func TestCallerDeadline(t *testing.T) {
+	srv, _ := newServer(t)
+	tests := []struct {
+		name   string
+		opts   []Option
+		expect bool
+	}{
+		{name: "under a longer inactivity timeout", opts: []Option{WithTimeout(5 * time.Second)}},
+		{name: "after Expect's wait", opts: []Option{WithExpectTimeout(50 * time.Millisecond)}, expect: true},
+		{name: "after Expect's wait, under a longer inactivity timeout", opts: []Option{WithExpectTimeout(50 * time.Millisecond), WithTimeout(5 * time.Second)}, expect: true},
+		{name: "during Expect's wait", opts: []Option{WithExpectTimeout(2 * time.Second)}, expect: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, srv, tt.opts...)
+			// Close bounds the test should the deadline be lost.
+			stop := time.AfterFunc(3*time.Second, func() { c.Close() })
+			defer stop.Stop()
+			start := time.Now()
+			c.SetDeadline(start.Add(300 * time.Millisecond))
+			h := Header{}
+			if tt.expect {
+				h = NewHeader("Expect", "100-continue")
+			}
+			_, _, err := tryExchange(c, "GET", "/fault/raw/never-answer", strings.NewReader("hello"), h)
+			if !errors.Is(err, os.ErrDeadlineExceeded) || strings.Contains(err.Error(), "closed") {
+				t.Fatalf("error = %v, want the deadline's", err)
+			}
+			if d := time.Since(start); d < 300*time.Millisecond || d > 2*time.Second {
+				t.Errorf("failed after %v, want at the deadline, 300ms", d)
+			}
+		})
+	}
+}
