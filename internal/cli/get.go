@@ -304,6 +304,7 @@ Exit status:
 	fl.BoolVar(&f.compressed, "compressed", false, "accepted for curl compatibility: bodies are decoded unless -H sets Accept-Encoding")
 	fl.BoolVar(&f.rawEncoding, "raw", false, "send no Accept-Encoding and decode nothing")
 	fl.BoolVar(&f.lowLevel, "low-level", false, "run https on fetch/conn's transport (HTTP/1.1) too, not only http")
+	fl.BoolVar(&f.lowLevel, "http1.1", false, "same as --low-level: HTTP/1.1 only, as curl's --http1.1")
 	c.MarkFlagsMutuallyExclusive("output", "remote-name")
 	c.MarkFlagsMutuallyExclusive("location", "no-location")
 	return c

@@ -622,7 +622,7 @@ func TestFormParams(t *testing.T) {
 }
 
 // TestGetHTTP2StatusLine: -i over HTTP/2 writes "HTTP/2 200 ", as curl
-// does: HTTP/2 has no reason phrase.
+// does: HTTP/2 has no reason phrase; --http1.1 stays on HTTP/1.1.
 func TestGetHTTP2StatusLine(t *testing.T) {
 	srv := httptest.NewUnstartedServer(testserver.New())
 	srv.EnableHTTP2 = true
@@ -631,5 +631,10 @@ func TestGetHTTP2StatusLine(t *testing.T) {
 	code, stdout, stderr := runGrab(t, []string{"get", "-k", "-I", srv.URL + "/hello"}, "")
 	if code != ExitOK || !strings.HasPrefix(stdout, "HTTP/2 200 \r\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want it to start HTTP/2 200 and a space", code, stdout, stderr)
+	}
+	// --http1.1, as curl's, asks the same server in HTTP/1.1.
+	code, stdout, stderr = runGrab(t, []string{"get", "-k", "-I", "--http1.1", srv.URL + "/hello"}, "")
+	if code != ExitOK || !strings.HasPrefix(stdout, "HTTP/1.1 200 OK\r\n") {
+		t.Errorf("--http1.1: exit %d, stdout %q, stderr %q; want it to start HTTP/1.1 200 OK", code, stdout, stderr)
 	}
 }
