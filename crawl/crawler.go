@@ -328,9 +328,12 @@ type run struct {
 	// process were redirected to, by the page (entry URL), until the page
 	// is finished (its final URL then seen in the store) or given back.
 	// A second page redirected to one of them is refused as already seen,
-	// rather than fetching it again.
+	// rather than fetching it again, and a link to one of them waits in
+	// held for the page: pushed once it is finished, when the store drops
+	// it if the redirect's fetch made it seen.
 	redirectMu sync.Mutex
 	redirected map[string]string
+	held       map[string][]Entry // by redirect target
 
 	emitMu sync.Mutex
 	stats  Stats
@@ -619,8 +622,8 @@ func (r *run) worker(ctx, reqCtx context.Context) {
 
 // process fetches e, records it and finishes its lease.
 func (r *run) process(ctx, reqCtx context.Context, e Entry) {
-	defer r.unclaimRedirects(e.URL) // after Done or Release
 	bg := context.WithoutCancel(ctx)
+	defer r.unclaimRedirects(bg, e.URL) // after Done or Release
 	u, err := url.Parse(e.URL)
 	page := Page{URL: e.URL, Depth: e.Depth, Parent: e.Parent}
 	if err != nil {
@@ -857,7 +860,7 @@ func (r *run) finish(ctx context.Context, e Entry, page Page, final string, chil
 		r.stopWith(fmt.Errorf("crawl: recording %s: %w", page.URL, rerr))
 		return
 	}
-	if err := r.store.Done(ctx, e, final, children); err != nil {
+	if err := r.store.Done(ctx, e, final, r.hold(children)); err != nil {
 		r.fail(err)
 	}
 }
@@ -1001,17 +1004,49 @@ func (r *run) claimRedirect(target, page string) bool {
 		return owner == page // a retry of the same page
 	}
 	if r.redirected == nil {
-		r.redirected = map[string]string{}
+		r.redirected, r.held = map[string]string{}, map[string][]Entry{}
 	}
 	r.redirected[target] = page
 	return true
 }
 
-// unclaimRedirects forgets the redirect targets of page.
-func (r *run) unclaimRedirects(page string) {
+// hold returns the children to push now: those to a redirect target of
+// a page in flight wait for that page (in held).
+func (r *run) hold(children []Entry) []Entry {
 	r.redirectMu.Lock()
 	defer r.redirectMu.Unlock()
-	maps.DeleteFunc(r.redirected, func(_, owner string) bool { return owner == page })
+	if len(r.redirected) == 0 {
+		return children
+	}
+	return slices.DeleteFunc(children, func(c Entry) bool {
+		if _, ok := r.redirected[c.URL]; ok {
+			r.held[c.URL] = append(r.held[c.URL], c)
+			return true
+		}
+		return false
+	})
+}
+
+// unclaimRedirects forgets the redirect targets of page, and pushes the
+// links that waited for them: the store drops those the page's fetch
+// made seen, and queues those it did not (the fetch failed, or the page
+// was given back).
+func (r *run) unclaimRedirects(ctx context.Context, page string) {
+	r.redirectMu.Lock()
+	var waited []Entry
+	for target, owner := range r.redirected {
+		if owner == page {
+			delete(r.redirected, target)
+			waited = append(waited, r.held[target]...)
+			delete(r.held, target)
+		}
+	}
+	r.redirectMu.Unlock()
+	if len(waited) > 0 {
+		if _, err := r.store.Push(ctx, waited...); err != nil {
+			r.fail(err)
+		}
+	}
 }
 
 // deadlineOf returns the deadline of the page a request belongs to.

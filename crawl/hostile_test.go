@@ -658,3 +658,79 @@ func TestStopWhileRobotsHangs(t *testing.T) {
 		t.Fatal("Run still running 30 s after the stop (grace 3 s): it waits for the robots.txt")
 	}
 }
+
+// TestLinkToRedirectInFlight: a link to the URL another page in flight
+// is being redirected to waits for that page: fetched once when the
+// redirect's fetch succeeds, and still fetched when it fails.
+func TestLinkToRedirectInFlight(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("redirect fetch fails=%v", fail), func(t *testing.T) {
+			var hits atomic.Int32
+			inFlight, linked := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/a":
+					http.Redirect(w, r, "/t", http.StatusFound)
+				case "/t":
+					if hits.Add(1) == 1 {
+						// /b's link to /t is found while this fetch is in flight.
+						close(inFlight)
+						select {
+						case <-linked:
+						case <-time.After(5 * time.Second):
+						}
+						if fail {
+							if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+								c.Write([]byte("not http\r\n\r\n"))
+								c.Close()
+							}
+							return
+						}
+					}
+					w.Write([]byte("<p>target</p>"))
+				case "/b":
+					select {
+					case <-inFlight:
+					case <-time.After(5 * time.Second):
+					}
+					w.Write([]byte(`<a href="/t">t</a>`))
+				}
+			}))
+			t.Cleanup(srv.Close)
+			var mu sync.Mutex
+			records := map[string]error{}
+			cr := &crawl.Crawler{
+				Opener:       &fetch.Opener{Dial: testkit.NewGuard(t).DialContext},
+				Parallelism:  2,
+				IgnoreRobots: true,
+				OnPage: func(p crawl.Page) {
+					mu.Lock()
+					records[p.URL] = p.Err
+					mu.Unlock()
+					if strings.HasSuffix(p.URL, "/b") {
+						// Done, with its link, follows OnPage at once.
+						time.AfterFunc(100*time.Millisecond, func() { once.Do(func() { close(linked) }) })
+					}
+				},
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			if _, err := cr.Run(ctx, srv.URL+"/a", srv.URL+"/b"); err != nil {
+				t.Fatal(err)
+			}
+			want := int32(1)
+			if fail {
+				want = 2 // the failed redirect's, then the link's
+			}
+			if n := hits.Load(); n != want {
+				t.Errorf("/t fetched %d times, want %d (records %v)", n, want, records)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if _, ok := records[srv.URL+"/t"]; ok != fail {
+				t.Errorf("/t recorded on its own = %v, want %v (records %v)", ok, fail, records)
+			}
+		})
+	}
+}
