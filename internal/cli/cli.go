@@ -47,6 +47,7 @@ const (
 	ExitFailure     = 1   // a command failed
 	ExitUsage       = 2   // bad command line: unknown command or flag, wrong arguments
 	ExitHTTPError   = 22  // grab get -f: the final status was 400 or more (curl's 22)
+	ExitTooLarge    = 63  // grab get --max-filesize: the body is larger (curl's 63)
 	ExitInterrupted = 130 // interrupted by SIGINT or SIGTERM (128 + SIGINT)
 )
 
@@ -63,6 +64,7 @@ Exit status:
   1    failure
   2    usage error: unknown command or flag, wrong arguments
   22   grab get -f: the server answered with a status of 400 or more
+  63   grab get --max-filesize: the body is larger
   130  interrupted (SIGINT or SIGTERM)`
 
 // env is what a command may use of its process: the standard streams.

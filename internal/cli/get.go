@@ -120,6 +120,8 @@ Exit status:
        file, an unusable -O name)
   2    usage error
   22   with -f, the final status was 400 or more
+  63   with --max-filesize, the body is larger: nothing is written to a
+       file, and stdout gets the bytes up to the limit
   130  interrupted (SIGINT or SIGTERM)`
 
 const getExample = `  grab get http://127.0.0.1:8888/hello
@@ -230,6 +232,8 @@ type getFlags struct {
 	compressed   bool
 	rawEncoding  bool
 	lowLevel     bool
+	maxSize      string
+	maxBytes     int64 // maxSize read; 0 for none
 	net          netFlags
 }
 
@@ -305,6 +309,7 @@ Exit status:
 	fl.BoolVar(&f.rawEncoding, "raw", false, "send no Accept-Encoding and decode nothing")
 	fl.BoolVar(&f.lowLevel, "low-level", false, "run https on fetch/conn's transport (HTTP/1.1) too, not only http")
 	fl.BoolVar(&f.lowLevel, "http1.1", false, "same as --low-level: HTTP/1.1 only, as curl's --http1.1")
+	fl.StringVar(&f.maxSize, "max-filesize", "", "exit 63 when the body is larger than `SIZE` bytes (100K, 10M, 1G; 0 for none), as curl")
 	c.MarkFlagsMutuallyExclusive("output", "remote-name")
 	c.MarkFlagsMutuallyExclusive("location", "no-location")
 	return c
@@ -374,6 +379,13 @@ func (f *getFlags) check() error {
 		return usageErrorf("--max-redirs %d: want -1 (no limit) or more", f.maxRedirs)
 	case f.headerName && !f.remoteName:
 		return usageErrorf("-J names the file of -O: use it with -O")
+	}
+	if f.maxSize != "" {
+		n, err := parseSize("--max-filesize", f.maxSize)
+		if err != nil {
+			return err
+		}
+		f.maxBytes = n
 	}
 	bodies := 0
 	for _, b := range []bool{len(f.data) > 0, len(f.json) > 0, len(f.form) > 0} {
@@ -863,6 +875,9 @@ func (e *env) receive(resp *fetch.Response, dest target, f *getFlags, t *transfe
 	if f.fail && resp.StatusCode >= 400 {
 		return &exitError{ExitHTTPError, fmt.Errorf("The requested URL returned error: %d", resp.StatusCode)}
 	}
+	if f.maxBytes > 0 && !f.head && resp.ContentLength > f.maxBytes {
+		return &exitError{ExitTooLarge, fmt.Errorf("Maximum file size exceeded: the body is %d bytes, over the %d allowed", resp.ContentLength, f.maxBytes)}
+	}
 	if f.headerName {
 		var err error
 		if dest, err = headerTarget(dest, resp); err != nil {
@@ -908,7 +923,19 @@ func (e *env) copyBody(w io.Writer, resp *fetch.Response, f *getFlags, t *transf
 	}
 	start := cw.n
 	var err error
-	if of := outputFile(w); of != nil && cw.err == nil {
+	// A body of no declared length is read up to --max-filesize, then
+	// one byte more tells whether it goes on.
+	capped := f.maxBytes > 0 && resp.ContentLength < 0
+	if capped {
+		_, err = io.Copy(cw, io.LimitReader(resp, f.maxBytes))
+		if err == nil && cw.err == nil && cw.n-start == f.maxBytes {
+			var one [1]byte
+			if n, _ := io.ReadFull(resp, one[:]); n > 0 {
+				t.size = cw.n - start
+				return &exitError{ExitTooLarge, fmt.Errorf("Maximum file size exceeded: the body is more than the %d bytes allowed", f.maxBytes)}
+			}
+		}
+	} else if of := outputFile(w); of != nil && cw.err == nil {
 		// Into a file (or a pipe): Response.WriteTo lets the transport
 		// move the bytes itself where it can (splice from the socket), as
 		// grab download does.
