@@ -809,6 +809,21 @@ func TestMinSpeed(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "slow.bin.part")); err != nil || fi.Size() == 0 || fi.Size() >= 200000 {
 		t.Errorf("the part to resume: %v, %v", fi, err)
 	}
+
+	// A body that stops is too slow at the window's end, whatever the
+	// stall watchdog's wait (curl -Y -y).
+	c.Stall = 5 * time.Second
+	start := time.Now()
+	res, err = c.Do(t.Context(), download.Request{URL: base + "/dl/200000/stops.bin?mode=stall&after=70000&for=3s", Dir: dir})
+	if !errors.Is(err, download.ErrTooSlow) || res[0].Outcome != download.Failed {
+		t.Fatalf("a body that stops: %v, %v; want ErrTooSlow", res[0].Outcome, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("ErrTooSlow after %v, want it at the window's end (300ms), before the body goes on (3s)", d)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "stops.bin.part")); err != nil || fi.Size() != 70000 {
+		t.Errorf("the part to resume: %v, %v; want the 70000 bytes sent", fi, err)
+	}
 }
 
 // TestPerHost counts the transfers one server sees at once (HOSTILE.md L10).

@@ -10,12 +10,14 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"math"
 	"mime"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -265,9 +267,15 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		watchdog = time.AfterFunc(stall, func() { cancel(ErrStalled) })
 		defer watchdog.Stop()
 	}
+	// stalled names the watchdog that ended the attempt, if one did.
 	stalled := func(err error) error {
-		if errors.Is(context.Cause(actx), ErrStalled) && ctx.Err() == nil {
+		cause := context.Cause(actx)
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(cause, ErrStalled):
 			return fmt.Errorf("%w (no byte for %v): %v", ErrStalled, b.stall(), err)
+		case errors.Is(cause, ErrTooSlow):
+			return cause
 		}
 		return err
 	}
@@ -416,7 +424,9 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			return fileErr(err)
 		}
 	}
-	done, err := t.copy(actx, f, resp, h, off, total, watchdog, res.Attempts)
+	speed := startSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime, cancel)
+	done, err := t.copy(actx, f, resp, h, off, total, watchdog, speed, res.Attempts)
+	speed.end()
 	if err != nil {
 		return stalled(err)
 	}
@@ -609,11 +619,10 @@ func (t *transfer) place(res *Result, name func() error) (dup bool, err error) {
 // goroutine: handing buffers to a hashing goroutine cost more CPU than it
 // hid (scheduler wake-ups) and lost time whenever the other core was
 // busy, as it is with two cores and a server.
-func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h hash.Hash, off, total int64, watchdog *time.Timer, attempt int) (int64, error) {
+func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h hash.Hash, off, total int64, watchdog *time.Timer, speed *speedCheck, attempt int) (int64, error) {
 	b, j := t.b, t.j
 	stall := b.stall()
 	done := off
-	speed := newSpeedCheck(b.c.MinSpeed, b.c.MinSpeedTime)
 	if h == nil && b.limiter == nil && speed == nil {
 		// Nothing to see in the bytes: the transport moves them from the
 		// socket to the file (splice on Linux), if it can; it does only
@@ -656,10 +665,8 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 		var rerr error
 		for n < len(buf)/2 && rerr == nil {
 			var k int
-			k, rerr = r.Read(buf[n:min(n+chunk, len(buf))])
-			if err := speed.add(k); err != nil && rerr == nil {
-				rerr = err // what was read is written first, to be resumed
-			}
+			k, rerr = r.Read(buf[n:min(n+chunk, len(buf))]) // what was read is written first, to be resumed
+			speed.add(k)
 			if k == 0 {
 				continue
 			}
@@ -711,40 +718,54 @@ func (b *batch) tooLarge(size int64, what string) error {
 }
 
 // speedCheck measures a body's speed over windows of a set length, for
-// Client.MinSpeed; a nil one checks nothing.
+// Client.MinSpeed: a timer at the end of each window, so a read that
+// waits is ended too; a nil one checks nothing.
 type speedCheck struct {
 	min    int64
 	window time.Duration
-	start  time.Time
-	bytes  int64
+	bytes  atomic.Int64 // read in this window
+	start  time.Time    // of this window; the timer's own
+	timer  *time.Timer
 }
 
-func newSpeedCheck(min int64, window time.Duration) *speedCheck {
+// startSpeedCheck starts checking the speed of a body, ending it with
+// stop (ErrTooSlow) after a window slower than min bytes a second; nil
+// when min is 0.
+func startSpeedCheck(min int64, window time.Duration, stop context.CancelCauseFunc) *speedCheck {
 	if min <= 0 {
 		return nil
 	}
 	if window <= 0 {
 		window = DefaultMinSpeedTime
 	}
-	return &speedCheck{min: min, window: window, start: time.Now()}
+	s := &speedCheck{min: min, window: window, start: time.Now()}
+	// Made idle, then set: the function never runs before s.timer is.
+	s.timer = time.AfterFunc(math.MaxInt64, func() {
+		now := time.Now()
+		el := now.Sub(s.start)
+		if rate := float64(s.bytes.Swap(0)) / el.Seconds(); rate < float64(s.min) {
+			stop(fmt.Errorf("%w: %.0f bytes a second over %s, below the minimum of %d", ErrTooSlow, rate, el.Round(time.Millisecond), s.min))
+			return
+		}
+		s.start = now
+		s.timer.Reset(s.window)
+	})
+	s.timer.Reset(window)
+	return s
 }
 
-// add counts n bytes read and, at the end of each window, returns
-// ErrTooSlow if the window's speed was below the minimum.
-func (s *speedCheck) add(n int) error {
-	if s == nil {
-		return nil
+// add counts n bytes read.
+func (s *speedCheck) add(n int) {
+	if s != nil {
+		s.bytes.Add(int64(n))
 	}
-	s.bytes += int64(n)
-	el := time.Since(s.start)
-	if el < s.window {
-		return nil
+}
+
+// end stops the checks.
+func (s *speedCheck) end() {
+	if s != nil {
+		s.timer.Stop()
 	}
-	if rate := float64(s.bytes) / el.Seconds(); rate < float64(s.min) {
-		return fmt.Errorf("%w: %.0f bytes a second over %s, below the minimum of %d", ErrTooSlow, rate, el.Round(time.Millisecond), s.min)
-	}
-	s.start, s.bytes = time.Now(), 0
-	return nil
 }
 
 // validator returns the If-Range value for a sidecar: a strong ETag, or
