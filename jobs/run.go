@@ -248,6 +248,14 @@ func (r *Runner) begin(j *Job, st *store, targets []string) (RunInfo, error) {
 		if err != nil {
 			return err
 		}
+		// The targets are items too: those past limits.max_items are not
+		// fetched, and the run is partial.
+		if len(targets) > j.maxItems() {
+			targets = targets[:j.maxItems()]
+			if err := rb.Put(keyTruncated, []byte{1}); err != nil {
+				return err
+			}
+		}
 		for i, u := range targets {
 			t := task{Kind: KindPage, URL: u, N: uint64(i)}
 			if err := putJSON(q, []byte(itemKey(t.Kind, t.URL)), t); err != nil {

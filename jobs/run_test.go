@@ -847,3 +847,26 @@ func TestRunMaxFileBytes(t *testing.T) {
 		t.Errorf("big.png saved: %v", err)
 	}
 }
+
+// TestRunMaxItemsTargets: the targets count toward limits.max_items: those
+// past it are not fetched, and the run is partial.
+func TestRunMaxItemsTargets(t *testing.T) {
+	s := newSite(t)
+	for _, p := range []string{"/1.html", "/2.html", "/3.html"} {
+		s.page(p, 0, nil, nil)
+	}
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: few\ntargets: {urls: [%[1]s/1.html, %[1]s/2.html, %[1]s/3.html]}\nlimits: {max_items: 2}\n", s.URL))
+	rep, err := runner(t).Run(t.Context(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Run.Status != jobs.Partial || !rep.Run.Truncated {
+		t.Errorf("run %v (truncated %v), want partial and truncated", rep.Run.Status, rep.Run.Truncated)
+	}
+	wantStatuses(t, 1, rep, s.URL, map[string]jobs.Status{"page /1.html": jobs.New, "page /2.html": jobs.New})
+	for _, q := range s.Requests() {
+		if q.Path == "/3.html" {
+			t.Errorf("%s fetched past limits.max_items", q.Path)
+		}
+	}
+}
