@@ -142,7 +142,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fl.BoolVar(&f.noSync, "no-sync", false, "do not fsync a file before its rename (faster, less safe on power loss)")
 	fl.BoolVar(&f.dedup, "dedup", false, "keep one file per content (SHA-256) in the run")
-	fl.BoolVar(&f.requireLen, "require-length", false, "fail a file whose length the server does not declare, unless a checksum verifies it")
+	fl.BoolVar(&f.requireLen, "require-length", false, "fail a body that ends with its connection (neither Content-Length nor chunked), unless a checksum verifies it")
 	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\")")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "header field `'NAME: VALUE'` (repeatable)")
 	n := &f.net

@@ -200,7 +200,7 @@ func (n *netFlags) apply(o *fetch.Opener, target string, header http.Header, loo
 		}
 	}
 	if n.jarSet && n.cookieJar == "" {
-		return nil, usageErrorf(`-c "": want a file name, or - for stdout`)
+		return nil, usageErrorf(`--cookie-jar "": want a file name, or - for stdout`)
 	}
 	if n.cookieJar != "" {
 		if s.jar == nil {
@@ -304,7 +304,7 @@ func (s *session) finish(stdout io.Writer) error {
 		return s.jar.SaveTo(stdout, opts)
 	}
 	if err := s.jar.Save(s.save, opts); err != nil {
-		return fmt.Errorf("-c: %w", err)
+		return fmt.Errorf("--cookie-jar: %w", err)
 	}
 	return nil
 }

@@ -74,10 +74,10 @@ func TestCookieJarSaveFails(t *testing.T) {
 	base := getServer(t)
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "no-such-dir", "jar.txt")
-	saveErr := contains("grab: -c: ", "no-such-dir")
+	saveErr := contains("grab: --cookie-jar: ", "no-such-dir")
 	tests := []stdinTest{
 		{runTest{"get", []string{"get", "-c", bad, base + "/hello"}, ExitFailure, contains("Hello"), saveErr}, ""},
-		{runTest{"get, failed transfer", []string{"get", "-f", "-c", bad, base + "/status/404"}, ExitHTTPError, empty, contains("404", "grab: -c: ")}, ""},
+		{runTest{"get, failed transfer", []string{"get", "-f", "-c", bad, base + "/status/404"}, ExitHTTPError, empty, contains("404", "grab: --cookie-jar: ")}, ""},
 		{runTest{"download", []string{"download", "-q", "-d", dir, "--cookie-jar", bad, base + "/hello"}, ExitFailure, empty, saveErr}, ""},
 		{runTest{"images", []string{"images", "-c", bad, base + "/gallery/1.html"}, ExitFailure, contains("http"), saveErr}, ""},
 	}
@@ -108,7 +108,7 @@ func TestGetCookies(t *testing.T) {
 			"127.0.0.1\tFALSE\t/\tFALSE\t0\tfromstdin\t1\n"},
 		{runTest{`-b "" keeps the server's cookies`, []string{"get", "-b", "", base + "/cookies/set?k=v"}, ExitOK, contains(`"k": "v"`), empty}, ""},
 		{runTest{"without -b the redirect carries none", []string{"get", base + "/cookies/set?k=v"}, ExitOK, lacks(`"k": "v"`), empty}, ""},
-		{runTest{`-c ""`, []string{"get", "-c", "", base + "/cookies"}, ExitUsage, empty, contains(`-c "": want a file name`)}, ""},
+		{runTest{`-c ""`, []string{"get", "-c", "", base + "/cookies"}, ExitUsage, empty, contains(`--cookie-jar "": want a file name`)}, ""},
 		{runTest{"-b none is a file (none here: nothing loaded)", []string{"get", "-b", "none", base + "/cookies/set?k=v"}, ExitOK, contains(`"k": "v"`), empty}, ""},
 		// More cookies for one site than the jar keeps (a browser's
 		// export): the rest are kept, with a warning.

@@ -230,7 +230,7 @@ func buildRawRequest(f rawFlags) (rawRequest, error) {
 		}
 		r.header.Add(name, strings.TrimSpace(value))
 	}
-	if r.body != nil && !r.header.Has("Content-Type") && f.method == "" {
+	if r.body != nil && !r.header.Has("Content-Type") { // curl's -d, whatever -X
 		r.header.Add("Content-Type", "application/x-www-form-urlencoded")
 	}
 	return r, nil

@@ -32,6 +32,8 @@ func TestRaw(t *testing.T) {
 		{runTest{"404 on the same flow", []string{"raw", "--target", "/parrot.spam", addr}, ExitOK, hasPrefix("HTTP/1.1 404 Not Found\r\n"), empty}, ""},
 		{runTest{"PUT -d", []string{"raw", "-X", "PUT", "--target", "/file", "-d", "***filecontents***", addr}, ExitOK,
 			contains("HTTP/1.1 201 Created", "stored 18 bytes at /file"), empty}, ""},
+		{runTest{"-X POST -d is form-encoded, as curl's", []string{"raw", "-X", "POST", "--target", "/post", "-d", "a=1", addr}, ExitOK,
+			contains(`"a": [`, `"Content-Type": [`, `"application/x-www-form-urlencoded"`), empty}, ""},
 		{runTest{"POST -d with header", []string{"raw", "--target", "/post", "-H", "Content-Type: text/plain", "-d", "hi", addr}, ExitOK,
 			contains(`"data": "hi"`), empty}, ""},
 		{runTest{"custom method", []string{"raw", "-X", "PROPFIND", "--target", "/anything", addr}, ExitOK, contains(`"method": "PROPFIND"`), empty}, ""},
