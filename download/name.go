@@ -96,13 +96,18 @@ func dispositionParams(value string) (disposition, bool) {
 		rest = value
 	}
 	for rest != "" {
-		name, v, _ := strings.Cut(rest, "=")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if strings.Contains(name, ";") { // a parameter without '='
-			_, rest, _ = strings.Cut(rest, ";")
+		// The parameter's name ends at its '=', unless a ';' comes first:
+		// looking no further than either keeps the whole value linear.
+		i := strings.IndexAny(rest, ";=")
+		if i < 0 {
+			break // a last parameter without '='
+		}
+		if rest[i] == ';' { // a parameter without '='
+			rest = rest[i+1:]
 			continue
 		}
-		v = strings.TrimLeft(v, " \t")
+		name := strings.ToLower(strings.TrimSpace(rest[:i]))
+		v := strings.TrimLeft(rest[i+1:], " \t")
 		var val string
 		if strings.HasPrefix(v, `"`) {
 			var end int
