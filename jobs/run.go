@@ -23,6 +23,7 @@ import (
 
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // Runner runs jobs once each: grab job run, and each run of grab job
@@ -472,7 +473,7 @@ func (e *engine) do(ctx context.Context, t task) error {
 		return ctx.Err()
 	}
 	if out.item.Status == Failed {
-		e.log.Warn("item failed", "kind", t.Kind, "url", t.URL, "err", out.item.Error)
+		e.log.Warn("item failed", "kind", t.Kind, "url", redact.String(t.URL), "err", out.item.Error)
 	}
 	if out.state != nil {
 		out.state.Run = e.seq

@@ -870,3 +870,20 @@ func TestRunMaxItemsTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLogMasksSecrets: a failed item's URL is logged with the values
+// of parameters named like secrets masked (README: no log shows them).
+func TestRunLogMasksSecrets(t *testing.T) {
+	s := newSite(t)
+	s.Fail("/p.html", http.StatusInternalServerError)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: secret\ntargets: {urls: [\"%s/p.html?token=SECRETTOK\"]}\nretries: 0\n", s.URL))
+	var log bytes.Buffer
+	r := runner(t)
+	r.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	if _, err := r.Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.String(); !strings.Contains(got, "item failed") || !strings.Contains(got, "token=xxxxx") || strings.Contains(got, "SECRETTOK") {
+		t.Errorf("log:\n%s\nwant the failure with token=xxxxx, never the token", got)
+	}
+}

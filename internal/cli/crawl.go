@@ -23,6 +23,7 @@ import (
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/origin"
+	"github.com/grabhq/grab/internal/redact"
 )
 
 const crawlLong = `Crawl sites from the seed URLs: fetch each page, follow its links, and
@@ -345,13 +346,14 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 			// Crawled from its own entry: nothing to say.
 		case p.Refused():
 			if !f.quiet {
-				e.errorf("warning: %s: %s", printable(p.URL), printable(strings.TrimPrefix(p.Err.Error(), "crawl: ")))
+				e.errorf("warning: %s: %s", printable(redact.String(p.URL)), printable(strings.TrimPrefix(p.Err.Error(), "crawl: ")))
 			}
 		case p.Err != nil:
-			if msg := strings.TrimPrefix(p.Err.Error(), "crawl: "); strings.Contains(msg, p.URL) {
+			// The error's URLs are masked already (redact).
+			if msg, shown := strings.TrimPrefix(p.Err.Error(), "crawl: "), redact.String(p.URL); strings.Contains(msg, shown) {
 				e.errorf("%s", printable(msg)) // it names the URL ("GET URL: 404 Not Found")
 			} else {
-				e.errorf("%s: %s", printable(p.URL), printable(msg))
+				e.errorf("%s: %s", printable(shown), printable(msg))
 			}
 		}
 		switch {

@@ -80,17 +80,17 @@ func pagesOf(t *testing.T, out []byte) []string {
 func TestCrawlCommand(t *testing.T) {
 	s := newCountingSite(t)
 	seed := s.URL + "/site/12/page/0.html"
-	var all []string
+	var pages []string
 	for _, p := range testserver.SitePages(12) {
-		all = append(all, s.URL+p)
+		pages = append(pages, s.URL+p)
 	}
-	slices.Sort(all)
+	slices.Sort(pages)
 	tests := []runTest{
 		{name: "whole site", args: []string{"crawl", "-q", "--max-crawl-delay", "1ms", seed}, code: ExitOK,
 			stdout: func(got string) string {
 				lines := strings.Fields(got)
 				slices.Sort(lines)
-				if !slices.Equal(lines, all) {
+				if !slices.Equal(lines, pages) {
 					return fmt.Sprintf("got %q, want the 12 pages", got)
 				}
 				return ""
@@ -109,6 +109,10 @@ func TestCrawlCommand(t *testing.T) {
 			code: ExitOK, stdout: equals(seed + "\n"), stderr: empty},
 		{name: "redirect out of scope is a warning", args: []string{"crawl", "--no-robots", "--depth", "0", s.URL + "/redirect-to?url=" + url.QueryEscape("http://127.0.0.1:1/x")},
 			code: ExitOK, stdout: empty, stderr: contains("warning: "+s.URL+"/redirect-to?url=", "redirect to http://127.0.0.1:1/x: crawl: out of scope\n", "(0 failed, 1 redirects not followed)")},
+		{name: "secrets masked in a failure", args: []string{"crawl", "-q", "--no-robots", s.URL + "/status/404?api_key=SECRETKEY"}, code: ExitFailure,
+			stdout: empty, stderr: all(contains("api_key=xxxxx", "404 Not Found"), lacks("SECRETKEY"))},
+		{name: "secrets masked in a warning", args: []string{"crawl", "--no-robots", "--depth", "0", s.URL + "/redirect-to?url=" + url.QueryEscape("http://127.0.0.1:1/x") + "&token=SECRETTOK"},
+			code: ExitOK, stdout: empty, stderr: all(contains("token=xxxxx", "out of scope"), lacks("SECRETTOK"))},
 		{name: "bad scope", args: []string{"crawl", "--scope", "planet", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--scope "planet"`)},
 		{name: "bad regexp", args: []string{"crawl", "--deny", "(", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--deny "("`)},
 		{name: "download without images", args: []string{"crawl", "--download", t.TempDir(), seed}, code: ExitUsage, stdout: empty, stderr: contains("--download needs --images")},
