@@ -54,7 +54,8 @@ func CreateNew(path string) (*File, error) {
 // path's directory (NAME cut to 100 bytes, so that a name of up to 255 has
 // one), is made exclusively, never through a link, with the
 // permissions of the file it will replace (as curl -o keeps them), or for
-// a new file those a plain create would give (0666 less the umask).
+// a new file those a plain create would give (0666 less the umask). A
+// file the process may not write (mode 0444 for its owner) is refused.
 func Create(path string) (*File, error) {
 	fi, serr := os.Stat(path)
 	if serr == nil && !fi.Mode().IsRegular() {
@@ -66,6 +67,11 @@ func Create(path string) (*File, error) {
 			return nil, err
 		}
 		return &File{File: f, path: path, direct: true}, nil
+	}
+	if serr == nil {
+		if err := writable(path); err != nil {
+			return nil, err
+		}
 	}
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
@@ -106,6 +112,22 @@ func Create(path string) (*File, error) {
 		}
 	}
 	return &File{File: f, path: path}, nil
+}
+
+// writable returns why the existing file at path may not be written by
+// this process, if it may not: such a file is not replaced, as curl -o
+// and wget -O cannot open it (the directory's permission alone would let
+// a rename replace it).
+func writable(path string) error {
+	w, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return w.Close()
 }
 
 // Sync commits the file's data to stable storage; it does nothing for a
@@ -173,11 +195,17 @@ func (f *File) Abort() {
 // temporary file ".NAME.tmp-*" beside it, made exclusively, synced,
 // renamed over path only once complete, and the directory synced so that
 // the rename holds too. An existing file keeps its permissions; a new one
-// gets perm. On an error nothing is left but what path was. The caller
+// gets perm; one the process may not write is refused, as by Create. On
+// an error nothing is left but what path was. The caller
 // checks what path may be: WriteFile replaces whatever entry has the name.
 func WriteFile(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm()
+		if fi.Mode().IsRegular() {
+			if err := writable(path); err != nil {
+				return err
+			}
+		}
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {

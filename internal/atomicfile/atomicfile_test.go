@@ -3,12 +3,16 @@
 package atomicfile_test
 
 import (
+	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grabhq/grab/internal/atomicfile"
 	"github.com/grabhq/grab/internal/testkit"
@@ -190,5 +194,65 @@ func TestWriteFile(t *testing.T) {
 	}
 	if es, _ := os.ReadDir(dir); len(es) != 1 {
 		t.Errorf("%d entries, want 1 (no temporary file left)", len(es))
+	}
+}
+
+// TestReadOnlyTarget: a file its user may not write is not replaced, as
+// curl -o and wget -O refuse it, although the directory would let a
+// rename replace it. Root may write anything: as root, the test runs
+// itself again as nobody (setpriv), and is skipped without setpriv.
+func TestReadOnlyTarget(t *testing.T) {
+	dir := os.Getenv("GRAB_TEST_RO_TARGET")
+	if dir != "" || os.Getuid() != 0 {
+		if dir == "" {
+			dir = t.TempDir()
+			os.WriteFile(filepath.Join(dir, "p.txt"), []byte("precious"), 0o444)
+		}
+		p := filepath.Join(dir, "p.txt")
+		err := write(t, p, "new", true)
+		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), p) {
+			t.Errorf("write over a read-only file: %v, want a permission error naming it", err)
+		}
+		err = atomicfile.WriteFile(p, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err })
+		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), p) {
+			t.Errorf("WriteFile over a read-only file: %v, want a permission error naming it", err)
+		}
+		if got := read(t, p); got != "precious" {
+			t.Errorf("the read-only file holds %q", got)
+		}
+		return
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("running as root without setpriv")
+	}
+	// A directory nobody can reach, holding a copy of the test binary
+	// (the build's directory is root's alone) and root's read-only file.
+	dir, err = os.MkdirTemp("", "atomicfile-ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test.bin"), bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "p.txt"), []byte("precious"), 0o444)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+		filepath.Join(dir, "test.bin"), "-test.run=^TestReadOnlyTarget$", "-test.count=1", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GRAB_TEST_RO_TARGET="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestReadOnlyTarget") {
+		t.Fatalf("as nobody: %v\n%s", err, out)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 2 {
+		t.Errorf("%d entries left, want the binary and p.txt", len(es))
 	}
 }
