@@ -280,6 +280,9 @@ func (w *fullWriter) Write(p []byte) (int, error) {
 	return w.Buffer.Write(p)
 }
 
+// WriteString is Write's: not the Buffer's, which knows no max.
+func (w *fullWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
 // TestCrawlRecordsFull: with --state, a record that cannot be written stops
 // the crawl (exit 1, the error named), and the crawl resumed later writes
 // it: every page once over the two runs, none lost.

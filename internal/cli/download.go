@@ -423,6 +423,7 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 	start := time.Now()
 	pr := newProgress(e.stderr, progressModeFor(e.stderr, quiet), len(reqs))
 	var outMu sync.Mutex
+	var outErr error // the first failure to write a JSON line
 	enc := json.NewEncoder(e.stdout)
 	c.Progress = func(ev download.Event) {
 		pr.event(ev)
@@ -432,8 +433,8 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 		r := ev.Result
 		outMu.Lock()
 		defer outMu.Unlock()
-		if jsonOut {
-			enc.Encode(downloadJSON{URL: r.URL, Path: r.Path, Size: r.Size, SHA256: r.SHA256, Outcome: r.Outcome,
+		if jsonOut && outErr == nil {
+			outErr = enc.Encode(downloadJSON{URL: r.URL, Path: r.Path, Size: r.Size, SHA256: r.SHA256, Outcome: r.Outcome,
 				LengthUnknown: r.LengthUnknown, DuplicateOf: r.DuplicateOf, Attempts: r.Attempts, Error: errText(r.Err)})
 		}
 	}
@@ -469,7 +470,10 @@ func (e *env) downloadAll(ctx context.Context, c *download.Client, reqs []downlo
 		e.errorf("%d %s: %s; %s in %v (%s/s)", len(results), noun, outcomeSummary(counts),
 			humanBytes(float64(total)), el.Round(time.Millisecond), humanBytes(float64(total)/max(el.Seconds(), 1e-9)))
 	}
-	if counts[download.Failed] > 0 {
+	if outErr != nil {
+		e.errorf("writing output: %v", outErr) // the files are saved; the lines saying so are lost
+	}
+	if counts[download.Failed] > 0 || outErr != nil {
 		return results, errSilentFailure
 	}
 	return results, nil

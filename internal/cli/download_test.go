@@ -362,3 +362,23 @@ func TestDownloadGC(t *testing.T) {
 		t.Errorf("GOGC after the download = %d; want 77, as before", got)
 	}
 }
+
+// TestJSONOutputFails: --json lines that cannot be written fail the
+// command (exit 1, "writing output"), after the files are saved.
+func TestJSONOutputFails(t *testing.T) {
+	base := getServer(t)
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"download", "-q", "--json", "-d", filepath.Join(dir, "d"), base + "/dl/5000/a.bin"},
+		{"images", "-q", "--json", "--download", filepath.Join(dir, "i"), base + "/gallery/1.html"},
+	} {
+		var stderr bytes.Buffer
+		code := Run(t.Context(), args, strings.NewReader(""), &fullWriter{}, &stderr)
+		if code != ExitFailure || !strings.Contains(stderr.String(), "grab: writing output: no space left on device") {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and the write's error", args[0], code, stderr.String())
+		}
+		if es, _ := os.ReadDir(args[4]); len(es) == 0 {
+			t.Errorf("%s: no file saved in %s", args[0], args[4])
+		}
+	}
+}

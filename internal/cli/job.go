@@ -74,7 +74,9 @@ file prints "FILE: ok" on stdout. Exit status 1 when any file has a problem.`,
 					bad = true
 					e.errorf("%v", err)
 				default:
-					fmt.Fprintf(e.stdout, "%s: ok (job %s)\n", path, j.Name)
+					if _, err := fmt.Fprintf(e.stdout, "%s: ok (job %s)\n", path, j.Name); err != nil {
+						return fmt.Errorf("writing output: %w", err)
+					}
 				}
 			}
 			if bad {
@@ -345,13 +347,13 @@ names. While a run holds the state file, status says the job is running.
 				if len(h.Runs) > last {
 					h.Runs = h.Runs[len(h.Runs)-last:]
 				}
+				write := writeStatus
 				if asJSON {
-					if err := writeStatusJSON(e.stdout, j, h); err != nil {
-						return err
-					}
-					continue
+					write = writeStatusJSON
 				}
-				writeStatus(e.stdout, j, h)
+				if err := write(e.stdout, j, h); err != nil {
+					return fmt.Errorf("writing output: %w", err)
+				}
 			}
 			return nil
 		},
@@ -361,7 +363,8 @@ names. While a run holds the state file, status says the job is running.
 	return c
 }
 
-func writeStatus(w io.Writer, j *jobs.Job, h *jobs.History) {
+func writeStatus(out io.Writer, j *jobs.Job, h *jobs.History) error {
+	w := new(strings.Builder)
 	fmt.Fprintf(w, "job %s\n", j.Name)
 	switch {
 	case j.Schedule == "":
@@ -370,23 +373,24 @@ func writeStatus(w io.Writer, j *jobs.Job, h *jobs.History) {
 		fmt.Fprintf(w, "  schedule: %s; next run %s\n", j.Schedule, h.Next.Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "  state:    %s\n", j.StatePath())
-	if h.Running {
+	switch {
+	case h.Running:
 		fmt.Fprintf(w, "  running now (the state file is locked)\n")
-		return
-	}
-	if len(h.Runs) == 0 {
+	case len(h.Runs) == 0:
 		fmt.Fprintf(w, "  no runs yet\n")
-		return
-	}
-	for i := len(h.Runs) - 1; i >= 0; i-- {
-		r := h.Runs[i]
-		when := r.Started.Format(time.RFC3339)
-		took := ""
-		if !r.Finished.IsZero() {
-			took = " took " + r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+	default:
+		for i := len(h.Runs) - 1; i >= 0; i-- {
+			r := h.Runs[i]
+			when := r.Started.Format(time.RFC3339)
+			took := ""
+			if !r.Finished.IsZero() {
+				took = " took " + r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+			}
+			fmt.Fprintf(w, "  %s  %s  %-11s %s%s\n", r.ID(), when, r.Status, counts(r.Counts), took)
 		}
-		fmt.Fprintf(w, "  %s  %s  %-11s %s%s\n", r.ID(), when, r.Status, counts(r.Counts), took)
 	}
+	_, err := io.WriteString(out, w.String())
+	return err
 }
 
 func writeStatusJSON(w io.Writer, j *jobs.Job, h *jobs.History) error {

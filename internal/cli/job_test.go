@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -98,6 +99,15 @@ func TestJobRunGallery(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &st); err != nil || code != ExitOK || st.Job != "gallery" || len(st.Runs) != 1 || st.Runs[0].Seq != 2 || st.Next == "" {
 		t.Errorf("status --json = %d %q (%v), stderr %q; want gallery's last run", code, stdout, err, stderr)
+	}
+
+	// Output that cannot be written fails the command, as a full disk.
+	for _, args := range [][]string{{"job", "status", path}, {"job", "status", "--json", path}, {"job", "validate", path}} {
+		var errOut bytes.Buffer
+		code := Run(t.Context(), args, strings.NewReader(""), &fullWriter{}, &errOut)
+		if code != ExitFailure || !strings.Contains(errOut.String(), "grab: writing output: no space left on device") {
+			t.Errorf("%q to a full disk: exit %d, stderr %q; want 1 and the write's error", args, code, errOut.String())
+		}
 	}
 }
 
