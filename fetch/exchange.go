@@ -59,6 +59,11 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Del("Proxy-Authorization")
 	}
 	st := stateOf(req.Context())
+	if st != nil && !st.creds.Load() && carriesCreds(req.Header, st.policy.Sensitive) {
+		// What a handler (auth, a cookie jar) or the client's Jar added:
+		// the chain's body goes to no other origin now (HOSTILE.md B9).
+		st.creds.Store(true)
+	}
 	b := &exchangeBody{x: x, stall: x.stall, header: x.headerTimeout, start: start}
 	if st == nil || x.separate {
 		// Outside Open, or under handlers that may try again: a timeout

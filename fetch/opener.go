@@ -619,10 +619,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		h["Accept-Encoding"] = o.ae // shared, never changed
 	}
 	st := &state{first: u, user: user, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
-	st.creds = user != nil || h.Get("Authorization") != "" || h.Get("Cookie") != ""
-	for _, f := range o.Redirects.Sensitive {
-		st.creds = st.creds || h.Get(f) != ""
-	}
+	st.creds.Store(user != nil || carriesCreds(h, o.Redirects.Sensitive))
 
 	ctx, st.cancel = context.WithCancelCause(ctx)
 	if total := pick(cmp.Or(req.Timeout, o.Timeouts.Total), 0); total > 0 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/internal/utf8x"
@@ -53,6 +54,20 @@ const DefaultMaxRedirects = 10
 // credentialFields are dropped from a chain once it leaves its origin.
 var credentialFields = []string{"Authorization", "Cookie", "Referer"}
 
+// carriesCreds reports whether h holds credentials for the origin: an
+// Authorization or Cookie field, or one of sensitive.
+func carriesCreds(h http.Header, sensitive []string) bool {
+	if h.Get("Authorization") != "" || h.Get("Cookie") != "" {
+		return true
+	}
+	for _, f := range sensitive {
+		if h.Get(f) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // contentFields describe a body; they go when a redirect drops the body.
 var contentFields = []string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Location", "Content-Md5", "Content-Range", "Digest"}
 
@@ -68,8 +83,8 @@ type state struct {
 	noFollow bool
 	hops     []Hop
 	stripped bool
-	creds    bool // the first request carried credentials
-	referer  bool // the first request carried a Referer
+	creds    atomic.Bool // a request of the chain carried credentials (carriesCreds), its caller's or a handler's or the jar's
+	referer  bool        // the first request carried a Referer
 	timings  *Timings
 	cancel   context.CancelCauseFunc // ends the Open
 	stop     context.CancelFunc      // of the total timeout, if any
@@ -157,7 +172,7 @@ func (s *state) checkRedirect(req *http.Request, via []*http.Request) error {
 		for _, f := range contentFields {
 			req.Header.Del(f)
 		}
-	} else if s.creds && !sameOrigin(prev.URL, req.URL, false) {
+	} else if s.creds.Load() && !sameOrigin(prev.URL, req.URL, false) {
 		return &RedirectError{Err: ErrRedirectRefused, Hops: s.history(),
 			Reason: fmt.Sprintf("%d would send the request body to another origin (%s)", hop.StatusCode, origin(req.URL))}
 	}

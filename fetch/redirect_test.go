@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -267,7 +268,45 @@ func TestRedirectMethod(t *testing.T) {
 			}
 			noLeaks(t, w, append(tokens, string(req.Data[7:])), "a")
 		})
+		// Credentials a handler or the jar adds count as the caller's.
+		added := map[string]*fetch.Opener{
+			"handler": w.opener(kind, &fetch.Opener{Handlers: []fetch.Handler{addAuth{testkit.Canary("handler")}}}),
+			"jar":     w.opener(kind, &fetch.Opener{Jar: jarWith(t, w.urls["a"], testkit.Canary("jar"))}),
+		}
+		for name, o := range added {
+			t.Run("307 with credentials a "+name+" adds to another origin", func(t *testing.T) {
+				req := &fetch.Request{URL: to(w.urls["a"], w.urls["b"]+"/anything", 307), Data: []byte("secret=" + testkit.Canary("body "+name))}
+				_, err := o.Open(t.Context(), req)
+				if !errors.Is(err, fetch.ErrRedirectRefused) {
+					t.Errorf("err = %v, want ErrRedirectRefused", err)
+				}
+				noLeaks(t, w, []string{string(req.Data[7:])}, "a")
+			})
+		}
 	})
+}
+
+// addAuth is a Handler that sends an Authorization field, as auth's do.
+type addAuth struct{ token string }
+
+func (a addAuth) Wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+a.token)
+		return next.RoundTrip(r)
+	})
+}
+
+// jarWith returns a cookie jar holding a cookie for rawURL.
+func jarWith(t *testing.T, rawURL, value string) http.CookieJar {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(rawURL)
+	jar.SetCookies(u, []*http.Cookie{{Name: "sid", Value: value}})
+	return jar
 }
 
 // HOSTILE.md B10: a chain of 10 hops that each stall 150 ms ends at the
