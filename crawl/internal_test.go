@@ -37,10 +37,20 @@ func TestRulesM4(t *testing.T) {
 		{"query other", "User-agent: *\nDisallow: /s?q=a", "*", "/s?b&q=a", true},
 		{"comment", "User-agent: * # all\nDisallow: /x # no", "*", "/x", false},
 		{"long line", "User-agent: *\nDisallow: /" + strings.Repeat("a", 5000) + "\nDisallow: /b", "*", "/b", false},
+		{"query escapes in any case", "User-agent: *\nDisallow: /q?x=%c3%a9", "*", "/q?x=%c3%a9", false},
+		{"query escapes in any case 2", "User-agent: *\nDisallow: /q?x=%C3%A9", "*", "/q?x=%c3%a9", false},
+		{"%7E is ~ in the query", "User-agent: *\nDisallow: /r?x=%7E", "*", "/r?x=~", false},
+		{"~ is %7E in the query", "User-agent: *\nDisallow: /r?x=~", "*", "/r?x=%7e", false},
+		{"%26 is no &", "User-agent: *\nDisallow: /s?a=1%26b", "*", "/s?a=1&b=2", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := allowed(rulesFor([]byte(tt.body), tt.agent), tt.path); got != tt.want {
+			// The path as a crawl asks it: a URL's (robotsPath).
+			u, err := url.Parse("http://h" + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := allowed(rulesFor([]byte(tt.body), tt.agent), robotsPath(u)); got != tt.want {
 				t.Errorf("allowed(%q) = %v, want %v", tt.path, got, tt.want)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/temoto/robotstxt"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/urlpath"
 )
 
 // Robots limits and defaults.
@@ -116,14 +117,16 @@ func (r *robots) disallowedNow(u *url.URL) bool {
 	return e.err == nil && !allowed(e.rules, robotsPath(u))
 }
 
-// robotsPath is what robots.txt rules match: the path and query exactly as
-// they will be requested.
+// robotsPath is what robots.txt rules match: the path and query as they
+// will be requested, their escapes normalized as the rules' are
+// (normPattern), so that %c3%a9 matches %C3%A9 and %7E matches ~ (RFC
+// 9309 2.2.2) in the query too.
 func robotsPath(u *url.URL) string {
 	p := u.EscapedPath()
 	if u.RawQuery != "" {
 		p += "?" + u.RawQuery
 	}
-	return p
+	return urlpath.NormEscapes(p)
 }
 
 func (r *robots) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
