@@ -247,6 +247,7 @@ type Conn struct {
 	lastWrite  time.Time     // when the head or body bytes last went to the connection
 	maxGap     time.Duration // the longest the caller paused between head and body writes
 	expect     bool
+	upgrade    bool // the request asks to switch protocols (or is raw): a 101's body is the connection
 	tes        []string
 	cls        []string
 	headBytes  int
@@ -669,7 +670,7 @@ func (c *Conn) PutRequest(method, target string) error {
 }
 
 func (c *Conn) putRequest(method, target string) {
-	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect = method, false, frameNone, 0, 0, false
+	c.method, c.hasHost, c.framing, c.declared, c.sent, c.expect, c.upgrade = method, false, frameNone, 0, 0, false, c.cfg.raw
 	c.tes, c.cls, c.pending, c.lastWrite, c.maxGap = nil, nil, nil, time.Time{}, 0
 	c.begin()
 	if c.cfg.raw {
@@ -747,6 +748,8 @@ func (c *Conn) putHeader(name, value string) {
 		c.tes = append(c.tes, value)
 	case strings.EqualFold(name, "Expect"):
 		c.expect = strings.EqualFold(strings.TrimSpace(value), "100-continue")
+	case strings.EqualFold(name, "Upgrade"):
+		c.upgrade = true
 	}
 	c.bw.WriteString(name)
 	c.bw.WriteString(": ")
@@ -990,7 +993,9 @@ func (c *Conn) waitContinue() (bool, error) {
 
 // GetResponse finishes the request (the last chunk of a chunked body) and
 // reads the response head, skipping interim 1xx responses (at most the 1xx
-// limit; 101 Switching Protocols is final). The body streams from
+// limit; 101 Switching Protocols is final: its body is the connection when
+// the request had an Upgrade field (or was raw), else it has none, and the
+// connection is not reused either way). The body streams from
 // Response.Body, which must be read to the end or closed before the next
 // request; closing it early closes the connection.
 func (c *Conn) GetResponse() (*Response, error) {
@@ -1342,7 +1347,7 @@ func (c *Conn) startBody(r *Response) {
 	b := &c.rec.body // r is c.rec.resp: one final response per exchange
 	*b = body{c: c, resp: r, want: r.ContentLength}
 	switch {
-	case r.StatusCode == http.StatusSwitchingProtocols:
+	case r.StatusCode == http.StatusSwitchingProtocols && c.upgrade:
 		b.src = c.br // the connection now speaks another protocol
 	case r.raw.Body == http.NoBody || r.ContentLength == 0 && !r.Chunked:
 		b.src = nil

@@ -305,3 +305,49 @@ func TestHeadRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestSwitchingProtocols: a 101 answers a request that asked for an
+// Upgrade with the connection as its body; a 101 nobody asked for has no
+// body (a 1xx has none), so reading it ends at once, and the connection
+// is not reused.
+func TestSwitchingProtocols(t *testing.T) {
+	srv := startRawTCP(t, func(nc net.Conn) {
+		if _, err := testkit.ReadHead(bufio.NewReader(nc)); err != nil {
+			return
+		}
+		io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nframes")
+		nc.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, nc) // held open until the client closes
+	})
+	for _, tt := range []struct {
+		name string
+		h    Header
+		want string
+	}{
+		{"asked", NewHeader("Upgrade", "x", "Connection", "upgrade"), "frames"},
+		{"unasked", Header{}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Dial(t.Context(), srv.addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// Close bounds the test should the body wait for the connection.
+			stop := time.AfterFunc(3*time.Second, func() { c.Close() })
+			defer stop.Stop()
+			if err := c.Request("GET", "/", nil, tt.h); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := c.GetResponse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			if resp.StatusCode != 101 || string(body) != tt.want || err != nil {
+				t.Errorf("GetResponse = %d, body %q, %v; want 101 and %q", resp.StatusCode, body, err, tt.want)
+			}
+			checkClosed(t, c)
+		})
+	}
+}
