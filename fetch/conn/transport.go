@@ -301,8 +301,9 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	if req.Body != nil && req.Body != http.NoBody {
 		body = req.Body
 		if req.ContentLength > 0 && !h.Has("Content-Length") && !h.Has("Transfer-Encoding") {
+			// A body of another length is an error of Request's, as of
+			// net/http's ("ContentLength=2 with Body length 6"), never cut.
 			h.Add("Content-Length", strconv.FormatInt(req.ContentLength, 10))
-			body = io.LimitReader(req.Body, req.ContentLength)
 		}
 	}
 	method := req.Method

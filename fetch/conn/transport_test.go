@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
 	"reflect"
@@ -511,6 +512,35 @@ func TestTransportErrors(t *testing.T) {
 		if !body.closed {
 			t.Errorf("RoundTrip(%s) left the body open", u)
 		}
+	}
+}
+
+// TestTransportBodyLength: a body longer or shorter than the request's
+// ContentLength is an error, as in net/http's transport, never a body cut
+// to the length or sent short; the server gets no request it can take.
+func TestTransportBodyLength(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err == nil {
+			got.Store(string(b))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	tr := &Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	for _, n := range []int64{2, 10} {
+		// A reader net/http cannot size, so ContentLength is the caller's.
+		req, _ := http.NewRequest("PUT", srv.URL, io.MultiReader(strings.NewReader("abcdef")))
+		req.ContentLength = n
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("ContentLength %d with a body of 6: %s, want an error", n, resp.Status)
+		}
+	}
+	if v := got.Load(); v != nil {
+		t.Errorf("the server took a body %q", v)
 	}
 }
 
