@@ -316,6 +316,16 @@ func replayable(req *http.Request) bool {
 // again returns a copy of req for another attempt, with a fresh body,
 // and with header field name set to value.
 func again(req *http.Request, name, value string) (*http.Request, error) {
+	r, err := anew(req)
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set(name, value)
+	return r, nil
+}
+
+// anew returns a copy of req for another attempt, with a fresh body.
+func anew(req *http.Request) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	if req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
@@ -324,7 +334,6 @@ func again(req *http.Request, name, value string) (*http.Request, error) {
 		}
 		r.Body = body
 	}
-	r.Header.Set(name, value)
 	return r, nil
 }
 

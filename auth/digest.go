@@ -144,10 +144,22 @@ func (e *digestExchange) roundTrip(req *http.Request, at *url.URL, uri string) (
 		return failed(resp, e.returnError, &Error{Scheme: "Digest", Realm: last.realm, URL: redact.URL(at), Proxy: e.kind == proxyKind, Attempts: attempts})
 	}
 	for {
-		ch, ok := pickDigest(ParseChallenges(resp.Header.Values(e.challenge)...), at)
+		chs := ParseChallenges(resp.Header.Values(e.challenge)...)
+		ch, ok := pickDigest(chs, at)
 		switch {
-		case !ok && first != req && !fresh:
+		case !ok && first != req && !fresh && len(chs) == 0:
 			return refused(resp) // the session's answer, without a new challenge
+		case !ok && first != req && !fresh:
+			// Another scheme's challenge: the session's answer is not for
+			// this path (a Basic one beside Digest ones). Asked again
+			// without it, the handler of that scheme can answer; the
+			// session stays for its own paths.
+			retry, err := anew(req)
+			if err != nil || !replayable(req) {
+				return refused(resp)
+			}
+			discard(resp)
+			return e.base.RoundTrip(retry)
 		case fresh && (!ok || !ch.stale || ch.nonce == last.nonce || staleLeft == 0 || attempts >= maxDigestAttempts):
 			return refused(resp) // a fresh answer, not merely stale
 		case fresh:

@@ -377,3 +377,23 @@ func TestDigestDomainAndNextnonce(t *testing.T) {
 		t.Errorf("nc = %v, want %v (a new nonce each time)", got, want)
 	}
 }
+
+// TestDigestThenBasic: a Digest session does not stand in the way of a
+// Basic path of its origin (curl --anyauth): its answer met with a Basic
+// challenge, the request goes again without it, for the Basic handler
+// below, and the session still answers the Digest path at once.
+func TestDigestThenBasic(t *testing.T) {
+	w := newWorld(t)
+	base := w.httpbin("bin", false)
+	b := &auth.Basic{URL: base, User: "u", Password: "p", Challenge: true, Base: w.transport()}
+	d := &auth.Digest{URL: base, User: "u", Password: "p", Base: b}
+	for i, path := range []string{"/basic-auth/u/p", "/digest-auth/auth/u/p/MD5", "/basic-auth/u/p", "/digest-auth/auth/u/p/MD5"} {
+		before := len(w.rec.At("bin"))
+		if status, body := get(t, d, base+path); status != 200 {
+			t.Errorf("request %d, %s = %d %s, want 200", i, path, status, body)
+		}
+		if n := len(w.rec.At("bin")) - before; i == 3 && n != 1 {
+			t.Errorf("the Digest path again took %d requests, want 1 (the session's)", n)
+		}
+	}
+}
