@@ -23,9 +23,9 @@ func main() {
 	redis.SetLogger(&logging.VoidLogger{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first signal asks the command to stop (it saves what it must
-	// and exits 130); a second one ends the process at once, as the
-	// default action would, whatever the command is blocked on (a read
-	// of a terminal's stdin).
+	// and exits 130; a read of stdin ends too); a second one ends the
+	// process at once, as the default action would, whatever the
+	// command is blocked on.
 	context.AfterFunc(ctx, stop)
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

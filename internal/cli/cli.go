@@ -67,7 +67,8 @@ Exit status:
   63   grab get --max-filesize: the body is larger
   130  interrupted (SIGINT or SIGTERM)`
 
-// env is what a command may use of its process: the standard streams.
+// env is what a command may use of its process: the standard streams
+// (stdin's reads end when Run's context does).
 // The context is not stored here: a command takes it from cmd.Context(),
 // which Run sets from its ctx argument.
 type env struct {
@@ -121,7 +122,7 @@ const errSilentFailure constError = "failure already reported"
 // and stderr. Cancelling ctx, as main does on SIGINT or SIGTERM, interrupts
 // the running command.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: newCtxReader(ctx, stdin), stdout: stdout, stderr: stderr}
 	return e.execute(ctx, newRoot(e), args)
 }
 

@@ -3,8 +3,10 @@
 package cli
 
 import (
+	"bufio"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,41 +48,70 @@ func TestGetToFullDisk(t *testing.T) {
 	}
 }
 
-// TestSecondInterrupt: a command blocked reading a stdin that never ends
-// (a terminal) is ended by a second Ctrl-C, as a process without signal
-// handling would be by the first.
-func TestSecondInterrupt(t *testing.T) {
+// TestInterruptReadingStdin: the first SIGTERM (timeout's, systemd's)
+// or SIGINT ends a command waiting on a stdin that never ends, with exit
+// 130, as curl and Python end.
+func TestInterruptReadingStdin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds grab")
 	}
 	bin := buildGrab(t)
-	cmd := exec.Command(bin, "url", "split")
-	stdin, err := cmd.StdinPipe() // held open: the read never ends by itself
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close() })
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	ended := false
-	for i := 0; i < 20 && !ended; i++ {
-		time.Sleep(100 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-			ended = true
-		default:
-		}
-	}
-	if !ended {
-		cmd.Process.Kill()
-		<-exited
-		t.Fatal("still running after 20 Ctrl-C")
-	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
-		t.Errorf("ended with %v, want killed by the second SIGINT", cmd.ProcessState)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "images", "-")
+			stdin, err := cmd.StdinPipe() // held open: the read never ends by itself
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { stdin.Close() })
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Its first warning says grab runs, its signals caught, and
+			// reads stdin.
+			lines := make(chan string, 8)
+			exited := make(chan error, 1)
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				close(lines)
+				exited <- cmd.Wait()
+			}()
+			select {
+			case l := <-lines:
+				if !strings.Contains(l, "stdin has no URL") {
+					t.Fatalf("grab images - said %q first", l)
+				}
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("no warning from grab images - in 10s")
+			}
+			cmd.Process.Signal(sig)
+			var rest []string
+			deadline := time.After(5 * time.Second)
+		wait:
+			for {
+				select {
+				case l, ok := <-lines:
+					if !ok {
+						<-exited
+						break wait
+					}
+					rest = append(rest, l)
+				case <-deadline:
+					cmd.Process.Kill()
+					t.Fatalf("still running 5s after %v", sig)
+				}
+			}
+			if code := cmd.ProcessState.ExitCode(); code != ExitInterrupted || !slices.Equal(rest, []string{"grab: interrupted"}) {
+				t.Errorf("ended with %v, then said %q; want exit 130 and grab: interrupted", cmd.ProcessState, rest)
+			}
+		})
 	}
 }
