@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +83,8 @@ type Scheduler struct {
 	// CatchUp is the policy for slots missed before the start.
 	CatchUp CatchUp
 	// Grace is how long running jobs may go on once ctx ends before they
-	// are interrupted (and checkpoint); 0 means DefaultGrace.
+	// are interrupted (and checkpoint); 0 means DefaultGrace, a negative
+	// value none: they are interrupted at once.
 	Grace time.Duration
 	// Rand returns a random duration in [0, n) for the jitter; nil means
 	// math/rand/v2.
@@ -142,9 +144,9 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		names[j.Name], states[j.StatePath()] = true, true
 	}
 	clock := s.clock()
-	grace := s.Grace
-	if grace <= 0 {
-		grace = DefaultGrace
+	grace := cmp.Or(s.Grace, DefaultGrace)
+	if grace < 0 {
+		grace = 0
 	}
 	log := s.log()
 	// One gocron scheduler per job, in the job's time zone: gocron reads
@@ -263,9 +265,17 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		wg.Wait()
 		close(finished)
 	}()
+	var over <-chan time.Time
+	if grace > 0 {
+		over = clock.After(grace)
+	} else { // no grace: over now
+		now := make(chan time.Time, 1)
+		now <- time.Time{}
+		over = now
+	}
 	select {
 	case <-finished:
-	case <-clock.After(grace):
+	case <-over:
 		log.Warn("grace period over: interrupting running jobs")
 		interrupt()
 		<-finished

@@ -396,6 +396,33 @@ func TestScheduleGrace(t *testing.T) {
 	}
 }
 
+// TestScheduleNoGrace: with a negative Grace a running job is
+// interrupted as soon as the context ends.
+func TestScheduleNoGrace(t *testing.T) {
+	j := parseJob(t, "name: hasty\nschedule: '@every 1m'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
+	interrupted := make(chan struct{})
+	do := func(ctx context.Context) error {
+		<-ctx.Done()
+		close(interrupted)
+		return ctx.Err()
+	}
+	sc := schedule(t, time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), &jobs.Scheduler{Grace: -1}, do, j)
+	sc.step(t, 1, time.Minute)
+	sc.collect(t, 1)
+	sc.cancel()
+	select {
+	case <-interrupted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job was not interrupted at once")
+	}
+	select {
+	case err := <-sc.done:
+		sc.done <- err // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+}
+
 // TestScheduleSundaySeven: 7 in the weekday field is Sunday, as 0 is, as
 // cron(8) reads it, alone, ending a range or a stepped range.
 func TestScheduleSundaySeven(t *testing.T) {

@@ -269,6 +269,16 @@ Logs go to stderr through log/slog, as text or JSON lines (--log-format).`,
 			if err != nil {
 				return usageErrorf("--catch-up: %v", err)
 			}
+			switch {
+			case f.jitter < 0:
+				return usageErrorf("--jitter %v: want 0 or more", f.jitter)
+			case f.grace < 0:
+				return usageErrorf("--grace %v: want 0 (interrupt at once) or more", f.grace)
+			}
+			grace := f.grace
+			if grace == 0 {
+				grace = -1 // the Scheduler's none
+			}
 			logger, err := newLogger(e.stderr, f.logFormat, f.logLevel)
 			if err != nil {
 				return err
@@ -289,7 +299,7 @@ Logs go to stderr through log/slog, as text or JSON lines (--log-format).`,
 				Logger:  logger,
 				Jitter:  f.jitter,
 				CatchUp: policy,
-				Grace:   f.grace,
+				Grace:   grace,
 			}
 			return s.Run(cmd.Context(), list...)
 		},
@@ -297,7 +307,7 @@ Logs go to stderr through log/slog, as text or JSON lines (--log-format).`,
 	fl := c.Flags()
 	fl.DurationVar(&f.jitter, "jitter", 0, "delay each run by a random time up to `DURATION`")
 	fl.StringVar(&f.catchUp, "catch-up", "skip", "at start, for a missed slot: `skip` it or run it once")
-	fl.DurationVar(&f.grace, "grace", jobs.DefaultGrace, "on SIGTERM, let running jobs finish for `DURATION`")
+	fl.DurationVar(&f.grace, "grace", jobs.DefaultGrace, "on SIGTERM, let running jobs finish for `DURATION` (0: interrupt them at once)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log as `text` or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	return c

@@ -55,6 +55,8 @@ func TestJobValidate(t *testing.T) {
 		{name: "no file", args: []string{"job", "validate"}, code: ExitUsage, stdout: empty, stderr: contains("requires at least 1 arg")},
 		{name: "run invalid", args: []string{"job", "run", bad}, code: ExitUsage, stdout: empty, stderr: contains("invalid job file", ":2: schedul")},
 		{name: "unknown subcommand", args: []string{"job", "start"}, code: ExitUsage, stdout: empty, stderr: contains(`unknown command "start"`)},
+		{name: "negative grace", args: []string{"job", "schedule", "--grace", "-1s", examples[0]}, code: ExitUsage, stdout: empty, stderr: contains("--grace -1s: want 0")},
+		{name: "negative jitter", args: []string{"job", "schedule", "--jitter", "-5s", examples[0]}, code: ExitUsage, stdout: empty, stderr: contains("--jitter -5s: want 0 or more")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
