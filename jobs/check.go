@@ -409,12 +409,17 @@ func (j *Job) location() *time.Location {
 	return time.UTC
 }
 
-// path resolves p against the job file's directory.
+// path resolves p against the job file's directory: Parse's, or that of
+// Path for a Job built in Go.
 func (j *Job) path(p string) string {
-	if p == "" || filepath.IsAbs(p) || j.dir == "" {
+	dir := j.dir
+	if dir == "" && j.Path != "" {
+		dir = filepath.Dir(j.Path)
+	}
+	if p == "" || filepath.IsAbs(p) || dir == "" {
 		return p
 	}
-	return filepath.Join(j.dir, p)
+	return filepath.Join(dir, p)
 }
 
 // OutputDir returns the directory the run reports go to.

@@ -89,11 +89,15 @@ var errTruncated = errors.New("limits.max_items reached")
 // targets with the validators of the last run, takes their items,
 // downloads what changed, classifies every item, and publishes the report.
 //
-// The returned Report is never nil once the state file is open. err is
+// A Job that Validate finds wrong is refused first. The returned Report
+// is never nil once the state file is open. err is
 // nil when the run finished, even with failed items (see Report.Run.Status);
 // when ctx ends first, the work done is kept, the run is Interrupted and
 // err is ctx's error: the next Run resumes it.
 func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
 	st, err := openStore(j.StatePath(), r.lockWait(), false)
 	if err != nil {
 		return nil, err

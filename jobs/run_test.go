@@ -887,3 +887,34 @@ func TestRunLogMasksSecrets(t *testing.T) {
 		t.Errorf("log:\n%s\nwant the failure with token=xxxxx, never the token", got)
 	}
 }
+
+// TestRunValidates: a Job built in Go is checked as a job file is: a
+// wrong one is refused before anything is written, and relative paths
+// resolve against its Path's directory.
+func TestRunValidates(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	s := newSite(t)
+	s.page("/p.html", 0, nil, nil)
+	bad := []*jobs.Job{
+		{},
+		{Name: "../../escape", Targets: jobs.Targets{URLs: []string{s.URL + "/p.html"}}},
+		{Name: "kinds", Targets: jobs.Targets{URLs: []string{s.URL + "/p.html"}}, Download: &jobs.Download{Dir: "d", Naming: "bogus"}},
+	}
+	for _, j := range bad {
+		var ve *jobs.ValidationError
+		if _, err := runner(t).Run(t.Context(), j); !errors.As(err, &ve) {
+			t.Errorf("Run(%+v) = %v, want a *ValidationError", j, err)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("refused jobs wrote %d entries", len(es))
+	}
+	j := &jobs.Job{Name: "built", Path: filepath.Join(dir, "jobs", "built.yaml"), Targets: jobs.Targets{URLs: []string{s.URL + "/p.html"}}}
+	if _, err := runner(t).Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "jobs", "built-runs")); err != nil {
+		t.Errorf("the reports are not beside Path: %v", err)
+	}
+}

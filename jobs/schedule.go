@@ -128,6 +128,9 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	names, states := map[string]bool{}, map[string]bool{}
 	parsed := make([]*schedule, len(jobs))
 	for i, j := range jobs {
+		if err := j.Validate(); err != nil {
+			return err
+		}
 		if j.Schedule == "" {
 			return fmt.Errorf("job %s: no schedule", j.Name)
 		}

@@ -464,6 +464,16 @@ func Parse(data []byte, path string) (*Job, error) {
 	return j, nil
 }
 
+// Validate checks a Job as Parse checks a job file (without lines, for a
+// Job built in Go): its name, schedule, targets, kinds, naming, limits
+// and secrets. Runner.Run and Scheduler.Run refuse a Job it finds wrong,
+// with this *ValidationError.
+func (j *Job) Validate() error {
+	v := &validator{}
+	j.check(v)
+	return v.err(j.Path)
+}
+
 // validator collects problems and remembers where each key is.
 type validator struct {
 	problems []Problem
