@@ -95,7 +95,10 @@ func WithRedirectHosts(hosts ...string) Option {
 }
 
 // Mount serves h at pattern (a net/http ServeMux pattern such as "/app/"
-// or "GET /app/{id}"). It is grab's counterpart of a WSGI application: where
+// or "GET /app/{id}"), before any route of the server's own: a request a
+// mount's pattern matches is the mount's ("/" takes them all). Two mounts
+// whose patterns conflict panic in New, as in a ServeMux. It is grab's
+// counterpart of a WSGI application: where
 // Python hands wsgiref.make_server a callable taking environ and
 // start_response, Go hands the server an http.Handler taking the request
 // and a ResponseWriter. [SampleApp] is the textbook's sample application.
@@ -117,6 +120,7 @@ func SampleApp() http.Handler {
 type handler struct {
 	cfg    config
 	mux    *http.ServeMux
+	mounts *http.ServeMux // Mount's, asked first; nil for none
 	bin    http.Handler
 	binPUT *http.ServeMux // the routes of bin that answer PUT or DELETE (with an upload directory)
 	routes []string       // for the index page
@@ -156,8 +160,12 @@ func New(opts ...Option) http.Handler {
 	)))
 	h.handle("GET /hello", "Hello World (myhttpserver.py)", http.HandlerFunc(h.hello))
 	h.handle("/wsgi/", "the sample WSGI application (mywsgiserver.py)", http.StripPrefix("/wsgi", SampleApp()))
-	for _, m := range c.mounts {
-		h.handle(m.pattern, "mounted application", m.h)
+	if len(c.mounts) > 0 {
+		h.mounts = http.NewServeMux()
+		for _, m := range c.mounts {
+			h.mounts.Handle(m.pattern, m.h)
+			h.routes = append(h.routes, fmt.Sprintf("%-28s %s", m.pattern, "mounted application"))
+		}
 	}
 	h.galleryRoutes()
 	h.downloadRoutes()
@@ -185,6 +193,9 @@ func New(opts ...Option) http.Handler {
 	var out http.Handler = h.mux
 	if c.root != "" {
 		out = h.filesFirst(out)
+	}
+	if h.mounts != nil {
+		out = h.mountsFirst(out)
 	}
 	out = guard(out)
 	if c.accessLog != nil {
@@ -278,6 +289,18 @@ func (h *handler) fallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.bin.ServeHTTP(w, r)
+}
+
+// mountsFirst gives a request a mount's pattern matches to that mount,
+// and any other to next.
+func (h *handler) mountsFirst(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := h.mounts.Handler(r); pattern != "" {
+			h.mounts.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // builtinPrefixes are the paths of the content the server makes up.

@@ -72,6 +72,28 @@ func rawRequest(t *testing.T, srv *httptest.Server, req string) string {
 	return strings.TrimSpace(line)
 }
 
+// TestMountFirst: a mount's pattern wins over the server's own routes,
+// also where they are the same pattern ("/", "GET /hello", "/wsgi/"),
+// which used to panic in New or be ignored.
+func TestMountFirst(t *testing.T) {
+	for _, tt := range []struct{ pattern, path string }{
+		{"/", "/x"}, {"GET /hello", "/hello"}, {"/wsgi/", "/wsgi/x"}, {"/hello", "/hello"},
+		{"/robots.txt", "/robots.txt"}, {"/fault/", "/fault/x"}, {"/get", "/get"},
+	} {
+		pattern := tt.pattern
+		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "mounted ", r.URL.Path) })
+		srv := start(t, New(WithFaults(), Mount(pattern, app)))
+		if code, _, body := get(t, srv, "GET", tt.path, nil); code != 200 || !strings.HasPrefix(body, "mounted ") {
+			t.Errorf("Mount(%q): GET = %d %q, want the mount's answer", pattern, code, body)
+		}
+		if pattern != "/" {
+			if code, _, body := get(t, srv, "GET", "/status/418", nil); code != 418 || strings.HasPrefix(body, "mounted ") {
+				t.Errorf("Mount(%q): GET /status/418 = %d %q, want httpbin's", pattern, code, body)
+			}
+		}
+	}
+}
+
 func TestHelloWSGIAndHTTPBin(t *testing.T) {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "mounted ", r.URL.Path) })
 	srv := start(t, New(Mount("/app/", app)))
