@@ -105,6 +105,7 @@ type crawlFlags struct {
 	state         string
 	redis         string
 	redisPrefix   string
+	prefixSet     bool // --redis-prefix was given
 	json          bool
 	fields        []string
 	publicOnly    bool
@@ -123,6 +124,7 @@ func newCrawl(e *env) *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.net.given(cmd.Flags())
+			f.prefixSet = cmd.Flags().Changed("redis-prefix")
 			return e.crawl(cmd.Context(), args, &f)
 		},
 	}
@@ -199,8 +201,17 @@ func (f *crawlFlags) crawler() (*crawl.Crawler, error) {
 	if f.maxCrawlDelay == 0 {
 		cr.MaxCrawlDelay = -1 // Crawl-delay ignored
 	}
-	if f.download != "" && !f.images {
+	// A flag whose work nothing would show is refused, as --download
+	// without the images it saves.
+	switch {
+	case f.download != "" && !f.images:
 		return nil, usageErrorf("--download needs --images")
+	case f.images && !f.json && f.download == "":
+		return nil, usageErrorf("--images collects into the --json records, or for --download: give one")
+	case len(f.fields) > 0 && !f.json:
+		return nil, usageErrorf("--field collects into the --json records: give --json")
+	case f.prefixSet && f.redis == "":
+		return nil, usageErrorf("--redis-prefix names the keys of --redis: give --redis")
 	}
 	for _, pair := range []struct {
 		flag string

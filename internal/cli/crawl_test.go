@@ -113,6 +113,9 @@ func TestCrawlCommand(t *testing.T) {
 			stdout: empty, stderr: all(contains("api_key=xxxxx", "404 Not Found"), lacks("SECRETKEY"))},
 		{name: "secrets masked in a warning", args: []string{"crawl", "--no-robots", "--depth", "0", s.URL + "/redirect-to?url=" + url.QueryEscape("http://127.0.0.1:1/x") + "&token=SECRETTOK"},
 			code: ExitOK, stdout: empty, stderr: all(contains("token=xxxxx", "out of scope"), lacks("SECRETTOK"))},
+		{name: "--field without --json", args: []string{"crawl", "--field", "t=title", seed}, code: ExitUsage, stdout: empty, stderr: contains("--field collects into the --json records")},
+		{name: "--images without --json or --download", args: []string{"crawl", "--images", seed}, code: ExitUsage, stdout: empty, stderr: contains("--images collects into the --json records")},
+		{name: "--redis-prefix without --redis", args: []string{"crawl", "--redis-prefix", "x:", seed}, code: ExitUsage, stdout: empty, stderr: contains("--redis-prefix names the keys of --redis")},
 		{name: "bad scope", args: []string{"crawl", "--scope", "planet", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--scope "planet"`)},
 		{name: "bad regexp", args: []string{"crawl", "--deny", "(", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--deny "("`)},
 		{name: "download without images", args: []string{"crawl", "--download", t.TempDir(), seed}, code: ExitUsage, stdout: empty, stderr: contains("--download needs --images")},
@@ -128,8 +131,8 @@ func TestCrawlCommand(t *testing.T) {
 				return ""
 			}, stderr: empty},
 		{name: "bad max per host", args: []string{"crawl", "--max-per-host", "-1", seed}, code: ExitUsage, stdout: empty, stderr: contains("--max-per-host -1")},
-		{name: "bad field", args: []string{"crawl", "--field", "x", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "x"`)},
-		{name: "bad selector", args: []string{"crawl", "--field", "t=a[", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "t=a["`)},
+		{name: "bad field", args: []string{"crawl", "--json", "--field", "x", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "x"`)},
+		{name: "bad selector", args: []string{"crawl", "--json", "--field", "t=a[", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--field "t=a["`)},
 		{name: "an @ in the selector", args: []string{"crawl", "-q", "--json", "--depth", "0", "--field", `t=a[title="me@x"]@href`, "--field", `c=p:contains("@")`, seed}, code: ExitOK,
 			stdout: contains(`"fields":{`), stderr: empty},
 	}

@@ -90,6 +90,9 @@ func (e *env) raw(cmd *cobra.Command, addr string, f rawFlags) error {
 	if f.raw && built {
 		return usageErrorf("--raw sends stdin as it is: it does not go with -X, --target, -H or -d")
 	}
+	if f.insecure && !f.tls {
+		return usageErrorf("-k is about the certificate of --tls: give --tls")
+	}
 	var req rawRequest
 	var err error
 	switch {

@@ -44,6 +44,7 @@ func TestRaw(t *testing.T) {
 		{runTest{"two lengths refused", []string{"raw", "-H", "Content-Length: 1", "-H", "Content-Length: 2", "-d", "x", addr}, ExitFailure, empty, contains("2 Content-Length fields")}, ""},
 		{runTest{"empty stdin", []string{"raw", addr}, ExitUsage, empty, contains("no request on stdin")}, ""},
 		{runTest{"bad request line", []string{"raw", addr}, ExitFailure, empty, contains(`want METHOD TARGET`)}, "hello\n\n"},
+		{runTest{"-k without --tls", []string{"raw", "-k", addr}, ExitUsage, empty, contains("-k is about the certificate of --tls")}, ""},
 		{runTest{"--raw with -X", []string{"raw", "--raw", "-X", "GET", addr}, ExitUsage, empty, contains("--raw sends stdin as it is")}, ""},
 		{runTest{"no address", []string{"raw"}, ExitUsage, empty, hasPrefix("grab: accepts 1 arg")}, ""},
 		{runTest{"refused connection", []string{"raw", "127.0.0.1:1"}, ExitFailure, empty, equals("grab: conn: dial tcp 127.0.0.1:1: connect: connection refused\n")}, "GET / HTTP/1.1\n\n"},
