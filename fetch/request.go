@@ -35,8 +35,9 @@ type Request struct {
 	Data []byte
 	// Body streams the body instead of Data, with ContentLength bytes (0
 	// means unknown unless Body is a *bytes.Reader, *bytes.Buffer or
-	// *strings.Reader). A streamed body is sent once: it is not retried and
-	// does not follow a 307 or 308 redirect.
+	// *strings.Reader). Those three are read again from their start for a
+	// retry or a 307 or 308 redirect, as net/http does; any other reader
+	// is sent once: it is not retried and does not follow a 307 or 308.
 	Body          io.Reader
 	ContentLength int64
 	// Timeout bounds the whole request, redirects and body included; 0

@@ -30,7 +30,8 @@ const (
 // all. It gives up, returning the last response or error, when:
 //
 //   - the method is not idempotent (POST, PATCH, CONNECT), or the body
-//     cannot be sent again (a streamed Request.Body);
+//     cannot be sent again (a Request.Body other than a *bytes.Reader,
+//     *bytes.Buffer or *strings.Reader);
 //   - the error is not worth repeating: a TLS certificate or handshake
 //     failure, a host that does not exist, a cancelled context, an
 //     invalid request (HOSTILE.md G6);
