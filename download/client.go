@@ -343,6 +343,14 @@ func (c *Client) Retrieve(ctx context.Context, rawURL, path string) (Result, err
 // Cancelling ctx stops every transfer and leaves their partial files, never
 // a file under its final name that is not complete.
 func (c *Client) Do(ctx context.Context, reqs ...Request) ([]Result, error) {
+	if ctx == nil { // it would panic in a worker, where no caller can recover
+		err := errors.New("download: nil Context")
+		results := make([]Result, len(reqs))
+		for i, r := range reqs {
+			results[i] = Result{URL: redact.String(r.URL), Outcome: Failed, Err: err}
+		}
+		return results, err
+	}
 	b := c.newBatch()
 	defer b.close()
 	b.asked = sync.OnceValue(func() map[string]bool {

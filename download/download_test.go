@@ -1151,3 +1151,12 @@ func TestMaxSize(t *testing.T) {
 		})
 	}
 }
+
+// TestNilContext: Do with a nil Context fails each Request, and panics in
+// no worker (where no caller could recover).
+func TestNilContext(t *testing.T) {
+	res, err := client(t).Do(nil, download.Request{URL: "http://127.0.0.1:1/a", Dir: t.TempDir()})
+	if err == nil || len(res) != 1 || res[0].Outcome != download.Failed {
+		t.Errorf("Do(nil) = %+v, %v; want a failure", res, err)
+	}
+}

@@ -106,7 +106,7 @@ type RedirectError struct {
 
 func (e *RedirectError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Err.Error())
+	b.WriteString(fmt.Sprint(e.Err)) // Sprint: a zero RedirectError says <nil>
 	if e.Reason != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Reason)

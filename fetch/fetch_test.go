@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
@@ -685,5 +686,21 @@ func TestEngineAuto(t *testing.T) {
 	}
 	if req, _ := http.NewRequest("GET", "http://a/", nil); (&fetch.Opener{Transport: w.transport("nethttp")}).OnConn(req) {
 		t.Error("OnConn with an *http.Transport = true")
+	}
+}
+
+// TestZeroErrors: the zero value of each error type of fetch (and of
+// fetch/conn's, which fetch returns) has a message, never a panic.
+func TestZeroErrors(t *testing.T) {
+	for _, err := range []error{&fetch.HTTPError{}, &fetch.TimeoutError{}, &fetch.RedirectError{}, &fetch.FileWriteError{},
+		&conn.TruncatedError{}, &conn.ClosedError{}} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%T{}.Error() panics: %v", err, r)
+				}
+			}()
+			_ = err.Error()
+		}()
 	}
 }

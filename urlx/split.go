@@ -52,7 +52,7 @@ func (e *Error) Error() string {
 	default:
 		shown = redact.Parsed(e.Input, nil)
 	}
-	return "urlx: " + e.Err.Error() + " in " + quoteInput(shown)
+	return "urlx: " + fmt.Sprint(e.Err) + " in " + quoteInput(shown) // Sprint: a zero Error says <nil>
 }
 
 // shownNetloc is netloc for an error message, its password masked as

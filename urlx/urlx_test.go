@@ -635,3 +635,10 @@ func TestASCIIHostnameBracketed(t *testing.T) {
 		t.Errorf("ASCIIHostname of [1.2.3.4] = %q, %v", h, err)
 	}
 }
+
+// TestZeroError: a zero Error has a message, never a panic.
+func TestZeroError(t *testing.T) {
+	if got := (&Error{}).Error(); got != `urlx: <nil> in ""` {
+		t.Errorf("Error{}.Error() = %q", got)
+	}
+}

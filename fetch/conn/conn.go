@@ -1481,7 +1481,9 @@ var errSpliceRefused = errors.New("conn: the file takes no splice")
 // was moving bytes to (a full disk), rather than one of the connection.
 type FileWriteError struct{ Err error }
 
-func (e *FileWriteError) Error() string { return "conn: writing the body to a file: " + e.Err.Error() }
+func (e *FileWriteError) Error() string {
+	return "conn: writing the body to a file: " + fmt.Sprint(e.Err) // Sprint: a zero error says <nil>
+}
 func (e *FileWriteError) Unwrap() error { return e.Err }
 
 func isFileWriteError(err error) bool {
