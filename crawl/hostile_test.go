@@ -236,10 +236,7 @@ func TestRedirectClaimReleased(t *testing.T) {
 		switch r.URL.Path {
 		case "/c":
 			if hits.Add(1) == 1 { // the first fetch fails: no HTTP head
-				if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
-					c.Write([]byte("not http\r\n\r\n"))
-					c.Close()
-				}
+				answerNoHTTP(w)
 				return
 			}
 			w.Write([]byte("<p>target</p>"))
@@ -681,10 +678,7 @@ func TestLinkToRedirectInFlight(t *testing.T) {
 						case <-time.After(5 * time.Second):
 						}
 						if fail {
-							if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
-								c.Write([]byte("not http\r\n\r\n"))
-								c.Close()
-							}
+							answerNoHTTP(w)
 							return
 						}
 					}
@@ -732,5 +726,14 @@ func TestLinkToRedirectInFlight(t *testing.T) {
 				t.Errorf("/t recorded on its own = %v, want %v (records %v)", ok, fail, records)
 			}
 		})
+	}
+}
+
+// answerNoHTTP answers bytes that are no HTTP response and closes the
+// connection: a fetch that fails.
+func answerNoHTTP(w http.ResponseWriter) {
+	if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		c.Write([]byte("not http\r\n\r\n"))
+		c.Close()
 	}
 }

@@ -69,21 +69,6 @@ func hashModes(t *testing.T, name string, f func(t *testing.T, c *download.Clien
 	}
 }
 
-// listDir returns the names in dir, sorted.
-func listDir(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	return names
-}
-
 func TestDoMany(t *testing.T) {
 	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
@@ -113,8 +98,8 @@ func TestDoMany(t *testing.T) {
 		}
 		wantFile(t, r.Path, want)
 	}
-	if got := len(listDir(t, dir)); got != 20 {
-		t.Errorf("dir holds %d entries, want 20 (no part or sidecar left): %v", got, listDir(t, dir))
+	if got := len(testkit.DirNames(t, dir)); got != 20 {
+		t.Errorf("dir holds %d entries, want 20 (no part or sidecar left): %v", got, testkit.DirNames(t, dir))
 	}
 	for _, k := range []download.EventKind{download.Queued, download.Started, download.Bytes, download.Finished} {
 		v, ok := events.Load(k)
@@ -209,7 +194,7 @@ func TestFaults(t *testing.T) {
 			if r.SHA256 != wantSum || r.Size != size {
 				t.Errorf("result sha256 %q size %d, want %q %d", r.SHA256, r.Size, wantSum, size)
 			}
-			if got := listDir(t, dir); !slices.Equal(got, []string{"x.bin"}) {
+			if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{"x.bin"}) {
 				t.Errorf("dir holds %q, want only x.bin", got)
 			}
 		})
@@ -246,7 +231,7 @@ func TestSmallAnonymous(t *testing.T) {
 			if runtime.GOOS != "linux" && tt.outcome == download.Failed {
 				left = []string{"s.bin.part", "s.bin.part.json"} // no anonymous files
 			}
-			if got := listDir(t, dir); !slices.Equal(got, left) {
+			if got := testkit.DirNames(t, dir); !slices.Equal(got, left) {
 				t.Fatalf("dir holds %q, want %q", got, left)
 			}
 			if tt.outcome != download.Downloaded {
@@ -276,7 +261,7 @@ func TestResumeAcrossRuns(t *testing.T) {
 	if err == nil || res[0].Outcome != download.Failed {
 		t.Fatalf("first Do = %v, %v; want a failure", res[0].Outcome, err)
 	}
-	if got := listDir(t, dir); !slices.Equal(got, []string{"r.bin.part", "r.bin.part.json"}) {
+	if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{"r.bin.part", "r.bin.part.json"}) {
 		t.Fatalf("after a cut: %q, want the part and its sidecar", got)
 	}
 	if fi, _ := os.Stat(filepath.Join(dir, "r.bin.part")); fi.Size() != 70000 {
@@ -291,7 +276,7 @@ func TestResumeAcrossRuns(t *testing.T) {
 		t.Fatalf("second Do = %v, %v; want resumed", res[0].Outcome, err)
 	}
 	wantFile(t, filepath.Join(dir, "r.bin"), testkit.DownloadContent(t, "r.bin", "", 200000))
-	if got := listDir(t, dir); !slices.Equal(got, []string{"r.bin"}) {
+	if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{"r.bin"}) {
 		t.Errorf("dir holds %q", got)
 	}
 
@@ -374,7 +359,7 @@ func TestLengths(t *testing.T) {
 				t.Errorf("final file present = %v, want %v", final, !final)
 			}
 			if errors.Is(tt.errIs, download.ErrChecksum) {
-				if got := listDir(t, dir); len(got) != 0 {
+				if got := testkit.DirNames(t, dir); len(got) != 0 {
 					t.Errorf("after a checksum mismatch the dir holds %q, want nothing (L8)", got)
 				}
 			}
@@ -431,7 +416,7 @@ func TestPolicies(t *testing.T) {
 				if err != nil || res[0].Outcome != tt.outcome {
 					t.Fatalf("Do = %v, %v; want %v", res[0].Outcome, err, tt.outcome)
 				}
-				if got := listDir(t, dir); !slices.Equal(got, tt.files) {
+				if got := testkit.DirNames(t, dir); !slices.Equal(got, tt.files) {
 					t.Errorf("dir holds %q, want %q", got, tt.files)
 				}
 				wantFile(t, p, tt.pFile)
@@ -464,7 +449,7 @@ func TestPolicies(t *testing.T) {
 			} else {
 				wantFile(t, h, want)
 			}
-			if got := listDir(t, dir); !slices.Equal(got, []string{"h.bin"}) {
+			if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{"h.bin"}) {
 				t.Errorf("%v: dir holds %q, want only h.bin", tc.policy, got)
 			}
 		}
@@ -564,7 +549,7 @@ func TestNames(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Do: %v", err)
 			}
-			if got := listDir(t, dir); !slices.Equal(got, []string{tt.want}) {
+			if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{tt.want}) {
 				t.Fatalf("dir holds %q, want %q", got, tt.want)
 			}
 			if res[0].Path != filepath.Join(dir, tt.want) {
@@ -580,7 +565,7 @@ func TestNames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := listDir(t, dir); !slices.Equal(got, []string{"same (1).txt", "same (2).txt", "same.txt"}) {
+		if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{"same (1).txt", "same (2).txt", "same.txt"}) {
 			t.Fatalf("dir holds %q", got)
 		}
 		for i, r := range res {
@@ -742,7 +727,7 @@ func TestCancel(t *testing.T) {
 			t.Errorf("%s: %v", r.Path, r.Outcome)
 		}
 	}
-	for _, n := range listDir(t, dir) {
+	for _, n := range testkit.DirNames(t, dir) {
 		if !strings.HasSuffix(n, ".part") && !strings.HasSuffix(n, ".part.json") {
 			t.Errorf("cancel left %s", n)
 		}
@@ -783,7 +768,7 @@ func TestCancelQueued(t *testing.T) {
 	if !maps.Equal(started, map[int]bool{0: true}) {
 		t.Errorf("started %v, want only the first", started)
 	}
-	if got := listDir(t, dir); slices.Contains(got, "b.bin") || slices.Contains(got, "c.bin") {
+	if got := testkit.DirNames(t, dir); slices.Contains(got, "b.bin") || slices.Contains(got, "c.bin") {
 		t.Errorf("dir holds %q", got)
 	}
 }
@@ -876,7 +861,7 @@ func TestRateLimitAndDedup(t *testing.T) {
 	if dup.Outcome != download.Skipped || dup.DuplicateOf != kept.Path || kept.Outcome != download.Downloaded {
 		t.Fatalf("results %+v and %+v: want one downloaded, one duplicate of it", kept, dup)
 	}
-	if got := listDir(t, dir); len(got) != 1 {
+	if got := testkit.DirNames(t, dir); len(got) != 1 {
 		t.Errorf("dir holds %q, want one file", got)
 	}
 }
@@ -942,7 +927,7 @@ func TestRetrieve(t *testing.T) {
 			t.Errorf("Retrieve to %q = %+v, %v; want an error naming a directory", bad, res, err)
 		}
 	}
-	if got := listDir(t, dir); !slices.Equal(got, []string{"sub"}) {
+	if got := testkit.DirNames(t, dir); !slices.Equal(got, []string{"sub"}) {
 		t.Errorf("dir holds %q after the refused paths", got)
 	}
 }
@@ -1142,7 +1127,7 @@ func TestMaxSize(t *testing.T) {
 					t.Errorf("%d attempts, want 1: the limit is not retried", got.Attempts)
 				}
 			}
-			if names := listDir(t, dir); !slices.Equal(names, tt.left) {
+			if names := testkit.DirNames(t, dir); !slices.Equal(names, tt.left) {
 				t.Errorf("dir holds %q, want %q", names, tt.left)
 			}
 			if fi, err := os.Stat(filepath.Join(dir, "f.part")); err == nil && (fi.Size() > tt.max || tt.cut && fi.Size() != 70000) {

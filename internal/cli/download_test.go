@@ -96,7 +96,7 @@ func TestDownloadCommand(t *testing.T) {
 			}
 		}
 	}
-	if got := dirNames(t, out("10")); !slices.Equal(got, []string{"b.bin"}) {
+	if got := testkit.DirNames(t, out("10")); !slices.Equal(got, []string{"b.bin"}) {
 		t.Errorf("--max-filesize left %q, want only b.bin", got)
 	}
 	if _, err := os.Stat(filepath.Join(out("6"), "report.pdf")); err != nil {
@@ -172,20 +172,6 @@ func TestProgressModes(t *testing.T) {
 			t.Errorf("-q wrote %q", buf.String())
 		}
 	})
-}
-
-// dirNames returns the names in dir, sorted.
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 func TestParseRate(t *testing.T) {

@@ -449,7 +449,7 @@ func TestGetFiles(t *testing.T) {
 	if got := read("head.txt"); !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nHello World") {
 		t.Errorf("-i -o wrote %q, want the head and the body", got)
 	}
-	names := dirNames(t, dir)
+	names := testkit.DirNames(t, dir)
 	if want := "café menu.txt escaped.txt head.txt hello hello.txt made named.txt plain.txt rel.txt report.pdf"; strings.Join(names, " ") != want {
 		t.Errorf("files written: %q, want %q (no temporary or partial files)", names, want)
 	}
