@@ -122,7 +122,10 @@ const errSilentFailure constError = "failure already reported"
 // and stderr. Cancelling ctx, as main does on SIGINT or SIGTERM, interrupts
 // the running command.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: newCtxReader(ctx, stdin), stdout: stdout, stderr: stderr}
+	if stdin != nil { // nil stays nil: no input at all
+		stdin = newCtxReader(ctx, stdin)
+	}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	return e.execute(ctx, newRoot(e), args)
 }
 

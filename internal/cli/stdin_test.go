@@ -39,3 +39,12 @@ func TestCtxReader(t *testing.T) {
 		t.Errorf("a later Read = %v, want context.Canceled", err)
 	}
 }
+
+// TestNilStdin: Run with a nil stdin reads no input, as before stdin's
+// reads ended with the context.
+func TestNilStdin(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := Run(t.Context(), []string{"url", "quote"}, nil, &stdout, &stderr); code != ExitOK || stdout.String() != "" {
+		t.Errorf("url quote with a nil stdin = %d, %q, %q", code, stdout.String(), stderr.String())
+	}
+}
