@@ -154,8 +154,11 @@ func (e *digestExchange) roundTrip(req *http.Request, at *url.URL, uri string) (
 			// this path (a Basic one beside Digest ones). Asked again
 			// without it, the handler of that scheme can answer; the
 			// session stays for its own paths.
+			if !replayable(req) {
+				return refused(resp)
+			}
 			retry, err := anew(req)
-			if err != nil || !replayable(req) {
+			if err != nil {
 				return refused(resp)
 			}
 			discard(resp)

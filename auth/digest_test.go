@@ -3,6 +3,7 @@ package auth_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -395,5 +396,25 @@ func TestDigestThenBasic(t *testing.T) {
 		if n := len(w.rec.At("bin")) - before; i == 3 && n != 1 {
 			t.Errorf("the Digest path again took %d requests, want 1 (the session's)", n)
 		}
+	}
+}
+
+// TestDigestThenBasicStreamed: a body that cannot be sent again is not
+// asked for again: the Basic challenge comes back as it is, no panic.
+func TestDigestThenBasicStreamed(t *testing.T) {
+	w := newWorld(t)
+	base := w.httpbin("bin", false)
+	d := &auth.Digest{URL: base, User: "u", Password: "p", Base: w.transport()}
+	if status, _ := get(t, d, base+"/digest-auth/auth/u/p/MD5"); status != 200 {
+		t.Fatalf("the Digest path = %d", status)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", base+"/basic-auth/u/p", io.MultiReader(strings.NewReader("streamed")))
+	resp, err := (&http.Client{Transport: d}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("a streamed POST to the Basic path = %d, want its 401", resp.StatusCode)
 	}
 }
