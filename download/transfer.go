@@ -122,8 +122,8 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 // notFile returns ErrNotFile, naming path, when Lstat found something
 // other than a regular file or a symbolic link there (a link is replaced,
 // never followed).
-func notFile(fi fs.FileInfo, err error, path string) error {
-	if err == nil && !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0 {
+func notFile(fi fs.FileInfo, path string) error {
+	if !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0 {
 		return fmt.Errorf("%w: %s is a %s; not replacing it", ErrNotFile, path, filekind.Name(fi.Mode()))
 	}
 	return nil
@@ -504,7 +504,7 @@ func (j *job) refuse(fi fs.FileInfo, err error) error {
 	if err != nil {
 		return nil
 	}
-	if err := notFile(fi, nil, j.path()); err != nil {
+	if err := notFile(fi, j.path()); err != nil {
 		return err
 	}
 	return otherPart(j.root, j.name)

@@ -619,7 +619,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 		h["Accept-Encoding"] = o.ae // shared, never changed
 	}
 	st := &state{first: u, user: user, policy: o.Redirects, noFollow: req.NoRedirect, referer: h.Get("Referer") != ""}
-	st.creds.Store(user != nil || carriesCreds(h, o.Redirects.Sensitive))
+	st.creds.Store(user != nil) // the fields: the exchange sees them, with the handlers' and the jar's
 
 	ctx, st.cancel = context.WithCancelCause(ctx)
 	if total := pick(cmp.Or(req.Timeout, o.Timeouts.Total), 0); total > 0 {

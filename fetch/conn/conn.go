@@ -457,6 +457,18 @@ func (c *Conn) callerDeadline() time.Time {
 	return time.Time{}
 }
 
+// readWithin bounds the reads until the returned function is called to d
+// (or the caller's deadline when that comes first), which the inactivity
+// timeout does not extend; the function sets the caller's deadline again.
+func (c *Conn) readWithin(d time.Duration) (restore func()) {
+	c.readBy = c.within(time.Now().Add(d))
+	c.nc.SetReadDeadline(c.readBy)
+	return func() {
+		c.readBy, c.cr.timedOut = time.Time{}, nil
+		c.nc.SetReadDeadline(c.callerDeadline())
+	}
+}
+
 // within returns t, or the caller's deadline when that comes first.
 func (c *Conn) within(t time.Time) time.Time {
 	if d := c.callerDeadline(); !d.IsZero() && d.Before(t) {
@@ -868,12 +880,7 @@ func (c *Conn) earlyAnswer(err error) bool {
 	if !isClosedErr(err) || errors.Is(err, net.ErrClosed) {
 		return false
 	}
-	c.readBy = c.within(time.Now().Add(earlyAnswerWait))
-	c.nc.SetReadDeadline(c.readBy)
-	defer func() {
-		c.readBy, c.cr.timedOut = time.Time{}, nil
-		c.nc.SetReadDeadline(c.callerDeadline())
-	}()
+	defer c.readWithin(earlyAnswerWait)()
 	if _, err := c.br.Peek(1); err != nil {
 		return false
 	}
@@ -960,13 +967,11 @@ func (c *Conn) finishBody() error {
 // when a final response came first; it is kept for GetResponse and the
 // connection will not be reused.
 func (c *Conn) waitContinue() (bool, error) {
-	c.readBy = c.within(time.Now().Add(c.cfg.expectTimeout))
-	c.nc.SetReadDeadline(c.readBy)
+	restore := c.readWithin(c.cfg.expectTimeout)
 	_, err := c.br.Peek(1)
-	c.readBy, c.cr.timedOut = time.Time{}, nil
-	caller := c.callerDeadline()
-	c.nc.SetReadDeadline(caller)
+	restore()
 	if isTimeout(err) {
+		caller := c.callerDeadline()
 		if caller.IsZero() || time.Now().Before(caller) {
 			return true, nil // Expect's wait is over, not the caller's
 		}

@@ -221,7 +221,6 @@ func (e *env) images(ctx context.Context, target string, f *imagesFlags) (err er
 // cookies sent to the page's origin only. It returns the results of
 // downloadAll.
 func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Image, f *imagesFlags) ([]download.Result, error) {
-	target = f.credTarget(target)
 	o, header, err := e.imagesOpener(target, f)
 	if err != nil {
 		return nil, err
@@ -241,7 +240,7 @@ func (e *env) downloadImages(ctx context.Context, target string, imgs []parse.Im
 		return nil, nil
 	}
 	reqs := download.Into(f.download, urls...)
-	originCookies(reqs, target, header.Values("Cookie"))
+	originCookies(reqs, f.credTarget(target), header.Values("Cookie"))
 	return e.downloadAll(ctx, &download.Client{Opener: o, Concurrency: f.jobs}, reqs, f.json, f.quiet)
 }
 
