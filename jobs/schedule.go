@@ -147,10 +147,7 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		names[j.Name], states[j.StatePath()] = true, true
 	}
 	clock := s.clock()
-	grace := cmp.Or(s.Grace, DefaultGrace)
-	if grace < 0 {
-		grace = 0
-	}
+	grace := max(cmp.Or(s.Grace, DefaultGrace), 0)
 	log := s.log()
 	// One gocron scheduler per job, in the job's time zone: gocron reads
 	// the wall clock of its location to run a slot once on the day of a
@@ -268,17 +265,9 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		wg.Wait()
 		close(finished)
 	}()
-	var over <-chan time.Time
-	if grace > 0 {
-		over = clock.After(grace)
-	} else { // no grace: over now
-		now := make(chan time.Time, 1)
-		now <- time.Time{}
-		over = now
-	}
 	select {
 	case <-finished:
-	case <-over:
+	case <-clock.After(grace): // at once for 0
 		log.Warn("grace period over: interrupting running jobs")
 		interrupt()
 		<-finished

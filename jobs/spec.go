@@ -445,12 +445,10 @@ func Parse(data []byte, path string) (*Job, error) {
 					aborted = true // yaml stops the mapping there
 					continue
 				}
-				line := lineOf(m)
-				p := v.pathAt(line, m)
-				if strings.Contains(m, " not found in type ") || v.reported[p] {
+				if strings.Contains(m, " not found in type ") || v.typeErrs[m] {
 					continue // walk said it better
 				}
-				v.add(line, p, cleanTypeError(trimLine(m)))
+				v.add(lineOf(m), "", cleanTypeError(trimLine(m)))
 			}
 		}
 	}
@@ -479,74 +477,22 @@ type validator struct {
 	problems []Problem
 	lines    map[string]*yaml.Node // path -> value node
 	reported map[string]bool       // paths with a problem already
-	used     map[*yaml.Node]bool   // value nodes a decoding error was put on (pathAt)
+	typeErrs map[string]bool
 }
 
-// pathAt returns the key of the scalar value at line that the error
-// message msg is about, or "". Of several on the line (a flow mapping,
-// {a: 1, b: x}), it is the leftmost whose value (and tag) the message
-// quotes that no earlier message took (yaml reports in document order,
-// and cuts a value of more than 10 bytes to its first 7 and "..."), else
-// the deepest.
-func (v *validator) pathAt(line int, msg string) string {
-	value := quotedValue(msg)
-	tag := ""
-	if m := goTypeRE().FindStringSubmatch(msg); m != nil {
-		tag = m[1]
+// said marks yaml's messages for n decoded into t as reported by walk.
+func (v *validator) said(n *yaml.Node, t reflect.Type) []string {
+	var te *yaml.TypeError
+	if err := n.Decode(reflect.New(t).Interface()); !errors.As(err, &te) {
+		return nil
 	}
-	prefix, cut := strings.CutSuffix(value, "...")
-	rank := func(n *yaml.Node) int {
-		switch {
-		case value == "" || !(n.Value == value || cut && strings.HasPrefix(n.Value, prefix)) || tag != "" && n.ShortTag() != tag:
-			return 0
-		case v.used[n]:
-			return 1
-		}
-		return 2
+	if v.typeErrs == nil {
+		v.typeErrs = map[string]bool{}
 	}
-	best, bestRank := "", -1
-	var bestNode *yaml.Node
-	for p, n := range v.lines {
-		if n.Line != line || n.Kind != yaml.ScalarNode {
-			continue
-		}
-		r := rank(n)
-		better := r > bestRank
-		if r == bestRank {
-			if r > 0 {
-				better = n.Column < bestNode.Column
-			} else {
-				better = len(p) > len(best) || len(p) == len(best) && p < best
-			}
-		}
-		if better {
-			best, bestRank, bestNode = p, r, n
-		}
+	for _, m := range te.Errors {
+		v.typeErrs[m] = true
 	}
-	if bestRank > 0 {
-		if v.used == nil {
-			v.used = map[*yaml.Node]bool{}
-		}
-		v.used[bestNode] = true
-	}
-	return best
-}
-
-// quotedValue returns the value an error message quotes: yaml's `abc`, or
-// our "1d"; "" when it quotes none.
-func quotedValue(msg string) string {
-	if i := strings.IndexByte(msg, '`'); i >= 0 {
-		if j := strings.IndexByte(msg[i+1:], '`'); j >= 0 {
-			return msg[i+1 : i+1+j]
-		}
-	}
-	if i := strings.IndexByte(msg, '"'); i >= 0 {
-		if q, err := strconv.QuotedPrefix(msg[i:]); err == nil {
-			s, _ := strconv.Unquote(q)
-			return s
-		}
-	}
-	return ""
+	return te.Errors
 }
 
 func (v *validator) add(line int, path, msg string) {
@@ -626,6 +572,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind != yaml.MappingNode {
 			if n.Tag != "!!null" {
 				v.add(n.Line, path, "want a mapping of keys")
+				v.said(n, t)
 			}
 			return
 		}
@@ -665,6 +612,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind != yaml.SequenceNode {
 			if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 				v.add(n.Line, path, "want a list ([a, b] or one \"- item\" a line)")
+				v.said(n, t)
 			}
 			return
 		}
@@ -675,6 +623,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind != yaml.MappingNode {
 			if n.Tag != "!!null" {
 				v.add(n.Line, path, "want a mapping of names to values")
+				v.said(n, t)
 			}
 			return
 		}
@@ -692,7 +641,13 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 	default:
 		if n.Kind != yaml.ScalarNode {
 			v.add(n.Line, path, "want a single value, not a list or mapping")
+			v.said(n, t)
 			return
+		}
+		if !v.reported[path] {
+			for _, m := range v.said(n, t) {
+				v.add(lineOf(m), path, cleanTypeError(trimLine(m)))
+			}
 		}
 		// yaml truncates 1.5 into an int without a word.
 		if isWholeKind(t.Kind()) && n.Tag == "!!float" && !reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
