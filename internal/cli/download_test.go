@@ -140,27 +140,35 @@ func TestProgressModes(t *testing.T) {
 		pr.event(download.Event{Kind: download.Bytes, Index: 0, Path: "d/a.bin", Done: 2 << 20, Total: 2 << 20})
 		time.Sleep(30 * time.Millisecond)
 		pr.event(download.Event{Kind: download.Finished, Index: 0, Path: "d/a.bin", Done: 2 << 20, Total: 2 << 20, Result: &download.Result{}})
+		// A file cut by Ctrl-C fails: it is not counted as done.
+		pr.event(download.Event{Kind: download.Started, Index: 1, Path: "d/b.bin", Total: -1})
+		pr.event(download.Event{Kind: download.Bytes, Index: 1, Path: "d/b.bin", Done: 1 << 20, Total: 2 << 20})
+		pr.event(download.Event{Kind: download.Failure, Index: 1, Path: "d/b.bin", Done: 1 << 20, Total: 2 << 20, Result: &download.Result{Outcome: download.Failed}})
+		time.Sleep(30 * time.Millisecond)
 	}
 	t.Run("lines", func(t *testing.T) {
 		var buf syncBuffer
-		pr := newProgressEvery(&buf, progressLines, 1, 10*time.Millisecond)
+		pr := newProgressEvery(&buf, progressLines, 2, 10*time.Millisecond)
 		events(pr)
 		pr.close()
 		got := buf.String()
 		if !strings.Contains(got, `grab: d/a.bin: retrying in 1s: "cut\x1b[2J"`) {
 			t.Errorf("lines: %q, want the retry with the escape quoted", got)
 		}
-		if !strings.Contains(got, "grab: 0/1 files, 1 active, 2.0 MiB") {
+		if !strings.Contains(got, "grab: 0/2 files, 1 active, 2.0 MiB") {
 			t.Errorf("lines: %q, want a status line", got)
+		}
+		if !strings.Contains(got, "grab: 1/2 files, 1 failed, 0 active, 3.0 MiB") {
+			t.Errorf("lines: %q, want the failed file counted apart from the saved one", got)
 		}
 	})
 	t.Run("bars", func(t *testing.T) {
 		var buf syncBuffer
-		pr := newProgress(&buf, progressBars, 2) // one file never finishes
+		pr := newProgress(&buf, progressBars, 2) // one file fails
 		events(pr)
 		pr.close()
-		if got := buf.String(); !strings.Contains(got, "files") || !strings.Contains(got, "retrying") {
-			t.Errorf("bars: %q", got)
+		if got := buf.String(); !strings.Contains(got, "files") || !strings.Contains(got, "retrying") || !strings.Contains(got, "1/2") || !strings.Contains(got, "1 failed, ") {
+			t.Errorf("bars: %q, want 1/2 files and 1 failed", got)
 		}
 	})
 	t.Run("none", func(t *testing.T) {

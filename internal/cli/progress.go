@@ -49,7 +49,8 @@ type progress struct {
 	start    time.Time
 
 	mu       sync.Mutex
-	finished int
+	finished int   // saved, skipped or not modified
+	failed   int   // not saved: counted apart, so an interrupted file is not shown as done
 	bytes    int64 // arrived in this run, all files
 	last     map[int]int64
 	lastLine string
@@ -94,11 +95,20 @@ func newProgressEvery(w io.Writer, mode progressMode, files int, interval time.D
 	return pr
 }
 
-// totals is the overall bar's right-hand side: bytes and mean speed.
+// totals is the overall bar's right-hand side: failures, bytes and mean
+// speed.
 func (pr *progress) totals(decor.Statistics) string {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	return pr.summaryLocked()
+	return pr.failedLocked() + pr.summaryLocked()
+}
+
+// failedLocked is "N failed, ", or "" while nothing has failed.
+func (pr *progress) failedLocked() string {
+	if pr.failed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d failed, ", pr.failed)
 }
 
 func (pr *progress) summaryLocked() string {
@@ -141,7 +151,6 @@ func (pr *progress) event(e download.Event) {
 			delete(pr.bars, e.Index)
 		}
 	case download.Finished, download.Failure:
-		pr.finished++
 		delete(pr.last, e.Index)
 		if bs := pr.bars[e.Index]; bs != nil {
 			if e.Kind == download.Finished {
@@ -151,6 +160,11 @@ func (pr *progress) event(e download.Event) {
 			}
 			delete(pr.bars, e.Index)
 		}
+		if e.Kind == download.Failure {
+			pr.failed++
+			break
+		}
+		pr.finished++
 		if pr.overall != nil {
 			pr.overall.Increment()
 		}
@@ -194,7 +208,7 @@ func (pr *progress) tick() {
 			return
 		case <-t.C:
 			pr.mu.Lock()
-			line := fmt.Sprintf("grab: %d/%d files, %d active, %s\n", pr.finished, pr.files, len(pr.last), pr.summaryLocked())
+			line := fmt.Sprintf("grab: %d/%d files, %s%d active, %s\n", pr.finished, pr.files, pr.failedLocked(), len(pr.last), pr.summaryLocked())
 			if line != pr.lastLine {
 				pr.lastLine = line
 				io.WriteString(pr.w, line)
