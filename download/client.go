@@ -277,7 +277,7 @@ type Event struct {
 	Index   int           // the Request's index in Do's arguments
 	URL     string        // as in Result.URL
 	Path    string        // the file, once its name is known
-	Done    int64         // bytes of the file so far (a resumed part included)
+	Done    int64         // bytes of the file so far (a resumed part included); Retrying and Failure: the failed attempt's last figure
 	Total   int64         // the file's full size, -1 when unknown
 	Attempt int           // the requests sent for the file so far, this one included
 	Wait    time.Duration // Retrying: the wait before the next attempt

@@ -1145,3 +1145,34 @@ func TestNilContext(t *testing.T) {
 		t.Errorf("Do(nil) = %+v, %v; want a failure", res, err)
 	}
 }
+
+// TestFailureEvents checks that Retrying and Failure events carry the
+// failed attempt's bytes and the declared size, as Bytes did.
+func TestFailureEvents(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	hashModes(t, "drop", func(t *testing.T, c *download.Client, noHash bool) {
+		c.Retries = 1
+		var mu sync.Mutex
+		var got []download.Event
+		c.Progress = func(e download.Event) {
+			if e.Kind == download.Retrying || e.Kind == download.Failure {
+				mu.Lock()
+				got = append(got, e)
+				mu.Unlock()
+			}
+		}
+		u := fmt.Sprintf("%s/dl/300000/x.bin?key=events-%v&mode=drop&after=100000&fail=0", base, noHash)
+		if _, err := c.Do(t.Context(), download.Request{URL: u, Dir: t.TempDir()}); err == nil {
+			t.Fatal("Do succeeded; want the drops to fail it")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 2 || got[0].Kind != download.Retrying || got[1].Kind != download.Failure {
+			t.Fatalf("events %+v, want Retrying then Failure", got)
+		}
+		// The second attempt resumes at 100000 and is cut again further on.
+		if r, f := got[0], got[1]; r.Done != 100000 || r.Total != 300000 || f.Done <= r.Done || f.Done >= 300000 || f.Total != 300000 {
+			t.Errorf("Retrying: Done %d Total %d; Failure: Done %d Total %d; want 100000 of 300000, then more but not all", r.Done, r.Total, f.Done, f.Total)
+		}
+	})
+}

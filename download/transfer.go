@@ -50,10 +50,11 @@ func (e *retryLater) Unwrap() error { return e.err }
 func (b *batch) run(ctx context.Context, j *job) Result {
 	res := Result{URL: j.url, Path: j.path()}
 	sem := b.host(j.host)
+	t := &transfer{b: b, j: j, noResume: b.c.NoResume, total: -1}
 	fail := func(err error) Result {
 		res.Path = j.path()
 		res.Outcome, res.Err = Failed, err
-		b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Total: -1, Attempt: res.Attempts, Err: err, Result: &res})
+		b.emit(Event{Kind: Failure, Index: j.index, URL: j.url, Path: res.Path, Done: t.done, Total: t.total, Attempt: res.Attempts, Err: err, Result: &res})
 		return res
 	}
 	if err := sem.Acquire(ctx, 1); err != nil {
@@ -73,7 +74,6 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 	bo.MaxInterval = maxWait
 	bo.Reset()
 
-	t := &transfer{b: b, j: j, noResume: b.c.NoResume}
 	failures, restarts, relooks := 0, 0, 0
 	for {
 		t.tries++
@@ -108,7 +108,7 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		if ctx.Err() != nil || !retryable(err) || failures > b.retries() || wait > maxWait || wait == backoff.Stop {
 			return fail(err)
 		}
-		b.emit(Event{Kind: Retrying, Index: j.index, URL: j.url, Path: j.path(), Total: -1, Attempt: res.Attempts, Wait: wait, Err: err})
+		b.emit(Event{Kind: Retrying, Index: j.index, URL: j.url, Path: j.path(), Done: t.done, Total: t.total, Attempt: res.Attempts, Wait: wait, Err: err})
 		tm := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -161,6 +161,9 @@ type transfer struct {
 	noResume bool
 	noAnon   bool // write NAME.part even for a small file
 	tries    int  // calls of attempt, a request sent or not
+	// done and total are the last Started or Bytes event's, which
+	// Retrying and Failure repeat.
+	done, total int64
 }
 
 // attempt makes one request for the job and saves what it gets; it fills
@@ -281,6 +284,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 
 	res.Attempts++
+	t.done, t.total = off, -1
 	b.emit(Event{Kind: Started, Index: j.index, URL: j.url, Path: j.path(), Done: off, Total: -1, Attempt: res.Attempts})
 	resp, err := b.opener.Open(actx, req)
 	if err != nil {
@@ -637,6 +641,7 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 					watchdog.Reset(stall)
 				}
 				done += n
+				t.done, t.total = done, total
 				b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
 			}
 			if err == nil {
@@ -697,6 +702,7 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 				h.Write(buf[:n])
 			}
 			done += int64(n)
+			t.done, t.total = done, total
 			b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
 		}
 		if rerr == io.EOF {
