@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -67,6 +68,9 @@ func (b *Basic) Wrap(next http.RoundTripper) http.RoundTripper {
 
 // RoundTrip sends req, with credentials where they belong.
 func (b *Basic) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := httpsyntax.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	e := basicExchange{
 		creds:          creds{"Basic", b.URL, b.Realm, b.User, b.Password, b.Passwords},
 		kind:           originKind,
@@ -209,6 +213,9 @@ func (b *Bearer) Wrap(next http.RoundTripper) http.RoundTripper {
 
 // RoundTrip sends req, with the token if it belongs there.
 func (b *Bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := httpsyntax.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	base := transport(b.Base)
 	if b.Token == "" || req.Header.Get("Authorization") != "" {
 		return base.RoundTrip(req)

@@ -312,3 +312,32 @@ func TestIDNHost(t *testing.T) {
 		}
 	}
 }
+
+// TestIncompleteRequests checks that every handler refuses a request
+// without a URL or Header with net/http's error, where some panicked.
+func TestIncompleteRequests(t *testing.T) {
+	const at = "http://127.0.0.1:1/"
+	handlers := map[string]http.RoundTripper{
+		"Basic":       &auth.Basic{URL: at, User: "u", Password: "p"},
+		"Bearer":      &auth.Bearer{URL: at, Token: "t"},
+		"Digest":      &auth.Digest{URL: at, User: "u", Password: "p"},
+		"ProxyBasic":  &auth.ProxyBasic{URL: at, User: "u", Password: "p"},
+		"ProxyDigest": &auth.ProxyDigest{URL: at, User: "u", Password: "p"},
+	}
+	u, _ := url.Parse(at)
+	for name, h := range handlers {
+		for _, tt := range []struct {
+			req  *http.Request
+			want string
+		}{
+			{nil, "http: nil Request"},
+			{&http.Request{Method: "GET", Header: http.Header{}}, "http: nil Request.URL"},
+			{&http.Request{Method: "GET", URL: u}, "http: nil Request.Header"},
+		} {
+			resp, err := h.RoundTrip(tt.req)
+			if resp != nil || err == nil || err.Error() != tt.want {
+				t.Errorf("%s: RoundTrip = %v, %v; want %q", name, resp, err, tt.want)
+			}
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -78,6 +79,9 @@ func (d *Digest) Wrap(next http.RoundTripper) http.RoundTripper {
 // RoundTrip sends req, answering a Digest challenge where credentials
 // belong.
 func (d *Digest) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := httpsyntax.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	e := digestExchange{
 		creds:       creds{"Digest", d.URL, d.Realm, d.User, d.Password, d.Passwords},
 		kind:        originKind,

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -75,6 +76,9 @@ func (p *ProxyBasic) Order() int { return ProxyOrder }
 // RoundTrip sends req, with proxy credentials when it goes through the
 // proxy they are for.
 func (p *ProxyBasic) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := httpsyntax.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	base := transport(p.Base)
 	pu := proxyInUse(req, p.Proxy, base)
 	if pu == nil {
@@ -133,6 +137,9 @@ func (p *ProxyDigest) Order() int { return ProxyOrder }
 // RoundTrip sends req, answering the proxy's Digest challenges when it
 // goes through the proxy the credentials are for.
 func (p *ProxyDigest) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := httpsyntax.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	base := transport(p.Base)
 	pu := proxyInUse(req, p.Proxy, base)
 	if pu == nil {

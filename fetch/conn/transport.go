@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -206,6 +207,9 @@ func (d tunnelDialer) DialContext(ctx context.Context, network, addr string) (ne
 // was idle, is left for a new one rather than failing. Of the
 // httptrace.ClientTrace hooks in req's context, GotConn is called.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := httpsyntax.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	r, err := t.route(req)
 	if err != nil {
 		closeBody(req)

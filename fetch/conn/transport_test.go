@@ -762,3 +762,22 @@ func TestTransportUnsolicitedNotReused(t *testing.T) {
 		t.Errorf("%d connections, want 2", n)
 	}
 }
+
+// TestTransportIncompleteRequest checks that a request without a URL or
+// Header gets net/http's error, where a nil URL panicked.
+func TestTransportIncompleteRequest(t *testing.T) {
+	tr := &Transport{}
+	u := &url.URL{Scheme: "http", Host: "127.0.0.1:1", Path: "/"}
+	for _, tt := range []struct {
+		req  *http.Request
+		want string
+	}{
+		{nil, "http: nil Request"},
+		{&http.Request{Method: "GET", Header: http.Header{}}, "http: nil Request.URL"},
+		{&http.Request{Method: "GET", URL: u}, "http: nil Request.Header"},
+	} {
+		if resp, err := tr.RoundTrip(tt.req); resp != nil || err == nil || err.Error() != tt.want {
+			t.Errorf("RoundTrip = %v, %v; want %q", resp, err, tt.want)
+		}
+	}
+}

@@ -1,10 +1,36 @@
 // Package httpsyntax reads pieces of HTTP field values (RFC 9110 §5.6)
 // for the packages that parse them by hand: auth's challenges,
 // htmlcharset's Content-Type, and the CLI's -F values, which curl quotes
-// the same way. Tokens are x/net's httpguts.
+// the same way. Tokens are x/net's httpguts. It also checks a request
+// before a RoundTripper reads it ([CheckRequest]).
 package httpsyntax
 
-import "strings"
+import (
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// CheckRequest returns net/http's error for a request no RoundTripper can
+// send (nil, or without a URL or Header), after closing its body as
+// RoundTrip must; nil for any other.
+func CheckRequest(req *http.Request) error {
+	var err error
+	switch {
+	case req == nil:
+		return errors.New("http: nil Request")
+	case req.URL == nil:
+		err = errors.New("http: nil Request.URL")
+	case req.Header == nil:
+		err = errors.New("http: nil Request.Header")
+	default:
+		return nil
+	}
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	return err
+}
 
 // Quoted reads the quoted-string starting at s[i] == '"' and returns its
 // content, backslash escapes removed, and the index after the closing

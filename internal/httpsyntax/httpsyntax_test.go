@@ -1,6 +1,12 @@
 package httpsyntax
 
-import "testing"
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"testing"
+)
 
 func TestQuoted(t *testing.T) {
 	tests := []struct {
@@ -23,3 +29,34 @@ func TestQuoted(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRequest(t *testing.T) {
+	u := &url.URL{Scheme: "http", Host: "127.0.0.1"}
+	tests := []struct {
+		req  *http.Request
+		want string
+	}{
+		{nil, "http: nil Request"},
+		{&http.Request{Header: http.Header{}}, "http: nil Request.URL"},
+		{&http.Request{URL: u}, "http: nil Request.Header"},
+		{&http.Request{URL: u, Header: http.Header{}}, ""},
+	}
+	for _, tt := range tests {
+		body := &closeCount{}
+		if tt.req != nil {
+			tt.req.Body = body
+		}
+		err := CheckRequest(tt.req)
+		if got := fmt.Sprint(err); err == nil && tt.want != "" || err != nil && got != tt.want {
+			t.Errorf("CheckRequest(%+v) = %v, want %q", tt.req, err, tt.want)
+		}
+		if tt.req != nil && (body.closed == 1) != (tt.want != "") {
+			t.Errorf("CheckRequest(%+v) closed the body %d times", tt.req, body.closed)
+		}
+	}
+}
+
+type closeCount struct{ closed int }
+
+func (c *closeCount) Read([]byte) (int, error) { return 0, io.EOF }
+func (c *closeCount) Close() error             { c.closed++; return nil }
