@@ -10,6 +10,9 @@ import (
 	"golang.org/x/text/transform"
 )
 
+// errNoReader is the error of a nil io.Reader given as the page.
+var errNoReader = errors.New("parse: no page to read: the io.Reader is nil")
+
 // Decode returns r decoded to UTF-8 and the WHATWG name of the encoding it
 // was read in ("utf-8", "windows-1252", "shift_jis", "euc-kr",
 // "utf-16le", ...), chosen as a browser chooses it: a byte order mark,
@@ -26,6 +29,9 @@ import (
 // that of reading them. Pass the name to Options.Charset, so that queries
 // are percent-encoded in the page's encoding as a browser does.
 func Decode(r io.Reader, contentType string) (io.Reader, string, error) {
+	if r == nil {
+		return nil, "", errNoReader
+	}
 	br := bufio.NewReaderSize(r, htmlcharset.PrescanBytes)
 	head, err := br.Peek(htmlcharset.PrescanBytes)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {

@@ -54,6 +54,9 @@ type Image struct {
 // there and an error matching ErrTruncated; on a read error, the images
 // found and the error. A pageURL that is not absolute is an error.
 func Images(r io.Reader, pageURL string, opts Options) ([]Image, error) {
+	if r == nil {
+		return nil, errNoReader
+	}
 	if err := checkPageURL(pageURL); err != nil {
 		return nil, err
 	}

@@ -538,3 +538,19 @@ func TestQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestNilReader checks that a nil io.Reader is an error naming it, where
+// Images, Links and Decode panicked and Query returned the runtime error.
+func TestNilReader(t *testing.T) {
+	calls := map[string]func() error{
+		"Images": func() error { _, err := parse.Images(nil, page, parse.Options{}); return err },
+		"Links":  func() error { _, err := parse.Links(nil, page, parse.Options{}); return err },
+		"Decode": func() error { _, _, err := parse.Decode(nil, "text/html"); return err },
+		"Query":  func() error { _, err := parse.Query(nil, "img"); return err },
+	}
+	for name, call := range calls {
+		if err := call(); err == nil || err.Error() != "parse: no page to read: the io.Reader is nil" {
+			t.Errorf("%s(nil) = %v, want the nil reader named", name, err)
+		}
+	}
+}

@@ -36,6 +36,9 @@ type Link struct {
 // BestCandidate and KeepData do not apply; the limits do, as in Images.
 // Links does not read <meta name=robots>: NoFollow reflects rel alone.
 func Links(r io.Reader, pageURL string, opts Options) ([]Link, error) {
+	if r == nil {
+		return nil, errNoReader
+	}
 	if err := checkPageURL(pageURL); err != nil {
 		return nil, err
 	}

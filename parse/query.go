@@ -35,6 +35,9 @@ func Select(s *goquery.Selection, selector string) (*goquery.Selection, error) {
 // own selectors, not for large pages. Resolve the URLs it finds with
 // urlx.Join against the page URL.
 func Query(r io.Reader, selector string) (*goquery.Selection, error) {
+	if r == nil {
+		return nil, errNoReader
+	}
 	m, err := Compile(selector)
 	if err != nil {
 		return nil, err
