@@ -152,8 +152,11 @@ func (j *Jar) Load(path string) error {
 	return err
 }
 
-// LoadFrom is [Jar.Load] reading from r.
+// LoadFrom is [Jar.Load] reading from r; a nil r is an error.
 func (j *Jar) LoadFrom(r io.Reader) error {
+	if r == nil {
+		return errors.New("cookies: load: nothing to read: the io.Reader is nil")
+	}
 	err := j.load(r)
 	var le *LoadError
 	if err != nil && !errors.As(err, &le) {

@@ -642,3 +642,10 @@ func TestLoadSingleLabelDomain(t *testing.T) {
 		t.Errorf("saved %q, %v", b.String(), err)
 	}
 }
+
+func TestLoadFromNil(t *testing.T) {
+	j := new(cookies.Jar)
+	if err := j.LoadFrom(nil); err == nil || err.Error() != "cookies: load: nothing to read: the io.Reader is nil" {
+		t.Errorf("LoadFrom(nil) = %v, want the nil reader named", err)
+	}
+}

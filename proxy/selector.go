@@ -379,9 +379,9 @@ func parseProxyURL(raw string) (*url.URL, error) {
 // through in the absolute form, or nil: for an https request (tunnelled
 // by CONNECT), a SOCKS proxy, no proxy or an error. Only such a request
 // carries a Proxy-Authorization field to the proxy; on any other it would
-// reach the origin.
+// reach the origin. A nil req, URL or choose is no proxy.
 func Forwarding(req *http.Request, choose func(*http.Request) (*url.URL, error)) *url.URL {
-	if !strings.EqualFold(req.URL.Scheme, "http") {
+	if req == nil || req.URL == nil || choose == nil || !strings.EqualFold(req.URL.Scheme, "http") {
 		return nil
 	}
 	u, err := choose(req)

@@ -415,3 +415,44 @@ func TestRedact(t *testing.T) {
 }
 
 func fmtV(v any) string { return fmt.Sprintf("%v %+v %s", v, v, v) }
+
+func TestForwarding(t *testing.T) {
+	fixed := func(raw string) func(*http.Request) (*url.URL, error) {
+		return func(*http.Request) (*url.URL, error) {
+			if raw == "" {
+				return nil, nil
+			}
+			return url.Parse(raw)
+		}
+	}
+	failing := func(*http.Request) (*url.URL, error) { return nil, fmt.Errorf("no") }
+	req := func(raw string) *http.Request {
+		u, _ := url.Parse(raw)
+		return &http.Request{URL: u, Header: http.Header{}}
+	}
+	tests := []struct {
+		name   string
+		req    *http.Request
+		choose func(*http.Request) (*url.URL, error)
+		want   string
+	}{
+		{"http through an http proxy", req("http://127.0.0.1/"), fixed("http://127.0.0.2:3128"), "http://127.0.0.2:3128"},
+		{"http through an https proxy", req("HTTP://127.0.0.1/"), fixed("https://127.0.0.2:3128"), "https://127.0.0.2:3128"},
+		{"https is tunnelled", req("https://127.0.0.1/"), fixed("http://127.0.0.2:3128"), ""},
+		{"socks", req("http://127.0.0.1/"), fixed("socks5://127.0.0.2:1080"), ""},
+		{"direct", req("http://127.0.0.1/"), fixed(""), ""},
+		{"error", req("http://127.0.0.1/"), failing, ""},
+		{"nil choose", req("http://127.0.0.1/"), nil, ""},
+		{"nil URL", &http.Request{Header: http.Header{}}, fixed("http://127.0.0.2:3128"), ""},
+		{"nil request", nil, fixed("http://127.0.0.2:3128"), ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		if u := proxy.Forwarding(tt.req, tt.choose); u != nil {
+			got = u.String()
+		}
+		if got != tt.want {
+			t.Errorf("%s: Forwarding = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
