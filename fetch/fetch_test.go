@@ -400,6 +400,18 @@ func TestBuildOpener(t *testing.T) {
 			t.Errorf("BuildOpener(%T...) = nil error", bad[0])
 		}
 	}
+	var noProxy func(*http.Request) (*url.URL, error)
+	for _, bad := range []any{nil, (*fetch.Retry)(nil), noProxy} {
+		if _, err := fetch.BuildOpener(bad); err == nil || !strings.Contains(err.Error(), "nil") {
+			t.Errorf("BuildOpener(%T(nil)) = %v, want an error naming the nil piece", bad, err)
+		}
+	}
+	// Nil handlers set directly are left out, where Open panicked.
+	o = &fetch.Opener{Transport: w.transport("conn"), Handlers: []fetch.Handler{nil, (*fetch.Retry)(nil), &fetch.Retry{}}}
+	t.Cleanup(o.CloseIdleConnections)
+	if resp, _ := read(t, o, w.urls["a"]+"/get"); resp.StatusCode != http.StatusOK {
+		t.Errorf("nil handlers: status %d", resp.StatusCode)
+	}
 }
 
 // HOSTILE.md D12: a field given for one request is not left for the next.

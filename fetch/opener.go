@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -120,7 +121,8 @@ type Opener struct {
 	// addresses, or a test's loopback map, goes here.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Handlers wrap the transport, outermost first (a Handler with an
-	// Order method is placed by it: lower is outer, default 500).
+	// Order method is placed by it: lower is outer, default 500); a nil
+	// one, a typed nil pointer included, is left out.
 	Handlers []Handler
 	// Jar keeps cookies; nil means none are kept.
 	Jar http.CookieJar
@@ -193,8 +195,8 @@ const modulePath = "github.com/grabhq/grab"
 // such a Proxy method, as grab's proxy.Selector) is the proxy;
 // an http.Header the default fields; a Timeouts, Limits or Redirects value
 // and a *tls.Config set those fields. What is not given keeps its default.
-// A piece of another type, or a second transport, jar or header, is an
-// error.
+// A piece of another type, a nil one (a typed nil pointer or function
+// included), or a second transport, jar or header, is an error.
 func BuildOpener(pieces ...any) (*Opener, error) {
 	o := &Opener{}
 	seen := map[string]bool{}
@@ -206,6 +208,9 @@ func BuildOpener(pieces ...any) (*Opener, error) {
 		return nil
 	}
 	for _, p := range pieces {
+		if p != nil && isNil(p) {
+			return nil, fmt.Errorf("fetch: BuildOpener: a nil %T given", p)
+		}
 		var err error
 		switch v := p.(type) {
 		case Handler:
@@ -336,7 +341,7 @@ func (o *Opener) setup() {
 			separate:      len(o.Handlers) > 0,
 			via:           via,
 		}
-		hs := slices.Clone(o.Handlers)
+		hs := slices.DeleteFunc(slices.Clone(o.Handlers), func(h Handler) bool { return h == nil || isNil(h) })
 		if len(hs) > 0 {
 			hs = append(hs, userinfoBasic{})
 		}
@@ -351,6 +356,16 @@ func (o *Opener) setup() {
 		o.ua = []string{cmp.Or(o.UserAgent, DefaultUserAgent())}
 		o.ae = []string{acceptEncoding}
 	})
+}
+
+// isNil reports a typed nil pointer, function, channel or interface in v
+// (a nil map, as an http.Header, is an empty one).
+func isNil(v any) bool {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 func order(h Handler) int {
