@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
+	"github.com/grabhq/grab/testserver"
 )
 
 // TestRedirectIntoPrivate: an allowed page redirecting into a path
@@ -735,5 +737,47 @@ func answerNoHTTP(w http.ResponseWriter) {
 	if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
 		c.Write([]byte("not http\r\n\r\n"))
 		c.Close()
+	}
+}
+
+// TestFileScheme (HOSTILE.md I1): file: images and links, direct or through
+// a <base href="file:///">, are never fetched nor reported.
+func TestFileScheme(t *testing.T) {
+	const page = `<html><body>
+<img src="file:///etc/passwd"><a href="file:///etc/shadow">s</a>
+<a href="/b.html">b</a><img src="/ok.png">
+</body></html>`
+	const base = `<html><head><base href="file:///"></head><body>
+<img src="etc/passwd"><a href="etc/hosts">h</a>
+</body></html>`
+	html := func(body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, body)
+		})
+	}
+	s := newSite(t, testserver.Mount("/a.html", html(page)), testserver.Mount("/b.html", html(base)))
+	cr, rec := s.crawler()
+	cr.Images = true
+	if _, err := cr.Run(t.Context(), s.url+"/a.html"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.urls(s.url); !slices.Equal(got, []string{"/a.html", "/b.html"}) {
+		t.Errorf("pages %q, want /a.html and /b.html", got)
+	}
+	if a, _ := rec.find(s.url + "/a.html"); !slices.Equal(a.Images, []string{s.url + "/ok.png"}) || !slices.Equal(a.Links, []string{s.url + "/b.html"}) {
+		t.Errorf("/a.html: images %q, links %q; want /ok.png and /b.html alone", a.Images, a.Links)
+	}
+	for _, p := range rec.pages {
+		for _, u := range slices.Concat(p.Links, p.Images) {
+			if !strings.HasPrefix(u, s.url+"/") {
+				t.Errorf("%s reported %q", p.URL, u)
+			}
+		}
+	}
+	for _, p := range s.paths() {
+		if strings.Contains(p, "etc") {
+			t.Errorf("the server was asked for %s", p)
+		}
 	}
 }
