@@ -2,6 +2,7 @@ package download_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -1175,4 +1176,57 @@ func TestFailureEvents(t *testing.T) {
 			t.Errorf("Retrying: Done %d Total %d; Failure: Done %d Total %d; want 100000 of 300000, then more but not all", r.Done, r.Total, f.Done, f.Total)
 		}
 	})
+}
+
+// TestRangeAnsweredGzip (HOSTILE.md F6): a resume whose 206 comes with
+// Content-Encoding: gzip, the part being identity bytes, is not appended
+// to the part: the file restarts from zero and ends byte-identical.
+func TestRangeAnsweredGzip(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<14) // 256 KiB
+	// The resume asks from the part's last byte, which it compares with
+	// the answer's first: make it gzip's first, so that only the coding
+	// tells the answer from the file.
+	data[99999] = 0x1f
+	var full atomic.Int32
+	var ranges atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		rng := r.Header.Get("Range")
+		if rng == "" {
+			w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+			if full.Add(1) == 1 {
+				w.Write(data[:100000])
+				w.(http.Flusher).Flush()
+				panic(http.ErrAbortHandler) // cut mid-body
+			}
+			w.Write(data)
+			return
+		}
+		ranges.Add(1)
+		var start int
+		if _, err := fmt.Sscanf(rng, "bytes=%d-", &start); err != nil || start >= len(data) {
+			http.Error(w, "bad range", http.StatusRequestedRangeNotSatisfiable)
+			return
+		}
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(data[start:])
+		zw.Close()
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, len(data)-1, len(data)))
+		w.WriteHeader(http.StatusPartialContent)
+		w.(http.Flusher).Flush() // chunked: no length to tell it
+		w.Write(gz.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	c := client(t)
+	dir := t.TempDir()
+	res, err := c.Do(t.Context(), download.Request{URL: srv.URL + "/f.bin", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Outcome != download.Downloaded || r.Attempts != 3 || ranges.Load() != 1 {
+		t.Errorf("Do = %v after %d attempts, %d range requests; want downloaded after 3 (cut, gzip range refused, whole)", r.Outcome, r.Attempts, ranges.Load())
+	}
+	wantFile(t, filepath.Join(dir, "f.bin"), data)
 }
