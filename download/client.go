@@ -782,7 +782,8 @@ func (j *job) path() string { return j.joined }
 func (b *batch) prepare(i int, r Request) (*job, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil {
-		return nil, fmt.Errorf("download: bad URL: %w", err)
+		// net/url's error quotes the URL, password and all.
+		return nil, fmt.Errorf("download: bad URL: %s", redact.ParseError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("download: %q: only http and https URLs are downloaded", redact.Parsed(r.URL, u))

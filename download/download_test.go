@@ -1230,3 +1230,27 @@ func TestRangeAnsweredGzip(t *testing.T) {
 	}
 	wantFile(t, filepath.Join(dir, "f.bin"), data)
 }
+
+// TestBadURLMasked checks that a URL net/url refuses is not quoted in the
+// error: its password and query secrets stay out.
+func TestBadURLMasked(t *testing.T) {
+	c := client(t)
+	for _, u := range []string{
+		"http://u:s3cret@127.0.0.1:1:99999/y?token=t0ken",
+		"http://u:s3cr#t@127.0.0.1:1/x?token=t0ken", // '#' ends the URL in the password: port "s3cr"
+		"http://u:s3cret@127.0.0.1:1/%zz?token=t0ken",
+	} {
+		res, err := c.Do(t.Context(), download.Request{URL: u, Dir: t.TempDir()})
+		if err == nil {
+			t.Fatalf("Do(%q) succeeded", u)
+		}
+		for _, text := range []string{err.Error(), res[0].Err.Error(), res[0].URL} {
+			if strings.Contains(text, "s3cr") || strings.Contains(text, "t0ken") {
+				t.Errorf("Do(%q): %q shows a secret", u, text)
+			}
+		}
+		if !strings.Contains(err.Error(), "download: bad URL: invalid") {
+			t.Errorf("Do(%q) = %v, want the reason", u, err)
+		}
+	}
+}

@@ -216,21 +216,28 @@ func checkSecret(v *validator, path string, s *Secret) {
 	}
 }
 
-// checkURL accepts absolute http and https URLs without credentials.
+// checkURL accepts absolute http and https URLs without credentials, of
+// a port a request can use. What it shows of a URL is masked
+// (redact.String).
 func checkURL(s string) error {
 	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return fmt.Errorf("%q: a URL may not hold spaces or control characters", s)
+		return fmt.Errorf("%q: a URL may not hold spaces or control characters", redact.String(s))
 	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%q is not a URL", s)
+		return fmt.Errorf("%q is not a URL: %s", redact.String(s), redact.ParseError(err))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q: want an http or https URL", s)
+		return fmt.Errorf("%q: want an http or https URL", redact.URL(u))
 	case u.Host == "":
-		return fmt.Errorf("%q: no host", s)
+		return fmt.Errorf("%q: no host", redact.URL(u))
 	case u.User != nil:
 		return fmt.Errorf("%q: credentials do not go in the job file: use auth", redact.URL(u))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return fmt.Errorf("%q: invalid port %q (want 1-65535)", redact.URL(u), p)
+		}
 	}
 	return nil
 }

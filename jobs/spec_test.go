@@ -31,6 +31,11 @@ func TestParseProblems(t *testing.T) {
 			"2: targets.urls: want a list", "3: limits.max_items: `many` is not a whole number"}},
 		{"bad values", "name: -a\nschedule: '* * *'\ntimezone: Mars/Olympus\ntargets: {urls: ['ftp://h/', 'http://u:secret@h/', 'http://h/ x']}\n", []string{
 			`1: name: "-a"`, "2: schedule: ", "3: timezone: ", "4: targets.urls[0]: ", "4: targets.urls[1]: ", "4: targets.urls[2]: "}},
+		{"bad URLs", "name: a\ntargets: {urls: ['http://127.0.0.1:99999/', 'http://h/%zz?token=abc', 'http://h:0/', 'ftp://h/?api_key=k']}\n", []string{
+			`2: targets.urls[0]: "http://127.0.0.1:99999/": invalid port "99999" (want 1-65535)`,
+			`2: targets.urls[1]: "http://h/%zz?token=xxxxx" is not a URL: invalid percent-encoding`,
+			`2: targets.urls[2]: "http://h:0/": invalid port "0"`,
+			`2: targets.urls[3]: "ftp://h/?api_key=xxxxx": want an http or https URL`}},
 		{"inline secret", "name: a\ntargets: {urls: [http://h/]}\nauth:\n  bearer: s3cret\n", []string{
 			"4: auth.bearer: a secret may not be written in the job file"}},
 		{"secret in header", "name: a\ntargets: {urls: [http://h/]}\nheaders: {Authorization: Basic eA==}\n", []string{
