@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -309,6 +310,61 @@ func TestCorruptState(t *testing.T) {
 			}
 		})
 	}
+	t.Run("two runs at once", func(t *testing.T) {
+		// One restores and runs; the other finds the job running, and
+		// neither starts over from an empty state.
+		for trial := range 5 {
+			d := newDurable(t)
+			os.WriteFile(d.j.StatePath(), []byte("not a database at all"), 0o600)
+			var wg sync.WaitGroup
+			reps := make([]*jobs.Report, 2)
+			errs := make([]error, 2)
+			for i := range 2 {
+				wg.Go(func() { reps[i], errs[i] = runner(t).Run(t.Context(), d.j) })
+			}
+			wg.Wait()
+			ok := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+					if c := reps[i].Run.Counts; c.New > 2 {
+						t.Errorf("trial %d: a run started over: %+v", trial, c)
+					}
+				case !errors.Is(err, jobs.ErrLocked):
+					t.Errorf("trial %d: Run = %v, want success or ErrLocked", trial, err)
+				}
+			}
+			if ok == 0 {
+				t.Errorf("trial %d: no run succeeded: %v", trial, errs)
+			}
+		}
+	})
+	t.Run("restore fails", func(t *testing.T) {
+		// A backup that cannot be copied leaves the damaged file where it
+		// is: the next run tries again, and never starts over.
+		d := newDurable(t)
+		bak := d.j.StatePath() + ".bak"
+		os.Truncate(d.j.StatePath(), 100)
+		os.Rename(bak, bak+".good")
+		if err := os.Mkdir(bak, 0o700); err != nil { // reading it fails
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			if _, err := runner(t).Run(t.Context(), d.j); !errors.Is(err, jobs.ErrCorruptState) {
+				t.Fatalf("run %d: Run = %v, want ErrCorruptState", i, err)
+			}
+			if st, err := os.Stat(d.j.StatePath()); err != nil || st.Size() != 100 {
+				t.Fatalf("run %d: the damaged state file was not left in place: %v", i, err)
+			}
+		}
+		os.Remove(bak)
+		os.Rename(bak+".good", bak)
+		rep, err := runner(t).Run(t.Context(), d.j)
+		if err != nil || rep.Restored == "" || rep.Run.Counts.New > 2 {
+			t.Fatalf("with the backup back: %v, %+v; want it restored, progress kept", err, rep)
+		}
+	})
 	t.Run("no backup", func(t *testing.T) {
 		d := newDurable(t)
 		os.Remove(d.j.StatePath() + ".bak")

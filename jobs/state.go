@@ -98,6 +98,11 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
+		unlock, err := lockDir(filepath.Dir(path), max(wait, time.Second))
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	db, err := openChecked(path, wait, readOnly)
 	if errors.Is(err, ErrLocked) || errors.Is(err, fs.ErrNotExist) {
@@ -112,9 +117,15 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		if _, e := os.Stat(bak); e != nil {
 			return nil, fmt.Errorf("%w: %s: %v; no backup (%s) to restore: move the file away to start over, losing what it remembers", ErrCorruptState, path, err, filepath.Base(bak))
 		}
+		// The damaged file is kept under a second name, and the backup's
+		// copy replaces it by rename: path never goes missing, so that a
+		// restore that fails (a full disk, a kill) is tried again by the
+		// next run, never taken for a first run.
 		aside := fmt.Sprintf("%s.damaged-%d", path, time.Now().Unix())
-		if e := os.Rename(path, aside); e != nil {
-			return nil, fmt.Errorf("%w: %s: %v; setting it aside: %v", ErrCorruptState, path, err, e)
+		if e := os.Link(path, aside); e != nil && !errors.Is(e, fs.ErrExist) {
+			if e := copyFile(path, aside); e != nil { // a file system without links
+				return nil, fmt.Errorf("%w: %s: %v; keeping it as %s: %v", ErrCorruptState, path, err, filepath.Base(aside), e)
+			}
 		}
 		if e := copyFile(bak, path); e != nil {
 			return nil, fmt.Errorf("%w: %s: %v; restoring %s: %v", ErrCorruptState, path, err, bak, e)

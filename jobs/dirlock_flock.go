@@ -1,0 +1,40 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// lockDir takes an exclusive flock(2) on the directory dir, waiting up to
+// wait, and returns the function that lets it go. openStore holds it while
+// it opens, checks and restores a state file, so that two runs of a job
+// never see a state file half restored: bbolt's own lock on the file is
+// let go when the file is found damaged, before the backup replaces it.
+func lockDir(dir string, wait time.Duration) (func(), error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil // closing lets the lock go
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", dir, err)
+		}
+		if !time.Now().Before(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%w: %s: another run is opening a state file of this directory", ErrLocked, dir)
+		}
+		time.Sleep(min(50*time.Millisecond, time.Until(deadline)+time.Millisecond))
+	}
+}
