@@ -155,6 +155,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 			}
 		}
 		e.dl = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall), MaxSize: j.maxFileBytes()}
+		e.dlWhole = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall), MaxSize: j.maxFileBytes(), IfExists: download.Overwrite}
 	}
 	if err := e.load(); err != nil {
 		return rep, err
@@ -288,7 +289,10 @@ type engine struct {
 	seq uint64
 	o   *fetch.Opener
 	dl  *download.Client
-	log *slog.Logger
+	// dlWhole is dl replacing the file whatever it holds, with no
+	// condition: for a file that is not the version a 304 vouches for.
+	dlWhole *download.Client
+	log     *slog.Logger
 
 	extract string // extractKey of the job's extract
 
@@ -703,6 +707,20 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 		return carry(failed(t, 0, errors.New("download: no result")), base)
 	}
 	r := res[0]
+	if r.Outcome == download.NotModified && cond && !asRemembered(final, base) {
+		// The server says the version the last run saved is current, but
+		// the file is not that version: damaged or replaced here, or left
+		// by a run killed after it saved a newer one. It is fetched again,
+		// whole, as a deleted file is, rather than taken as it is (wget -N
+		// fetches again when the sizes differ).
+		req.Header.Del("If-None-Match")
+		seen = &seenResponse{}
+		res, _ = e.dlWhole.Do(context.WithValue(ctx, seenKey{}, seen), req)
+		if len(res) != 1 {
+			return carry(failed(t, 0, errors.New("download: no result")), base)
+		}
+		r = res[0]
+	}
 	etag, lm, code := seen.get()
 	it.HTTPStatus = code
 	var he *fetch.HTTPError

@@ -551,6 +551,45 @@ func TestRunFileReplacedMeanwhile(t *testing.T) {
 	wantStatuses(t, 3, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged})
 }
 
+// TestRunFileDamagedLocally: a file cut here after a run is not taken for
+// a new version when the server answers 304 to the remembered ETag or to
+// the file's new time: it is fetched again, whole, and its item is
+// unchanged.
+func TestRunFileDamagedLocally(t *testing.T) {
+	for name, flags := range map[string]testserver.Validators{"etag": testserver.ETag | testserver.LastModified, "last-modified": testserver.LastModified} {
+		t.Run(name, func(t *testing.T) {
+			s := newSite(t)
+			s.page("/p.html", flags, []string{"/img/a.png"}, nil)
+			body := []byte("\x89PNG the one version, long enough to be cut")
+			s.Set("/img/a.png", "image/png", body, flags)
+			dir := t.TempDir()
+			j := jobFile(t, dir, fmt.Sprintf("name: cut\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ndownload: {dir: files}\n", s.URL))
+			r := runner(t)
+			rep, err := r.Run(t.Context(), j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var file string
+			for _, it := range rep.Items {
+				if it.Kind == jobs.KindImage {
+					file = filepath.Join(dir, "files", it.File)
+				}
+			}
+			if err := os.WriteFile(file, body[:10], 0o666); err != nil { // its time is now
+				t.Fatal(err)
+			}
+			rep, err = r.Run(t.Context(), j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatuses(t, 2, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged})
+			if got, _ := os.ReadFile(file); !bytes.Equal(got, body) {
+				t.Errorf("the file holds %q, want it fetched again", got)
+			}
+		})
+	}
+}
+
 // TestRunNewStateKeepsReports: a job started over on a new state file (the
 // old one moved away, or not kept by a container) numbers its runs after
 // the reports already published, which are never replaced.
