@@ -2,9 +2,12 @@ package jobs
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -161,6 +164,45 @@ func (r *Report) WriteJSONL(w io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// ownerFile, in a job's output directory, holds the name of the job whose
+// reports the directory holds.
+const ownerFile = ".grab-job"
+
+// claimOutput makes dir the output directory of the job named name, or
+// fails with ErrSharedOutput when it is another job's: reports are named
+// by run number alone, so two jobs' would replace each other.
+func claimOutput(dir, name string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, ownerFile)
+	for range 2 {
+		b, err := os.ReadFile(path)
+		if err == nil && len(bytes.TrimSpace(b)) > 0 { // empty: cut as it was written
+			if owner := string(bytes.TrimSpace(b)); owner != name {
+				return fmt.Errorf("%w: %s holds the reports of job %q (it says so in %s); give job %q its own output.dir", ErrSharedOutput, dir, owner, ownerFile, name)
+			}
+			return nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err == nil {
+			os.Remove(path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue // another run claimed it first: read its name
+		}
+		if err != nil {
+			return err
+		}
+		_, err = f.WriteString(name + "\n")
+		return errors.Join(err, f.Close())
+	}
+	return fmt.Errorf("jobs: %s: cannot tell which job owns it", path)
 }
 
 // publish writes the report file of a finished run atomically: it appears

@@ -103,6 +103,9 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		return nil, err
 	}
 	defer st.close()
+	if err := claimOutput(j.OutputDir(), j.Name); err != nil {
+		return nil, err
+	}
 	rep := &Report{Restored: st.restored}
 	if st.restored != "" {
 		r.log().Warn("state file was damaged: restored its backup", "job", j.Name, "damaged", st.restored)

@@ -590,6 +590,35 @@ func TestRunFileDamagedLocally(t *testing.T) {
 	}
 }
 
+// TestRunSharedOutput: a job whose output.dir holds another job's reports
+// fails before it runs, where its reports, named by run number alone,
+// replaced the other's.
+func TestRunSharedOutput(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, nil, nil)
+	dir := t.TempDir()
+	ja := jobFile(t, dir, fmt.Sprintf("name: a\ntargets: {urls: [%s/p.html]}\noutput: {dir: shared}\n", s.URL))
+	jb := jobFile(t, dir, fmt.Sprintf("name: b\ntargets: {urls: [%s/p.html]}\noutput: {dir: shared}\n", s.URL))
+	r := runner(t)
+	rep, err := r.Run(t.Context(), ja)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(rep.Run.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(t.Context(), jb); !errors.Is(err, jobs.ErrSharedOutput) || !strings.Contains(err.Error(), `job "a"`) {
+		t.Fatalf("Run of job b = %v, want ErrSharedOutput naming job a", err)
+	}
+	if after, _ := os.ReadFile(rep.Run.Report); !bytes.Equal(after, before) {
+		t.Error("job a's report was replaced")
+	}
+	if _, err := r.Run(t.Context(), ja); err != nil { // its own directory still
+		t.Errorf("job a's second run: %v", err)
+	}
+}
+
 // TestRunNewStateKeepsReports: a job started over on a new state file (the
 // old one moved away, or not kept by a container) numbers its runs after
 // the reports already published, which are never replaced.

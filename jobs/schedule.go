@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,13 +120,13 @@ func (s *Scheduler) do(ctx context.Context, j *Job) (*Report, error) {
 // Run schedules jobs and runs them until ctx ends; then it lets running
 // jobs finish for Grace, interrupts those still going (their work is
 // saved and the next run resumes it), waits for them, and returns nil.
-// A job without a valid Schedule, or two jobs with one name or one state
-// file, is an error before anything runs.
+// A job without a valid Schedule, or two jobs with one name, one state
+// file or one output directory, is an error before anything runs.
 func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 	if len(jobs) == 0 {
 		return errors.New("no jobs to schedule")
 	}
-	names, states := map[string]bool{}, map[string]bool{}
+	names, states, outputs := map[string]bool{}, map[string]bool{}, map[string]string{}
 	parsed := make([]*schedule, len(jobs))
 	for i, j := range jobs {
 		if err := j.Validate(); err != nil {
@@ -144,7 +145,10 @@ func (s *Scheduler) Run(ctx context.Context, jobs ...*Job) error {
 		if states[j.StatePath()] {
 			return fmt.Errorf("job %s: another job uses its state file %s", j.Name, j.StatePath())
 		}
-		names[j.Name], states[j.StatePath()] = true, true
+		if other, ok := outputs[filepath.Clean(j.OutputDir())]; ok {
+			return fmt.Errorf("%w: jobs %s and %s both write their reports to %s", ErrSharedOutput, other, j.Name, j.OutputDir())
+		}
+		names[j.Name], states[j.StatePath()], outputs[filepath.Clean(j.OutputDir())] = true, true, j.Name
 	}
 	clock := s.clock()
 	grace := max(cmp.Or(s.Grace, DefaultGrace), 0)

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -461,10 +462,14 @@ func TestScheduleRefuses(t *testing.T) {
 	twin := parseJob(t, "name: a\nschedule: '@every 1h'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
 	sameState := parseJob(t, "name: c\nschedule: '@every 1h'\ntargets: {urls: [http://127.0.0.1:1/]}\n")
 	sameState.State = a.State
-	for _, js := range [][]*jobs.Job{nil, {noSched}, {a, twin}, {a, sameState}} {
+	sameOutput := parseJob(t, "name: d\nschedule: '@every 1h'\ntargets: {urls: [http://127.0.0.1:1/]}\noutput: {dir: a-runs}\n")
+	for _, js := range [][]*jobs.Job{nil, {noSched}, {a, twin}, {a, sameState}, {a, sameOutput}} {
 		if err := new(jobs.Scheduler).Run(t.Context(), js...); err == nil {
 			t.Errorf("Run(%d jobs) = nil, want an error", len(js))
 		}
+	}
+	if err := new(jobs.Scheduler).Run(t.Context(), a, sameOutput); !errors.Is(err, jobs.ErrSharedOutput) {
+		t.Errorf("Run(two jobs of one output dir) = %v, want ErrSharedOutput", err)
 	}
 }
 

@@ -22,6 +22,9 @@ var (
 	// ErrLocked reports a state file held by another run of the job, in
 	// this process or another: the job is already running.
 	ErrLocked = errors.New("jobs: job is already running (state file locked)")
+	// ErrSharedOutput reports a job whose output directory is another
+	// job's: their reports, named by run number, would replace each other.
+	ErrSharedOutput = errors.New("jobs: output directory shared with another job")
 	// ErrCorruptState reports a damaged state file with no good backup
 	// to restore: grab never starts over silently.
 	ErrCorruptState = errors.New("jobs: state file is damaged")
