@@ -12,6 +12,8 @@ import (
 	"github.com/gocolly/colly/v2/queue"
 	"github.com/gocolly/colly/v2/storage"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/grabhq/grab/internal/boltfile"
 )
 
 // Bolt is a Store in one bbolt file, so a crawl stopped by Ctrl-C, kill -9
@@ -53,15 +55,33 @@ const boltFormat = "grab-crawl-1"
 // left by a process that died are given back to the queue. A file another
 // process has open is an error after a second.
 func OpenBolt(path string) (*Bolt, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	db, err := boltfile.Open(path, time.Second, false)
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("crawl: state file %s is in use by another process", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("crawl: state file: %w", err)
+	case errors.Is(err, boltfile.ErrDamaged):
+		return nil, fmt.Errorf("crawl: state file %s is %w; move it away to start the crawl over", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("crawl: state file %s: %w", path, err)
 	}
 	b := &Bolt{db: db}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bMeta); meta == nil || meta.Get(kFormat) == nil {
+			// No format yet: a new file, or another program's bbolt file
+			// (a grab job's state), which is not written into.
+			known := map[string]bool{}
+			for _, name := range [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies, bJars} {
+				known[string(name)] = true
+			}
+			if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+				if !known[string(name)] {
+					return fmt.Errorf("not a crawl's state file (it holds %q): give the crawl a file of its own", name)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
 		for _, name := range [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies, bJars} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"github.com/gocolly/colly/v2/queue"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/internal/testkit"
@@ -190,6 +192,61 @@ func TestBoltReopen(t *testing.T) {
 	}
 	if got, _, _ := b.Pop(ctx, 0); got != e2 {
 		t.Errorf("first Pop after reopen = %+v, want the lost lease %+v", got, e2)
+	}
+}
+
+// TestBoltDamaged: a damaged state file, or another program's bbolt file
+// (a grab job's state), is an error naming the file, where bbolt panicked
+// or took a SIGBUS on some, and a job's state was written into.
+func TestBoltDamaged(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.db")
+	b, err := crawl.OpenBolt(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		b.Push(t.Context(), crawl.Entry{URL: fmt.Sprintf("http://127.0.0.1/%d/%s", i, strings.Repeat("x", 200))})
+	}
+	b.Close()
+	data, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := filepath.Join(dir, "job.state")
+	db, err := bolt.Open(job, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket([]byte("items"))
+		return err
+	})
+	db.Close()
+	for name, tt := range map[string]struct {
+		content []byte // nil: the file at path as it is
+		path    string
+		want    string
+	}{
+		"cut":       {data[:100000], "", "is damaged"},
+		"cut short": {data[:5000], "", "is damaged"},
+		"garbage":   {[]byte("not a database"), "", "is damaged"},
+		"a job's":   {nil, job, `not a crawl's state file (it holds "items")`},
+	} {
+		path := tt.path
+		if tt.content != nil {
+			path = filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".db")
+			os.WriteFile(path, tt.content, 0o600)
+		}
+		b, err := crawl.OpenBolt(path)
+		if err == nil {
+			b.Close()
+			t.Errorf("%s: OpenBolt succeeded", name)
+			continue
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: OpenBolt = %v, want %q naming the file", name, err, tt.want)
+		}
 	}
 }
 

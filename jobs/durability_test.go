@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/grabhq/grab/jobs"
 	"github.com/grabhq/grab/testserver"
@@ -363,6 +366,30 @@ func TestCorruptState(t *testing.T) {
 		rep, err := runner(t).Run(t.Context(), d.j)
 		if err != nil || rep.Restored == "" || rep.Run.Counts.New > 2 {
 			t.Fatalf("with the backup back: %v, %+v; want it restored, progress kept", err, rep)
+		}
+	})
+	t.Run("a crawl's state file", func(t *testing.T) {
+		// grab crawl --state's file, given as the job's state, is
+		// refused, not written into.
+		d := newDurable(t)
+		path := d.j.StatePath()
+		os.Remove(path)
+		os.Remove(path + ".bak")
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Update(func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucket([]byte("queue"))
+			return err
+		})
+		db.Close()
+		before, _ := os.ReadFile(path)
+		if _, err := runner(t).Run(t.Context(), d.j); err == nil || !strings.Contains(err.Error(), `not a job's state file (it holds "queue")`) {
+			t.Fatalf("Run = %v, want the crawl's file refused", err)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+			t.Error("the crawl's file was written")
 		}
 	})
 	t.Run("no backup", func(t *testing.T) {

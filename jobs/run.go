@@ -222,7 +222,7 @@ func (r *Runner) begin(j *Job, st *store, targets []string) (RunInfo, error) {
 		}
 		if cur := meta.Get(keyCurrent); cur != nil {
 			if ok, err := getJSON(runs, cur, &run); err != nil || !ok {
-				return fmt.Errorf("state: current run %x has no record (%v)", cur, err)
+				return fmt.Errorf("state file %s: current run %x has no record (%v)", st.path, cur, err)
 			}
 			run.Resumed++
 			run.Status = Running
@@ -319,7 +319,7 @@ func (e *engine) load() error {
 		err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 			s := new(itemState)
 			if err := json.Unmarshal(v, s); err != nil {
-				return fmt.Errorf("state: item %q: %w", k, err)
+				return fmt.Errorf("state file %s: item %q: %w", e.st.path, k, err)
 			}
 			e.baseline[string(k)] = s
 			if s.File != "" {
@@ -440,7 +440,7 @@ func (e *engine) queued() ([]task, error) {
 		return tx.Bucket(runBucketName(e.seq)).Bucket(bucketQueue).ForEach(func(k, v []byte) error {
 			var t task
 			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("state: queued %q: %w", k, err)
+				return fmt.Errorf("state file %s: queued %q: %w", e.st.path, k, err)
 			}
 			out = append(out, t)
 			return nil
@@ -865,7 +865,7 @@ func (e *engine) interrupt(cause error) (RunInfo, error) {
 	err := e.st.db.Update(func(tx *bolt.Tx) error {
 		runs := tx.Bucket(bucketRuns)
 		if _, err := getJSON(runs, be64(e.seq), &run); err != nil {
-			return err
+			return fmt.Errorf("state file %s: run %d: %w", e.st.path, e.seq, err)
 		}
 		run.Status = Interrupted
 		run.Error = cause.Error()
@@ -893,7 +893,7 @@ func (e *engine) finish(truncated bool) (RunInfo, error) {
 		rb := tx.Bucket(runBucketName(e.seq))
 		doneB := rb.Bucket(bucketDone)
 		if _, err := getJSON(runs, be64(e.seq), &run); err != nil {
-			return err
+			return fmt.Errorf("state file %s: run %d: %w", e.st.path, e.seq, err)
 		}
 		seen := map[string]bool{}
 		failedPages := map[string]bool{}

@@ -1,11 +1,11 @@
 package jobs
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/grabhq/grab/internal/atomicfile"
+	"github.com/grabhq/grab/internal/boltfile"
 )
 
 // Errors of the state file, matched with errors.Is.
@@ -144,6 +145,19 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta == nil || meta.Get(keyVersion) == nil {
+			// No version yet: a new file, or another program's bbolt file
+			// (a grab crawl's --state), which is not written into.
+			if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+				switch {
+				case bytes.Equal(name, bucketMeta), bytes.Equal(name, bucketItems), bytes.Equal(name, bucketRuns), bytes.HasPrefix(name, []byte("run/")):
+					return nil
+				}
+				return fmt.Errorf("%s: not a job's state file (it holds %q): give the job a file of its own", path, name)
+			}); err != nil {
+				return err
+			}
+		}
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
 			return err
@@ -168,109 +182,14 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 	return s, nil
 }
 
-// openChecked opens a bbolt file under its lock and checks every page.
-func openChecked(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err error) {
-	if err := sanityCheck(path); err != nil {
-		return nil, err
-	}
-	if wait <= 0 {
-		wait = time.Nanosecond // bbolt waits forever on 0
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			if db != nil {
-				db.Close()
-			}
-			db, err = nil, fmt.Errorf("damaged: %v", p)
-		}
-	}()
-	if readOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, err
-		}
-	}
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
+// openChecked opens the bbolt file at path with boltfile.Open, its lock
+// held by another run being ErrLocked.
+func openChecked(path string, wait time.Duration, readOnly bool) (*bolt.DB, error) {
+	db, err := boltfile.Open(path, wait, readOnly)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
-	if err != nil {
-		return nil, err
-	}
-	err = db.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for e := range tx.Check() {
-			if len(errs) < 5 {
-				errs = append(errs, e)
-			}
-		}
-		return errors.Join(errs...)
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("damaged: %w", err)
-	}
-	return db, nil
-}
-
-// sanityCheck refuses a file too short for the pages its meta pages
-// claim: bbolt would fault reading past the end of a truncated file.
-// A missing or empty file is fine (bbolt creates it).
-func sanityCheck(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	size := st.Size()
-	if size == 0 {
-		return nil
-	}
-	// A bbolt meta page: 16 bytes of page header, then magic, version
-	// and page size (uint32 each), flags, the root bucket (16 bytes), the
-	// freelist page, the high-water page id, the txid and an FNV-64a
-	// checksum of the 56 bytes before it. bbolt uses the valid meta page
-	// with the larger txid.
-	var best struct {
-		ok        bool
-		txid, hwm uint64
-		pageSize  uint32
-	}
-	ps := int64(os.Getpagesize())
-	for i := range 2 {
-		buf := make([]byte, 16+72)
-		if n, _ := f.ReadAt(buf, int64(i)*ps); n < len(buf) {
-			continue
-		}
-		m := buf[16:]
-		h := fnv.New64a()
-		h.Write(m[:56])
-		if binary.LittleEndian.Uint32(m[0:]) != 0xED0CDAED || h.Sum64() != binary.LittleEndian.Uint64(m[56:]) {
-			continue
-		}
-		mps := binary.LittleEndian.Uint32(m[8:])
-		if i == 0 {
-			ps = int64(mps)
-		}
-		txid := binary.LittleEndian.Uint64(m[48:])
-		if !best.ok || txid > best.txid {
-			best.ok, best.txid, best.pageSize = true, txid, mps
-			best.hwm = binary.LittleEndian.Uint64(m[40:])
-		}
-	}
-	if !best.ok {
-		return errors.New("damaged: not a bbolt file, or both meta pages are bad")
-	}
-	if need := int64(best.hwm) * int64(best.pageSize); need > size {
-		return fmt.Errorf("damaged: truncated to %d bytes, the pages need %d", size, need)
-	}
-	return nil
+	return db, err
 }
 
 func (s *store) close() error { return s.db.Close() }
@@ -305,7 +224,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 		return false, nil
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return true, fmt.Errorf("state: %q: %w", key, err)
+		return true, fmt.Errorf("%q: %w", key, err)
 	}
 	return true, nil
 }
@@ -329,7 +248,7 @@ func (s *store) runs() ([]RunInfo, error) {
 		return b.ForEach(func(k, v []byte) error {
 			var r RunInfo
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("state: run %x: %w", k, err)
+				return fmt.Errorf("state file %s: run %x: %w", s.path, k, err)
 			}
 			out = append(out, r)
 			return nil
@@ -344,12 +263,12 @@ func (s *store) runItems(seq uint64) ([]done, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(runBucketName(seq))
 		if rb == nil {
-			return fmt.Errorf("state: run %d: no items kept", seq)
+			return fmt.Errorf("state file %s: run %d: no items kept", s.path, seq)
 		}
 		return rb.Bucket(bucketDone).ForEach(func(k, v []byte) error {
 			var d done
 			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("state: run %d item %q: %w", seq, k, err)
+				return fmt.Errorf("state file %s: run %d item %q: %w", s.path, seq, k, err)
 			}
 			out = append(out, d)
 			return nil
