@@ -310,9 +310,13 @@ func (j *Jar) SaveTo(w io.Writer, opts *SaveOptions) error {
 // file is always the old jar or the new one, never a mix or a truncation,
 // and a failed save leaves the old file as it was. A new file gets mode
 // 0600; an existing file keeps its permission bits (never widened). Save
-// refuses to write when path is a symbolic link or anything but a regular
-// file, rather than write through the link; if a link is planted while it
-// runs, the rename replaces the link itself, never its target.
+// refuses to write when path is a symbolic link to a regular file, a
+// directory or another file that is not regular, rather than write through
+// the link; if a link is planted while it runs, the rename replaces the
+// link itself, never its target. A device or a pipe, itself or through a
+// link (/dev/null, curl's way to keep cookies for one command only;
+// /dev/stdout onto a terminal or a pipe), is written to as it is: there
+// is no file to replace.
 //
 // Two processes (or two Jars) saving the same path each replace the whole
 // file: the last rename wins, and the other's cookies are not merged in.
@@ -337,6 +341,15 @@ func (j *Jar) Save(path string, opts *SaveOptions) error {
 // its permissions.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	fi, err := os.Lstat(path)
+	if err == nil && !fi.Mode().IsRegular() {
+		if st, serr := os.Stat(path); serr == nil && st.Mode()&(fs.ModeCharDevice|fs.ModeDevice|fs.ModeNamedPipe) != 0 {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			return errors.Join(write(f), f.Close())
+		}
+	}
 	switch {
 	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
 		return errors.New("is a symbolic link; not writing through it")
