@@ -1254,3 +1254,15 @@ func TestBadURLMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestStallMessage: a stall's error says what happened, not the read
+// error grab's own cancel caused ("context canceled", "body truncated").
+func TestStallMessage(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	c := client(t)
+	c.Stall, c.Retries = 200*time.Millisecond, -1
+	_, err := c.Do(t.Context(), download.Request{URL: base + "/dl/300000/s.bin?key=stallmsg&mode=stall&after=1000&for=3s", Dir: t.TempDir()})
+	if !errors.Is(err, download.ErrStalled) || !strings.HasSuffix(err.Error(), "download: transfer stalled: no byte for 200ms") {
+		t.Errorf("Do = %v, want the stall alone", err)
+	}
+}

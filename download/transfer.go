@@ -270,13 +270,15 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		watchdog = time.AfterFunc(stall, func() { cancel(ErrStalled) })
 		defer watchdog.Stop()
 	}
-	// stalled names the watchdog that ended the attempt, if one did.
+	// stalled names the watchdog that ended the attempt, if one did, in
+	// place of the read error the cancel caused (a "context canceled", a
+	// body "truncated" by grab itself).
 	stalled := func(err error) error {
 		cause := context.Cause(actx)
 		switch {
 		case ctx.Err() != nil:
 		case errors.Is(cause, ErrStalled):
-			return fmt.Errorf("%w (no byte for %v): %v", ErrStalled, b.stall(), err)
+			return fmt.Errorf("%w: no byte for %v", ErrStalled, b.stall())
 		case errors.Is(cause, ErrTooSlow):
 			return cause
 		}
