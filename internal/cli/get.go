@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"mime"
@@ -32,6 +33,7 @@ import (
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/atomicfile"
+	"github.com/grabhq/grab/internal/filekind"
 	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/proxy"
@@ -751,8 +753,16 @@ func (f *getFlags) destination(rawURL string) (target, error) {
 		if err := os.MkdirAll(tg.dir, 0o777); err != nil {
 			return tg, fmt.Errorf("--create-dirs: %w", err)
 		}
-	} else if fi, err := os.Stat(tg.dir); err != nil || !fi.IsDir() {
-		return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", cmp.Or(tg.path, tg.dir), tg.dir)
+	} else {
+		fi, err := os.Stat(tg.dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", cmp.Or(tg.path, tg.dir), tg.dir)
+		case err != nil:
+			return tg, fmt.Errorf("cannot write %s: %w", cmp.Or(tg.path, tg.dir), err)
+		case !fi.IsDir():
+			return tg, fmt.Errorf("cannot write %s: %s is a %s, not a directory", cmp.Or(tg.path, tg.dir), tg.dir, filekind.Name(fi.Mode()))
+		}
 	}
 	return tg, nil
 }

@@ -367,6 +367,9 @@ func TestGetOutput(t *testing.T) {
 func TestGetFiles(t *testing.T) {
 	base := getServer(t)
 	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cd := func(v string) string { // a URL answered with Content-Disposition: v
 		return base + "/response-headers?Content-Disposition=" + url.QueryEscape(v)
 	}
@@ -408,6 +411,8 @@ func TestGetFiles(t *testing.T) {
 			contains("truncated")}, ""}, "", ""},
 		{stdinTest{runTest{"-o in a missing directory", []string{"get", "-o", filepath.Join(dir, "no", "such", "dir"), base + "/hello"}, ExitFailure, empty,
 			equals("grab: cannot write " + filepath.Join(dir, "no", "such", "dir") + ": no directory " + filepath.Join(dir, "no", "such") + " (--create-dirs makes it)\n")}, ""}, "", ""},
+		{stdinTest{runTest{"-o under a file", []string{"get", "-o", filepath.Join(dir, "afile", "x"), base + "/hello"}, ExitFailure, empty,
+			equals("grab: cannot write " + filepath.Join(dir, "afile", "x") + ": " + filepath.Join(dir, "afile") + " is a regular file, not a directory\n")}, ""}, "", ""},
 		{stdinTest{runTest{"--create-dirs", []string{"get", "-O", "--create-dirs", "--output-dir", filepath.Join(dir, "made", "here"), base + "/hello"}, ExitOK, empty, empty}, ""},
 			filepath.Join("made", "here", "hello"), "Hello World"},
 		{stdinTest{runTest{"-OJ names the file after Content-Disposition", []string{"get", "-OJ", "--output-dir", dir, "-w", "%{filename_effective}", cd("attachment; filename=\"report.pdf\"")},
@@ -450,7 +455,7 @@ func TestGetFiles(t *testing.T) {
 		t.Errorf("-i -o wrote %q, want the head and the body", got)
 	}
 	names := testkit.DirNames(t, dir)
-	if want := "café menu.txt escaped.txt head.txt hello hello.txt made named.txt plain.txt rel.txt report.pdf"; strings.Join(names, " ") != want {
+	if want := "afile café menu.txt escaped.txt head.txt hello hello.txt made named.txt plain.txt rel.txt report.pdf"; strings.Join(names, " ") != want {
 		t.Errorf("files written: %q, want %q (no temporary or partial files)", names, want)
 	}
 }

@@ -22,10 +22,12 @@ func ContentType(name string) string {
 	return mt
 }
 
-// Name returns "directory", "named pipe", "socket", "device" or "special
-// file" for m's type.
+// Name returns "regular file", "directory", "named pipe", "socket",
+// "device" or "special file" for m's type.
 func Name(m fs.FileMode) string {
 	switch {
+	case m.IsRegular():
+		return "regular file"
 	case m.IsDir():
 		return "directory"
 	case m&fs.ModeNamedPipe != 0:
