@@ -145,7 +145,7 @@ func newRoot(e *env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &usageError{err}
+		return &usageError{plainFlagError(err)}
 	})
 	// Our own --version, without cobra's -v shorthand: curl and wget users
 	// expect -v to mean verbose.
@@ -368,4 +368,27 @@ func withScheme(raw string) string {
 		return raw
 	}
 	return "http://" + raw
+}
+
+// plainFlagError replaces the strconv text in pflag's error for a number
+// flag ('invalid argument "abc" for "-j, --jobs" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax') with what is wrong: "not a whole number",
+// "out of range", "want true or false".
+func plainFlagError(err error) error {
+	msg := err.Error()
+	i := strings.Index(msg, ": strconv.Parse")
+	if i < 0 {
+		return err
+	}
+	rest := msg[i+len(": strconv.Parse"):]
+	reason := "not a whole number"
+	switch {
+	case strings.HasSuffix(rest, "value out of range"):
+		reason = "out of range"
+	case strings.HasPrefix(rest, "Bool"):
+		reason = "want true or false"
+	case strings.HasPrefix(rest, "Float"):
+		reason = "not a number"
+	}
+	return errors.New(msg[:i] + ": " + reason)
 }

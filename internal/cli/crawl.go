@@ -137,9 +137,10 @@ func newCrawl(e *env) *cobra.Command {
 	fl.IntVar(&f.maxPerHost, "max-per-host", 0, "fetch at most `N` pages from one host and port, counted by this process (0: no limit)")
 	fl.IntVarP(&f.parallel, "parallel", "j", crawl.DefaultParallelism, "fetch `N` pages at once")
 	fl.IntVar(&f.perHost, "per-host", crawl.DefaultPerHost, "fetch at most `N` pages at once from one host")
-	fl.DurationVar(&f.delay, "delay", 0, "wait `DURATION` between requests to one host")
-	fl.DurationVar(&f.jitter, "jitter", 0, "add a random wait of up to `DURATION` to --delay")
-	fl.DurationVar(&f.maxCrawlDelay, "max-crawl-delay", crawl.DefaultMaxCrawlDelay, "honour a robots.txt Crawl-delay up to `DURATION` (0: ignore it)")
+	fl.Var(durationValue{&f.delay}, "delay", "wait `DURATION` between requests to one host")
+	fl.Var(durationValue{&f.jitter}, "jitter", "add a random wait of up to `DURATION` to --delay")
+	f.maxCrawlDelay = crawl.DefaultMaxCrawlDelay
+	fl.Var(durationValue{&f.maxCrawlDelay}, "max-crawl-delay", "honour a robots.txt Crawl-delay up to `DURATION` (0: ignore it)")
 	fl.BoolVar(&f.noRobots, "no-robots", false, "ignore robots.txt (fetch what it disallows)")
 	fl.BoolVar(&f.nofollow, "follow-nofollow", false, `follow rel="nofollow" links too`)
 	fl.BoolVar(&f.images, "images", false, "collect each page's images (parse.Images) into its record")

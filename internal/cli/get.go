@@ -186,19 +186,48 @@ func (s *seconds) String() string {
 func (s *seconds) Type() string { return "DURATION" }
 
 func (s *seconds) Set(v string) error {
-	d, err := time.ParseDuration(v)
+	d, err := parseDuration(v)
 	if err != nil {
-		f, ferr := strconv.ParseFloat(v, 64)
-		if ferr != nil || math.IsNaN(f) || f > float64(math.MaxInt64)/float64(time.Second) {
-			return errors.New("want a duration such as 2.5 (seconds) or 1m30s")
-		}
-		d = time.Duration(f * float64(time.Second))
+		return err
 	}
 	if d < 0 {
 		return errors.New("want a duration of 0 or more")
 	}
 	*s = seconds(d)
 	return nil
+}
+
+// parseDuration reads a Go duration ("1m30s") or a number of seconds
+// ("2.5"), either maybe negative.
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || math.IsNaN(f) || math.Abs(f) > float64(math.MaxInt64)/float64(time.Second) {
+			return 0, errors.New("want a duration such as 2.5 (seconds) or 1m30s")
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	return d, nil
+}
+
+// durationValue is a flag of a Go duration or a number of seconds, as
+// seconds, that lets a negative one through for its command to judge:
+// every duration flag of grab takes both forms.
+type durationValue struct{ p *time.Duration }
+
+func (d durationValue) String() string {
+	if d.p == nil || *d.p == 0 {
+		return "" // no "(default 0s)" in the help
+	}
+	return d.p.String()
+}
+
+func (d durationValue) Type() string { return "DURATION" }
+
+func (d durationValue) Set(v string) (err error) {
+	*d.p, err = parseDuration(v)
+	return err
 }
 
 // getFlags holds the flags of grab get and grab head.

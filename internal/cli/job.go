@@ -191,7 +191,7 @@ Exit status:
 	}
 	fl := c.Flags()
 	fl.BoolVar(&f.print, "print", false, "also write the report's JSON lines to stdout")
-	fl.DurationVar(&f.wait, "wait", 0, "wait up to `DURATION` for a run of the job that holds the state file (0: a second, for a grab job status reading it)")
+	fl.Var(durationValue{&f.wait}, "wait", "wait up to `DURATION` for a run of the job that holds the state file (0: a second, for a grab job status reading it)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the run's progress on stderr")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print the summary only when something failed")
 	return c
@@ -305,9 +305,10 @@ Logs go to stderr through log/slog, as text or JSON lines (--log-format).`,
 		},
 	}
 	fl := c.Flags()
-	fl.DurationVar(&f.jitter, "jitter", 0, "delay each run by a random time up to `DURATION`")
+	fl.Var(durationValue{&f.jitter}, "jitter", "delay each run by a random time up to `DURATION`")
 	fl.StringVar(&f.catchUp, "catch-up", "skip", "at start, for a missed slot: `skip` it or run it once")
-	fl.DurationVar(&f.grace, "grace", jobs.DefaultGrace, "on SIGTERM, let running jobs finish for `DURATION` (0: interrupt them at once)")
+	f.grace = jobs.DefaultGrace
+	fl.Var(durationValue{&f.grace}, "grace", "on SIGTERM, let running jobs finish for `DURATION` (0: interrupt them at once)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log as `text` or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	return c

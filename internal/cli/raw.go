@@ -67,8 +67,9 @@ func newRaw(e *env) *cobra.Command {
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "with --tls, do not verify the server's certificate")
 	fl.BoolVar(&f.raw, "raw", false, "send stdin byte for byte, unchecked; the connection is not reused")
 	fl.BoolVarP(&f.timing, "write-out", "w", false, "print the timing breakdown on stderr")
-	fl.DurationVar(&f.delay, "delay-body", 0, "wait `DUR` between the head and the body")
-	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when a read or write makes no progress for `DUR`")
+	fl.Var(durationValue{&f.delay}, "delay-body", "wait `DUR` between the head and the body")
+	f.timeout = 30 * time.Second
+	fl.Var(durationValue{&f.timeout}, "timeout", "give up when a read or write makes no progress for `DUR`")
 	fl.StringVarP(&f.method, "request", "X", "", "method (default GET, or POST with -d)")
 	fl.StringVar(&f.target, "target", "", "request target (default /)")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "header field `NAME: VALUE` (repeatable)")
@@ -92,6 +93,9 @@ func (e *env) raw(cmd *cobra.Command, addr string, f rawFlags) error {
 	}
 	if f.insecure && !f.tls {
 		return usageErrorf("-k is about the certificate of --tls: give --tls")
+	}
+	if f.timeout < 0 || f.delay < 0 {
+		return usageErrorf("--timeout and --delay-body want a duration of 0 or more")
 	}
 	var req rawRequest
 	var err error
