@@ -131,7 +131,7 @@ func (j *Job) session(getenv func(string) string, warn func(msg string)) (*sessi
 			if err := jar.Load(j.path(c.File)); err != nil {
 				var le *cookies.LoadError
 				if !errors.As(err, &le) {
-					return nil, fmt.Errorf("cookies: %w", err)
+					return nil, err // "cookies: load FILE: ..." already
 				}
 				if warn != nil {
 					// Bad lines skipped, or cookies over the jar's

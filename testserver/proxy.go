@@ -119,7 +119,7 @@ func StartProxy(opts ProxyOptions) (*Proxy, error) {
 	}
 	if !opts.AllowPublic {
 		if err := checkLoopback(addr); err != nil {
-			return nil, fmt.Errorf("proxy: %w", err)
+			return nil, err
 		}
 	}
 	ln, err := net.Listen("tcp", addr)

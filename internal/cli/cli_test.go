@@ -125,6 +125,8 @@ func TestRun(t *testing.T) {
 		{"durations in seconds", []string{"crawl", "--delay", "1.5", "--jitter", "0.5", "--help"}, ExitOK, contains("Usage:"), empty},
 		{"raw --timeout below 0", []string{"raw", "--timeout", "-1s", "127.0.0.1:1"}, ExitUsage, empty,
 			hasPrefix("grab: --timeout and --delay-body want a duration of 0 or more\n")},
+		{"serve's proxy address said once", []string{"serve", "--proxy-addr", "bogus"}, ExitFailure, empty,
+			equals("grab: serve: --proxy-addr: testserver: invalid address \"bogus\": address bogus: missing port in address\n")},
 		{"unknown flag", []string{"--bogus"}, ExitUsage, empty,
 			equals("grab: unknown flag: --bogus\ngrab: run 'grab --help' for usage\n")},
 		{"unknown shorthand", []string{"-x"}, ExitUsage, empty, hasPrefix("grab: unknown shorthand flag")},

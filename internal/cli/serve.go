@@ -130,7 +130,7 @@ func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 			if errors.Is(err, testserver.ErrNotLoopback) {
 				return fmt.Errorf("serve: --proxy-addr %s is not a loopback address; add --public to listen on it", f.proxyAddr)
 			}
-			return fmt.Errorf("serve: proxy: %w", err)
+			return fmt.Errorf("serve: --proxy-addr: %w", err)
 		}
 		defer proxy.Close()
 	}
