@@ -463,6 +463,7 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 			DialTimeout:         dialTimeout,
 			TLSHandshakeTimeout: tlsTimeout,
 			MaxIdlePerHost:      64,
+			MaxIdleConns:        256, // as the net/http side's
 			MaxHeaderBytes:      headerBytes,
 			ReadBufferSize:      o.ReadBufferSize,
 		}

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -52,6 +53,11 @@ type Transport struct {
 	// MaxIdlePerHost is how many idle connections are kept per host; 0
 	// means 2, a negative value none.
 	MaxIdlePerHost int
+	// MaxIdleConns caps the idle connections of all hosts together, the
+	// one idle longest closed to make room; 0 means DefaultMaxIdleConns,
+	// a negative value no cap. A crawl or a download over thousands of
+	// hosts keeps no more sockets than this open between requests.
+	MaxIdleConns int
 	// IdleTimeout closes a connection idle for longer; 0 means 90 seconds.
 	IdleTimeout time.Duration
 	// MaxHeaderBytes caps response heads; 0 means DefaultMaxHeaderBytes.
@@ -106,6 +112,10 @@ func (t *Transport) maxIdle() int {
 	}
 	return t.MaxIdlePerHost
 }
+
+// DefaultMaxIdleConns is Transport.MaxIdleConns's default, net/http's
+// DefaultTransport's figure.
+const DefaultMaxIdleConns = 100
 
 func (t *Transport) idleTimeout() time.Duration {
 	if t.IdleTimeout == 0 {
@@ -452,19 +462,44 @@ func (t *Transport) put(key poolKey, c *Conn) {
 		c.Close()
 		return
 	}
+	if evicted := t.pool(key, c); evicted != nil {
+		evicted.Close()
+	}
+}
+
+// pool adds c to the idle connections of key, or returns it to be closed
+// when key has its MaxIdlePerHost; when all keys together have
+// MaxIdleConns, the connection idle longest makes room and is returned.
+func (t *Transport) pool(key poolKey, c *Conn) (evicted *Conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.idle == nil {
 		t.idle = map[poolKey][]idleConn{}
 	}
 	if len(t.idle[key]) >= t.maxIdle() {
-		c.Close()
-		return
+		return c
+	}
+	if max := cmp.Or(t.MaxIdleConns, DefaultMaxIdleConns); max > 0 {
+		total, oldest := 0, poolKey{}
+		var since time.Time
+		for k, list := range t.idle {
+			total += len(list)
+			if len(list) > 0 && (since.IsZero() || list[0].since.Before(since)) {
+				oldest, since = k, list[0].since // each list is in the order put
+			}
+		}
+		if total >= max {
+			evicted = t.idle[oldest][0].c
+			if t.idle[oldest] = t.idle[oldest][1:]; len(t.idle[oldest]) == 0 {
+				delete(t.idle, oldest)
+			}
+		}
 	}
 	t.idle[key] = append(t.idle[key], idleConn{c, time.Now()})
 	if t.sweep == nil {
 		t.sweep = time.AfterFunc(t.idleTimeout(), t.sweepIdle)
 	}
+	return evicted
 }
 
 // sweepIdle closes the connections idle past IdleTimeout, so that a

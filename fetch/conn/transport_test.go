@@ -781,3 +781,44 @@ func TestTransportIncompleteRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportMaxIdleConns: the idle connections of all hosts together
+// stay within MaxIdleConns, the longest idle closed to make room, where
+// each host kept its own up to MaxIdlePerHost (a crawl of 3000 hosts ran
+// out of file descriptors).
+func TestTransportMaxIdleConns(t *testing.T) {
+	var urls []string
+	for range 6 {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		t.Cleanup(srv.Close)
+		urls = append(urls, srv.URL+"/")
+	}
+	tr := &Transport{MaxIdleConns: 3}
+	t.Cleanup(tr.CloseIdleConnections)
+	for _, u := range urls {
+		req, _ := http.NewRequest("GET", u, nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	tr.mu.Lock()
+	var hosts []string
+	for k, list := range tr.idle {
+		for range list {
+			hosts = append(hosts, k.host+":"+k.port)
+		}
+	}
+	tr.mu.Unlock()
+	slices.Sort(hosts)
+	var want []string
+	for _, u := range urls[3:] { // the last three: the first ones made room
+		want = append(want, strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/"))
+	}
+	slices.Sort(want)
+	if !slices.Equal(hosts, want) {
+		t.Errorf("idle connections to %q, want the last three hosts %q", hosts, want)
+	}
+}
