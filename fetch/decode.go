@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
@@ -64,10 +65,21 @@ type decoded struct {
 	codings []string
 	max     int64
 	r       io.Reader
-	closers []io.Closer
 	n       int64
 	err     error
+
+	// Close may come from another goroutine while Read waits (to abort
+	// it, as net/http allows): it closes raw at once, and the decoders
+	// (a zstd one holds goroutines) as soon as no Read is running.
+	mu      sync.Mutex
+	reading bool
+	closed  bool
+	closers []io.Closer
 }
+
+// errReadClosed is what Read returns once the body is closed, whatever
+// the decoder made of the raw body's end.
+var errReadClosed = errors.New("fetch: read on closed body")
 
 func newDecoded(raw io.ReadCloser, codings []string, max int64) *decoded {
 	return &decoded{raw: raw, codings: codings, max: max}
@@ -94,7 +106,9 @@ func (d *decoded) init() error {
 			return codingError(c, err)
 		}
 		if cl, ok := next.(io.Closer); ok {
+			d.mu.Lock()
 			d.closers = append(d.closers, cl)
+			d.mu.Unlock()
 		}
 		r = &codingErr{c, next}
 	}
@@ -189,7 +203,23 @@ func (e *decodeLimit) Error() string {
 }
 func (e *decodeLimit) Unwrap() error { return ErrDecodedTooLarge }
 
-func (d *decoded) Read(p []byte) (int, error) {
+func (d *decoded) Read(p []byte) (n int, err error) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return 0, errReadClosed
+	}
+	d.reading = true
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.reading = false
+		if d.closed {
+			n, err = 0, errReadClosed
+			d.closeDecoders()
+		}
+		d.mu.Unlock()
+	}()
 	if d.err != nil {
 		return 0, d.err
 	}
@@ -202,7 +232,7 @@ func (d *decoded) Read(p []byte) (int, error) {
 	if d.max > 0 && int64(len(p)) > d.max-d.n+1 {
 		p = p[:d.max-d.n+1]
 	}
-	n, err := d.r.Read(p)
+	n, err = d.r.Read(p)
 	d.n += int64(n)
 	if d.max > 0 && d.n > d.max {
 		n -= int(d.n - d.max)
@@ -220,11 +250,19 @@ func (d *decoded) Read(p []byte) (int, error) {
 }
 
 func (d *decoded) Close() error {
+	d.mu.Lock()
+	d.closed = true
+	if !d.reading {
+		d.closeDecoders()
+	}
+	d.mu.Unlock()
+	return d.raw.Close()
+}
+
+// closeDecoders closes the decoders once; d.mu is held.
+func (d *decoded) closeDecoders() {
 	for _, c := range d.closers {
 		c.Close()
 	}
-	if d.err == nil {
-		d.err = errors.New("fetch: read on closed body")
-	}
-	return d.raw.Close()
+	d.closers = nil
 }
