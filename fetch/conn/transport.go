@@ -327,8 +327,10 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	// Abort the exchange when the request's context ends, also a body
 	// being read from the request (as net/http does, closing it).
 	stop := neverStarted // a context that cannot end needs no watch
+	var aborted atomic.Bool
 	if req.Context().Done() != nil {
 		stop = context.AfterFunc(req.Context(), func() {
+			aborted.Store(true)
 			c.Close()
 			closeBody(req)
 		})
@@ -347,6 +349,12 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	r, err := c.GetResponse()
 	if err != nil {
 		return fail(err)
+	}
+	if aborted.Load() {
+		// A head read after the abort may be the server's answer to the
+		// close itself (TLS sends close_notify first): a 502 of a proxy
+		// whose client went away is not the answer to the request.
+		return fail(errors.New("conn: the request was aborted"))
 	}
 	if f, _ := req.Context().Value(headHookKey{}).(func(Header)); f != nil {
 		f(r.Header.Clone()) // the response's own is made from r.Header below

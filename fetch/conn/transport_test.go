@@ -822,3 +822,37 @@ func TestTransportMaxIdleConns(t *testing.T) {
 		t.Errorf("idle connections to %q, want the last three hosts %q", hosts, want)
 	}
 }
+
+// TestTransportAbortedTLS: a request whose context ends while it waits
+// fails with the context's error, never with the head the server sends
+// in answer to the close (a TLS close_notify comes before the socket
+// closes, and a proxy answers 502 to a client that went away).
+func TestTransportAbortedTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "upstream request canceled")
+	}))
+	t.Cleanup(srv.Close)
+	tr := &Transport{TLSClientConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig}
+	t.Cleanup(tr.CloseIdleConnections)
+	answered := 0
+	for range 40 {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/slow", nil)
+		resp, err := tr.RoundTrip(req)
+		cancel()
+		if err == nil {
+			answered++
+			resp.Body.Close()
+		} else if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("RoundTrip = %v, want the deadline", err)
+		}
+	}
+	if answered > 0 {
+		t.Errorf("%d of 40 aborted requests returned the server's answer to the close", answered)
+	}
+}
