@@ -326,17 +326,10 @@ func TestIncompleteRequests(t *testing.T) {
 	}
 	u, _ := url.Parse(at)
 	for name, h := range handlers {
-		for _, tt := range []struct {
-			req  *http.Request
-			want string
-		}{
-			{nil, "http: nil Request"},
-			{&http.Request{Method: "GET", Header: http.Header{}}, "http: nil Request.URL"},
-			{&http.Request{Method: "GET", URL: u}, "http: nil Request.Header"},
-		} {
-			resp, err := h.RoundTrip(tt.req)
-			if resp != nil || err == nil || err.Error() != tt.want {
-				t.Errorf("%s: RoundTrip = %v, %v; want %q", name, resp, err, tt.want)
+		for _, tt := range testkit.IncompleteRequests(u) {
+			resp, err := h.RoundTrip(tt.Req)
+			if resp != nil || err == nil || err.Error() != tt.Want {
+				t.Errorf("%s: RoundTrip = %v, %v; want %q", name, resp, err, tt.Want)
 			}
 		}
 	}

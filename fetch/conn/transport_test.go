@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/testserver"
 )
 
@@ -768,16 +769,9 @@ func TestTransportUnsolicitedNotReused(t *testing.T) {
 func TestTransportIncompleteRequest(t *testing.T) {
 	tr := &Transport{}
 	u := &url.URL{Scheme: "http", Host: "127.0.0.1:1", Path: "/"}
-	for _, tt := range []struct {
-		req  *http.Request
-		want string
-	}{
-		{nil, "http: nil Request"},
-		{&http.Request{Method: "GET", Header: http.Header{}}, "http: nil Request.URL"},
-		{&http.Request{Method: "GET", URL: u}, "http: nil Request.Header"},
-	} {
-		if resp, err := tr.RoundTrip(tt.req); resp != nil || err == nil || err.Error() != tt.want {
-			t.Errorf("RoundTrip = %v, %v; want %q", resp, err, tt.want)
+	for _, tt := range testkit.IncompleteRequests(u) {
+		if resp, err := tr.RoundTrip(tt.Req); resp != nil || err == nil || err.Error() != tt.Want {
+			t.Errorf("RoundTrip = %v, %v; want %q", resp, err, tt.Want)
 		}
 	}
 }
