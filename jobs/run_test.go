@@ -507,12 +507,7 @@ func TestRunFileReplacedMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file string
-	for _, it := range rep.Items {
-		if it.Kind == jobs.KindImage {
-			file = filepath.Join(dir, "files", it.File)
-		}
-	}
+	file := imageFile(dir, rep)
 	// The new version, saved as download saves it (its time the server's
 	// Last-Modified) by a run that then died.
 	newer := []byte("\x89PNG new version!")
@@ -551,6 +546,17 @@ func TestRunFileReplacedMeanwhile(t *testing.T) {
 	wantStatuses(t, 3, rep, s.URL, map[string]jobs.Status{"page /p.html": jobs.Unchanged, "image /img/a.png": jobs.Unchanged})
 }
 
+// imageFile returns the file of rep's (last) image, saved under dir/files.
+func imageFile(dir string, rep *jobs.Report) string {
+	var file string
+	for _, it := range rep.Items {
+		if it.Kind == jobs.KindImage {
+			file = filepath.Join(dir, "files", it.File)
+		}
+	}
+	return file
+}
+
 // TestRunFileDamagedLocally: a file cut here after a run is not taken for
 // a new version when the server answers 304 to the remembered ETag or to
 // the file's new time: it is fetched again, whole, and its item is
@@ -569,12 +575,7 @@ func TestRunFileDamagedLocally(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var file string
-			for _, it := range rep.Items {
-				if it.Kind == jobs.KindImage {
-					file = filepath.Join(dir, "files", it.File)
-				}
-			}
+			file := imageFile(dir, rep)
 			if err := os.WriteFile(file, body[:10], 0o666); err != nil { // its time is now
 				t.Fatal(err)
 			}
