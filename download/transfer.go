@@ -166,6 +166,13 @@ type transfer struct {
 	done, total int64
 }
 
+// report emits a Started or Bytes event and keeps its figures, which
+// Retrying and Failure repeat.
+func (t *transfer) report(kind EventKind, done, total int64, attempt int) {
+	t.done, t.total = done, total
+	t.b.emit(Event{Kind: kind, Index: t.j.index, URL: t.j.url, Path: t.j.path(), Done: done, Total: total, Attempt: attempt})
+}
+
 // attempt makes one request for the job and saves what it gets; it fills
 // res on success.
 func (t *transfer) attempt(ctx context.Context, res *Result) error {
@@ -286,8 +293,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 
 	res.Attempts++
-	t.done, t.total = off, -1
-	b.emit(Event{Kind: Started, Index: j.index, URL: j.url, Path: j.path(), Done: off, Total: -1, Attempt: res.Attempts})
+	t.report(Started, off, -1, res.Attempts)
 	resp, err := b.opener.Open(actx, req)
 	if err != nil {
 		var he *fetch.HTTPError
@@ -626,7 +632,7 @@ func (t *transfer) place(res *Result, name func() error) (dup bool, err error) {
 // hid (scheduler wake-ups) and lost time whenever the other core was
 // busy, as it is with two cores and a server.
 func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h hash.Hash, off, total int64, watchdog *time.Timer, speed *speedCheck, attempt int) (int64, error) {
-	b, j := t.b, t.j
+	b := t.b
 	stall := b.stall()
 	done := off
 	if h == nil && b.limiter == nil && speed == nil {
@@ -643,8 +649,7 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 					watchdog.Reset(stall)
 				}
 				done += n
-				t.done, t.total = done, total
-				b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
+				t.report(Bytes, done, total, attempt)
 			}
 			if err == nil {
 				continue
@@ -704,8 +709,7 @@ func (t *transfer) copy(ctx context.Context, f *os.File, r *fetch.Response, h ha
 				h.Write(buf[:n])
 			}
 			done += int64(n)
-			t.done, t.total = done, total
-			b.emit(Event{Kind: Bytes, Index: j.index, URL: j.url, Path: j.path(), Done: done, Total: total, Attempt: attempt})
+			t.report(Bytes, done, total, attempt)
 		}
 		if rerr == io.EOF {
 			return done, nil

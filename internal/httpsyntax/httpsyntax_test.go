@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 func TestQuoted(t *testing.T) {
@@ -32,26 +34,18 @@ func TestQuoted(t *testing.T) {
 
 func TestCheckRequest(t *testing.T) {
 	u := &url.URL{Scheme: "http", Host: "127.0.0.1"}
-	tests := []struct {
-		req  *http.Request
-		want string
-	}{
-		{nil, "http: nil Request"},
-		{&http.Request{Header: http.Header{}}, "http: nil Request.URL"},
-		{&http.Request{URL: u}, "http: nil Request.Header"},
-		{&http.Request{URL: u, Header: http.Header{}}, ""},
-	}
+	tests := append(testkit.IncompleteRequests(u), testkit.IncompleteRequest{Req: &http.Request{URL: u, Header: http.Header{}}})
 	for _, tt := range tests {
 		body := &closeCount{}
-		if tt.req != nil {
-			tt.req.Body = body
+		if tt.Req != nil {
+			tt.Req.Body = body
 		}
-		err := CheckRequest(tt.req)
-		if got := fmt.Sprint(err); err == nil && tt.want != "" || err != nil && got != tt.want {
-			t.Errorf("CheckRequest(%+v) = %v, want %q", tt.req, err, tt.want)
+		err := CheckRequest(tt.Req)
+		if got := fmt.Sprint(err); err == nil && tt.Want != "" || err != nil && got != tt.Want {
+			t.Errorf("CheckRequest(%+v) = %v, want %q", tt.Req, err, tt.Want)
 		}
-		if tt.req != nil && (body.closed == 1) != (tt.want != "") {
-			t.Errorf("CheckRequest(%+v) closed the body %d times", tt.req, body.closed)
+		if tt.Req != nil && (body.closed == 1) != (tt.Want != "") {
+			t.Errorf("CheckRequest(%+v) closed the body %d times", tt.Req, body.closed)
 		}
 	}
 }
