@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/gocolly/colly/v2/queue"
@@ -65,16 +66,13 @@ func OpenBolt(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("crawl: state file %s: %w", path, err)
 	}
 	b := &Bolt{db: db}
+	buckets := [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies, bJars}
 	err = db.Update(func(tx *bolt.Tx) error {
 		if meta := tx.Bucket(bMeta); meta == nil || meta.Get(kFormat) == nil {
 			// No format yet: a new file, or another program's bbolt file
 			// (a grab job's state), which is not written into.
-			known := map[string]bool{}
-			for _, name := range [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies, bJars} {
-				known[string(name)] = true
-			}
 			if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-				if !known[string(name)] {
+				if !slices.ContainsFunc(buckets, func(b []byte) bool { return bytes.Equal(b, name) }) {
 					return fmt.Errorf("not a crawl's state file (it holds %q): give the crawl a file of its own", name)
 				}
 				return nil
@@ -82,7 +80,7 @@ func OpenBolt(path string) (*Bolt, error) {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bQueue, bSeen, bLeases, bMeta, bVisited, bCookies, bJars} {
+		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

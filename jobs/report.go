@@ -180,29 +180,41 @@ func claimOutput(dir, name string) error {
 	path := filepath.Join(dir, ownerFile)
 	for range 2 {
 		b, err := os.ReadFile(path)
-		if err == nil && len(bytes.TrimSpace(b)) > 0 { // empty: cut as it was written
+		switch {
+		case err == nil && len(bytes.TrimSpace(b)) > 0:
 			if owner := string(bytes.TrimSpace(b)); owner != name {
 				return fmt.Errorf("%w: %s holds the reports of job %q (it says so in %s); give job %q its own output.dir", ErrSharedOutput, dir, owner, ownerFile, name)
 			}
 			return nil
-		}
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		case err == nil: // empty, made by hand: taken
+			return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
+				_, err := io.WriteString(w, name+"\n")
+				return err
+			})
+		case !errors.Is(err, fs.ErrNotExist):
 			return err
 		}
-		if err == nil {
-			os.Remove(path)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue // another run claimed it first: read its name
-		}
-		if err != nil {
+		// The file appears whole, and never replaces one another run
+		// made first, whose name is then read.
+		if err := createNew(path, name+"\n"); !errors.Is(err, atomicfile.ErrExists) {
 			return err
 		}
-		_, err = f.WriteString(name + "\n")
-		return errors.Join(err, f.Close())
 	}
 	return fmt.Errorf("jobs: %s: cannot tell which job owns it", path)
+}
+
+// createNew writes text to the new file path, failing with
+// atomicfile.ErrExists when something is there.
+func createNew(path, text string) error {
+	f, err := atomicfile.CreateNew(path)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.WriteString(text); err != nil {
+		return err
+	}
+	return f.Commit()
 }
 
 // publish writes the report file of a finished run atomically: it appears

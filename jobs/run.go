@@ -158,7 +158,9 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 			}
 		}
 		e.dl = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall), MaxSize: j.maxFileBytes()}
-		e.dlWhole = &download.Client{Opener: do, Concurrency: 1, Retries: retries, Stall: time.Duration(j.Timeouts.Stall), MaxSize: j.maxFileBytes(), IfExists: download.Overwrite}
+		whole := *e.dl
+		whole.IfExists = download.Overwrite
+		e.dlWhole = &whole
 	}
 	if err := e.load(); err != nil {
 		return rep, err
@@ -710,7 +712,8 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 		return carry(failed(t, 0, errors.New("download: no result")), base)
 	}
 	r := res[0]
-	if r.Outcome == download.NotModified && cond && !asRemembered(final, base) {
+	remembered := cond && asRemembered(final, base) // cond: base is set
+	if r.Outcome == download.NotModified && cond && !remembered {
 		// The server says the version the last run saved is current, but
 		// the file is not that version: damaged or replaced here, or left
 		// by a run killed after it saved a newer one. It is fetched again,
@@ -728,16 +731,16 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 	it.HTTPStatus = code
 	var he *fetch.HTTPError
 	switch {
-	case r.Outcome == download.NotModified && cond && asRemembered(final, base): // cond: base is set
+	case r.Outcome == download.NotModified && remembered:
 		it.Status, it.SHA256, it.Size, it.HTTPStatus = Unchanged, base.Hash, base.Size, http.StatusNotModified
 		s := *base
 		s.Page = t.Page
 		return outcome{item: it, state: &s}
 	case r.Outcome == download.NotModified:
 		// The file is current, as download's own If-Modified-Since found,
-		// but not the one the last run saved (no state for the item: a new
-		// state file; or a run killed after replacing it): it is taken as
-		// it is, hashed here.
+		// but the item has no state (a new state file): it is taken as it
+		// is, hashed here. (A file that is not the one the last run saved
+		// was fetched again above.)
 		sum, size, err := hashFile(final)
 		if err != nil {
 			return carry(failed(t, http.StatusNotModified, err), base)

@@ -37,11 +37,6 @@ func Open(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err erro
 			db, err = nil, fmt.Errorf("%w: %v", ErrDamaged, p)
 		}
 	}()
-	if readOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, err
-		}
-	}
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
 	var pe *fs.PathError
 	switch {
