@@ -287,7 +287,7 @@ func (c creds) find(realm string, u *url.URL, challenged bool) (user, password s
 // never go out, not even as the Basic the Opener sends when no handler
 // set Authorization.
 func (c creds) dropUserinfo(req *http.Request) *http.Request {
-	if req.URL == nil || req.URL.User == nil {
+	if req.URL.User == nil { // a URL there: RoundTrip checked the request
 		return req
 	}
 	if covers, err := c.fixedFor(req.URL); err != nil || !covers {

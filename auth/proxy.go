@@ -170,9 +170,6 @@ func proxyInUse(req *http.Request, choose func(*http.Request) (*url.URL, error),
 			choose = t.Proxy
 		}
 	}
-	if choose == nil {
-		return nil
-	}
 	if u := proxy.Forwarding(req, choose); u != nil && u.User == nil {
 		return u
 	}

@@ -106,9 +106,7 @@ func (d *decoded) init() error {
 			return codingError(c, err)
 		}
 		if cl, ok := next.(io.Closer); ok {
-			d.mu.Lock()
-			d.closers = append(d.closers, cl)
-			d.mu.Unlock()
+			d.closers = append(d.closers, cl) // in Read: Close leaves them to it
 		}
 		r = &codingErr{c, next}
 	}

@@ -208,7 +208,7 @@ func BuildOpener(pieces ...any) (*Opener, error) {
 		return nil
 	}
 	for _, p := range pieces {
-		if p != nil && isNil(p) {
+		if isNil(p) {
 			return nil, fmt.Errorf("fetch: BuildOpener: a nil %T given", p)
 		}
 		var err error
@@ -358,11 +358,11 @@ func (o *Opener) setup() {
 	})
 }
 
-// isNil reports a typed nil pointer, function, channel or interface in v
-// (a nil map, as an http.Header, is an empty one).
+// isNil reports a typed nil pointer, function or channel in v (a nil map,
+// as an http.Header, is an empty one; nil itself is no piece at all).
 func isNil(v any) bool {
 	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.Chan, reflect.Interface:
+	case reflect.Pointer, reflect.Func, reflect.Chan:
 		return rv.IsNil()
 	}
 	return false

@@ -326,8 +326,8 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	}
 	// Abort the exchange when the request's context ends, also a body
 	// being read from the request (as net/http does, closing it).
-	stop := neverStarted // a context that cannot end needs no watch
-	var aborted atomic.Bool
+	stop := neverStarted    // a context that cannot end needs no watch
+	var aborted atomic.Bool // not c's own closed: a head of Connection: close closes c too
 	if req.Context().Done() != nil {
 		stop = context.AfterFunc(req.Context(), func() {
 			aborted.Store(true)
@@ -414,7 +414,9 @@ func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, 
 	t.mu.Lock()
 	for list := t.idle[key]; len(list) > 0; list = t.idle[key] {
 		ic := list[len(list)-1]
-		t.idle[key] = list[:len(list)-1]
+		if t.idle[key] = list[:len(list)-1]; len(list) == 1 {
+			delete(t.idle, key) // pool's scan of the keys stays within MaxIdleConns
+		}
 		if time.Since(ic.since) > t.idleTimeout() {
 			ic.c.Close()
 			continue
