@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -375,20 +376,18 @@ func withScheme(raw string) string {
 // parsing "abc": invalid syntax') with what is wrong: "not a whole number",
 // "out of range", "want true or false".
 func plainFlagError(err error) error {
-	msg := err.Error()
-	i := strings.Index(msg, ": strconv.Parse")
-	if i < 0 {
+	var ne *strconv.NumError // pflag's InvalidValueError wraps it
+	if !errors.As(err, &ne) {
 		return err
 	}
-	rest := msg[i+len(": strconv.Parse"):]
 	reason := "not a whole number"
 	switch {
-	case strings.HasSuffix(rest, "value out of range"):
+	case errors.Is(ne.Err, strconv.ErrRange):
 		reason = "out of range"
-	case strings.HasPrefix(rest, "Bool"):
+	case ne.Func == "ParseBool":
 		reason = "want true or false"
-	case strings.HasPrefix(rest, "Float"):
+	case ne.Func == "ParseFloat":
 		reason = "not a number"
 	}
-	return errors.New(msg[:i] + ": " + reason)
+	return errors.New(strings.TrimSuffix(err.Error(), ne.Error()) + reason)
 }

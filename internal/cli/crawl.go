@@ -139,8 +139,7 @@ func newCrawl(e *env) *cobra.Command {
 	fl.IntVar(&f.perHost, "per-host", crawl.DefaultPerHost, "fetch at most `N` pages at once from one host")
 	fl.Var(durationValue{&f.delay}, "delay", "wait `DURATION` between requests to one host")
 	fl.Var(durationValue{&f.jitter}, "jitter", "add a random wait of up to `DURATION` to --delay")
-	f.maxCrawlDelay = crawl.DefaultMaxCrawlDelay
-	fl.Var(durationValue{&f.maxCrawlDelay}, "max-crawl-delay", "honour a robots.txt Crawl-delay up to `DURATION` (0: ignore it)")
+	durationVar(fl, &f.maxCrawlDelay, "max-crawl-delay", crawl.DefaultMaxCrawlDelay, "honour a robots.txt Crawl-delay up to `DURATION` (0: ignore it)")
 	fl.BoolVar(&f.noRobots, "no-robots", false, "ignore robots.txt (fetch what it disallows)")
 	fl.BoolVar(&f.nofollow, "follow-nofollow", false, `follow rel="nofollow" links too`)
 	fl.BoolVar(&f.images, "images", false, "collect each page's images (parse.Images) into its record")

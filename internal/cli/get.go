@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
@@ -209,6 +210,13 @@ func parseDuration(v string) (time.Duration, error) {
 		d = time.Duration(f * float64(time.Second))
 	}
 	return d, nil
+}
+
+// durationVar defines a durationValue flag with a default, as
+// pflag.DurationVar does (the help shows the default: p is set first).
+func durationVar(fl *pflag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+	*p = value
+	fl.Var(durationValue{p}, name, usage)
 }
 
 // durationValue is a flag of a Go duration or a number of seconds, as
@@ -784,13 +792,14 @@ func (f *getFlags) destination(rawURL string) (target, error) {
 		}
 	} else {
 		fi, err := os.Stat(tg.dir)
+		shown := cmp.Or(tg.path, tg.dir)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", cmp.Or(tg.path, tg.dir), tg.dir)
+			return tg, fmt.Errorf("cannot write %s: no directory %s (--create-dirs makes it)", shown, tg.dir)
 		case err != nil:
-			return tg, fmt.Errorf("cannot write %s: %w", cmp.Or(tg.path, tg.dir), err)
+			return tg, fmt.Errorf("cannot write %s: %w", shown, err)
 		case !fi.IsDir():
-			return tg, fmt.Errorf("cannot write %s: %s is a %s, not a directory", cmp.Or(tg.path, tg.dir), tg.dir, filekind.Name(fi.Mode()))
+			return tg, fmt.Errorf("cannot write %s: %s is a %s, not a directory", shown, tg.dir, filekind.Name(fi.Mode()))
 		}
 	}
 	return tg, nil

@@ -307,8 +307,7 @@ Logs go to stderr through log/slog, as text or JSON lines (--log-format).`,
 	fl := c.Flags()
 	fl.Var(durationValue{&f.jitter}, "jitter", "delay each run by a random time up to `DURATION`")
 	fl.StringVar(&f.catchUp, "catch-up", "skip", "at start, for a missed slot: `skip` it or run it once")
-	f.grace = jobs.DefaultGrace
-	fl.Var(durationValue{&f.grace}, "grace", "on SIGTERM, let running jobs finish for `DURATION` (0: interrupt them at once)")
+	durationVar(fl, &f.grace, "grace", jobs.DefaultGrace, "on SIGTERM, let running jobs finish for `DURATION` (0: interrupt them at once)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log as `text` or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	return c

@@ -68,8 +68,7 @@ func newRaw(e *env) *cobra.Command {
 	fl.BoolVar(&f.raw, "raw", false, "send stdin byte for byte, unchecked; the connection is not reused")
 	fl.BoolVarP(&f.timing, "write-out", "w", false, "print the timing breakdown on stderr")
 	fl.Var(durationValue{&f.delay}, "delay-body", "wait `DUR` between the head and the body")
-	f.timeout = 30 * time.Second
-	fl.Var(durationValue{&f.timeout}, "timeout", "give up when a read or write makes no progress for `DUR`")
+	durationVar(fl, &f.timeout, "timeout", 30*time.Second, "give up when a read or write makes no progress for `DUR`")
 	fl.StringVarP(&f.method, "request", "X", "", "method (default GET, or POST with -d)")
 	fl.StringVar(&f.target, "target", "", "request target (default /)")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "header field `NAME: VALUE` (repeatable)")
