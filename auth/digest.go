@@ -40,7 +40,9 @@ import (
 // After a successful answer Digest keeps the session (nonce, nonce count,
 // realm) for that origin only, and sends the next request to the same
 // origin with an answer at once, counting nc up; the session is never
-// used for another scheme, host or port (HOSTILE.md U4). At most three
+// used for another scheme, host or port (HOSTILE.md U4). Requests in
+// parallel share the nonce counts: none sends a (nonce, nc) pair another
+// sent, even when every challenge carries the same nonce. At most three
 // requests are sent per RoundTrip: a 401 to a fresh answer ends the
 // exchange unless it says stale=true with a new nonce, which is answered
 // once. The final 401 response is then returned as it is, or an [*Error]
@@ -135,7 +137,7 @@ func (e *digestExchange) roundTrip(req *http.Request, at *url.URL, uri string) (
 	}
 	if resp.StatusCode != e.status {
 		if first != req {
-			e.sessions.next(t, cached.realm, resp.Header.Get(e.info))
+			e.sessions.next(t, cached, user, password, resp.Header.Get(e.info))
 		}
 		return resp, nil
 	}
@@ -179,7 +181,8 @@ func (e *digestExchange) roundTrip(req *http.Request, at *url.URL, uri string) (
 		if !found {
 			return resp, nil
 		}
-		value, err := ch.authorize(user, password, req, uri, 1)
+		nc := e.sessions.count(t, ch, user, password)
+		value, err := ch.authorize(user, password, req, uri, nc)
 		if err != nil {
 			return resp, nil
 		}
@@ -194,8 +197,8 @@ func (e *digestExchange) roundTrip(req *http.Request, at *url.URL, uri string) (
 		}
 		last, fresh = ch, true
 		if resp.StatusCode != e.status {
-			e.sessions.store(t, ch, user, password)
-			e.sessions.next(t, ch.realm, resp.Header.Get(e.info))
+			e.sessions.confirm(t, ch, user, password, nc)
+			e.sessions.next(t, ch, user, password, resp.Header.Get(e.info))
 			return resp, nil
 		}
 	}
@@ -462,22 +465,29 @@ func extValue(s string) string {
 // Limits of the Digest session cache.
 const (
 	maxSessionOrigins    = 256
-	maxSessionsPerOrigin = 4
+	maxSessionsPerOrigin = 16
 )
 
 // sessions are the Digest sessions of a handler, by origin.
+//
+// The nonce count is kept per (realm, nonce), from the first answer on:
+// requests in parallel that meet one nonce, a session's or a challenge's
+// (servers that make nonces from the time hand the same one to every 401
+// for a while), each send their own nc, never one pair twice (RFC 7616,
+// section 3.3). A session answers requests at once only once confirmed:
+// a response other than a challenge came to an answer with its nonce.
 type sessions struct {
 	mu sync.Mutex
 	m  map[string][]*session
 }
 
-// A session is an answered challenge whose nonce the next requests to the
-// same origin reuse. ch.nonce and nc change under the sessions' lock; the
-// other fields do not change.
+// A session is a challenge answered for an origin. nc and confirmed
+// change under the sessions' lock; the other fields never change.
 type session struct {
 	ch             digestChallenge
 	user, password string
 	nc             uint32
+	confirmed      bool
 }
 
 // covers reports whether the session's protection space holds t.
@@ -488,39 +498,50 @@ func (s *session) covers(t prefix) bool {
 	return slices.ContainsFunc(s.ch.space, func(p prefix) bool { return p.match(t) })
 }
 
-// take returns the newest session of t's origin that covers t and whose
-// credentials find still gives for its realm, with its nonce count
-// advanced.
+// take returns the newest confirmed session of t's origin that covers t
+// and whose credentials find still gives for its realm, with its nonce
+// count advanced.
 func (ss *sessions) take(t prefix, find func(realm string) (string, string, bool)) (ch digestChallenge, user, password string, nc uint32, ok bool) {
+	key := t.origin()
 	ss.mu.Lock()
-	list := slices.Clone(ss.m[t.origin()])
+	var list []*session
+	for _, s := range ss.m[key] {
+		if s.confirmed && s.covers(t) {
+			list = append(list, s)
+		}
+	}
 	ss.mu.Unlock()
 	for i := len(list) - 1; i >= 0; i-- {
 		s := list[i]
-		if !s.covers(t) {
-			continue
-		}
 		if u, p, ok := find(s.ch.realm); !ok || u != s.user || p != s.password {
-			continue
+			continue // find runs without the lock: it may ask a user
 		}
 		ss.mu.Lock()
-		s.nc++
-		ch, nc = s.ch, s.nc
+		live := s.confirmed && slices.Contains(ss.m[key], s)
+		if live {
+			s.nc++
+			ch, nc = s.ch, s.nc
+		}
 		ss.mu.Unlock()
-		return ch, s.user, s.password, nc, true
+		if live {
+			return ch, s.user, s.password, nc, true
+		}
 	}
 	return digestChallenge{}, "", "", 0, false
 }
 
-// store keeps ch, just answered with nonce count 1, as t's origin's
-// session for its realm.
-func (ss *sessions) store(t prefix, ch digestChallenge, user, password string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
+// findSession returns the entry of list for realm and nonce, or -1.
+func findSession(list []*session, realm, nonce string) int {
+	return slices.IndexFunc(list, func(s *session) bool { return s.ch.realm == realm && s.ch.nonce == nonce })
+}
+
+// add appends s to its origin's list, which holds no entry for its realm
+// and nonce, forgetting the oldest entry (or origin) over the limits.
+// The lock is held.
+func (ss *sessions) add(key string, s *session) {
 	if ss.m == nil {
 		ss.m = map[string][]*session{}
 	}
-	key := t.origin()
 	list := ss.m[key]
 	if list == nil && len(ss.m) >= maxSessionOrigins {
 		for k := range ss.m { // forget one origin
@@ -528,28 +549,61 @@ func (ss *sessions) store(t prefix, ch digestChallenge, user, password string) {
 			break
 		}
 	}
-	list = slices.DeleteFunc(list, func(s *session) bool { return s.ch.realm == ch.realm })
 	if len(list) >= maxSessionsPerOrigin {
-		list = list[1:]
+		list = slices.Delete(list, 0, 1)
 	}
-	ss.m[key] = append(list, &session{ch: ch, user: user, password: password, nc: 1})
+	ss.m[key] = append(list, s)
 }
 
-// drop forgets the session of t's origin for realm.
+// count returns the nonce count for a new answer to ch, made with user
+// and password: 1 for a nonce not met before, or one more than the last
+// answer with it.
+func (ss *sessions) count(t prefix, ch digestChallenge, user, password string) uint32 {
+	key := t.origin()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	list := ss.m[key]
+	if i := findSession(list, ch.realm, ch.nonce); i >= 0 {
+		list[i].nc++
+		return list[i].nc
+	}
+	ss.add(key, &session{ch: ch, user: user, password: password, nc: 1})
+	return 1
+}
+
+// confirm makes the entry of ch's nonce t's origin's newest session: an
+// answer to ch with nonce count nc came through.
+func (ss *sessions) confirm(t prefix, ch digestChallenge, user, password string, nc uint32) {
+	key := t.origin()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	list := ss.m[key]
+	i := findSession(list, ch.realm, ch.nonce)
+	if i < 0 { // forgotten over the limits meanwhile
+		ss.add(key, &session{ch: ch, user: user, password: password, nc: nc, confirmed: true})
+		return
+	}
+	s := list[i]
+	s.confirmed = true
+	ss.m[key] = append(slices.Delete(list, i, i+1), s)
+}
+
+// drop stops the sessions of t's origin for realm answering at once;
+// their nonce counts stay, for answers to their nonces.
 func (ss *sessions) drop(t prefix, realm string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	key := t.origin()
-	if list := slices.DeleteFunc(ss.m[key], func(s *session) bool { return s.ch.realm == realm }); len(list) > 0 {
-		ss.m[key] = list
-	} else {
-		delete(ss.m, key)
+	for _, s := range ss.m[t.origin()] {
+		if s.ch.realm == realm {
+			s.confirmed = false
+		}
 	}
 }
 
-// next applies an Authentication-Info field's nextnonce to the session of
-// t's origin for realm.
-func (ss *sessions) next(t prefix, realm, info string) {
+// next applies an Authentication-Info field's nextnonce, sent in answer to
+// ch: the next nonce of t's origin's session for ch's realm, nc starting
+// at 1.
+func (ss *sessions) next(t prefix, ch digestChallenge, user, password, info string) {
 	if info == "" {
 		return
 	}
@@ -557,11 +611,13 @@ func (ss *sessions) next(t prefix, realm, info string) {
 	if nonce == "" || strings.ContainsFunc(nonce, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return
 	}
+	ch.nonce = nonce
+	key := t.origin()
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	for _, s := range ss.m[t.origin()] {
-		if s.ch.realm == realm {
-			s.ch.nonce, s.nc = nonce, 0
-		}
+	if i := findSession(ss.m[key], ch.realm, nonce); i >= 0 {
+		ss.m[key][i].confirmed = true
+	} else {
+		ss.add(key, &session{ch: ch, user: user, password: password, confirmed: true})
 	}
 }

@@ -418,3 +418,53 @@ func TestDigestThenBasicStreamed(t *testing.T) {
 		t.Errorf("a streamed POST to the Basic path = %d, want its 401", resp.StatusCode)
 	}
 }
+
+// Requests in parallel never send one (nonce, nc) pair twice, though
+// every challenge carries the same nonce and answers arrive in any order:
+// a server checking nc for replays (RFC 7616, section 3.3) accepts all.
+func TestDigestConcurrentNonceCount(t *testing.T) {
+	for _, proxy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("proxy=%v", proxy), func(t *testing.T) {
+			w := newWorld(t)
+			d := &digestServer{realm: "r", user: "u", password: "p", algorithm: "SHA-256", qop: "auth",
+				nonce: "time-made", anyOrder: true, proxy: proxy}
+			base := w.serve("s", false, d)
+			var h http.RoundTripper = &auth.Digest{URL: base, User: "u", Password: "p", Base: w.transport()}
+			target := base
+			if proxy {
+				pu, _ := url.Parse(base)
+				tr := w.transport()
+				tr.Proxy = http.ProxyURL(pu)
+				h = &auth.ProxyDigest{URL: base, User: "u", Password: "p", Base: tr}
+				target = "http://origin.example"
+			}
+			c := &http.Client{Transport: h}
+			const workers, each = 8, 5
+			var wg sync.WaitGroup
+			errs := make(chan error, workers*each)
+			for i := range workers {
+				wg.Go(func() {
+					for j := range each {
+						resp, err := c.Get(fmt.Sprintf("%s/p?i=%d-%d", target, i, j))
+						if err != nil {
+							errs <- err
+							return
+						}
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							errs <- fmt.Errorf("request %d-%d: %s", i, j, resp.Status)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			if n := len(d.accepted()); n != workers*each {
+				t.Errorf("%d answers accepted, want %d", n, workers*each)
+			}
+		})
+	}
+}

@@ -145,14 +145,24 @@ type digestServer struct {
 	// nextNonce sends a new nonce in Authentication-Info with every
 	// success.
 	nextNonce bool
+	// nonce, if not "", is the nonce of every challenge (a server that
+	// makes nonces from the time hands one to every 401 for a while).
+	nonce string
+	// anyOrder accepts every nc not accepted before with its nonce, in any
+	// order, instead of only one above the last.
+	anyOrder bool
 
 	mu     sync.Mutex
 	nonces map[string]int // issued nonce -> last nc accepted
-	ncs    []string       // nc of every accepted answer, in order
+	used   map[string]bool
+	ncs    []string // nc of every accepted answer, in order
 	cnonce map[string]bool
 }
 
 func (d *digestServer) challenge(w http.ResponseWriter, stale bool, nonce string) {
+	if nonce == "" {
+		nonce = d.nonce
+	}
 	if nonce == "" {
 		var b [12]byte
 		rand.Read(b[:])
@@ -250,7 +260,7 @@ func (d *digestServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ok = ok && p["qop"] == "" && p["nc"] == ""
 		want = hexHash(alg, ha1+":"+p["nonce"]+":"+ha2)
 	} else {
-		ok = ok && p["qop"] != "" && strings.Contains(d.qop, p["qop"]) && ncErr == nil && len(p["nc"]) == 8 && int(nc) > last && len(p["cnonce"]) >= 16
+		ok = ok && p["qop"] != "" && strings.Contains(d.qop, p["qop"]) && ncErr == nil && len(p["nc"]) == 8 && (d.anyOrder || int(nc) > last) && len(p["cnonce"]) >= 16
 		want = hexHash(alg, strings.Join([]string{ha1, p["nonce"], p["nc"], p["cnonce"], p["qop"], ha2}, ":"))
 	}
 	if !ok || p["response"] != want {
@@ -269,7 +279,17 @@ func (d *digestServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.mu.Lock()
-	d.nonces[p["nonce"]] = int(nc)
+	if d.used == nil {
+		d.used = map[string]bool{}
+	}
+	pair := p["nonce"] + " " + p["nc"]
+	if d.qop != "" && d.used[pair] {
+		d.mu.Unlock()
+		d.challenge(w, false, "") // a replay
+		return
+	}
+	d.used[pair] = true
+	d.nonces[p["nonce"]] = max(d.nonces[p["nonce"]], int(nc))
 	if d.cnonce == nil {
 		d.cnonce = map[string]bool{}
 	}
