@@ -114,8 +114,10 @@ type Client struct {
 	// MaxRetryWait caps one wait; a Retry-After asking for more gives up
 	// (DefaultMaxRetryWait when 0).
 	MaxRetryWait time.Duration
-	// Stall ends an attempt that receives no byte for this long, to be
-	// retried (DefaultStall when 0; negative for none).
+	// Stall ends an attempt that receives no byte of the body for this
+	// long, to be retried (DefaultStall when 0; negative for none). The
+	// response head must arrive whole within Stall of the request (net/http's
+	// ResponseHeaderTimeout): a head sent a byte at a time is a stall.
 	Stall time.Duration
 	// MinSpeed ends an attempt whose body arrives at fewer than MinSpeed
 	// bytes a second over MinSpeedTime, to be retried (curl's

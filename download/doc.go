@@ -134,7 +134,8 @@
 // (seconds or a date); a Retry-After longer than MaxRetryWait (2 minutes)
 // gives up at once rather than wait days (HOSTILE.md G7). Transient means:
 // a connection error, a cut body (fetch's TruncatedError), a stall (no byte
-// for Stall, 30s by default, detected by a watchdog of the attempt), a
+// of the body for Stall, 30s by default, or no whole response head within
+// Stall of the request; detected by a watchdog of the attempt), a
 // body slower than MinSpeed over MinSpeedTime (when set: a slow but steady
 // body otherwise completes, HOSTILE.md G5), a timeout, or status 408, 425, 429, 500, 502, 503 or 504. Other statuses,
 // TLS certificate errors and alerts, unknown hosts, refused redirects, local file

@@ -1257,6 +1257,19 @@ func TestBadURLMasked(t *testing.T) {
 
 // TestStallMessage: a stall's error says what happened, not the read
 // error grab's own cancel caused ("context canceled", "body truncated").
+// A response head must arrive whole within Stall, as net/http's
+// ResponseHeaderTimeout: one sent a byte at a time, 20ms apart (about 2.4s
+// in all), is a stall, though no gap reaches Stall.
+func TestStallSlowHead(t *testing.T) {
+	base := testkit.DownloadServer(t)
+	c := client(t)
+	c.Stall, c.Retries = 300*time.Millisecond, -1
+	_, err := c.Do(t.Context(), download.Request{URL: base + "/fault/slow-headers?delay=20ms&bytes=1", Dir: t.TempDir()})
+	if !errors.Is(err, download.ErrStalled) {
+		t.Errorf("Do = %v, want ErrStalled", err)
+	}
+}
+
 func TestStallMessage(t *testing.T) {
 	base := testkit.DownloadServer(t)
 	c := client(t)

@@ -135,7 +135,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVar(&f.portable, "portable-names", false, "apply Windows' file name rules on any system")
 	fl.BoolVar(&f.jsonOut, "json", false, "write a JSON object per file to stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "show no progress (failures are still reported)")
-	fl.Var(&f.stall, "stall", "retry a transfer that receives nothing for `DURATION` (default 30s)")
+	fl.Var(&f.stall, "stall", "retry a transfer whose body receives nothing, or whose head is not whole, for `DURATION` (default 30s)")
 	fl.StringVarP(&f.speedLimit, "speed-limit", "Y", "", "retry a transfer slower than `RATE` bytes a second over --speed-time (curl's -Y)")
 	fl.VarP(&f.speedTime, "speed-time", "y", "the window of --speed-limit: `DURATION` or seconds (default 30s; alone, a floor of 1 byte a second)")
 	fl.Var(&f.timeout, "connect-timeout", "give up connecting after `DURATION` (default 30s)")
