@@ -1071,7 +1071,9 @@ func (c *Conn) readOne() (*http.Response, []byte, error) {
 	head := c.cr.endHead(c.br.Buffered())
 	if err != nil {
 		switch {
-		case errors.Is(err, ErrHeaderTooLarge):
+		case errors.Is(err, ErrHeaderTooLarge) || c.cr.capped:
+			// bufio.Reader.ReadLine hands the parser the line the cap cut
+			// without the error, which it may then call malformed.
 			return nil, nil, c.fail(fmt.Errorf("%w: more than %d bytes", ErrHeaderTooLarge, c.cfg.maxHeader))
 		case errors.Is(err, net.ErrClosed):
 			return nil, nil, c.fail(closedByClose("while reading the response head", err))
@@ -1116,7 +1118,8 @@ func closedByClose(phase string, err error) error {
 type capReader struct {
 	r         io.Reader
 	c         *Conn
-	limit     int // bytes still allowed while reading a head; <0 means off
+	limit     int  // bytes still allowed while reading a head; <0 means off
+	capped    bool // the head reached limit: whatever the parser says of it
 	recording bool
 	ended     bool // rec holds the head's blank line: copy no more
 	got       int  // bytes since startHead, recorded or not
@@ -1126,7 +1129,7 @@ type capReader struct {
 }
 
 func (r *capReader) startHead(buffered, max int, br *bufio.Reader) {
-	r.limit = max
+	r.limit, r.capped = max, false
 	r.recording = true
 	r.rec, r.got, r.ended = r.rec[:0], 0, false
 	// What the bufio.Reader already holds is part of the head.
@@ -1191,6 +1194,7 @@ func (r *capReader) Read(p []byte) (int, error) {
 	}
 	if r.recording {
 		if r.limit <= 0 {
+			r.capped = true
 			return 0, ErrHeaderTooLarge
 		}
 		if len(p) > r.limit {

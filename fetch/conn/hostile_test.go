@@ -1190,6 +1190,10 @@ func TestHeaderTooLarge(t *testing.T) {
 		{"E5 status-line-forever sliced", "/fault/raw/status-line-forever?chunk=4096", nil},
 		{"E5 small WithMaxHeaderBytes", "/fault/huge-headers?count=10&size=100", []Option{WithMaxHeaderBytes(512)}},
 		{"E5 small WithMaxHeaderBytes, one line", "/fault/huge-headers?count=1&size=600", []Option{WithMaxHeaderBytes(512)}},
+		// 17 + 4*112 + 3: the cap falls in the fifth field's name, a
+		// line without its colon; 465: at a line's end.
+		{"E5 cap inside a field name", "/fault/huge-headers?count=10&size=100", []Option{WithMaxHeaderBytes(468)}},
+		{"E5 cap at a line's end", "/fault/huge-headers?count=10&size=100", []Option{WithMaxHeaderBytes(465)}},
 		{"E6 trailers-forever", "/fault/raw/trailers-forever", nil},
 		{"E6 trailers-forever, small WithMaxHeaderBytes", "/fault/raw/trailers-forever", []Option{WithMaxHeaderBytes(4096)}},
 	}
