@@ -146,7 +146,7 @@ func waitArrived(t *testing.T, b *testserver.Block) {
 	select {
 	case <-b.Arrived():
 	case <-time.After(20 * time.Second):
-		t.Fatal("the child never reached the gate")
+		t.Fatal("the request never reached the gate")
 	}
 }
 

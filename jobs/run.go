@@ -136,6 +136,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		return rep, err
 	}
 	rep.Run = run
+	started := r.now()
 	log := r.log().With("job", j.Name, "run", run.ID())
 	if run.Resumed > 0 {
 		log.Info("resuming run", "resumed", run.Resumed)
@@ -195,8 +196,8 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		log.Warn("state backup failed", "err", err)
 	}
 	c := rep.Run.Counts
-	log.Info("run finished", "status", rep.Run.Status, "new", c.New, "changed", c.Changed,
-		"unchanged", c.Unchanged, "gone", c.Gone, "failed", c.Failed)
+	log.Info("run finished", "status", rep.Run.Status, "took", r.now().Sub(started).Round(time.Millisecond),
+		"new", c.New, "changed", c.Changed, "unchanged", c.Unchanged, "gone", c.Gone, "failed", c.Failed)
 	return rep, nil
 }
 

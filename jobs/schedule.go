@@ -76,7 +76,9 @@ type Scheduler struct {
 	// Clock drives the schedule; nil means the real clock. Tests pass a
 	// clockwork fake clock.
 	Clock clockwork.Clock
-	// Logger receives the schedule's events; nil means none.
+	// Logger receives the schedule's events; nil means none. A run's end
+	// (done, interrupted) is logged here unless Runner has a Logger,
+	// which logs it with the run's other events.
 	Logger *slog.Logger
 	// Jitter delays each run by a random duration in [0, Jitter), so
 	// that many jobs on one schedule do not start at the same instant.
@@ -330,13 +332,18 @@ func (s *Scheduler) runOne(ctx, runCtx context.Context, clock clockwork.Clock, j
 	}
 	start := clock.Now()
 	rep, err := s.do(runCtx, j)
+	// A Runner with a Logger logs its run's end itself.
+	runnerLogs := s.Do == nil && s.Runner != nil && s.Runner.Logger != nil
 	switch {
 	case errors.Is(err, ErrLocked):
 		log.Warn("run skipped: another process is running the job", "state", j.StatePath())
 	case err != nil && rep != nil && rep.Run.Status == Interrupted:
-		log.Warn("run interrupted; the next run resumes it", "run", rep.Run.ID(), "err", err)
+		if !runnerLogs {
+			log.Warn("run interrupted; the next run resumes it", "run", rep.Run.ID(), "err", err)
+		}
 	case err != nil:
 		log.Error("run failed", "err", err)
+	case runnerLogs:
 	default:
 		c := rep.Run.Counts
 		log.Info("run done", "run", rep.Run.ID(), "status", rep.Run.Status, "took", clock.Since(start).Round(time.Millisecond),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/grabhq/grab/internal/testkit"
 	"github.com/grabhq/grab/jobs"
+	"github.com/grabhq/grab/testserver"
 )
 
 // syncBuffer is safe for a writer and a reader at once.
@@ -566,5 +567,61 @@ func TestScheduleClockJump(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestScheduleLogsRunOnce: under a Runner with a Logger, the Scheduler
+// does not log a run's end again: one line for a run done, one for a run
+// interrupted.
+func TestScheduleLogsRunOnce(t *testing.T) {
+	s := newSite(t)
+	s.Set("/img/0.png", "image/png", imgBody("/img/0.png", 1), testserver.ETag)
+	s.page("/gallery.html", testserver.ETag, []string{"/img/0.png"}, nil)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: once\nschedule: '@every 1m'\ntargets: {urls: [%s/gallery.html]}\nextract: {images: true}\nretries: 0\n", s.URL))
+	log := new(syncBuffer)
+	logger := slog.New(slog.NewTextHandler(log, nil))
+	r := runner(t)
+	r.Logger = logger
+	clock := clockwork.NewFakeClockAt(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
+	sched := &jobs.Scheduler{Runner: r, Logger: logger, Clock: clock, Grace: -1}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx, j) }()
+	// until moves the clock on by 30s every 10ms until ok (a slot's run
+	// starts once its timer and the scheduler's watch have fired).
+	until := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); !ok(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not seen; log:\n%s", what, log)
+			}
+			clock.Advance(30 * time.Second)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	until("run 1 finished", func() bool { return strings.Contains(log.String(), `msg="run finished"`) })
+
+	b := s.Block("/gallery.html")
+	until("run 2 at the gate", func() bool {
+		select {
+		case <-b.Arrived():
+			return true
+		default:
+			return false
+		}
+	})
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	b.Release()
+	text := log.String()
+	for msg, want := range map[string]int{"run finished": 1, "run done": 0, "run interrupted": 1} {
+		if n := strings.Count(text, msg); n != want {
+			t.Errorf("%q logged %d times, want %d; log:\n%s", msg, n, want, text)
+		}
 	}
 }
