@@ -168,6 +168,9 @@ func TestKill9(t *testing.T) {
 			if reports, _ := filepath.Glob(filepath.Join(d.j.OutputDir(), "run-000002*")); len(reports) != 0 {
 				t.Errorf("a killed run published %v", reports)
 			}
+			if h, err := jobs.ReadHistory(d.j, 0); err != nil || len(h.Runs) != 2 || h.Runs[1].Status != jobs.Stopped {
+				t.Errorf("ReadHistory = %+v, %v; want run 2 stopped", h, err)
+			}
 			d.check(t, 1)
 		})
 	}
@@ -403,4 +406,29 @@ func TestCorruptState(t *testing.T) {
 			t.Error("the damaged state file was changed or removed")
 		}
 	})
+}
+
+// TestScheduleCatchesUpStopped: a run killed without recording its end
+// (ReadHistory: Stopped) is resumed at once by a Scheduler with
+// CatchUpOnce, as an interrupted one is, though no slot was missed.
+func TestScheduleCatchesUpStopped(t *testing.T) {
+	d := newDurable(t)
+	b := d.s.Block("/img/4.png")
+	cmd := startChild(t, d.j)
+	waitArrived(t, b)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	b.Release()
+	d.j.Schedule = "0 * * * *"
+	h, err := jobs.ReadHistory(d.j, 0)
+	if err != nil || len(h.Runs) != 2 || h.Runs[1].Status != jobs.Stopped {
+		t.Fatalf("ReadHistory = %+v, %v; want run 2 stopped", h, err)
+	}
+	// A minute after the stopped run began: no slot between.
+	sc := schedule(t, h.Runs[1].Started.Add(time.Minute), &jobs.Scheduler{CatchUp: jobs.CatchUpOnce}, nil, d.j)
+	if got := sc.collect(t, 1); len(got) != 1 {
+		t.Errorf("catch-up runs %v, want exactly 1", got)
+	}
 }

@@ -90,8 +90,8 @@ type RunStatus string
 // The outcomes of a run.
 const (
 	// Running: the run has started and not finished; a run killed
-	// without a chance to checkpoint stays so until the next run resumes
-	// it.
+	// without a chance to checkpoint stays so in the state file (shown
+	// as Stopped) until the next run resumes it.
 	Running RunStatus = "running"
 	// Interrupted: cancelled (SIGTERM, SIGINT, timeouts.run) after saving
 	// what it had done; the next run resumes it.
@@ -102,6 +102,11 @@ const (
 	Partial RunStatus = "partial"
 	// RunFailed: every item failed.
 	RunFailed RunStatus = "failed"
+	// Stopped is how ReadHistory shows a run the state file holds as
+	// Running when no process holds the file: it ended without recording
+	// its end (killed, or its last state write failed). The next run
+	// resumes it.
+	Stopped RunStatus = "stopped"
 )
 
 // RunInfo is a run in the history a state file keeps.

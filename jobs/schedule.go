@@ -359,14 +359,14 @@ func (s *Scheduler) jitter(n time.Duration) time.Duration {
 }
 
 // missed reports whether a slot of j's schedule, sched, passed between its
-// last run's start and now, or an interrupted run waits.
+// last run's start and now, or an interrupted or stopped run waits.
 func missed(j *Job, sched *schedule, now time.Time) bool {
 	st, err := ReadHistory(j, 0)
 	if err != nil || len(st.Runs) == 0 {
 		return false
 	}
 	last := st.Runs[len(st.Runs)-1]
-	if last.Status == Running || last.Status == Interrupted {
+	if last.Status == Stopped || last.Status == Interrupted {
 		return true
 	}
 	next := sched.next(last.Started.In(sched.loc))

@@ -21,7 +21,8 @@ type History struct {
 
 // ReadHistory reads j's run history from its state file without changing
 // it, waiting up to wait for a run that holds the file. A missing state
-// file means no run yet; a held one sets Running.
+// file means no run yet; a held one sets Running. A run recorded as
+// Running in a file no process holds is shown as Stopped.
 func ReadHistory(j *Job, wait time.Duration) (*History, error) {
 	st := &History{Job: j.Name, Next: j.Next(time.Now()).UTC()}
 	s, err := openStore(j.StatePath(), wait, true)
@@ -36,5 +37,10 @@ func ReadHistory(j *Job, wait time.Duration) (*History, error) {
 	}
 	defer s.close()
 	st.Runs, err = s.runs()
+	for i := range st.Runs {
+		if st.Runs[i].Status == Running { // no process holds the file
+			st.Runs[i].Status = Stopped
+		}
+	}
 	return st, err
 }

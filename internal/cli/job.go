@@ -339,7 +339,9 @@ func newJobStatus(e *env) *cobra.Command {
 		Long: `Status prints, for each job, its last runs (from its state file, which it
 only reads) with their status and counts, and the next time its schedule
 names. While a run holds the state file, status says the job is running.
---json prints one JSON object per job instead.`,
+A run that ended without recording its end (killed, or its last state write
+failed) shows as stopped; the next run resumes it. --json prints one JSON
+object per job instead.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if last < 1 {
