@@ -167,6 +167,17 @@ func (j *Jar) LoadFrom(r io.Reader) error {
 
 var bom = []byte("\xef\xbb\xbf")
 
+// DetectFormat tells the format of a jar file from its first bytes, as
+// Load does: JSON when the first byte after a UTF-8 byte order mark and
+// white space is '{', Netscape otherwise.
+func DetectFormat(head []byte) Format {
+	head = bytes.TrimPrefix(head, bom)
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		return JSON
+	}
+	return Netscape
+}
+
 func (j *Jar) load(r io.Reader) error {
 	max := j.maxFileBytes()
 	data, err := io.ReadAll(io.LimitReader(r, max+1)) // max+1 to see a longer file
@@ -176,7 +187,6 @@ func (j *Jar) load(r io.Reader) error {
 	if int64(len(data)) > max {
 		return fmt.Errorf("jar file longer than %d bytes", max)
 	}
-	data = bytes.TrimPrefix(data, bom)
 	le := &LoadError{}
 	// Skipped lines are counted, and only the first MaxLineErrors kept,
 	// as the readers find them: a file of millions of bad lines costs no
@@ -201,7 +211,8 @@ func (j *Jar) load(r io.Reader) error {
 			skip(LineError{Line: rec.line, Err: err})
 		}
 	}
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+	data = bytes.TrimPrefix(data, bom)
+	if DetectFormat(data) == JSON {
 		if err := readJSON(data, add, skip); err != nil {
 			return err
 		}

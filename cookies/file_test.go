@@ -649,3 +649,23 @@ func TestLoadFromNil(t *testing.T) {
 		t.Errorf("LoadFrom(nil) = %v, want the nil reader named", err)
 	}
 }
+
+func TestDetectFormat(t *testing.T) {
+	tests := []struct {
+		head string
+		want cookies.Format
+	}{
+		{"", cookies.Netscape},
+		{"# Netscape HTTP Cookie File\n", cookies.Netscape},
+		{"example.com\tFALSE\t/\tFALSE\t0\ta\tb\n", cookies.Netscape},
+		{`{"format": "grab-cookies"}`, cookies.JSON},
+		{"\xef\xbb\xbf \r\n\t{", cookies.JSON},
+		{"[{}]", cookies.Netscape},
+		{"x{", cookies.Netscape},
+	}
+	for _, tt := range tests {
+		if got := cookies.DetectFormat([]byte(tt.head)); got != tt.want {
+			t.Errorf("DetectFormat(%q) = %v, want %v", tt.head, got, tt.want)
+		}
+	}
+}

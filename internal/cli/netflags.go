@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -79,7 +80,7 @@ func (n *netFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVarP(&n.netrc, "netrc", "n", false, "read credentials from $NETRC or ~/.netrc")
 	fl.StringVar(&n.netrcFile, "netrc-file", "", "read credentials from the netrc `FILE`")
 	fl.StringArrayVarP(&n.cookie, "cookie", "b", nil, "load cookies from `FILE`, or send 'NAME=VALUE; ...'")
-	fl.StringVarP(&n.cookieJar, "cookie-jar", "c", "", "save the cookies to `FILE` after the transfer")
+	fl.StringVarP(&n.cookieJar, "cookie-jar", "c", "", "save the cookies to `FILE` after the transfer (JSON for *.json or a JSON file, else Netscape)")
 	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h; \"\" for none, whatever the environment says)")
 	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
 	fl.StringVar(&n.noProxy, "noproxy", "", "comma-separated `HOSTS` to reach without a proxy")
@@ -303,10 +304,32 @@ func (s *session) finish(stdout io.Writer) error {
 	if s.save == "-" {
 		return s.jar.SaveTo(stdout, opts)
 	}
+	opts.Format = jarFormat(s.save)
 	if err := s.jar.Save(s.save, opts); err != nil {
 		return fmt.Errorf("--cookie-jar: %w", err)
 	}
 	return nil
+}
+
+// jarFormat is the format -c saves path in: JSON for a name ending in
+// .json or a regular file holding JSON already (a -b x.json -c x.json
+// session keeps its file's format), Netscape otherwise, as curl writes.
+func jarFormat(path string) cookies.Format {
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		return cookies.JSON
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() { // never read a FIFO or device
+		return cookies.Netscape
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return cookies.Netscape
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return cookies.DetectFormat(head[:n])
 }
 
 func validCookieHeader(s string) bool {

@@ -114,8 +114,21 @@ func TestGetCookies(t *testing.T) {
 		// export): the rest are kept, with a warning.
 		{runTest{"-b over the jar's limits", []string{"get", "-b", "-", base + "/cookies"}, ExitOK, contains(`"c59": "1"`),
 			equals("grab: warning: cookies: load: 10 cookies evicted by the jar's limits\n")}, manyCookies},
+		// A jar keeps its format: JSON for a .json name or a file
+		// holding JSON, Netscape otherwise.
+		{runTest{"-c x.json writes JSON", []string{"get", "-c", filepath.Join(dir, "x.json"), base + "/cookies/set?j=1"}, ExitOK, contains(`"j": "1"`), empty}, ""},
+		{runTest{"-b x.json -c x.json", []string{"get", "-b", filepath.Join(dir, "x.json"), "-c", filepath.Join(dir, "x.json"), base + "/cookies/set?j2=2"}, ExitOK, contains(`"j": "1"`, `"j2": "2"`), empty}, ""},
+		{runTest{"-c a JSON jar named jar", []string{"get", "-b", filepath.Join(dir, "jsonjar"), "-c", filepath.Join(dir, "jsonjar"), base + "/cookies/set?j3=3"}, ExitOK, contains(`"j3": "3"`), empty}, ""},
+	}
+	if err := os.WriteFile(filepath.Join(dir, "jsonjar"), []byte("\n  {\"format\": \"grab-cookies\", \"version\": 1, \"cookies\": []}\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	runStdinTests(t, tests)
+	for name, want := range map[string]string{"x.json": "{", "jsonjar": "{", "jar.txt": "# Netscape", "new.txt": "# Netscape"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.HasPrefix(string(b), want) {
+			t.Errorf("%s: %.40q, %v; want it to start %q", name, b, err, want)
+		}
+	}
 	b, err := os.ReadFile(jar)
 	if err != nil || !strings.Contains(string(b), "\tsession\tabc") {
 		t.Errorf("jar file: %q, %v", b, err)
