@@ -249,6 +249,7 @@ type getFlags struct {
 	user         string
 	userAgent    string
 	userAgentSet bool
+	outputSet    bool // -o given, "" too
 	output       string
 	remoteName   bool
 	headerName   bool
@@ -291,6 +292,7 @@ func newGetCommand(e *env, head bool) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.head = f.head || head
 			f.userAgentSet = cmd.Flags().Changed("user-agent")
+			f.outputSet = cmd.Flags().Changed("output")
 			f.net.given(cmd.Flags())
 			return e.get(cmd.Context(), withScheme(args[0]), &f)
 		},
@@ -418,6 +420,8 @@ func (f *getFlags) check() error {
 		return usageErrorf("--max-redirs %d: want -1 (no limit) or more", f.maxRedirs)
 	case f.headerName && !f.remoteName:
 		return usageErrorf("-J names the file of -O: use it with -O")
+	case f.outputSet && f.output == "":
+		return usageErrorf(`-o "": want a file name, or - for stdout`)
 	}
 	if f.maxSize != "" {
 		n, err := parseSize("--max-filesize", f.maxSize)

@@ -310,6 +310,7 @@ func TestGetOutput(t *testing.T) {
 		{runTest{"--max-filesize not passed by a body of no length", []string{"get", "--max-filesize", "2K", base + "/fault/cut?size=2048&send=2048"}, ExitOK,
 			equals(strings.Repeat("abcdefghijklmnopqrstuvwxyz", 80)[:2048]), contains("no length")}, ""},
 		{runTest{"bad --max-filesize", []string{"get", "--max-filesize", "-1", base + "/hello"}, ExitUsage, empty, contains(`--max-filesize "-1": want a size`)}, ""},
+		{runTest{`-o ""`, []string{"get", "-o", "", base + "/hello"}, ExitUsage, empty, contains(`-o "": want a file name, or - for stdout`)}, ""},
 		{runTest{"-f does not fail a 3xx", []string{"get", "-f", "--no-location", "-w", "%{http_code}", base + "/redirect/1"}, ExitOK, equals("302"), empty}, ""},
 		{runTest{"-L=false is --no-location", []string{"get", "-L=false", "-o", "/dev/null", "-w", "%{http_code}", base + "/redirect/1"}, ExitOK, equals("302"), empty}, ""},
 		{runTest{"-w after redirects", []string{"get", "-w", "\\n%{http_code} %{response_code} %{num_redirects} %{url_effective} %{method} %{content_type} %%\\t%header{content-length}", base + "/redirect/3"}, ExitOK,
