@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"sync"
@@ -102,6 +103,14 @@ func OpenRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
 			reason = redact.ParseError(err)
 		}
 		return nil, fmt.Errorf("%w %q: %s", ErrBadRedisURL, redact.Parsed(rawURL, nil), reason)
+	}
+	if opt.Network != "unix" {
+		// go-redis takes any number as the port; the dial refused it late,
+		// as "address 99999: invalid port".
+		_, port, _ := net.SplitHostPort(opt.Addr)
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%w %q: invalid port %q: want 1-65535", ErrBadRedisURL, redact.Parsed(rawURL, nil), port)
+		}
 	}
 	c := redis.NewClient(opt)
 	if err := c.Ping(ctx).Err(); err != nil {

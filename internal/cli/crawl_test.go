@@ -122,6 +122,8 @@ func TestCrawlCommand(t *testing.T) {
 		{name: "bad seed", args: []string{"crawl", "ftp://x/"}, code: ExitUsage, stdout: empty, stderr: contains("not an http or https URL")},
 		{name: "state and redis", args: []string{"crawl", "--state", "x", "--redis", "redis://127.0.0.1:1/", seed}, code: ExitUsage, stdout: empty, stderr: contains("none of the others can be")},
 		{name: "bad redis URL", args: []string{"crawl", "--redis", "redis://:s3cret@127.0.0.1:notaport/0", seed}, code: ExitUsage, stdout: empty, stderr: contains(`grab: --redis: bad Redis URL "redis://:xxxxx@127.0.0.1:notaport/0": invalid port`)},
+		{name: "redis port out of range", args: []string{"crawl", "--redis", "redis://:s3cret@127.0.0.1:99999/0", seed}, code: ExitUsage, stdout: empty, stderr: contains(`grab: --redis: bad Redis URL "redis://:xxxxx@127.0.0.1:99999/0": invalid port "99999": want 1-65535`)},
+		{name: "redis port 0", args: []string{"crawl", "--redis", "redis://127.0.0.1:0/0", seed}, code: ExitUsage, stdout: empty, stderr: contains(`invalid port "0"`)},
 		{name: "redis password after a slash", args: []string{"crawl", "--redis", "redis://u:1234/s3cret@127.0.0.1:6379", seed}, code: ExitUsage, stdout: empty, stderr: contains("grab: --redis: bad Redis URL \"redis://u:xxxxx@127.0.0.1:6379\": want redis://[user:password@]host:port/db or rediss://...\n")},
 		{name: "max per host", args: []string{"crawl", "-q", "--max-crawl-delay", "1ms", "--max-per-host", "3", seed}, code: ExitOK,
 			stdout: func(got string) string {

@@ -303,7 +303,11 @@ func (e *env) pageImages(ctx context.Context, target string, f *imagesFlags) ([]
 		return nil, usageErrorf("--kinds: %v", strings.TrimPrefix(err.Error(), "parse: "))
 	}
 	if f.pageURL != "" {
-		switch r, err := urlx.Split(f.pageURL); {
+		r, err := urlx.Split(f.pageURL)
+		if err == nil {
+			_, _, err = r.Port()
+		}
+		switch {
 		case err != nil:
 			return nil, usageErrorf("--page-url: %v", err)
 		case r.Scheme == "":
