@@ -256,7 +256,7 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 		if f.input == "-" {
 			r, name = e.stdin, "stdin"
 		} else {
-			fh, err := os.Open(f.input)
+			fh, err := openInput(f.input)
 			if err != nil {
 				return fmt.Errorf("-i: %w", err)
 			}

@@ -79,6 +79,7 @@ func TestDownloadCommand(t *testing.T) {
 		{runTest: runTest{"bad --speed-limit", []string{"download", "--speed-limit", "fast", "http://x/a"}, ExitUsage, empty, contains("--speed-limit")}},
 		{runTest: runTest{"no URL", []string{"download"}, ExitUsage, empty, contains("no URL")}},
 		{runTest: runTest{"bad list line", []string{"download", "-i", "-"}, ExitUsage, empty, contains("stdin line 1", "sha256=HEX")}, stdin: "http://x/a md5=1\n"},
+		{runTest: runTest{"-i dir", []string{"download", "-i", os.TempDir()}, ExitFailure, empty, equals("grab: -i: open " + os.TempDir() + ": is a directory, not a file\n")}},
 		{runTest: runTest{"two policies", []string{"download", "--skip-existing", "--overwrite", "http://x/a"}, ExitUsage, empty, contains("none of the others")}},
 		{runTest: runTest{"bad rate", []string{"download", "--limit-rate", "fast", "http://x/a"}, ExitUsage, empty, contains("--limit-rate")}},
 		{runTest: runTest{"checksum with two URLs", []string{"download", "--checksum", "sha256=" + strings.Repeat("0", 64), "http://x/a", "http://x/b"}, ExitUsage, empty, contains("one URL")}},

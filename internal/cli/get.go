@@ -713,6 +713,22 @@ func quotedValue(s string) (value, rest string, ok bool) {
 	return s[:i] + v, s[end:], true
 }
 
+// openInput opens the file name to read; a directory is an error saying
+// so at once, where a read would say "read NAME: is a directory".
+func openInput(name string) (*os.File, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errIsDirectory}
+	}
+	return f, nil
+}
+
+var errIsDirectory = errors.New("is a directory, not a file")
+
 // readData reads the file name, or stdin for "-", at most maxData bytes.
 func readData(name string, stdin io.Reader) ([]byte, error) {
 	var r io.Reader
@@ -723,7 +739,7 @@ func readData(name string, stdin io.Reader) ([]byte, error) {
 		r = stdin
 		name = "stdin"
 	default:
-		f, err := os.Open(name)
+		f, err := openInput(name)
 		if err != nil {
 			return nil, err
 		}
@@ -731,7 +747,10 @@ func readData(name string, stdin io.Reader) ([]byte, error) {
 		r = f
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxData+1))
+	var pe *fs.PathError
 	switch {
+	case errors.As(err, &pe): // names the file already
+		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	case len(b) > maxData:

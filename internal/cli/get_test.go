@@ -603,6 +603,8 @@ func TestGetUsage(t *testing.T) {
 		{runTest{"--max-redirs -2", []string{"get", "--max-redirs", "-2", base + "/get"}, ExitUsage, empty, contains("--max-redirs -2")}, ""},
 		{runTest{"-d @missing", []string{"get", "-d", "@/nonexistent-grab-file", base + "/post"}, ExitFailure, empty,
 			equals("grab: -d: open /nonexistent-grab-file: no such file or directory\n")}, ""},
+		{runTest{"-d @dir", []string{"get", "-d", "@" + os.TempDir(), base + "/post"}, ExitFailure, empty,
+			equals("grab: -d: open " + os.TempDir() + ": is a directory, not a file\n")}, ""},
 		{runTest{"-F @missing", []string{"get", "-F", "f=@/nonexistent-grab-file", base + "/post"}, ExitFailure, empty, contains("-F f: open /nonexistent-grab-file")}, ""},
 		{runTest{"unsupported scheme", []string{"get", "ftp://127.0.0.1/x"}, ExitFailure, empty, contains(`unsupported scheme "ftp"`)}, ""},
 		{runTest{"scheme without //", []string{"get", "mailto:x"}, ExitFailure, empty, contains(`"http://mailto:x"`, `invalid port "x"`)}, ""},

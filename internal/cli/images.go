@@ -368,7 +368,7 @@ func (e *env) openPage(ctx context.Context, target string, f *imagesFlags) (io.R
 		if strings.Contains(target, "://") { // a URL of another scheme (localPage)
 			return nil, "", "", nil, usageErrorf("%q: want an http, https or file: URL, a file, or -", printable(target))
 		}
-		file, err := os.Open(target)
+		file, err := openInput(target)
 		if err != nil {
 			return nil, "", "", nil, err
 		}

@@ -104,6 +104,7 @@ func TestImages(t *testing.T) {
 		{runTest{"no images", []string{"images", base + "/hello"}, ExitOK, empty, empty}, ""},
 		{runTest{"404", []string{"images", base + "/status/404"}, ExitFailure, empty, contains("grab: ", "404 Not Found")}, ""},
 		{runTest{"missing file", []string{"images", filepath.Join(dir, "nope.html")}, ExitFailure, empty, contains("grab: ", "nope.html")}, ""},
+		{runTest{"a directory", []string{"images", dir}, ExitFailure, empty, equals("grab: open " + dir + ": is a directory, not a file\n")}, ""},
 		{runTest{"bad --kinds", []string{"images", "--kinds", "img,pics", base + "/gallery/24.html"}, ExitUsage, empty,
 			contains(`grab: --kinds: unknown image kind "pics"`)}, ""},
 		{runTest{"bad --page-url", []string{"images", "--page-url", "gallery.html", "-"}, ExitUsage, empty, contains("--page-url", "absolute")}, ""},
