@@ -382,12 +382,18 @@ func components(line string, names []string) ([]string, error) {
 		}
 		return parts, nil
 	case strings.HasPrefix(trimmed, "["):
-		var parts []string
-		if err := json.Unmarshal([]byte(trimmed), &parts); err != nil {
+		var raw []json.RawMessage
+		if err := json.Unmarshal([]byte(trimmed), &raw); err != nil {
 			return nil, fmt.Errorf("reading JSON array: %w", err)
 		}
-		if len(parts) != len(names) {
-			return nil, fmt.Errorf("JSON array has %d parts, want %d (%s)", len(parts), len(names), strings.Join(names, ", "))
+		if len(raw) != len(names) {
+			return nil, fmt.Errorf("JSON array has %d parts, want %d (%s)", len(raw), len(names), strings.Join(names, ", "))
+		}
+		parts := make([]string, len(names))
+		for i, r := range raw {
+			if string(r) != "null" && json.Unmarshal(r, &parts[i]) != nil {
+				return nil, fmt.Errorf("JSON array part %d (%s): want a string", i+1, names[i])
+			}
 		}
 		return parts, nil
 	}
