@@ -150,6 +150,20 @@ func waitArrived(t *testing.T, b *testserver.Block) {
 	}
 }
 
+// killAt runs the job in a second process and kills it (SIGKILL) when it
+// requests gate.
+func (d *durable) killAt(t *testing.T, gate string) {
+	t.Helper()
+	b := d.s.Block(gate)
+	cmd := startChild(t, d.j)
+	waitArrived(t, b)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	b.Release()
+}
+
 // TestKill9 kills a second process running the job at several points
 // (HOSTILE.md Q2) and reruns it: no item lost, none counted twice, every
 // file whole, the report published once.
@@ -157,14 +171,7 @@ func TestKill9(t *testing.T) {
 	for _, gate := range []string{"/gallery.html", "/img/0.png", "/img/4.png", "/img/9.png"} {
 		t.Run(strings.TrimPrefix(gate, "/"), func(t *testing.T) {
 			d := newDurable(t)
-			b := d.s.Block(gate)
-			cmd := startChild(t, d.j)
-			waitArrived(t, b)
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			cmd.Wait()
-			b.Release()
+			d.killAt(t, gate)
 			if reports, _ := filepath.Glob(filepath.Join(d.j.OutputDir(), "run-000002*")); len(reports) != 0 {
 				t.Errorf("a killed run published %v", reports)
 			}
@@ -413,14 +420,7 @@ func TestCorruptState(t *testing.T) {
 // CatchUpOnce, as an interrupted one is, though no slot was missed.
 func TestScheduleCatchesUpStopped(t *testing.T) {
 	d := newDurable(t)
-	b := d.s.Block("/img/4.png")
-	cmd := startChild(t, d.j)
-	waitArrived(t, b)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	b.Release()
+	d.killAt(t, "/img/4.png")
 	d.j.Schedule = "0 * * * *"
 	h, err := jobs.ReadHistory(d.j, 0)
 	if err != nil || len(h.Runs) != 2 || h.Runs[1].Status != jobs.Stopped {
