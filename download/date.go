@@ -1,67 +1,12 @@
 package download
 
 import (
-	"net/http"
+	"math"
 	"time"
 )
 
-// parseHTTPDate reads an HTTP date as http.ParseTime does, with a fast
-// path for the IMF-fixdate every current server sends ("Sun, 06 Nov 1994
-// 08:49:37 GMT"): time.Parse was a percent of a small file's CPU. Anything
-// else, or a field out of range, goes to http.ParseTime.
-func parseHTTPDate(s string) (time.Time, bool) {
-	if t, ok := fixdate(s); ok {
-		return t, true
-	}
-	t, err := http.ParseTime(s)
-	return t, err == nil
-}
-
-// fixdate parses "Mon, 02 Jan 2006 15:04:05 GMT" exactly, with every field
-// in range; false means "ask http.ParseTime".
-func fixdate(s string) (time.Time, bool) {
-	if len(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-		s[19] != ':' || s[22] != ':' || s[25:] != " GMT" || !weekday(s[:3]) {
-		return time.Time{}, false
-	}
-	month := time.Month(0)
-	for m := time.January; m <= time.December; m++ {
-		if m.String()[:3] == s[8:11] {
-			month = m
-		}
-	}
-	day, ok1 := digits(s[5:7])
-	year, ok2 := digits(s[12:16])
-	hour, ok3 := digits(s[17:19])
-	minute, ok4 := digits(s[20:22])
-	sec, ok5 := digits(s[23:25])
-	if month == 0 || !(ok1 && ok2 && ok3 && ok4 && ok5) || hour > 23 || minute > 59 || sec > 59 || day < 1 {
-		return time.Time{}, false
-	}
-	t := time.Date(year, month, day, hour, minute, sec, 0, time.UTC)
-	if t.Day() != day { // past the month's end: time.Date rolled it over
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-func weekday(s string) bool {
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		if d.String()[:3] == s {
-			return true
-		}
-	}
-	return false
-}
-
-// digits reads s, all ASCII digits.
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
+// inNanoRange reports whether t.UnixNano holds t (1678 to 2262), as
+// os.Chtimes needs: outside, it wraps to another century.
+func inNanoRange(t time.Time) bool {
+	return !t.Before(time.Unix(0, math.MinInt64)) && !t.After(time.Unix(0, math.MaxInt64))
 }

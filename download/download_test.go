@@ -1279,3 +1279,39 @@ func TestStallMessage(t *testing.T) {
 		t.Errorf("Do = %v, want the stall alone", err)
 	}
 }
+
+// TestLastModifiedTimes: the file gets the server's Last-Modified however
+// far it lies from now (t.UnixNano wrapped outside 1678-2262: 1601 became
+// 2185, so the next If-Modified-Since missed every change), and in the
+// forms servers send beside RFC 9110's ("+0000", "UTC"), which were left
+// out. The file system may clamp a time it cannot hold, never wrap it.
+func TestLastModifiedTimes(t *testing.T) {
+	tests := []struct {
+		lastModified string
+		ok           func(time.Time) bool
+	}{
+		{"Mon, 01 Jan 1601 00:00:00 GMT", func(m time.Time) bool { return m.Year() < 1970 }},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", func(m time.Time) bool { return m.Year() > 2100 }},
+		{"Sun, 06 Nov 1994 08:49:37 +0000", func(m time.Time) bool { return m.Equal(time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)) }},
+		{"Sun, 06 Nov 1994 08:49:37 UTC", func(m time.Time) bool { return m.Equal(time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)) }},
+	}
+	for _, size := range []int{100, 200000} { // an anonymous file, a part
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%d %s", size, tt.lastModified), func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Last-Modified", tt.lastModified)
+					w.Write(bytes.Repeat([]byte("x"), size))
+				}))
+				t.Cleanup(srv.Close)
+				dir := t.TempDir()
+				if _, err := client(t).Do(t.Context(), download.Request{URL: srv.URL + "/f.bin", Dir: dir}); err != nil {
+					t.Fatal(err)
+				}
+				fi, err := os.Stat(filepath.Join(dir, "f.bin"))
+				if err != nil || !tt.ok(fi.ModTime().UTC()) {
+					t.Errorf("f.bin modified %v (%v) for Last-Modified %q", fi.ModTime().UTC(), err, tt.lastModified)
+				}
+			})
+		}
+	}
+}

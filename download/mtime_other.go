@@ -10,5 +10,7 @@ import (
 // setModTime sets the modification (and access) time of the open file f,
 // named name in root.
 func setModTime(f *os.File, root *os.Root, name string, t time.Time) {
-	root.Chtimes(name, t, t)
+	if inNanoRange(t) {
+		root.Chtimes(name, t, t)
+	}
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/filekind"
+	"github.com/grabhq/grab/internal/httpdate"
 	"github.com/grabhq/grab/internal/retryafter"
 	"github.com/grabhq/grab/internal/tlsfail"
 )
@@ -466,7 +467,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 	}
 	// The server's date, set through the descriptor while the file is
 	// open (after the last write, which would change it again).
-	if lm, ok := parseHTTPDate(sc.LastModified); ok {
+	if lm, ok := httpdate.Parse(sc.LastModified); ok {
 		setModTime(f, root, j.temp+".part", lm)
 	}
 	setOrigin(f, j.req.URL)
@@ -569,7 +570,7 @@ func (t *transfer) keep(fi fs.FileInfo, lastModified string, res *Result) bool {
 			}
 			return false
 		}
-		if lm, ok := parseHTTPDate(lastModified); ok && !lm.After(fi.ModTime()) {
+		if lm, ok := httpdate.Parse(lastModified); ok && !lm.After(fi.ModTime()) {
 			res.Outcome, res.Size = NotModified, fi.Size()
 			return true
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/httpdate"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -781,11 +782,13 @@ func asRemembered(path string, base *itemState) bool {
 	if err != nil || fi.Size() != base.Size {
 		return false
 	}
-	if base.LastModified == "" {
-		return true // no time to compare: an ETag's 304 vouches for the content
+	lm, ok := httpdate.Parse(base.LastModified)
+	if !ok {
+		// No time to compare (none, or one download could not read and so
+		// did not set): an ETag's 304 vouches for the content.
+		return true
 	}
-	lm, err := http.ParseTime(base.LastModified)
-	return err == nil && fi.ModTime().Equal(lm)
+	return fi.ModTime().Equal(lm)
 }
 
 // validatorLog is a fetch.Handler that records the validators and status

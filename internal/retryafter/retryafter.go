@@ -3,10 +3,11 @@
 package retryafter
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/grabhq/grab/internal/httpdate"
 )
 
 // maxSeconds is the most seconds read as they are; more is as good as
@@ -30,7 +31,12 @@ func Parse(v string, now time.Time) (d time.Duration, ok bool) {
 		}
 		return time.Duration(n) * time.Second, true
 	}
-	if t, err := http.ParseTime(v); err == nil {
+	if strings.Trim(v, "0123456789") == "" {
+		// More seconds than int64 holds: a larger number still (RFC 9111,
+		// section 1.2.2, for delta-seconds).
+		return time.Duration(1<<63 - 1), true
+	}
+	if t, ok := httpdate.Parse(v); ok {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
