@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -442,8 +443,14 @@ func (c *Conn) TLS() *tls.ConnectionState {
 // or write before it, never after.
 func (c *Conn) SetDeadline(t time.Time) error {
 	var ns int64
-	if !t.IsZero() {
-		ns = max(t.UnixNano(), 1)
+	switch {
+	case t.IsZero():
+	case t.Before(time.Unix(0, 1)):
+		ns = 1 // past already (t.UnixNano wraps before 1678)
+	case t.After(time.Unix(0, math.MaxInt64)):
+		ns = math.MaxInt64 // after 2262, where t.UnixNano wraps
+	default:
+		ns = t.UnixNano()
 	}
 	c.deadline.Store(ns)
 	return c.nc.SetDeadline(t)

@@ -1526,6 +1526,22 @@ func TestSendFraming(t *testing.T) {
 	checkClosed(t, c)
 }
 
+// TestFarDeadlines: a deadline beyond what t.UnixNano holds (2262) is far
+// off, not wrapped to 1970 (every read timed out at once); one before
+// 1678 is past.
+func TestFarDeadlines(t *testing.T) {
+	srv, _ := newServer(t)
+	c := dial(t, srv, WithTimeout(5*time.Second))
+	c.SetDeadline(time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC))
+	if r, body := mustExchange(t, c, "GET", "/hello", nil, Header{}); r.StatusCode != 200 || body == "" {
+		t.Errorf("GET /hello = %s %q", r.Status, body)
+	}
+	c.SetDeadline(time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC))
+	if _, _, err := tryExchange(c, "GET", "/hello", nil, Header{}); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("GET /hello after a deadline of 1601: %v, want the deadline's", err)
+	}
+}
+
 // TestCallerDeadline: a deadline set with SetDeadline holds through the
 // inactivity timeout, which may only shorten it, and through Expect's
 // wait, after which it is set again.
