@@ -154,6 +154,13 @@ func TestFaults(t *testing.T) {
 			setup: func(c *download.Client) { c.Stall = 300 * time.Millisecond }, outcome: download.Resumed, attempts: 2},
 		{name: "retries spent", query: "mode=drop&after=1000&fail=0",
 			setup: func(c *download.Client) { c.Retries = 2 }, outcome: download.Failed, attempts: 3},
+		// Past the cap the backoff's jitter is capped too: it went over
+		// MaxRetryWait about half the time, and gave up early.
+		{name: "every retry under the wait cap", query: "mode=status&status=503&retry-after=0&fail=0",
+			setup: func(c *download.Client) {
+				c.Retries, c.RetryWait, c.MaxRetryWait = 12, time.Millisecond, 4*time.Millisecond
+			},
+			outcome: download.Failed, attempts: 13, errText: "503"},
 	}
 	for k, tt := range tests {
 		hashModes(t, tt.name, func(t *testing.T, c *download.Client, noHash bool) {

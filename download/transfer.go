@@ -96,7 +96,10 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		wait := bo.NextBackOff()
+		// The backoff's jitter (±50%) goes past MaxInterval once that
+		// is reached: capped here, as MaxRetryWait caps one wait, or
+		// half the retries would be given up.
+		wait := min(bo.NextBackOff(), maxWait)
 		var rl *retryLater
 		asked := errors.As(err, &rl) && rl.wait > 0
 		if asked {
