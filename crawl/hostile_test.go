@@ -781,3 +781,30 @@ func TestFileScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestCrawlDelayHuge: a Crawl-delay too large for a Duration (temoto's
+// seconds*1e9 overflows to a negative one) is capped and reported, as any
+// delay over the cap is (M7), not taken as no delay at all.
+func TestCrawlDelayHuge(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "User-agent: *\nCrawl-delay: 99999999999\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<a href="/a">a</a><a href="/b">b</a>`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	var warnings []string
+	cr := &crawl.Crawler{MaxCrawlDelay: 150 * time.Millisecond, OnWarning: func(m string) { warnings = append(warnings, m) }}
+	start := time.Now()
+	if _, err := cr.Run(t.Context(), srv.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("3 pages in %v, want the capped delay (150ms) between them", took)
+	}
+	if joined := strings.Join(warnings, "\n"); !strings.Contains(joined, "waiting 150ms (the cap)") {
+		t.Errorf("warnings = %q, want the capped Crawl-delay", joined)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -236,6 +237,9 @@ func (r *robots) load(o string, e *robotsEntry) {
 		e.rules = rulesFor(body, agent)
 		if data, err := robotstxt.FromBytes(body); err == nil && data != nil {
 			e.delay = data.FindGroup(agent).CrawlDelay
+			if e.delay < 0 { // temoto refuses a negative one: seconds*1e9 overflowed
+				e.delay = math.MaxInt64
+			}
 			if e.delay > r.maxDelay {
 				if r.warn != nil && r.maxDelay > 0 {
 					r.warn(fmt.Sprintf("%s/robots.txt asks for Crawl-delay %v; waiting %v (the cap)", o, e.delay, r.maxDelay))
