@@ -204,8 +204,12 @@ func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(v, 64)
-		if ferr != nil || math.IsNaN(f) || math.Abs(f) > float64(math.MaxInt64)/float64(time.Second) {
+		switch {
+		case ferr != nil && !errors.Is(ferr, strconv.ErrRange) || math.IsNaN(f):
 			return 0, errors.New("want a duration such as 2.5 (seconds) or 1m30s")
+		case ferr != nil || math.Abs(f) >= float64(math.MaxInt64)/float64(time.Second):
+			// >=: the bound itself rounds to 2^63, which wraps negative.
+			return 0, errors.New("too long: a duration holds at most about 292 years")
 		}
 		d = time.Duration(f * float64(time.Second))
 	}

@@ -599,6 +599,8 @@ func TestGetUsage(t *testing.T) {
 		{runTest{"-u without a password", []string{"get", "-u", "user", base + "/get"}, ExitUsage, empty, contains("-u: want USER:PASSWORD")}, ""},
 		{runTest{"bad --timeout", []string{"get", "--timeout", "soon", base + "/get"}, ExitUsage, empty, contains(`invalid argument "soon" for "-m, --timeout" flag`)}, ""},
 		{runTest{"negative --timeout", []string{"get", "--timeout", "-1", base + "/get"}, ExitUsage, empty, contains("want a duration of 0 or more")}, ""},
+		{runTest{"--timeout at the bound", []string{"get", "--timeout", "9223372036.854775807", base + "/get"}, ExitUsage, empty, contains("too long: a duration holds at most about 292 years")}, ""},
+		{runTest{"--timeout 1e30", []string{"get", "--timeout", "1e30", base + "/get"}, ExitUsage, empty, contains("too long")}, ""},
 		{runTest{"negative --retry", []string{"get", "--retry", "-1", base + "/get"}, ExitUsage, empty, contains("--retry -1: want 0 or more")}, ""},
 		{runTest{"--max-redirs -2", []string{"get", "--max-redirs", "-2", base + "/get"}, ExitUsage, empty, contains("--max-redirs -2")}, ""},
 		{runTest{"-d @missing", []string{"get", "-d", "@/nonexistent-grab-file", base + "/post"}, ExitFailure, empty,
