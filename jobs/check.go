@@ -245,10 +245,10 @@ func checkURL(s string) error {
 // schedule is a parsed Schedule: next returns the first slot after t.
 type schedule struct {
 	every time.Duration // "@every"
-	cron  gocron.Cron
-	utc   gocron.Cron // the expression in UTC
+	utc   gocron.Cron   // the expression in UTC: the wall times it names
 	spec  string
 	loc   *time.Location // the time zone it was read in
+	zone  *time.Location // the slots' zone: a TZ= prefix's, else loc
 }
 
 // parseSchedule reads a Schedule in loc.
@@ -288,7 +288,14 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	if err := u.IsValid("CRON_TZ=UTC "+expr, time.UTC, time.Now()); err != nil {
 		return nil, fmt.Errorf("%q is not a valid cron expression: %w", given, err)
 	}
-	return &schedule{cron: c, utc: u, spec: s, loc: loc}, nil
+	zone := loc
+	if tz != "" { // the parser took it: a valid zone
+		_, name, _ := strings.Cut(strings.TrimSpace(tz), "=")
+		if l, err := time.LoadLocation(name); err == nil {
+			zone = l
+		}
+	}
+	return &schedule{utc: u, spec: s, loc: loc, zone: zone}, nil
 }
 
 // sundaySeven rewrites a 7 in the weekday field of the cron expression
@@ -349,60 +356,57 @@ func sundaySeven(s string) string {
 // time only, and a wall time that does not exist (the spring-forward gap)
 // is a slot at the instant it would have been (02:30 EST, which is 03:30
 // EDT), on the days the expression names.
+//
+// The wall times the expression names come from it read in UTC, which
+// has no gaps or repeats; each is then placed in the zone. The parser's
+// own Next, in the zone, gets shifts other than an hour wrong: across
+// Lord Howe's 30-minute one, a daily 01:30 came again at 02:30.
 func (s *schedule) next(t time.Time) time.Time {
 	if s.every > 0 {
 		return t.Add(s.every)
 	}
-	if s.loc != nil {
-		t = t.In(s.loc) // the days below are the zone's, whatever t's location
-	}
-	next := s.cron.Next(t)
-	if next.IsZero() {
-		return next
-	}
-	t = t.In(next.Location())
-	for sameDay(t, next) && clockOf(next) <= clockOf(t) {
-		// The wall clock went back within the day: a repeat of a slot t
-		// has passed, measured against t itself (a schedule more often
-		// than hourly repeats several).
-		if next = s.cron.Next(next); next.IsZero() {
-			return next
+	t = t.In(s.zone)
+	w := wallUTC(t)
+	// Only wall times whose first instant t has passed are skipped: the
+	// rest of a repeated hour, at most an hour of slots.
+	for range maxSkipped {
+		if w = s.utc.Next(w); w.IsZero() {
+			return w
 		}
-	}
-	// A day between t and next whose slot fell in a gap, which the
-	// expression's parser skips.
-	h, m, sec := next.Clock()
-	want := clockOf(next)
-	loc := next.Location()
-	for day := t; day.Before(next); day = day.AddDate(0, 0, 1) { // t's own day too: c.After(t) guards it
-		c := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, loc)
-		if clockOf(c) == want && sameDay(c, day) {
-			continue // no gap
-		}
-		// The wall time u is in a gap: the slot is the instant it would
-		// have been with the offset before the gap (a day earlier's), which
-		// time.Date does not give (it may put a midnight gap, as Havana's,
-		// on the day before).
-		u := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, time.UTC)
-		_, before := u.Add(-24 * time.Hour).In(loc).Zone()
-		c = u.Add(-time.Duration(before) * time.Second).In(loc)
-		if c.After(t) && c.Before(next) && s.utc.Next(u.Add(-time.Second)).Equal(u) {
+		if c := onWallClock(w, s.zone); c.After(t) {
 			return c
 		}
 	}
-	return next
+	return time.Time{}
 }
 
-// clockOf returns the wall time of day of t.
-func clockOf(t time.Time) time.Duration {
-	h, m, s := t.Clock()
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
+// maxSkipped bounds next's loop: the slots of a repeated hour, one a
+// second, with room.
+const maxSkipped = 3 * 3600
+
+// wallUTC returns t's wall clock, to the second, read as UTC.
+func wallUTC(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	h, m, sec := t.Clock()
+	return time.Date(y, mo, d, h, m, sec, 0, time.UTC)
 }
 
-func sameDay(a, b time.Time) bool {
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	return ay == by && am == bm && ad == bd
+// onWallClock returns the instant loc's clocks show w (a wall time read
+// as UTC): the first of two in a repeated hour, and in a gap the instant
+// it would have been with the offset before the gap (which time.Date
+// does not promise: it may put a midnight gap, as Havana's, on the day
+// before).
+func onWallClock(w time.Time, loc *time.Location) time.Time {
+	_, before := w.Add(-24 * time.Hour).In(loc).Zone()
+	_, after := w.Add(24 * time.Hour).In(loc).Zone()
+	c1 := w.Add(-time.Duration(before) * time.Second).In(loc)
+	c2 := w.Add(-time.Duration(after) * time.Second).In(loc)
+	ok1, ok2 := wallUTC(c1).Equal(w), wallUTC(c2).Equal(w)
+	switch {
+	case ok1 && ok2 && c2.Before(c1), ok2 && !ok1:
+		return c2
+	}
+	return c1 // shown then, the first of two, or in a gap
 }
 
 // location returns the job's time zone.

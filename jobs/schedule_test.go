@@ -260,12 +260,25 @@ func TestScheduleDST(t *testing.T) {
 			[]string{"2026-03-07 00:00 CST", "2026-03-08 01:00 CDT", "2026-03-09 00:00 CDT"}},
 		{"Havana midnight gap weekly", "0 0 * * 0", time.Date(2026, 3, 6, 17, 0, 0, 0, time.UTC), 3,
 			[]string{"2026-03-08 01:00 CDT"}},
+		// Lord Howe's clocks move by 30 minutes: 02:00 to 02:30 on
+		// 2026-10-04, 02:00 back to 01:30 on 2026-04-05. The parser's own
+		// Next ran a daily 01:30 again at 02:30 after the gap, and lost
+		// the hourly 02:00 slot in it.
+		{"Lord Howe daily across the gap", "30 1 * * *", time.Date(2026, 10, 2, 14, 0, 0, 0, time.UTC), 3,
+			[]string{"2026-10-03 01:30 +1030", "2026-10-04 01:30 +1030", "2026-10-05 01:30 +11"}},
+		{"Lord Howe hourly across the gap", "0 * * * *", time.Date(2026, 10, 3, 14, 10, 0, 0, time.UTC), 0,
+			[]string{"2026-10-04 01:00 +1030", "2026-10-04 02:30 +11", "2026-10-04 03:00 +11", "2026-10-04 04:00 +11", "2026-10-04 05:00 +11"}},
+		{"Lord Howe daily across the repeat", "30 1 * * *", time.Date(2026, 4, 3, 13, 0, 0, 0, time.UTC), 3,
+			[]string{"2026-04-04 01:30 +11", "2026-04-05 01:30 +11", "2026-04-06 01:30 +1030"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			zone := "America/New_York"
-			if strings.HasPrefix(tt.name, "Havana") {
+			switch {
+			case strings.HasPrefix(tt.name, "Havana"):
 				zone = "America/Havana"
+			case strings.HasPrefix(tt.name, "Lord Howe"):
+				zone = "Australia/Lord_Howe"
 			}
 			loc, err := time.LoadLocation(zone)
 			if err != nil {
