@@ -539,6 +539,16 @@ func (f *getFlags) request(rawURL string, stdin io.Reader) (*fetch.Request, fiel
 			return nil, none, err
 		}
 		req.Data = body
+		// A multipart type of the user's (-H "Content-Type:
+		// multipart/form-data", as many API docs write) gets the body's
+		// boundary, as curl adds it: without, no server can read it.
+		if given := h.Get("Content-Type"); given != "" {
+			mt, params, err := mime.ParseMediaType(given)
+			if err == nil && strings.HasPrefix(mt, "multipart/") && params["boundary"] == "" {
+				_, ours, _ := mime.ParseMediaType(contentType)
+				h.Set("Content-Type", given+"; boundary="+ours["boundary"])
+			}
+		}
 		setDefault("Content-Type", contentType)
 	}
 	if f.head && f.method == "" {
@@ -610,7 +620,9 @@ func urlencodeData(arg string, stdin io.Reader) ([]byte, error) {
 func multipartBody(fields []string, stdin io.Reader) ([]byte, string, error) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	// As mime/multipart quotes a file's: a CR or LF in a name would
+	// start a header line of its own in the part.
+	quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "%0D", "\n", "%0A")
 	for _, field := range fields {
 		name, rest, ok := strings.Cut(field, "=")
 		if !ok || name == "" {

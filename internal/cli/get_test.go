@@ -221,6 +221,19 @@ func TestGetRequests(t *testing.T) {
 					return ""
 				})), empty}, ""},
 		{runTest{"-F a quoted @ is text, as curl", []string{"get", "-F", `q="@` + textFile + `"`, base + "/post"}, ExitOK, form("q", "@"+textFile), empty}, ""},
+		// The user's multipart type gets the body's boundary, as curl
+		// adds it (API docs write -H "Content-Type: multipart/form-data").
+		{runTest{"-F with -H Content-Type: multipart/form-data", []string{"get", "-H", "Content-Type: multipart/form-data", "-F", "a=b", base + "/post"}, ExitOK,
+			all(form("a", "b"), echoed(func(r echo) string {
+				if ct := r.Headers["Content-Type"]; len(ct) != 1 || !strings.HasPrefix(ct[0], "multipart/form-data; boundary=") {
+					return fmt.Sprintf("Content-Type %q", ct)
+				}
+				return ""
+			})), empty}, ""},
+		// A CR or LF in a field name is escaped, never a header line of
+		// its own in the part.
+		{runTest{"-F a name with CR LF", []string{"get", "-F", "na\r\nX-Inj: 1\r\nme=v", base + "/post"}, ExitOK,
+			form("na%0D%0AX-Inj: 1%0D%0Ame", "v"), empty}, ""},
 		{runTest{"-u", []string{"get", "-u", "user:s3cret", base + "/basic-auth/user/s3cret"}, ExitOK, contains(`"authenticated": true`), empty}, ""},
 		{runTest{"-u -v redacts the password", []string{"get", "-v", "-u", "user:s3cret", base + "/basic-auth/user/s3cret"}, ExitOK,
 			contains(`"authenticated": true`), all(contains("> Authorization: Basic [redacted]\n"), lacks("user:s3cret", secret))}, ""},
