@@ -100,6 +100,7 @@ type downloadFlags struct {
 	insecure   bool
 	noSync     bool
 	userAgent  string
+	noAgent    bool // -A "": no User-Agent, as get's
 	headers    []string
 	net        netFlags
 	dedup      bool
@@ -115,6 +116,7 @@ func newDownload(e *env) *cobra.Command {
 		Example: downloadExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.net.given(cmd.Flags())
+			f.noAgent = cmd.Flags().Changed("user-agent") && f.userAgent == ""
 			return e.download(cmd.Context(), args, &f)
 		},
 	}
@@ -143,7 +145,7 @@ func newDownload(e *env) *cobra.Command {
 	fl.BoolVar(&f.noSync, "no-sync", false, "do not fsync a file before its rename (faster, less safe on power loss)")
 	fl.BoolVar(&f.dedup, "dedup", false, "keep one file per content (SHA-256) in the run")
 	fl.BoolVar(&f.requireLen, "require-length", false, "fail a body that ends with its connection (neither Content-Length nor chunked), unless a checksum verifies it")
-	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\")")
+	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\"; \"\" sends none)")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "header field `'NAME: VALUE'` (repeatable)")
 	n := &f.net
 	fl.StringVarP(&n.user, "user", "u", "", "credentials `USER:PASSWORD` for the first URL's origin (Basic)")
@@ -348,6 +350,9 @@ func (e *env) download(ctx context.Context, args []string, f *downloadFlags) err
 			return usageErrorf("-H %q: want 'NAME: VALUE'", hv)
 		}
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	if f.noAgent && header.Get("User-Agent") == "" {
+		header.Set("User-Agent", "") // fetch sends a field given empty as none
 	}
 	o := &fetch.Opener{UserAgent: cmp.Or(f.userAgent, userAgent()), ReadBufferSize: download.ReadBufferSize}
 	if f.timeout > 0 {

@@ -17,6 +17,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -375,5 +376,36 @@ func TestJSONOutputFails(t *testing.T) {
 		if es, _ := os.ReadDir(args[4]); len(es) == 0 {
 			t.Errorf("%s: no file saved in %s", args[0], args[4])
 		}
+	}
+}
+
+// TestNoUserAgent: -A "" sends no User-Agent in download and images, as
+// in get (it sent grab's own).
+func TestNoUserAgent(t *testing.T) {
+	var mu sync.Mutex
+	var agents []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		agents = append(agents, fmt.Sprintf("%s %q", r.URL.Path, r.Header.Values("User-Agent")))
+		mu.Unlock()
+		fmt.Fprint(w, `<img src="/a.png">`)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"download", "-q", "-A", "", "-d", dir, srv.URL + "/f.html"},
+		{"images", "-A", "", srv.URL + "/page.html"},
+		{"images", "-q", "-A", "", "--download", filepath.Join(dir, "imgs"), srv.URL + "/page.html"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := Run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+			t.Fatalf("%q = %d: %s", args, code, stderr.String())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{`/f.html []`, `/page.html []`, `/page.html []`, `/a.png []`}
+	if !slices.Equal(agents, want) {
+		t.Errorf("User-Agent fields %q, want none: %q", agents, want)
 	}
 }

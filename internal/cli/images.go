@@ -84,6 +84,7 @@ type imagesFlags struct {
 	data      bool
 	best      bool
 	userAgent string
+	noAgent   bool // -A "": no User-Agent, as get's
 	timeout   seconds
 	insecure  bool
 	net       netFlags
@@ -108,6 +109,7 @@ func newImages(e *env) *cobra.Command {
 		Args:    cobra.ArbitraryArgs, // one, or --download's DIR and the TARGET: downloadDirArg
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.net.given(cmd.Flags())
+			f.noAgent = cmd.Flags().Changed("user-agent") && f.userAgent == ""
 			target, err := e.downloadDirArg(cmd, args, &f.download)
 			if err != nil {
 				return err
@@ -121,7 +123,7 @@ func newImages(e *env) *cobra.Command {
 	fl.StringVar(&f.pageURL, "page-url", "", "resolve relative URLs as if the page came from `URL` (for a file or stdin)")
 	fl.BoolVar(&f.data, "data", false, "list data: URIs too")
 	fl.BoolVar(&f.best, "best", false, "keep only the best candidate of each srcset (the widest, or the densest)")
-	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\")")
+	fl.StringVarP(&f.userAgent, "user-agent", "A", "", "User-Agent `NAME` (default \"grab/VERSION\"; \"\" sends none)")
 	fl.VarP(&f.timeout, "timeout", "m", "give up fetching after `DURATION` in all (1m30s, or seconds: 2.5)")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fl.StringVar(&f.download, "download", "", "download the images into `DIR` (alone: DOWNLOAD, as the textbook)")
@@ -266,6 +268,9 @@ func (e *env) imagesOpener(target string, f *imagesFlags) (*fetch.Opener, http.H
 	o := &fetch.Opener{
 		UserAgent:      cmp.Or(f.userAgent, userAgent()),
 		ReadBufferSize: download.ReadBufferSize,
+	}
+	if f.noAgent {
+		o.Header = http.Header{"User-Agent": {""}} // fetch sends a field given empty as none
 	}
 	if f.download == "" {
 		// With --download, -m is the images' deadline too (images).
