@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/crawl"
+	"github.com/grabhq/grab/internal/redact"
 )
 
 // discover crawls the job's crawl spec (grab's crawl package: robots.txt,
 // scope, depth, per-host limits) and returns the pages it reached with a
-// 2xx answer, seeds first, each once, beside the job's fixed URLs. It runs
+// 2xx answer, seeds first, each once, beside the job's fixed URLs. A seed
+// that fails other than by 404 or 410 is an error: the crawl could not
+// look, so no page it did not find is gone. It runs
 // when a new run starts; the pages found are then fetched conditionally
 // and classified like fixed targets, so a crawled page costs a second,
 // usually 304, request. A resumed run keeps the pages its crawl found.
@@ -53,6 +56,7 @@ func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string,
 		maxPages = j.maxItems()
 	}
 	urls := slices.Clone(j.Targets.URLs)
+	var seedErr error // the first seed that failed
 	seen := map[string]bool{}
 	for _, u := range urls {
 		seen[u] = true
@@ -69,9 +73,17 @@ func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string,
 		UserAgent:    j.UserAgent,
 		PageTimeout:  o.Timeouts.Total,
 		OnPage: func(p crawl.Page) {
-			if p.Err == nil && p.Status >= http.StatusOK && p.Status < 300 && !seen[p.URL] {
+			ok := p.Err == nil && p.Status >= http.StatusOK && p.Status < 300
+			if ok && !seen[p.URL] {
 				seen[p.URL] = true
 				urls = append(urls, p.URL)
+			}
+			// A seed that failed (unreachable, 5xx, robots.txt
+			// unavailable) leaves the crawl blind, not the site empty: the
+			// pages it did not find are not gone. A 404 or 410 seed is.
+			gone := p.Status == http.StatusNotFound || p.Status == http.StatusGone
+			if p.Depth == 0 && !ok && !gone && !p.Refused() && seedErr == nil {
+				seedErr = fmt.Errorf("targets.crawl: seed %s: %w", redact.String(p.URL), p.Err)
 			}
 		},
 		OnWarning: func(msg string) { r.log().Warn("crawl: "+msg, "job", j.Name) },
@@ -82,6 +94,8 @@ func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string,
 		return nil, context.Cause(ctx) // timeouts.run says so
 	case err != nil:
 		return nil, fmt.Errorf("crawl: %w", err)
+	case seedErr != nil:
+		return nil, fmt.Errorf("%w; the run stops before any item is marked gone", seedErr)
 	}
 	return urls, nil
 }

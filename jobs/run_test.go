@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -489,6 +490,42 @@ extract: {links: true}
 	}
 	if c := rep.Run.Counts; c.New != 0 || c.Gone != 0 || c.Failed != 0 || c.Unchanged == 0 {
 		t.Errorf("second crawl run counts %+v, want all unchanged", c)
+	}
+}
+
+// TestRunCrawlSeedFails: a crawl whose seed fails (a 500, a server gone)
+// stops the run before anything is classified: its pages were not found
+// because the crawl could not look, not because they are gone (the run
+// said "ok, 3 gone" and exited 0). A seed answering 404 is gone, and its
+// pages with it.
+func TestRunCrawlSeedFails(t *testing.T) {
+	var status atomic.Int32 // 0: the site
+	site := testserver.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if code := int(status.Load()); code != 0 && r.URL.Path != "/robots.txt" {
+			http.Error(w, "down", code)
+			return
+		}
+		site.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: seedfail\ntargets:\n  crawl: {seeds: [%s/site/20/page/0.html], depth: 1, max_pages: 3}\nretries: 0\n", srv.URL))
+	r := runner(t)
+	if rep, err := r.Run(t.Context(), j); err != nil || rep.Run.Counts.New != 3 {
+		t.Fatalf("run 1 = %+v, %v; want 3 new", rep.Run, err)
+	}
+	status.Store(http.StatusInternalServerError)
+	_, err := r.Run(t.Context(), j)
+	if err == nil || !strings.Contains(err.Error(), "targets.crawl: seed "+srv.URL+"/site/20/page/0.html") || !strings.Contains(err.Error(), "500") {
+		t.Errorf("run with the seed failing = %v, want an error naming the seed and its 500", err)
+	}
+	if h, err := jobs.ReadHistory(j, 0); err != nil || len(h.Runs) != 1 {
+		t.Errorf("history %+v, %v; want run 1 alone", h, err)
+	}
+	status.Store(http.StatusNotFound)
+	rep, err := r.Run(t.Context(), j)
+	if err != nil || rep.Run.Counts.Gone != 3 {
+		t.Errorf("run with the seed gone = %+v, %v; want 3 gone", rep.Run, err)
 	}
 }
 
