@@ -36,6 +36,7 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +83,47 @@ type env struct {
 // errorf prints "grab: " and the formatted message, with a final newline,
 // to stderr.
 func (e *env) errorf(format string, a ...any) {
-	fmt.Fprintf(e.stderr, "grab: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(e.stderr, "grab: %s\n", escapeControls(fmt.Sprintf(format, a...)))
+}
+
+// escapeControls escapes, as Go escapes them in a quoted string, what a
+// terminal would act on in a message quoting a server or a file (HOSTILE.md
+// P2): C0 and C1 controls, DEL, bidirectional overrides and invalid UTF-8.
+// An OSC in a reason phrase would retitle the window; a CR would write
+// over the line. The rest stays as it is, readable.
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// unsafeRune reports a rune escapeControls escapes (RuneError stands for
+// invalid UTF-8, and for U+FFFD itself, which is harmless but rare).
+func unsafeRune(r rune) bool {
+	return r < ' ' || r == 0x7f || r >= 0x80 && r < 0xa0 || r == utf8.RuneError ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // usageError marks a bad command line: Run prints it with a hint to run

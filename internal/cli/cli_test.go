@@ -411,3 +411,23 @@ func runBoundedTests(t *testing.T, tests []stdinTest, bound time.Duration) {
 		})
 	}
 }
+
+// TestEscapeControls: what a server or a file name puts in a message
+// reaches the terminal escaped (HOSTILE.md P2), the rest as it is.
+func TestEscapeControls(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"GET http://h/: 404 Not Found", "GET http://h/: 404 Not Found"},
+		{"café 日本 é", "café 日本 é"},
+		{"404 Not\x1b]0;PWNED\aFound\x1b[31mRED", `404 Not\x1b]0;PWNED\aFound\x1b[31mRED`},
+		{"a\rb\nc\td", `a\rb\nc\td`},
+		{"x\x7fy\u0085z", `x\x7fy\u0085z`},
+		{"name\u202eexe.txt", `name\u202eexe.txt`},
+		{"bad \xff\xfe utf-8", `bad \xff\xfe utf-8`},
+		{`already "quoted\x1b"`, `already "quoted\x1b"`},
+	}
+	for _, tt := range tests {
+		if got := escapeControls(tt.in); got != tt.want {
+			t.Errorf("escapeControls(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

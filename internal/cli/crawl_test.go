@@ -164,6 +164,32 @@ func TestCrawlDownloadImages(t *testing.T) {
 	}
 }
 
+// TestCrawlDownloadImagesReason: an image's failure quoting the server's
+// reason phrase reaches stderr escaped (HOSTILE.md P2): crawl printed the
+// OSC that retitles a terminal as it came.
+func TestCrawlDownloadImagesReason(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/reason.png" {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<img src="/reason.png">`)
+			return
+		}
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		brw.WriteString("HTTP/1.1 404 Not\x1b]0;PWNED\aFound\x1b[31mRED\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		brw.Flush()
+	}))
+	t.Cleanup(srv.Close)
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"crawl", "--no-robots", "--images", "--download", t.TempDir(), "--depth", "0", srv.URL + "/"}, strings.NewReader(""), &stdout, &stderr)
+	if code == ExitOK || strings.ContainsAny(stderr.String(), "\x1b\a") || !strings.Contains(stderr.String(), `404 Not\x1b]0;PWNED\aFound`) {
+		t.Errorf("exit %d, stderr %q; want the failure with its reason escaped", code, stderr.String())
+	}
+}
+
 // TestCrawlDownloadImagesResumed: a --state crawl stopped after its first
 // page downloads that page's images when it is resumed, though the page
 // is not fetched again.
