@@ -75,7 +75,8 @@
 // dropped, dot segments removed ("%2e" counts as "."), backslashes read as
 // slashes, the characters a browser percent-encodes percent-encoded
 // (non-ASCII text as UTF-8 in the path, in the page's encoding in the
-// query, given by Options.Charset; a character that encoding lacks as
+// query, given by Options.Charset, but UTF-8 in a CSS url(), as CSS
+// parses it; a character that encoding lacks as
 // "%26%23" its decimal number "%3B"), and the fragment dropped (a browser never sends it). Only http and https URLs
 // are reported: javascript: never; data: only with Options.KeepData
 // (reported, never to be fetched); file:, mailto: and the rest never. A

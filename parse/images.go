@@ -561,6 +561,14 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 		return nil
 	}
 	res := newResolver(pageURL, e.base, e.o)
+	// CSS's url() is parsed as UTF-8 whatever the page's encoding (CSS
+	// Values; WPT's query-encoding tests), in <style> and style="" alike;
+	// HTML's attributes, the legacy background= too, use the page's.
+	var cssRes *resolver
+	if res.enc != nil {
+		cssRes = newResolver(pageURL, e.base, e.o)
+		cssRes.enc = nil
+	}
 	var seen map[string]struct{}
 	if !e.o.KeepDuplicates {
 		seen = make(map[string]struct{}, e.items.n)
@@ -571,7 +579,11 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 		e.items.chunks[i] = nil // what is resolved is garbage: peak memory stays low
 		for _, it := range c {
 			raw := e.text.get(it.raw)
-			u, ok := res.resolveIn(raw, &urls)
+			r := res
+			if cssRes != nil && it.kind == KindCSS && it.attr != nameBackground {
+				r = cssRes
+			}
+			u, ok := r.resolveIn(raw, &urls)
 			if !ok {
 				continue
 			}

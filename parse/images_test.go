@@ -295,6 +295,32 @@ func TestImagesUnencodableQuery(t *testing.T) {
 	}
 }
 
+// TestImagesCSSQueryUTF8: CSS's url(), in <style> and in style="", is
+// parsed as UTF-8 whatever the page's encoding, as browsers do (WPT's
+// html/infrastructure/urls/resolving-urls/query-encoding); HTML
+// attributes, the legacy background= too, use the page's encoding.
+func TestImagesCSSQueryUTF8(t *testing.T) {
+	doc := `<style>.a{background:url(/s.png?q=å)}</style>` +
+		`<div style="background-image:url(/st.png?q=&#229;)"></div>` +
+		`<img src="/i.png?q=&#229;"><table background="/b.png?q=&#229;"></table>`
+	imgs, err := parse.Images(strings.NewReader(doc), page, parse.Options{Charset: "windows-1252", Kinds: parse.KindImg | parse.KindCSS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, im := range imgs {
+		got[im.URL] = true
+	}
+	for _, want := range []string{
+		"http://example.com/s.png?q=%C3%A5", "http://example.com/st.png?q=%C3%A5",
+		"http://example.com/i.png?q=%E5", "http://example.com/b.png?q=%E5",
+	} {
+		if !got[want] {
+			t.Errorf("no %s among %v", want, got)
+		}
+	}
+}
+
 // TestDecodeInvalid checks that invalid bytes become U+FFFD in URLs
 // deterministically, as in a browser (HOSTILE.md N4).
 func TestDecodeInvalid(t *testing.T) {

@@ -156,7 +156,7 @@ type Options struct {
 	// Charset is the WHATWG name of the encoding the page was decoded from
 	// (Decode returns it). A browser percent-encodes non-ASCII characters in
 	// the query of a URL in the page's encoding, and in its path as UTF-8;
-	// empty means UTF-8 (HOSTILE.md K8).
+	// a CSS url() is UTF-8 throughout. Empty means UTF-8 (HOSTILE.md K8).
 	Charset string
 
 	// MaxBytes is how much input is read; zero means DefaultMaxBytes, a
