@@ -53,7 +53,8 @@ func nameFromURL(u *url.URL, portable bool) string {
 // value gives, made safe by [SafeName], or "" when it names nothing usable:
 // the caller then falls back to the URL's name. filename* (RFC 8187, in
 // UTF-8 or ISO-8859-1; RFC 2231 continuations included) is preferred to
-// filename, which is used when filename* gives no usable name. As browsers
+// filename, which is used when filename* gives no usable name; its bytes
+// are UTF-8 when valid, else ISO-8859-1, as HTTP reads obs-text. As browsers
 // and curl -J do, a value the strict grammar refuses is still read: an
 // unquoted filename runs to the next ';' (spaces and raw UTF-8 included);
 // continuations (filename*0, filename*1) need a value the strict grammar
@@ -66,16 +67,37 @@ func NameFromDisposition(value string, portable bool) string {
 	if !ok {
 		return "" // duplicate parameters: not trusted
 	}
+	plain := headerText(p.plain)
 	if p.hasStar {
 		if name := SafeName(decodeExtValue(p.star), portable); name != "" {
 			return name
 		}
-		return SafeName(p.plain, portable) // as browsers fall back
+		return SafeName(plain, portable) // as browsers fall back
 	}
 	if _, params, err := mime.ParseMediaType(value); err == nil && params["filename"] != "" {
-		return SafeName(params["filename"], portable) // RFC 2231 continuations
+		return SafeName(headerText(params["filename"]), portable) // RFC 2231 continuations
 	}
-	return SafeName(p.plain, portable)
+	return SafeName(plain, portable)
+}
+
+// headerText reads s, a field's bytes, as UTF-8 when it is valid UTF-8,
+// else as ISO-8859-1, as HTTP reads obs-text and CPython's http.client
+// decodes a header ("caf\xe9.txt" is "café.txt"): the invalid bytes
+// would otherwise be dropped from the name.
+func headerText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return latin1(s)
+}
+
+// latin1 decodes s as ISO-8859-1: each byte is the rune of its value.
+func latin1(s string) string {
+	b := make([]rune, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		b = append(b, rune(s[i]))
+	}
+	return string(b)
 }
 
 // disposition holds the filename parameters of a Content-Disposition value.
@@ -154,11 +176,7 @@ func decodeExtValue(v string) string {
 	case "utf-8", "us-ascii":
 		return raw
 	case "iso-8859-1", "latin1":
-		b := make([]rune, 0, len(raw))
-		for i := 0; i < len(raw); i++ {
-			b = append(b, rune(raw[i]))
-		}
-		return string(b)
+		return latin1(raw)
 	}
 	return ""
 }

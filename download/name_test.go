@@ -25,6 +25,11 @@ func TestNameFromDisposition(t *testing.T) {
 		{`attachment; filename=my file.txt`, "my file.txt"},
 		{`attachment; filename=my file.txt; size=3`, "my file.txt"},
 		{`inline; filename=résumé.pdf`, "résumé.pdf"},
+		// Raw bytes that are not UTF-8 are ISO-8859-1, as HTTP and
+		// CPython read a field; they were dropped ("caf.txt").
+		{"attachment; filename=\"caf\xe9.txt\"", "café.txt"},
+		{"attachment; filename=caf\xe9 au lait.txt", "café au lait.txt"},
+		{"attachment; filename*=UTF-8''bad%ZZ; filename=\"na\xefve.txt\"", "naïve.txt"},
 		{`attachment; filename="a;b.txt"`, "a;b.txt"},
 		{`attachment; filename="quo\"te.txt"`, `quo"te.txt`},
 		{`attachment; size=1 2; filename="x.bin"`, "x.bin"},
