@@ -88,8 +88,10 @@ func withHash(name, rawURL string) string {
 }
 
 // safeSegment maps a path segment to a safe file name: letters, digits
-// and "._-+=,@~" kept, everything else "_", no leading dot, at most
-// maxSegment bytes (longer ones cut, with a hash of the whole).
+// and "._-+=,@~" kept, everything else "_", no leading dot (a hidden
+// file) or dash (an option to the rm or tar a shell's * hands it to, as
+// SafeName has it: HOSTILE.md L3), at most maxSegment bytes (longer ones
+// cut, with a hash of the whole).
 func safeSegment(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -102,7 +104,7 @@ func safeSegment(s string) string {
 		}
 	}
 	out := b.String()
-	if strings.HasPrefix(out, ".") {
+	if strings.HasPrefix(out, ".") || strings.HasPrefix(out, "-") {
 		out = "_" + out[1:]
 	}
 	if len(out) > maxSegment {

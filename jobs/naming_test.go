@@ -15,6 +15,9 @@ func TestFileName(t *testing.T) {
 		{"path", "http://h/a/../../../etc/passwd", "h/a/etc/passwd"},
 		{"path", "http://h/%2e%2e/x", "h/x"},
 		{"path", "http://h/.hidden", "h/_hidden"},
+		{"path", "http://h/file/-rf%0a.png", "h/file/_rf_.png"}, // HOSTILE.md L3
+		{"path", "http://h/-d/a-b.png", "h/_d/a-b.png"},
+		{"basename", "http://h/x/--help", "_-help"},
 		{"path", "http://h/a%2Fb.png", "h/a_b.png"},
 		{"path", "http://h/i.png?w=1", "h/i_" + shortHash("w=1", 8) + ".png"},
 		{"basename", "http://h/x/y/z.jpg", "z.jpg"},
