@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -180,6 +181,9 @@ func target(u *url.URL) (prefix, bool) {
 		return prefix{}, false
 	}
 	port := u.Port()
+	if n, err := strconv.Atoi(port); err == nil && n >= 0 && n <= 65535 {
+		port = strconv.Itoa(n) // ":034567" is port 34567, as dialed
+	}
 	switch {
 	case host == "":
 		return prefix{}, false

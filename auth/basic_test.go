@@ -334,3 +334,31 @@ func TestIncompleteRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestPortSpelling: a port written with leading zeros is the port dialed,
+// so credentials for the origin go with it, whichever side spells it so
+// (curl and urllib send them); they were compared as text, ":034567"
+// against ":34567".
+func TestPortSpelling(t *testing.T) {
+	w := newWorld(t)
+	base := w.httpbin("bin", false)
+	u, _ := url.Parse(base)
+	padded := "http://" + u.Hostname() + ":0" + u.Port()
+	tests := []struct {
+		name, creds, target string
+		digest              bool
+	}{
+		{"Basic, the request padded", base, padded + "/basic-auth/user/passwd", false},
+		{"Basic, the credentials padded", padded, base + "/basic-auth/user/passwd", false},
+		{"Digest, the request padded", base, padded + "/digest-auth/auth/user/passwd", true},
+	}
+	for _, tt := range tests {
+		var rt http.RoundTripper = &auth.Basic{URL: tt.creds, User: "user", Password: "passwd", Base: w.transport()}
+		if tt.digest {
+			rt = &auth.Digest{URL: tt.creds, User: "user", Password: "passwd", Base: w.transport()}
+		}
+		if status, body := get(t, rt, tt.target); status != 200 {
+			t.Errorf("%s: GET %s = %d %s, want 200", tt.name, tt.target, status, body)
+		}
+	}
+}
