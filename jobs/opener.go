@@ -13,6 +13,7 @@ import (
 	"github.com/grabhq/grab/auth"
 	"github.com/grabhq/grab/auth/netrc"
 	"github.com/grabhq/grab/cookies"
+	"github.com/grabhq/grab/crawl"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/origin"
 	"github.com/grabhq/grab/proxy"
@@ -59,7 +60,13 @@ func (j *Job) origins() []string {
 	var urls []string
 	urls = append(urls, j.Targets.URLs...)
 	if j.Targets.Crawl != nil {
-		urls = append(urls, j.Targets.Crawl.Seeds...)
+		for _, s := range j.Targets.Crawl.Seeds {
+			// As the crawl fetches it ("127.0.0.1." is "127.0.0.1").
+			if n, err := crawl.Normalize(s); err == nil {
+				s = n.String()
+			}
+			urls = append(urls, s)
+		}
 	}
 	seen := map[string]bool{}
 	var out []string

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -526,6 +528,36 @@ func TestRunCrawlSeedFails(t *testing.T) {
 	rep, err := r.Run(t.Context(), j)
 	if err != nil || rep.Run.Counts.Gone != 3 {
 		t.Errorf("run with the seed gone = %+v, %v; want 3 gone", rep.Run, err)
+	}
+}
+
+// TestRunCrawlSeedSpelling: the job's credentials go to a crawl seed's
+// origin however the seed spells its host ("127.0.0.1." is fetched as
+// 127.0.0.1); they were tied to the spelling and never sent.
+func TestRunCrawlSeedSpelling(t *testing.T) {
+	var mu sync.Mutex
+	var unauthorized []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			mu.Lock()
+			unauthorized = append(unauthorized, r.URL.Path)
+			mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<title>t</title>")
+	}))
+	t.Cleanup(srv.Close)
+	seed := strings.Replace(srv.URL, "127.0.0.1", "127.0.0.1.", 1) + "/seed"
+	j := jobFile(t, t.TempDir(), fmt.Sprintf("name: spelled\ntargets:\n  crawl: {seeds: [%s], depth: 1}\nauth: {basic: {user: u, password: {env: PW}}}\n", seed))
+	r := runner(t)
+	r.Getenv = func(string) string { return "pw" }
+	if _, err := r.Run(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(unauthorized) > 0 {
+		t.Errorf("requests without credentials: %q", unauthorized)
 	}
 }
 

@@ -260,10 +260,13 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 	}
 	seeds = slices.Clone(seeds)
 	for i, s := range seeds {
-		seeds[i] = withScheme(s)
-		if _, err := crawl.Normalize(seeds[i]); err != nil {
+		n, err := crawl.Normalize(withScheme(s))
+		if err != nil {
 			return usageErrorf("%v", strings.TrimPrefix(err.Error(), "crawl: "))
 		}
+		// As the crawl fetches it ("127.0.0.1." is "127.0.0.1"): the
+		// origin -u and -b are for is the one the requests go to.
+		seeds[i] = n.String()
 	}
 	o := &fetch.Opener{}
 	defer o.CloseIdleConnections()

@@ -245,6 +245,39 @@ func TestCrawlDownloadImagesResumed(t *testing.T) {
 	}
 }
 
+// TestCrawlSeedSpelling: -u and -b go to the seed's origin however the
+// seed spells its host: they were tied to the spelling given
+// ("127.0.0.1.", "[::ffff:127.0.0.1]") while the crawl fetched its
+// normalized form, and nothing was sent.
+func TestCrawlSeedSpelling(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%s auth=%t cookie=%q", r.URL.Path, r.Header.Get("Authorization") != "", r.Header.Get("Cookie")))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<title>t</title>")
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	for _, host := range []string{"127.0.0.1.", "[::ffff:127.0.0.1]"} {
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		var stdout, stderr bytes.Buffer
+		seed := "http://" + host + ":" + port + "/a"
+		if code := Run(t.Context(), []string{"crawl", "-q", "--no-robots", "--max-pages", "1", "-u", "u:p", "-b", "sid=1", seed}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+			t.Fatalf("%s: exit %d, stderr %s", seed, code, stderr.String())
+		}
+		mu.Lock()
+		if want := []string{`/a auth=true cookie="sid=1"`}; !slices.Equal(got, want) {
+			t.Errorf("%s: requests %q, want %q", seed, got, want)
+		}
+		mu.Unlock()
+	}
+}
+
 // TestCrawlLiteralCookies: -b 'NAME=VALUE' goes to every path of the
 // seed's origin, robots.txt included, as given, with the jar's cookies in
 // one field, and -c does not save it.
