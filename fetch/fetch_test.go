@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -715,4 +716,25 @@ func TestZeroErrors(t *testing.T) {
 			_ = err.Error()
 		}()
 	}
+}
+
+// TestNumericHosts: a host that ends in a number is dialed as the IPv4
+// address it spells, as curl, wget and CPython reach it (Go's resolver
+// asked DNS for "127.1"), and the Host field keeps the URL's spelling.
+func TestNumericHosts(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.WriteString(rw, r.Host)
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for _, host := range []string{"127.1", "0x7f.1", "2130706433", "017700000001", "127.0.0.1."} {
+			resp, body := read(t, o, "http://"+host+":"+port+"/")
+			if resp.StatusCode != 200 || body != host+":"+port {
+				t.Errorf("GET http://%s:%s/ = %s %q, want 200 and its Host", host, port, resp.Status, body)
+			}
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/grabhq/grab/fetch/conn"
 	"github.com/grabhq/grab/internal/redact"
+	"github.com/grabhq/grab/internal/webhost"
 	"github.com/grabhq/grab/proxy"
 )
 
@@ -430,6 +432,7 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
 	}
+	dial = numericHosts(dial)
 	cfg := o.TLSConfig.Clone()
 	if cfg == nil {
 		cfg = &tls.Config{}
@@ -561,6 +564,24 @@ func (s *split) onPlain(req *http.Request) bool {
 func (s *split) CloseIdleConnections() {
 	s.plain.CloseIdleConnections()
 	s.std.CloseIdleConnections()
+}
+
+// numericHosts returns dial with a host that ends in a number dialed as
+// the IPv4 address it spells: "127.1", "0x7f.1", "2130706433" and
+// "127.0.0.1." are 127.0.0.1, as curl, wget and CPython reach them
+// (getaddrinfo reads them so; Go's resolver would ask DNS for the name).
+// The request's Host field keeps the URL's spelling, as theirs do.
+func numericHosts(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, port, err := net.SplitHostPort(addr); err == nil && webhost.EndsInNumber(host) {
+			if _, err := netip.ParseAddr(host); err != nil {
+				if ip, ok := webhost.Canon(host); ok {
+					addr = net.JoinHostPort(ip, port)
+				}
+			}
+		}
+		return dial(ctx, network, addr)
+	}
 }
 
 // dialFunc adapts a dial function to conn.ContextDialer.
