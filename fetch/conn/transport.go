@@ -278,6 +278,19 @@ func idempotent(req *http.Request) bool {
 	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
 }
 
+// removeZone returns host ("[addr%zone]:port" or another) without an
+// IPv6 zone.
+func removeZone(host string) string {
+	if !strings.HasPrefix(host, "[") {
+		return host
+	}
+	end := strings.IndexByte(host, ']')
+	if pct := strings.IndexByte(host, '%'); pct >= 0 && pct < end {
+		return host[:pct] + host[end:]
+	}
+	return host
+}
+
 // exchange sends req on c and wraps the response.
 func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Response, error) {
 	// Room for every field, Host and one more (Proxy-Authorization or
@@ -287,10 +300,14 @@ func (t *Transport) exchange(req *http.Request, c *Conn, rt route) (*http.Respon
 	if host == "" {
 		host = req.URL.Host
 	}
+	// An IPv6 zone names an interface of this machine: never sent (RFC
+	// 6874 section 4), in Host or a proxy's request line, as net/http and
+	// curl leave it out.
+	host = removeZone(host)
 	h.Add("Host", host)
 	reqTarget := req.URL.RequestURI()
 	if rt.absolute {
-		reqTarget = req.URL.Scheme + "://" + req.URL.Host + reqTarget
+		reqTarget = req.URL.Scheme + "://" + removeZone(req.URL.Host) + reqTarget
 		if rt.proxyAuth != "" {
 			h.Add("Proxy-Authorization", rt.proxyAuth)
 		}

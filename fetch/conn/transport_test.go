@@ -850,3 +850,41 @@ func TestTransportAbortedTLS(t *testing.T) {
 		t.Errorf("%d of 40 aborted requests returned the server's answer to the close", answered)
 	}
 }
+
+// TestTransportZone: an IPv6 zone names an interface of this machine and
+// is never sent (RFC 6874): not in Host, not in a proxy's request line, as
+// net/http and curl leave it out (it went out as "Host: [::1%lo]:P").
+func TestTransportZone(t *testing.T) {
+	var mu sync.Mutex
+	var heads []string
+	record := func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		heads = append(heads, r.RequestURI+" "+r.Host)
+		mu.Unlock()
+	}
+	proxy := httptest.NewServer(http.HandlerFunc(record))
+	t.Cleanup(proxy.Close)
+	pu, _ := url.Parse(proxy.URL)
+	tr := &Transport{Proxy: http.ProxyURL(pu)}
+	t.Cleanup(tr.CloseIdleConnections)
+	get(t, &http.Client{Transport: tr}, "http://[fe80::1%25eth0]:8080/z")
+	want := []string{"http://[fe80::1]:8080/z [fe80::1]:8080"}
+
+	if l, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		direct := httptest.NewUnstartedServer(http.HandlerFunc(record))
+		direct.Listener.Close()
+		direct.Listener = l
+		direct.Start()
+		t.Cleanup(direct.Close)
+		port := l.Addr().(*net.TCPAddr).Port
+		tr2 := &Transport{}
+		t.Cleanup(tr2.CloseIdleConnections)
+		get(t, &http.Client{Transport: tr2}, fmt.Sprintf("http://[::1%%25lo]:%d/d", port))
+		want = append(want, fmt.Sprintf("/d [::1]:%d", port))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(heads, want) {
+		t.Errorf("the servers saw %q, want %q", heads, want)
+	}
+}
