@@ -29,7 +29,9 @@ func Of(raw string) string {
 	}
 	scheme := strings.ToLower(sr.Scheme)
 	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
+		// A zone's '%' escaped, as in a URL ("[fe80::1%25lo]"): the
+		// origin is parsed as one again (auth's URL prefixes).
+		host = "[" + strings.Replace(host, "%", "%25", 1) + "]"
 	}
 	if hasPort && !(scheme == "http" && port == 80 || scheme == "https" && port == 443) {
 		host += ":" + strconv.Itoa(port)

@@ -12,6 +12,7 @@ func TestOf(t *testing.T) {
 		{"http://user:pw@bücher.test/", "http://xn--bcher-kva.test/"},
 		{"http://[::1]:8080/x", "http://[::1]:8080/"},
 		{"http://[::1]:80/x", "http://[::1]/"},
+		{"http://[fe80::1%25lo]:8080/x", "http://[fe80::1%25lo]:8080/"},
 		{"file:///etc/passwd", "file:///etc/passwd"},
 		{"", ""},
 		{"http://h:99999/", "http://h:99999/"},
