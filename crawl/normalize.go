@@ -25,7 +25,8 @@ import (
 // form, lower-case and without a trailing dot ("LOCALHOST.", fullwidth
 // "ｌｏｃａｌｈｏｓｔ" and "localhost" are one host), an IP address as a
 // browser writes it ("0x7f.1" is 127.0.0.1, and a host that ends in a
-// number but is no IPv4 address is an error), no default port,
+// number but is no IPv4 address is an error, as is an IPv6 zone,
+// ErrZone), no default port,
 // dot segments removed, an empty path made "/", percent-escapes upper-case
 // and those of unreserved characters decoded, no fragment, no empty query,
 // no userinfo (a page is one page whoever asks for it: Crawler.Run keeps a
@@ -85,7 +86,12 @@ func normalize(raw string) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("crawl: %s: %w", clip(raw), err)
 		}
-		hp = "[" + webhost.IPv6(a) + "]" // String escapes a zone's '%'
+		if a.Zone() != "" {
+			// The WHATWG URL parser colly queues with refuses one, as
+			// browsers do: said here, once, not as a failed page.
+			return nil, fmt.Errorf("crawl: %s: %w", clip(raw), ErrZone)
+		}
+		hp = "[" + webhost.IPv6(a) + "]"
 	default:
 		var ok bool
 		if hp, ok = webhost.Canon(host); !ok {
@@ -117,6 +123,11 @@ func normalize(raw string) (*url.URL, error) {
 
 // ErrScheme reports a URL whose scheme is not http or https.
 var ErrScheme = errors.New("not an http or https URL")
+
+// ErrZone reports a URL whose IPv6 host has a zone ("[fe80::1%25eth0]"),
+// which the WHATWG URL parser the crawl queues with refuses, as browsers
+// do.
+var ErrZone = errors.New("an IPv6 zone (%25...) cannot be crawled: the WHATWG URL parser refuses it")
 
 // clip shortens a URL for an error message, its password masked.
 func clip(s string) string {
