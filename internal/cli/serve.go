@@ -107,6 +107,11 @@ func (e *env) serve(cmd *cobra.Command, dir string, f serveFlags) error {
 	if !f.quiet {
 		opts = append(opts, testserver.WithAccessLog(e.stderr))
 	}
+	if host, _, err := net.SplitHostPort(f.addr); err == nil && host != "" {
+		// /redirect-to may always send clients back here (127.0.0.2 is
+		// loopback too, but not on httpbin's own list).
+		opts = append(opts, testserver.WithRedirectHosts(host))
+	}
 	srv := &testserver.Server{Handler: testserver.New(opts...), Addr: f.addr, TLS: f.tls, AllowPublic: f.public}
 	if err := srv.Start(); err != nil {
 		if errors.Is(err, testserver.ErrNotLoopback) {

@@ -3,8 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
-	"github.com/grabhq/grab/internal/testkit"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grabhq/grab/internal/testkit"
 )
 
 // syncBuffer is safe for a writer and a reader at once.
@@ -190,5 +193,21 @@ func TestServeFlags(t *testing.T) {
 	}
 	if s := stderr.String(); strings.Contains(s, "GET /hello") {
 		t.Errorf("-q still logged requests: %s", s)
+	}
+}
+
+// TestServeRedirectToItself: /redirect-to may send clients to the address
+// grab serve listens on, one of 127.0.0.0/8 that httpbin's own list of
+// loopback names lacks (it answered 403).
+func TestServeRedirectToItself(t *testing.T) {
+	base, _, _ := startServe(t, "--addr", "127.0.0.2:0")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(base + "/redirect-to?url=" + url.QueryEscape(base+"/get"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != base+"/get" {
+		t.Errorf("/redirect-to its own address = %s, Location %q", resp.Status, resp.Header.Get("Location"))
 	}
 }
