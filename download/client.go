@@ -20,6 +20,7 @@ import (
 
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/redact"
+	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/internal/utf8x"
 )
 
@@ -782,7 +783,8 @@ func (j *job) path() string { return j.joined }
 
 // prepare checks a Request and chooses its names.
 func (b *batch) prepare(i int, r Request) (*job, error) {
-	u, err := url.Parse(r.URL)
+	// A stray '%' ("/100%.html") is fetched as fetch sends it, as %25.
+	u, err := url.Parse(urlpath.EscapeStrayPercents(r.URL))
 	if err != nil {
 		// net/url's error quotes the URL, password and all.
 		return nil, fmt.Errorf("download: bad URL: %s", redact.ParseError(err))

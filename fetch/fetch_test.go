@@ -738,3 +738,33 @@ func TestNumericHosts(t *testing.T) {
 		}
 	})
 }
+
+// TestStrayPercent: a '%' that begins no escape ("/100%.html") is fetched,
+// as curl, wget and CPython fetch it, sent as "%25" as wget sends it, also
+// from a redirect's Location; net/url refused the URL.
+func TestStrayPercent(t *testing.T) {
+	w := newWorld(t, []string{"a"})
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/go" {
+			rw.Header().Set("Location", "/100%.html?q=5%")
+			rw.WriteHeader(http.StatusFound)
+			return
+		}
+		io.WriteString(rw, r.RequestURI+" "+r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	each(t, func(t *testing.T, kind string) {
+		o := w.opener(kind, nil)
+		for target, want := range map[string]string{
+			srv.URL + "/100%.html":     "/100%25.html /100%.html",
+			srv.URL + "/a%zz/b%":       "/a%25zz/b%25 /a%zz/b%",
+			srv.URL + "/ok%41%2F":      "/ok%41%2F /okA/",
+			srv.URL + "/go":            "/100%25.html?q=5% /100%.html",
+			srv.URL + "/100%.html?q=%": "/100%25.html?q=% /100%.html",
+		} {
+			if resp, body := read(t, o, target); resp.StatusCode != 200 || body != want {
+				t.Errorf("GET %s = %s %q, want %q", target, resp.Status, body, want)
+			}
+		}
+	})
+}

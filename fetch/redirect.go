@@ -224,6 +224,15 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 	// same origin as the resolution checked here (and a Location net/url
 	// refuses, a control character in it, is refused here, typed).
 	theirs, err := req.URL.Parse(loc)
+	if err != nil {
+		// A stray '%' in the path ("/100%.html", which curl, wget and
+		// CPython follow): net/http's client is handed it escaped.
+		if stray := strayLocation(loc); stray != loc {
+			if theirs, err = req.URL.Parse(stray); err == nil {
+				resp.Header.Set("Location", stray)
+			}
+		}
+	}
 	if err == nil {
 		theirs, err = asciiHost(theirs)
 	}
@@ -240,18 +249,36 @@ func (s *state) checkLocation(req *http.Request, resp *http.Response) error {
 // path, query and fragment. A host stays as sent, for IDNA to map
 // ("http://bücher.test/a b" is followed as xn--bcher-kva.test/a%20b).
 func escapeLocation(loc string) string {
+	head, path, rest := splitLocation(loc)
+	return head + escapeURL(urlpath.EscapeStrayPercents(path)+rest)
+}
+
+// strayLocation is loc with only the stray '%'s of its path escaped (as
+// checkURL escapes a request's): "/100%.html", which net/url refuses.
+func strayLocation(loc string) string {
+	head, path, rest := splitLocation(loc)
+	return head + urlpath.EscapeStrayPercents(path) + rest
+}
+
+// splitLocation cuts loc into its scheme and authority, its path, and its
+// query and fragment.
+func splitLocation(loc string) (head, path, rest string) {
 	i := 0
 	if scheme, _, ok := strings.Cut(loc, ":"); ok && urlpath.IsScheme(scheme) {
 		i = len(scheme) + 1
 	}
 	if strings.HasPrefix(loc[i:], "//") {
-		if j := strings.IndexAny(loc[i+2:], "/?#"); j >= 0 {
-			i += 2 + j
-		} else {
-			return loc
+		j := strings.IndexAny(loc[i+2:], "/?#")
+		if j < 0 {
+			return loc, "", ""
 		}
+		i += 2 + j
 	}
-	return loc[:i] + escapeURL(loc[i:])
+	end := strings.IndexAny(loc[i:], "?#")
+	if end < 0 {
+		return loc[:i], loc[i:], ""
+	}
+	return loc[:i], loc[i : i+end], loc[i+end:]
 }
 
 func (s *state) history() []Hop { return append([]Hop(nil), s.hops...) }

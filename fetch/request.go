@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/grabhq/grab/internal/redact"
+	"github.com/grabhq/grab/internal/urlpath"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -155,6 +156,9 @@ func checkURL(raw string) (*url.URL, error) {
 		return nil, invalid("URL host: %w", urlxCause(err))
 	}
 	sr.Fragment = "" // never sent, so never a reason to refuse
+	// "/100%.html": curl and CPython send the '%' raw, wget as "%25";
+	// net/url holds only the latter.
+	sr.Path = urlpath.EscapeStrayPercents(sr.Path)
 	u, err := sr.URL()
 	if err != nil {
 		return nil, invalid("URL: %w", urlxCause(err))

@@ -43,6 +43,24 @@ func NormEscapes(p string) string {
 	return b.String()
 }
 
+// EscapeStrayPercents writes each '%' of s that does not begin an escape
+// (two hex digits) as "%25", as wget sends "/100%.html" (curl and CPython
+// send it raw, which net/url cannot hold): the server decodes it to the
+// '%' meant. "%41" and "%zz" become "%41" and "%25zz".
+func EscapeStrayPercents(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '%' && !(i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2])) {
+			b.WriteString("25")
+		}
+	}
+	return b.String()
+}
+
 func ishex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

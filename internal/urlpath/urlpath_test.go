@@ -23,3 +23,19 @@ func TestIsScheme(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeStrayPercents(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"/a/b", "/a/b"},
+		{"/100%.html", "/100%25.html"},
+		{"/a%", "/a%25"},
+		{"/a%2", "/a%252"},
+		{"/a%zz", "/a%25zz"},
+		{"/a%41%2f%", "/a%41%2f%25"},
+		{"%%41", "%25%41"},
+	} {
+		if got := EscapeStrayPercents(tt.in); got != tt.want {
+			t.Errorf("EscapeStrayPercents(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
