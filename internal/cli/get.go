@@ -782,7 +782,10 @@ func addQuery(rawURL, q string) string {
 	}
 	base, frag, hasFrag := strings.Cut(rawURL, "#")
 	sep := "?"
-	if strings.Contains(base, "?") {
+	switch {
+	case strings.HasSuffix(base, "?"):
+		sep = "" // an empty query: "a?" and z=1 make "a?z=1", as curl
+	case strings.Contains(base, "?"):
 		sep = "&"
 	}
 	base += sep + q

@@ -202,6 +202,8 @@ func TestGetRequests(t *testing.T) {
 		{runTest{"-G puts data in the query", []string{"get", "-G", "-d", "q=python", "--data-urlencode", "tag=a b", base + "/get?x=1"}, ExitOK,
 			all(method("GET"), field(func(r echo) map[string][]string { return r.Args }, "tag", "a b"),
 				field(func(r echo) map[string][]string { return r.Args }, "q", "python")), empty}, ""},
+		{runTest{"-G after an empty query", []string{"get", "-G", "-d", "z=1", base + "/anything?"}, ExitOK,
+			contains(`"url": "` + base + `/anything?z=1"`), empty}, ""},
 		{runTest{"--json", []string{"get", "--json", `{"q": "python"}`, base + "/post"}, ExitOK,
 			all(method("POST"), header("Content-Type", "application/json"), header("Accept", "application/json"),
 				echoed(func(r echo) string {
