@@ -1,6 +1,8 @@
 package cookies
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -128,4 +130,36 @@ func parseMonth(tok string, m *time.Month) bool {
 		}
 	}
 	return false
+}
+
+// rawMaxAge reads the Max-Age of a Set-Cookie field by RFC 6265 §5.2.2,
+// in net/http's terms: 0 when there is none (or it is not valid), -1 when
+// it is zero or negative (the cookie expires now), else the seconds, the
+// largest int for more than an int holds. The last valid one counts.
+func rawMaxAge(field string) int {
+	_, attrs, _ := strings.Cut(field, ";")
+	maxAge := 0
+	for attrs != "" {
+		var attr string
+		attr, attrs, _ = strings.Cut(attrs, ";")
+		name, value, _ := strings.Cut(attr, "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "Max-Age") {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		digits := strings.TrimPrefix(value, "-")
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			continue // not 1*DIGIT, maybe after a '-': ignored
+		}
+		n, err := strconv.Atoi(digits)
+		switch {
+		case value[0] == '-' || err == nil && n == 0:
+			maxAge = -1
+		case err != nil: // out of range: the longest
+			maxAge = math.MaxInt
+		default:
+			maxAge = n
+		}
+	}
+	return maxAge
 }

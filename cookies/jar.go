@@ -331,19 +331,31 @@ func (j *Jar) fromHTTP(o origin, c *http.Cookie, now time.Time) (e *entry, delet
 		return nil, false, errors.New("domain blocked by the jar's policy")
 	}
 
-	// Expiry: Max-Age wins over Expires (RFC 6265 §5.3 step 3).
-	switch {
-	case c.MaxAge < 0:
-		return e, true, nil
-	case c.MaxAge > 0:
-		secs := min(int64(c.MaxAge), int64(MaxLifetime/time.Second))
-		e.Expires = now.Add(time.Duration(secs) * time.Second)
-	case !c.Expires.IsZero():
-		e.Expires = c.Expires.Round(0)
-	case c.RawExpires != "":
+	// Expiry: Max-Age wins over Expires (RFC 6265 §5.3 step 3). A cookie
+	// net/http read from a Set-Cookie field (Raw) is read again by RFC
+	// 6265's rules, where net/http's differ: Max-Age=007 is 7 seconds and
+	// one too large for an int is the longest (net/http drops both, making
+	// a session cookie of one that was to last), Max-Age=+60 is no
+	// Max-Age; an Expires zone is ignored, the time read as UTC (net/http
+	// reads "EST" by the machine's time zone).
+	maxAge, expires := c.MaxAge, c.Expires.Round(0)
+	if c.Raw != "" {
+		maxAge = rawMaxAge(c.Raw)
+		expires = time.Time{}
 		if t, ok := parseCookieDate(c.RawExpires); ok {
-			e.Expires = t
+			expires = t
 		}
+	} else if expires.IsZero() && c.RawExpires != "" {
+		expires, _ = parseCookieDate(c.RawExpires)
+	}
+	switch {
+	case maxAge < 0:
+		return e, true, nil
+	case maxAge > 0:
+		secs := min(int64(maxAge), int64(MaxLifetime/time.Second))
+		e.Expires = now.Add(time.Duration(secs) * time.Second)
+	case !expires.IsZero():
+		e.Expires = expires
 	}
 	if !e.Expires.IsZero() {
 		if !e.Expires.After(now) {

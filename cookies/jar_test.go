@@ -2,6 +2,7 @@ package cookies_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -638,4 +639,55 @@ func TestForWhileCookies(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestExpiryAsRFC6265: a Set-Cookie field's Max-Age and Expires are read
+// by RFC 6265's rules, where net/http's differ. Max-Age=007 is 7 seconds
+// and a Max-Age larger than an int is the longest (net/http dropped both:
+// a session cookie); Max-Age=+60 is none; an Expires zone is ignored, the
+// time read as UTC whatever the machine's zone (net/http read "EST" by
+// it).
+func TestExpiryAsRFC6265(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := time.Local
+	time.Local = ny // the machine's zone, as TZ sets it
+	t.Cleanup(func() { time.Local = local })
+	u, _ := url.Parse("http://example.com/")
+	now := time.Now()
+	tests := []struct {
+		field string
+		want  func(expires time.Time) bool // zero: a session cookie
+	}{
+		{"a=1; Max-Age=007", func(e time.Time) bool { return e.Sub(now) > 5*time.Second && e.Sub(now) < 60*time.Second }},
+		{"a=1; Max-Age=99999999999999999999", func(e time.Time) bool { return e.Sub(now) > 300*24*time.Hour }},
+		{"a=1; Max-Age=+60", func(e time.Time) bool { return e.IsZero() }},
+		// No Max-Age: the Expires counts, capped at 400 days.
+		{"a=1; Max-Age=+60; Expires=Wed, 21 Oct 2037 07:28:00 GMT", func(e time.Time) bool { return e.Sub(now) > 300*24*time.Hour }},
+		{"a=1; Max-Age=3600; Max-Age=x", func(e time.Time) bool { return e.Sub(now) > 59*time.Minute && e.Sub(now) < 61*time.Minute }},
+	}
+	for _, tt := range tests {
+		jar := new(cookies.Jar)
+		resp := &http.Response{Header: http.Header{"Set-Cookie": {tt.field}}}
+		jar.SetCookies(u, resp.Cookies())
+		all := jar.All()
+		if len(all) != 1 {
+			t.Errorf("%q: %d cookies kept", tt.field, len(all))
+			continue
+		}
+		if !tt.want(all[0].Expires) {
+			t.Errorf("%q: expires %v", tt.field, all[0].Expires)
+		}
+	}
+	// An Expires zone is ignored: 07:28 UTC, in any zone of the machine.
+	jar := new(cookies.Jar)
+	future := now.AddDate(0, 2, 0).UTC()
+	field := "z=1; Expires=" + future.Format("Mon, 02 Jan 2006") + " 07:28:00 EST"
+	jar.SetCookies(u, (&http.Response{Header: http.Header{"Set-Cookie": {field}}}).Cookies())
+	want := time.Date(future.Year(), future.Month(), future.Day(), 7, 28, 0, 0, time.UTC)
+	if all := jar.All(); len(all) != 1 || !all[0].Expires.Equal(want) {
+		t.Errorf("%q: %+v, want it to expire at %v", field, all, want)
+	}
 }
