@@ -259,19 +259,26 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
 	seeds = slices.Clone(seeds)
+	// The seeds as the crawl fetches them ("127.0.0.1." is "127.0.0.1"),
+	// their user:password kept: the origin -u and -b are for is the one
+	// the requests go to. The crawl itself gets the seeds as given, and
+	// takes a seed's user:password as its origin's login.
+	fetched := make([]string, len(seeds))
 	for i, s := range seeds {
-		n, err := crawl.Normalize(withScheme(s))
+		seeds[i] = withScheme(s)
+		n, err := crawl.Normalize(seeds[i])
 		if err != nil {
 			return usageErrorf("%v", strings.TrimPrefix(err.Error(), "crawl: "))
 		}
-		// As the crawl fetches it ("127.0.0.1." is "127.0.0.1"): the
-		// origin -u and -b are for is the one the requests go to.
-		seeds[i] = n.String()
+		if u, err := url.Parse(seeds[i]); err == nil {
+			n.User = u.User
+		}
+		fetched[i] = n.String()
 	}
 	o := &fetch.Opener{}
 	defer o.CloseIdleConnections()
 	header := http.Header{}
-	sess, err := e.applyNet(&f.net, o, seeds[0], header, f.quiet)
+	sess, err := e.applyNet(&f.net, o, fetched[0], header, f.quiet)
 	if err != nil {
 		return err
 	}
@@ -280,7 +287,7 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 		// included), as they are given, as grab get sends them; never into
 		// the jar, so -c does not save them.
 		var origins []string
-		for _, s := range seeds {
+		for _, s := range fetched {
 			origins = append(origins, origin.Of(s))
 		}
 		o.Handlers = append(o.Handlers, &origin.Header{Origins: origins, Name: "Cookie", Value: strings.Join(cs, "; ")})

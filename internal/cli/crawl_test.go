@@ -278,6 +278,22 @@ func TestCrawlSeedSpelling(t *testing.T) {
 	}
 }
 
+// TestCrawlSeedUserinfo: a seed's own user:password is its origin's
+// login, with or without --basic, its host spelled either way.
+func TestCrawlSeedUserinfo(t *testing.T) {
+	base := getServer(t)
+	for _, args := range [][]string{
+		{"crawl", "-q", "--max-pages", "1", strings.Replace(base, "http://", "http://u:p@", 1) + "/basic-auth/u/p"},
+		{"crawl", "-q", "--max-pages", "1", "--basic", strings.Replace(base, "http://", "http://u:p@", 1) + "/basic-auth/u/p"},
+		{"crawl", "-q", "--max-pages", "1", strings.Replace(base, "http://127.0.0.1", "http://u:p@127.0.0.1.", 1) + "/basic-auth/u/p"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := Run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+			t.Errorf("%q: exit %d, stderr %s", args, code, stderr.String())
+		}
+	}
+}
+
 // TestCrawlLiteralCookies: -b 'NAME=VALUE' goes to every path of the
 // seed's origin, robots.txt included, as given, with the jar's cookies in
 // one field, and -c does not save it.
