@@ -162,11 +162,15 @@ func (r *Response) Bytes() ([]byte, error) {
 	}
 	// A bodyless response's Content-Length is the resource's: it has no
 	// body to be too large.
-	if r.ContentLength > max && !bodyless(r.Method, r.StatusCode) {
+	declared := r.ContentLength
+	switch {
+	case bodyless(r.Method, r.StatusCode):
+		declared = 0
+	case declared > max:
 		r.readErr = fmt.Errorf("%w: Content-Length %d over the limit of %d bytes", ErrBodyTooLarge, r.ContentLength, max)
 		return nil, r.readErr
 	}
-	b, err := readAtMost(r.Body, max+1, r.ContentLength)
+	b, err := readAtMost(r.Body, max+1, declared)
 	switch {
 	case err != nil:
 		r.readErr = err
@@ -185,7 +189,7 @@ func (r *Response) Bytes() ([]byte, error) {
 // where bytes.Buffer's growth took up to 4.
 func readAtMost(r io.Reader, limit, declared int64) ([]byte, error) {
 	size := int64(512)
-	if declared >= 0 {
+	if declared >= 0 && declared < limit {
 		size = declared + 1
 	}
 	b := make([]byte, 0, min(size, limit))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -43,6 +44,14 @@ func TestBytesBounded(t *testing.T) {
 				t.Errorf("buffer of %d bytes for a limit of %d", cap(got), limit)
 			}
 		})
+	}
+	// A HEAD's Content-Length is the resource's: no body, nothing
+	// allocated for it (MaxInt64 made the buffer's size wrap: a panic).
+	for _, length := range []int64{math.MaxInt64, 10 << 30} {
+		r := &Response{Method: "HEAD", StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), ContentLength: length, maxBody: limit}
+		if got, err := r.Bytes(); err != nil || len(got) != 0 || cap(got) > 512 {
+			t.Errorf("HEAD with Content-Length %d: Bytes = %d bytes (cap %d), %v", length, len(got), cap(got), err)
+		}
 	}
 	t.Run("allocation on an endless body", func(t *testing.T) {
 		r := &Response{Body: io.NopCloser(strings.NewReader(strings.Repeat("x", 4*limit))), ContentLength: -1, maxBody: limit}
