@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -469,6 +470,21 @@ func openImageLog(name string, resumed bool) (*os.File, []string, error) {
 	return fh, list, nil
 }
 
+// seedPorts returns the ports the seeds name, in decimal: fmt.Sscan read
+// ":034567" as octal (14711) and ":08080" as 0, so --public-only refused
+// the downloads from such a seed's own port.
+func seedPorts(seeds []string) []int {
+	var ports []int
+	for _, s := range seeds {
+		if u, err := url.Parse(s); err == nil {
+			if p, err := strconv.Atoi(u.Port()); err == nil {
+				ports = append(ports, p)
+			}
+		}
+	}
+	return ports
+}
+
 // crawlDownload downloads the images the crawl found into f.download.
 func (e *env) crawlDownload(ctx context.Context, f *crawlFlags, o *fetch.Opener, cr *crawl.Crawler, seeds []string, urls []string) error {
 	slices.Sort(urls)
@@ -477,15 +493,7 @@ func (e *env) crawlDownload(ctx context.Context, f *crawlFlags, o *fetch.Opener,
 		ReadBufferSize: download.ReadBufferSize,
 	}
 	if f.publicOnly {
-		var ports []int
-		for _, s := range seeds {
-			if u, err := url.Parse(s); err == nil && u.Port() != "" {
-				var p int
-				fmt.Sscan(u.Port(), &p)
-				ports = append(ports, p)
-			}
-		}
-		dl.Dial = crawl.PublicOnlyDial(nil, nil, ports...)
+		dl.Dial = crawl.PublicOnlyDial(nil, nil, seedPorts(seeds)...)
 	}
 	defer dl.CloseIdleConnections()
 	c := &download.Client{Opener: dl, Concurrency: cr.Parallelism, PerHost: cr.PerHost}

@@ -568,3 +568,12 @@ func TestCrawlInterruptedSavesJar(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; jar after the interrupt: %q, %v", code, stderr.String(), b, err)
 	}
 }
+
+// TestSeedPorts: --public-only allows the seeds' own ports, read in
+// decimal whatever their leading zeros (fmt.Sscan read them as octal).
+func TestSeedPorts(t *testing.T) {
+	got := seedPorts([]string{"http://h:034567/", "http://h:08080/x", "http://h/", "https://u:p@h:443/"})
+	if want := []int{34567, 8080, 443}; !slices.Equal(got, want) {
+		t.Errorf("seedPorts = %v, want %v", got, want)
+	}
+}
