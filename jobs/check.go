@@ -267,9 +267,10 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	given := s
 	// A TZ= or CRON_TZ= prefix is cut off once: the fields are read (and
 	// 7 made 0) without it, and the expression is checked in UTC too.
-	tz, expr := "", s
+	tz, expr, zoneName := "", s, ""
 	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
 		tz, expr, _ = strings.Cut(s, " ")
+		_, zoneName, _ = strings.Cut(tz, "=")
 		tz, expr = tz+" ", strings.TrimSpace(expr)
 	}
 	expr = sundaySeven(expr)
@@ -289,9 +290,8 @@ func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 		return nil, fmt.Errorf("%q is not a valid cron expression: %w", given, err)
 	}
 	zone := loc
-	if tz != "" { // the parser took it: a valid zone
-		_, name, _ := strings.Cut(strings.TrimSpace(tz), "=")
-		if l, err := time.LoadLocation(name); err == nil {
+	if zoneName != "" { // the parser took it: a valid zone
+		if l, err := time.LoadLocation(zoneName); err == nil {
 			zone = l
 		}
 	}
@@ -402,8 +402,7 @@ func onWallClock(w time.Time, loc *time.Location) time.Time {
 	c1 := w.Add(-time.Duration(before) * time.Second).In(loc)
 	c2 := w.Add(-time.Duration(after) * time.Second).In(loc)
 	ok1, ok2 := wallUTC(c1).Equal(w), wallUTC(c2).Equal(w)
-	switch {
-	case ok1 && ok2 && c2.Before(c1), ok2 && !ok1:
+	if ok2 && (!ok1 || c2.Before(c1)) {
 		return c2
 	}
 	return c1 // shown then, the first of two, or in a gap

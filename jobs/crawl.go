@@ -81,9 +81,8 @@ func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string,
 			// A seed that failed (unreachable, 5xx, robots.txt
 			// unavailable) leaves the crawl blind, not the site empty: the
 			// pages it did not find are not gone. A 404 or 410 seed is.
-			gone := p.Status == http.StatusNotFound || p.Status == http.StatusGone
-			if p.Depth == 0 && !ok && !gone && !p.Refused() && seedErr == nil {
-				seedErr = fmt.Errorf("targets.crawl: seed %s: %w", redact.String(p.URL), p.Err)
+			if p.Depth == 0 && !ok && !goneStatus(p.Status) && !p.Refused() && seedErr == nil {
+				seedErr = fmt.Errorf("targets.crawl: seed %s: %w", redact.Plain(p.URL), p.Err)
 			}
 		},
 		OnWarning: func(msg string) { r.log().Warn("crawl: "+msg, "job", j.Name) },
@@ -98,4 +97,9 @@ func (r *Runner) discover(ctx context.Context, j *Job, sess *session) ([]string,
 		return nil, fmt.Errorf("%w; the run stops before any item is marked gone", seedErr)
 	}
 	return urls, nil
+}
+
+// goneStatus reports a status that says a target is gone: 404 or 410.
+func goneStatus(code int) bool {
+	return code == http.StatusNotFound || code == http.StatusGone
 }

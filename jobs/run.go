@@ -595,7 +595,7 @@ func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
 		it.Status, it.SHA256, it.Size = Unchanged, base.Hash, base.Size
 		s := *base
 		return outcome{item: it, state: &s, children: e.childrenOf(base)}
-	case (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) && base != nil:
+	case goneStatus(resp.StatusCode) && base != nil:
 		it.Status = Gone
 		return outcome{item: it}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
@@ -753,7 +753,7 @@ func (e *engine) download(ctx context.Context, t task, base *itemState) outcome 
 				lm = fi.ModTime().UTC().Format(http.TimeFormat) // the server's, as download set it
 			}
 		}
-	case r.Err != nil && errors.As(r.Err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusGone):
+	case r.Err != nil && errors.As(r.Err, &he) && goneStatus(he.StatusCode):
 		it.Status, it.File, it.HTTPStatus = Gone, "", he.StatusCode
 		return outcome{item: it}
 	case r.Err != nil:

@@ -334,16 +334,16 @@ func (s *Scheduler) runOne(ctx, runCtx context.Context, clock clockwork.Clock, j
 	rep, err := s.do(runCtx, j)
 	// A Runner with a Logger logs its run's end itself.
 	runnerLogs := s.Do == nil && s.Runner != nil && s.Runner.Logger != nil
+	interrupted := err != nil && rep != nil && rep.Run.Status == Interrupted
 	switch {
 	case errors.Is(err, ErrLocked):
 		log.Warn("run skipped: another process is running the job", "state", j.StatePath())
-	case err != nil && rep != nil && rep.Run.Status == Interrupted:
-		if !runnerLogs {
-			log.Warn("run interrupted; the next run resumes it", "run", rep.Run.ID(), "err", err)
-		}
+	case runnerLogs && (err == nil || interrupted):
+		// the Runner logged the run's end
+	case interrupted:
+		log.Warn("run interrupted; the next run resumes it", "run", rep.Run.ID(), "err", err)
 	case err != nil:
 		log.Error("run failed", "err", err)
-	case runnerLogs:
 	default:
 		c := rep.Run.Counts
 		log.Info("run done", "run", rep.Run.ID(), "status", rep.Run.Status, "took", clock.Since(start).Round(time.Millisecond),
@@ -369,7 +369,7 @@ func missed(j *Job, sched *schedule, now time.Time) bool {
 	if last.Status == Stopped || last.Status == Interrupted {
 		return true
 	}
-	next := sched.next(last.Started.In(sched.loc))
+	next := sched.next(last.Started)
 	return !next.IsZero() && !next.After(now)
 }
 
@@ -407,7 +407,7 @@ func newSlots(sched *schedule, start time.Time) *slots {
 	if sched.every > 0 {
 		return nil
 	}
-	return &slots{sched: sched, last: start.In(sched.loc)}
+	return &slots{sched: sched, last: start}
 }
 
 // next returns the first slot after the last one run.
@@ -419,7 +419,7 @@ func (s *slots) next() time.Time {
 
 // after returns the first slot after t.
 func (s *slots) after(t time.Time) time.Time {
-	return s.sched.next(t.In(s.sched.loc))
+	return s.sched.next(t)
 }
 
 // claim reports whether a slot is due at now, and if so takes the latest
@@ -428,7 +428,6 @@ func (s *slots) after(t time.Time) time.Time {
 func (s *slots) claim(now time.Time) (slot time.Time, n int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now = now.In(s.sched.loc)
 	for next := s.sched.next(s.last); !next.IsZero() && !next.After(now); next = s.sched.next(next) {
 		slot, n = next, n+1
 		if n == maxDue {
