@@ -340,13 +340,10 @@ func (j *Jar) fromHTTP(o origin, c *http.Cookie, now time.Time) (e *entry, delet
 	// reads "EST" by the machine's time zone).
 	maxAge, expires := c.MaxAge, c.Expires.Round(0)
 	if c.Raw != "" {
-		maxAge = rawMaxAge(c.Raw)
-		expires = time.Time{}
-		if t, ok := parseCookieDate(c.RawExpires); ok {
-			expires = t
-		}
-	} else if expires.IsZero() && c.RawExpires != "" {
-		expires, _ = parseCookieDate(c.RawExpires)
+		maxAge, expires = rawMaxAge(c.Raw), time.Time{}
+	}
+	if expires.IsZero() && c.RawExpires != "" {
+		expires, _ = parseCookieDate(c.RawExpires) // zero when it reads no date
 	}
 	switch {
 	case maxAge < 0:

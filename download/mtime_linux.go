@@ -2,7 +2,6 @@ package download
 
 import (
 	"os"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -24,7 +23,7 @@ func setModTime(f *os.File, root *os.Root, name string, t time.Time) {
 	if err == nil {
 		rc.Control(func(fd uintptr) {
 			// utimensat(fd, NULL, ts, 0) is futimens(fd, ts).
-			_, _, errno := syscall.Syscall6(syscall.SYS_UTIMENSAT, fd, 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+			_, _, errno := unix.Syscall6(unix.SYS_UTIMENSAT, fd, 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
 			if errno != 0 {
 				err = errno
 			}

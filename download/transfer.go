@@ -109,7 +109,7 @@ func (b *batch) run(ctx context.Context, j *job) Result {
 		if asked && wait > maxWait && failures <= b.retries() {
 			return fail(fmt.Errorf("%w (the server asks to retry after %v, over the %v allowed)", err, wait.Round(time.Second), maxWait))
 		}
-		if ctx.Err() != nil || !retryable(err) || failures > b.retries() || wait > maxWait || wait == backoff.Stop {
+		if ctx.Err() != nil || !retryable(err) || failures > b.retries() {
 			return fail(err)
 		}
 		b.emit(Event{Kind: Retrying, Index: j.index, URL: j.url, Path: j.path(), Done: t.done, Total: t.total, Attempt: res.Attempts, Wait: wait, Err: err})

@@ -566,8 +566,9 @@ func (e *imageExtractor) resolve(pageURL string) []Image {
 	// HTML's attributes, the legacy background= too, use the page's.
 	var cssRes *resolver
 	if res.enc != nil {
-		cssRes = newResolver(pageURL, e.base, e.o)
-		cssRes.enc = nil
+		c := *res // the same base; its own cache of directories
+		c.enc, c.dirs = nil, make(map[string]dirEntry)
+		cssRes = &c
 	}
 	var seen map[string]struct{}
 	if !e.o.KeepDuplicates {
