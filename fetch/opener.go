@@ -10,7 +10,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -573,11 +572,11 @@ func (s *split) CloseIdleConnections() {
 // The request's Host field keeps the URL's spelling, as theirs do.
 func numericHosts(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if host, port, err := net.SplitHostPort(addr); err == nil && webhost.EndsInNumber(host) {
-			if _, err := netip.ParseAddr(host); err != nil {
-				if ip, ok := webhost.Canon(host); ok {
-					addr = net.JoinHostPort(ip, port)
-				}
+		// Canon gives other names and dotted quads back as they are; an
+		// IPv6 address stays out of it (it would add brackets).
+		if host, port, err := net.SplitHostPort(addr); err == nil && !strings.Contains(host, ":") {
+			if ip, ok := webhost.Canon(host); ok {
+				addr = net.JoinHostPort(ip, port)
 			}
 		}
 		return dial(ctx, network, addr)

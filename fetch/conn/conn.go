@@ -1078,9 +1078,10 @@ func (c *Conn) readOne() (*http.Response, []byte, error) {
 	head := c.cr.endHead(c.br.Buffered())
 	if err != nil {
 		switch {
-		case errors.Is(err, ErrHeaderTooLarge) || c.cr.capped:
-			// bufio.Reader.ReadLine hands the parser the line the cap cut
-			// without the error, which it may then call malformed.
+		case c.cr.capped:
+			// The cap's error, or the parser's: bufio.Reader.ReadLine hands
+			// it the line the cap cut without the error, which it may then
+			// call malformed.
 			return nil, nil, c.fail(fmt.Errorf("%w: more than %d bytes", ErrHeaderTooLarge, c.cfg.maxHeader))
 		case errors.Is(err, net.ErrClosed):
 			return nil, nil, c.fail(closedByClose("while reading the response head", err))

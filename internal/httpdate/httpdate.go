@@ -30,7 +30,7 @@ func Parse(s string) (t time.Time, ok bool) {
 			}
 		}
 	}
-	for _, layout := range []string{"Mon, 02 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 -0700", "02 Jan 2006 15:04:05 -0700"} {
+	for _, layout := range []string{"Mon, 2 Jan 2006 15:04:05 -0700", "02 Jan 2006 15:04:05 -0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), true
 		}

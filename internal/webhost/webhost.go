@@ -1,7 +1,8 @@
 // Package webhost reads IP address hosts as the WHATWG URL Standard (and
 // so a browser) does, for the packages that must agree with a browser on
 // which host a URL names: parse (the links and images of a page), crawl
-// (its dedup key) and cookies (which hosts are addresses). A host whose
+// (its dedup key), cookies (which hosts are addresses) and fetch (the
+// address it dials for "127.1"). A host whose
 // last label is a number is an IPv4 address in any of its old spellings
 // ("0x7f.1", "0177.0.0.1", "2130706433" are 127.0.0.1), or no host at
 // all; an IPv6 address is written as the standard's serializer writes it.
