@@ -92,14 +92,7 @@ func (e *env) errorf(format string, a ...any) {
 // An OSC in a reason phrase would retitle the window; a CR would write
 // over the line. The rest stays as it is, readable.
 func escapeControls(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !strings.ContainsFunc(s, unsafeRune) { // invalid UTF-8 is RuneError
 		return s
 	}
 	var b strings.Builder

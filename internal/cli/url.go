@@ -373,10 +373,10 @@ func components(line string, names []string) ([]string, error) {
 		parts := make([]string, len(names))
 		for i, n := range names {
 			raw, ok := m[n]
-			if !ok || string(raw) == "null" {
+			if !ok {
 				continue
 			}
-			if err := json.Unmarshal(raw, &parts[i]); err != nil {
+			if err := json.Unmarshal(raw, &parts[i]); err != nil { // null leaves ""
 				return nil, fmt.Errorf("JSON field %q: want a string", n)
 			}
 		}
@@ -391,7 +391,7 @@ func components(line string, names []string) ([]string, error) {
 		}
 		parts := make([]string, len(names))
 		for i, r := range raw {
-			if string(r) != "null" && json.Unmarshal(r, &parts[i]) != nil {
+			if json.Unmarshal(r, &parts[i]) != nil { // null leaves ""
 				return nil, fmt.Errorf("JSON array part %d (%s): want a string", i+1, names[i])
 			}
 		}
