@@ -52,12 +52,13 @@ type Image struct {
 //
 // When a limit of opts stops it, Images returns the images found up to
 // there and an error matching ErrTruncated; on a read error, the images
-// found and the error. A pageURL that is not absolute is an error.
+// found and the error. A pageURL that is not absolute, or whose IPv6 host
+// has a zone, is an error (see CheckPageURL).
 func Images(r io.Reader, pageURL string, opts Options) ([]Image, error) {
 	if r == nil {
 		return nil, errNoReader
 	}
-	if err := checkPageURL(pageURL); err != nil {
+	if err := CheckPageURL(pageURL); err != nil {
 		return nil, err
 	}
 	e := &imageExtractor{

@@ -463,6 +463,20 @@ func TestImagesPageURL(t *testing.T) {
 			t.Errorf("Images with page URL %q: no error", bad)
 		}
 	}
+	// A zone no reference can resolve against is said, not an empty list.
+	for _, zone := range []string{"http://[fe80::1%25lo]:8080/p.html", "HTTPS://[fe80::1%25eth0]/"} {
+		if _, err := parse.Images(strings.NewReader(`<img src="a.png">`), zone, parse.Options{}); !errors.Is(err, parse.ErrZone) {
+			t.Errorf("Images with page URL %q: error %v, want ErrZone", zone, err)
+		}
+		if _, err := parse.Links(strings.NewReader(`<a href="a.html">`), zone, parse.Options{}); !errors.Is(err, parse.ErrZone) {
+			t.Errorf("Links with page URL %q: error %v, want ErrZone", zone, err)
+		}
+	}
+	for _, ok := range []string{"http://[fe80::1]/", "file:///tmp/%25x", "http://h/%25/"} {
+		if err := parse.CheckPageURL(ok); err != nil {
+			t.Errorf("CheckPageURL(%q) = %v", ok, err)
+		}
+	}
 	imgs, err := parse.Images(strings.NewReader(`<img src="a.png"><img src="https://h/b.png">`), "", parse.Options{})
 	if err != nil || len(imgs) != 1 || imgs[0].URL != "https://h/b.png" {
 		t.Errorf(`Images with page URL "" = %+v, %v; want only the absolute https://h/b.png`, imgs, err)

@@ -200,7 +200,7 @@ func FuzzFastPath(f *testing.F) {
 	f.Add("http://h/", "http://other/x/y", "a.png ./a.png h:a.png ?x a.png? /%2E/x http://h/a/./b.png http://h/a/../b.png")
 	f.Add("http://[::1]:8080/p", "", "http://[::1]:8080/a.png http://user:pw@h/a.png http://h:80/a.png http://h./a.png")
 	f.Fuzz(func(t *testing.T, pageURL, base, refs string) {
-		if checkPageURL(pageURL) != nil {
+		if CheckPageURL(pageURL) != nil {
 			return
 		}
 		r := newResolver(pageURL, base, &Options{})

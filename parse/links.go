@@ -39,7 +39,7 @@ func Links(r io.Reader, pageURL string, opts Options) ([]Link, error) {
 	if r == nil {
 		return nil, errNoReader
 	}
-	if err := checkPageURL(pageURL); err != nil {
+	if err := CheckPageURL(pageURL); err != nil {
 		return nil, err
 	}
 	e := &linkExtractor{scanner: newScanner(r, &opts), max: opts.maxURLs()}

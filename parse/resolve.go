@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,8 +42,16 @@ type dirEntry struct {
 	same   bool   // prefix is the directory as written
 }
 
-// checkPageURL returns an error for a page URL that cannot be a base.
-func checkPageURL(pageURL string) error {
+// ErrZone reports a page URL whose IPv6 host has a zone
+// ("http://[fe80::1%25eth0]/"): the WHATWG URL parser refuses one, as
+// browsers do, so no reference of the page could resolve against it. Give
+// "" as the page URL to keep the page's absolute references alone.
+var ErrZone = errors.New("an IPv6 zone (%25...) in the page URL: the WHATWG URL parser refuses it, so references cannot resolve against it")
+
+// CheckPageURL returns the error Images and Links return for pageURL as a
+// page URL, before any page is read: one that is not absolute, has a bad
+// port, or (http or https) an IPv6 zone (ErrZone). "" is no error.
+func CheckPageURL(pageURL string) error {
 	if pageURL == "" {
 		return nil
 	}
@@ -56,11 +65,16 @@ func checkPageURL(pageURL string) error {
 	if _, _, err := r.Port(); err != nil {
 		return fmt.Errorf("parse: page URL: %w", err)
 	}
+	if s := strings.ToLower(r.Scheme); s == "http" || s == "https" {
+		if host, err := r.ASCIIHostname(); err == nil && strings.IndexByte(host, ':') >= 0 && strings.IndexByte(host, '%') >= 0 {
+			return fmt.Errorf("parse: page URL %q: %w", clip(pageURL), ErrZone)
+		}
+	}
 	return nil
 }
 
 // newResolver makes the resolver of a page fetched from pageURL (already
-// checked by checkPageURL) whose first <base href> is baseHref ("" if
+// checked by CheckPageURL) whose first <base href> is baseHref ("" if
 // none), for queries in the encoding o.Charset names.
 func newResolver(pageURL, baseHref string, o *Options) *resolver {
 	r := &resolver{keepData: o.KeepData, dirs: make(map[string]dirEntry)}

@@ -318,6 +318,14 @@ func (e *env) pageImages(ctx context.Context, target string, f *imagesFlags) ([]
 		case r.Scheme == "":
 			return nil, usageErrorf("--page-url %q: want an absolute URL, such as https://example.com/page.html", f.pageURL)
 		}
+		if err := parse.CheckPageURL(f.pageURL); err != nil {
+			return nil, usageErrorf("--page-url: %v", strings.TrimPrefix(err.Error(), "parse: "))
+		}
+	} else if fetchedPage(target) {
+		// Said before the page is fetched, not found after.
+		if err := parse.CheckPageURL(target); errors.Is(err, parse.ErrZone) {
+			return nil, usageErrorf("%v", strings.TrimPrefix(err.Error(), "parse: "))
+		}
 	}
 	body, contentType, pageURL, closeBody, err := e.openPage(ctx, target, f)
 	if err != nil {

@@ -110,6 +110,8 @@ func TestImages(t *testing.T) {
 		{runTest{"bad --page-url", []string{"images", "--page-url", "gallery.html", "-"}, ExitUsage, empty, contains("--page-url", "absolute")}, ""},
 		{runTest{"--page-url with a bad port", []string{"images", "--page-url", "http://u:s3cret@h:99999/", "-"}, ExitUsage, empty,
 			equals("grab: --page-url: urlx: invalid port \"99999\" (out of range 0-65535) in \"http://u:xxxxx@h:99999/\"\ngrab: run 'grab images --help' for usage\n")}, page.String()},
+		{runTest{"a zone page URL", []string{"images", "http://[fe80::1%25lo]:1/"}, ExitUsage, empty, contains(`"http://[fe80::1%25lo]:1/": an IPv6 zone`)}, ""},
+		{runTest{"a zone --page-url", []string{"images", "--page-url", "http://[fe80::1%25lo]/", "-"}, ExitUsage, empty, contains("grab: --page-url: page URL", "an IPv6 zone")}, page.String()},
 		{runTest{"other scheme", []string{"images", "ftp://example.com/"}, ExitUsage, empty, contains("want an http, https or file: URL")}, ""},
 		{runTest{"no target", []string{"images"}, ExitUsage, empty, contains("want one TARGET", "got 0 arguments")}, ""},
 		{runTest{"two targets", []string{"images", base + "/gallery/24.html", base + "/gallery/3.html"}, ExitUsage, empty, contains("want one TARGET", "got 2 arguments")}, ""},
