@@ -15,6 +15,7 @@ import (
 	"github.com/temoto/robotstxt"
 
 	"github.com/grabhq/grab/fetch"
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/urlpath"
 )
 
@@ -214,7 +215,7 @@ func (r *robots) load(o string, e *robotsEntry) {
 		switch {
 		case code == http.StatusTooManyRequests || code >= 500:
 			resp.Close()
-			unavailable(errors.New(resp.Status))
+			unavailable(errors.New(httpsyntax.Status(resp.Status)))
 			return
 		case code >= 400:
 			resp.Close()

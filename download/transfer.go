@@ -25,6 +25,7 @@ import (
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/filekind"
 	"github.com/grabhq/grab/internal/httpdate"
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/retryafter"
 	"github.com/grabhq/grab/internal/tlsfail"
 )
@@ -332,7 +333,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 		// an error, not a file.
 		total, ok := rangeToEnd(resp, 0)
 		if !ok {
-			return fmt.Errorf("%w: %s with Content-Range %q", ErrUnaskedRange, resp.Status, resp.Header.Get("Content-Range"))
+			return fmt.Errorf("%w: %s with Content-Range %q", ErrUnaskedRange, httpsyntax.Status(resp.Status), resp.Header.Get("Content-Range"))
 		}
 		resp.ContentLength = total
 	}

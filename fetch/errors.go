@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grabhq/grab/fetch/conn"
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -72,7 +73,7 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("%s %s: %s", e.Method, redact.String(e.URL), e.Status)
+	return fmt.Sprintf("%s %s: %s", e.Method, redact.String(e.URL), httpsyntax.Status(e.Status))
 }
 
 // TimeoutError reports that one of the Timeouts ran out: Phase is

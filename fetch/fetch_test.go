@@ -365,6 +365,17 @@ func TestHTTPError(t *testing.T) {
 	})
 }
 
+// TestHTTPErrorLongReason: a reason phrase of a megabyte (the head's
+// limit) is cut in the message; the Status field keeps it whole.
+func TestHTTPErrorLongReason(t *testing.T) {
+	status := "500 " + strings.Repeat("x", 1<<20)
+	err := &fetch.HTTPError{Method: "GET", URL: "http://127.0.0.1/", StatusCode: 500, Status: status}
+	want := "GET http://127.0.0.1/: 500 " + strings.Repeat("x", 196) + "..."
+	if got := err.Error(); got != want {
+		t.Errorf("Error() = %d bytes %.40q..., want %d bytes", len(got), got, len(want))
+	}
+}
+
 func TestURLError(t *testing.T) {
 	w := newWorld(t, []string{"a"})
 	each(t, func(t *testing.T, kind string) {

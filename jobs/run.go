@@ -24,6 +24,7 @@ import (
 	"github.com/grabhq/grab/download"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/httpdate"
+	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/redact"
 )
 
@@ -601,7 +602,7 @@ func (e *engine) page(ctx context.Context, t task, base *itemState) outcome {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// A 404 or 410 of a page the last run did not have is no page gone
 		// but one never found (a mistyped target): a failure.
-		return carry(failed(t, resp.StatusCode, fmt.Errorf("HTTP %s", resp.Status)), base)
+		return carry(failed(t, resp.StatusCode, fmt.Errorf("HTTP %s", httpsyntax.Status(resp.Status))), base)
 	}
 	body, err := resp.Bytes()
 	if err != nil {

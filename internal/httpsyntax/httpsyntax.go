@@ -2,13 +2,15 @@
 // for the packages that parse them by hand: auth's challenges,
 // htmlcharset's Content-Type, and the CLI's -F values, which curl quotes
 // the same way. Tokens are x/net's httpguts. It also checks a request
-// before a RoundTripper reads it ([CheckRequest]).
+// before a RoundTripper reads it ([CheckRequest]) and cuts a status line
+// for a message ([Status]).
 package httpsyntax
 
 import (
 	"errors"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // CheckRequest returns net/http's error for a request no RoundTripper can
@@ -67,4 +69,22 @@ func QuotedClosed(s string, i int) (value string, end int, closed bool) {
 		}
 	}
 	return b.String(), i, false
+}
+
+// maxStatusText is the most of a status line a message quotes.
+const maxStatusText = 200
+
+// Status returns the status line s ("404 Not Found") as a message quotes
+// it: cut after 200 bytes, at a character boundary, and "..." added. A
+// server's reason phrase may run to the head's whole limit (a megabyte);
+// the Status field of a response or error keeps it whole.
+func Status(s string) string {
+	if len(s) <= maxStatusText {
+		return s
+	}
+	i := maxStatusText
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
 }

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/grabhq/grab/internal/testkit"
 )
@@ -54,3 +56,21 @@ type closeCount struct{ closed int }
 
 func (c *closeCount) Read([]byte) (int, error) { return 0, io.EOF }
 func (c *closeCount) Close() error             { c.closed++; return nil }
+
+func TestStatus(t *testing.T) {
+	long := "500 " + strings.Repeat("x", 300)
+	utf := "500 " + strings.Repeat("é", 150)  // 2 bytes each: byte 200 is inside none
+	odd := "500 x" + strings.Repeat("é", 150) // byte 200 is the second of a pair
+	tests := []struct{ in, want string }{
+		{"404 Not Found", "404 Not Found"},
+		{long[:200], long[:200]},
+		{long, long[:200] + "..."},
+		{utf, utf[:200] + "..."},
+		{odd, odd[:199] + "..."},
+	}
+	for _, tt := range tests {
+		if got := Status(tt.in); got != tt.want || !utf8.ValidString(got) {
+			t.Errorf("Status(%d bytes) = %q, want %q", len(tt.in), got, tt.want)
+		}
+	}
+}
