@@ -251,12 +251,45 @@ type schedule struct {
 	zone  *time.Location // the slots' zone: a TZ= prefix's, else loc
 }
 
+// durationSyntax reports whether s is written as time.ParseDuration reads
+// a positive duration ("1h30m", "2.5s"), whatever its size: when
+// ParseDuration refuses such an s, the duration is too long for it.
+func durationSyntax(s string) bool {
+	if s == "" {
+		return false
+	}
+	for s != "" {
+		i := 0
+		for i < len(s) && ('0' <= s[i] && s[i] <= '9' || s[i] == '.') {
+			i++
+		}
+		if i == 0 || strings.Count(s[:i], ".") > 1 || s[:i] == "." {
+			return false
+		}
+		s = s[i:]
+		j := 0
+		for j < len(s) && !('0' <= s[j] && s[j] <= '9' || s[j] == '.') {
+			j++
+		}
+		switch s[:j] {
+		case "ns", "us", "µs", "μs", "ms", "s", "m", "h":
+		default:
+			return false
+		}
+		s = s[j:]
+	}
+	return true
+}
+
 // parseSchedule reads a Schedule in loc.
 func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	s = strings.TrimSpace(s)
 	if rest, ok := strings.CutPrefix(s, "@every"); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(rest))
-		if err != nil || d < time.Second {
+		switch {
+		case err != nil && durationSyntax(strings.TrimSpace(rest)):
+			return nil, fmt.Errorf("%q: the interval is too long: a duration holds at most about 292 years (2562047h)", s)
+		case err != nil || d < time.Second:
 			return nil, fmt.Errorf("%q: want @every DURATION of 1s or more (@every 30m, @every 1h)", s)
 		}
 		return &schedule{every: d, spec: s, loc: loc}, nil
