@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,15 +96,19 @@ received.
 -w FORMAT writes FORMAT to stdout at the end, after the body, also when the
 request failed (after a redirect chain that failed, of its last request),
 with curl's variables: %{http_code} (or %{response_code};
-000 without a response), %{http_version}, %{method}, %{url_effective},
-%{num_redirects}, %{content_type}, %header{NAME}, %{filename_effective}
-(the file written by -o, -O or -J; empty when none was), %{size_download} (body
-bytes written, decoded), %{size_header}, %{size_upload}, %{speed_download}
-(bytes a second), and times in seconds: %{time_namelookup},
-%{time_connect}, %{time_appconnect}, %{time_pretransfer} and
-%{time_starttransfer}, from the start of the final exchange, and
-%{time_redirect} and %{time_total}, from the start of the command. \n, \r,
-\t, \\ and %% are escapes; "@FILE" reads FORMAT from a file.
+000 without a response), %{http_version}, %{method}, %{url_effective} ("/"
+for an empty path, as curl's), %{redirect_url} (where a redirect not followed
+would have gone: --no-location, or a chain --max-redirs ended),
+%{num_redirects}, %{content_type}, %header{NAME}, %{header_json} (every field
+of the final response as JSON, names lower-cased, as curl's), %{num_headers},
+%{filename_effective} (the file written by -o, -O or -J; empty when none
+was), %{size_download} (body bytes written, decoded), %{size_header},
+%{size_upload}, %{speed_download} and %{speed_upload} (bytes a second), and
+times in seconds: %{time_namelookup}, %{time_connect}, %{time_appconnect},
+%{time_pretransfer} and %{time_starttransfer}, from the start of the final
+exchange, and %{time_redirect} and %{time_total}, from the start of the
+command. %{stderr} sends what follows to stderr, %{stdout} back to stdout.
+\n, \r, \t, \\ and %% are escapes; "@FILE" reads FORMAT from a file.
 
 -v writes the exchange on stderr as the textbook's telnet session shows it:
 "> " the request line and header fields as sent, "< " the status line and
@@ -1464,14 +1469,31 @@ func (t *transfer) variable(name string) (string, bool) {
 		}
 		return t.method, true
 	case "url_effective":
-		// The URL itself, for a script to use: only a password masked.
+		// The URL itself, for a script to use: only a password masked,
+		// and "/" for an empty path, as it was requested (curl's).
+		u := t.url
 		if t.resp != nil {
-			return passwordMasked(t.resp.URL), true
+			u = t.resp.URL
+		} else if last := t.lastHop(); last != nil {
+			u = last.URL
 		}
-		if last := t.lastHop(); last != nil {
-			return passwordMasked(last.URL), true
+		return rootPath(passwordMasked(u)), true
+	case "redirect_url":
+		return t.redirectURL(), true
+	case "header_json":
+		return headerJSON(h), true
+	case "num_headers":
+		if h == nil {
+			return "0", true
 		}
-		return passwordMasked(t.url), true
+		if h.fields != nil {
+			return strconv.Itoa(len(h.fields)), true
+		}
+		n := 0
+		for _, vs := range h.header {
+			n += len(vs)
+		}
+		return strconv.Itoa(n), true
 	case "num_redirects":
 		return strconv.Itoa(t.redirects()), true
 	case "filename_effective":
@@ -1491,11 +1513,15 @@ func (t *transfer) variable(name string) (string, bool) {
 		return strconv.Itoa(n), true
 	case "size_upload":
 		return strconv.FormatInt(t.upload, 10), true
-	case "speed_download":
+	case "speed_download", "speed_upload":
+		n := t.size
+		if name == "speed_upload" {
+			n = t.upload
+		}
 		if total <= 0 {
 			return "0", true
 		}
-		return strconv.FormatInt(int64(float64(t.size)/total.Seconds()), 10), true
+		return strconv.FormatInt(int64(float64(n)/total.Seconds()), 10), true
 	case "time_namelookup":
 		return secs(dns), true
 	case "time_connect":
@@ -1517,12 +1543,100 @@ func (t *transfer) variable(name string) (string, bool) {
 	return "", false
 }
 
+// redirectURL returns -w's %{redirect_url}: where the final response's
+// redirect would have gone, not followed (--no-location, or a chain
+// --max-redirs or a refusal ended), its Location resolved against the
+// URL that sent it; "" when the final response is no redirect.
+func (t *transfer) redirectURL() string {
+	var base, loc string
+	switch last := t.lastHop(); {
+	case t.resp != nil:
+		if t.resp.StatusCode/100 != 3 {
+			return ""
+		}
+		base, loc = t.resp.URL, t.resp.Header.Get("Location")
+	case last != nil:
+		base, loc = last.URL, last.Location
+	}
+	if loc == "" {
+		return ""
+	}
+	u, err := urlx.Join(base, loc)
+	if err != nil {
+		return ""
+	}
+	return rootPath(passwordMasked(u))
+}
+
+// rootPath returns the absolute URL u with "/" as its path when it has
+// none ("http://h:8080?q" is requested as "http://h:8080/?q").
+func rootPath(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	end := strings.IndexAny(rest, "/?#")
+	switch {
+	case end < 0:
+		return u + "/"
+	case rest[end] != '/':
+		at := len(u) - len(rest) + end
+		return u[:at] + "/" + u[at:]
+	}
+	return u
+}
+
+// headerJSON returns -w's %{header_json}, as curl writes it: an object
+// of the final response's fields, names lower-cased in the order first
+// received, each with the array of its values, one name a line.
+func headerJSON(h *head) string {
+	var names []string
+	values := make(map[string][]string)
+	add := func(name, value string) {
+		k := strings.ToLower(name)
+		if _, ok := values[k]; !ok {
+			names = append(names, k)
+		}
+		values[k] = append(values[k], value)
+	}
+	if h != nil {
+		if h.fields != nil {
+			for _, f := range h.fields {
+				add(f.Name, f.Value)
+			}
+		} else {
+			for _, k := range slices.Sorted(maps.Keys(h.header)) {
+				for _, v := range h.header[k] {
+					add(k, v)
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteByte('{')
+	for i, k := range names {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		enc.Encode(k)
+		b.Truncate(b.Len() - 1) // Encode's newline
+		b.WriteByte(':')
+		enc.Encode(values[k])
+		b.Truncate(b.Len() - 1)
+	}
+	b.WriteString("\n}")
+	return b.String()
+}
+
 // writeOut writes the -w format for t to stdout.
 func (e *env) writeOut(format string, t *transfer, silent bool) error {
 	if format == "" {
 		return nil
 	}
 	var b strings.Builder
+	out := e.stdout
 	for i := 0; i < len(format); i++ {
 		c := format[i]
 		rest := format[i+1:]
@@ -1546,6 +1660,16 @@ func (e *env) writeOut(format string, t *transfer, silent bool) error {
 				if h := t.finalHead(); h != nil {
 					b.WriteString(strings.Join(h.header.Values(name), ", "))
 				}
+			} else if name == "stdout" || name == "stderr" {
+				// What follows goes to that stream, as curl's.
+				if _, err := io.WriteString(out, b.String()); err != nil {
+					return fmt.Errorf("writing output: %w", err)
+				}
+				b.Reset()
+				out = e.stdout
+				if name == "stderr" {
+					out = e.stderr
+				}
 			} else if v, ok := t.variable(name); ok {
 				b.WriteString(v)
 			} else if !silent {
@@ -1556,7 +1680,7 @@ func (e *env) writeOut(format string, t *transfer, silent bool) error {
 			b.WriteByte(c)
 		}
 	}
-	if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+	if _, err := io.WriteString(out, b.String()); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -357,6 +358,45 @@ func TestGetOutput(t *testing.T) {
 			all(hasPrefix("Hello World"), matches(`^Hello World0\.\d{6} \d\.\d{6} 0\.000000 \d\.\d{6} \d\.\d{6} 0\.000000 \d\.\d{6} \d+$`)), empty}, ""},
 		{runTest{"-w without a response", []string{"get", "-w", "%{http_code} %{url_effective}", "http://127.0.0.1:1/x"}, ExitFailure, equals("000 http://127.0.0.1:1/x"),
 			contains(`grab: Get "http://127.0.0.1:1/x"`, "refused")}, ""},
+		{runTest{"-w redirect_url not followed", []string{"get", "--no-location", "-o", "/dev/null", "-w", "[%{redirect_url}]", base + "/redirect/3"}, ExitOK,
+			equals("[" + base + "/relative-redirect/2]"), empty}, ""},
+		{runTest{"-w redirect_url after too many redirects", []string{"get", "--max-redirs", "1", "-w", "[%{redirect_url}]", base + "/redirect/3"}, ExitFailure,
+			equals("[" + base + "/relative-redirect/1]"), contains("too many redirects")}, ""},
+		{runTest{"-w redirect_url followed", []string{"get", "-o", "/dev/null", "-w", "[%{redirect_url}]", base + "/redirect/1"}, ExitOK, equals("[]"), empty}, ""},
+		{runTest{"-w url_effective with no path, as curl", []string{"get", "-o", "/dev/null", "-w", "%{url_effective}", strings.ToUpper(base[:4]) + base[4:]}, ExitOK,
+			equals(base + "/"), empty}, ""},
+		{runTest{"-w url_effective with a query and no path", []string{"get", "-o", "/dev/null", "-w", "%{url_effective}", base + "?a=1"}, ExitOK,
+			equals(base + "/?a=1"), empty}, ""},
+		{runTest{"-w header_json", []string{"get", "-o", "/dev/null", "-w", "%{header_json}|%{num_headers}", base + "/response-headers?X-Dup=a&X-Dup=b%22%3C"}, ExitOK,
+			func(got string) string {
+				js, n, _ := strings.Cut(got, "|")
+				var m map[string][]string
+				if err := json.Unmarshal([]byte(js), &m); err != nil {
+					return fmt.Sprintf("header_json %q: %v", js, err)
+				}
+				count := 0
+				for k, vs := range m {
+					if k != strings.ToLower(k) {
+						return fmt.Sprintf("header_json name %q not lower case", k)
+					}
+					count += len(vs)
+				}
+				switch {
+				case !slices.Equal(m["x-dup"], []string{"a", `b"<`}):
+					return fmt.Sprintf("header_json x-dup = %q in %s", m["x-dup"], js)
+				case !strings.HasPrefix(js, `{"`) || !strings.HasSuffix(js, "]\n}") || strings.Count(js, "\n") != len(m):
+					return fmt.Sprintf("header_json not one name a line: %q", js)
+				case strings.Contains(js, `\u003c`):
+					return fmt.Sprintf("header_json escapes HTML, curl's does not: %q", js)
+				case n != strconv.Itoa(count):
+					return fmt.Sprintf("num_headers %s, want %d", n, count)
+				}
+				return ""
+			}, empty}, ""},
+		{runTest{"-w header_json without a response", []string{"get", "-w", "%{header_json}|%{num_headers}|%{redirect_url}|", "http://127.0.0.1:1/x"}, ExitFailure,
+			equals("{\n}|0||"), contains("refused")}, ""},
+		{runTest{"-w stderr and stdout", []string{"get", "-s", "-d", "abc", "-o", "/dev/null", "-w", "a%{stderr}b%{speed_upload}%{stdout}c", base + "/post"}, ExitOK,
+			equals("ac"), matches(`^b[1-9][0-9]*$`)}, ""},
 		{runTest{"-w unknown variable", []string{"get", "-w", "%{nope}.", base + "/hello"}, ExitOK, equals("Hello World."),
 			equals("grab: warning: unknown --write-out variable %{nope}\n")}, ""},
 		{runTest{"-w unknown variable -s", []string{"get", "-s", "-w", "%{nope}.", base + "/hello"}, ExitOK, equals("Hello World."), empty}, ""},
@@ -671,5 +711,21 @@ func TestGetHTTP2StatusLine(t *testing.T) {
 	code, stdout, stderr = runGrab(t, []string{"get", "-k", "-I", "--http1.1", srv.URL + "/hello"}, "")
 	if code != ExitOK || !strings.HasPrefix(stdout, "HTTP/1.1 200 OK\r\n") {
 		t.Errorf("--http1.1: exit %d, stdout %q, stderr %q; want it to start HTTP/1.1 200 OK", code, stdout, stderr)
+	}
+}
+
+func TestRootPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://h":           "http://h/",
+		"http://h:8080?q=1":  "http://h:8080/?q=1",
+		"http://u:p@h#frag":  "http://u:p@h/#frag",
+		"http://h/a":         "http://h/a",
+		"https://h/?q":       "https://h/?q",
+		"file:///tmp/x":      "file:///tmp/x",
+		"data:text/plain,hi": "data:text/plain,hi",
+	} {
+		if got := rootPath(in); got != want {
+			t.Errorf("rootPath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
