@@ -14,7 +14,7 @@ const prescanBytes = htmlcharset.PrescanBytes
 // Charset is the character encoding chosen for a body and why.
 type Charset struct {
 	Name   string // WHATWG name: "utf-8", "euc-kr", "shift_jis", "windows-1252", "utf-16le", ...
-	Source string // "bom", "header", "meta" or "default"
+	Source string // "bom", "header", "meta", "xml" (an XML declaration) or "default"
 	enc    encoding.Encoding
 	bom    int // bytes of byte order mark to skip
 }
@@ -23,7 +23,8 @@ type Charset struct {
 // its Content-Type, in the WHATWG order: a byte order mark, then the
 // Content-Type charset, then (for HTML, or when the type is unknown) a
 // <meta charset> or <meta http-equiv="Content-Type"> in the first 1024
-// bytes, then UTF-8. Labels are WHATWG labels: "latin1" and "iso-8859-1"
+// bytes, then an XML declaration's encoding (first for
+// application/xhtml+xml, which browsers read as XML), then UTF-8. Labels are WHATWG labels: "latin1" and "iso-8859-1"
 // mean windows-1252, "utf-16" means UTF-16LE; an unknown label is ignored;
 // UTF-7 is not supported (HOSTILE.md N4).
 func DetectCharset(head []byte, contentType string) Charset {

@@ -5,7 +5,10 @@
 // The order is the WHATWG encoding sniffing algorithm's: a byte order mark,
 // then the charset parameter of the Content-Type, then (for HTML, or when
 // the type is unknown) a <meta charset> or <meta http-equiv="Content-Type">
-// in the first [PrescanBytes] bytes, then UTF-8. Labels are WHATWG labels
+// in the first [PrescanBytes] bytes, then the encoding of an XML
+// declaration at the start (`<?xml version="1.0" encoding="..."?>`), then
+// UTF-8. For application/xhtml+xml, which a browser reads with an XML
+// parser, the XML declaration comes before the <meta>. Labels are WHATWG labels
 // (golang.org/x/net/html/charset): "latin1" and "iso-8859-1" mean
 // windows-1252, "utf-16" means UTF-16LE; an unknown label is ignored; UTF-7
 // is not supported (HOSTILE.md N4). A <meta> cannot declare UTF-16 (a
@@ -34,7 +37,7 @@ const PrescanBytes = 1024
 type Result struct {
 	Encoding encoding.Encoding // never nil
 	Name     string            // WHATWG name: "utf-8", "euc-kr", "shift_jis", "windows-1252", "utf-16le", ...
-	Source   string            // "bom", "header", "meta" or "default"
+	Source   string            // "bom", "header", "meta", "xml" (an XML declaration) or "default"
 	BOM      int               // bytes of byte order mark at the start of the body, to skip
 }
 
@@ -55,18 +58,83 @@ func Detect(head []byte, contentType string) Result {
 			return Result{e, name, "header", 0}
 		}
 	}
+	if mediatype == "application/xhtml+xml" {
+		// An XML parser reads the XML declaration, not a <meta>.
+		if e, name := xmlEncoding(head); e != nil {
+			return Result{e, name, "xml", 0}
+		}
+	}
 	if mediatype == "" || mediatype == "text/html" || mediatype == "application/xhtml+xml" {
 		if e, name := prescan(head); e != nil {
-			if strings.HasPrefix(name, "utf-16") {
-				return Result{unicode.UTF8, "utf-8", "meta", 0}
-			}
-			if name == "x-user-defined" {
-				e, name = charset.Lookup("windows-1252")
-			}
+			e, name = declared(e, name)
 			return Result{e, name, "meta", 0}
+		}
+		// Without a <meta>, the XML declaration's encoding, as Blink and
+		// WebKit read it and WHATWG has it since 2021.
+		if e, name := xmlEncoding(head); e != nil {
+			return Result{e, name, "xml", 0}
 		}
 	}
 	return Result{unicode.UTF8, "utf-8", "default", 0}
+}
+
+// declared maps an encoding a document declares in itself to the one it
+// is read in: a document that reads its own declaration in ASCII is not
+// UTF-16 (UTF-8 is used), and x-user-defined means windows-1252.
+func declared(e encoding.Encoding, name string) (encoding.Encoding, string) {
+	switch {
+	case strings.HasPrefix(name, "utf-16"):
+		return unicode.UTF8, "utf-8"
+	case name == "x-user-defined":
+		return charset.Lookup("windows-1252")
+	}
+	return e, name
+}
+
+// xmlEncoding returns the encoding an XML declaration at the start of head
+// names (`<?xml version="1.0" encoding="ISO-8859-2"?>`), or nil: WHATWG's
+// "get an XML encoding".
+func xmlEncoding(head []byte) (encoding.Encoding, string) {
+	if len(head) > PrescanBytes {
+		head = head[:PrescanBytes]
+	}
+	if !bytes.HasPrefix(head, []byte("<?xml")) {
+		return nil, ""
+	}
+	end := bytes.IndexByte(head, '>')
+	if end < 0 {
+		return nil, ""
+	}
+	decl := head[:end]
+	i := bytes.Index(decl, []byte("encoding"))
+	if i < 0 {
+		return nil, ""
+	}
+	rest := decl[i+len("encoding"):]
+	skip := func() {
+		for len(rest) > 0 && rest[0] <= ' ' {
+			rest = rest[1:]
+		}
+	}
+	skip()
+	if len(rest) == 0 || rest[0] != '=' {
+		return nil, ""
+	}
+	rest = rest[1:]
+	skip()
+	if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
+		return nil, ""
+	}
+	q := rest[0]
+	label, _, ok := bytes.Cut(rest[1:], []byte{q})
+	if !ok || bytes.ContainsFunc(label, func(r rune) bool { return r <= ' ' }) {
+		return nil, ""
+	}
+	e, name := charset.Lookup(string(label))
+	if e == nil {
+		return nil, ""
+	}
+	return declared(e, name)
 }
 
 // prescan returns the encoding, and its name, that a <meta> element

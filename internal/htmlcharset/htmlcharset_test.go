@@ -47,3 +47,31 @@ func TestDetectHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectXML: an XML declaration names the encoding when no <meta>
+// does, and before a <meta> in XHTML.
+func TestDetectXML(t *testing.T) {
+	const decl = `<?xml version="1.0" encoding="ISO-8859-2"?>`
+	tests := []struct{ head, ctype, want string }{
+		{decl + `<html><p>x`, "application/xhtml+xml", "iso-8859-2"},
+		{decl + `<html><meta charset="koi8-r">`, "application/xhtml+xml", "iso-8859-2"},
+		{decl + `<html><meta charset="koi8-r">`, "text/html", "koi8-r"},
+		{decl + `<html><p>x`, "text/html", "iso-8859-2"},
+		{decl + `<html><p>x`, "", "iso-8859-2"},
+		{decl, "application/xhtml+xml; charset=euc-kr", "euc-kr"},
+		{decl, "text/plain", "utf-8"},
+		{`<?xml version='1.0' encoding = 'Shift_JIS' ?>`, "application/xhtml+xml", "shift_jis"},
+		{`<?xml encoding="utf-16"?>`, "application/xhtml+xml", "utf-8"},
+		{`<?xml encoding="x-user-defined"?>`, "application/xhtml+xml", "windows-1252"},
+		{` <?xml encoding="iso-8859-2"?>`, "application/xhtml+xml", "utf-8"},
+		{`<?xml version="1.0"?><p encoding="iso-8859-2">`, "application/xhtml+xml", "utf-8"},
+		{`<?xml encoding="iso 8859-2"?>`, "application/xhtml+xml", "utf-8"},
+		{`<?xml encoding="nope"?>`, "application/xhtml+xml", "utf-8"},
+		{`<?xml encoding="iso-8859-2`, "application/xhtml+xml", "utf-8"},
+	}
+	for _, tt := range tests {
+		if got := Detect([]byte(tt.head), tt.ctype).Name; got != tt.want {
+			t.Errorf("Detect(%q, %q) = %q, want %q", tt.head, tt.ctype, got, tt.want)
+		}
+	}
+}
