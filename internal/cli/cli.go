@@ -131,6 +131,32 @@ func usageErrorf(format string, a ...any) error {
 	return &usageError{fmt.Errorf(format, a...)}
 }
 
+// linesError is a message of several lines: a first line, and lines
+// already escaped (escapeControls) that Run writes indented under it, each
+// on a line of its own.
+type linesError struct {
+	first string
+	lines []string
+}
+
+func (e *linesError) Error() string {
+	return e.first + "\n  " + strings.Join(e.lines, "\n  ")
+}
+
+// printError writes err as errorf does; a linesError in it keeps its
+// lines, which errorf would escape into one.
+func (e *env) printError(err error) {
+	var le *linesError
+	if !errors.As(err, &le) {
+		e.errorf("%v", err)
+		return
+	}
+	e.errorf("%s", strings.TrimSuffix(err.Error(), le.Error())+le.first)
+	for _, l := range le.lines {
+		fmt.Fprintf(e.stderr, "  %s\n", l)
+	}
+}
+
 // constError is an error that can be declared as a constant.
 type constError string
 
@@ -232,16 +258,16 @@ func (e *env) exitCode(ctx context.Context, cmd *cobra.Command, err error) int {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
-		e.errorf("%v", err)
+		e.printError(err)
 		e.errorf("run '%s --help' for usage", cmd.CommandPath())
 		return ExitUsage
 	case errors.As(err, &xe):
-		e.errorf("%v", err)
+		e.printError(err)
 		return xe.code
 	case errors.Is(err, errSilentFailure):
 		return ExitFailure
 	default:
-		e.errorf("%v", err)
+		e.printError(err)
 		return ExitFailure
 	}
 }

@@ -99,27 +99,8 @@ func problemLine(path string, p jobs.Problem) string {
 		b.WriteString(p.Path + ": ")
 	}
 	b.WriteString(p.Msg)
-	return escapeControl(b.String())
+	return escapeControls(b.String())
 }
-
-// escapeControl shows control characters as Go escapes, so that a job
-// file cannot drive the terminal (HOSTILE.md P2).
-func escapeControl(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 }
 
 type jobRunFlags struct {
 	print   bool
@@ -205,7 +186,7 @@ func loadJob(path string) (*jobs.Job, error) {
 		for i, p := range ve.Problems {
 			lines[i] = problemLine(path, p)
 		}
-		return nil, usageErrorf("invalid job file:\n  %s", strings.Join(lines, "\n  "))
+		return nil, &usageError{&linesError{"invalid job file:", lines}}
 	}
 	return j, err
 }
@@ -232,7 +213,7 @@ func partialReason(rep *jobs.Report) string {
 func firstError(rep *jobs.Report) string {
 	for _, it := range rep.Items {
 		if it.Status == jobs.Failed {
-			return escapeControl(redact.String(it.URL) + ": " + it.Error)
+			return escapeControls(redact.String(it.URL) + ": " + it.Error)
 		}
 	}
 	return "no item"

@@ -53,7 +53,12 @@ func TestJobValidate(t *testing.T) {
 		{name: "missing file", args: []string{"job", "validate", filepath.Join(dir, "none.yaml")}, code: ExitFailure,
 			stdout: empty, stderr: contains("grab: open ", "no such file")},
 		{name: "no file", args: []string{"job", "validate"}, code: ExitUsage, stdout: empty, stderr: contains("requires at least 1 arg")},
-		{name: "run invalid", args: []string{"job", "run", bad}, code: ExitUsage, stdout: empty, stderr: contains("invalid job file", ":2: schedul")},
+		{name: "run invalid", args: []string{"job", "run", bad}, code: ExitUsage, stdout: empty,
+			stderr: equals("grab: invalid job file:\n  " + bad + `:2: schedul: unknown key "schedul"; did you mean "schedule"?` + "\n  " +
+				bad + `:4: targets.urls[0]: "ftp://h/": want an http or https URL` + "\n  " +
+				bad + ":5: auth.bearer: a secret may not be written in the job file: use {env: NAME} or {file: PATH}\ngrab: run 'grab job run --help' for usage\n")},
+		{name: "status invalid", args: []string{"job", "status", bad}, code: ExitUsage, stdout: empty,
+			stderr: all(hasPrefix("grab: invalid job file:\n  "+bad+":2: "), lacks(`\n`, "\x1b"))},
 		{name: "unknown subcommand", args: []string{"job", "start"}, code: ExitUsage, stdout: empty, stderr: contains(`unknown command "start"`)},
 		{name: "negative grace", args: []string{"job", "schedule", "--grace", "-1s", examples[0]}, code: ExitUsage, stdout: empty, stderr: contains("--grace -1s: want 0")},
 		{name: "negative jitter", args: []string{"job", "schedule", "--jitter", "-5s", examples[0]}, code: ExitUsage, stdout: empty, stderr: contains("--jitter -5s: want 0 or more")},
