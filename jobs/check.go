@@ -48,7 +48,7 @@ func (j *Job) check(v *validator) {
 		if err := checkURL(u); err != nil {
 			v.at(p, "%v", err)
 		} else if first, dup := seen[u]; dup {
-			v.at(p, "%q is also targets.urls[%d]", u, first)
+			v.at(p, "%q is also targets.urls[%d]", redact.String(u), first)
 		} else {
 			seen[u] = i
 		}
@@ -187,7 +187,7 @@ func (j *Job) check(v *validator) {
 		case p.URL == "":
 			v.at("proxy.url", "required")
 		case err != nil || u.Host == "":
-			v.at("proxy.url", "%q is not a proxy URL (http://host:port, socks5://host:port)", p.URL)
+			v.at("proxy.url", "%q is not a proxy URL (http://host:port, socks5://host:port)", redact.String(p.URL))
 		case u.User != nil:
 			v.at("proxy.url", "credentials do not go in the job file: use proxy.user and proxy.password")
 		default:

@@ -59,10 +59,15 @@ func TestParseProblems(t *testing.T) {
 			"3: limits.max_items: `abcdefg...` is not a whole number", "3: limits.concurrency: `abcdefg...` is not a whole number"}},
 		{"fractions", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: 1.5}\nretries: 2.7\n", []string{
 			"3: limits.max_items: `1.5` is not a whole number", "4: retries: `2.7` is not a whole number"}},
+		{"secrets masked", "name: a\ntargets: {urls: ['http://h/?token=SEKRIT', 'http://h/?token=SEKRIT']}\nproxy: {url: 'http://u:SEKRIT@h:x'}\n", []string{
+			"2: is also targets.urls[0]", "3: is not a proxy URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j, err := jobs.Parse([]byte(tt.file), "job.yaml")
+			if err != nil && strings.Contains(err.Error(), "SEKRIT") {
+				t.Errorf("a secret in the problems: %v", err)
+			}
 			var ve *jobs.ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("Parse = %v, %v; want a *ValidationError", j, err)
