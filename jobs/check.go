@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/grabhq/grab/internal/redact"
 	"github.com/grabhq/grab/parse"
+	"github.com/grabhq/grab/proxy"
 )
 
 // check adds the problems of the decoded job to v.
@@ -182,20 +184,18 @@ func (j *Job) check(v *validator) {
 		}
 	}
 	if p := j.Proxy; p != nil {
-		u, err := url.Parse(p.URL)
+		// The rules a run applies (proxy.New), said here, not at every run.
+		sel, err := proxy.New(map[string]string{"all": p.URL}, "")
 		switch {
-		case p.URL == "":
+		case strings.TrimSpace(p.URL) == "":
 			v.at("proxy.url", "required")
-		case err != nil || u.Host == "":
-			v.at("proxy.url", "%q is not a proxy URL (http://host:port, socks5://host:port)", redact.String(p.URL))
-		case u.User != nil:
-			v.at("proxy.url", "credentials do not go in the job file: use proxy.user and proxy.password")
-		default:
-			switch u.Scheme {
-			case "http", "https", "socks5", "socks5h":
-			default:
-				v.at("proxy.url", "scheme %q: want http, https, socks5 or socks5h", u.Scheme)
+		case err != nil:
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner // not the selector's key "all"
 			}
+			v.at("proxy.url", "%v", err)
+		case sel.All.User != nil:
+			v.at("proxy.url", "credentials do not go in the job file: use proxy.user and proxy.password")
 		}
 		if p.Password != nil {
 			checkSecret(v, "proxy.password", p.Password)

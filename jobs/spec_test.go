@@ -60,7 +60,11 @@ func TestParseProblems(t *testing.T) {
 		{"fractions", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: 1.5}\nretries: 2.7\n", []string{
 			"3: limits.max_items: `1.5` is not a whole number", "4: retries: `2.7` is not a whole number"}},
 		{"secrets masked", "name: a\ntargets: {urls: ['http://h/?token=SEKRIT', 'http://h/?token=SEKRIT']}\nproxy: {url: 'http://u:SEKRIT@h:x'}\n", []string{
-			"2: is also targets.urls[0]", "3: is not a proxy URL"}},
+			"2: is also targets.urls[0]", "3: invalid port"}},
+		{"proxy URLs a run refuses", "name: a\ntargets: {urls: [http://h/]}\nproxy: {url: 'http://127.0.0.1:3128/path'}\n", []string{
+			"3: proxy.url: proxy URL \"http://127.0.0.1:3128/path\": a proxy URL has no path, query or fragment"}},
+		{"proxy port 0", "name: a\ntargets: {urls: [http://h/]}\nproxy: {url: 'http://127.0.0.1:0'}\n", []string{`3: proxy.url: proxy URL "http://127.0.0.1:0": invalid port "0"`}},
+		{"proxy scheme", "name: a\ntargets: {urls: [http://h/]}\nproxy: {url: 'ftp://127.0.0.1:21'}\n", []string{`3: proxy.url: proxy URL "ftp://127.0.0.1:21": unsupported scheme "ftp"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
