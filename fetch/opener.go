@@ -108,6 +108,13 @@ type Opener struct {
 	// TLSConfig is used by the default transport; nil means verified TLS
 	// 1.2 or later.
 	TLSConfig *tls.Config
+	// ProxyTLSConfig verifies an https proxy. Nil means TLSConfig with its
+	// certificate checks on, whatever its InsecureSkipVerify says: skipping
+	// the server's checks (curl's --insecure) does not skip the proxy's
+	// (curl's --proxy-insecure is its own). Under EngineNetHTTP, net/http
+	// verifies an https proxy with TLSConfig, having one configuration for
+	// both.
+	ProxyTLSConfig *tls.Config
 	// Proxy chooses the proxy for each request (nil, nil for none), as
 	// http.Transport.Proxy; a proxy.Selector's Proxy method is one. Nil
 	// means proxy.FromEnvironment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY,
@@ -455,12 +462,18 @@ func (o *Opener) defaultTransport(proxyFor func(*http.Request) (*url.URL, error)
 		if headerBytes == 0 {
 			headerBytes = 1 << 40
 		}
+		proxyCfg := o.ProxyTLSConfig.Clone()
+		if proxyCfg == nil {
+			proxyCfg = cfg.Clone()
+			proxyCfg.InsecureSkipVerify = false
+		}
 		plain = &conn.Transport{
 			Proxy: proxyFor,
 			DialProxy: func(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
-				return proxy.Dial(ctx, p, addr, dial, cfg)
+				return proxy.Dial(ctx, p, addr, dial, proxyCfg)
 			},
 			TLSClientConfig:     cfg,
+			ProxyTLSConfig:      proxyCfg,
 			Dialer:              dialFunc(dial),
 			DialTimeout:         dialTimeout,
 			TLSHandshakeTimeout: tlsTimeout,

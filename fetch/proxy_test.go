@@ -2,10 +2,13 @@ package fetch_test
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -198,4 +201,74 @@ func answerEach(t *testing.T, answer string) string {
 		wg.Wait()
 	})
 	return ln.Addr().String()
+}
+
+// TestProxyTLS: skipping the server's certificate checks (TLSConfig's
+// InsecureSkipVerify, grab's -k) does not skip an https proxy's, as curl's
+// --insecure and --proxy-insecure are two; ProxyTLSConfig verifies it.
+func TestProxyTLS(t *testing.T) {
+	w := newWorld(t, []string{"a", "tls"})
+	px, err := testserver.StartProxy(testserver.ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	borrow := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate
+	t.Cleanup(borrow.Close)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: borrow.TLS.Certificates})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", px.URL().Host)
+				if err != nil {
+					return
+				}
+				wg.Go(func() {
+					io.Copy(up, c)
+					up.Close()
+				})
+				io.Copy(c, up)
+			})
+		}
+	})
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	https := &url.URL{Scheme: "https", Host: ln.Addr().String()}
+	pool := x509.NewCertPool()
+	pool.AddCert(borrow.Certificate())
+	for _, tt := range []struct {
+		name string
+		cfg  *tls.Config
+		ok   bool
+	}{
+		{"-k alone", nil, false},
+		{"the proxy's root", &tls.Config{RootCAs: pool}, true},
+		{"--proxy-insecure", &tls.Config{InsecureSkipVerify: true}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &fetch.Opener{Engine: fetch.EngineConn, Dial: w.g.DialContext, TLSConfig: &tls.Config{InsecureSkipVerify: true},
+				ProxyTLSConfig: tt.cfg, Proxy: http.ProxyURL(https)}
+			t.Cleanup(o.CloseIdleConnections)
+			for _, target := range []string{w.urls["a"], w.urls["tls"]} { // absolute form, CONNECT
+				resp, err := o.Open(t.Context(), target+"/hello")
+				var cve *tls.CertificateVerificationError
+				switch {
+				case tt.ok && err != nil:
+					t.Errorf("%s through the https proxy: %v", target, err)
+				case tt.ok:
+					resp.Close()
+				case !errors.As(err, &cve):
+					t.Errorf("%s through an unverified https proxy: %v, want a certificate error", target, err)
+				}
+			}
+		})
+	}
 }

@@ -42,6 +42,10 @@ import (
 type Transport struct {
 	// TLSClientConfig is used for https; nil means the defaults.
 	TLSClientConfig *tls.Config
+	// ProxyTLSConfig is used for the TLS with an https proxy a plain-http
+	// request goes to in absolute form; nil means TLSClientConfig. (A
+	// tunnel's TLS with its proxy is DialProxy's.)
+	ProxyTLSConfig *tls.Config
 	// Dialer dials connections; nil means net.Dialer.
 	Dialer ContextDialer
 	// DialTimeout bounds connecting and the TLS handshake; 0 means
@@ -455,7 +459,10 @@ func (t *Transport) get(ctx context.Context, r route, check bool) (*Conn, bool, 
 	case t.Dialer != nil:
 		opts = append(opts, WithDialer(t.Dialer))
 	}
-	if r.tls {
+	switch {
+	case r.tls && r.absolute && t.ProxyTLSConfig != nil:
+		opts = append(opts, WithTLS(t.ProxyTLSConfig))
+	case r.tls:
 		opts = append(opts, WithTLS(t.TLSClientConfig))
 	}
 	c, err := Dial(ctx, net.JoinHostPort(r.host, r.port), opts...)

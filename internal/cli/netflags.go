@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,7 @@ type netFlags struct {
 	proxy      string
 	proxyUser  string
 	noProxy    string
+	proxyInsec bool // --proxy-insecure
 	noProxySet bool // --noproxy was given, maybe empty
 	jarSet     bool // -c was given, maybe empty
 	proxySet   bool // -x was given, maybe empty
@@ -69,7 +71,8 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   credentials; without -x the environment's
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY apply (never to loopback,
   and HTTP_PROXY not in a CGI process). --noproxy LIST names hosts to reach
-  directly ("*" for all).`
+  directly ("*" for all). An https proxy's certificate is verified, also
+  with -k (which is for the server, as curl's); --proxy-insecure skips it.`
 
 func (n *netFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&n.user, "user", "u", "", "credentials `USER:PASSWORD` for the URL's origin")
@@ -84,6 +87,7 @@ func (n *netFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&n.proxy, "proxy", "x", "", "use the proxy `URL` (http, https, socks5, socks5h; \"\" for none, whatever the environment says)")
 	fl.StringVarP(&n.proxyUser, "proxy-user", "U", "", "the proxy's credentials `USER:PASSWORD`")
 	fl.StringVar(&n.noProxy, "noproxy", "", "comma-separated `HOSTS` to reach without a proxy")
+	fl.BoolVar(&n.proxyInsec, "proxy-insecure", false, "do not verify an https proxy's TLS certificate (-k is for the server only)")
 }
 
 // session is what netFlags set up for one command: the cookie jar to save
@@ -264,6 +268,9 @@ func (n *netFlags) applyProxy(o *fetch.Opener, lookupEnv func(string) (string, b
 		sel.SetCredentials(user, pass)
 	}
 	o.Proxy = sel.Proxy
+	if n.proxyInsec {
+		o.ProxyTLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
 	return nil
 }
 

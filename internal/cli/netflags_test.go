@@ -239,3 +239,23 @@ func TestGetProxyRedacted(t *testing.T) {
 			all(noPassword, contains("* Connected to "+pu.Hostname()+" ("+pu.Hostname()+") port "+pport, "> GET "+origin.URL+"/ HTTP/1.1\n> Host: "+strings.TrimPrefix(origin.URL, "http://")+"\n> Proxy-Authorization: Basic [redacted]\n"))}, ""}})
 	}
 }
+
+// TestProxyInsecure: --proxy-insecure alone skips an https proxy's
+// certificate checks; -k (TLSConfig) leaves them to fetch, which keeps
+// them (fetch's TestProxyTLS).
+func TestProxyInsecure(t *testing.T) {
+	for _, insecure := range []bool{false, true} {
+		n := netFlags{proxy: "https://127.0.0.1:1", proxyInsec: insecure}
+		var o fetch.Opener
+		if _, err := n.apply(&o, "", nil, func(string) (string, bool) { return "", false }, strings.NewReader("")); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.ProxyTLSConfig != nil && o.ProxyTLSConfig.InsecureSkipVerify; got != insecure {
+			t.Errorf("--proxy-insecure %v: ProxyTLSConfig %+v", insecure, o.ProxyTLSConfig)
+		}
+	}
+	code, _, stderr := runJob(t, t.Context(), "get", "--proxy-insecure", "-x", "https://127.0.0.1:1", "--help")
+	if code != ExitOK || stderr != "" {
+		t.Errorf("--proxy-insecure --help: %d %s", code, stderr)
+	}
+}
