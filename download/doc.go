@@ -138,7 +138,9 @@
 // Stall of the request; detected by a watchdog of the attempt), a
 // body slower than MinSpeed over MinSpeedTime (when set: a slow but steady
 // body otherwise completes, HOSTILE.md G5), a timeout, or status 408, 425, 429, 500, 502, 503 or 504. Other statuses,
-// TLS certificate errors and alerts, unknown hosts, refused redirects, local file
+// a proxy refusing the credentials (proxy.ErrProxyAuth) or a CONNECT with
+// another status (403), TLS certificate errors and alerts, unknown hosts,
+// refused redirects, local file
 // errors (a full disk, a read-only directory), a checksum mismatch
 // (ErrChecksum: the part is removed, HOSTILE.md L8) and a cancelled context
 // are final. A directory that cannot be written (a read-only file system,

@@ -28,6 +28,7 @@ import (
 	"github.com/grabhq/grab/internal/httpsyntax"
 	"github.com/grabhq/grab/internal/retryafter"
 	"github.com/grabhq/grab/internal/tlsfail"
+	"github.com/grabhq/grab/proxy"
 )
 
 // errRestart asks for the transfer to start again from the first byte at
@@ -139,12 +140,14 @@ func retryable(err error) bool {
 	var he *fetch.HTTPError
 	var fe *fileError
 	var dnsErr *net.DNSError
+	var pe *proxy.ProxyError
 	switch {
 	case errors.As(err, &he):
-		switch he.StatusCode {
-		case 408, 425, 429, 500, 502, 503, 504:
-			return true
-		}
+		return transientStatus(he.StatusCode)
+	case errors.As(err, &pe) && (errors.Is(pe, proxy.ErrProxyAuth) ||
+		errors.Is(pe, proxy.ErrProxyRefused) && pe.Status != 0 && !transientStatus(pe.Status)):
+		// Credentials the proxy refused, or a CONNECT refused for good
+		// (403): another attempt sends the same request.
 		return false
 	case errors.As(err, &fe),
 		errors.Is(err, ErrChecksum), errors.Is(err, ErrLengthUnknown), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNotOurs), errors.Is(err, ErrInUse), errors.Is(err, ErrNotFile), errors.Is(err, ErrUnaskedRange),
@@ -157,6 +160,15 @@ func retryable(err error) bool {
 		return !dnsErr.IsNotFound
 	}
 	return true // the connection: reset, refused, cut, stalled, timed out
+}
+
+// transientStatus reports a status another attempt may not get.
+func transientStatus(code int) bool {
+	switch code {
+	case 408, 425, 429, 500, 502, 503, 504:
+		return true
+	}
+	return false
 }
 
 // transfer is one job's state across its attempts.
