@@ -71,8 +71,8 @@ func (h *handler) cgi(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.ContentLength < 0 && len(r.TransferEncoding) > 0 {
-		http.Error(w, "CGI needs a Content-Length: chunked request bodies are refused", http.StatusLengthRequired)
+	if r.ContentLength < 0 { // chunked, or an HTTP/2 body of no declared length
+		http.Error(w, "CGI needs a Content-Length: request bodies of no declared length are refused", http.StatusLengthRequired)
 		return
 	}
 	pathInfo := ""

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -581,6 +582,19 @@ func TestUpload(t *testing.T) {
 	}
 }
 
+// TestUploadNoLimit: the largest limit stores what comes (its LimitReader
+// wrapped negative and stored nothing).
+func TestUploadNoLimit(t *testing.T) {
+	up := t.TempDir()
+	srv := start(t, New(WithUploadDir(up), WithMaxUpload(math.MaxInt64)))
+	if code, _, body := get(t, srv, "PUT", "/x.txt", strings.NewReader("abc")); code != 201 || !strings.Contains(body, "stored 3 bytes") {
+		t.Errorf("PUT = %d %q", code, body)
+	}
+	if b, _ := os.ReadFile(filepath.Join(up, "x.txt")); string(b) != "abc" {
+		t.Errorf("stored %q, want abc", b)
+	}
+}
+
 // TestUploadHostile is HOSTILE.md R8.
 func TestUploadHostile(t *testing.T) {
 	outside := t.TempDir()
@@ -598,6 +612,18 @@ func TestUploadHostile(t *testing.T) {
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Errorf("PUT wrote outside the upload directory: %v", entries)
 	}
+	// A partial PUT (Content-Range, curl -C - -T) is refused, RFC 9110
+	// §14.5, and the file stays whole.
+	if code, _, body := get(t, srv, "PUT", "/whole.txt", strings.NewReader("0123456789")); code != 201 {
+		t.Fatalf("PUT /whole.txt = %d %s", code, body)
+	}
+	if code, _, _ := get(t, srv, "PUT", "/whole.txt", strings.NewReader("456789"), "Content-Range", "bytes 4-9/10"); code != 400 {
+		t.Errorf("PUT with Content-Range = %d, want 400", code)
+	}
+	if b, _ := os.ReadFile(filepath.Join(up, "whole.txt")); string(b) != "0123456789" {
+		t.Errorf("after a refused partial PUT the file holds %q", b)
+	}
+	os.Remove(filepath.Join(up, "whole.txt"))
 	// Over the limit, declared: 413 before the body is read.
 	line := rawRequest(t, srv, "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
 	if !strings.Contains(line, " 413 ") {
@@ -766,6 +792,24 @@ func TestCGIHostile(t *testing.T) {
 	line := rawRequest(t, srv, "POST /cgi-bin/env HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n")
 	if !strings.Contains(line, " 411 ") {
 		t.Errorf("chunked POST to CGI = %q, want 411", line)
+	}
+	// An HTTP/2 body of no declared length: 411 too, not a script run
+	// with an empty stdin.
+	h2 := httptest.NewUnstartedServer(New(WithCGIDir(cgiDir)))
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	t.Cleanup(h2.Close)
+	req, err := http.NewRequestWithContext(t.Context(), "POST", h2.URL+"/cgi-bin/env", io.MultiReader(strings.NewReader("hello")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = h2.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 411 {
+		t.Errorf("HTTP/2 POST of no length to CGI = %s %d, want HTTP/2 411", resp.Proto, resp.StatusCode)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"os"
 	"path"
@@ -72,6 +73,13 @@ func (h *handler) uploadTarget(w http.ResponseWriter, r *http.Request) (root *os
 // body wins. It answers 201 for a new file, 200 for a replaced one, 413
 // (before reading anything) for a declared length over the cap.
 func (h *handler) put(w http.ResponseWriter, r *http.Request) {
+	if _, ok := r.Header["Content-Range"]; ok {
+		// RFC 9110 §14.5: a server that does not take partial PUTs
+		// answers 400, or it would store the part as the whole file.
+		closeAfter(w, r)
+		http.Error(w, "a PUT with Content-Range (a partial PUT) is not supported: send the whole file", http.StatusBadRequest)
+		return
+	}
 	if r.ContentLength > h.cfg.maxUpload {
 		closeAfter(w, r)
 		http.Error(w, fmt.Sprintf("body of %d bytes is over the upload limit of %d bytes", r.ContentLength, h.cfg.maxUpload), http.StatusRequestEntityTooLarge)
@@ -95,7 +103,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, tmp := up.f, up.tmp
-	body := &readErr{r: io.LimitReader(r.Body, h.cfg.maxUpload+1)}
+	body := &readErr{r: io.LimitReader(r.Body, h.cfg.maxUpload+min(1, math.MaxInt64-h.cfg.maxUpload))}
 	n, err := io.Copy(f, body)
 	cerr := f.Close()
 	switch {
