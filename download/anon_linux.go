@@ -8,9 +8,10 @@ import (
 )
 
 // openAnon opens a new file without a name in the directory dir (an open
-// descriptor of an os.Root's directory): O_TMPFILE. It returns nil when
-// the file system cannot make one, and the caller writes NAME.part.
-func openAnon(dir *os.File) *os.File {
+// descriptor of an os.Root's directory): O_TMPFILE. Its errors call it
+// "NAME (anonymous)", NAME the one it is to get. It returns nil when the
+// file system cannot make one, and the caller writes NAME.part.
+func openAnon(dir *os.File, name string) *os.File {
 	if dir == nil {
 		return nil
 	}
@@ -22,7 +23,7 @@ func openAnon(dir *os.File) *os.File {
 	if err != nil {
 		return nil
 	}
-	return os.NewFile(uintptr(fd), "")
+	return os.NewFile(uintptr(fd), name+" (anonymous)")
 }
 
 // linkAnon gives the anonymous file f the name name in dir. It never

@@ -9,6 +9,6 @@ import (
 
 // openAnon returns nil: only Linux has anonymous files (O_TMPFILE) that
 // can be linked under a name, so the caller writes NAME.part.
-func openAnon(dir *os.File) *os.File { return nil }
+func openAnon(dir *os.File, name string) *os.File { return nil }
 
 func linkAnon(f, dir *os.File, name string) error { return errors.ErrUnsupported }

@@ -394,7 +394,7 @@ func (t *transfer) attempt(ctx context.Context, res *Result) error {
 			// nothing left by a kill (a cut transfer starts again).
 			if !t.noAnon && resp.ContentLength >= 0 && resp.ContentLength <= anonMax &&
 				!late && errors.Is(ferr, fs.ErrNotExist) {
-				f = openAnon(j.dirf)
+				f = openAnon(j.dirf, j.name)
 				anon = f != nil
 			}
 			if !anon {
