@@ -21,11 +21,17 @@ func main() {
 	// process-wide logger; grab reports the error itself, prefixed
 	// "grab:".
 	redis.SetLogger(&logging.VoidLogger{})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first signal asks the command to stop (it saves what it must
-	// and exits 130; a read of stdin ends too); a second one ends the
-	// process at once, as the default action would, whatever the
-	// command is blocked on.
+	// The first signal asks the command to stop (it saves what it must,
+	// removes its temporary files and exits 130; a read of stdin ends
+	// too); a second one ends the process at once, as the default action
+	// would, whatever the command is blocked on. SIGHUP (the terminal
+	// closed) counts, unless grab started with it ignored (nohup):
+	// catching it would undo that.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	context.AfterFunc(ctx, stop)
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -50,7 +50,7 @@ const (
 	ExitUsage       = 2   // bad command line: unknown command or flag, wrong arguments
 	ExitHTTPError   = 22  // grab get -f: the final status was 400 or more (curl's 22)
 	ExitTooLarge    = 63  // grab get --max-filesize: the body is larger (curl's 63)
-	ExitInterrupted = 130 // interrupted by SIGINT or SIGTERM (128 + SIGINT)
+	ExitInterrupted = 130 // interrupted by SIGINT, SIGTERM or SIGHUP (128 + SIGINT)
 )
 
 // maxInputLine bounds the length of one line read by [inputs].
@@ -67,7 +67,7 @@ Exit status:
   2    usage error: unknown command or flag, wrong arguments
   22   grab get -f: the server answered with a status of 400 or more
   63   grab get --max-filesize: the body is larger
-  130  interrupted (SIGINT or SIGTERM)`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP)`
 
 // env is what a command may use of its process: the standard streams
 // (stdin's reads end when Run's context does).
@@ -180,7 +180,7 @@ const errSilentFailure constError = "failure already reported"
 // Run runs grab with the command-line arguments args (without the program
 // name) and returns the process exit code: [ExitOK], [ExitFailure],
 // [ExitUsage] or [ExitInterrupted]. It reads and writes only stdin, stdout
-// and stderr. Cancelling ctx, as main does on SIGINT or SIGTERM, interrupts
+// and stderr. Cancelling ctx, as main does on SIGINT, SIGTERM or SIGHUP, interrupts
 // the running command.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin != nil { // nil stays nil: no input at all

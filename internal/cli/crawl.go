@@ -79,7 +79,7 @@ Exit status:
        followed, out of scope, disallowed or already crawled, is no error)
   1    some pages failed (each is reported), or the crawl could not run
   2    usage error
-  130  interrupted (SIGINT or SIGTERM); with --state, run again to continue`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP); with --state, run again to continue`
 
 const crawlExample = `  grab crawl http://127.0.0.1:8888/site/50/page/0.html
   grab crawl --json --images --depth 2 https://example.com/ > pages.jsonl

@@ -32,7 +32,7 @@ Exit status:
   0    every image is saved (or current)
   1    failure
   2    usage error
-  130  interrupted (SIGINT or SIGTERM): partial files are kept for a rerun`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP): partial files are kept for a rerun`
 
 // demoFlags are grab demo's options.
 type demoFlags struct {

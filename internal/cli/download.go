@@ -69,7 +69,7 @@ Exit status:
   0    every file is saved (or current)
   1    a file failed
   2    usage error
-  130  interrupted (SIGINT or SIGTERM): partial files are kept for a rerun`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP): partial files are kept for a rerun`
 
 const downloadExample = `  grab download http://127.0.0.1:8888/dl/50MiB/big.bin
   grab download -d DOWNLOAD -j 16 http://127.0.0.1:8888/img/64x64/1.png http://127.0.0.1:8888/img/64x64/2.png

@@ -130,7 +130,7 @@ Exit status:
   22   with -f, the final status was 400 or more
   63   with --max-filesize, the body is larger: nothing is written to a
        file, and stdout gets the bytes up to the limit
-  130  interrupted (SIGINT or SIGTERM)`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP)`
 
 const getExample = `  grab get http://127.0.0.1:8888/hello
   grab get http://127.0.0.1:8888/gallery/10.html | head -c 500
@@ -318,7 +318,7 @@ Exit status:
   1    failure: no response, a timeout, bad input
   2    usage error
   22   with -f, the final status was 400 or more
-  130  interrupted (SIGINT or SIGTERM)`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP)`
 		c.Example = `  grab head http://127.0.0.1:8888/index.html
   grab head -v http://127.0.0.1:8888/redirect/2`
 	}

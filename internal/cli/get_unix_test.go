@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strings"
 	"syscall"
@@ -48,16 +49,19 @@ func TestGetToFullDisk(t *testing.T) {
 	}
 }
 
-// TestInterruptReadingStdin: the first SIGTERM (timeout's, systemd's)
-// or SIGINT ends a command waiting on a stdin that never ends, with exit
+// TestInterruptReadingStdin: the first SIGTERM (timeout's, systemd's),
+// SIGINT or SIGHUP (a closed terminal) ends a command waiting on a stdin that never ends, with exit
 // 130, as curl and Python end.
 func TestInterruptReadingStdin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds grab")
 	}
 	bin := buildGrab(t)
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
+			if sig == syscall.SIGHUP && signal.Ignored(syscall.SIGHUP) {
+				t.Skip("SIGHUP ignored (nohup): grab leaves it so")
+			}
 			cmd := exec.Command(bin, "images", "-")
 			stdin, err := cmd.StdinPipe() // held open: the read never ends by itself
 			if err != nil {

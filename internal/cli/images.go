@@ -68,7 +68,7 @@ Exit status:
   1    failure: no page, a status of 400 or more, a limit reached (the
        images found before it are still written), a download failed
   2    usage error
-  130  interrupted (SIGINT or SIGTERM)`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP)`
 
 const imagesExample = `  grab images http://127.0.0.1:8888/gallery/12.html
   grab images --json --kinds all https://example.com/

@@ -6,7 +6,7 @@ import (
 )
 
 // ctxReader makes a read of stdin end when ctx does, so that the first
-// SIGINT or SIGTERM stops a command waiting for input (a terminal, or a
+// SIGINT, SIGTERM or SIGHUP stops a command waiting for input (a terminal, or a
 // pipe whose writer stalls), as curl and Python stop: the read waiting
 // returns ctx's cause, and is left to end with the process. Each Read of
 // the underlying reader runs on its own goroutine, into a buffer of the
