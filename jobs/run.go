@@ -415,7 +415,13 @@ func (e *engine) work(ctx context.Context) error {
 			}()
 		}
 		run(pages, e.j.concurrency())
-		run(items, max(e.j.downloads(), e.j.concurrency()))
+		// A job that downloads takes download.concurrency items at once,
+		// fewer than the pages' too (a slow mirror asked for 1).
+		itemWorkers := e.j.concurrency()
+		if e.j.Download != nil {
+			itemWorkers = e.j.downloads()
+		}
+		run(items, itemWorkers)
 		wg.Wait()
 		close(errs)
 		var all []error

@@ -1056,3 +1056,36 @@ func TestRunValidates(t *testing.T) {
 		t.Errorf("the reports are not beside Path: %v", err)
 	}
 }
+
+// TestRunDownloadConcurrency: download.concurrency bounds the downloads
+// at once, below limits.concurrency too (1 was taken as 4).
+func TestRunDownloadConcurrency(t *testing.T) {
+	var now, most atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/p.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<img src="/1.png"><img src="/2.png"><img src="/3.png"><img src="/4.png">`)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		n := now.Add(1)
+		defer now.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(50 * time.Millisecond)
+		w.Header().Set("Content-Type", "image/png")
+		io.WriteString(w, r.URL.Path)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	for _, n := range []int{1, 2} {
+		most.Store(0)
+		j := jobFile(t, t.TempDir(), fmt.Sprintf("name: slow\ntargets: {urls: [%s/p.html]}\nextract: {images: true}\ndownload: {dir: files, concurrency: %d}\n", srv.URL, n))
+		rep, err := runner(t).Run(t.Context(), j)
+		if err != nil || rep.Run.Counts.New != 5 {
+			t.Fatalf("Run = %+v, %v; want 5 new", rep.Run.Counts, err)
+		}
+		if got := most.Load(); got != int32(n) {
+			t.Errorf("download.concurrency %d: %d downloads at once", n, got)
+		}
+	}
+}
