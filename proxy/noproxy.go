@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/grabhq/grab/internal/webhost"
 	"github.com/grabhq/grab/urlx"
 )
 
@@ -121,7 +122,8 @@ type hostInfo struct {
 
 // normalizeHost reads a request URL's host (url.URL.Hostname: no brackets,
 // no port). An IP address is recognised before and after IDNA mapping, so
-// the full-width spelling of 127.0.0.1 is the address it dials.
+// the full-width spelling of 127.0.0.1 is the address it dials, as are the
+// numeric spellings of an IPv4 address.
 func normalizeHost(host string) hostInfo {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return hostInfo{isIP: true, ip: ip.WithZone("").Unmap()}
@@ -129,6 +131,15 @@ func normalizeHost(host string) hostInfo {
 	name := normalizeName(host)
 	if ip, err := netip.ParseAddr(name); err == nil {
 		return hostInfo{isIP: true, ip: ip.WithZone("").Unmap()}
+	}
+	// "127.1", "2130706433", "0x7f.0.0.1": the IPv4 address fetch (and
+	// curl, and a browser) dials for them.
+	if webhost.EndsInNumber(name) {
+		if canon, ok := webhost.Canon(name); ok {
+			if ip, err := netip.ParseAddr(canon); err == nil {
+				return hostInfo{isIP: true, ip: ip}
+			}
+		}
 	}
 	return hostInfo{name: name, nameOK: nameOK(name)}
 }

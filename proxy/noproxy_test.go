@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -53,6 +54,12 @@ var noProxyTests = []struct {
 	{"192.168.1.7", "http://192.168.1.7:8080/", true},
 	{"192.168.1.7", "http://192.168.1.8/", false},
 	{"127.0.0.0/8", "http://１２７．０．０．１/", true}, // the full-width spelling dials 127.0.0.1
+	{"127.0.0.1", "http://127.1/", true},       // numeric spellings dial the address they spell
+	{"127.0.0.0/8", "http://2130706433:8080/", true},
+	{"10.0.0.0/8", "http://0x0a.0.0.1/", true},
+	{"10.0.0.1", "http://10.1/", true},
+	{"10.0.0.2", "http://10.1/", false},
+
 	{"::1", "http://[::1]:8080/", true},
 	{"[::1]", "http://[::1]:8080/", true},
 	{"[::1]", "http://[::2]/", false},
@@ -119,7 +126,8 @@ func TestNoProxyAgreesWithHTTPProxy(t *testing.T) {
 // meant to be ours.
 func comparable(noProxy string, u *url.URL) bool {
 	host := u.Hostname()
-	if strings.HasSuffix(host, ".") || host != strings.ToLower(host) ||
+	numeric := strings.Trim(host, "0123456789abcdefx.") == "" && net.ParseIP(host) == nil // "127.1", "0x0a.1": names to httpproxy
+	if numeric || strings.HasSuffix(host, ".") || host != strings.ToLower(host) ||
 		(strings.Contains(host, "%") && !strings.Contains(host, ":")) { // a '%' in a name, not a zone
 		return false
 	}
@@ -151,4 +159,20 @@ func theirsDirect(noProxy string, u *url.URL) bool {
 	cfg := httpproxy.Config{HTTPProxy: "http://proxy.test:3128", HTTPSProxy: "http://proxy.test:3128", NoProxy: noProxy}
 	p, err := cfg.ProxyFunc()(u)
 	return p == nil && err == nil
+}
+
+// TestDirectLoopbackNumeric: loopback spelt as a number is loopback (the
+// environment's proxy sent http://127.1/ to the proxy, 127.0.0.1 direct).
+func TestDirectLoopbackNumeric(t *testing.T) {
+	s := &proxy.Selector{DirectLoopback: true, All: &url.URL{Scheme: "http", Host: "proxy.test:3128"}}
+	for _, raw := range []string{"http://127.1/", "http://2130706433:8080/", "http://0x7f.0.0.1/", "http://127.0.0.1./"} {
+		u, _ := url.Parse(raw)
+		if p, err := s.ProxyFor(u); p != nil || err != nil {
+			t.Errorf("%s: proxy %v, %v; want direct", raw, p, err)
+		}
+	}
+	u, _ := url.Parse("http://128.1/")
+	if p, _ := s.ProxyFor(u); p == nil {
+		t.Errorf("128.1 (128.0.0.1) went direct")
+	}
 }
