@@ -56,7 +56,7 @@ func (j *Job) check(v *validator) {
 		}
 	}
 	if c := j.Targets.Crawl; c != nil {
-		if len(c.Seeds) == 0 {
+		if len(c.Seeds) == 0 && !v.touched("targets.crawl.seeds") {
 			v.at("targets.crawl.seeds", "required: the URLs a crawl starts from")
 		}
 		for i, u := range c.Seeds {

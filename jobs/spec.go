@@ -610,7 +610,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			if n.Tag != "!!null" {
 				v.add(n.Line, path, "want a list ([a, b] or one \"- item\" a line)")
 				v.said(n, t)
 			}
@@ -631,11 +631,15 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			kp := join(path, k.Value)
-			if first, dup := seen[k.Value]; dup {
-				v.add(k.Line, kp, fmt.Sprintf("duplicate key (first at line %d)", first))
+			key, note := k.Value, ""
+			if path == "headers" { // field names ignore case: one would win at random
+				key, note = strings.ToLower(key), "; field names ignore case"
+			}
+			if first, dup := seen[key]; dup {
+				v.add(k.Line, kp, fmt.Sprintf("duplicate key (first at line %d%s)", first, note))
 				continue
 			}
-			seen[k.Value] = k.Line
+			seen[key] = k.Line
 			v.walk(n.Content[i+1], t.Elem(), kp)
 		}
 	default:

@@ -59,6 +59,10 @@ func TestParseProblems(t *testing.T) {
 			"3: limits.max_items: `abcdefg...` is not a whole number", "3: limits.concurrency: `abcdefg...` is not a whole number"}},
 		{"fractions", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: 1.5}\nretries: 2.7\n", []string{
 			"3: limits.max_items: `1.5` is not a whole number", "4: retries: `2.7` is not a whole number"}},
+		{"headers differing in case", "name: a\ntargets: {urls: [http://h/]}\nheaders: {X-A: one, x-a: two}\n", []string{
+			"3: headers.x-a: duplicate key (first at line 3; field names ignore case)"}},
+		{"a mapping for a list", "name: a\ntargets: {crawl: {seeds: {a: http://h/}}}\nextract: {images: true}\ndownload: {kinds: {images: 1}}\n", []string{
+			"2: targets.crawl.seeds: want a list", "4: download.kinds: want a list"}},
 		{"secrets masked", "name: a\ntargets: {urls: ['http://h/?token=SEKRIT', 'http://h/?token=SEKRIT']}\nproxy: {url: 'http://u:SEKRIT@h:x'}\n", []string{
 			"2: is also targets.urls[0]", "3: invalid port"}},
 		{"proxy URLs a run refuses", "name: a\ntargets: {urls: [http://h/]}\nproxy: {url: 'http://127.0.0.1:3128/path'}\n", []string{
