@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/grabhq/grab/internal/atomicfile"
@@ -172,28 +173,51 @@ func (r *Report) WriteJSONL(w io.Writer) error {
 }
 
 // ownerFile, in a job's output directory, holds the name of the job whose
-// reports the directory holds.
+// reports the directory holds, and on a second line ("file: PATH") the
+// absolute path of its job file.
 const ownerFile = ".grab-job"
 
-// claimOutput makes dir the output directory of the job named name, or
-// fails with ErrSharedOutput when it is another job's: reports are named
-// by run number alone, so two jobs' would replace each other.
-func claimOutput(dir, name string) error {
+// claimOutput makes dir the output directory of the job named name, loaded
+// from the job file file ("" when unknown), or fails with ErrSharedOutput
+// when it is another job's: reports are named by run number alone, so two
+// jobs' would replace each other, and the state of two job files of one
+// name would mix (the second calling the first one's items gone). A job
+// file recorded there that no longer exists was moved or renamed: the
+// directory follows it.
+func claimOutput(dir, name, file string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if file != "" {
+		if abs, err := filepath.Abs(file); err == nil {
+			file = abs
+		}
+	}
+	text := name + "\n"
+	if file != "" {
+		text += "file: " + file + "\n"
 	}
 	path := filepath.Join(dir, ownerFile)
 	for range 2 {
 		b, err := os.ReadFile(path)
 		switch {
 		case err == nil && len(bytes.TrimSpace(b)) > 0:
-			if owner := string(bytes.TrimSpace(b)); owner != name {
+			first, rest, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+			owner := strings.TrimSpace(first)
+			recorded, _ := strings.CutPrefix(strings.TrimSpace(rest), "file: ")
+			switch {
+			case owner != name:
 				return fmt.Errorf("%w: %s holds the reports of job %q (it says so in %s); give job %q its own output.dir", ErrSharedOutput, dir, owner, ownerFile, name)
+			case file == "" || recorded == file:
+				return nil
+			case recorded != "" && exists(recorded):
+				return fmt.Errorf("%w: %s holds the reports of job %q from %s, and %s names a job %q too; give it another name or output.dir (if the job file was moved, remove %s)",
+					ErrSharedOutput, dir, name, recorded, file, name, filepath.Join(dir, ownerFile))
 			}
-			return nil
+			fallthrough // the job file moved, or an older owner file: record it
 		case err == nil: // empty, made by hand: taken
 			return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
-				_, err := io.WriteString(w, name+"\n")
+				_, err := io.WriteString(w, text)
 				return err
 			})
 		case !errors.Is(err, fs.ErrNotExist):
@@ -201,11 +225,17 @@ func claimOutput(dir, name string) error {
 		}
 		// The file appears whole, and never replaces one another run
 		// made first, whose name is then read.
-		if err := createNew(path, name+"\n"); !errors.Is(err, atomicfile.ErrExists) {
+		if err := createNew(path, text); !errors.Is(err, atomicfile.ErrExists) {
 			return err
 		}
 	}
 	return fmt.Errorf("jobs: %s: cannot tell which job owns it", path)
+}
+
+// exists reports whether something is at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // createNew writes text to the new file path, failing with

@@ -105,7 +105,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (*Report, error) {
 		return nil, err
 	}
 	defer st.close()
-	if err := claimOutput(j.OutputDir(), j.Name); err != nil {
+	if err := claimOutput(j.OutputDir(), j.Name, j.Path); err != nil {
 		return nil, err
 	}
 	rep := &Report{Restored: st.restored}

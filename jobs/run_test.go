@@ -689,6 +689,46 @@ func TestRunSharedOutput(t *testing.T) {
 	}
 }
 
+// TestRunSameNameTwoFiles: a copy of a job file, its name unchanged, does
+// not run on the first one's state and reports (it called the first one's
+// items gone); a job file moved or renamed keeps its directory.
+func TestRunSameNameTwoFiles(t *testing.T) {
+	s := newSite(t)
+	s.page("/p.html", testserver.ETag, nil, nil)
+	s.page("/q.html", testserver.ETag, nil, nil)
+	dir := t.TempDir()
+	ja := jobFile(t, dir, fmt.Sprintf("name: a\ntargets: {urls: [%s/p.html]}\n", s.URL))
+	r := runner(t)
+	if _, err := r.Run(t.Context(), ja); err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(dir, "copy.yaml")
+	if err := os.WriteFile(copyPath, fmt.Appendf(nil, "name: a\ntargets: {urls: [%s/q.html]}\n", s.URL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jb, err := jobs.Load(copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(t.Context(), jb); !errors.Is(err, jobs.ErrSharedOutput) || !strings.Contains(err.Error(), "job.yaml") {
+		t.Fatalf("Run of the copy = %v, want ErrSharedOutput naming job.yaml", err)
+	}
+	// Moved: the copy goes, the first file is renamed.
+	os.Remove(copyPath)
+	renamed := filepath.Join(dir, "renamed.yaml")
+	if err := os.Rename(ja.Path, renamed); err != nil {
+		t.Fatal(err)
+	}
+	jr, err := jobs.Load(renamed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Run(t.Context(), jr)
+	if err != nil || rep.Run.Counts.Unchanged != 1 {
+		t.Fatalf("Run of the renamed file = %+v, %v; want its page unchanged", rep, err)
+	}
+}
+
 // TestRunNewStateKeepsReports: a job started over on a new state file (the
 // old one moved away, or not kept by a container) numbers its runs after
 // the reports already published, which are never replaced.
