@@ -97,3 +97,62 @@ func TestParameterCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTimeoutProgress: WriteTimeout ends a response that stalls (a
+// client that stops reading), not one that moves slowly for longer (it
+// was one deadline for the whole response: a 1 GiB file at 200 KB/s was
+// cut after 5 minutes). Both the sendfile path (a file of DIR) and plain
+// writes (/bytes) are paced.
+func TestWriteTimeoutProgress(t *testing.T) {
+	dir := t.TempDir()
+	const size = 8 << 20
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: New(WithRoot(dir)), WriteTimeout: 700 * time.Millisecond}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	read := func(path string, pause time.Duration, stopAfter int64) (int64, error) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.(*net.TCPConn).SetReadBuffer(64 << 10)
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		var n int64
+		buf := make([]byte, 128<<10)
+		for {
+			if stopAfter > 0 && n >= stopAfter {
+				time.Sleep(2 * s.WriteTimeout) // stops reading
+				stopAfter = 0
+			}
+			k, err := c.Read(buf)
+			n += int64(k)
+			if err != nil {
+				if err == io.EOF {
+					err = nil
+				}
+				return n, err
+			}
+			time.Sleep(pause)
+		}
+	}
+	for _, tt := range []struct {
+		path string
+		size int64
+	}{{"/big.bin", size}, {"/dl/8MiB/x.bin", size}, {"/drip?numbytes=20&duration=1.2", 20}} {
+		// About 1 s at 8 MB/s: more than WriteTimeout, never stalled.
+		n, err := read(tt.path, 12*time.Millisecond, 0)
+		if err != nil || n < tt.size {
+			t.Errorf("%s read slowly: %d bytes, %v; want all %d", tt.path, n, err, tt.size)
+		}
+	}
+	// A client that stops reading is dropped: the body never completes.
+	if n, _ := read("/big.bin", 0, 1<<20); n >= size {
+		t.Errorf("a client that stopped reading for 2x WriteTimeout got the whole file")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -42,8 +43,10 @@ type Server struct {
 	// TLS serves HTTPS with a certificate generated at Start for
 	// 127.0.0.1, ::1 and localhost; Client trusts it.
 	TLS bool
-	// WriteTimeout bounds writing one response, so a client that never
-	// reads is dropped; 0 means 5 minutes.
+	// WriteTimeout bounds a response that makes no progress, so a client
+	// that never reads is dropped (HOSTILE.md R10): each write has that
+	// long, and a file sent by sendfile that long a 256 KiB piece; a long
+	// transfer that moves goes on. 0 means 5 minutes.
 	WriteTimeout time.Duration
 
 	mu     sync.Mutex
@@ -87,7 +90,7 @@ func (s *Server) Start() error {
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.srv = &http.Server{
-		Handler:           s.active.wrap(h),
+		Handler:           s.active.wrap(progressDeadline(h, wt)),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: readHeaderTimeout,
 		WriteTimeout:      wt,
@@ -269,3 +272,49 @@ func (t *tracker) wait(d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// progressChunk is how much of a file a write deadline covers.
+const progressChunk = 256 << 10
+
+// progressDeadline gives each write of h's responses the write deadline
+// wt ahead, so that http.Server's WriteTimeout, set once a request, ends a
+// response that stalls, not one that takes long (a 1 GiB file to a client
+// reading 200 KB/s).
+func progressDeadline(h http.Handler, wt time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w), wt: wt}, r)
+	})
+}
+
+// progressWriter is progressDeadline's ResponseWriter.
+type progressWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+	wt time.Duration
+}
+
+func (w *progressWriter) extend() { w.rc.SetWriteDeadline(time.Now().Add(w.wt)) }
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	w.extend()
+	return w.ResponseWriter.Write(p)
+}
+
+// ReadFrom sends r in pieces of progressChunk bytes, each with its
+// deadline, through the ResponseWriter's own ReadFrom (sendfile for a
+// file: a LimitedReader of one is sent so too).
+func (w *progressWriter) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	for {
+		w.extend()
+		k, err := io.Copy(w.ResponseWriter, io.LimitReader(r, progressChunk))
+		n += k
+		if err != nil || k < progressChunk {
+			return n, err
+		}
+	}
+}
+
+func (w *progressWriter) Flush() { w.rc.Flush() }
+
+func (w *progressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
