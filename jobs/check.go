@@ -137,12 +137,15 @@ func (j *Job) check(v *validator) {
 	if j.Retries != nil && (*j.Retries < 0 || *j.Retries > 10) {
 		v.at("retries", "%d: want 0 to 10", *j.Retries)
 	}
+	if !httpguts.ValidHeaderFieldValue(j.UserAgent) {
+		v.at("user_agent", "a header value may not hold control characters (CR, LF, NUL, ...)")
+	}
 	for k, val := range j.Headers {
 		if !httpguts.ValidHeaderFieldName(k) {
 			v.at("headers."+k, "not a valid header name")
 		}
-		if strings.ContainsAny(val, "\r\n\x00") {
-			v.at("headers."+k, "a header value may not hold CR, LF or NUL")
+		if !httpguts.ValidHeaderFieldValue(val) {
+			v.at("headers."+k, "a header value may not hold control characters (CR, LF, NUL, ...)")
 		}
 		switch strings.ToLower(k) {
 		case "authorization", "cookie", "proxy-authorization":

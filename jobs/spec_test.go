@@ -59,6 +59,8 @@ func TestParseProblems(t *testing.T) {
 			"3: limits.max_items: `abcdefg...` is not a whole number", "3: limits.concurrency: `abcdefg...` is not a whole number"}},
 		{"fractions", "name: a\ntargets: {urls: [http://h/]}\nlimits: {max_items: 1.5}\nretries: 2.7\n", []string{
 			"3: limits.max_items: `1.5` is not a whole number", "4: retries: `2.7` is not a whole number"}},
+		{"control characters in field values", "name: a\ntargets: {urls: [http://h/]}\nuser_agent: \"a\\r\\nX-Evil: 1\"\nheaders: {X-A: \"b\\x01\"}\n", []string{
+			"3: user_agent: a header value may not hold control characters", "4: headers.X-A: a header value may not hold control characters"}},
 		{"headers differing in case", "name: a\ntargets: {urls: [http://h/]}\nheaders: {X-A: one, x-a: two}\n", []string{
 			"3: headers.x-a: duplicate key (first at line 3; field names ignore case)"}},
 		{"a mapping for a list", "name: a\ntargets: {crawl: {seeds: {a: http://h/}}}\nextract: {images: true}\ndownload: {kinds: {images: 1}}\n", []string{
