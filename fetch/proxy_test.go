@@ -180,6 +180,18 @@ func answerEach(t *testing.T, answer string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveEach(t, ln, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := testkit.ReadHead(bufio.NewReader(c)); err == nil {
+			io.WriteString(c, answer)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// serveEach runs serve on each connection ln accepts, in a goroutine of
+// its own, and closes the connection after; all stop with the test.
+func serveEach(t *testing.T, ln net.Listener, serve func(c net.Conn)) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -189,10 +201,7 @@ func answerEach(t *testing.T, answer string) string {
 			}
 			wg.Go(func() {
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				if _, err := testkit.ReadHead(bufio.NewReader(c)); err == nil {
-					io.WriteString(c, answer)
-				}
+				serve(c)
 			})
 		}
 	})
@@ -200,7 +209,6 @@ func answerEach(t *testing.T, answer string) string {
 		ln.Close()
 		wg.Wait()
 	})
-	return ln.Addr().String()
 }
 
 // TestProxyTLS: skipping the server's certificate checks (TLSConfig's
@@ -219,28 +227,21 @@ func TestProxyTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				up, err := net.Dial("tcp", px.URL().Host)
-				if err != nil {
-					return
-				}
-				wg.Go(func() {
-					io.Copy(up, c)
-					up.Close()
-				})
-				io.Copy(c, up)
-			})
+	serveEach(t, ln, func(c net.Conn) { // the TLS in front of the proxy
+		up, err := net.Dial("tcp", px.URL().Host)
+		if err != nil {
+			return
 		}
+		done := make(chan struct{})
+		go func() {
+			io.Copy(up, c)
+			up.Close()
+			close(done)
+		}()
+		io.Copy(c, up)
+		c.Close()
+		<-done
 	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	https := &url.URL{Scheme: "https", Host: ln.Addr().String()}
 	pool := x509.NewCertPool()
 	pool.AddCert(borrow.Certificate())
