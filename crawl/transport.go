@@ -30,6 +30,7 @@ func opener(o *fetch.Opener, dial func(context.Context, string, string) (net.Con
 		Transport:          o.Transport,
 		Engine:             o.Engine,
 		TLSConfig:          o.TLSConfig,
+		ProxyTLSConfig:     o.ProxyTLSConfig,
 		Proxy:              o.Proxy,
 		Dial:               o.Dial,
 		Handlers:           o.Handlers,

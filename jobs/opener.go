@@ -196,7 +196,7 @@ func (j *Job) opener(base *fetch.Opener, s *session) *fetch.Opener {
 		o.Timeouts.Total = DefaultRequest
 	}
 	if base != nil {
-		o.Transport, o.Dial, o.TLSConfig = base.Transport, base.Dial, base.TLSConfig
+		o.Transport, o.Dial, o.TLSConfig, o.ProxyTLSConfig = base.Transport, base.Dial, base.TLSConfig, base.ProxyTLSConfig
 		o.Handlers = append(o.Handlers, base.Handlers...)
 		if base.Proxy != nil {
 			o.Proxy = base.Proxy

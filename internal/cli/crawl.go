@@ -489,7 +489,7 @@ func seedPorts(seeds []string) []int {
 func (e *env) crawlDownload(ctx context.Context, f *crawlFlags, o *fetch.Opener, cr *crawl.Crawler, seeds []string, urls []string) error {
 	slices.Sort(urls)
 	dl := &fetch.Opener{
-		Proxy: o.Proxy, Handlers: o.Handlers, Jar: o.Jar, UserAgent: o.UserAgent, Dial: o.Dial,
+		Proxy: o.Proxy, ProxyTLSConfig: o.ProxyTLSConfig, Handlers: o.Handlers, Jar: o.Jar, UserAgent: o.UserAgent, Dial: o.Dial,
 		ReadBufferSize: download.ReadBufferSize,
 	}
 	if f.publicOnly {

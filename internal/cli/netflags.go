@@ -71,8 +71,9 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   credentials; without -x the environment's
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY apply (never to loopback,
   and HTTP_PROXY not in a CGI process). --noproxy LIST names hosts to reach
-  directly ("*" for all). An https proxy's certificate is verified, also
-  with -k (which is for the server, as curl's); --proxy-insecure skips it.`
+  directly ("*" for all). An https proxy's certificate is verified (-k,
+  where a command has it, is for the server alone, as curl's);
+  --proxy-insecure skips it.`
 
 func (n *netFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&n.user, "user", "u", "", "credentials `USER:PASSWORD` for the URL's origin")
