@@ -1571,8 +1571,8 @@ func (t *transfer) redirectURL() string {
 // rootPath returns the absolute URL u with "/" as its path when it has
 // none ("http://h:8080?q" is requested as "http://h:8080/?q").
 func rootPath(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok || strings.ContainsAny(scheme, ":/?#") { // "data:,a://b" has no authority
 		return u
 	}
 	end := strings.IndexAny(rest, "/?#")

@@ -716,13 +716,15 @@ func TestGetHTTP2StatusLine(t *testing.T) {
 
 func TestRootPath(t *testing.T) {
 	for in, want := range map[string]string{
-		"http://h":           "http://h/",
-		"http://h:8080?q=1":  "http://h:8080/?q=1",
-		"http://u:p@h#frag":  "http://u:p@h/#frag",
-		"http://h/a":         "http://h/a",
-		"https://h/?q":       "https://h/?q",
-		"file:///tmp/x":      "file:///tmp/x",
-		"data:text/plain,hi": "data:text/plain,hi",
+		"http://h":              "http://h/",
+		"http://h:8080?q=1":     "http://h:8080/?q=1",
+		"http://u:p@h#frag":     "http://u:p@h/#frag",
+		"http://h/a":            "http://h/a",
+		"https://h/?q":          "https://h/?q",
+		"file:///tmp/x":         "file:///tmp/x",
+		"data:text/plain,hi":    "data:text/plain,hi",
+		"data:text/plain,a://b": "data:text/plain,a://b",
+		"data:,see?http://x":    "data:,see?http://x",
 	} {
 		if got := rootPath(in); got != want {
 			t.Errorf("rootPath(%q) = %q, want %q", in, got, want)
