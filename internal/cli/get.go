@@ -1117,6 +1117,21 @@ type head struct {
 	fields        []conn.Field // in the order and case received, from fetch/conn; nil from net/http
 }
 
+// list returns the head's fields: as received from fetch/conn, or
+// net/http's in name order.
+func (h *head) list() []conn.Field {
+	if h.fields != nil {
+		return h.fields
+	}
+	var l []conn.Field
+	for _, k := range slices.Sorted(maps.Keys(h.header)) {
+		for _, v := range h.header[k] {
+			l = append(l, conn.Field{Name: k, Value: v})
+		}
+	}
+	return l
+}
+
 // bytes returns the head as -i writes it, with CRLF line ends: the fields
 // as received from fetch/conn, or net/http's in canonical case and name
 // order. A response without a status line (file: and data:) has only its
@@ -1317,16 +1332,8 @@ func (v *verbose) trace(req *http.Request, via *url.URL) *httptrace.ClientTrace 
 // response prints a response head.
 func (v *verbose) response(h *head) {
 	lines := []string{printable(h.statusLine())}
-	if h.fields != nil {
-		for _, f := range h.fields {
-			lines = append(lines, verboseField(f.Name, f.Value))
-		}
-	} else {
-		for _, k := range slices.Sorted(maps.Keys(h.header)) {
-			for _, val := range h.header[k] {
-				lines = append(lines, verboseField(k, val))
-			}
-		}
+	for _, f := range h.list() {
+		lines = append(lines, verboseField(f.Name, f.Value))
 	}
 	v.print("< ", append(lines, "")...)
 }
@@ -1486,14 +1493,7 @@ func (t *transfer) variable(name string) (string, bool) {
 		if h == nil {
 			return "0", true
 		}
-		if h.fields != nil {
-			return strconv.Itoa(len(h.fields)), true
-		}
-		n := 0
-		for _, vs := range h.header {
-			n += len(vs)
-		}
-		return strconv.Itoa(n), true
+		return strconv.Itoa(len(h.list())), true
 	case "num_redirects":
 		return strconv.Itoa(t.redirects()), true
 	case "filename_effective":
@@ -1600,16 +1600,8 @@ func headerJSON(h *head) string {
 		values[k] = append(values[k], value)
 	}
 	if h != nil {
-		if h.fields != nil {
-			for _, f := range h.fields {
-				add(f.Name, f.Value)
-			}
-		} else {
-			for _, k := range slices.Sorted(maps.Keys(h.header)) {
-				for _, v := range h.header[k] {
-					add(k, v)
-				}
-			}
+		for _, f := range h.list() {
+			add(f.Name, f.Value)
 		}
 	}
 	var b bytes.Buffer
