@@ -208,8 +208,8 @@ func claimOutput(dir, name, file string) error {
 			switch {
 			case owner != name:
 				return fmt.Errorf("%w: %s holds the reports of job %q (it says so in %s); give job %q its own output.dir", ErrSharedOutput, dir, owner, ownerFile, name)
-			case file == "" || recorded == file:
-				return nil
+			case file == "" || recorded == file || sameFile(recorded, file):
+				return nil // sameFile: one file by another path (a symbolic link)
 			case recorded != "" && exists(recorded):
 				return fmt.Errorf("%w: %s holds the reports of job %q from %s, and %s names a job %q too; give it another name or output.dir (if the job file was moved, remove %s)",
 					ErrSharedOutput, dir, name, recorded, file, name, filepath.Join(dir, ownerFile))
@@ -230,6 +230,16 @@ func claimOutput(dir, name, file string) error {
 		}
 	}
 	return fmt.Errorf("jobs: %s: cannot tell which job owns it", path)
+}
+
+// sameFile reports whether paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // exists reports whether something is at path.

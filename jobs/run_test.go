@@ -713,6 +713,19 @@ func TestRunSameNameTwoFiles(t *testing.T) {
 	if _, err := r.Run(t.Context(), jb); !errors.Is(err, jobs.ErrSharedOutput) || !strings.Contains(err.Error(), "job.yaml") {
 		t.Fatalf("Run of the copy = %v, want ErrSharedOutput naming job.yaml", err)
 	}
+	// The first file by another path (a symbolic link to its directory)
+	// is the same job.
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	jl, err := jobs.Load(filepath.Join(link, "job.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(t.Context(), jl); err != nil {
+		t.Fatalf("Run of job.yaml through a link: %v", err)
+	}
 	// Moved: the copy goes, the first file is renamed.
 	os.Remove(copyPath)
 	renamed := filepath.Join(dir, "renamed.yaml")
