@@ -1,10 +1,12 @@
 package testserver
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +156,67 @@ func TestWriteTimeoutProgress(t *testing.T) {
 	// A client that stops reading is dropped: the body never completes.
 	if n, _ := read("/big.bin", 0, 1<<20); n >= size {
 		t.Errorf("a client that stopped reading for 2x WriteTimeout got the whole file")
+	}
+}
+
+// readFromRecorder is a ResponseWriter whose ReadFrom notes the readers it
+// is handed, as net/http's hands them to sendfile.
+type readFromRecorder struct {
+	http.ResponseWriter
+	srcs []io.Reader
+}
+
+func (w *readFromRecorder) ReadFrom(r io.Reader) (int64, error) {
+	w.srcs = append(w.srcs, r)
+	return io.Copy(io.Discard, r)
+}
+
+// TestProgressWriterSendfile: progressWriter hands the file itself under
+// one LimitedReader to the ResponseWriter's ReadFrom (net's sendfile looks
+// through one, not two), in pieces, and leaves the caller's limit counted
+// down (http.ServeContent's io.CopyN, cgi.go's cap).
+func TestProgressWriterSendfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, 3*progressChunk+10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec := &readFromRecorder{ResponseWriter: httptest.NewRecorder()}
+	w := &progressWriter{ResponseWriter: rec, rc: http.NewResponseController(rec), wt: time.Minute}
+	lr := &io.LimitedReader{R: f, N: 2*progressChunk + 5}
+	n, err := w.ReadFrom(lr)
+	if err != nil || n != 2*progressChunk+5 || lr.N != 0 {
+		t.Fatalf("ReadFrom = %d, %v, limit left %d; want %d, nil, 0", n, err, lr.N, 2*progressChunk+5)
+	}
+	if len(rec.srcs) != 3 {
+		t.Fatalf("%d pieces, want 3", len(rec.srcs))
+	}
+	for i, src := range rec.srcs {
+		if l, ok := src.(*io.LimitedReader); !ok || l.R != f {
+			t.Errorf("piece %d: %T, want an *io.LimitedReader of the file itself", i, src)
+		}
+	}
+}
+
+// TestUploadNegativeLimit: a negative WithMaxUpload takes no byte: a
+// chunked body still coming is answered 413 at once (limit+1 wrapped to
+// MaxInt64, and the body was stored until it ended).
+func TestUploadNegativeLimit(t *testing.T) {
+	up := t.TempDir()
+	srv := start(t, New(WithUploadDir(up), WithMaxUpload(-1)))
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n") // and no end
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if !strings.Contains(line, " 413 ") {
+		t.Errorf("chunked PUT under a negative limit = %q, want 413 before the body ends", line)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"net"
 	"net/http"
@@ -301,18 +302,32 @@ func (w *progressWriter) Write(p []byte) (int, error) {
 }
 
 // ReadFrom sends r in pieces of progressChunk bytes, each with its
-// deadline, through the ResponseWriter's own ReadFrom (sendfile for a
-// file: a LimitedReader of one is sent so too).
+// deadline, through the ResponseWriter's own ReadFrom: sendfile for a
+// file. net's sendfile looks through one io.LimitedReader, and
+// http.ServeContent hands its file in one, so that one is unwrapped and
+// its own limit kept, not wrapped in a second.
 func (w *progressWriter) ReadFrom(r io.Reader) (int64, error) {
+	src, left := r, int64(math.MaxInt64)
+	lr, limited := r.(*io.LimitedReader)
+	if limited {
+		src, left = lr.R, lr.N
+	}
 	var n int64
-	for {
+	var err error
+	for left > 0 {
 		w.extend()
-		k, err := io.Copy(w.ResponseWriter, io.LimitReader(r, progressChunk))
-		n += k
-		if err != nil || k < progressChunk {
-			return n, err
+		want := min(progressChunk, left)
+		var k int64
+		k, err = io.Copy(w.ResponseWriter, &io.LimitedReader{R: src, N: want})
+		n, left = n+k, left-k
+		if err != nil || k < want {
+			break
 		}
 	}
+	if limited {
+		lr.N = left
+	}
+	return n, err
 }
 
 func (w *progressWriter) Flush() { w.rc.Flush() }

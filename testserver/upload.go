@@ -103,7 +103,11 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, tmp := up.f, up.tmp
-	body := &readErr{r: io.LimitReader(r.Body, h.cfg.maxUpload+min(1, math.MaxInt64-h.cfg.maxUpload))}
+	limit := h.cfg.maxUpload // one byte more tells "over" from "at"
+	if limit < math.MaxInt64 {
+		limit++
+	}
+	body := &readErr{r: io.LimitReader(r.Body, limit)}
 	n, err := io.Copy(f, body)
 	cerr := f.Close()
 	switch {
