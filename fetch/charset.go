@@ -24,9 +24,10 @@ type Charset struct {
 // Content-Type charset, then (for HTML, or when the type is unknown) a
 // <meta charset> or <meta http-equiv="Content-Type"> in the first 1024
 // bytes, then an XML declaration's encoding (first for
-// application/xhtml+xml, which browsers read as XML), then UTF-8. Labels are WHATWG labels: "latin1" and "iso-8859-1"
-// mean windows-1252, "utf-16" means UTF-16LE; an unknown label is ignored;
-// UTF-7 is not supported (HOSTILE.md N4).
+// application/xhtml+xml, which browsers read as XML), then UTF-8. Labels
+// are WHATWG labels: "latin1" and "iso-8859-1" mean windows-1252,
+// "utf-16" means UTF-16LE; an unknown label is ignored; UTF-7 is not
+// supported (HOSTILE.md N4).
 func DetectCharset(head []byte, contentType string) Charset {
 	r := htmlcharset.Detect(head, contentType)
 	return Charset{Name: r.Name, Source: r.Source, enc: r.Encoding, bom: r.BOM}

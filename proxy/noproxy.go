@@ -134,11 +134,9 @@ func normalizeHost(host string) hostInfo {
 	}
 	// "127.1", "2130706433", "0x7f.0.0.1": the IPv4 address fetch (and
 	// curl, and a browser) dials for them.
-	if webhost.EndsInNumber(name) {
-		if canon, ok := webhost.Canon(name); ok {
-			if ip, err := netip.ParseAddr(canon); err == nil {
-				return hostInfo{isIP: true, ip: ip}
-			}
+	if canon, ok := webhost.Canon(name); ok {
+		if ip, err := netip.ParseAddr(canon); err == nil {
+			return hostInfo{isIP: true, ip: ip}
 		}
 	}
 	return hostInfo{name: name, nameOK: nameOK(name)}

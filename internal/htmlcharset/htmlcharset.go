@@ -58,21 +58,19 @@ func Detect(head []byte, contentType string) Result {
 			return Result{e, name, "header", 0}
 		}
 	}
-	if mediatype == "application/xhtml+xml" {
-		// An XML parser reads the XML declaration, not a <meta>.
-		if e, name := xmlEncoding(head); e != nil {
-			return Result{e, name, "xml", 0}
-		}
-	}
 	if mediatype == "" || mediatype == "text/html" || mediatype == "application/xhtml+xml" {
+		xe, xname := xmlEncoding(head)
+		if xe != nil && mediatype == "application/xhtml+xml" {
+			return Result{xe, xname, "xml", 0} // an XML parser reads it, not a <meta>
+		}
 		if e, name := prescan(head); e != nil {
 			e, name = declared(e, name)
 			return Result{e, name, "meta", 0}
 		}
 		// Without a <meta>, the XML declaration's encoding, as Blink and
 		// WebKit read it and WHATWG has it since 2021.
-		if e, name := xmlEncoding(head); e != nil {
-			return Result{e, name, "xml", 0}
+		if xe != nil {
+			return Result{xe, xname, "xml", 0}
 		}
 	}
 	return Result{unicode.UTF8, "utf-8", "default", 0}
@@ -110,24 +108,18 @@ func xmlEncoding(head []byte) (encoding.Encoding, string) {
 	if i < 0 {
 		return nil, ""
 	}
-	rest := decl[i+len("encoding"):]
-	skip := func() {
-		for len(rest) > 0 && rest[0] <= ' ' {
-			rest = rest[1:]
-		}
-	}
-	skip()
+	space := func(r rune) bool { return r <= ' ' }
+	rest := bytes.TrimLeftFunc(decl[i+len("encoding"):], space)
 	if len(rest) == 0 || rest[0] != '=' {
 		return nil, ""
 	}
-	rest = rest[1:]
-	skip()
+	rest = bytes.TrimLeftFunc(rest[1:], space)
 	if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
 		return nil, ""
 	}
 	q := rest[0]
 	label, _, ok := bytes.Cut(rest[1:], []byte{q})
-	if !ok || bytes.ContainsFunc(label, func(r rune) bool { return r <= ' ' }) {
+	if !ok || bytes.ContainsFunc(label, space) {
 		return nil, ""
 	}
 	e, name := charset.Lookup(string(label))
