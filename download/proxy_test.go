@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,11 +24,11 @@ func TestProxyRefusalFinal(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		opts testserver.ProxyOptions
-		user string
+		user *url.Userinfo
 		want error
 	}{
-		{"407", testserver.ProxyOptions{User: "kim", Password: "pw"}, "kim:wrong", proxy.ErrProxyAuth},
-		{"403", testserver.ProxyOptions{AllowTargets: func(string) bool { return false }}, "", proxy.ErrProxyRefused},
+		{"407", testserver.ProxyOptions{User: "kim", Password: "pw"}, url.UserPassword("kim", "wrong"), proxy.ErrProxyAuth},
+		{"403", testserver.ProxyOptions{AllowTargets: func(string) bool { return false }}, nil, proxy.ErrProxyRefused},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			px, err := testserver.StartProxy(tt.opts)
@@ -38,9 +37,7 @@ func TestProxyRefusalFinal(t *testing.T) {
 			}
 			t.Cleanup(func() { px.Close() })
 			pu := px.URL()
-			if tt.user != "" {
-				pu.User = urlUser(tt.user)
-			}
+			pu.User = tt.user
 			o := &fetch.Opener{TLSConfig: &tls.Config{InsecureSkipVerify: true}, Proxy: http.ProxyURL(pu)}
 			t.Cleanup(o.CloseIdleConnections)
 			c := &download.Client{Opener: o, Retries: 5, RetryWait: 10 * time.Millisecond}
@@ -53,9 +50,4 @@ func TestProxyRefusalFinal(t *testing.T) {
 			}
 		})
 	}
-}
-
-func urlUser(userpass string) *url.Userinfo {
-	u, p, _ := strings.Cut(userpass, ":")
-	return url.UserPassword(u, p)
 }

@@ -144,9 +144,9 @@ func retryable(err error) bool {
 	switch {
 	case errors.As(err, &he):
 		return transientStatus(he.StatusCode)
-	case errors.As(err, &pe) && (errors.Is(pe, proxy.ErrProxyAuth) ||
-		errors.Is(pe, proxy.ErrProxyRefused) && pe.Status != 0 && !transientStatus(pe.Status)):
-		// Credentials the proxy refused, or a CONNECT refused for good
+	case errors.Is(err, proxy.ErrProxyAuth),
+		errors.As(err, &pe) && pe.Status != 0 && !transientStatus(pe.Status):
+		// Credentials the proxy refused, or a CONNECT answered for good
 		// (403): another attempt sends the same request.
 		return false
 	case errors.As(err, &fe),
