@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -187,17 +186,15 @@ func (j *Job) check(v *validator) {
 		}
 	}
 	if p := j.Proxy; p != nil {
-		// The rules a run applies (proxy.New), said here, not at every run.
-		sel, err := proxy.New(map[string]string{"all": p.URL}, "")
+		// The rules a run applies (proxy.New's), said by validate too.
+		raw := strings.TrimSpace(p.URL)
+		u, err := proxy.ParseURL(raw)
 		switch {
-		case strings.TrimSpace(p.URL) == "":
+		case raw == "":
 			v.at("proxy.url", "required")
 		case err != nil:
-			if inner := errors.Unwrap(err); inner != nil {
-				err = inner // not the selector's key "all"
-			}
 			v.at("proxy.url", "%v", err)
-		case sel.All.User != nil:
+		case u.User != nil:
 			v.at("proxy.url", "credentials do not go in the job file: use proxy.user and proxy.password")
 		}
 		if p.Password != nil {
@@ -288,9 +285,10 @@ func durationSyntax(s string) bool {
 func parseSchedule(s string, loc *time.Location) (*schedule, error) {
 	s = strings.TrimSpace(s)
 	if rest, ok := strings.CutPrefix(s, "@every"); ok {
-		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		rest = strings.TrimSpace(rest)
+		d, err := time.ParseDuration(rest)
 		switch {
-		case err != nil && durationSyntax(strings.TrimSpace(rest)):
+		case err != nil && durationSyntax(rest):
 			return nil, fmt.Errorf("%q: the interval is too long: a duration holds at most about 292 years (2562047h)", s)
 		case err != nil || d < time.Second:
 			return nil, fmt.Errorf("%q: want @every DURATION of 1s or more (@every 30m, @every 1h)", s)

@@ -417,11 +417,7 @@ func (e *engine) work(ctx context.Context) error {
 		run(pages, e.j.concurrency())
 		// A job that downloads takes download.concurrency items at once,
 		// fewer than the pages' too (a slow mirror asked for 1).
-		itemWorkers := e.j.concurrency()
-		if e.j.Download != nil {
-			itemWorkers = e.j.downloads()
-		}
-		run(items, itemWorkers)
+		run(items, cmp.Or(e.j.downloads(), e.j.concurrency()))
 		wg.Wait()
 		close(errs)
 		var all []error

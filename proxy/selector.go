@@ -340,6 +340,13 @@ func defaultPort(scheme string) string {
 	return ""
 }
 
+// ParseURL reads a proxy URL as New reads each value (and a caller can
+// check one before it builds a Selector): scheme http, https, socks5 or
+// socks5h, a host, an optional port (1-65535) and userinfo, no path,
+// query or fragment; "host:port" means http://host:port. Its error names
+// the value, password redacted.
+func ParseURL(raw string) (*url.URL, error) { return parseProxyURL(raw) }
+
 // parseProxyURL reads a proxy URL: scheme http, https, socks5 or socks5h,
 // a host, an optional port and userinfo, nothing else (a path of "/" is
 // allowed). A string without "://" is read as http://s, as httpproxy and

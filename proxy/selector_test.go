@@ -456,3 +456,15 @@ func TestForwarding(t *testing.T) {
 		}
 	}
 }
+
+func TestParseURL(t *testing.T) {
+	u, err := proxy.ParseURL("kim:pw@127.0.0.1:3128")
+	if err != nil || u.String() != "http://kim:pw@127.0.0.1:3128" {
+		t.Errorf("ParseURL(host:port) = %v, %v", u, err)
+	}
+	for _, bad := range []string{"http://127.0.0.1:3128/path", "ftp://127.0.0.1", "http://u:SEKRIT@127.0.0.1:0"} {
+		if _, err := proxy.ParseURL(bad); err == nil || strings.Contains(err.Error(), "SEKRIT") {
+			t.Errorf("ParseURL(%q) = %v, want an error with the password masked", bad, err)
+		}
+	}
+}

@@ -318,14 +318,15 @@ func (e *env) pageImages(ctx context.Context, target string, f *imagesFlags) ([]
 		case r.Scheme == "":
 			return nil, usageErrorf("--page-url %q: want an absolute URL, such as https://example.com/page.html", f.pageURL)
 		}
-		if err := parse.CheckPageURL(f.pageURL); err != nil {
-			return nil, usageErrorf("--page-url: %v", strings.TrimPrefix(err.Error(), "parse: "))
-		}
-	} else if fetchedPage(target) {
-		// Said before the page is fetched, not found after.
-		if err := parse.CheckPageURL(target); errors.Is(err, parse.ErrZone) {
-			return nil, usageErrorf("%v", strings.TrimPrefix(err.Error(), "parse: "))
-		}
+	}
+	// A zone no reference resolves against: said before the page is
+	// fetched, not found after (the rest of CheckPageURL is above).
+	page, flag := f.pageURL, "--page-url: "
+	if page == "" && fetchedPage(target) {
+		page, flag = target, ""
+	}
+	if err := parse.CheckPageURL(page); errors.Is(err, parse.ErrZone) {
+		return nil, usageErrorf("%s%v", flag, strings.TrimPrefix(err.Error(), "parse: "))
 	}
 	body, contentType, pageURL, closeBody, err := e.openPage(ctx, target, f)
 	if err != nil {

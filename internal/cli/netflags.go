@@ -244,13 +244,12 @@ func (n *netFlags) authHandlers(origin, user, pass string, pw auth.PasswordManag
 func (n *netFlags) applyProxy(o *fetch.Opener, lookupEnv func(string) (string, bool)) error {
 	var sel *proxy.Selector
 	var err error
-	if n.proxy != "" {
-		if sel, err = proxy.New(map[string]string{"all": n.proxy}, n.noProxy); err != nil {
-			if inner := errors.Unwrap(err); inner != nil {
-				err = inner // what is wrong with the URL, without the selector's key
-			}
+	if raw := strings.TrimSpace(n.proxy); raw != "" {
+		u, err := proxy.ParseURL(raw)
+		if err != nil {
 			return usageErrorf("-x: %v", err)
 		}
+		sel = &proxy.Selector{All: u, NoProxy: n.noProxy}
 	} else if n.proxySet {
 		sel = new(proxy.Selector) // -x "": no proxy, whatever the environment says (curl's)
 	} else {
