@@ -1,11 +1,16 @@
 package fetch_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/grabhq/grab/auth"
 	"github.com/grabhq/grab/cookies"
 	"github.com/grabhq/grab/fetch"
 	"github.com/grabhq/grab/internal/testkit"
@@ -64,4 +69,68 @@ func jarOpener(t *testing.T, w *world, kind string) *fetch.Opener {
 		t.Fatal(err)
 	}
 	return w.opener(kind, o)
+}
+
+// TestJarUnderHandlers: a cookie set on an answer a handler does not
+// return (a 401 the auth handler answers, a 503 Retry tries again) is
+// kept, and sent with the next try, as curl and urllib keep it. A jar's
+// value with a space or a comma goes as it came, unquoted, as curl sends
+// it; the caller's own Cookie field comes first, as given, after a
+// redirect that sets a cookie of the same name too.
+func TestJarUnderHandlers(t *testing.T) {
+	var busy atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := r.BasicAuth(); !ok {
+			w.Header().Add("Set-Cookie", "s=1")
+			w.Header().Set("WWW-Authenticate", `Basic realm="r"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	mux.HandleFunc("/busy", func(w http.ResponseWriter, r *http.Request) {
+		if busy.Add(1) == 1 {
+			w.Header().Add("Set-Cookie", "b=2")
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	mux.HandleFunc("/spaced", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "sp=a b,c")
+		w.Header().Add("Set-Cookie", `q="x y"`)
+		w.Header().Add("Set-Cookie", "lit=new")
+		http.Redirect(w, r, "/echo", http.StatusFound)
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	each(t, func(t *testing.T, kind string) {
+		busy.Store(0)
+		pw := new(auth.Passwords)
+		if err := pw.Add("", srv.URL+"/", "kim", "pw"); err != nil {
+			t.Fatal(err)
+		}
+		jar := new(cookies.Jar)
+		o, err := fetch.BuildOpener(jar, &auth.Basic{Passwords: pw, Challenge: true}, &fetch.Retry{InitialWait: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Engine = engineOf(kind)
+		t.Cleanup(o.CloseIdleConnections)
+		if _, body := read(t, o, srv.URL+"/auth"); body != "s=1" {
+			t.Errorf("after a 401 setting s=1, the retry sent Cookie %q", body)
+		}
+		if _, body := read(t, o, srv.URL+"/busy"); body != "s=1; b=2" {
+			t.Errorf("after a 503 setting b=2, the retry sent Cookie %q", body)
+		}
+		req := &fetch.Request{URL: srv.URL + "/spaced", Header: http.Header{"Cookie": {"lit=given"}}}
+		if _, body := read(t, o, req); body != `lit=given; s=1; b=2; sp=a b,c; q="x y"; lit=new` {
+			t.Errorf("after a redirect: Cookie %q", body)
+		}
+	})
 }

@@ -132,7 +132,12 @@ type Opener struct {
 	// Order method is placed by it: lower is outer, default 500); a nil
 	// one, a typed nil pointer included, is left out.
 	Handlers []Handler
-	// Jar keeps cookies; nil means none are kept.
+	// Jar keeps cookies; nil means none are kept. It sees every exchange,
+	// below the handlers: a cookie set on a 401 an auth handler answers,
+	// or on a 503 Retry tries again, is kept and sent with the next try,
+	// as curl and urllib keep it. Its cookies follow the request's own
+	// Cookie field, each value as it came (a space or a comma unquoted,
+	// as curl sends it).
 	Jar http.CookieJar
 	// Header holds fields sent with every request (urllib's addheaders);
 	// the Request's own fields of the same name win.
@@ -349,6 +354,10 @@ func (o *Opener) setup() {
 			separate:      len(o.Handlers) > 0,
 			via:           via,
 		}
+		if o.Jar != nil {
+			// Below the handlers: their exchanges keep cookies too.
+			rt = &jarTransport{jar: o.Jar, next: rt}
+		}
 		hs := slices.DeleteFunc(slices.Clone(o.Handlers), func(h Handler) bool { return h == nil || isNil(h) })
 		if len(hs) > 0 {
 			hs = append(hs, userinfoBasic{})
@@ -360,7 +369,7 @@ func (o *Opener) setup() {
 		if len(hs) > 0 {
 			rt = withUserinfo{rt}
 		}
-		o.client = &http.Client{Transport: rt, Jar: o.Jar, CheckRedirect: checkRedirect}
+		o.client = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
 		o.ua = []string{cmp.Or(o.UserAgent, DefaultUserAgent())}
 		o.ae = []string{acceptEncoding}
 	})

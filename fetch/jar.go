@@ -1,0 +1,67 @@
+package fetch
+
+import (
+	"net/http"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// jarTransport keeps an Opener's cookies at every exchange, below the
+// handlers: a cookie set on a 401 an auth handler answers, or on a 503
+// the Retry handler tries again, is kept and sent with the next try, as
+// curl and urllib's HTTPCookieProcessor keep it (net/http's client, which
+// held the Jar before, saw only the last answer of a handler's
+// exchanges). The Cookie field of the request, the caller's, comes first
+// and is sent as given, after a redirect too.
+type jarTransport struct {
+	jar  http.CookieJar
+	next http.RoundTripper
+}
+
+func (t *jarTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if pairs := cookiePairs(t.jar.Cookies(req.URL)); pairs != "" {
+		req = req.Clone(req.Context())
+		if given := req.Header.Get("Cookie"); given != "" {
+			pairs = given + "; " + pairs
+		}
+		req.Header.Set("Cookie", pairs)
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err == nil {
+		if cs := resp.Cookies(); len(cs) > 0 {
+			t.jar.SetCookies(req.URL, cs)
+		}
+	}
+	return resp, err
+}
+
+// cookiePairs returns the Cookie field's value for cs: each value as it
+// came, in double quotes when it came in them (Cookie.Quoted), a space or
+// a comma in it unquoted, as curl and browsers send it (net/http's
+// AddCookie quotes such a value). A cookie whose name is not a token, or
+// whose value holds a control character or a ';', is left out: it would
+// break the field.
+func cookiePairs(cs []*http.Cookie) string {
+	var b strings.Builder
+	for _, c := range cs {
+		if !httpguts.ValidHeaderFieldName(c.Name) || strings.ContainsFunc(c.Value, badCookieRune) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.Name)
+		b.WriteByte('=')
+		if c.Quoted {
+			b.WriteByte('"')
+			b.WriteString(c.Value)
+			b.WriteByte('"')
+		} else {
+			b.WriteString(c.Value)
+		}
+	}
+	return b.String()
+}
+
+func badCookieRune(r rune) bool { return r < ' ' || r == 0x7f || r == ';' }
