@@ -213,11 +213,15 @@ func (j *Jar) load(r io.Reader) error {
 	}
 	data = bytes.TrimPrefix(data, bom)
 	if DetectFormat(data) == JSON {
-		if err := readJSON(data, add, skip); err != nil {
-			return err
-		}
+		err = readJSON(data, add, skip)
 	} else {
 		readNetscape(data, add, skip)
+	}
+	j.mu.Lock()
+	le.Evicted += j.trim(now) // what was added before an error too
+	j.mu.Unlock()
+	if err != nil {
+		return err
 	}
 	if le.Skipped > 0 || le.Evicted > 0 {
 		return le

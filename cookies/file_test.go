@@ -620,6 +620,49 @@ func BenchmarkLoadJSON(b *testing.B) {
 	}
 }
 
+// TestLoadPastTotal: a file of more cookies than the jar keeps in all
+// loads its last ones (the file's order is their creation order), the
+// others counted as evicted; cookies set before stay when newer.
+func TestLoadPastTotal(t *testing.T) {
+	j := new(cookies.Jar)
+	var sb strings.Builder
+	for i := range cookies.DefaultMaxTotal + 10 {
+		fmt.Fprintf(&sb, "h%d.test\tFALSE\t/\tFALSE\t0\tc\t%d\n", i, i)
+	}
+	err := j.LoadFrom(strings.NewReader(sb.String()))
+	var le *cookies.LoadError
+	if !errors.As(err, &le) || le.Evicted != 10 || j.Len() != cookies.DefaultMaxTotal {
+		t.Fatalf("LoadFrom: %v; %d cookies kept", err, j.Len())
+	}
+	for i, want := range map[int]bool{0: false, 9: false, 10: true, cookies.DefaultMaxTotal + 9: true} {
+		u := &url.URL{Scheme: "http", Host: "h" + strconv.Itoa(i) + ".test", Path: "/"}
+		if got := len(j.For(u)) == 1; got != want {
+			t.Errorf("cookie %d kept: %v, want %v", i, got, want)
+		}
+	}
+}
+
+// BenchmarkLoadManySites loads a cookies.txt of 20,000 cookies, one a
+// site, past the jar's 3000 in all (once quadratic: every cookie past the
+// limit ran an eviction over the whole jar).
+func BenchmarkLoadManySites(b *testing.B) {
+	var sb strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&sb, "h%d.test\tFALSE\t/\tFALSE\t0\tc\t%d\n", i, i)
+	}
+	file := sb.String()
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		j := new(cookies.Jar)
+		err := j.LoadFrom(strings.NewReader(file))
+		var le *cookies.LoadError
+		if !errors.As(err, &le) || le.Skipped != 0 || le.Evicted != 20000-cookies.DefaultMaxTotal || j.Len() != cookies.DefaultMaxTotal {
+			b.Fatalf("LoadFrom: %v, %d cookies kept", err, j.Len())
+		}
+	}
+}
+
 // TestLoadSingleLabelDomain: a domain cookie for a single label the public
 // suffix list does not know (curl writes Domain=localhost from localhost
 // as ".localhost TRUE") is kept, host-only, and saved so; "com" is still
