@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -104,6 +106,12 @@ func TestJarUnderHandlers(t *testing.T) {
 		w.Header().Add("Set-Cookie", "lit=new")
 		http.Redirect(w, r, "/echo", http.StatusFound)
 	})
+	mux.HandleFunc("/many", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "first=1")
+		for i := range 3200 {
+			w.Header().Add("Set-Cookie", "n"+strconv.Itoa(i)+"=1")
+		}
+	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Header.Get("Cookie"))
 	})
@@ -131,6 +139,12 @@ func TestJarUnderHandlers(t *testing.T) {
 		req := &fetch.Request{URL: srv.URL + "/spaced", Header: http.Header{"Cookie": {"lit=given"}}}
 		if _, body := read(t, o, req); body != `lit=given; s=1; b=2; sp=a b,c; q="x y"; lit=new` {
 			t.Errorf("after a redirect: Cookie %q", body)
+		}
+		// Past net/http's 3000 Set-Cookie fields, the first are kept (a
+		// cookies.Jar keeps 50 from one answer), not none.
+		read(t, o, srv.URL+"/many")
+		if got := jar.For(&url.URL{Scheme: "http", Host: strings.TrimPrefix(srv.URL, "http://"), Path: "/"}); len(got) == 0 || !slices.ContainsFunc(got, func(c cookies.Cookie) bool { return c.Name == "first" }) {
+			t.Errorf("after 3201 Set-Cookie fields, the jar holds %d cookies, without first=1", len(got))
 		}
 	})
 }

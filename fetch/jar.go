@@ -29,11 +29,29 @@ func (t *jarTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
-		if cs := resp.Cookies(); len(cs) > 0 {
+		if cs := setCookies(resp.Header["Set-Cookie"]); len(cs) > 0 {
 			t.jar.SetCookies(req.URL, cs)
 		}
 	}
 	return resp, err
+}
+
+// maxSetCookies is how many Set-Cookie fields of a response are read.
+const maxSetCookies = 3000
+
+// setCookies returns the cookies of a response's Set-Cookie fields, the
+// first maxSetCookies of them (net/http's Response.Cookies returns none
+// past that many; a cookies.Jar keeps the first 50), skipping a field it
+// cannot read, as Response.Cookies does.
+func setCookies(fields []string) []*http.Cookie {
+	fields = fields[:min(len(fields), maxSetCookies)]
+	var cs []*http.Cookie
+	for _, f := range fields {
+		if c, err := http.ParseSetCookie(f); err == nil {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 // cookiePairs returns the Cookie field's value for cs: each value as it
