@@ -104,6 +104,11 @@
 // blank lines, are comments. Save writes the "# Netscape HTTP Cookie File"
 // magic line first; Load accepts its "# HTTP Cookie File" variant or none.
 // Lines end in LF or CRLF. A value in double quotes is a quoted value.
+// wget's files load too: the ":PORT" wget writes after the host of a
+// cookie from a server on another port than the scheme's is dropped (a
+// cookie goes to the host on every port, RFC 6265 §8.5), and a domain
+// cookie for an IP address (".127.0.0.1 TRUE", which only that address
+// can set) is loaded host-only, as the jar keeps it from a Set-Cookie.
 //
 // The JSON format is one object:
 //

@@ -253,7 +253,10 @@ func (j *Jar) fromRecord(c *Cookie, now time.Time) (e *entry, expired bool, err 
 	if !c.HostOnly {
 		switch {
 		case isIPHost(cd):
-			return nil, false, fmt.Errorf("domain %q is an IP address: an IP cookie is host-only", cd)
+			// Only the address itself can set Domain=ADDRESS, which the
+			// jar keeps host-only (as a Set-Cookie's); wget writes it
+			// ".127.0.0.1 TRUE".
+			c.HostOnly = true
 		case unlistedLabel(cd):
 			// A single label the public suffix list does not know
 			// ("localhost", "intranet") is a host: a Set-Cookie of

@@ -75,7 +75,7 @@ func parseNetscapeLine(line string) (c Cookie, ok bool, err error) {
 	if f[0] == "" {
 		return c, false, errors.New("empty domain")
 	}
-	c.Domain = f[0]
+	c.Domain = dropPort(f[0])
 	sub, ok := parseBool(f[1])
 	if !ok {
 		return c, false, fmt.Errorf("include-subdomains field %q is not TRUE or FALSE", clip(f[1]))
@@ -95,6 +95,22 @@ func parseNetscapeLine(line string) (c Cookie, ok bool, err error) {
 		c.Value, c.Quoted = c.Value[1:len(c.Value)-1], true
 	}
 	return c, true, nil
+}
+
+// dropPort returns domain without the ":PORT" wget writes after the host
+// of a host-only cookie from a server on a port other than the scheme's
+// ("127.0.0.1:8080"). Cookies do not depend on ports (RFC 6265 §8.5):
+// the cookie goes to the host on any port, as every cookie of the jar.
+// An IPv6 address, with colons of its own, is left as it is.
+func dropPort(domain string) string {
+	host, port, ok := strings.Cut(domain, ":")
+	if !ok || host == "" || len(port) > 5 || strings.Trim(port, "0123456789") != "" {
+		return domain
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return domain
+	}
+	return host
 }
 
 func parseBool(s string) (v, ok bool) {
