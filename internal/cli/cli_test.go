@@ -20,6 +20,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The tests choose their proxies: none from the environment, and no
+	// NO_PROXY that would send -x's loopback targets direct.
+	for _, v := range []string{"http_proxy", "https_proxy", "all_proxy", "no_proxy"} {
+		os.Unsetenv(v)
+		os.Unsetenv(strings.ToUpper(v))
+	}
 	goleak.VerifyTestMain(m)
 }
 

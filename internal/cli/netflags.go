@@ -67,8 +67,9 @@ const netFlagsHelp = `Credentials, cookies and proxies (curl's flags):
   command (exit 1) or is printed beside a failed transfer's error. No other name is special ("none" is a
   file named none).
   -x URL uses a proxy (http, https, socks5, socks5h; also for loopback
-  targets; -x "" none, whatever the environment says), -U USER:PASSWORD its
-  credentials; without -x the environment's
+  targets, but not for the hosts NO_PROXY names, as curl's; -x "" none,
+  whatever the environment says), -U USER:PASSWORD its credentials;
+  without -x the environment's
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY apply (never to loopback,
   and HTTP_PROXY not in a CGI process). --noproxy LIST names hosts to reach
   directly ("*" for all). An https proxy's certificate is verified (-k,
@@ -250,6 +251,16 @@ func (n *netFlags) applyProxy(o *fetch.Opener, lookupEnv func(string) (string, b
 			return usageErrorf("-x: %v", err)
 		}
 		sel = &proxy.Selector{All: u, NoProxy: n.noProxy}
+		if !n.noProxySet {
+			// -x keeps the environment's no_proxy (NO_PROXY), as curl's
+			// does; --noproxy, even empty, replaces it.
+			for _, name := range []string{"no_proxy", "NO_PROXY"} {
+				if v, ok := lookupEnv(name); ok {
+					sel.NoProxy = v
+					break
+				}
+			}
+		}
 	} else if n.proxySet {
 		sel = new(proxy.Selector) // -x "": no proxy, whatever the environment says (curl's)
 	} else {

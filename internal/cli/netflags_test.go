@@ -187,6 +187,12 @@ func TestProxyEmpty(t *testing.T) {
 		{netFlags{proxySet: true}, both, ""},
 		{netFlags{}, env(map[string]string{"HTTP_PROXY": "http://127.0.0.1:1", "http_proxy": ""}), ""},
 		{netFlags{}, env(map[string]string{"HTTP_PROXY": "http://127.0.0.1:2"}), "http://127.0.0.1:2"},
+		// -x keeps NO_PROXY (no_proxy first), as curl's; --noproxy, even
+		// "", replaces it.
+		{netFlags{proxy: "http://127.0.0.1:3", proxySet: true}, env(map[string]string{"NO_PROXY": "example.test"}), ""},
+		{netFlags{proxy: "http://127.0.0.1:3", proxySet: true}, env(map[string]string{"no_proxy": "other.test", "NO_PROXY": "example.test"}), "http://127.0.0.1:3"},
+		{netFlags{proxy: "http://127.0.0.1:3", proxySet: true, noProxySet: true}, env(map[string]string{"NO_PROXY": "example.test"}), "http://127.0.0.1:3"},
+		{netFlags{proxy: "http://127.0.0.1:3", proxySet: true}, env(nil), "http://127.0.0.1:3"},
 	} {
 		var o fetch.Opener
 		if _, err := tt.n.apply(&o, "", nil, tt.env, strings.NewReader("")); err != nil {
@@ -198,7 +204,7 @@ func TestProxyEmpty(t *testing.T) {
 			got = u.String()
 		}
 		if err != nil || got != tt.want {
-			t.Errorf("proxySet %v: proxy %v, %v; want %q", tt.n.proxySet, u, err, tt.want)
+			t.Errorf("-x %q (set %v), --noproxy set %v: proxy %v, %v; want %q", tt.n.proxy, tt.n.proxySet, tt.n.noProxySet, u, err, tt.want)
 		}
 	}
 }
