@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -670,6 +671,43 @@ func openDir(dir string) (*os.Root, *os.File, error) {
 		return nil, nil, &fs.PathError{Op: "write in", Path: dir, Err: err}
 	}
 	return r, d, nil
+}
+
+// CheckDir reports, without making anything, why Do could not save files
+// in dir: a file in the way of dir or of a directory above it, a
+// read-only file system, no write permission. A dir that does not exist
+// yet is fine when the nearest directory above it that does lets Do make
+// it. A caller whose work ends in downloads (grab crawl --download) calls
+// it first, so a wrong dir is said at once, not after the work.
+func CheckDir(dir string) error {
+	p := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && !fi.IsDir():
+			if p == filepath.Clean(dir) {
+				return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+			}
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: fmt.Errorf("%s: %w", p, syscall.ENOTDIR)}
+		case err == nil:
+			d, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := writable(d); err != nil {
+				return &fs.PathError{Op: "write in", Path: p, Err: err}
+			}
+			return nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		up := filepath.Dir(p)
+		if up == p {
+			return nil
+		}
+		p = up
+	}
 }
 
 // claim takes name in dir for this Do, or the first free "name (n)" when

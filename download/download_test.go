@@ -1341,3 +1341,27 @@ func TestStrayPercentName(t *testing.T) {
 	}
 	wantFile(t, filepath.Join(dir, "100%.html"), []byte("/100%.html"))
 }
+
+// TestCheckDir: CheckDir makes nothing, takes a directory still to make,
+// and names a file in the way, of the directory or of one above it.
+func TestCheckDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]string{
+		dir:                              "",
+		filepath.Join(dir, "new", "sub"): "",
+		file:                             "mkdir " + file + ": not a directory",
+		filepath.Join(file, "sub"):       "not a directory",
+	} {
+		err := download.CheckDir(d)
+		if got := fmt.Sprint(err); (want == "") != (err == nil) || want != "" && !strings.Contains(got, want) {
+			t.Errorf("CheckDir(%s) = %v, want %q", d, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("CheckDir made a directory: %v", err)
+	}
+}

@@ -21,7 +21,8 @@ import (
 )
 
 // TestReadOnlyDir: a download into a read-only file system fails with an
-// error naming the directory, before any request is sent (HOSTILE.md L9).
+// error naming the directory, before any request is sent (HOSTILE.md L9);
+// CheckDir says so too, for it and a directory to make in it.
 // The directory is a tmpfs mounted read-only in a new user and mount
 // namespace (unshare -rm), where the test runs itself again; it is
 // skipped where unshare cannot make one.
@@ -33,6 +34,11 @@ func TestReadOnlyDir(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), dir) {
 			t.Errorf("error %q does not name %s", err, dir)
+		}
+		for _, d := range []string{dir, filepath.Join(dir, "new", "sub")} {
+			if err := download.CheckDir(d); !errors.Is(err, syscall.EROFS) || !strings.Contains(err.Error(), dir) {
+				t.Errorf("CheckDir(%s) = %v, want a read-only file system error naming %s", d, err, dir)
+			}
 		}
 		return
 	}

@@ -251,6 +251,12 @@ func (e *env) crawl(ctx context.Context, seeds []string, f *crawlFlags) (err err
 	if err != nil {
 		return err
 	}
+	if f.download != "" {
+		// Said before the crawl, not after it.
+		if err := download.CheckDir(f.download); err != nil {
+			return fmt.Errorf("--download: %w", err)
+		}
+	}
 	if os.Getenv("GOGC") == "" {
 		// The live heap of a crawl is a few MiB (the frontier, the pages
 		// in flight), so at the default GOGC=100 most of its peak is the

@@ -85,6 +85,10 @@ func TestCrawlCommand(t *testing.T) {
 		pages = append(pages, s.URL+p)
 	}
 	slices.Sort(pages)
+	inTheWay := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(inTheWay, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []runTest{
 		{name: "whole site", args: []string{"crawl", "-q", "--max-crawl-delay", "1ms", seed}, code: ExitOK,
 			stdout: func(got string) string {
@@ -118,6 +122,9 @@ func TestCrawlCommand(t *testing.T) {
 		{name: "--redis-prefix without --redis", args: []string{"crawl", "--redis-prefix", "x:", seed}, code: ExitUsage, stdout: empty, stderr: contains("--redis-prefix names the keys of --redis")},
 		{name: "bad scope", args: []string{"crawl", "--scope", "planet", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--scope "planet"`)},
 		{name: "bad regexp", args: []string{"crawl", "--deny", "(", seed}, code: ExitUsage, stdout: empty, stderr: contains(`--deny "("`)},
+		// Said before the crawl: nothing crawled, nothing printed.
+		{name: "download into a file", args: []string{"crawl", "--images", "--download", inTheWay, seed}, code: ExitFailure, stdout: empty,
+			stderr: equals("grab: --download: mkdir " + inTheWay + ": not a directory\n")},
 		{name: "download without images", args: []string{"crawl", "--download", t.TempDir(), seed}, code: ExitUsage, stdout: empty, stderr: contains("--download needs --images")},
 		{name: "bad seed", args: []string{"crawl", "ftp://x/"}, code: ExitUsage, stdout: empty, stderr: contains("not an http or https URL")},
 		{name: "state and redis", args: []string{"crawl", "--state", "x", "--redis", "redis://127.0.0.1:1/", seed}, code: ExitUsage, stdout: empty, stderr: contains("none of the others can be")},
