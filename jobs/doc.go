@@ -89,9 +89,11 @@
 // run, never with the half-done one. A run's report appears only once the
 // run is complete; a report a crash kept from appearing is published by the
 // next run. A damaged state file (truncated, overwritten, failing bbolt's
-// page check) is set aside as STATE.damaged-UNIXTIME and its backup restored,
-// which Report.Restored says; with no backup, Run refuses to start
-// (ErrCorruptState) rather than begin again from nothing.
+// page check, or emptied while a backup is beside it) is set aside as
+// STATE.damaged-UNIXTIME and its backup restored, which Report.Restored
+// says; with no backup, Run refuses to start (ErrCorruptState) rather than
+// begin again from nothing. A state file the system refuses (permission,
+// a full disk, a directory in its place) is that error, not damage.
 //
 // A crawl spec (targets.crawl) runs grab's crawl package when a new run
 // starts; the pages it reaches become the run's pages, and a resumed run

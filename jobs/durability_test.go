@@ -301,6 +301,7 @@ func TestCorruptState(t *testing.T) {
 			return err
 		},
 		"garbage": func(p string) error { return os.WriteFile(p, []byte("not a database at all"), 0o600) },
+		"emptied": func(p string) error { return os.Truncate(p, 0) },
 	}
 	for name, f := range damage {
 		t.Run(name, func(t *testing.T) {
@@ -351,6 +352,36 @@ func TestCorruptState(t *testing.T) {
 			if ok == 0 {
 				t.Errorf("trial %d: no run succeeded: %v", trial, errs)
 			}
+		}
+	})
+	t.Run("not damage", func(t *testing.T) {
+		// A state file the system refuses (here a directory in its
+		// place) is that error, not damage: nothing set aside, nothing
+		// restored.
+		d := newDurable(t)
+		path := d.j.StatePath()
+		os.Remove(path)
+		if err := os.Mkdir(path, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, err := runner(t).Run(t.Context(), d.j)
+		if err == nil || errors.Is(err, jobs.ErrCorruptState) || !strings.Contains(err.Error(), "is a directory") {
+			t.Errorf("Run = %v, want the directory's error", err)
+		}
+		if m, _ := filepath.Glob(path + ".damaged-*"); len(m) > 0 {
+			t.Errorf("set aside as damaged: %v", m)
+		}
+	})
+	t.Run("empty file, status", func(t *testing.T) {
+		// An empty state file, as a kill leaves one before bbolt's first
+		// write, holds no run: status says so, not "bad file descriptor".
+		d := newDurable(t)
+		if err := os.Truncate(d.j.StatePath(), 0); err != nil {
+			t.Fatal(err)
+		}
+		h, err := jobs.ReadHistory(d.j, time.Second)
+		if err != nil || len(h.Runs) != 0 || h.Running {
+			t.Errorf("ReadHistory = %+v, %v; want no runs", h, err)
 		}
 	})
 	t.Run("restore fails", func(t *testing.T) {

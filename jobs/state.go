@@ -108,8 +108,20 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		}
 		defer unlock()
 	}
-	db, err := openChecked(path, wait, readOnly)
-	if errors.Is(err, ErrLocked) || errors.Is(err, fs.ErrNotExist) {
+	bak := path + ".bak"
+	var db *bolt.DB
+	var err error
+	if fi, e := os.Stat(path); e == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !readOnly && exists(bak) {
+		// Emptied after a run saved its backup (a first run's file cut
+		// before bbolt's first write has none): bbolt would start over in
+		// it.
+		err = fmt.Errorf("%w: empty file", boltfile.ErrDamaged)
+	} else {
+		db, err = openChecked(path, wait, readOnly)
+	}
+	if err != nil && !errors.Is(err, boltfile.ErrDamaged) {
+		// Locked, missing, or the system's refusal (permission, a full
+		// disk, a directory in the way): nothing to restore.
 		return nil, err
 	}
 	s := &store{path: path}
@@ -117,8 +129,7 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		if readOnly {
 			return nil, err
 		}
-		bak := path + ".bak"
-		if _, e := os.Stat(bak); e != nil {
+		if !exists(bak) {
 			return nil, fmt.Errorf("%w: %s: %v; no backup (%s) to restore: move the file away to start over, losing what it remembers", ErrCorruptState, path, err, filepath.Base(bak))
 		}
 		// The damaged file is kept under a second name, and the backup's

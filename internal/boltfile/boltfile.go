@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,10 +22,19 @@ var ErrDamaged = errors.New("damaged")
 // Open opens the bbolt file at path (creating it, mode 0600, unless
 // readOnly), waiting up to wait for its lock (bolt.ErrTimeout after), and
 // checks it first and every page after: a damaged file is an error
-// matching ErrDamaged, never a panic or a fault of the process.
+// matching ErrDamaged, never a panic or a fault of the process. An empty
+// file (one a kill cut before bbolt wrote its first pages) holds no
+// database yet: read-only, it is an error matching fs.ErrNotExist, as no
+// file is; otherwise bbolt makes one in it.
 func Open(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err error) {
-	if err := sanityCheck(path); err != nil {
+	size, err := sanityCheck(path)
+	if err != nil {
 		return nil, err
+	}
+	if readOnly && size == 0 {
+		// bbolt would write its first pages through a read-only
+		// descriptor ("bad file descriptor").
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("empty file, no database yet: %w", fs.ErrNotExist)}
 	}
 	if wait <= 0 {
 		wait = time.Nanosecond // bbolt waits forever on 0
@@ -64,23 +74,33 @@ func Open(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err erro
 
 // sanityCheck refuses a file too short for the pages its meta pages
 // claim: bbolt would fault reading past the end of a truncated file.
-// A missing or empty file is fine (bbolt creates it).
-func sanityCheck(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+// A missing or empty file is fine (bbolt creates it); size is the file's,
+// 0 for a missing one.
+func sanityCheck(path string) (size int64, err error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case fi.IsDir():
+		return 0, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
+	case !fi.Mode().IsRegular():
+		// A FIFO would block the open; a device is nobody's database.
+		return 0, &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
 	}
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	size := st.Size()
+	size = st.Size()
 	if size == 0 {
-		return nil
+		return 0, nil
 	}
 	// A bbolt meta page: 16 bytes of page header, then magic, version
 	// and page size (uint32 each), flags, the root bucket (16 bytes), the
@@ -115,10 +135,10 @@ func sanityCheck(path string) error {
 		}
 	}
 	if !best.ok {
-		return fmt.Errorf("%w: not a bbolt file, or both meta pages are bad", ErrDamaged)
+		return size, fmt.Errorf("%w: not a bbolt file, or both meta pages are bad", ErrDamaged)
 	}
 	if need := int64(best.hwm) * int64(best.pageSize); need > size {
-		return fmt.Errorf("%w: truncated to %d bytes, the pages need %d", ErrDamaged, size, need)
+		return size, fmt.Errorf("%w: truncated to %d bytes, the pages need %d", ErrDamaged, size, need)
 	}
-	return nil
+	return size, nil
 }
