@@ -158,7 +158,7 @@ func (j *Job) check(v *validator) {
 				n++
 			}
 		}
-		if n == 0 {
+		if n == 0 && !v.touched("auth") { // "bearer: ~" was said
 			v.at("auth", "empty: give basic, digest, bearer or netrc")
 		}
 		if a.Basic != nil && a.Digest != nil {
@@ -178,7 +178,7 @@ func (j *Job) check(v *validator) {
 		}
 	}
 	if c := j.Cookies; c != nil {
-		if c.File == "" && c.Header == nil {
+		if c.File == "" && c.Header == nil && !v.touched("cookies") {
 			v.at("cookies", "empty: give file or header")
 		}
 		if c.Header != nil {

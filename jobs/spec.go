@@ -553,11 +553,22 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 	if path != "" {
 		v.lines[path] = n
 	}
+	optional := t.Kind() == reflect.Pointer // a section the key's presence turns on
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
+	}
+	if optional && t.Kind() == reflect.Struct && n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		// "download:" with nothing after it would leave downloads off,
+		// where "download: {}" turns them on: said, not guessed.
+		if t == reflect.TypeFor[Secret]() {
+			v.add(n.Line, path, "empty: give {env: NAME} or {file: PATH}, or leave the key out")
+		} else {
+			v.add(n.Line, path, "empty: give its keys, {} for the defaults, or leave the key out")
+		}
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:

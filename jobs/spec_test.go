@@ -27,6 +27,9 @@ func TestParseProblems(t *testing.T) {
 			`3: targets.url: unknown key "url"; did you mean "urls"?`,
 			`4: extract.imgaes: unknown key "imgaes"; did you mean "images"?`}},
 		{"duplicate key", "name: a\nname: b\ntargets: {urls: [http://h/]}\n", []string{"2: name: duplicate key (first at line 1)"}},
+		{"empty sections", "name: a\ntargets: {urls: [http://h/]}\ndownload:\nauth: {bearer: ~}\n", []string{
+			"3: download: empty: give its keys, {} for the defaults, or leave the key out",
+			"4: auth.bearer: empty: give {env: NAME} or {file: PATH}, or leave the key out"}},
 		{"wrong kinds", "name: a\ntargets: {urls: http://h/}\nlimits: {max_items: many}\n", []string{
 			"2: targets.urls: want a list", "3: limits.max_items: `many` is not a whole number"}},
 		{"bad values", "name: -a\nschedule: '* * *'\ntimezone: Mars/Olympus\ntargets: {urls: ['ftp://h/', 'http://u:secret@h/', 'http://h/ x']}\n", []string{
