@@ -114,6 +114,13 @@ func newImages(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Flags whose work nothing would show are refused, as crawl's
+			// --download without --images.
+			for _, name := range []string{"jobs", "quiet"} {
+				if fl := cmd.Flags().Lookup(name); fl.Changed && f.download == "" {
+					return usageErrorf("-%s/--%s applies to --download: give it, or leave -%s out", fl.Shorthand, name, fl.Shorthand)
+				}
+			}
 			return e.images(cmd.Context(), target, &f)
 		},
 	}

@@ -114,6 +114,8 @@ func TestImages(t *testing.T) {
 		{runTest{"a zone --page-url", []string{"images", "--page-url", "http://[fe80::1%25lo]/", "-"}, ExitUsage, empty, contains("grab: --page-url: page URL", "an IPv6 zone")}, page.String()},
 		{runTest{"other scheme", []string{"images", "ftp://example.com/"}, ExitUsage, empty, contains("want an http, https or file: URL")}, ""},
 		{runTest{"no target", []string{"images"}, ExitUsage, empty, contains("want one TARGET", "got 0 arguments")}, ""},
+		{runTest{"-j without --download", []string{"images", "-j", "4", base + "/gallery/24.html"}, ExitUsage, empty, contains("grab: -j/--jobs applies to --download: give it, or leave -j out\n")}, ""},
+		{runTest{"-q without --download", []string{"images", "-q", base + "/gallery/24.html"}, ExitUsage, empty, contains("-q/--quiet applies to --download")}, ""},
 		{runTest{"two targets", []string{"images", base + "/gallery/24.html", base + "/gallery/3.html"}, ExitUsage, empty, contains("want one TARGET", "got 2 arguments")}, ""},
 	}
 	runStdinTests(t, tests)
