@@ -78,6 +78,9 @@ type env struct {
 	stdout io.Writer // data only
 	stderr io.Writer // progress, warnings and errors, prefixed "grab: "
 	args   []string  // the command line, for a command that must read it as typed
+	// cobraOut is stdout as cobra writes help and the version to it,
+	// keeping a write's error.
+	cobraOut *errWriter
 }
 
 // errorf prints "grab: " and the formatted message, with a final newline,
@@ -203,7 +206,8 @@ func newRoot(e *env) *cobra.Command {
 		PersistentPreRunE: checkFlags,
 	}
 	root.SetIn(e.stdin)
-	root.SetOut(e.stdout)
+	e.cobraOut = &errWriter{w: e.stdout}
+	root.SetOut(e.cobraOut)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &usageError{plainFlagError(err)}
@@ -243,7 +247,26 @@ func (e *env) execute(ctx context.Context, root *cobra.Command, args []string) i
 	if cmd == nil {
 		cmd = root
 	}
+	if err == nil && e.cobraOut != nil && e.cobraOut.err != nil {
+		// cobra prints help and the version without a word on a
+		// failed write (grab --help >/dev/full).
+		err = e.cobraOut.err
+	}
 	return e.exitCode(ctx, cmd, err)
+}
+
+// errWriter is a writer that keeps the first error of w's.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *errWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
 
 // exitCode reports err, returned by cmd, on e.stderr and returns the exit

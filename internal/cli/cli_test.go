@@ -437,3 +437,16 @@ func TestEscapeControls(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpToFullStdout: help and the version that cannot be written fail
+// (exit 1, the error on stderr), as coreutils' --help does; cobra writes
+// them without a word on a failed write.
+func TestHelpToFullStdout(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"get", "--help"}, {"help", "get"}, {"--version"}, {"version"}, nil} {
+		var stderr bytes.Buffer
+		code := Run(t.Context(), args, strings.NewReader(""), &fullWriter{max: 10}, &stderr)
+		if code != ExitFailure || !strings.Contains(stderr.String(), "grab: no space left on device") {
+			t.Errorf("Run(%q) to a full stdout: exit %d, stderr %q; want 1 and the error", args, code, stderr.String())
+		}
+	}
+}
