@@ -23,8 +23,10 @@ func main() {
 	redis.SetLogger(&logging.VoidLogger{})
 	// The first signal asks the command to stop (it saves what it must,
 	// removes its temporary files and exits 130; a read of stdin ends
-	// too); a second one ends the process at once, as the default action
-	// would, whatever the command is blocked on. SIGHUP (the terminal
+	// too), and the process exits 130 cli.StopGrace later if the command
+	// is stuck (writing to a pipe nobody reads); a second one ends the
+	// process at once, as the default action would, whatever the command
+	// is blocked on. SIGHUP (the terminal
 	// closed) counts, unless grab started with it ignored (nohup):
 	// catching it would undo that.
 	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}

@@ -36,6 +36,8 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -81,6 +83,9 @@ type env struct {
 	// cobraOut is stdout as cobra writes help and the version to it,
 	// keeping a write's error.
 	cobraOut *errWriter
+	// extraGrace is added to Run's StopGrace by a command that takes
+	// longer to stop (grab job schedule's --grace), in nanoseconds.
+	extraGrace atomic.Int64
 }
 
 // errorf prints "grab: " and the formatted message, with a final newline,
@@ -184,13 +189,40 @@ const errSilentFailure constError = "failure already reported"
 // name) and returns the process exit code: [ExitOK], [ExitFailure],
 // [ExitUsage] or [ExitInterrupted]. It reads and writes only stdin, stdout
 // and stderr. Cancelling ctx, as main does on SIGINT, SIGTERM or SIGHUP, interrupts
-// the running command.
+// the running command. A command that has not ended [StopGrace] after
+// that (blocked writing to a pipe nobody reads, which nothing can
+// interrupt) is left running, and Run returns ExitInterrupted at once,
+// printing nothing (stderr may be that pipe), for the process to exit.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(ctx, args, stdin, stdout, stderr, StopGrace)
+}
+
+// StopGrace is how long Run waits for a command to end once its context
+// is cancelled: longer than a command's own stopping takes (grab serve's
+// 10 s, a crawl's 3 s for pages in flight); grab job schedule adds its
+// --grace.
+const StopGrace = 15 * time.Second
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, grace time.Duration) int {
 	if stdin != nil { // nil stays nil: no input at all
 		stdin = newCtxReader(ctx, stdin)
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
-	return e.execute(ctx, newRoot(e), args)
+	done := make(chan int, 1)
+	go func() { done <- e.execute(ctx, newRoot(e), args) }()
+	select {
+	case code := <-done:
+		return code
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(grace + time.Duration(e.extraGrace.Load()))
+	defer t.Stop()
+	select {
+	case code := <-done:
+		return code
+	case <-t.C:
+		return ExitInterrupted
+	}
 }
 
 // newRoot returns grab's root command with all its subcommands.

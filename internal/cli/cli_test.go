@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -448,5 +449,46 @@ func TestHelpToFullStdout(t *testing.T) {
 		if code != ExitFailure || !strings.Contains(stderr.String(), "grab: no space left on device") {
 			t.Errorf("Run(%q) to a full stdout: exit %d, stderr %q; want 1 and the error", args, code, stderr.String())
 		}
+	}
+}
+
+// blockedWriter blocks every write until release is closed, as a pipe
+// nobody reads does; entered is closed at the first write.
+type blockedWriter struct {
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (w *blockedWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.entered) })
+	<-w.release
+	return len(p), nil
+}
+
+// TestStopWhileBlocked: a command blocked writing to a stdout nobody
+// reads, which nothing interrupts, does not keep Run from returning
+// ExitInterrupted once its context is cancelled and the grace has passed.
+func TestStopWhileBlocked(t *testing.T) {
+	w := &blockedWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	defer close(w.release) // the command ends then (goleak)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"get", "data:,stalled"}, strings.NewReader(""), w, io.Discard, 50*time.Millisecond)
+	}()
+	select {
+	case <-w.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("grab get never wrote")
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != ExitInterrupted {
+			t.Errorf("exit %d, want %d", c, ExitInterrupted)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still waiting 10s after the cancel")
 	}
 }
