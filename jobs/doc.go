@@ -105,7 +105,9 @@
 // scheduler per job in the job's time zone. A schedule is a cron expression
 // of 5 fields, or 6 with seconds first (Sunday 0 or 7, as cron(8) reads
 // the weekday), a descriptor (@daily, ...), or
-// "@every DURATION" (from the scheduler's start). timezone defaults to the
+// "@every DURATION" (from the scheduler's start). A day of month and a
+// weekday both given match either one, with a step too ("*/2" and "1"),
+// as robfig/cron reads them; Vixie cron would require both there. timezone defaults to the
 // process's local zone, as cron's; state and reports hold UTC. On the day of
 // a DST change a daily slot runs once: a wall time that does not exist
 // (02:30 when clocks jump to 03:00) runs at the instant it would have been
