@@ -430,27 +430,45 @@ func Parse(data []byte, path string) (*Job, error) {
 	// Unknown keys were reported by walk, with their path and a suggestion.
 	dec2 := yaml.NewDecoder(bytes.NewReader(data))
 	dec2.KnownFields(true)
-	aborted := false
-	if err := dec2.Decode(j); err != nil {
+	duplicates, aborted := false, false
+	said := map[string]bool{} // a second decode finds the first one's errors again
+	typeErrors := func(err error) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			// yaml stops at a duplicate key, which walk reported.
-			aborted = true
-			if !strings.Contains(err.Error(), "already defined") {
+			if strings.Contains(err.Error(), "already defined") {
+				duplicates = true // which walk reported
+			} else {
+				aborted = true
 				v.add(lineOf(err.Error()), "", trimLine(err.Error()))
 			}
-		} else {
-			for _, m := range te.Errors {
-				if strings.Contains(m, "already defined") {
-					aborted = true // yaml stops the mapping there
-					continue
-				}
-				if strings.Contains(m, " not found in type ") || v.typeErrs[m] {
-					continue // walk said it better
-				}
-				v.add(lineOf(m), "", cleanTypeError(trimLine(m)))
-			}
+			return
 		}
+		for _, m := range te.Errors {
+			if strings.Contains(m, "already defined") {
+				duplicates = true // yaml stops the mapping there
+				continue
+			}
+			if strings.Contains(m, " not found in type ") || v.typeErrs[m] || said[m] {
+				continue // walk said it better, or it was said
+			}
+			said[m] = true
+			v.add(lineOf(m), "", cleanTypeError(trimLine(m)))
+		}
+	}
+	if err := dec2.Decode(j); err != nil {
+		typeErrors(err)
+	}
+	if duplicates && !aborted {
+		// yaml stops at a duplicate key: the file is decoded again with
+		// the first of each key alone, so that its other problems are
+		// said too, not only the duplicate.
+		dropDuplicates(doc)
+		*j = Job{dir: j.dir}
+		duplicates = false
+		if err := doc.Decode(j); err != nil {
+			typeErrors(err)
+		}
+		aborted = duplicates // none are left: never so
 	}
 	j.Path = path
 	if !aborted {
@@ -460,6 +478,27 @@ func Parse(data []byte, path string) (*Job, error) {
 		return nil, v.err(path)
 	}
 	return j, nil
+}
+
+// dropDuplicates removes from the mappings under n each key that comes
+// again after its first, with its value.
+func dropDuplicates(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]bool{}
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode && seen[k.Value] {
+				continue
+			}
+			seen[k.Value] = true
+			kept = append(kept, k, n.Content[i+1])
+		}
+		n.Content = kept
+	}
+	for _, c := range n.Content {
+		dropDuplicates(c)
+	}
 }
 
 // Validate checks a Job as Parse checks a job file (without lines, for a

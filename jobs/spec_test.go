@@ -27,6 +27,10 @@ func TestParseProblems(t *testing.T) {
 			`3: targets.url: unknown key "url"; did you mean "urls"?`,
 			`4: extract.imgaes: unknown key "imgaes"; did you mean "images"?`}},
 		{"duplicate key", "name: a\nname: b\ntargets: {urls: [http://h/]}\n", []string{"2: name: duplicate key (first at line 1)"}},
+		{"duplicate key and more", "name: a\nname: b\ntargets: {urls: [http://h/]}\nlimits: {max_items: -5}\nextract: {images: true}\nextract: {links: true}\n", []string{
+			"2: name: duplicate key (first at line 1)",
+			"4: limits.max_items: -5: want 1 or more",
+			"6: extract: duplicate key (first at line 5)"}},
 		{"empty sections", "name: a\ntargets: {urls: [http://h/]}\ndownload:\nauth: {bearer: ~}\n", []string{
 			"3: download: empty: give its keys, {} for the defaults, or leave the key out",
 			"4: auth.bearer: empty: give {env: NAME} or {file: PATH}, or leave the key out"}},
