@@ -680,34 +680,70 @@ func openDir(dir string) (*os.Root, *os.File, error) {
 // it. A caller whose work ends in downloads (grab crawl --download) calls
 // it first, so a wrong dir is said at once, not after the work.
 func CheckDir(dir string) error {
-	p := filepath.Clean(dir)
-	for {
+	if dir == "" {
+		dir = "."
+	}
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		// Opened as Do opens it (MkdirAll makes nothing then).
+		r, d, err := openDir(dir)
+		if err != nil {
+			return err
+		}
+		d.Close()
+		r.Close()
+		return nil
+	}
+	for p := dir; ; {
 		fi, err := os.Stat(p)
 		switch {
 		case err == nil && !fi.IsDir():
-			if p == filepath.Clean(dir) {
-				return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
-			}
-			return &fs.PathError{Op: "mkdir", Path: dir, Err: fmt.Errorf("%s: %w", p, syscall.ENOTDIR)}
+			return &fs.PathError{Op: "mkdir", Path: p, Err: syscall.ENOTDIR}
 		case err == nil:
-			d, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := writable(d); err != nil {
+			// Making a directory in p takes write (and search) permission,
+			// not read: p is not opened.
+			if err := writablePath(p); err != nil {
 				return &fs.PathError{Op: "write in", Path: p, Err: err}
 			}
 			return nil
 		case !errors.Is(err, fs.ErrNotExist):
 			return err
 		}
-		up := filepath.Dir(p)
-		if up == p {
+		if _, err := os.Lstat(p); err == nil {
+			// A symbolic link to nothing: MkdirAll cannot make it.
+			return &fs.PathError{Op: "mkdir", Path: p, Err: syscall.EEXIST}
+		}
+		up, ok := parentDir(p)
+		if !ok {
 			return nil
 		}
 		p = up
 	}
+}
+
+// parentDir returns p without its last element (and the separators after
+// it), as MkdirAll steps up: by text, but with ".." left for the kernel to
+// resolve after the links before it, as it does when the directories are
+// made ("file/../b" is "file/..", not "."). It is false at the top.
+func parentDir(p string) (string, bool) {
+	i := len(p)
+	for i > 0 && os.IsPathSeparator(p[i-1]) {
+		i--
+	}
+	j := i
+	for j > 0 && !os.IsPathSeparator(p[j-1]) {
+		j--
+	}
+	switch {
+	case i == 0 || p[:i] == ".":
+		return "", false
+	case j == 0:
+		return ".", true
+	}
+	k := j
+	for k > 1 && os.IsPathSeparator(p[k-1]) {
+		k-- // "/" stays the root
+	}
+	return p[:k], true
 }
 
 // claim takes name in dir for this Do, or the first free "name (n)" when

@@ -1343,25 +1343,48 @@ func TestStrayPercentName(t *testing.T) {
 }
 
 // TestCheckDir: CheckDir makes nothing, takes a directory still to make,
-// and names a file in the way, of the directory or of one above it.
+// and names a file in the way, of the directory or of one above it, and a
+// symbolic link to nothing; what it says agrees with what Do then does.
 func TestCheckDir(t *testing.T) {
+	base := testkit.DownloadServer(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for d, want := range map[string]string{
-		dir:                              "",
-		filepath.Join(dir, "new", "sub"): "",
-		file:                             "mkdir " + file + ": not a directory",
-		filepath.Join(file, "sub"):       "not a directory",
-	} {
-		err := download.CheckDir(d)
-		if got := fmt.Sprint(err); (want == "") != (err == nil) || want != "" && !strings.Contains(got, want) {
-			t.Errorf("CheckDir(%s) = %v, want %q", d, err, want)
+	dangling := filepath.Join(dir, "dangling")
+	if err := os.Symlink("nowhere", dangling); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	noRead := filepath.Join(dir, "noread")
+	if err := os.Mkdir(noRead, 0o300); err != nil { // write and search: enough to make a directory in
+		t.Fatal(err)
+	}
+	cases := []struct{ dir, want string }{
+		{dir, ""},
+		{filepath.Join(dir, "new", "sub"), ""},
+		{filepath.Join(noRead, "new"), ""},
+		{file, "mkdir " + file + ": not a directory"},
+		{filepath.Join(file, "sub"), "not a directory"},
+		{file + "/../sub", "not a directory"}, // ".." after a file, as the kernel reads it
+		{dangling, "mkdir " + dangling + ": file exists"},
+		{filepath.Join(dangling, "sub"), "mkdir " + dangling + ": file exists"},
+	}
+	for _, c := range cases {
+		err := download.CheckDir(c.dir)
+		if got := fmt.Sprint(err); (c.want == "") != (err == nil) || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("CheckDir(%s) = %v, want %q", c.dir, err, c.want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "new")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("CheckDir made a directory: %v", err)
+	for _, made := range []string{"new", "sub", "noread/new"} {
+		if _, err := os.Stat(filepath.Join(dir, made)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("CheckDir made %s: %v", made, err)
+		}
+	}
+	for i, c := range cases {
+		_, err := client(t).Do(t.Context(), download.Request{URL: fmt.Sprintf("%s/dl/10/f%d.bin", base, i), Dir: c.dir})
+		if (err == nil) != (c.want == "") {
+			t.Errorf("Do into %s: %v, where CheckDir said %q", c.dir, err, c.want)
+		}
 	}
 }

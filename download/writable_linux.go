@@ -17,3 +17,9 @@ func writable(dir *os.File) error {
 	}
 	return withFD(dir, func(d int) error { return unix.Faccessat(d, ".", unix.W_OK, unix.AT_EACCESS) })
 }
+
+// writablePath is writable for the directory at path, not opened: making
+// an entry in it takes write and search permission, not read.
+func writablePath(path string) error {
+	return unix.Faccessat(unix.AT_FDCWD, path, unix.W_OK, unix.AT_EACCESS)
+}
