@@ -55,7 +55,7 @@ func TestCookieFieldsJoined(t *testing.T) {
 		req := &fetch.Request{URL: w.urls["a"] + "/headers", Header: http.Header{"Cookie": {"a=1", "b=2"}}}
 		_, body := read(t, o, req)
 		if !strings.Contains(body, `"Cookie": [
-      "a=1; b=2; z=9"
+      "z=9; a=1; b=2"
     ]`) {
 			t.Errorf("Cookie fields: %s", body)
 		}
@@ -77,8 +77,9 @@ func jarOpener(t *testing.T, w *world, kind string) *fetch.Opener {
 // return (a 401 the auth handler answers, a 503 Retry tries again) is
 // kept, and sent with the next try, as curl and urllib keep it. A jar's
 // value with a space or a comma goes as it came, unquoted, as curl sends
-// it; the caller's own Cookie field comes first, as given, after a
-// redirect that sets a cookie of the same name too.
+// it; the jar's cookies come first, then the caller's own Cookie field,
+// as given, after a redirect that sets a cookie of the same name too, as
+// curl sends them.
 func TestJarUnderHandlers(t *testing.T) {
 	var busy atomic.Int32
 	mux := http.NewServeMux()
@@ -137,7 +138,7 @@ func TestJarUnderHandlers(t *testing.T) {
 			t.Errorf("after a 503 setting b=2, the retry sent Cookie %q", body)
 		}
 		req := &fetch.Request{URL: srv.URL + "/spaced", Header: http.Header{"Cookie": {"lit=given"}}}
-		if _, body := read(t, o, req); body != `lit=given; s=1; b=2; sp=a b,c; q="x y"; lit=new` {
+		if _, body := read(t, o, req); body != `s=1; b=2; sp=a b,c; q="x y"; lit=new; lit=given` {
 			t.Errorf("after a redirect: Cookie %q", body)
 		}
 		// Past net/http's 3000 Set-Cookie fields, the first are kept (a

@@ -60,7 +60,7 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := stateOf(req.Context())
 	if st != nil && !st.creds.Load() && carriesCreds(req.Header, st.policy.Sensitive) {
-		// What a handler (auth, a cookie jar) or the client's Jar added:
+		// What a handler (auth, the Opener's Jar) added:
 		// the chain's body goes to no other origin now (HOSTILE.md B9).
 		st.creds.Store(true)
 	}

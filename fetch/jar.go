@@ -7,13 +7,26 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// jarTransport keeps an Opener's cookies at every exchange, below the
-// handlers: a cookie set on a 401 an auth handler answers, or on a 503
-// the Retry handler tries again, is kept and sent with the next try, as
-// curl and urllib's HTTPCookieProcessor keep it (net/http's client, which
-// held the Jar before, saw only the last answer of a handler's
-// exchanges). The Cookie field of the request, the caller's, comes first
-// and is sent as given, after a redirect too.
+// jarHandler is an Opener's Jar among its handlers: inside Retry, auth's
+// handlers and userinfo's, whose repeated exchanges keep cookies, and
+// outside a handler of a higher Order (grab's -v log and -H edits, 1000),
+// which sees the Cookie field the jar made.
+type jarHandler struct{ jar http.CookieJar }
+
+func (jarHandler) Order() int { return 700 }
+
+func (h jarHandler) Wrap(next http.RoundTripper) http.RoundTripper {
+	return &jarTransport{jar: h.jar, next: next}
+}
+
+// jarTransport keeps an Opener's cookies at every exchange: a cookie set
+// on a 401 an auth handler answers, or on a 503 the Retry handler tries
+// again, is kept and sent with the next try, as curl and urllib's
+// HTTPCookieProcessor keep it (net/http's client, which held the Jar
+// before, saw only the last answer of a handler's exchanges). The jar's
+// cookies come first, then the request's own Cookie field as given, after
+// a redirect too, as curl sends them (a server that reads the first of
+// two cookies of a name gets the one a redirect just set).
 type jarTransport struct {
 	jar  http.CookieJar
 	next http.RoundTripper
@@ -23,7 +36,7 @@ func (t *jarTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if pairs := cookiePairs(t.jar.Cookies(req.URL)); pairs != "" {
 		req = req.Clone(req.Context())
 		if given := req.Header.Get("Cookie"); given != "" {
-			pairs = given + "; " + pairs
+			pairs += "; " + given
 		}
 		req.Header.Set("Cookie", pairs)
 	}

@@ -133,11 +133,13 @@ type Opener struct {
 	// one, a typed nil pointer included, is left out.
 	Handlers []Handler
 	// Jar keeps cookies; nil means none are kept. It sees every exchange,
-	// below the handlers: a cookie set on a 401 an auth handler answers,
-	// or on a 503 Retry tries again, is kept and sent with the next try,
-	// as curl and urllib keep it. Its cookies follow the request's own
-	// Cookie field, each value as it came (a space or a comma unquoted,
-	// as curl sends it).
+	// as a handler of Order 700, inside Retry (100), auth's handlers
+	// (500, and 600 for a proxy's): a cookie set on a 401 an auth handler
+	// answers, or on a 503 Retry tries again, is kept and sent with the
+	// next try, as curl and urllib keep it. A handler of a higher Order
+	// sees the Cookie field the jar made. Its cookies come before the
+	// request's own Cookie field, as curl sends them, each value as it
+	// came (a space or a comma unquoted, as curl sends it).
 	Jar http.CookieJar
 	// Header holds fields sent with every request (urllib's addheaders);
 	// the Request's own fields of the same name win.
@@ -354,19 +356,19 @@ func (o *Opener) setup() {
 			separate:      len(o.Handlers) > 0,
 			via:           via,
 		}
-		if o.Jar != nil {
-			// Below the handlers: their exchanges keep cookies too.
-			rt = &jarTransport{jar: o.Jar, next: rt}
-		}
 		hs := slices.DeleteFunc(slices.Clone(o.Handlers), func(h Handler) bool { return h == nil || isNil(h) })
-		if len(hs) > 0 {
+		handlers := len(hs) > 0
+		if handlers {
 			hs = append(hs, userinfoBasic{})
+		}
+		if o.Jar != nil {
+			hs = append(hs, jarHandler{o.Jar})
 		}
 		slices.SortStableFunc(hs, func(a, b Handler) int { return cmp.Compare(order(a), order(b)) })
 		for i := len(hs) - 1; i >= 0; i-- {
 			rt = hs[i].Wrap(rt)
 		}
-		if len(hs) > 0 {
+		if handlers {
 			rt = withUserinfo{rt}
 		}
 		o.client = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
@@ -648,8 +650,7 @@ func (o *Opener) openHTTP(ctx context.Context, req *Request, u *url.URL) (*Respo
 	// for an origin (HOSTILE.md B6).
 	h.Del("Proxy-Authorization")
 	// Several Cookie fields go as one, joined with "; ", as RFC 6265 §5.4
-	// asks (net/http's client, adding the jar's cookies, would keep the
-	// first field only).
+	// asks (the jar's cookies are added to the first field only).
 	if cs := h["Cookie"]; len(cs) > 1 {
 		h["Cookie"] = []string{strings.Join(slices.DeleteFunc(cs, func(c string) bool { return strings.TrimSpace(c) == "" }), "; ")}
 	}

@@ -119,6 +119,11 @@ func TestGetCookies(t *testing.T) {
 		{runTest{"-c x.json writes JSON", []string{"get", "-c", filepath.Join(dir, "x.json"), base + "/cookies/set?j=1"}, ExitOK, contains(`"j": "1"`), empty}, ""},
 		{runTest{"-b x.json -c x.json", []string{"get", "-b", filepath.Join(dir, "x.json"), "-c", filepath.Join(dir, "x.json"), base + "/cookies/set?j2=2"}, ExitOK, contains(`"j": "1"`, `"j2": "2"`), empty}, ""},
 		{runTest{"-c a JSON jar named jar", []string{"get", "-b", filepath.Join(dir, "jsonjar"), "-c", filepath.Join(dir, "jsonjar"), base + "/cookies/set?j3=3"}, ExitOK, contains(`"j3": "3"`), empty}, ""},
+		// The jar's Cookie field is one -v shows and -H edits.
+		{runTest{"-v shows the jar's cookies", []string{"get", "-v", "-b", "-", base + "/cookies"}, ExitOK, contains(`"sid": "abc"`), contains("> Cookie: sid=abc\n")},
+			"127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"},
+		{runTest{"-H 'Cookie:' removes the jar's", []string{"get", "-H", "Cookie:", "-b", "-", base + "/headers"}, ExitOK, lacks("sid=abc"), empty},
+			"127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"},
 	}
 	if err := os.WriteFile(filepath.Join(dir, "jsonjar"), []byte("\n  {\"format\": \"grab-cookies\", \"version\": 1, \"cookies\": []}\n"), 0o600); err != nil {
 		t.Fatal(err)
