@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -80,9 +81,6 @@ type env struct {
 	stdout io.Writer // data only
 	stderr io.Writer // progress, warnings and errors, prefixed "grab: "
 	args   []string  // the command line, for a command that must read it as typed
-	// cobraOut is stdout as cobra writes help and the version to it,
-	// keeping a write's error.
-	cobraOut *errWriter
 	// extraGrace is added to Run's StopGrace by a command that takes
 	// longer to stop (grab job schedule's --grace), in nanoseconds.
 	extraGrace atomic.Int64
@@ -215,14 +213,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return code
 	case <-ctx.Done():
 	}
-	t := time.NewTimer(grace + time.Duration(e.extraGrace.Load()))
-	defer t.Stop()
 	select {
 	case code := <-done:
 		return code
-	case <-t.C:
+	case <-time.After(addGrace(grace, e.extraGrace.Load())):
 		return ExitInterrupted
 	}
+}
+
+// addGrace returns grace and extra nanoseconds more, at most the longest
+// Duration (a --grace of 2562047h would wrap the sum negative).
+func addGrace(grace time.Duration, extra int64) time.Duration {
+	return grace + time.Duration(min(extra, int64(math.MaxInt64-grace)))
 }
 
 // newRoot returns grab's root command with all its subcommands.
@@ -238,8 +240,7 @@ func newRoot(e *env) *cobra.Command {
 		PersistentPreRunE: checkFlags,
 	}
 	root.SetIn(e.stdin)
-	e.cobraOut = &errWriter{w: e.stdout}
-	root.SetOut(e.cobraOut)
+	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &usageError{plainFlagError(err)}
@@ -275,30 +276,18 @@ func (e *env) execute(ctx context.Context, root *cobra.Command, args []string) i
 	}
 	e.args = args
 	root.SetArgs(args)
+	// cobra prints help and the version without a word on a failed
+	// write (grab --help >/dev/full): its writer keeps the error.
+	out := &countingWriter{w: e.stdout}
+	root.SetOut(out)
 	cmd, err := root.ExecuteContextC(ctx)
 	if cmd == nil {
 		cmd = root
 	}
-	if err == nil && e.cobraOut != nil && e.cobraOut.err != nil {
-		// cobra prints help and the version without a word on a
-		// failed write (grab --help >/dev/full).
-		err = e.cobraOut.err
+	if err == nil && out.err != nil {
+		err = out.err
 	}
 	return e.exitCode(ctx, cmd, err)
-}
-
-// errWriter is a writer that keeps the first error of w's.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (w *errWriter) Write(p []byte) (int, error) {
-	n, err := w.w.Write(p)
-	if err != nil && w.err == nil {
-		w.err = err
-	}
-	return n, err
 }
 
 // exitCode reports err, returned by cmd, on e.stderr and returns the exit

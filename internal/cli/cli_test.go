@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -490,5 +491,20 @@ func TestStopWhileBlocked(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run still waiting 10s after the cancel")
+	}
+}
+
+func TestAddGrace(t *testing.T) {
+	for _, tt := range []struct {
+		extra int64
+		want  time.Duration
+	}{
+		{0, StopGrace},
+		{int64(30 * time.Second), StopGrace + 30*time.Second},
+		{math.MaxInt64, math.MaxInt64}, // --grace 2562047h47m16s: no wrap to a negative wait
+	} {
+		if got := addGrace(StopGrace, tt.extra); got != tt.want {
+			t.Errorf("addGrace(%v, %d) = %v, want %v", StopGrace, tt.extra, got, tt.want)
+		}
 	}
 }

@@ -260,8 +260,7 @@ Logs go to stderr through log/slog, as text or JSON lines (--log-format).`,
 			if grace == 0 {
 				grace = -1 // the Scheduler's none
 			}
-			e.extraGrace.Store(int64(max(grace, 0))) // Run waits for it too
-
+			e.extraGrace.Store(int64(f.grace)) // Run waits for it too
 			logger, err := newLogger(e.stderr, f.logFormat, f.logLevel)
 			if err != nil {
 				return err
