@@ -116,9 +116,11 @@ func newImages(e *env) *cobra.Command {
 			}
 			// Flags whose work nothing would show are refused, as crawl's
 			// --download without --images.
-			for _, name := range []string{"jobs", "quiet"} {
-				if fl := cmd.Flags().Lookup(name); fl.Changed && f.download == "" {
-					return usageErrorf("-%s/--%s applies to --download: give it, or leave -%s out", fl.Shorthand, name, fl.Shorthand)
+			if f.download == "" {
+				for _, name := range []string{"jobs", "quiet"} {
+					if fl := cmd.Flags().Lookup(name); fl.Changed {
+						return usageErrorf("-%s/--%s applies to --download: give it, or leave -%s out", fl.Shorthand, name, fl.Shorthand)
+					}
 				}
 			}
 			return e.images(cmd.Context(), target, &f)
@@ -198,7 +200,7 @@ func (e *env) downloadDirArg(cmd *cobra.Command, args []string, dir *string) (st
 
 // images runs grab images.
 func (e *env) images(ctx context.Context, target string, f *imagesFlags) (err error) {
-	if f.download != "" && f.jobs < 1 {
+	if f.jobs < 1 { // given with --download alone
 		return usageErrorf("-j %d: want 1 or more", f.jobs)
 	}
 	if d := time.Duration(f.timeout); d > 0 && f.download != "" {
