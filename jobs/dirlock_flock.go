@@ -38,3 +38,29 @@ func lockDir(dir string, wait time.Duration) (func(), error) {
 		time.Sleep(min(50*time.Millisecond, time.Until(deadline)+time.Millisecond))
 	}
 }
+
+// fileHeld reports ErrLocked when another run still holds the state file
+// at path (bbolt's flock(2) on it), waiting up to wait for it to let go;
+// openStore asks before it sets a damaged file aside, since a file damaged
+// from outside (emptied, overwritten) while a run holds it fails its
+// checks before bbolt's own lock is tried.
+func fileHeld(path string, wait time.Duration) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // nothing to hold: the restore says what is wrong
+	}
+	defer f.Close() // lets a lock taken here go
+	deadline := time.Now().Add(wait)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR):
+			return nil // a file system without locks: bbolt's open says
+		case !time.Now().Before(deadline):
+			return fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		time.Sleep(min(50*time.Millisecond, time.Until(deadline)+time.Millisecond))
+	}
+}

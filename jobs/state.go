@@ -109,9 +109,10 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		defer unlock()
 	}
 	bak := path + ".bak"
+	hasBak := !readOnly && exists(bak)
 	var db *bolt.DB
 	var err error
-	if fi, e := os.Stat(path); e == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !readOnly && exists(bak) {
+	if fi, e := os.Stat(path); hasBak && e == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
 		// Emptied after a run saved its backup (a first run's file cut
 		// before bbolt's first write has none): bbolt would start over in
 		// it.
@@ -129,13 +130,16 @@ func openStore(path string, wait time.Duration, readOnly bool) (*store, error) {
 		if readOnly {
 			return nil, err
 		}
-		if !exists(bak) {
+		if !hasBak {
 			return nil, fmt.Errorf("%w: %s: %v; no backup (%s) to restore: move the file away to start over, losing what it remembers", ErrCorruptState, path, err, filepath.Base(bak))
 		}
 		// The damaged file is kept under a second name, and the backup's
 		// copy replaces it by rename: path never goes missing, so that a
 		// restore that fails (a full disk, a kill) is tried again by the
 		// next run, never taken for a first run.
+		if err := fileHeld(path, wait); err != nil {
+			return nil, err // damaged from outside while a run holds it
+		}
 		aside := fmt.Sprintf("%s.damaged-%d", path, time.Now().Unix())
 		if e := os.Link(path, aside); e != nil && !errors.Is(e, fs.ErrExist) {
 			if e := copyFile(path, aside); e != nil { // a file system without links
