@@ -426,49 +426,25 @@ func Parse(data []byte, path string) (*Job, error) {
 		return nil, v.err(path)
 	}
 	v.walk(doc, reflect.TypeFor[Job](), "")
-	// Decode what can be decoded; type errors come back with their lines.
-	// Unknown keys were reported by walk, with their path and a suggestion.
-	dec2 := yaml.NewDecoder(bytes.NewReader(data))
-	dec2.KnownFields(true)
-	duplicates, aborted := false, false
-	said := map[string]bool{} // a second decode finds the first one's errors again
-	typeErrors := func(err error) {
+	// Decode what can be decoded, the first of each key alone (walk said
+	// the duplicates, at which yaml would stop, hiding the file's other
+	// problems); type errors come back with their lines. Unknown keys were
+	// reported by walk, with their path and a suggestion.
+	dropDuplicates(doc)
+	aborted := false
+	if err := doc.Decode(j); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			if strings.Contains(err.Error(), "already defined") {
-				duplicates = true // which walk reported
-			} else {
-				aborted = true
-				v.add(lineOf(err.Error()), "", trimLine(err.Error()))
+			aborted = true
+			v.add(lineOf(err.Error()), "", trimLine(err.Error()))
+		} else {
+			for _, m := range te.Errors {
+				if strings.Contains(m, " not found in type ") || v.typeErrs[m] {
+					continue // walk said it better
+				}
+				v.add(lineOf(m), "", cleanTypeError(trimLine(m)))
 			}
-			return
 		}
-		for _, m := range te.Errors {
-			if strings.Contains(m, "already defined") {
-				duplicates = true // yaml stops the mapping there
-				continue
-			}
-			if strings.Contains(m, " not found in type ") || v.typeErrs[m] || said[m] {
-				continue // walk said it better, or it was said
-			}
-			said[m] = true
-			v.add(lineOf(m), "", cleanTypeError(trimLine(m)))
-		}
-	}
-	if err := dec2.Decode(j); err != nil {
-		typeErrors(err)
-	}
-	if duplicates && !aborted {
-		// yaml stops at a duplicate key: the file is decoded again with
-		// the first of each key alone, so that its other problems are
-		// said too, not only the duplicate.
-		dropDuplicates(doc)
-		*j = Job{dir: j.dir}
-		duplicates = false
-		if err := doc.Decode(j); err != nil {
-			typeErrors(err)
-		}
-		aborted = duplicates // none are left: never so
 	}
 	j.Path = path
 	if !aborted {
@@ -481,18 +457,23 @@ func Parse(data []byte, path string) (*Job, error) {
 }
 
 // dropDuplicates removes from the mappings under n each key that comes
-// again after its first, with its value.
+// again after its first, with its value: a key of the same kind and value,
+// yaml's rule for "already defined".
 func dropDuplicates(n *yaml.Node) {
 	if n.Kind == yaml.MappingNode {
-		seen := map[string]bool{}
+		type key struct {
+			kind  yaml.Kind
+			value string
+		}
+		seen := map[key]bool{}
 		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind == yaml.ScalarNode && seen[k.Value] {
+			k := key{n.Content[i].Kind, n.Content[i].Value}
+			if seen[k] {
 				continue
 			}
-			seen[k.Value] = true
-			kept = append(kept, k, n.Content[i+1])
+			seen[k] = true
+			kept = append(kept, n.Content[i], n.Content[i+1])
 		}
 		n.Content = kept
 	}
@@ -602,10 +583,13 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
 	if optional && t.Kind() == reflect.Struct && n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		// "download:" with nothing after it would leave downloads off,
 		// where "download: {}" turns them on: said, not guessed.
-		if t == reflect.TypeFor[Secret]() {
+		switch t {
+		case reflect.TypeFor[Secret]():
 			v.add(n.Line, path, "empty: give {env: NAME} or {file: PATH}, or leave the key out")
-		} else {
+		case reflect.TypeFor[Download]():
 			v.add(n.Line, path, "empty: give its keys, {} for the defaults, or leave the key out")
+		default:
+			v.add(n.Line, path, "empty: give its keys, or leave the key out")
 		}
 		return
 	}

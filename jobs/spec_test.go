@@ -31,9 +31,10 @@ func TestParseProblems(t *testing.T) {
 			"2: name: duplicate key (first at line 1)",
 			"4: limits.max_items: -5: want 1 or more",
 			"6: extract: duplicate key (first at line 5)"}},
-		{"empty sections", "name: a\ntargets: {urls: [http://h/]}\ndownload:\nauth: {bearer: ~}\n", []string{
+		{"empty sections", "name: a\ntargets: {urls: [http://h/]}\ndownload:\nauth: {bearer: ~}\nproxy:\n", []string{
 			"3: download: empty: give its keys, {} for the defaults, or leave the key out",
-			"4: auth.bearer: empty: give {env: NAME} or {file: PATH}, or leave the key out"}},
+			"4: auth.bearer: empty: give {env: NAME} or {file: PATH}, or leave the key out",
+			"5: proxy: empty: give its keys, or leave the key out"}},
 		{"wrong kinds", "name: a\ntargets: {urls: http://h/}\nlimits: {max_items: many}\n", []string{
 			"2: targets.urls: want a list", "3: limits.max_items: `many` is not a whole number"}},
 		{"bad values", "name: -a\nschedule: '* * *'\ntimezone: Mars/Olympus\ntargets: {urls: ['ftp://h/', 'http://u:secret@h/', 'http://h/ x']}\n", []string{
