@@ -75,12 +75,12 @@ func Open(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err erro
 // sanityCheck refuses a file too short for the pages its meta pages
 // claim: bbolt would fault reading past the end of a truncated file.
 // A missing or empty file is fine (bbolt creates it); size is the file's,
-// 0 for a missing one.
+// -1 for a missing one.
 func sanityCheck(path string) (size int64, err error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return 0, nil
+		return -1, nil
 	case err != nil:
 		return 0, err
 	case fi.IsDir():
@@ -89,19 +89,15 @@ func sanityCheck(path string) (size int64, err error) {
 		// A FIFO would block the open; a device is nobody's database.
 		return 0, &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
 	}
+	size = fi.Size()
+	if size == 0 {
+		return 0, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	size = st.Size()
-	if size == 0 {
-		return 0, nil
-	}
 	// A bbolt meta page: 16 bytes of page header, then magic, version
 	// and page size (uint32 each), flags, the root bucket (16 bytes), the
 	// freelist page, the high-water page id, the txid and an FNV-64a

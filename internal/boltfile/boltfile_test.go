@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,4 +112,27 @@ func overwrite(path string, off int64, b []byte) error {
 	}
 	_, err = f.WriteAt(b, off)
 	return errors.Join(err, f.Close())
+}
+
+// TestOpenReadOnlyNothing: read-only, a missing file and an empty one (a
+// kill cut before bbolt's first pages) are both fs.ErrNotExist, each said
+// as what it is; a directory is refused, not damaged.
+func TestOpenReadOnlyNothing(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing.db"): "no such file",
+		empty:                            "empty file, no database yet",
+	} {
+		_, err := Open(path, time.Second, true)
+		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("Open(%s) = %v, want fs.ErrNotExist saying %q", filepath.Base(path), err, want)
+		}
+	}
+	if _, err := Open(dir, time.Second, false); err == nil || errors.Is(err, ErrDamaged) {
+		t.Errorf("Open(a directory) = %v, want a refusal that is not ErrDamaged", err)
+	}
 }
