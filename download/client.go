@@ -683,21 +683,20 @@ func CheckDir(dir string) error {
 	if dir == "" {
 		dir = "."
 	}
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-		// Opened as Do opens it (MkdirAll makes nothing then).
-		r, d, err := openDir(dir)
-		if err != nil {
-			return err
-		}
-		d.Close()
-		r.Close()
-		return nil
-	}
 	for p := dir; ; {
 		fi, err := os.Stat(p)
 		switch {
 		case err == nil && !fi.IsDir():
 			return &fs.PathError{Op: "mkdir", Path: p, Err: syscall.ENOTDIR}
+		case err == nil && p == dir:
+			// Opened as Do opens it (MkdirAll makes nothing then).
+			r, d, err := openDir(dir)
+			if err != nil {
+				return err
+			}
+			d.Close()
+			r.Close()
+			return nil
 		case err == nil:
 			// Making a directory in p takes write (and search) permission,
 			// not read: p is not opened.
