@@ -21,21 +21,15 @@ func lockDir(dir string, wait time.Duration) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil // closing lets the lock go
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", dir, err)
-		}
-		if !time.Now().Before(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("%w: %s: another run is opening a state file of this directory", ErrLocked, dir)
-		}
-		time.Sleep(min(50*time.Millisecond, time.Until(deadline)+time.Millisecond))
+	switch err := flockWait(f, wait); {
+	case err == nil:
+		return func() { f.Close() }, nil // closing lets the lock go
+	case errors.Is(err, errHeld):
+		f.Close()
+		return nil, fmt.Errorf("%w: %s: another run is opening a state file of this directory", ErrLocked, dir)
+	default:
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
 }
 
@@ -50,6 +44,18 @@ func fileHeld(path string, wait time.Duration) error {
 		return nil // nothing to hold: the restore says what is wrong
 	}
 	defer f.Close() // lets a lock taken here go
+	if errors.Is(flockWait(f, wait), errHeld) {
+		return fmt.Errorf("%w: %s", ErrLocked, path)
+	}
+	return nil // locked here, or a file system without locks: bbolt's open says
+}
+
+// errHeld is flockWait's error for a lock another holds past the wait.
+var errHeld = errors.New("held")
+
+// flockWait takes an exclusive flock(2) on f, trying every 50 ms up to
+// wait: errHeld when another still holds it then.
+func flockWait(f *os.File, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
@@ -57,9 +63,9 @@ func fileHeld(path string, wait time.Duration) error {
 		case err == nil:
 			return nil
 		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR):
-			return nil // a file system without locks: bbolt's open says
+			return err
 		case !time.Now().Before(deadline):
-			return fmt.Errorf("%w: %s", ErrLocked, path)
+			return errHeld
 		}
 		time.Sleep(min(50*time.Millisecond, time.Until(deadline)+time.Millisecond))
 	}
